@@ -1,0 +1,38 @@
+//! Shared vocabulary for Forewarn: geographic types, north-up regular grids with GeoTIFF and
+//! ESRI ASCII input/output, polygon rasterisation, and the embedded default region (countries,
+//! settlements, airports, terrain) with its spatial indexes.
+//!
+//! This crate does no network or database I/O. Everything above it (science, store, server,
+//! CLI) speaks its types.
+
+pub mod geo_types;
+pub mod grid;
+pub mod rasterize;
+pub mod raster_ascii;
+pub mod raster_tiff;
+pub mod region;
+
+pub use geo_types::{BBox, LonLat, haversine_km};
+pub use grid::{Crs, Grid, GridSpec};
+pub use region::{Airport, Country, CountryIndex, Region, RegionError, Settlement, SettlementIndex};
+
+/// Errors raised while reading or writing rasters. Every variant names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum RasterError {
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: not a valid GeoTIFF: {message}")]
+    Tiff { path: String, message: String },
+    #[error("{path}: line {line}: {message}")]
+    Ascii {
+        path: String,
+        line: usize,
+        message: String,
+    },
+    #[error("{path}: {message}")]
+    Georef { path: String, message: String },
+}
