@@ -1,0 +1,134 @@
+//! Ground-motion models for active shallow crust (NGA-West2).
+//!
+//! One model per module, each with its coefficient table (cited next to it) and its
+//! verification test against the OpenQuake tables in ../shared/reference/gmpe/
+//! (tests/gmpe_*.rs).
+//!
+//! Conventions: `ln_median` is the natural log of the median in g (PGA, SA) or cm/s (PGV);
+//! `sigma`, `tau` and `phi` are total, between-event and within-event standard deviations in
+//! natural-log units.
+
+pub mod ask14;
+pub mod bssa14;
+pub mod cb14;
+pub mod cy14;
+#[doc(hidden)]
+pub mod verify;
+
+use serde::{Deserialize, Serialize};
+
+/// An intensity measure type.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum Imt {
+    /// Peak ground acceleration (g).
+    Pga,
+    /// Peak ground velocity (cm/s).
+    Pgv,
+    /// 5%-damped pseudo-spectral acceleration (g) at the period in seconds.
+    Sa(f64),
+}
+
+impl Imt {
+    /// Column-style name: `pga_g`, `pgv_cms`, `sa0_3_g`, `sa1_0_g`.
+    pub fn column_name(&self) -> String {
+        match self {
+            Imt::Pga => "pga_g".into(),
+            Imt::Pgv => "pgv_cms".into(),
+            Imt::Sa(t) => format!("sa{}_g", format!("{t:.1}").replace('.', "_")),
+        }
+    }
+
+    /// Period in seconds used by correlation models (PGA = 0, PGV treated as 1 s by convention
+    /// is NOT assumed here; callers decide).
+    pub fn period_s(&self) -> Option<f64> {
+        match self {
+            Imt::Pga => Some(0.0),
+            Imt::Pgv => None,
+            Imt::Sa(t) => Some(*t),
+        }
+    }
+}
+
+/// Rupture parameters a model may use.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RuptureParams {
+    /// Moment magnitude.
+    pub mag: f64,
+    /// Rake angle in degrees (-180..180).
+    pub rake_deg: f64,
+    /// Dip angle in degrees (0..90].
+    pub dip_deg: f64,
+    /// Depth to the top of rupture, km.
+    pub ztor_km: f64,
+    /// Down-dip rupture width, km.
+    pub width_km: f64,
+    /// Hypocentral depth, km.
+    pub hypo_depth_km: f64,
+}
+
+/// Source-to-site distances in km (definitions as in the NGA-West2 flatfile / OpenQuake).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Distances {
+    /// Closest distance to the rupture surface.
+    pub rrup_km: f64,
+    /// Joyner-Boore distance (closest to the surface projection).
+    pub rjb_km: f64,
+    /// Horizontal distance perpendicular to the strike, positive on the hanging wall.
+    pub rx_km: f64,
+    /// Horizontal distance off the end of the rupture measured parallel to strike.
+    pub ry0_km: f64,
+}
+
+/// Site parameters a model may use.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SiteParams {
+    /// Time-averaged shear-wave velocity in the top 30 m, m/s.
+    pub vs30_mps: f64,
+    /// True when Vs30 was measured rather than inferred.
+    pub vs30_measured: bool,
+    /// Depth to Vs = 1.0 km/s, m. `None` means "use the model's default for this Vs30".
+    pub z1pt0_m: Option<f64>,
+    /// Depth to Vs = 2.5 km/s, km. `None` means "use the model's default for this Vs30".
+    pub z2pt5_km: Option<f64>,
+}
+
+/// Median and standard deviations of one intensity measure at one site.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GroundMotion {
+    /// ln of the median (g, or cm/s for PGV).
+    pub ln_median: f64,
+    /// Total standard deviation, ln units.
+    pub sigma: f64,
+    /// Between-event standard deviation, ln units.
+    pub tau: f64,
+    /// Within-event standard deviation, ln units.
+    pub phi: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum GmpeError {
+    #[error("{model}: intensity measure {imt:?} is not supported")]
+    UnsupportedImt { model: &'static str, imt: Imt },
+    #[error("{model}: {field} = {value} is outside the model's valid range")]
+    OutOfRange {
+        model: &'static str,
+        field: &'static str,
+        value: f64,
+    },
+}
+
+/// A ground-motion model.
+pub trait Gmpe: Send + Sync {
+    /// Short name, e.g. "BSSA14".
+    fn name(&self) -> &'static str;
+    /// Whether the model has coefficients for `imt`.
+    fn supports(&self, imt: Imt) -> bool;
+    /// Median and sigmas of `imt` for one rupture/site pair.
+    fn ground_motion(
+        &self,
+        imt: Imt,
+        rup: &RuptureParams,
+        dist: &Distances,
+        site: &SiteParams,
+    ) -> Result<GroundMotion, GmpeError>;
+}

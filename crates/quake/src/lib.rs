@@ -1,0 +1,7 @@
+//! Earthquake science: ground-motion models (NGA-West2), ruptures and source-to-site
+//! distances, site conditions, spatially correlated ground-motion fields and intensity.
+//!
+//! Pure computation: no network, database or file output (file *input* is limited to parsing
+//! rupture/event descriptions handed in by the caller).
+
+pub mod gmpe;
