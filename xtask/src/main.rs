@@ -341,9 +341,19 @@ fn topojson_countries(topo: &Value, numeric: &BTreeMap<String, &str>) -> Result<
             if rings[0].iter().all(|q| q[0] < 0.0) {
                 continue;
             }
+            // Vertices on the antimeridian of a ring that lies east of 0 are quantised to
+            // -180 by world-atlas; put them back at +180 so the ring does not wrap the globe.
+            let east = rings[0].iter().any(|q| q[0] > 0.0);
             let rings: Vec<Vec<[f64; 2]>> = rings
                 .into_iter()
-                .map(|r| r.into_iter().map(|q| [round(q[0]), round(q[1])]).collect())
+                .map(|r| {
+                    r.into_iter()
+                        .map(|q| {
+                            let x = if east && q[0] <= -179.9999 { 180.0 } else { q[0] };
+                            [round(x), round(q[1])]
+                        })
+                        .collect()
+                })
                 .collect();
             coords.push(rings);
         }

@@ -1,0 +1,54 @@
+//! `forewarn`: one binary, one sub-command per job. Each sub-command lives in its own module
+//! and is a thin layer over the library crates.
+
+mod region_cmd;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "forewarn",
+    version,
+    about = "Proactive disaster management for the SCO region: hazard, impact, warnings, exercises",
+    long_about = None
+)]
+struct Cli {
+    /// Region data directory (defaults to the region embedded in the binary).
+    #[arg(long, global = true, value_name = "DIR", env = "FOREWARN_DATA")]
+    data: Option<PathBuf>,
+    /// Log level filter for messages on stderr (error, warn, info, debug, trace).
+    #[arg(long, global = true, default_value = "warn", env = "FOREWARN_LOG")]
+    log: String,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Show what the region holds: countries, settlements, terrain, data sources.
+    Region(region_cmd::Args),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&cli.log).unwrap_or_else(|_| "warn".into()))
+        .init();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<std::process::ExitCode> {
+    let data = cli.data.as_deref();
+    match cli.cmd {
+        Cmd::Region(a) => region_cmd::run(data, a),
+    }
+}
