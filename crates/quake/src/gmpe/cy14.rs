@@ -164,6 +164,8 @@ const fn row(r: [f64; NCOL]) -> Coeffs {
 /// Columns: T (s; 0 = PGA, -1 = PGV), c1, c1a, c1b, c1c, c1d, cn, cM, c3, c5, cHM, c6, c7,
 /// c7b, c8, c8b, c9, c9a, c9b, c11b, cg1, cg2, cg3, phi1, phi2, phi3, phi4, phi5, gamma_JP-IT,
 /// gamma_Wn, phi1,JP, phi5,JP, tau1, tau2, sigma1, sigma2, sigma3.
+// sigma1 at 0.1 s (0.5236) happens to look like pi/6 to clippy; it is a published value.
+#[allow(clippy::approx_constant)]
 #[rustfmt::skip]
 const TABLE: [[f64; NCOL]; 26] = [
     // pga
@@ -490,5 +492,240 @@ impl super::Gmpe for Cy14 {
             tau,
             phi,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gmpe::Gmpe;
+
+    fn rup(mag: f64, rake_deg: f64, dip_deg: f64) -> RuptureParams {
+        RuptureParams {
+            mag,
+            rake_deg,
+            dip_deg,
+            ztor_km: 2.0,
+            width_km: 15.0,
+            hypo_depth_km: 8.0,
+        }
+    }
+
+    fn dist(rrup_km: f64, rjb_km: f64, rx_km: f64) -> Distances {
+        Distances {
+            rrup_km,
+            rjb_km,
+            rx_km,
+            ry0_km: 0.0,
+        }
+    }
+
+    fn site(vs30_mps: f64, z1pt0_m: Option<f64>) -> SiteParams {
+        SiteParams {
+            vs30_mps,
+            vs30_measured: false,
+            z1pt0_m,
+            z2pt5_km: None,
+        }
+    }
+
+    fn gm(
+        model: &Cy14,
+        imt: Imt,
+        r: &RuptureParams,
+        d: &Distances,
+        s: &SiteParams,
+    ) -> GroundMotion {
+        model
+            .ground_motion(imt, r, d, s)
+            .expect("supported imt and valid inputs")
+    }
+
+    #[test]
+    fn table_periods_are_increasing_and_complete() {
+        assert_eq!(SA[0].period_s, 0.01);
+        assert_eq!(SA[23].period_s, 10.0);
+        assert!(SA.windows(2).all(|w| w[0].period_s < w[1].period_s));
+        assert_eq!(PGA.period_s, 0.0);
+        assert_eq!(PGV.period_s, -1.0);
+    }
+
+    #[test]
+    fn unsupported_period_is_an_error() {
+        let m = Cy14::default();
+        assert!(!m.supports(Imt::Sa(0.33)));
+        let err = m
+            .ground_motion(
+                Imt::Sa(0.33),
+                &rup(6.0, 0.0, 90.0),
+                &dist(10.0, 10.0, 10.0),
+                &site(760.0, None),
+            )
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            GmpeError::UnsupportedImt { model: "CY14", .. }
+        ));
+        assert!(m.supports(Imt::Pga));
+        assert!(m.supports(Imt::Pgv));
+        assert!(m.supports(Imt::Sa(1.0 + 5e-7)));
+        assert!(!m.supports(Imt::Sa(1.0 + 2e-6)));
+    }
+
+    #[test]
+    fn invalid_inputs_are_rejected() {
+        let m = Cy14::default();
+        let r = rup(6.0, 0.0, 90.0);
+        let d = dist(10.0, 10.0, 10.0);
+        assert!(matches!(
+            m.ground_motion(Imt::Pga, &r, &d, &site(0.0, None)),
+            Err(GmpeError::OutOfRange {
+                field: "vs30_mps",
+                ..
+            })
+        ));
+        assert!(matches!(
+            m.ground_motion(Imt::Pga, &rup(f64::NAN, 0.0, 90.0), &d, &site(760.0, None)),
+            Err(GmpeError::OutOfRange { field: "mag", .. })
+        ));
+        assert!(matches!(
+            m.ground_motion(Imt::Pga, &r, &dist(-1.0, 0.0, 0.0), &site(760.0, None)),
+            Err(GmpeError::OutOfRange {
+                field: "rrup_km",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn median_decreases_with_distance() {
+        let m = Cy14::default();
+        let r = rup(7.0, 0.0, 90.0);
+        let s = site(400.0, None);
+        for imt in [Imt::Pga, Imt::Pgv, Imt::Sa(0.2), Imt::Sa(1.0), Imt::Sa(3.0)] {
+            let mut last = f64::INFINITY;
+            for r_km in [1.0, 5.0, 20.0, 50.0, 100.0, 200.0, 300.0] {
+                let v = gm(&m, imt, &r, &dist(r_km, r_km, -r_km), &s).ln_median;
+                assert!(v < last, "{imt:?} at {r_km} km: {v} >= {last}");
+                last = v;
+            }
+        }
+    }
+
+    #[test]
+    fn median_increases_with_magnitude() {
+        let m = Cy14::default();
+        let d = dist(30.0, 30.0, -30.0);
+        let s = site(760.0, None);
+        let mut last = f64::NEG_INFINITY;
+        for mag in [4.0, 5.0, 6.0, 7.0, 8.0] {
+            let v = gm(&m, Imt::Sa(1.0), &rup(mag, 0.0, 90.0), &d, &s).ln_median;
+            assert!(v > last);
+            last = v;
+        }
+    }
+
+    #[test]
+    fn short_period_psa_is_floored_at_pga() {
+        // M3.5 on soft soil: the unfloored SA(0.02) is below PGA, so the floor applies
+        // (the reference table shows identical values for 0.01-0.03 s in this case).
+        let m = Cy14::default();
+        let r = rup(3.5, 90.0, 90.0);
+        let d = dist(0.0, 0.0, 0.0);
+        let s = site(180.0, Some(5.0));
+        let pga = gm(&m, Imt::Pga, &r, &d, &s).ln_median;
+        let c = coeffs_for(Imt::Sa(0.02)).expect("tabulated");
+        let src = Source::new(&r);
+        let raw = with_site(
+            c,
+            Cy14Region::California,
+            ln_y_ref(c, Cy14Region::California, &src, &r, &d),
+            &s,
+        );
+        assert!(raw.ln_median < pga);
+        assert_eq!(gm(&m, Imt::Sa(0.02), &r, &d, &s).ln_median, pga);
+        // Above 0.3 s no floor.
+        let sa1 = gm(&m, Imt::Sa(1.0), &r, &d, &s).ln_median;
+        assert!(sa1 < pga);
+    }
+
+    #[test]
+    fn z1pt0_default_and_sediment_depth() {
+        let m = Cy14::default();
+        let r = rup(6.5, 0.0, 90.0);
+        let d = dist(20.0, 20.0, -20.0);
+        let vs30 = 400.0;
+        let none = gm(&m, Imt::Sa(3.0), &r, &d, &site(vs30, None));
+        let avg = gm(
+            &m,
+            Imt::Sa(3.0),
+            &r,
+            &d,
+            &site(vs30, Some(mean_z1pt0_m(Cy14Region::California, vs30))),
+        );
+        assert!((none.ln_median - avg.ln_median).abs() < 1e-12);
+        // Z1.0 = 0 switches the sediment term off.
+        let zero = gm(&m, Imt::Sa(3.0), &r, &d, &site(vs30, Some(0.0)));
+        assert_eq!(zero.ln_median, none.ln_median);
+        // A deep basin amplifies long periods.
+        let deep = gm(&m, Imt::Sa(3.0), &r, &d, &site(vs30, Some(1000.0)));
+        assert!(deep.ln_median > none.ln_median + 0.1);
+    }
+
+    #[test]
+    fn hanging_wall_amplifies_dipping_faults() {
+        let m = Cy14::default();
+        let r = RuptureParams {
+            ztor_km: 0.0,
+            ..rup(7.0, 90.0, 45.0)
+        };
+        let s = site(760.0, None);
+        let hw = gm(&m, Imt::Pga, &r, &dist(10.0, 5.0, 15.0), &s).ln_median;
+        let fw = gm(&m, Imt::Pga, &r, &dist(10.0, 5.0, -15.0), &s).ln_median;
+        assert!(hw > fw);
+    }
+
+    #[test]
+    fn sigma_components_are_consistent() {
+        let m = Cy14::default();
+        let r = rup(6.0, -90.0, 60.0);
+        let d = dist(15.0, 12.0, 5.0);
+        for vs30 in [180.0, 400.0, 1500.0] {
+            let inferred = gm(&m, Imt::Sa(0.2), &r, &d, &site(vs30, None));
+            assert!(
+                (inferred.sigma.powi(2) - inferred.tau.powi(2) - inferred.phi.powi(2)).abs()
+                    < 1e-12
+            );
+            let measured = SiteParams {
+                vs30_measured: true,
+                ..site(vs30, None)
+            };
+            let meas = gm(&m, Imt::Sa(0.2), &r, &d, &measured);
+            // sigma3 = 0.8 > 0.7 at 0.2 s: measured Vs30 lowers phi.
+            assert!(meas.phi < inferred.phi);
+            assert_eq!(meas.tau, inferred.tau);
+        }
+        // On rock above the reference velocity there is no nonlinearity: tau = tau(M).
+        let rock = gm(&m, Imt::Pga, &r, &d, &site(1500.0, None));
+        assert!((rock.tau - (PGA.tau1 + (PGA.tau2 - PGA.tau1) / 1.5)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn regional_anelastic_factors() {
+        let r = rup(7.9, 90.0, 45.0);
+        let d = dist(150.0, 150.0, -150.0);
+        let s = site(760.0, None);
+        let cal = gm(&Cy14::default(), Imt::Sa(1.0), &r, &d, &s).ln_median;
+        let wen = gm(&Cy14::new(Cy14Region::Wenchuan), Imt::Sa(1.0), &r, &d, &s).ln_median;
+        // gamma_Wn = 0.2003 < 1 at 1 s: less anelastic decay than California.
+        assert!(wen > cal);
+        // Italy's factor applies only for 6 < M < 6.9.
+        let ita = gm(&Cy14::new(Cy14Region::Italy), Imt::Sa(1.0), &r, &d, &s).ln_median;
+        assert_eq!(ita, cal);
+        let r65 = rup(6.5, 90.0, 45.0);
+        let cal65 = gm(&Cy14::default(), Imt::Sa(1.0), &r65, &d, &s).ln_median;
+        let ita65 = gm(&Cy14::new(Cy14Region::Italy), Imt::Sa(1.0), &r65, &d, &s).ln_median;
+        // gamma_JP-IT = 1.6523 > 1 at 1 s: stronger decay.
+        assert!(ita65 < cal65);
     }
 }
