@@ -340,9 +340,13 @@ fn linear_site_term(c: &Coeffs, vs30_mps: f64) -> f64 {
     c.c * (vs30_mps.min(c.vc_mps) / V_REF_MPS).ln()
 }
 
-/// Nonlinear site term F_nl (eq. 7-8) for median rock PGA `pga_rock_g`.
-fn nonlinear_site_term(c: &Coeffs, vs30_mps: f64, pga_rock_g: f64) -> f64 {
-    let f2 = c.f4 * ((c.f5 * (vs30_mps.min(V_REF_MPS) - 360.0)).exp() - (c.f5 * 400.0).exp());
+/// Slope f2 of the nonlinear site term (eq. 8); zero for Vs30 >= 760 m/s.
+fn nonlinear_slope(c: &Coeffs, vs30_mps: f64) -> f64 {
+    c.f4 * ((c.f5 * (vs30_mps.min(V_REF_MPS) - 360.0)).exp() - (c.f5 * 400.0).exp())
+}
+
+/// Nonlinear site term F_nl (eq. 7) for slope `f2` and median rock PGA `pga_rock_g`.
+fn nonlinear_site_term(f2: f64, pga_rock_g: f64) -> f64 {
     F1_NL + f2 * ((pga_rock_g + F3_NL_G) / F3_NL_G).ln()
 }
 
@@ -463,14 +467,20 @@ impl Gmpe for Bssa14 {
             require("z1pt0_m", z1_m, z1_m.is_finite() && z1_m >= 0.0)?;
         }
 
-        // Median PGA on reference rock (Vs30 = 760 m/s, where F_S = 0) drives F_nl.
-        let cp = &COEFFS[PGA_ROW];
-        let ln_pga_rock = event_term(
-            cp,
-            mag,
-            event_mechanism_constant(cp, rup.rake_deg, self.style_of_faulting),
-        ) + path_term(cp, mag, rjb_km, self.dc3(cp));
-        let pga_rock_g = ln_pga_rock.exp();
+        let f2 = nonlinear_slope(c, vs30_mps);
+        let f_nl = if f2 == 0.0 {
+            // Reference rock or stiffer (or f4 = 0): F_nl = f1 whatever the rock PGA.
+            F1_NL
+        } else {
+            // Median PGA on reference rock (Vs30 = 760 m/s, where F_S = 0) drives F_nl.
+            let cp = &COEFFS[PGA_ROW];
+            let ln_pga_rock = event_term(
+                cp,
+                mag,
+                event_mechanism_constant(cp, rup.rake_deg, self.style_of_faulting),
+            ) + path_term(cp, mag, rjb_km, self.dc3(cp));
+            nonlinear_site_term(f2, ln_pga_rock.exp())
+        };
 
         let ln_median = event_term(
             c,
@@ -478,7 +488,7 @@ impl Gmpe for Bssa14 {
             event_mechanism_constant(c, rup.rake_deg, self.style_of_faulting),
         ) + path_term(c, mag, rjb_km, self.dc3(c))
             + linear_site_term(c, vs30_mps)
-            + nonlinear_site_term(c, vs30_mps, pga_rock_g)
+            + f_nl
             + basin_term(c, self.basin, site);
 
         let (tau, phi) = tau_phi(c, mag, rjb_km, vs30_mps);
