@@ -59,6 +59,9 @@ const N_NL: f64 = 1.18;
 const PHI_LN_AF: f64 = 0.3;
 /// Vs30 of the reference rock for A1100, m/s.
 const VS30_ROCK_MPS: f64 = 1100.0;
+/// Z2.5 of that rock from the California model, Eq. 33: exp(7.089 - 1.144 ln 1100), km
+/// (checked against the formula in the unit tests).
+const Z2PT5_ROCK_KM: f64 = 0.3975212509323587;
 
 /// Number of columns in one row of [`RAW_COEFFS`].
 const NCOL: usize = 39;
@@ -327,8 +330,8 @@ struct Site {
     a1100_g: f64,
 }
 
-/// ln of the median (Eq. 1) for coefficient row `c`.
-fn ln_median(c: &Coeffs, dc20: f64, s: &Scenario, site: Site) -> f64 {
+/// The source and path terms of Eq. 1 (all but the site and basin terms) for row `c`.
+fn source_path_terms(c: &Coeffs, dc20: f64, s: &Scenario) -> f64 {
     let m = s.mag;
 
     // Magnitude term, Eq. 2.
@@ -370,26 +373,6 @@ fn ln_median(c: &Coeffs, dc20: f64, s: &Scenario, site: Site) -> f64 {
         c.c10 * f_rx * f_m * s.f_hng_geom
     };
 
-    // Shallow site response, Eq. 17-18 (S_J = 0).
-    let v_ratio = site.vs30_mps / c.k1;
-    let ln_v_ratio = v_ratio.ln();
-    let f_site = if site.vs30_mps > c.k1 {
-        (c.c11 + c.k2 * N_NL) * ln_v_ratio
-    } else {
-        let a = site.a1100_g;
-        c.c11 * ln_v_ratio + c.k2 * ((a + C_NL * v_ratio.powf(N_NL)).ln() - (a + C_NL).ln())
-    };
-
-    // Basin response, Eq. 20 (S_J = 0).
-    let z = site.z2pt5_km;
-    let f_sed = if z < 1.0 {
-        c.c14 * (z - 1.0)
-    } else if z > 3.0 {
-        c.c16 * c.k3 * (-0.75f64).exp() * (1.0 - (-0.25 * (z - 3.0)).exp())
-    } else {
-        0.0
-    };
-
     // Hypocentral depth, Eq. 21-23.
     let f_hyp_m = if m <= 5.5 {
         c.c17
@@ -416,7 +399,32 @@ fn ln_median(c: &Coeffs, dc20: f64, s: &Scenario, site: Site) -> f64 {
         0.0
     };
 
-    f_mag + f_dis + f_flt + f_hng + f_site + f_sed + f_hyp + f_dip + f_atn
+    f_mag + f_dis + f_flt + f_hng + f_hyp + f_dip + f_atn
+}
+
+/// The shallow-site and basin terms of Eq. 1 for row `c`.
+fn site_terms(c: &Coeffs, site: Site) -> f64 {
+    // Shallow site response, Eq. 17-18 (S_J = 0).
+    let v_ratio = site.vs30_mps / c.k1;
+    let ln_v_ratio = v_ratio.ln();
+    let f_site = if site.vs30_mps > c.k1 {
+        (c.c11 + c.k2 * N_NL) * ln_v_ratio
+    } else {
+        let a = site.a1100_g;
+        c.c11 * ln_v_ratio + c.k2 * ((a + C_NL * v_ratio.powf(N_NL)).ln() - (a + C_NL).ln())
+    };
+
+    // Basin response, Eq. 20 (S_J = 0).
+    let z = site.z2pt5_km;
+    let f_sed = if z < 1.0 {
+        c.c14 * (z - 1.0)
+    } else if z > 3.0 {
+        c.c16 * c.k3 * (-0.75f64).exp() * (1.0 - (-0.25 * (z - 3.0)).exp())
+    } else {
+        0.0
+    };
+
+    f_site + f_sed
 }
 
 /// Check the inputs the equations cannot handle (logs, divisions, NaN).
@@ -488,13 +496,15 @@ impl Gmpe for Cb14 {
         let scen = Scenario::new(rup, dist);
 
         // A1100: median PGA on rock (Vs30 = 1100 m/s, Z2.5 from Eq. 33). Every k1 in the
-        // table is below 1100 m/s, so the rock evaluation uses the linear site branch.
+        // table is below 1100 m/s, so the rock evaluation uses the linear site branch and
+        // does not read `a1100_g`.
         let rock = Site {
             vs30_mps: VS30_ROCK_MPS,
-            z2pt5_km: z2pt5_california_km(VS30_ROCK_MPS),
+            z2pt5_km: Z2PT5_ROCK_KM,
             a1100_g: 0.0,
         };
-        let a1100_g = ln_median(c_pga, c_pga.dc20[region], &scen, rock).exp();
+        let ln_pga_source_path = source_path_terms(c_pga, c_pga.dc20[region], &scen);
+        let a1100_g = (ln_pga_source_path + site_terms(c_pga, rock)).exp();
 
         let here = Site {
             vs30_mps: site.vs30_mps,
@@ -503,13 +513,19 @@ impl Gmpe for Cb14 {
                 .unwrap_or_else(|| z2pt5_california_km(site.vs30_mps)),
             a1100_g,
         };
-        let mut ln_y = ln_median(c, c.dc20[region], &scen, here);
-        // Short-period spectral ordinates are not allowed below PGA on the same site
-        // (Campbell & Bozorgnia 2014, text after Eq. 1).
-        if matches!(imt, Imt::Sa(t) if t < 0.25) {
-            let ln_pga = ln_median(c_pga, c_pga.dc20[region], &scen, here);
-            ln_y = ln_y.max(ln_pga);
-        }
+        let ln_y = if row == ROW_PGA {
+            ln_pga_source_path + site_terms(c_pga, here)
+        } else {
+            let ln_y = source_path_terms(c, c.dc20[region], &scen) + site_terms(c, here);
+            // Short-period spectral ordinates are not allowed below PGA at the same site
+            // (Campbell & Bozorgnia 2014, text after Eq. 1; OpenQuake applies it for
+            // T < 0.25 s).
+            if matches!(imt, Imt::Sa(t) if t < 0.25) {
+                ln_y.max(ln_pga_source_path + site_terms(c_pga, here))
+            } else {
+                ln_y
+            }
+        };
 
         // Aleatory variability, Eq. 26-31.
         let m = rup.mag;
@@ -588,6 +604,8 @@ mod tests {
         assert_eq!(sa[N_SA - 1], 10.0);
         // Every site-term reference velocity is below the rock Vs30 of A1100.
         assert!(COEFFS.iter().all(|c| c.k1 < VS30_ROCK_MPS));
+        let z = z2pt5_california_km(VS30_ROCK_MPS);
+        assert!((z - Z2PT5_ROCK_KM).abs() <= 1e-15 * z);
     }
 
     #[test]
