@@ -1,0 +1,35 @@
+//! CAP 1.2 (OASIS Common Alerting Protocol) for Forewarn.
+//!
+//! - [`Alert`] and its parts model every CAP 1.2 element, with the schema's enumerations as
+//!   Rust enums; [`Alert::to_xml`] writes CAP 1.2 in schema order.
+//! - [`read_alert`] reads CAP 1.2 and 1.1; errors carry line and column.
+//! - [`validate`] checks an [`Alert`] against the rules the schema cannot express;
+//!   [`validate_xml`] checks raw text (well-formedness, namespace, schema, rules, signature).
+//! - [`generate`] builds an alert from an [`ImpactWarning`] with an impact-based warning matrix
+//!   and per-language templates ([`WarningConfig`]).
+//! - [`update`], [`supersede`] and [`cancel`] continue a message thread.
+//! - [`sign`] and [`verify`] handle enveloped XML signatures.
+//! - [`atom_feeds`] builds Atom feeds, one per sender and language.
+
+mod c14n;
+mod dsig;
+mod error;
+pub mod geometry;
+mod model;
+mod reader;
+mod schema;
+mod time;
+mod validate;
+mod writer;
+mod xml_tree;
+
+pub use dsig::{SignatureStatus, sign, verify};
+pub use error::CapError;
+pub use model::*;
+pub use reader::read_alert;
+pub use schema::CapVersion;
+pub use time::CapTime;
+pub use validate::{
+    Level, MAX_COORD_DECIMALS, MAX_EVENT_CHARS, MAX_POLYGON_VERTICES, Problem, XmlReport,
+    polygon_problems, validate, validate_xml,
+};
