@@ -46,7 +46,8 @@ impl Cb14 {
     }
 }
 
-// Period-independent constants (Table 1 of the paper, text below Eq. 6, 11 and 19).
+// Period-independent constants of the paper (c8, h4, c, n, φ_lnAF), listed with its
+// coefficient tables and in OpenQuake hazardlib campbell_bozorgnia_2014.py (`CONSTS`).
 /// Reverse-faulting coefficient c8.
 const C8: f64 = 0.0;
 /// Hanging-wall Rx-taper coefficient h4.
@@ -66,9 +67,10 @@ const Z2PT5_ROCK_KM: f64 = 0.3975212509323587;
 /// Number of columns in one row of [`RAW_COEFFS`].
 const NCOL: usize = 39;
 
-/// Coefficients of Campbell & Bozorgnia (2014), Table 2 (median) and Table 3 (aleatory
-/// variability) and the regional Δc20 values of the same tables / electronic supplement,
-/// as tabulated in OpenQuake hazardlib campbell_bozorgnia_2014.py (classes
+/// Coefficients of Campbell & Bozorgnia (2014), Earthquake Spectra 30(3): the paper's
+/// coefficient tables for the median and the aleatory variability, including the regional
+/// Δc20 values (also in the authors' electronic supplement), as tabulated in OpenQuake
+/// hazardlib campbell_bozorgnia_2014.py (classes
 /// `CampbellBozorgnia2014`, `...HighQ`, `...LowQ`).
 ///
 /// Row layout: period T (s; 0 = PGA, -1 = PGV), c0, c1, c2, c3, c4, c5, c6, c7, c9, c10,
@@ -683,6 +685,32 @@ mod tests {
                 prev = gm.ln_median;
             }
         }
+    }
+
+    #[test]
+    fn unknown_z2pt5_uses_the_california_model() {
+        let m = Cb14::default();
+        let vs30_mps = 300.0;
+        let none = m
+            .ground_motion(Imt::Sa(3.0), &rup(6.5), &dist(20.0), &site(vs30_mps))
+            .unwrap();
+        let given = SiteParams {
+            z2pt5_km: Some((7.089 - 1.144 * vs30_mps.ln()).exp()),
+            ..site(vs30_mps)
+        };
+        let some = m
+            .ground_motion(Imt::Sa(3.0), &rup(6.5), &dist(20.0), &given)
+            .unwrap();
+        assert_eq!(none, some);
+        // A deep basin (Z2.5 > 3 km) amplifies long periods.
+        let deep = SiteParams {
+            z2pt5_km: Some(6.0),
+            ..site(vs30_mps)
+        };
+        let deep = m
+            .ground_motion(Imt::Sa(3.0), &rup(6.5), &dist(20.0), &deep)
+            .unwrap();
+        assert!(deep.ln_median > none.ln_median);
     }
 
     #[test]
