@@ -5,3 +5,9 @@
 //! rupture/event descriptions handed in by the caller).
 
 pub mod gmpe;
+pub mod rupture;
+pub mod source_files;
+pub mod correlation;
+pub mod field;
+pub mod gmice;
+pub mod site;
