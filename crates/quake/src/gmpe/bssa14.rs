@@ -27,7 +27,7 @@ const M_REF: f64 = 4.5;
 const R_REF_KM: f64 = 1.0;
 /// Reference rock velocity, m/s.
 const V_REF_MPS: f64 = 760.0;
-/// Nonlinear site term constants f1 and f3 (g) (paper, Table 2 notes).
+/// Constants f1 and f3 (g) of the nonlinear site term (eq. 7): f1 = 0, f3 = 0.1 g.
 const F1_NL: f64 = 0.0;
 const F3_NL_G: f64 = 0.1;
 /// Velocities bounding the Vs30 dependence of phi, m/s.
