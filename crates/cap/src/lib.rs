@@ -12,12 +12,17 @@
 //! - [`atom_feeds`] builds Atom feeds, one per sender and language.
 
 mod c14n;
+mod config;
 mod dsig;
 mod error;
+mod feed;
+mod generate;
 pub mod geometry;
 mod model;
 mod reader;
 mod schema;
+mod template;
+mod thread;
 mod time;
 mod validate;
 mod writer;
@@ -33,3 +38,10 @@ pub use validate::{
     Level, MAX_COORD_DECIMALS, MAX_EVENT_CHARS, MAX_POLYGON_VERTICES, Problem, XmlReport,
     polygon_problems, validate, validate_xml,
 };
+pub use config::{
+    AlertLevel, CountryRules, Hazard, HazardTexts, LanguageTemplates, MatrixCell, MatrixRow,
+    SenderConfig, WarningConfig,
+};
+pub use feed::{AtomFeed, atom_feeds};
+pub use generate::{ImpactArea, ImpactFacts, ImpactWarning, generate};
+pub use thread::{UpdateChanges, cancel, next_identifier, supersede, update};

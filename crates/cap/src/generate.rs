@@ -1,0 +1,333 @@
+//! Builds a CAP alert from an impact estimate, with the warning matrix and templates.
+
+use std::collections::BTreeMap;
+
+use crate::config::{AlertLevel, Hazard, MatrixCell, WarningConfig};
+use crate::error::CapError;
+use crate::geometry::footprint_polygon;
+use crate::model::{Alert, Area, Category, Info, MsgType, Scope, Status, ValuePair};
+use crate::template;
+use crate::time::CapTime;
+
+/// Facts the templates may use; each is optional, but a template that needs a missing one
+/// is an error.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ImpactFacts {
+    pub magnitude: Option<f64>,
+    pub depth_km: Option<f64>,
+    pub max_mmi: Option<f64>,
+    pub people_exposed: Option<u64>,
+    pub median_deaths: Option<f64>,
+    pub people_affected: Option<u64>,
+    pub peak_depth_m: Option<f64>,
+    pub economic_loss_usd: Option<f64>,
+}
+
+/// One affected country or administrative unit: becomes one CAP `area`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImpactArea {
+    /// ISO 3166-1 alpha-2 code; selects the country's matrix and is written as a geocode.
+    pub country_iso2: String,
+    /// Description after the (translated) country name, e.g. "Khyber Pakhtunkhwa"; may be empty.
+    pub area_desc: String,
+    /// Hazard footprint rings as `(lon, lat)` pairs, any size, open or closed.
+    pub footprints_lon_lat: Vec<Vec<(f64, f64)>>,
+    /// Extra geocodes (e.g. admin unit codes).
+    pub geocodes: Vec<ValuePair>,
+}
+
+/// A hazard-agnostic impact warning: the input of [`generate`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImpactWarning {
+    pub hazard: Hazard,
+    pub event_id: String,
+    /// When the event happened (earthquake) or is expected (flood peak): the alert's `onset`.
+    pub event_time: CapTime,
+    /// The message's `sent` time, given by the caller so that output is reproducible.
+    pub sent: CapTime,
+    pub alert_level: AlertLevel,
+    /// Probability of `alert_level`, 0..1.
+    pub likelihood: f64,
+    /// Place description for the texts, e.g. "near Muzaffarabad, Pakistan".
+    pub place: String,
+    pub facts: ImpactFacts,
+    pub areas: Vec<ImpactArea>,
+    pub status: Status,
+    pub sender: String,
+    /// Language codes; one info block each, in this order. Each needs a template file.
+    pub languages: Vec<String>,
+}
+
+fn fmt_fixed(v: f64, decimals: usize) -> String {
+    let s = format!("{v:.decimals$}");
+    if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') {
+        s[1..].to_string()
+    } else {
+        s
+    }
+}
+
+fn fact_values(w: &ImpactWarning, level_text: &str) -> BTreeMap<&'static str, String> {
+    let f = &w.facts;
+    let mut v = BTreeMap::new();
+    v.insert("level", level_text.to_string());
+    v.insert("likelihood_pct", fmt_fixed(w.likelihood * 100.0, 0));
+    v.insert("place", w.place.clone());
+    v.insert("event_time", w.event_time.to_utc().format("%Y-%m-%d %H:%M UTC").to_string());
+    v.insert("event_id", w.event_id.clone());
+    let opt = |x: Option<f64>, d: usize| x.filter(|x| x.is_finite()).map(|x| fmt_fixed(x, d));
+    let pairs: [(&'static str, Option<String>); 8] = [
+        ("magnitude", opt(f.magnitude, 1)),
+        ("depth_km", opt(f.depth_km, 0)),
+        ("max_mmi", opt(f.max_mmi, 1)),
+        ("people_exposed", f.people_exposed.map(|n| n.to_string())),
+        ("median_deaths", opt(f.median_deaths, 0)),
+        ("people_affected", f.people_affected.map(|n| n.to_string())),
+        ("peak_depth_m", opt(f.peak_depth_m, 1)),
+        ("economic_loss_musd", opt(f.economic_loss_usd.map(|u| u / 1e6), 0)),
+    ];
+    for (k, val) in pairs {
+        if let Some(val) = val {
+            v.insert(k, val);
+        }
+    }
+    v
+}
+
+fn fact_parameters(w: &ImpactWarning) -> Vec<ValuePair> {
+    let f = &w.facts;
+    let mut p = vec![
+        ValuePair::new("alertLevel", w.alert_level.as_str()),
+        ValuePair::new("alertLevelProbability", fmt_fixed(w.likelihood, 2)),
+        ValuePair::new("eventId", w.event_id.clone()),
+    ];
+    let list: [(&str, Option<String>); 8] = [
+        ("magnitude", f.magnitude.map(|x| fmt_fixed(x, 1))),
+        ("depthKm", f.depth_km.map(|x| fmt_fixed(x, 1))),
+        ("maxMMI", f.max_mmi.map(|x| fmt_fixed(x, 1))),
+        ("peopleExposed", f.people_exposed.map(|n| n.to_string())),
+        ("medianDeaths", f.median_deaths.map(|x| fmt_fixed(x, 0))),
+        ("peopleAffected", f.people_affected.map(|n| n.to_string())),
+        ("peakDepthM", f.peak_depth_m.map(|x| fmt_fixed(x, 2))),
+        ("economicLossUSD", f.economic_loss_usd.map(|x| fmt_fixed(x, 0))),
+    ];
+    for (name, value) in list {
+        if let Some(value) = value.filter(|v| v != "NaN" && v != "inf" && v != "-inf") {
+            p.push(ValuePair::new(name, value));
+        }
+    }
+    p
+}
+
+/// An identifier that is unique per sender: WMO OID style when the sender has an OID.
+fn identifier(w: &ImpactWarning, cfg: &WarningConfig) -> String {
+    let t = w.sent.to_utc();
+    if let Some(oid) = cfg.sender(&w.sender).and_then(|s| s.wmo_oid.as_deref()) {
+        use chrono::{Datelike, Timelike};
+        return format!(
+            "urn:oid:{oid}.{}.{}.{}.{}.{}.{}",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        );
+    }
+    let event: String = w
+        .event_id
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_' { c } else { '_' })
+        .collect();
+    format!("forewarn.{}.{event}.{}", w.hazard.key(), w.sent.compact_utc())
+}
+
+/// Chooses the matrix cell: the most severe over the countries of the areas.
+fn choose_cell(w: &ImpactWarning, cfg: &WarningConfig) -> Result<MatrixCell, CapError> {
+    let mut best: Option<MatrixCell> = None;
+    for a in &w.areas {
+        let cell = cfg.cell(Some(&a.country_iso2), w.hazard, w.alert_level, w.likelihood)?;
+        let better = match &best {
+            None => true,
+            Some(b) => (cell.severity, cell.urgency, cell.certainty) < (b.severity, b.urgency, b.certainty),
+        };
+        if better {
+            best = Some(cell);
+        }
+    }
+    match best {
+        Some(c) => Ok(c),
+        None => cfg.cell(None, w.hazard, w.alert_level, w.likelihood),
+    }
+}
+
+fn check_input(w: &ImpactWarning, cfg: &WarningConfig) -> Result<(), CapError> {
+    let bad = |m: String| Err(CapError::Config(m));
+    if w.languages.is_empty() {
+        return bad("no languages requested".into());
+    }
+    for (i, l) in w.languages.iter().enumerate() {
+        if cfg.templates(l).is_none() {
+            return bad(format!("no templates for language '{l}' (available: {})", cfg.languages().join(", ")));
+        }
+        if w.languages[..i].contains(l) {
+            return bad(format!("language '{l}' requested twice"));
+        }
+    }
+    if w.areas.is_empty() {
+        return bad("the warning has no areas".into());
+    }
+    if w.event_id.trim().is_empty() {
+        return bad("event_id is empty".into());
+    }
+    if w.sender.is_empty() || w.sender.chars().any(|c| c.is_whitespace() || matches!(c, ',' | '<' | '&')) {
+        return bad(format!("sender '{}' is empty or contains spaces, commas, '<' or '&'", w.sender));
+    }
+    if !w.likelihood.is_finite() || !(0.0..=1.0).contains(&w.likelihood) {
+        return bad(format!("likelihood {} is outside 0..1", w.likelihood));
+    }
+    for a in &w.areas {
+        if a.country_iso2.len() != 2 || !a.country_iso2.chars().all(|c| c.is_ascii_uppercase()) {
+            return bad(format!("country '{}' is not an ISO 3166-1 alpha-2 code", a.country_iso2));
+        }
+    }
+    Ok(())
+}
+
+/// Builds the CAP alert for an impact warning.
+///
+/// - Fields from the warning matrix ([`WarningConfig::cell`]); with several countries the most
+///   severe country's row is used.
+/// - One info block per requested language, texts from that language's templates. Messages
+///   that are not Actual carry the status word (e.g. "EXERCISE") at the start of headline,
+///   description and instruction in every language, and a `note`.
+/// - `effective` = `sent`, `onset` = event time, `expires` = `sent` + the matrix's hours.
+/// - One area per [`ImpactArea`], footprints reduced to valid CAP polygons (see
+///   [`crate::geometry::footprint_polygon`]), an `ISO3166-1` geocode plus the given ones.
+pub fn generate(w: &ImpactWarning, cfg: &WarningConfig) -> Result<Alert, CapError> {
+    check_input(w, cfg)?;
+    let cell = choose_cell(w, cfg)?;
+    let (sender_name, web, contact) = cfg.sender_texts(cell.country.as_deref());
+    let sender_name = cfg
+        .sender(&w.sender)
+        .and_then(|s| s.sender_name.as_deref())
+        .or(sender_name);
+    let expires = w.sent.plus_seconds(i64::from(cell.expires_hours) * 3600);
+
+    let mut polygons_by_area = Vec::with_capacity(w.areas.len());
+    for a in &w.areas {
+        let mut polys = Vec::new();
+        for (i, ring) in a.footprints_lon_lat.iter().enumerate() {
+            let p = footprint_polygon(ring).map_err(|m| {
+                CapError::Footprint(format!("area {} {} ring {}: {m}", a.country_iso2, a.area_desc, i + 1))
+            })?;
+            polys.push(p);
+        }
+        polygons_by_area.push(polys);
+    }
+
+    let category = match w.hazard {
+        Hazard::Earthquake => Category::Geo,
+        // CAP 1.2: "Met - Meteorological (inc. flood)".
+        Hazard::Flood => Category::Met,
+    };
+    let mut infos = Vec::with_capacity(w.languages.len());
+    let mut note = None;
+    for lang in &w.languages {
+        let t = cfg
+            .templates(lang)
+            .ok_or_else(|| CapError::Config(format!("no templates for language '{lang}'")))?;
+        let texts = t.hazard(w.hazard);
+        let level_text = t.levels.get(&w.alert_level).map_or(w.alert_level.as_str(), String::as_str);
+        let values = fact_values(w, level_text);
+        let fill = |name: &str, text: &str| {
+            template::render(text, &values).map_err(|fact| CapError::MissingFact {
+                template: format!("{}.{name}", w.hazard.key()),
+                language: lang.clone(),
+                fact,
+            })
+        };
+        let mut headline = fill("headline", &texts.headline)?;
+        let mut description = fill("description", &texts.description)?;
+        let instruction_text = texts
+            .instruction
+            .get(&w.alert_level)
+            .ok_or_else(|| CapError::Config(format!("{lang}: no instruction for {}", w.alert_level.as_str())))?;
+        let mut instruction = fill("instruction", instruction_text)?;
+        if let Some(prefix) = t.status_prefix(w.status) {
+            headline = format!("{prefix}: {headline}");
+            description = format!("{prefix}: {description}");
+            instruction = format!("{prefix}: {instruction}");
+            if note.is_none() {
+                note = t.notes.get(w.status.as_str()).cloned();
+            }
+        }
+        let areas = w
+            .areas
+            .iter()
+            .zip(&polygons_by_area)
+            .map(|(a, polys)| {
+                let country = t.countries.get(&a.country_iso2).cloned().unwrap_or_else(|| a.country_iso2.clone());
+                let area_desc = if a.area_desc.trim().is_empty() {
+                    country
+                } else {
+                    format!("{country}: {}", a.area_desc.trim())
+                };
+                let mut geocodes = vec![ValuePair::new("ISO3166-1", a.country_iso2.clone())];
+                geocodes.extend(a.geocodes.iter().cloned());
+                Area {
+                    area_desc,
+                    polygons: polys.clone(),
+                    circles: Vec::new(),
+                    geocodes,
+                    altitude_ft: None,
+                    ceiling_ft: None,
+                }
+            })
+            .collect();
+        infos.push(Info {
+            language: lang.clone(),
+            categories: vec![category],
+            event: texts.event.clone(),
+            response_types: cell.response.clone(),
+            urgency: cell.urgency,
+            severity: cell.severity,
+            certainty: cell.certainty,
+            audience: None,
+            event_codes: Vec::new(),
+            effective: Some(w.sent),
+            onset: Some(w.event_time),
+            expires: Some(expires),
+            sender_name: sender_name.map(str::to_string),
+            headline: Some(headline),
+            description: Some(description),
+            instruction: Some(instruction),
+            web: web.map(str::to_string),
+            contact: contact.map(str::to_string),
+            parameters: fact_parameters(w),
+            resources: Vec::new(),
+            areas,
+        });
+    }
+    Ok(Alert {
+        identifier: identifier(w, cfg),
+        sender: w.sender.clone(),
+        sent: w.sent,
+        status: w.status,
+        msg_type: MsgType::Alert,
+        source: None,
+        scope: Scope::Public,
+        restriction: None,
+        addresses: None,
+        codes: Vec::new(),
+        note,
+        references: Vec::new(),
+        incidents: Some(identifier_safe(&w.event_id)),
+        infos,
+    })
+}
+
+/// The event id as one incident token (no spaces).
+fn identifier_safe(s: &str) -> String {
+    s.chars().map(|c| if c.is_whitespace() { '_' } else { c }).collect()
+}
