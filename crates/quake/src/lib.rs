@@ -11,3 +11,5 @@ pub mod correlation;
 pub mod field;
 pub mod gmice;
 pub mod site;
+pub mod logic_tree;
+pub mod shaking;

@@ -1,0 +1,294 @@
+//! USGS PAGER empirical loss models (Jaiswal & Wald 2010, Earthquake Spectra 26(4); Jaiswal &
+//! Wald 2011 for economic losses; parameters from usgs/pager losspager/data/fatality.xml v2.2 and
+//! economy.xml v1.3, as tabulated in science.md).
+//!
+//! - Fatality rate at intensity S: nu(S) = Phi(ln(S / theta) / beta).
+//! - Expected deaths: E = sum over MMI bins S = 5..9 of nu(S) x people in bin S, with bin X
+//!   folded into IX (as science.md specifies).
+//! - Economic loss: sum over the same bins of people x GDP per capita x alpha x
+//!   Phi(ln(S / theta_e) / beta_e).
+//! - Uncertainty: the estimate is the median of a lognormal with log-sd G;
+//!   P(L in [a, b)) = Phi((ln b - ln E)/G) - Phi((ln a - ln E)/G). With several countries
+//!   G = sqrt(sum G_i^2), capped at 2.5.
+//! - Alert levels. Deaths: green 0, yellow 1-99, orange 100-999, red >= 1000. Losses (US$):
+//!   green < 1M, yellow < 100M, orange < 1B, red >= 1B.
+
+use crate::lognormal::{phi, phi_inv};
+use serde::Serialize;
+
+/// PAGER parameters for one country.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PagerParams {
+    pub iso2: &'static str,
+    pub fatality_theta: f64,
+    pub fatality_beta: f64,
+    /// Log-sd of the fatality estimate ("gnormvalue" in fatality.xml).
+    pub fatality_g: f64,
+    pub econ_theta: f64,
+    pub econ_beta: f64,
+    pub econ_alpha: f64,
+    /// Where the values come from.
+    pub source: &'static str,
+}
+
+const fn p(iso2: &'static str, ft: f64, fb: f64, g: f64, et: f64, eb: f64, ea: f64, source: &'static str) -> PagerParams {
+    PagerParams {
+        iso2,
+        fatality_theta: ft,
+        fatality_beta: fb,
+        fatality_g: g,
+        econ_theta: et,
+        econ_beta: eb,
+        econ_alpha: ea,
+        source,
+    }
+}
+
+const SCI: &str = "usgs/pager fatality.xml v2.2 / economy.xml v1.3 (science.md table)";
+
+/// Country parameters: usgs/pager fatality.xml v2.2 and economy.xml v1.3 (science.md table;
+/// BY and MN read from the same files: fatality.xml at usgs/pager commit ab8be63, economy.xml
+/// at commit 0f7107a). TJ, KG, KZ, UZ, RU and BY fatality values are group values, not
+/// calibrated per country.
+pub const PAGER_TABLE: [PagerParams; 12] = [
+    p("PK", 9.704905, 0.100000, 2.342961, 8.517250, 0.100000, 14.858200, SCI),
+    p("AF", 11.613073, 0.180683, 1.883609, 9.013810, 0.100000, 15.065400, SCI),
+    p("IN", 10.986839, 0.128601, 1.971188, 8.437910, 0.100000, 15.200200, SCI),
+    p("CN", 10.328811, 0.100058, 2.013134, 7.511120, 0.100328, 9.794960, SCI),
+    p("IR", 9.318099, 0.100001, 2.500000, 9.483180, 0.100000, 15.614500, SCI),
+    p("TJ", 20.476568, 0.280662, 1.462592, 8.712340, 0.100000, 15.614500, SCI),
+    p("KZ", 20.476568, 0.280662, 1.462592, 8.712340, 0.100000, 15.614500, SCI),
+    p("UZ", 20.476568, 0.280662, 1.462592, 8.712340, 0.100000, 15.614500, SCI),
+    p("KG", 20.476568, 0.280662, 1.462592, 9.025760, 0.130104, 15.614500, SCI),
+    p("RU", 24.800128, 0.310575, 1.687952, 8.223750, 0.104093, 21.860000, SCI),
+    p("BY", 24.800128, 0.310575, 1.687952, 8.223750, 0.104093, 19.934000, BYMN),
+    p("MN", 10.336322, 0.100007, 2.013090, 9.945520, 0.150000, 11.827600, BYMN),
+];
+
+const BYMN: &str = "usgs/pager fatality.xml v2.2 (ab8be63) / economy.xml v1.3 (0f7107a), group models";
+
+/// Parameters for a country code; a code outside the table falls back to the Central Asian
+/// group (TJ/KZ/UZ row), a documented regional fallback rather than a calibration.
+pub fn params(iso2: &str) -> PagerParams {
+    PAGER_TABLE.iter().find(|p| p.iso2.eq_ignore_ascii_case(iso2)).copied().unwrap_or_else(|| {
+        let mut base = PAGER_TABLE[5];
+        base.iso2 = "fallback";
+        base.source = "regional fallback: Central Asian group (TJ/KZ/UZ row)";
+        base
+    })
+}
+
+/// Fatality rate at MMI `s`.
+pub fn fatality_rate(p: &PagerParams, s: f64) -> f64 {
+    phi((s / p.fatality_theta).ln() / p.fatality_beta)
+}
+
+/// Economic loss ratio at MMI `s`.
+pub fn loss_ratio(p: &PagerParams, s: f64) -> f64 {
+    phi((s / p.econ_theta).ln() / p.econ_beta)
+}
+
+/// PAGER MMI bin (1..=10) of a continuous MMI: nearest integer.
+pub fn mmi_bin(mmi: f64) -> usize {
+    (mmi.round() as i64).clamp(1, 10) as usize
+}
+
+/// Expected deaths from people per MMI bin (index 0 = MMI I ... 9 = MMI X).
+pub fn expected_deaths(p: &PagerParams, people_by_mmi: &[f64; 10]) -> f64 {
+    (5..=9)
+        .map(|s| {
+            let people = if s == 9 { people_by_mmi[8] + people_by_mmi[9] } else { people_by_mmi[s - 1] };
+            fatality_rate(p, s as f64) * people
+        })
+        .sum()
+}
+
+/// Expected economic loss in US$.
+pub fn expected_loss_usd(p: &PagerParams, gdp_per_capita_usd: f64, people_by_mmi: &[f64; 10]) -> f64 {
+    (5..=9)
+        .map(|s| {
+            let people = if s == 9 { people_by_mmi[8] + people_by_mmi[9] } else { people_by_mmi[s - 1] };
+            people * gdp_per_capita_usd * p.econ_alpha * loss_ratio(p, s as f64)
+        })
+        .sum()
+}
+
+/// Combined log-sd over several countries: sqrt(sum G_i^2), capped at 2.5.
+pub fn combined_g(gs: &[f64]) -> f64 {
+    gs.iter().map(|g| g * g).sum::<f64>().sqrt().min(2.5)
+}
+
+/// PAGER alert levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertLevel {
+    Green,
+    Yellow,
+    Orange,
+    Red,
+}
+
+impl AlertLevel {
+    pub fn for_deaths(d: f64) -> AlertLevel {
+        if d >= 1000.0 {
+            AlertLevel::Red
+        } else if d >= 100.0 {
+            AlertLevel::Orange
+        } else if d >= 1.0 {
+            AlertLevel::Yellow
+        } else {
+            AlertLevel::Green
+        }
+    }
+    pub fn for_loss_usd(l: f64) -> AlertLevel {
+        if l >= 1e9 {
+            AlertLevel::Red
+        } else if l >= 1e8 {
+            AlertLevel::Orange
+        } else if l >= 1e6 {
+            AlertLevel::Yellow
+        } else {
+            AlertLevel::Green
+        }
+    }
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            AlertLevel::Green => "green",
+            AlertLevel::Yellow => "yellow",
+            AlertLevel::Orange => "orange",
+            AlertLevel::Red => "red",
+        }
+    }
+}
+
+/// Band edges for deaths (PAGER's seven ranges) and for the alert levels.
+pub const DEATH_BANDS: [f64; 8] = [0.0, 1.0, 10.0, 100.0, 1e3, 1e4, 1e5, f64::INFINITY];
+pub const LOSS_BANDS_USD: [f64; 8] = [0.0, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, f64::INFINITY];
+
+/// A loss distribution: a mixture of lognormals (one per shaking realisation, or one for the
+/// median shaking) with common log-sd `g`.
+#[derive(Debug, Clone, Serialize)]
+pub struct LossDistribution {
+    pub median: f64,
+    pub p5: f64,
+    pub p95: f64,
+    /// Mean of the component estimates.
+    pub mean_estimate: f64,
+    pub g: f64,
+    /// P(loss in each band of `band_edges`).
+    pub band_edges: Vec<f64>,
+    pub band_probabilities: Vec<f64>,
+    /// P(each alert level): green, yellow, orange, red.
+    pub alert_probabilities: [f64; 4],
+}
+
+fn cdf(estimates: &[f64], g: f64, x: f64) -> f64 {
+    if x <= 0.0 {
+        return 0.0;
+    }
+    estimates
+        .iter()
+        .map(|&e| if e <= 0.0 { 1.0 } else if g <= 0.0 { if x >= e { 1.0 } else { 0.0 } } else { phi((x.ln() - e.ln()) / g) })
+        .sum::<f64>()
+        / estimates.len() as f64
+}
+
+fn quantile(estimates: &[f64], g: f64, q: f64) -> f64 {
+    let positive: Vec<f64> = estimates.iter().copied().filter(|e| *e > 0.0).collect();
+    let zero_share = 1.0 - positive.len() as f64 / estimates.len().max(1) as f64;
+    if q <= zero_share || positive.is_empty() {
+        return 0.0;
+    }
+    if estimates.len() == 1 {
+        return positive[0] * (g * phi_inv(q)).exp();
+    }
+    let (mut lo, mut hi) = (1e-6f64.ln(), 1e15f64.ln());
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if cdf(estimates, g, mid.exp()) < q {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    (0.5 * (lo + hi)).exp()
+}
+
+impl LossDistribution {
+    /// The distribution of a mixture of lognormals centred on `estimates` with log-sd `g`.
+    pub fn from_estimates(estimates: &[f64], g: f64, edges: &[f64], level_edges: [f64; 3]) -> LossDistribution {
+        let band = |a: f64, b: f64| {
+            let fb = if b.is_infinite() { 1.0 } else { cdf(estimates, g, b) };
+            let fa = if a <= 0.0 { 0.0 } else { cdf(estimates, g, a) };
+            (fb - fa).max(0.0)
+        };
+        let band_probabilities = edges.windows(2).map(|w| band(w[0], w[1])).collect();
+        let l = level_edges;
+        LossDistribution {
+            median: quantile(estimates, g, 0.5),
+            p5: quantile(estimates, g, 0.05),
+            p95: quantile(estimates, g, 0.95),
+            mean_estimate: estimates.iter().sum::<f64>() / estimates.len().max(1) as f64,
+            g,
+            band_edges: edges.to_vec(),
+            band_probabilities,
+            alert_probabilities: [band(0.0, l[0]), band(l[0], l[1]), band(l[1], l[2]), band(l[2], f64::INFINITY)],
+        }
+    }
+
+    pub fn deaths(estimates: &[f64], g: f64) -> LossDistribution {
+        Self::from_estimates(estimates, g, &DEATH_BANDS, [1.0, 100.0, 1000.0])
+    }
+
+    pub fn losses_usd(estimates: &[f64], g: f64) -> LossDistribution {
+        Self::from_estimates(estimates, g, &LOSS_BANDS_USD, [1e6, 1e8, 1e9])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn india_test_vector_from_science_md() {
+        let p = params("IN");
+        assert!((fatality_rate(&p, 8.0) - 6.81e-3).abs() < 0.02e-3, "{}", fatality_rate(&p, 8.0));
+        assert!((fatality_rate(&p, 9.0) - 6.04e-2).abs() < 0.02e-2, "{}", fatality_rate(&p, 9.0));
+    }
+
+    #[test]
+    fn bin_ten_is_folded_into_nine() {
+        let p = params("PK");
+        let mut a = [0.0; 10];
+        a[8] = 1000.0;
+        let mut b = [0.0; 10];
+        b[9] = 1000.0;
+        assert_eq!(expected_deaths(&p, &a), expected_deaths(&p, &b));
+    }
+
+    #[test]
+    fn alert_levels() {
+        assert_eq!(AlertLevel::for_deaths(0.4), AlertLevel::Green);
+        assert_eq!(AlertLevel::for_deaths(99.0), AlertLevel::Yellow);
+        assert_eq!(AlertLevel::for_deaths(1000.0), AlertLevel::Red);
+        assert_eq!(AlertLevel::for_loss_usd(5e8), AlertLevel::Orange);
+        assert!(AlertLevel::Red > AlertLevel::Orange);
+    }
+
+    #[test]
+    fn single_estimate_distribution_is_the_pager_lognormal() {
+        let d = LossDistribution::deaths(&[500.0], 2.0);
+        assert!((d.median - 500.0).abs() < 1e-6);
+        assert!((d.p95 - 500.0 * (2.0f64 * 1.6448536).exp()).abs() / d.p95 < 1e-6);
+        let total: f64 = d.band_probabilities.iter().sum();
+        assert!((total - 1.0).abs() < 1e-9);
+        let want = phi((1000f64.ln() - 500f64.ln()) / 2.0) - phi((100f64.ln() - 500f64.ln()) / 2.0);
+        assert!((d.alert_probabilities[2] - want).abs() < 1e-12);
+    }
+
+    #[test]
+    fn combined_g_is_capped() {
+        assert!((combined_g(&[1.0]) - 1.0).abs() < 1e-12);
+        assert_eq!(combined_g(&[2.34, 1.97]), 2.5);
+    }
+}

@@ -1,0 +1,98 @@
+//! Weighted sets of ground-motion models (a one-level logic tree).
+//!
+//! Combination of branches for one site and IMT (weights w_i summing to 1):
+//! - ln median: the weighted mean of the branch ln medians;
+//! - tau² = sum w_i tau_i² + sum w_i (mu_i - mu)², i.e. the between-model spread is treated as
+//!   event-wide (between-event) uncertainty;
+//! - phi² = sum w_i phi_i²; sigma² = tau² + phi².
+
+use crate::gmpe::{Distances, Gmpe, GmpeError, GroundMotion, Imt, RuptureParams, SiteParams};
+use crate::gmpe::{ask14::Ask14, bssa14::Bssa14, cb14::Cb14, cy14::Cy14};
+
+/// A weighted set of ground-motion models.
+pub struct LogicTree {
+    pub name: String,
+    pub branches: Vec<(Box<dyn Gmpe>, f64)>,
+}
+
+/// Names accepted by [`LogicTree::from_name`].
+pub const CHOICES: [&str; 5] = ["bssa14", "cy14", "ask14", "cb14", "nga-west2"];
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LogicTreeError {
+    #[error("unknown ground-motion model '{0}' (choose one of: bssa14, cy14, ask14, cb14, nga-west2)")]
+    Unknown(String),
+}
+
+impl LogicTree {
+    /// One model by name, or `nga-west2`: BSSA14, CY14, ASK14 and CB14 with equal weights.
+    pub fn from_name(name: &str) -> Result<LogicTree, LogicTreeError> {
+        let one = |g: Box<dyn Gmpe>| vec![(g, 1.0)];
+        let branches: Vec<(Box<dyn Gmpe>, f64)> = match name.to_ascii_lowercase().as_str() {
+            "bssa14" => one(Box::new(Bssa14::default())),
+            "cy14" => one(Box::new(Cy14::default())),
+            "ask14" => one(Box::new(Ask14::default())),
+            "cb14" => one(Box::new(Cb14::default())),
+            "nga-west2" => vec![
+                (Box::new(Bssa14::default()) as Box<dyn Gmpe>, 0.25),
+                (Box::new(Cy14::default()), 0.25),
+                (Box::new(Ask14::default()), 0.25),
+                (Box::new(Cb14::default()), 0.25),
+            ],
+            other => return Err(LogicTreeError::Unknown(other.to_string())),
+        };
+        Ok(LogicTree {
+            name: name.to_ascii_lowercase(),
+            branches,
+        })
+    }
+
+    pub fn supports(&self, imt: Imt) -> bool {
+        self.branches.iter().all(|(g, _)| g.supports(imt))
+    }
+
+    /// Weighted combination of the branches (see the module docs).
+    pub fn ground_motion(&self, imt: Imt, rup: &RuptureParams, dist: &Distances, site: &SiteParams) -> Result<GroundMotion, GmpeError> {
+        if self.branches.len() == 1 {
+            return self.branches[0].0.ground_motion(imt, rup, dist, site);
+        }
+        let mut gms = [GroundMotion { ln_median: 0.0, sigma: 0.0, tau: 0.0, phi: 0.0 }; 8];
+        let n = self.branches.len().min(8);
+        let mut mu = 0.0;
+        for (k, (g, w)) in self.branches.iter().take(n).enumerate() {
+            gms[k] = g.ground_motion(imt, rup, dist, site)?;
+            mu += w * gms[k].ln_median;
+        }
+        let (mut tau2, mut phi2) = (0.0, 0.0);
+        for (k, (_, w)) in self.branches.iter().take(n).enumerate() {
+            tau2 += w * (gms[k].tau.powi(2) + (gms[k].ln_median - mu).powi(2));
+            phi2 += w * gms[k].phi.powi(2);
+        }
+        Ok(GroundMotion {
+            ln_median: mu,
+            sigma: (tau2 + phi2).sqrt(),
+            tau: tau2.sqrt(),
+            phi: phi2.sqrt(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nga_west2_mean_lies_between_branches() {
+        let t = LogicTree::from_name("nga-west2").unwrap();
+        let rup = RuptureParams { mag: 7.0, rake_deg: 90.0, dip_deg: 45.0, ztor_km: 2.0, width_km: 20.0, hypo_depth_km: 10.0 };
+        let d = Distances { rrup_km: 20.0, rjb_km: 15.0, rx_km: 15.0, ry0_km: 0.0 };
+        let s = SiteParams { vs30_mps: 400.0, vs30_measured: false, z1pt0_m: None, z2pt5_km: None };
+        let all = t.ground_motion(Imt::Pga, &rup, &d, &s).unwrap();
+        let each: Vec<f64> = t.branches.iter().map(|(g, _)| g.ground_motion(Imt::Pga, &rup, &d, &s).unwrap().ln_median).collect();
+        let lo = each.iter().cloned().fold(f64::INFINITY, f64::min);
+        let hi = each.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        assert!(all.ln_median >= lo && all.ln_median <= hi);
+        assert!(all.sigma > 0.4 && all.sigma < 1.2, "{all:?}");
+        assert!(LogicTree::from_name("abc").is_err());
+    }
+}
