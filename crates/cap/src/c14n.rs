@@ -137,7 +137,13 @@ fn default_of(scope: &Scope) -> &str {
 
 /// Renders `e`. `parent_scope`: namespaces in scope at the parent; `rendered`: namespace
 /// declarations in effect in the output at the parent.
-fn element(e: &Element, parent_scope: &Scope, rendered: &Scope, opts: &Options<'_>, out: &mut String) {
+fn element(
+    e: &Element,
+    parent_scope: &Scope,
+    rendered: &Scope,
+    opts: &Options<'_>,
+    out: &mut String,
+) {
     if opts.exclude.is_some_and(|x| std::ptr::eq(x, e)) {
         return;
     }
@@ -172,7 +178,11 @@ fn element(e: &Element, parent_scope: &Scope, rendered: &Scope, opts: &Options<'
                 }
             }
             for p in inclusive {
-                let key = if p == "#default" { None } else { Some(p.clone()) };
+                let key = if p == "#default" {
+                    None
+                } else {
+                    Some(p.clone())
+                };
                 if key.is_none() || scope.contains_key(&key) {
                     used.push(key);
                 }
@@ -297,6 +307,9 @@ mod tests {
             exclude: Some(s),
             strip_blank: true,
         };
-        assert_eq!(document(&doc, &skip), "<?pi x?>\n<a xmlns=\"urn:a\" a=\"&lt;\" b=\"1\"></a>");
+        assert_eq!(
+            document(&doc, &skip),
+            "<?pi x?>\n<a xmlns=\"urn:a\" a=\"&lt;\" b=\"1\"></a>"
+        );
     }
 }

@@ -20,7 +20,12 @@ pub enum AlertLevel {
 
 impl AlertLevel {
     /// All levels, lowest first.
-    pub const ALL: [AlertLevel; 4] = [AlertLevel::Green, AlertLevel::Yellow, AlertLevel::Orange, AlertLevel::Red];
+    pub const ALL: [AlertLevel; 4] = [
+        AlertLevel::Green,
+        AlertLevel::Yellow,
+        AlertLevel::Orange,
+        AlertLevel::Red,
+    ];
 
     /// The English name.
     pub fn as_str(&self) -> &'static str {
@@ -184,7 +189,12 @@ const EMBEDDED_TEMPLATES: [(&str, &str); 4] = [
     ("ur.toml", include_str!("../data/templates/ur.toml")),
 ];
 
-const NON_ACTUAL: [Status; 4] = [Status::Exercise, Status::Test, Status::System, Status::Draft];
+const NON_ACTUAL: [Status; 4] = [
+    Status::Exercise,
+    Status::Test,
+    Status::System,
+    Status::Draft,
+];
 
 impl WarningConfig {
     /// The default matrix and the English, Russian, Chinese and Urdu templates shipped in
@@ -193,7 +203,10 @@ impl WarningConfig {
         WarningConfig::from_texts(
             "warning_matrix.toml",
             EMBEDDED_MATRIX,
-            EMBEDDED_TEMPLATES.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect(),
+            EMBEDDED_TEMPLATES
+                .iter()
+                .map(|(n, t)| (n.to_string(), t.to_string()))
+                .collect(),
         )
     }
 
@@ -250,7 +263,10 @@ impl WarningConfig {
         }
         for s in &file.senders {
             if let Some(oid) = &s.wmo_oid
-                && (oid.is_empty() || !oid.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())))
+                && (oid.is_empty()
+                    || !oid
+                        .split('.')
+                        .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())))
             {
                 return Err(CapError::Config(format!(
                     "{matrix_name}: sender '{}': wmo_oid '{oid}' is not a dotted OID",
@@ -264,7 +280,9 @@ impl WarningConfig {
                 toml::from_str(&text).map_err(|e| CapError::Config(format!("{name}: {e}")))?;
             check_templates(&name, &t)?;
             if by_lang.insert(t.language.clone(), t).is_some() {
-                return Err(CapError::Config(format!("{name}: a second template file for the same language")));
+                return Err(CapError::Config(format!(
+                    "{name}: a second template file for the same language"
+                )));
             }
         }
         if by_lang.is_empty() {
@@ -294,8 +312,16 @@ impl WarningConfig {
     }
 
     /// Rules of a country, falling back to the defaults field by field.
-    fn lookup(&self, country: Option<&str>, hazard: Hazard) -> (&[MatrixRow], &BTreeMap<AlertLevel, u32>, Option<&str>) {
-        let c = country.and_then(|c| self.countries.get_key_value(c).map(|(k, r)| (k.as_str(), r)));
+    fn lookup(
+        &self,
+        country: Option<&str>,
+        hazard: Hazard,
+    ) -> (&[MatrixRow], &BTreeMap<AlertLevel, u32>, Option<&str>) {
+        let c = country.and_then(|c| {
+            self.countries
+                .get_key_value(c)
+                .map(|(k, r)| (k.as_str(), r))
+        });
         let rows = c
             .map(|(_, r)| r.rows(hazard))
             .filter(|r| !r.is_empty())
@@ -308,15 +334,29 @@ impl WarningConfig {
     }
 
     /// The matrix cell for one country (`None` = defaults), hazard, level and likelihood (0..1).
-    pub fn cell(&self, country: Option<&str>, hazard: Hazard, level: AlertLevel, likelihood: f64) -> Result<MatrixCell, CapError> {
+    pub fn cell(
+        &self,
+        country: Option<&str>,
+        hazard: Hazard,
+        level: AlertLevel,
+        likelihood: f64,
+    ) -> Result<MatrixCell, CapError> {
         if !(0.0..=1.0).contains(&likelihood) {
-            return Err(CapError::Config(format!("likelihood {likelihood} is outside 0..1")));
+            return Err(CapError::Config(format!(
+                "likelihood {likelihood} is outside 0..1"
+            )));
         }
         let (rows, expires, used) = self.lookup(country, hazard);
         let row = rows
             .iter()
             .find(|r| r.level == level && likelihood >= r.min_likelihood)
-            .ok_or_else(|| CapError::Config(format!("no matrix row for {} {}", hazard.key(), level.as_str())))?;
+            .ok_or_else(|| {
+                CapError::Config(format!(
+                    "no matrix row for {} {}",
+                    hazard.key(),
+                    level.as_str()
+                ))
+            })?;
         let expires_hours = *expires
             .get(&level)
             .ok_or_else(|| CapError::Config(format!("no expires_hours for {}", level.as_str())))?;
@@ -331,22 +371,37 @@ impl WarningConfig {
     }
 
     /// `senderName`, `web` and `contact` for a country (falling back to the defaults).
-    pub fn sender_texts(&self, country: Option<&str>) -> (Option<&str>, Option<&str>, Option<&str>) {
+    pub fn sender_texts(
+        &self,
+        country: Option<&str>,
+    ) -> (Option<&str>, Option<&str>, Option<&str>) {
         let c = country.and_then(|c| self.countries.get(c));
         let pick = |f: fn(&CountryRules) -> &Option<String>| {
-            c.and_then(|r| f(r).as_deref()).or(f(&self.defaults).as_deref())
+            c.and_then(|r| f(r).as_deref())
+                .or(f(&self.defaults).as_deref())
         };
-        (pick(|r| &r.sender_name), pick(|r| &r.web), pick(|r| &r.contact))
+        (
+            pick(|r| &r.sender_name),
+            pick(|r| &r.web),
+            pick(|r| &r.contact),
+        )
     }
 }
 
-fn check_rules(file: &str, name: &str, rules: &CountryRules, is_default: bool) -> Result<(), CapError> {
+fn check_rules(
+    file: &str,
+    name: &str,
+    rules: &CountryRules,
+    is_default: bool,
+) -> Result<(), CapError> {
     let err = |m: String| Err(CapError::Config(format!("{file}: [{name}] {m}")));
     for level in AlertLevel::ALL {
         if is_default || !rules.expires_hours.is_empty() {
             match rules.expires_hours.get(&level) {
                 None => return err(format!("expires_hours lacks {}", level.as_str())),
-                Some(0) => return err(format!("expires_hours.{} must be positive", level.as_str())),
+                Some(0) => {
+                    return err(format!("expires_hours.{} must be positive", level.as_str()));
+                }
                 Some(_) => {}
             }
         }
@@ -358,14 +413,25 @@ fn check_rules(file: &str, name: &str, rules: &CountryRules, is_default: bool) -
         }
         for r in rows {
             if !(0.0..=1.0).contains(&r.min_likelihood) {
-                return err(format!("{} row min_likelihood {} is outside 0..1", hazard.key(), r.min_likelihood));
+                return err(format!(
+                    "{} row min_likelihood {} is outside 0..1",
+                    hazard.key(),
+                    r.min_likelihood
+                ));
             }
             if r.response.is_empty() {
-                return err(format!("{} {} row has no response", hazard.key(), r.level.as_str()));
+                return err(format!(
+                    "{} {} row has no response",
+                    hazard.key(),
+                    r.level.as_str()
+                ));
             }
         }
         for level in AlertLevel::ALL {
-            if !rows.iter().any(|r| r.level == level && r.min_likelihood == 0.0) {
+            if !rows
+                .iter()
+                .any(|r| r.level == level && r.min_likelihood == 0.0)
+            {
                 return err(format!(
                     "{} has no row for {} with min_likelihood = 0.0 (every likelihood must be covered)",
                     hazard.key(),
@@ -388,7 +454,11 @@ fn check_templates(name: &str, t: &LanguageTemplates) -> Result<(), CapError> {
         }
         for h in [Hazard::Earthquake, Hazard::Flood] {
             if !t.hazard(h).instruction.contains_key(&level) {
-                return err(format!("[{}.instruction] lacks {}", h.key(), level.as_str()));
+                return err(format!(
+                    "[{}.instruction] lacks {}",
+                    h.key(),
+                    level.as_str()
+                ));
             }
         }
     }
@@ -405,9 +475,15 @@ fn check_templates(name: &str, t: &LanguageTemplates) -> Result<(), CapError> {
         if texts.event.chars().count() > crate::validate::MAX_EVENT_CHARS {
             return err(format!("[{}] event is longer than 35 characters", h.key()));
         }
-        for (what, text) in [("headline", &texts.headline), ("description", &texts.description)] {
+        for (what, text) in [
+            ("headline", &texts.headline),
+            ("description", &texts.description),
+        ] {
             if let Some(bad) = crate::template::unknown_placeholder(text) {
-                return err(format!("[{}] {what} uses unknown placeholder {{{bad}}}", h.key()));
+                return err(format!(
+                    "[{}] {what} uses unknown placeholder {{{bad}}}",
+                    h.key()
+                ));
             }
         }
     }
@@ -430,11 +506,15 @@ mod tests {
                 }
             }
         }
-        let red = cfg.cell(Some("PK"), Hazard::Earthquake, AlertLevel::Red, 0.8).unwrap();
+        let red = cfg
+            .cell(Some("PK"), Hazard::Earthquake, AlertLevel::Red, 0.8)
+            .unwrap();
         assert_eq!(red.severity, Severity::Extreme);
         assert_eq!(red.certainty, Certainty::Likely);
         assert_eq!(red.expires_hours, 96);
-        let possible = cfg.cell(Some("IN"), Hazard::Earthquake, AlertLevel::Red, 0.3).unwrap();
+        let possible = cfg
+            .cell(Some("IN"), Hazard::Earthquake, AlertLevel::Red, 0.3)
+            .unwrap();
         assert_eq!(possible.certainty, Certainty::Possible);
         assert_eq!(possible.expires_hours, 72);
         assert!(cfg.cell(None, Hazard::Flood, AlertLevel::Red, 1.5).is_err());
@@ -442,12 +522,20 @@ mod tests {
 
     #[test]
     fn incomplete_matrix_is_rejected() {
-        let bad = EMBEDDED_MATRIX.replace("level = \"Green\"\nmin_likelihood = 0.0\nseverity = \"Minor\"\nurgency = \"Past\"", "level = \"Green\"\nmin_likelihood = 0.2\nseverity = \"Minor\"\nurgency = \"Past\"");
+        let bad = EMBEDDED_MATRIX.replace(
+            "level = \"Green\"\nmin_likelihood = 0.0\nseverity = \"Minor\"\nurgency = \"Past\"",
+            "level = \"Green\"\nmin_likelihood = 0.2\nseverity = \"Minor\"\nurgency = \"Past\"",
+        );
         assert_ne!(bad, EMBEDDED_MATRIX);
-        let t: Vec<(String, String)> = EMBEDDED_TEMPLATES.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+        let t: Vec<(String, String)> = EMBEDDED_TEMPLATES
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
         let err = WarningConfig::from_texts("m", &bad, t.clone()).unwrap_err();
         assert!(err.to_string().contains("Green"), "{err}");
         let bad_t = t[0].1.replace("Red = \"Red\"\n", "");
-        assert!(WarningConfig::from_texts("m", EMBEDDED_MATRIX, vec![("en".into(), bad_t)]).is_err());
+        assert!(
+            WarningConfig::from_texts("m", EMBEDDED_MATRIX, vec![("en".into(), bad_t)]).is_err()
+        );
     }
 }

@@ -67,9 +67,15 @@ impl std::fmt::Display for SignatureStatus {
                 whitespace_normalized,
                 ..
             } => {
-                write!(f, "signature valid (signer {signer}, certificate valid until {certificate_not_after})")?;
+                write!(
+                    f,
+                    "signature valid (signer {signer}, certificate valid until {certificate_not_after})"
+                )?;
                 if *whitespace_normalized {
-                    write!(f, " [signed before pretty-printing: verified with whitespace between elements removed]")?;
+                    write!(
+                        f,
+                        " [signed before pretty-printing: verified with whitespace between elements removed]"
+                    )?;
                 }
                 Ok(())
             }
@@ -176,14 +182,18 @@ fn parse_signature(doc: &Document) -> Result<Option<Parsed<'_>>, String> {
         .unwrap_or_default()
         .to_string();
     let digest_value = b64("DigestValue", &dsig_child(reference, "DigestValue")?.text())?;
-    let signature_value = b64("SignatureValue", &dsig_child(signature, "SignatureValue")?.text())?;
+    let signature_value = b64(
+        "SignatureValue",
+        &dsig_child(signature, "SignatureValue")?.text(),
+    )?;
     let cert_el = signature
         .child(DSIG_NS, "KeyInfo")
         .and_then(|k| k.child(DSIG_NS, "X509Data"))
         .and_then(|x| x.child(DSIG_NS, "X509Certificate"))
         .ok_or("no KeyInfo/X509Data/X509Certificate: the signer's certificate is required")?;
     let der = b64("X509Certificate", &cert_el.text())?;
-    let certificate = Certificate::from_der(&der).map_err(|e| format!("the certificate cannot be read: {e}"))?;
+    let certificate =
+        Certificate::from_der(&der).map_err(|e| format!("the certificate cannot be read: {e}"))?;
     Ok(Some(Parsed {
         signature,
         signed_info,
@@ -212,7 +222,12 @@ fn spki_der(cert: &Certificate) -> Result<(String, Vec<u8>), String> {
     Ok((spki.algorithm.oid.to_string(), der))
 }
 
-fn check_signature(method: &str, cert: &Certificate, message: &[u8], sig: &[u8]) -> Result<(), String> {
+fn check_signature(
+    method: &str,
+    cert: &Certificate,
+    message: &[u8],
+    sig: &[u8],
+) -> Result<(), String> {
     use rsa::pkcs8::DecodePublicKey;
     use rsa::signature::Verifier;
     let (oid, der) = spki_der(cert)?;
@@ -220,9 +235,12 @@ fn check_signature(method: &str, cert: &Certificate, message: &[u8], sig: &[u8])
     match method {
         RSA_SHA256 | RSA_SHA384 | RSA_SHA512 => {
             if oid != OID_RSA {
-                return Err(format!("signature method {method} but the certificate key is not RSA"));
+                return Err(format!(
+                    "signature method {method} but the certificate key is not RSA"
+                ));
             }
-            let key = rsa::RsaPublicKey::from_public_key_der(&der).map_err(|e| format!("certificate RSA key: {e}"))?;
+            let key = rsa::RsaPublicKey::from_public_key_der(&der)
+                .map_err(|e| format!("certificate RSA key: {e}"))?;
             let s = rsa::pkcs1v15::Signature::try_from(sig).map_err(bad)?;
             match method {
                 RSA_SHA256 => rsa::pkcs1v15::VerifyingKey::<Sha256>::new(key).verify(message, &s),
@@ -233,7 +251,9 @@ fn check_signature(method: &str, cert: &Certificate, message: &[u8], sig: &[u8])
         }
         ECDSA_SHA256 => {
             if oid != OID_EC {
-                return Err(format!("signature method {method} but the certificate key is not an EC key"));
+                return Err(format!(
+                    "signature method {method} but the certificate key is not an EC key"
+                ));
             }
             let key = p256::ecdsa::VerifyingKey::from_public_key_der(&der)
                 .map_err(|e| format!("certificate key is not a P-256 key: {e}"))?;
@@ -267,8 +287,14 @@ fn check_mode(doc: &Document, p: &Parsed<'_>, strip_blank: bool) -> Result<(), S
         exclude: None,
         strip_blank,
     };
-    let signed_info = c14n::subtree(&doc.root, p.signed_info, &si_opts).ok_or("SignedInfo not found")?;
-    check_signature(&p.signature_method, &p.certificate, signed_info.as_bytes(), &p.signature_value)
+    let signed_info =
+        c14n::subtree(&doc.root, p.signed_info, &si_opts).ok_or("SignedInfo not found")?;
+    check_signature(
+        &p.signature_method,
+        &p.certificate,
+        signed_info.as_bytes(),
+        &p.signature_value,
+    )
 }
 
 /// [`verify`] on a parsed document.
@@ -283,7 +309,11 @@ pub(crate) fn verify_document(doc: &Document) -> SignatureStatus {
         Ok(()) => false,
         Err(strict_reason) => match check_mode(doc, &parsed, true) {
             Ok(()) => true,
-            Err(_) => return SignatureStatus::Invalid { reason: strict_reason },
+            Err(_) => {
+                return SignatureStatus::Invalid {
+                    reason: strict_reason,
+                };
+            }
         },
     };
     let tbs = &parsed.certificate.tbs_certificate;
@@ -325,7 +355,8 @@ fn read_key(pem: &str) -> Result<Key, CapError> {
         return Ok(Key::P256(k.into()));
     }
     Err(CapError::Signing(
-        "the private key is not an RSA (PKCS #8 or PKCS #1) or P-256 (PKCS #8 or SEC 1) PEM key".into(),
+        "the private key is not an RSA (PKCS #8 or PKCS #1) or P-256 (PKCS #8 or SEC 1) PEM key"
+            .into(),
     ))
 }
 
@@ -344,15 +375,23 @@ pub fn sign(xml: &str, key_pem: &str, cert_pem: &str) -> Result<String, CapError
         return Err(CapError::Signing("the message is already signed".into()));
     }
     let key = read_key(key_pem)?;
-    let cert = Certificate::from_pem(cert_pem.trim().as_bytes())
-        .map_err(|e| CapError::Signing(format!("the certificate is not a PEM X.509 certificate: {e}")))?;
+    let cert = Certificate::from_pem(cert_pem.trim().as_bytes()).map_err(|e| {
+        CapError::Signing(format!(
+            "the certificate is not a PEM X.509 certificate: {e}"
+        ))
+    })?;
     let (_, spki) = spki_der(&cert).map_err(CapError::Signing)?;
     let matches = match &key {
-        Key::Rsa(k) => rsa::RsaPublicKey::from_public_key_der(&spki).is_ok_and(|p| p == k.to_public_key()),
-        Key::P256(k) => p256::ecdsa::VerifyingKey::from_public_key_der(&spki).is_ok_and(|p| &p == k.verifying_key()),
+        Key::Rsa(k) => {
+            rsa::RsaPublicKey::from_public_key_der(&spki).is_ok_and(|p| p == k.to_public_key())
+        }
+        Key::P256(k) => p256::ecdsa::VerifyingKey::from_public_key_der(&spki)
+            .is_ok_and(|p| &p == k.verifying_key()),
     };
     if !matches {
-        return Err(CapError::Signing("the certificate does not belong to the private key".into()));
+        return Err(CapError::Signing(
+            "the certificate does not belong to the private key".into(),
+        ));
     }
     let cert_der = cert
         .to_der()
@@ -421,6 +460,9 @@ pub fn sign(xml: &str, key_pem: &str, cert_pem: &str) -> Result<String, CapError
             s.to_bytes().to_vec()
         }
     };
-    let filled = format!("<ds:SignatureValue>{}</ds:SignatureValue>", STANDARD.encode(sig_bytes));
+    let filled = format!(
+        "<ds:SignatureValue>{}</ds:SignatureValue>",
+        STANDARD.encode(sig_bytes)
+    );
     Ok(with_sig.replacen(placeholder, &filled, 1))
 }

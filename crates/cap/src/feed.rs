@@ -6,6 +6,9 @@ use std::collections::BTreeMap;
 use crate::model::Alert;
 use crate::writer::{escape_attr, escape_text};
 
+/// An entry: link, alert, index of the info block (`usize::MAX` = none).
+type Entry<'a> = (&'a str, &'a Alert, usize);
+
 /// One Atom feed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AtomFeed {
@@ -19,7 +22,13 @@ pub struct AtomFeed {
 
 fn slug(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -27,7 +36,11 @@ fn absolute(base_url: &str, href: &str) -> String {
     if href.contains("://") || href.starts_with("urn:") {
         href.to_string()
     } else {
-        format!("{}/{}", base_url.trim_end_matches('/'), href.trim_start_matches('/'))
+        format!(
+            "{}/{}",
+            base_url.trim_end_matches('/'),
+            href.trim_start_matches('/')
+        )
     }
 }
 
@@ -35,7 +48,7 @@ fn absolute(base_url: &str, href: &str) -> String {
 /// absolute; the alert). An alert with info blocks in several languages appears in the feed of
 /// each language. Entries are newest first; output is deterministic.
 pub fn atom_feeds(alerts: &[(String, Alert)], base_url: &str) -> Vec<AtomFeed> {
-    let mut groups: BTreeMap<(String, String), Vec<(&str, &Alert, usize)>> = BTreeMap::new();
+    let mut groups: BTreeMap<(String, String), Vec<Entry<'_>>> = BTreeMap::new();
     for (href, alert) in alerts {
         for (i, info) in alert.infos.iter().enumerate() {
             groups
@@ -52,7 +65,11 @@ pub fn atom_feeds(alerts: &[(String, Alert)], base_url: &str) -> Vec<AtomFeed> {
     }
     let mut feeds = Vec::new();
     for ((sender, language), mut entries) in groups {
-        entries.sort_by(|a, b| b.1.sent.cmp(&a.1.sent).then_with(|| a.1.identifier.cmp(&b.1.identifier)));
+        entries.sort_by(|a, b| {
+            b.1.sent
+                .cmp(&a.1.sent)
+                .then_with(|| a.1.identifier.cmp(&b.1.identifier))
+        });
         let file_name = format!("{}.{}.atom", slug(&sender), slug(&language));
         let feed_url = absolute(base_url, &file_name);
         let updated = entries.iter().map(|e| e.1.sent).max();
@@ -75,7 +92,10 @@ pub fn atom_feeds(alerts: &[(String, Alert)], base_url: &str) -> Vec<AtomFeed> {
         if let Some(u) = updated {
             x.push_str(&format!("  <updated>{}</updated>\n", u.rfc3339()));
         }
-        x.push_str(&format!("  <author><name>{}</name></author>\n", escape_text(&author)));
+        x.push_str(&format!(
+            "  <author><name>{}</name></author>\n",
+            escape_text(&author)
+        ));
         x.push_str(&format!(
             "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n",
             escape_attr(&feed_url)
@@ -89,8 +109,14 @@ pub fn atom_feeds(alerts: &[(String, Alert)], base_url: &str) -> Vec<AtomFeed> {
             x.push_str("  <entry>\n");
             x.push_str(&format!("    <id>{}</id>\n", escape_text(&url)));
             x.push_str(&format!("    <title>{}</title>\n", escape_text(&title)));
-            x.push_str(&format!("    <updated>{}</updated>\n", alert.sent.rfc3339()));
-            x.push_str(&format!("    <published>{}</published>\n", alert.sent.rfc3339()));
+            x.push_str(&format!(
+                "    <updated>{}</updated>\n",
+                alert.sent.rfc3339()
+            ));
+            x.push_str(&format!(
+                "    <published>{}</published>\n",
+                alert.sent.rfc3339()
+            ));
             for term in [alert.status.as_str(), alert.msg_type.as_str()] {
                 x.push_str(&format!("    <category term=\"{term}\"/>\n"));
             }

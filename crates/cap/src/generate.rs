@@ -73,7 +73,13 @@ fn fact_values(w: &ImpactWarning, level_text: &str) -> BTreeMap<&'static str, St
     v.insert("level", level_text.to_string());
     v.insert("likelihood_pct", fmt_fixed(w.likelihood * 100.0, 0));
     v.insert("place", w.place.clone());
-    v.insert("event_time", w.event_time.to_utc().format("%Y-%m-%d %H:%M UTC").to_string());
+    v.insert(
+        "event_time",
+        w.event_time
+            .to_utc()
+            .format("%Y-%m-%d %H:%M UTC")
+            .to_string(),
+    );
     v.insert("event_id", w.event_id.clone());
     let opt = |x: Option<f64>, d: usize| x.filter(|x| x.is_finite()).map(|x| fmt_fixed(x, d));
     let pairs: [(&'static str, Option<String>); 8] = [
@@ -84,7 +90,10 @@ fn fact_values(w: &ImpactWarning, level_text: &str) -> BTreeMap<&'static str, St
         ("median_deaths", opt(f.median_deaths, 0)),
         ("people_affected", f.people_affected.map(|n| n.to_string())),
         ("peak_depth_m", opt(f.peak_depth_m, 1)),
-        ("economic_loss_musd", opt(f.economic_loss_usd.map(|u| u / 1e6), 0)),
+        (
+            "economic_loss_musd",
+            opt(f.economic_loss_usd.map(|u| u / 1e6), 0),
+        ),
     ];
     for (k, val) in pairs {
         if let Some(val) = val {
@@ -109,7 +118,10 @@ fn fact_parameters(w: &ImpactWarning) -> Vec<ValuePair> {
         ("medianDeaths", f.median_deaths.map(|x| fmt_fixed(x, 0))),
         ("peopleAffected", f.people_affected.map(|n| n.to_string())),
         ("peakDepthM", f.peak_depth_m.map(|x| fmt_fixed(x, 2))),
-        ("economicLossUSD", f.economic_loss_usd.map(|x| fmt_fixed(x, 0))),
+        (
+            "economicLossUSD",
+            f.economic_loss_usd.map(|x| fmt_fixed(x, 0)),
+        ),
     ];
     for (name, value) in list {
         if let Some(value) = value.filter(|v| v != "NaN" && v != "inf" && v != "-inf") {
@@ -137,9 +149,19 @@ fn identifier(w: &ImpactWarning, cfg: &WarningConfig) -> String {
     let event: String = w
         .event_id
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
-    format!("forewarn.{}.{event}.{}", w.hazard.key(), w.sent.compact_utc())
+    format!(
+        "forewarn.{}.{event}.{}",
+        w.hazard.key(),
+        w.sent.compact_utc()
+    )
 }
 
 /// Chooses the matrix cell: the most severe over the countries of the areas.
@@ -149,7 +171,9 @@ fn choose_cell(w: &ImpactWarning, cfg: &WarningConfig) -> Result<MatrixCell, Cap
         let cell = cfg.cell(Some(&a.country_iso2), w.hazard, w.alert_level, w.likelihood)?;
         let better = match &best {
             None => true,
-            Some(b) => (cell.severity, cell.urgency, cell.certainty) < (b.severity, b.urgency, b.certainty),
+            Some(b) => {
+                (cell.severity, cell.urgency, cell.certainty) < (b.severity, b.urgency, b.certainty)
+            }
         };
         if better {
             best = Some(cell);
@@ -168,7 +192,10 @@ fn check_input(w: &ImpactWarning, cfg: &WarningConfig) -> Result<(), CapError> {
     }
     for (i, l) in w.languages.iter().enumerate() {
         if cfg.templates(l).is_none() {
-            return bad(format!("no templates for language '{l}' (available: {})", cfg.languages().join(", ")));
+            return bad(format!(
+                "no templates for language '{l}' (available: {})",
+                cfg.languages().join(", ")
+            ));
         }
         if w.languages[..i].contains(l) {
             return bad(format!("language '{l}' requested twice"));
@@ -180,15 +207,25 @@ fn check_input(w: &ImpactWarning, cfg: &WarningConfig) -> Result<(), CapError> {
     if w.event_id.trim().is_empty() {
         return bad("event_id is empty".into());
     }
-    if w.sender.is_empty() || w.sender.chars().any(|c| c.is_whitespace() || matches!(c, ',' | '<' | '&')) {
-        return bad(format!("sender '{}' is empty or contains spaces, commas, '<' or '&'", w.sender));
+    if w.sender.is_empty()
+        || w.sender
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, ',' | '<' | '&'))
+    {
+        return bad(format!(
+            "sender '{}' is empty or contains spaces, commas, '<' or '&'",
+            w.sender
+        ));
     }
     if !w.likelihood.is_finite() || !(0.0..=1.0).contains(&w.likelihood) {
         return bad(format!("likelihood {} is outside 0..1", w.likelihood));
     }
     for a in &w.areas {
         if a.country_iso2.len() != 2 || !a.country_iso2.chars().all(|c| c.is_ascii_uppercase()) {
-            return bad(format!("country '{}' is not an ISO 3166-1 alpha-2 code", a.country_iso2));
+            return bad(format!(
+                "country '{}' is not an ISO 3166-1 alpha-2 code",
+                a.country_iso2
+            ));
         }
     }
     Ok(())
@@ -219,7 +256,12 @@ pub fn generate(w: &ImpactWarning, cfg: &WarningConfig) -> Result<Alert, CapErro
         let mut polys = Vec::new();
         for (i, ring) in a.footprints_lon_lat.iter().enumerate() {
             let p = footprint_polygon(ring).map_err(|m| {
-                CapError::Footprint(format!("area {} {} ring {}: {m}", a.country_iso2, a.area_desc, i + 1))
+                CapError::Footprint(format!(
+                    "area {} {} ring {}: {m}",
+                    a.country_iso2,
+                    a.area_desc,
+                    i + 1
+                ))
             })?;
             polys.push(p);
         }
@@ -238,7 +280,10 @@ pub fn generate(w: &ImpactWarning, cfg: &WarningConfig) -> Result<Alert, CapErro
             .templates(lang)
             .ok_or_else(|| CapError::Config(format!("no templates for language '{lang}'")))?;
         let texts = t.hazard(w.hazard);
-        let level_text = t.levels.get(&w.alert_level).map_or(w.alert_level.as_str(), String::as_str);
+        let level_text = t
+            .levels
+            .get(&w.alert_level)
+            .map_or(w.alert_level.as_str(), String::as_str);
         let values = fact_values(w, level_text);
         let fill = |name: &str, text: &str| {
             template::render(text, &values).map_err(|fact| CapError::MissingFact {
@@ -249,10 +294,12 @@ pub fn generate(w: &ImpactWarning, cfg: &WarningConfig) -> Result<Alert, CapErro
         };
         let mut headline = fill("headline", &texts.headline)?;
         let mut description = fill("description", &texts.description)?;
-        let instruction_text = texts
-            .instruction
-            .get(&w.alert_level)
-            .ok_or_else(|| CapError::Config(format!("{lang}: no instruction for {}", w.alert_level.as_str())))?;
+        let instruction_text = texts.instruction.get(&w.alert_level).ok_or_else(|| {
+            CapError::Config(format!(
+                "{lang}: no instruction for {}",
+                w.alert_level.as_str()
+            ))
+        })?;
         let mut instruction = fill("instruction", instruction_text)?;
         if let Some(prefix) = t.status_prefix(w.status) {
             headline = format!("{prefix}: {headline}");
@@ -267,7 +314,11 @@ pub fn generate(w: &ImpactWarning, cfg: &WarningConfig) -> Result<Alert, CapErro
             .iter()
             .zip(&polygons_by_area)
             .map(|(a, polys)| {
-                let country = t.countries.get(&a.country_iso2).cloned().unwrap_or_else(|| a.country_iso2.clone());
+                let country = t
+                    .countries
+                    .get(&a.country_iso2)
+                    .cloned()
+                    .unwrap_or_else(|| a.country_iso2.clone());
                 let area_desc = if a.area_desc.trim().is_empty() {
                     country
                 } else {
@@ -329,5 +380,7 @@ pub fn generate(w: &ImpactWarning, cfg: &WarningConfig) -> Result<Alert, CapErro
 
 /// The event id as one incident token (no spaces).
 fn identifier_safe(s: &str) -> String {
-    s.chars().map(|c| if c.is_whitespace() { '_' } else { c }).collect()
+    s.chars()
+        .map(|c| if c.is_whitespace() { '_' } else { c })
+        .collect()
 }

@@ -23,7 +23,9 @@ fn segments_touch(a1: LatLon, a2: LatLon, b1: LatLon, b2: LatLon) -> bool {
     let d2 = cross(b1, b2, a2);
     let d3 = cross(a1, a2, b1);
     let d4 = cross(a1, a2, b2);
-    if ((d1 > 0.0 && d2 < 0.0) || (d1 < 0.0 && d2 > 0.0)) && ((d3 > 0.0 && d4 < 0.0) || (d3 < 0.0 && d4 > 0.0)) {
+    if ((d1 > 0.0 && d2 < 0.0) || (d1 < 0.0 && d2 > 0.0))
+        && ((d3 > 0.0 && d4 < 0.0) || (d3 < 0.0 && d4 > 0.0))
+    {
         return true;
     }
     (d1 == 0.0 && on_segment(a1, b1, b2))
@@ -63,7 +65,11 @@ pub fn self_intersection(pts: &[LatLon]) -> Option<(usize, usize)> {
             let adjacent = j == i + 1 || (i == 0 && j == n - 1);
             if adjacent {
                 // Neighbours share one vertex; they must not fold back onto each other.
-                let (shared, a_other, b_other) = if j == i + 1 { (a2, a1, b2) } else { (a1, a2, b1) };
+                let (shared, a_other, b_other) = if j == i + 1 {
+                    (a2, a1, b2)
+                } else {
+                    (a1, a2, b1)
+                };
                 if cross(shared, a_other, b_other) == 0.0 {
                     let same_side = (a_other.lon - shared.lon) * (b_other.lon - shared.lon)
                         + (a_other.lat - shared.lat) * (b_other.lat - shared.lat)
@@ -195,11 +201,16 @@ pub fn footprint_polygon(ring_lon_lat: &[(f64, f64)]) -> Result<Polygon, String>
         .iter()
         .find(|(x, y)| !(-180.0..=180.0).contains(x) || !(-90.0..=90.0).contains(y))
     {
-        return Err(format!("footprint point ({x}, {y}) is outside lon -180..180, lat -90..90"));
+        return Err(format!(
+            "footprint point ({x}, {y}) is outside lon -180..180, lat -90..90"
+        ));
     }
     let mut closed = finite.clone();
     if closed.len() < 3 {
-        return Err(format!("footprint ring has {} points; at least 3 are needed", closed.len()));
+        return Err(format!(
+            "footprint ring has {} points; at least 3 are needed",
+            closed.len()
+        ));
     }
     if closed.first() != closed.last() {
         closed.push(closed[0]);
@@ -218,7 +229,11 @@ pub fn footprint_polygon(ring_lon_lat: &[(f64, f64)]) -> Result<Polygon, String>
     }
     let hull = geo::Polygon::new(ls, vec![]).convex_hull();
     let hull_ring = hull.exterior().clone();
-    if let Some(p) = finish(&coords_of(&rdp_to_budget(&hull_ring, MAX_POLYGON_VERTICES, span))) {
+    if let Some(p) = finish(&coords_of(&rdp_to_budget(
+        &hull_ring,
+        MAX_POLYGON_VERTICES,
+        span,
+    ))) {
         return Ok(p);
     }
     Err("footprint is degenerate (no area after rounding to 6 decimals)".into())
@@ -234,12 +249,30 @@ mod tests {
 
     #[test]
     fn detects_bow_tie_and_accepts_square() {
-        let square = [ll(0.0, 0.0), ll(0.0, 1.0), ll(1.0, 1.0), ll(1.0, 0.0), ll(0.0, 0.0)];
+        let square = [
+            ll(0.0, 0.0),
+            ll(0.0, 1.0),
+            ll(1.0, 1.0),
+            ll(1.0, 0.0),
+            ll(0.0, 0.0),
+        ];
         assert!(self_intersection(&square).is_none());
         assert_eq!(ring_area(&square).abs(), 1.0);
-        let bow = [ll(0.0, 0.0), ll(1.0, 1.0), ll(0.0, 1.0), ll(1.0, 0.0), ll(0.0, 0.0)];
+        let bow = [
+            ll(0.0, 0.0),
+            ll(1.0, 1.0),
+            ll(0.0, 1.0),
+            ll(1.0, 0.0),
+            ll(0.0, 0.0),
+        ];
         assert!(self_intersection(&bow).is_some());
-        let spike = [ll(0.0, 0.0), ll(0.0, 2.0), ll(0.0, 1.0), ll(1.0, 1.0), ll(0.0, 0.0)];
+        let spike = [
+            ll(0.0, 0.0),
+            ll(0.0, 2.0),
+            ll(0.0, 1.0),
+            ll(1.0, 1.0),
+            ll(0.0, 0.0),
+        ];
         assert!(self_intersection(&spike).is_some());
     }
 

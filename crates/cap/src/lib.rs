@@ -28,20 +28,20 @@ mod validate;
 mod writer;
 mod xml_tree;
 
+pub use config::{
+    AlertLevel, CountryRules, Hazard, HazardTexts, LanguageTemplates, MatrixCell, MatrixRow,
+    SenderConfig, WarningConfig,
+};
 pub use dsig::{SignatureStatus, sign, verify};
 pub use error::CapError;
+pub use feed::{AtomFeed, atom_feeds};
+pub use generate::{ImpactArea, ImpactFacts, ImpactWarning, generate};
 pub use model::*;
 pub use reader::read_alert;
 pub use schema::CapVersion;
+pub use thread::{UpdateChanges, cancel, next_identifier, supersede, update};
 pub use time::CapTime;
 pub use validate::{
     Level, MAX_COORD_DECIMALS, MAX_EVENT_CHARS, MAX_POLYGON_VERTICES, Problem, XmlReport,
     polygon_problems, validate, validate_xml,
 };
-pub use config::{
-    AlertLevel, CountryRules, Hazard, HazardTexts, LanguageTemplates, MatrixCell, MatrixRow,
-    SenderConfig, WarningConfig,
-};
-pub use feed::{AtomFeed, atom_feeds};
-pub use generate::{ImpactArea, ImpactFacts, ImpactWarning, generate};
-pub use thread::{UpdateChanges, cancel, next_identifier, supersede, update};

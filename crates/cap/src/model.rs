@@ -364,7 +364,10 @@ mod tests {
         assert!("34.5;73.25".parse::<Polygon>().is_err());
         let c: Circle = "32.9525,-115.5527 0".parse().unwrap();
         assert_eq!(c.to_string(), "32.9525,-115.5527 0");
-        let r = parse_references("a@b,id-1,2024-01-01T00:00:00-00:00 a@b,id-2,2024-01-02T00:00:00+05:00").unwrap();
+        let r = parse_references(
+            "a@b,id-1,2024-01-01T00:00:00-00:00 a@b,id-2,2024-01-02T00:00:00+05:00",
+        )
+        .unwrap();
         assert_eq!(r.len(), 2);
         assert_eq!(r[1].to_string(), "a@b,id-2,2024-01-02T00:00:00+05:00");
     }

@@ -43,7 +43,11 @@ struct Cursor<'a> {
 }
 
 impl<'a> Cursor<'a> {
-    fn all<'e>(&self, e: &'e Element, name: &'a str) -> impl Iterator<Item = &'e Element> + use<'e, 'a> {
+    fn all<'e>(
+        &self,
+        e: &'e Element,
+        name: &'a str,
+    ) -> impl Iterator<Item = &'e Element> + use<'e, 'a> {
         let ns = self.ns;
         e.child_elements()
             .filter(move |c| c.local == name && c.ns.as_deref() == Some(ns))
@@ -57,7 +61,12 @@ impl<'a> Cursor<'a> {
         self.opt(e, name).unwrap_or_default()
     }
 
-    fn parsed<T: FromStr<Err = String>>(&mut self, e: &Element, name: &'a str, path: &str) -> Option<T> {
+    fn parsed<T: FromStr<Err = String>>(
+        &mut self,
+        e: &Element,
+        name: &'a str,
+        path: &str,
+    ) -> Option<T> {
         let child = self.all(e, name).next()?;
         match child.text().trim().parse::<T>() {
             Ok(v) => Some(v),
@@ -76,7 +85,8 @@ impl<'a> Cursor<'a> {
         match CapTime::parse(child.text().trim()) {
             Ok(t) => Some(t),
             Err(msg) => {
-                self.problems.push(Problem::new(format!("{path}/{name}"), msg));
+                self.problems
+                    .push(Problem::new(format!("{path}/{name}"), msg));
                 None
             }
         }
@@ -88,7 +98,12 @@ impl<'a> Cursor<'a> {
             .collect()
     }
 
-    fn enums<T: FromStr<Err = String>>(&mut self, e: &Element, name: &'a str, path: &str) -> Vec<T> {
+    fn enums<T: FromStr<Err = String>>(
+        &mut self,
+        e: &Element,
+        name: &'a str,
+        path: &str,
+    ) -> Vec<T> {
         let mut out = Vec::new();
         let children: Vec<&Element> = self.all(e, name).collect();
         for (i, c) in children.into_iter().enumerate() {
@@ -120,8 +135,7 @@ fn build(root: &Element, version: CapVersion) -> Result<Alert, Vec<Problem>> {
     let references = match c.opt(root, "references") {
         None => Vec::new(),
         Some(text) => parse_references(&text).unwrap_or_else(|msg| {
-            c.problems
-                .push(Problem::new("/alert/references", msg));
+            c.problems.push(Problem::new("/alert/references", msg));
             Vec::new()
         }),
     };
@@ -176,7 +190,9 @@ fn build_info(c: &mut Cursor<'_>, e: &Element, path: &str, version: CapVersion) 
         .map(|r| Resource {
             resource_desc: c.req(r, "resourceDesc"),
             mime_type: c.req(r, "mimeType"),
-            size: c.opt(r, "size").and_then(|s| s.trim().trim_start_matches('+').parse().ok()),
+            size: c
+                .opt(r, "size")
+                .and_then(|s| s.trim().trim_start_matches('+').parse().ok()),
             uri: c.opt(r, "uri"),
             deref_uri: c.opt(r, "derefUri"),
             digest: c.opt(r, "digest"),
@@ -216,7 +232,9 @@ fn build_info(c: &mut Cursor<'_>, e: &Element, path: &str, version: CapVersion) 
         });
     }
     Some(Info {
-        language: c.opt(e, "language").map_or_else(|| "en-US".to_string(), |l| l.trim().to_string()),
+        language: c
+            .opt(e, "language")
+            .map_or_else(|| "en-US".to_string(), |l| l.trim().to_string()),
         categories,
         event: c.req(e, "event"),
         response_types,

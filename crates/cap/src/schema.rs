@@ -96,12 +96,37 @@ const AREA: &[Particle] = &[
 
 const INFO: &[Particle] = &[
     p("language", 0, ONE, Content::Simple(Simple::Language)),
-    p("category", 1, MANY, Content::Simple(Simple::Enum(|s, _| enum_check::<Category>(s)))),
+    p(
+        "category",
+        1,
+        MANY,
+        Content::Simple(Simple::Enum(|s, _| enum_check::<Category>(s))),
+    ),
     p("event", 1, ONE, S),
-    p("responseType", 0, MANY, Content::Simple(Simple::Enum(|s, _| enum_check::<ResponseType>(s)))),
-    p("urgency", 1, ONE, Content::Simple(Simple::Enum(|s, _| enum_check::<Urgency>(s)))),
-    p("severity", 1, ONE, Content::Simple(Simple::Enum(|s, _| enum_check::<Severity>(s)))),
-    p("certainty", 1, ONE, Content::Simple(Simple::Enum(certainty_check))),
+    p(
+        "responseType",
+        0,
+        MANY,
+        Content::Simple(Simple::Enum(|s, _| enum_check::<ResponseType>(s))),
+    ),
+    p(
+        "urgency",
+        1,
+        ONE,
+        Content::Simple(Simple::Enum(|s, _| enum_check::<Urgency>(s))),
+    ),
+    p(
+        "severity",
+        1,
+        ONE,
+        Content::Simple(Simple::Enum(|s, _| enum_check::<Severity>(s))),
+    ),
+    p(
+        "certainty",
+        1,
+        ONE,
+        Content::Simple(Simple::Enum(certainty_check)),
+    ),
     p("audience", 0, ONE, S),
     p("eventCode", 0, MANY, Content::Complex(PAIR)),
     p("effective", 0, ONE, DT),
@@ -122,10 +147,25 @@ const ALERT: &[Particle] = &[
     p("identifier", 1, ONE, S),
     p("sender", 1, ONE, S),
     p("sent", 1, ONE, DT),
-    p("status", 1, ONE, Content::Simple(Simple::Enum(|s, _| enum_check::<Status>(s)))),
-    p("msgType", 1, ONE, Content::Simple(Simple::Enum(|s, _| enum_check::<MsgType>(s)))),
+    p(
+        "status",
+        1,
+        ONE,
+        Content::Simple(Simple::Enum(|s, _| enum_check::<Status>(s))),
+    ),
+    p(
+        "msgType",
+        1,
+        ONE,
+        Content::Simple(Simple::Enum(|s, _| enum_check::<MsgType>(s))),
+    ),
     p("source", 0, ONE, S),
-    p("scope", 1, ONE, Content::Simple(Simple::Enum(|s, _| enum_check::<Scope>(s)))),
+    p(
+        "scope",
+        1,
+        ONE,
+        Content::Simple(Simple::Enum(|s, _| enum_check::<Scope>(s))),
+    ),
     p("restriction", 0, ONE, S),
     p("addresses", 0, ONE, S),
     p("code", 0, MANY, S),
@@ -196,7 +236,11 @@ impl Ctx {
             {
                 problems.push(Problem::new(
                     path,
-                    format!("text '{}' is not allowed between elements {}", t.trim(), at(e)),
+                    format!(
+                        "text '{}' is not allowed between elements {}",
+                        t.trim(),
+                        at(e)
+                    ),
                 ));
             }
         }
@@ -222,19 +266,29 @@ impl Ctx {
                 ));
                 continue;
             }
-            let n = occurrence.entry(particle_key(particles, &child.local)).or_insert(0);
+            let n = occurrence
+                .entry(particle_key(particles, &child.local))
+                .or_insert(0);
             *n += 1;
             let child_path = format!("{path}/{}[{}]", child.local, n);
             if seen_dsig {
                 problems.push(Problem::new(
                     &child_path,
-                    format!("<{}> must come before the signature {}", child.local, at(child)),
+                    format!(
+                        "<{}> must come before the signature {}",
+                        child.local,
+                        at(child)
+                    ),
                 ));
             }
             let Some(pos) = particles.iter().position(|p| p.name == child.local) else {
                 problems.push(Problem::new(
                     &child_path,
-                    format!("<{}> is not a CAP element allowed here {}", child.local, at(child)),
+                    format!(
+                        "<{}> is not a CAP element allowed here {}",
+                        child.local,
+                        at(child)
+                    ),
                 ));
                 continue;
             };
@@ -243,7 +297,9 @@ impl Ctx {
                     &child_path,
                     format!(
                         "<{}> is out of schema order: it must come before <{}> {}",
-                        child.local, particles[idx].name, at(child)
+                        child.local,
+                        particles[idx].name,
+                        at(child)
                     ),
                 ));
                 continue;
@@ -267,7 +323,11 @@ impl Ctx {
             {
                 problems.push(Problem::new(
                     &child_path,
-                    format!("<{}> may appear at most {max} time(s) here {}", child.local, at(child)),
+                    format!(
+                        "<{}> may appear at most {max} time(s) here {}",
+                        child.local,
+                        at(child)
+                    ),
                 ));
             }
             match particles[idx].content {
@@ -287,7 +347,13 @@ impl Ctx {
         }
     }
 
-    fn missing(&self, path: &str, particle: &Particle, parent: &Element, problems: &mut Vec<Problem>) {
+    fn missing(
+        &self,
+        path: &str,
+        particle: &Particle,
+        parent: &Element,
+        problems: &mut Vec<Problem>,
+    ) {
         problems.push(Problem::new(
             format!("{path}/{}", particle.name),
             format!(
@@ -304,7 +370,11 @@ impl Ctx {
         if e.child_elements().next().is_some() {
             problems.push(Problem::new(
                 path,
-                format!("<{}> must contain text only, not elements {}", e.local, at(e)),
+                format!(
+                    "<{}> must contain text only, not elements {}",
+                    e.local,
+                    at(e)
+                ),
             ));
             return;
         }
@@ -348,11 +418,14 @@ fn check_language(s: &str) -> Result<(), String> {
     let first_ok = parts
         .next()
         .is_some_and(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphabetic()));
-    let rest_ok = parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
+    let rest_ok =
+        parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
     if first_ok && rest_ok {
         Ok(())
     } else {
-        Err(format!("'{s}' is not a language code (RFC 3066, e.g. en-US)"))
+        Err(format!(
+            "'{s}' is not a language code (RFC 3066, e.g. en-US)"
+        ))
     }
 }
 

@@ -20,12 +20,16 @@ pub(crate) const KNOWN: &[&str] = &[
 ];
 
 fn placeholders(text: &str) -> impl Iterator<Item = &str> {
-    text.split('{').skip(1).filter_map(|part| part.split_once('}').map(|(name, _)| name))
+    text.split('{')
+        .skip(1)
+        .filter_map(|part| part.split_once('}').map(|(name, _)| name))
 }
 
 /// The first placeholder in `text` that is not in [`KNOWN`].
 pub(crate) fn unknown_placeholder(text: &str) -> Option<String> {
-    placeholders(text).find(|p| !KNOWN.contains(p)).map(str::to_string)
+    placeholders(text)
+        .find(|p| !KNOWN.contains(p))
+        .map(str::to_string)
 }
 
 /// Fills `text`; `Err(name)` for the first placeholder without a value.

@@ -6,9 +6,7 @@
 //! changes, so an Exercise can never turn into an Actual alert.
 
 use crate::error::CapError;
-use crate::model::{
-    Alert, Certainty, MsgType, Reference, ResponseType, Severity, Status, Urgency,
-};
+use crate::model::{Alert, Certainty, MsgType, Reference, ResponseType, Severity, Status, Urgency};
 use crate::time::CapTime;
 
 /// Changes applied by [`update`] to every info block. `None` keeps the previous value.

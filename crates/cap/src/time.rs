@@ -39,7 +39,14 @@ impl CapTime {
     }
 
     /// From a UTC calendar time; `None` when the fields are out of range.
-    pub fn utc(year: i32, month: u32, day: u32, hour: u32, minute: u32, second: u32) -> Option<CapTime> {
+    pub fn utc(
+        year: i32,
+        month: u32,
+        day: u32,
+        hour: u32,
+        minute: u32,
+        second: u32,
+    ) -> Option<CapTime> {
         Utc.with_ymd_and_hms(year, month, day, hour, minute, second)
             .single()
             .map(CapTime::from_utc)
@@ -89,8 +96,18 @@ mod tests {
     fn strict_format() {
         let t = CapTime::parse("2024-05-19T17:18:00+04:00").unwrap();
         assert_eq!(t.to_string(), "2024-05-19T17:18:00+04:00");
-        assert_eq!(CapTime::parse("2024-06-06T15:15:00-00:00").unwrap().to_string(), "2024-06-06T15:15:00-00:00");
-        assert_eq!(CapTime::parse("2024-06-06T15:15:00+00:00").unwrap().to_string(), "2024-06-06T15:15:00-00:00");
+        assert_eq!(
+            CapTime::parse("2024-06-06T15:15:00-00:00")
+                .unwrap()
+                .to_string(),
+            "2024-06-06T15:15:00-00:00"
+        );
+        assert_eq!(
+            CapTime::parse("2024-06-06T15:15:00+00:00")
+                .unwrap()
+                .to_string(),
+            "2024-06-06T15:15:00-00:00"
+        );
         for bad in [
             "2024-05-19T17:18:00Z",
             "2024-05-19T17:18:00.5+04:00",

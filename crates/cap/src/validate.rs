@@ -112,7 +112,10 @@ pub fn validate_xml(xml: &str) -> XmlReport {
         Err(e) => {
             return XmlReport {
                 version: None,
-                problems: vec![Problem::new(format!("/{}", doc.root.qname()), e.to_string())],
+                problems: vec![Problem::new(
+                    format!("/{}", doc.root.qname()),
+                    e.to_string(),
+                )],
                 signature: SignatureStatus::NotSigned,
             };
         }
@@ -149,9 +152,15 @@ pub fn validate(alert: &Alert) -> Vec<Problem> {
     let mut out = Vec::new();
     for (name, value) in [("identifier", &alert.identifier), ("sender", &alert.sender)] {
         if value.trim().is_empty() {
-            out.push(Problem::new(format!("/alert/{name}"), format!("{name} is empty")));
+            out.push(Problem::new(
+                format!("/alert/{name}"),
+                format!("{name} is empty"),
+            ));
         }
-        if let Some(bad) = value.chars().find(|c| c.is_whitespace() || matches!(c, ',' | '<' | '&')) {
+        if let Some(bad) = value
+            .chars()
+            .find(|c| c.is_whitespace() || matches!(c, ',' | '<' | '&'))
+        {
             out.push(Problem::new(
                 format!("/alert/{name}"),
                 format!("{name} '{value}' contains a forbidden character {bad:?} (no spaces, commas, '<' or '&')"),
@@ -160,28 +169,51 @@ pub fn validate(alert: &Alert) -> Vec<Problem> {
     }
     match alert.scope {
         Scope::Restricted => {
-            if alert.restriction.as_deref().is_none_or(|r| r.trim().is_empty()) {
-                out.push(Problem::new("/alert/restriction", "scope Restricted requires a restriction"));
+            if alert
+                .restriction
+                .as_deref()
+                .is_none_or(|r| r.trim().is_empty())
+            {
+                out.push(Problem::new(
+                    "/alert/restriction",
+                    "scope Restricted requires a restriction",
+                ));
             }
         }
         _ => {
             if alert.restriction.is_some() {
                 out.push(Problem::new(
                     "/alert/restriction",
-                    format!("restriction is only allowed with scope Restricted (scope is {})", alert.scope),
+                    format!(
+                        "restriction is only allowed with scope Restricted (scope is {})",
+                        alert.scope
+                    ),
                 ));
             }
         }
     }
-    if alert.scope == Scope::Private && alert.addresses.as_deref().is_none_or(|a| a.trim().is_empty()) {
-        out.push(Problem::new("/alert/addresses", "scope Private requires addresses"));
+    if alert.scope == Scope::Private
+        && alert
+            .addresses
+            .as_deref()
+            .is_none_or(|a| a.trim().is_empty())
+    {
+        out.push(Problem::new(
+            "/alert/addresses",
+            "scope Private requires addresses",
+        ));
     }
-    if matches!(alert.msg_type, MsgType::Update | MsgType::Cancel | MsgType::Ack | MsgType::Error)
-        && alert.references.is_empty()
+    if matches!(
+        alert.msg_type,
+        MsgType::Update | MsgType::Cancel | MsgType::Ack | MsgType::Error
+    ) && alert.references.is_empty()
     {
         out.push(Problem::new(
             "/alert/references",
-            format!("msgType {} requires references to earlier messages", alert.msg_type),
+            format!(
+                "msgType {} requires references to earlier messages",
+                alert.msg_type
+            ),
         ));
     }
     for (i, r) in alert.references.iter().enumerate() {
@@ -192,7 +224,10 @@ pub fn validate(alert: &Alert) -> Vec<Problem> {
             ));
         }
         if r.sender.contains(char::is_whitespace) || r.identifier.contains(char::is_whitespace) {
-            out.push(Problem::new("/alert/references", format!("reference {} contains spaces", i + 1)));
+            out.push(Problem::new(
+                "/alert/references",
+                format!("reference {} contains spaces", i + 1),
+            ));
         }
     }
     let mut languages = HashSet::new();
@@ -201,11 +236,17 @@ pub fn validate(alert: &Alert) -> Vec<Problem> {
         if !languages.insert(info.language.to_ascii_lowercase()) {
             out.push(Problem::new(
                 format!("{ipath}/language"),
-                format!("a second info block in language '{}' (one info block per language)", info.language),
+                format!(
+                    "a second info block in language '{}' (one info block per language)",
+                    info.language
+                ),
             ));
         }
         if info.categories.is_empty() {
-            out.push(Problem::new(format!("{ipath}/category"), "at least one category is required"));
+            out.push(Problem::new(
+                format!("{ipath}/category"),
+                "at least one category is required",
+            ));
         }
         let event_chars = info.event.chars().count();
         if info.event.trim().is_empty() {
@@ -213,43 +254,76 @@ pub fn validate(alert: &Alert) -> Vec<Problem> {
         } else if event_chars > MAX_EVENT_CHARS {
             out.push(Problem::warning(
                 format!("{ipath}/event"),
-                format!("event has {event_chars} characters; at most {MAX_EVENT_CHARS} are allowed"),
+                format!(
+                    "event has {event_chars} characters; at most {MAX_EVENT_CHARS} are allowed"
+                ),
             ));
         }
         match info.expires {
-            None => out.push(Problem::warning(format!("{ipath}/expires"), "expires should be set")),
+            None => out.push(Problem::warning(
+                format!("{ipath}/expires"),
+                "expires should be set",
+            )),
             Some(expires) => {
                 let start = info.effective.unwrap_or(alert.sent);
                 if expires <= start {
                     out.push(Problem::new(
                         format!("{ipath}/expires"),
-                        format!("expires {expires} is not after {}", if info.effective.is_some() { "effective" } else { "sent" }),
+                        format!(
+                            "expires {expires} is not after {}",
+                            if info.effective.is_some() {
+                                "effective"
+                            } else {
+                                "sent"
+                            }
+                        ),
                     ));
                 }
             }
         }
-        if info.description.as_deref().is_none_or(|d| d.trim().is_empty()) {
-            out.push(Problem::warning(format!("{ipath}/description"), "description should be set"));
+        if info
+            .description
+            .as_deref()
+            .is_none_or(|d| d.trim().is_empty())
+        {
+            out.push(Problem::warning(
+                format!("{ipath}/description"),
+                "description should be set",
+            ));
         }
         if info.areas.is_empty() {
-            out.push(Problem::warning(format!("{ipath}/area"), "at least one area should be given"));
+            out.push(Problem::warning(
+                format!("{ipath}/area"),
+                "at least one area should be given",
+            ));
         }
         for (k, area) in info.areas.iter().enumerate() {
             let apath = format!("{ipath}/area[{}]", k + 1);
             if area.area_desc.trim().is_empty() {
-                out.push(Problem::new(format!("{apath}/areaDesc"), "areaDesc is empty"));
+                out.push(Problem::new(
+                    format!("{apath}/areaDesc"),
+                    "areaDesc is empty",
+                ));
             }
             for (j, poly) in area.polygons.iter().enumerate() {
                 let ppath = format!("{apath}/polygon[{}]", j + 1);
-                out.extend(polygon_problems(poly).into_iter().map(|(level, m)| Problem {
-                    path: ppath.clone(),
-                    message: m,
-                    level,
-                }));
+                out.extend(
+                    polygon_problems(poly)
+                        .into_iter()
+                        .map(|(level, m)| Problem {
+                            path: ppath.clone(),
+                            message: m,
+                            level,
+                        }),
+                );
             }
             for (j, circle) in area.circles.iter().enumerate() {
                 let cpath = format!("{apath}/circle[{}]", j + 1);
-                out.extend(circle_problems(circle).into_iter().map(|m| Problem::new(&cpath, m)));
+                out.extend(
+                    circle_problems(circle)
+                        .into_iter()
+                        .map(|m| Problem::new(&cpath, m)),
+                );
             }
             match (area.altitude_ft, area.ceiling_ft) {
                 (None, Some(_)) => out.push(Problem::new(
@@ -269,7 +343,10 @@ pub fn validate(alert: &Alert) -> Vec<Problem> {
 
 fn point_problems(p: &LatLon) -> Option<String> {
     if !(-90.0..=90.0).contains(&p.lat) || !(-180.0..=180.0).contains(&p.lon) {
-        Some(format!("point {},{} is outside lat -90..90, lon -180..180", p.lat, p.lon))
+        Some(format!(
+            "point {},{} is outside lat -90..90, lon -180..180",
+            p.lat, p.lon
+        ))
     } else {
         None
     }
@@ -285,34 +362,55 @@ pub fn polygon_problems(poly: &Polygon) -> Vec<(Level, String)> {
     let pts = &poly.0;
     let mut out = Vec::new();
     if pts.len() < 4 {
-        out.push((Level::Error, format!("polygon has {} points; at least 4 are required (first = last)", pts.len())));
+        out.push((
+            Level::Error,
+            format!(
+                "polygon has {} points; at least 4 are required (first = last)",
+                pts.len()
+            ),
+        ));
     }
     if let (Some(first), Some(last)) = (pts.first(), pts.last())
         && first != last
     {
-        out.push((Level::Error, format!(
-            "polygon is not closed: first point {},{} differs from last point {},{}",
-            first.lat, first.lon, last.lat, last.lon
-        )));
+        out.push((
+            Level::Error,
+            format!(
+                "polygon is not closed: first point {},{} differs from last point {},{}",
+                first.lat, first.lon, last.lat, last.lon
+            ),
+        ));
     }
     if pts.len() > MAX_POLYGON_VERTICES {
-        out.push((Level::Warning, format!(
-            "polygon has {} points; at most {MAX_POLYGON_VERTICES} are recommended",
-            pts.len()
-        )));
+        out.push((
+            Level::Warning,
+            format!(
+                "polygon has {} points; at most {MAX_POLYGON_VERTICES} are recommended",
+                pts.len()
+            ),
+        ));
     }
-    if let Some(p) = pts.iter().find(|p| decimals(p.lat).max(decimals(p.lon)) > MAX_COORD_DECIMALS) {
-        out.push((Level::Warning, format!(
-            "coordinate {},{} has more than {MAX_COORD_DECIMALS} decimals",
-            p.lat, p.lon
-        )));
+    if let Some(p) = pts
+        .iter()
+        .find(|p| decimals(p.lat).max(decimals(p.lon)) > MAX_COORD_DECIMALS)
+    {
+        out.push((
+            Level::Warning,
+            format!(
+                "coordinate {},{} has more than {MAX_COORD_DECIMALS} decimals",
+                p.lat, p.lon
+            ),
+        ));
     }
     if let Some(m) = pts.iter().find_map(point_problems) {
         out.push((Level::Error, m));
     }
     if !out.iter().any(|(l, _)| *l == Level::Error) {
         if let Some((a, b)) = geometry::self_intersection(pts) {
-            out.push((Level::Error, format!("polygon intersects itself (edges {} and {})", a + 1, b + 1)));
+            out.push((
+                Level::Error,
+                format!("polygon intersects itself (edges {} and {})", a + 1, b + 1),
+            ));
         } else if geometry::ring_area(pts) == 0.0 {
             out.push((Level::Error, "polygon has zero area".to_string()));
         }

@@ -89,7 +89,8 @@ impl Alert {
     /// two-space indentation, elements in schema order). The output is deterministic.
     pub fn to_xml(&self) -> String {
         let mut o = Out { buf: String::new() };
-        o.buf.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        o.buf
+            .push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         o.buf.push_str(&format!("<alert xmlns=\"{CAP12_NS}\">\n"));
         o.leaf(1, "identifier", &self.identifier);
         o.leaf(1, "sender", &self.sender);
@@ -134,7 +135,11 @@ fn write_info(o: &mut Out, info: &Info) {
     for p in &info.event_codes {
         o.pair(2, "eventCode", p);
     }
-    o.opt(2, "effective", info.effective.map(|t| t.to_string()).as_deref());
+    o.opt(
+        2,
+        "effective",
+        info.effective.map(|t| t.to_string()).as_deref(),
+    );
     o.opt(2, "onset", info.onset.map(|t| t.to_string()).as_deref());
     o.opt(2, "expires", info.expires.map(|t| t.to_string()).as_deref());
     o.opt(2, "senderName", info.sender_name.as_deref());

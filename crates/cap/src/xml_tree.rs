@@ -174,8 +174,8 @@ pub(crate) fn parse(input: &str) -> Result<Document, CapError> {
                 let mut ns_decls = Vec::new();
                 let mut raw_attrs = Vec::new();
                 for attr in e.attributes().with_checks(true) {
-                    let attr: Attribute =
-                        attr.map_err(|err| xml_error(&text, start, format!("malformed XML: {err}")))?;
+                    let attr: Attribute = attr
+                        .map_err(|err| xml_error(&text, start, format!("malformed XML: {err}")))?;
                     let key = attr.key.as_ref().to_string();
                     let value = attr
                         .normalized_value(XmlVersion::Implicit1_0)
@@ -202,7 +202,11 @@ pub(crate) fn parse(input: &str) -> Result<Document, CapError> {
                 let qname = e.name().as_ref().to_string();
                 let (prefix, local) = split_qname(&qname);
                 let ns = resolve(&scope, prefix.as_deref(), true).map_err(|p| {
-                    xml_error(&text, start, format!("malformed XML: undeclared prefix '{p}'"))
+                    xml_error(
+                        &text,
+                        start,
+                        format!("malformed XML: undeclared prefix '{p}'"),
+                    )
                 })?;
                 let mut attrs = Vec::with_capacity(raw_attrs.len());
                 for (key, value) in raw_attrs {
@@ -210,7 +214,11 @@ pub(crate) fn parse(input: &str) -> Result<Document, CapError> {
                     let ans = match aprefix.as_deref() {
                         None => None,
                         Some(_) => resolve(&scope, aprefix.as_deref(), false).map_err(|p| {
-                            xml_error(&text, start, format!("malformed XML: undeclared prefix '{p}'"))
+                            xml_error(
+                                &text,
+                                start,
+                                format!("malformed XML: undeclared prefix '{p}'"),
+                            )
                         })?,
                     };
                     attrs.push(Attr {
@@ -254,7 +262,11 @@ pub(crate) fn parse(input: &str) -> Result<Document, CapError> {
             Event::CData(c) => {
                 let content = c.xml10_content().into_owned();
                 if stack.is_empty() {
-                    return Err(xml_error(&text, start, "malformed XML: CDATA outside the root"));
+                    return Err(xml_error(
+                        &text,
+                        start,
+                        "malformed XML: CDATA outside the root",
+                    ));
                 }
                 push_text(&text, start, &mut stack, &content)?;
             }
@@ -335,7 +347,11 @@ pub(crate) fn parse(input: &str) -> Result<Document, CapError> {
         }
     }
     let Some(root) = root else {
-        return Err(xml_error(&text, text.len(), "malformed XML: no root element"));
+        return Err(xml_error(
+            &text,
+            text.len(),
+            "malformed XML: no root element",
+        ));
     };
     Ok(Document {
         prolog,

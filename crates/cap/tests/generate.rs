@@ -50,7 +50,13 @@ fn kashmir_alert_has_four_languages_and_valid_polygons() {
     }
     let ur = &alert.infos[3];
     assert!(ur.headline.as_deref().unwrap().contains("زلزلے"));
-    assert!(alert.infos[2].description.as_deref().unwrap().contains("7.6级地震"));
+    assert!(
+        alert.infos[2]
+            .description
+            .as_deref()
+            .unwrap()
+            .contains("7.6级地震")
+    );
     assert!(alert.infos[1].areas[0].area_desc.starts_with("Пакистан"));
     assert!(validate(&alert).is_empty());
 }
@@ -67,7 +73,11 @@ fn kashmir_cancel_references_the_alert() {
         format!("{},{},{}", alert.sender, alert.identifier, alert.sent)
     );
     assert_ne!(c.identifier, alert.identifier);
-    assert!(c.infos.iter().all(|i| i.response_types == vec![ResponseType::AllClear]));
+    assert!(
+        c.infos
+            .iter()
+            .all(|i| i.response_types == vec![ResponseType::AllClear])
+    );
     check_message(&c);
     let xml = c.to_xml();
     assert!(xml.contains(&format!(
@@ -100,7 +110,10 @@ fn update_chain_lists_the_whole_thread() {
     let c = cancel(&u2, a.sent.plus_seconds(7200), "Event over").unwrap();
     assert_eq!(u1.references, vec![a.reference()]);
     assert_eq!(u2.references, vec![a.reference(), u1.reference()]);
-    assert_eq!(c.references, vec![a.reference(), u1.reference(), u2.reference()]);
+    assert_eq!(
+        c.references,
+        vec![a.reference(), u1.reference(), u2.reference()]
+    );
     for m in [&u1, &u2, &c] {
         check_message(m);
     }
@@ -127,8 +140,17 @@ fn three_levels_and_a_flood_generate_valid_messages() {
         check_message(&alert);
         assert!(alert.infos.iter().all(|i| i.severity == severity));
         let en = &alert.infos[0];
-        assert!(en.headline.as_deref().unwrap().starts_with(level.as_str()), "{:?}", en.headline);
-        assert!(en.description.as_deref().unwrap().contains(&format!("{}%", (p * 100.0_f64).round())));
+        assert!(
+            en.headline.as_deref().unwrap().starts_with(level.as_str()),
+            "{:?}",
+            en.headline
+        );
+        assert!(
+            en.description
+                .as_deref()
+                .unwrap()
+                .contains(&format!("{}%", (p * 100.0_f64).round()))
+        );
     }
     let orange = generate(&quake_at(AlertLevel::Orange, 0.35, 450.0), &cfg).unwrap();
     assert_eq!(orange.infos[0].certainty, Certainty::Possible);
@@ -152,9 +174,27 @@ fn exercise_and_test_carry_their_status_everywhere() {
             assert!(text.as_deref().unwrap().starts_with(&word), "{text:?}");
         }
         // Every language carries its status word.
-        let ru_prefix = if status == Status::Exercise { "УЧЕНИЯ" } else { "ТЕСТ" };
-        assert!(a.infos[1].headline.as_deref().unwrap().starts_with(ru_prefix));
-        let u = update(&a, a.sent.plus_seconds(60), &UpdateChanges { note: Some("revised".into()), ..Default::default() }).unwrap();
+        let ru_prefix = if status == Status::Exercise {
+            "УЧЕНИЯ"
+        } else {
+            "ТЕСТ"
+        };
+        assert!(
+            a.infos[1]
+                .headline
+                .as_deref()
+                .unwrap()
+                .starts_with(ru_prefix)
+        );
+        let u = update(
+            &a,
+            a.sent.plus_seconds(60),
+            &UpdateChanges {
+                note: Some("revised".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
         let c = cancel(&u, a.sent.plus_seconds(120), "done").unwrap();
         for m in [&a, &u, &c] {
             assert_eq!(m.status, status);
@@ -182,7 +222,10 @@ fn exercise_never_becomes_actual() {
             actual.status = Status::Actual;
             actual.sent = a.sent.plus_seconds(20);
             let refused = supersede(&u, generate(&actual, &cfg).unwrap());
-            assert!(refused.is_err(), "an Actual message must not continue an Exercise thread");
+            assert!(
+                refused.is_err(),
+                "an Actual message must not continue an Exercise thread"
+            );
             let mut ex = w.clone();
             ex.sent = a.sent.plus_seconds(20);
             let s = supersede(&u, generate(&ex, &cfg).unwrap()).unwrap();
@@ -201,7 +244,10 @@ fn exercise_never_becomes_actual() {
 fn generation_is_deterministic_and_checks_input() {
     let cfg = cfg();
     let w = kashmir(Status::Actual);
-    assert_eq!(generate(&w, &cfg).unwrap().to_xml(), generate(&w, &cfg).unwrap().to_xml());
+    assert_eq!(
+        generate(&w, &cfg).unwrap().to_xml(),
+        generate(&w, &cfg).unwrap().to_xml()
+    );
     let mut bad = w.clone();
     bad.languages = vec!["fr".into()];
     assert!(generate(&bad, &cfg).unwrap_err().to_string().contains("fr"));

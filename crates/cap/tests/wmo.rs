@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use forewarn_cap::{SignatureStatus, read_alert, validate_xml, verify};
 
 fn wmo(name: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/cap/wmo-tests").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/reference/cap/wmo-tests")
+        .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -17,7 +19,11 @@ fn valid_messages_are_accepted_and_signatures_verify() {
         let report = validate_xml(&xml);
         assert!(report.is_valid(), "{set}: {:?}", report.problems);
         match &report.signature {
-            SignatureStatus::Valid { algorithm, whitespace_normalized, .. } => {
+            SignatureStatus::Valid {
+                algorithm,
+                whitespace_normalized,
+                ..
+            } => {
                 assert!(algorithm.ends_with("ecdsa-sha256"));
                 // These were signed in compact form, then pretty-printed.
                 assert!(*whitespace_normalized);
@@ -38,7 +44,10 @@ fn tampered_signatures_are_flagged_but_not_fatal() {
         for case in ["invalid_signature", "invalid_digest", "invalid_certificate"] {
             let xml = wmo(&format!("{set}/{case}.xml"));
             let status = verify(&xml);
-            assert!(matches!(status, SignatureStatus::Invalid { .. }), "{set}/{case}: {status:?}");
+            assert!(
+                matches!(status, SignatureStatus::Invalid { .. }),
+                "{set}/{case}: {status:?}"
+            );
             let report = validate_xml(&xml);
             // An unverifiable signature is reported, never fatal.
             assert!(report.is_valid(), "{set}/{case}: {:?}", report.problems);
@@ -54,7 +63,9 @@ fn invalid_schema_messages_are_rejected() {
     let tg = validate_xml(&wmo("tg/invalid_schema.xml"));
     assert!(!tg.is_valid());
     assert!(
-        tg.problems.iter().any(|p| p.path.ends_with("/certainty") && p.message.contains("missing")),
+        tg.problems
+            .iter()
+            .any(|p| p.path.ends_with("/certainty") && p.message.contains("missing")),
         "{:?}",
         tg.problems
     );

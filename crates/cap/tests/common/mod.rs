@@ -130,7 +130,8 @@ pub fn flood(level: AlertLevel) -> ImpactWarning {
 
 /// True when the `openssl` command can be run.
 pub fn have(cmd: &str) -> bool {
-    Command::new(cmd).arg("version").output().is_ok() || Command::new(cmd).arg("--version").output().is_ok()
+    Command::new(cmd).arg("version").output().is_ok()
+        || Command::new(cmd).arg("--version").output().is_ok()
 }
 
 /// Creates a test-only key pair and self-signed certificate with the openssl CLI.
@@ -152,12 +153,27 @@ pub fn make_test_key(dir: &Path, kind: &str) -> (PathBuf, PathBuf) {
         }
     };
     let st = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", &newkey, "-nodes", "-days", "2", "-subj", "/CN=forewarn-test-only", "-keyout"])
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            &newkey,
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=forewarn-test-only",
+            "-keyout",
+        ])
         .arg(&key)
         .arg("-out")
         .arg(&cert)
         .output()
         .expect("openssl req");
-    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
     (key, cert)
 }
