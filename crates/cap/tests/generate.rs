@@ -288,3 +288,30 @@ fn configured_wmo_oid_gives_wmo_identifiers() {
     assert_eq!(c.identifier, "urn:oid:2.49.0.0.999.0.2005.10.8.5.20.0");
     check_message(&c);
 }
+
+/// Simplified polygons keep the footprint's area within 5 % (shoelace, square degrees).
+#[test]
+fn simplified_footprints_keep_their_area() {
+    let w = kashmir(Status::Actual);
+    let alert = generate(&w, &cfg()).unwrap();
+    for (area_in, area_out) in w.areas.iter().zip(&alert.infos[0].areas) {
+        let ring: Vec<forewarn_cap::LatLon> = area_in.footprints_lon_lat[0]
+            .iter()
+            .map(|&(lon, lat)| forewarn_cap::LatLon { lat, lon })
+            .collect();
+        let full = forewarn_cap::geometry::ring_area(&ring).abs();
+        let simple = forewarn_cap::geometry::ring_area(&area_out.polygons[0].0).abs();
+        eprintln!(
+            "{}: {} input points -> {} CAP points, area ratio {:.4}",
+            area_in.country_iso2,
+            ring.len(),
+            area_out.polygons[0].0.len(),
+            simple / full
+        );
+        assert!(
+            (simple / full - 1.0).abs() < 0.05,
+            "ratio {}",
+            simple / full
+        );
+    }
+}
