@@ -36,7 +36,7 @@ pub const FLOOR_AREA_M2_PER_PERSON: f64 = 10.0;
 /// Damage fraction of the JRC residential Asia curve at depth `d_m` (linear between points).
 pub fn jrc_residential_fraction(d_m: f64) -> f64 {
     let c = &JRC_RESIDENTIAL_ASIA;
-    if !(d_m > 0.0) {
+    if d_m.is_nan() || d_m <= 0.0 {
         return 0.0;
     }
     for w in c.windows(2) {
@@ -50,7 +50,7 @@ pub fn jrc_residential_fraction(d_m: f64) -> f64 {
 
 /// Fraction of exposed people who die at depth `d_m`.
 pub fn mortality_fraction(d_m: f64) -> f64 {
-    if !(d_m > 0.0) {
+    if d_m.is_nan() || d_m <= 0.0 {
         return 0.0;
     }
     0.985 / (1.0 + (6.32 - 1.412 * d_m).exp())

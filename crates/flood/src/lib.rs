@@ -21,6 +21,7 @@
 pub mod bench;
 pub mod boundary;
 pub mod breach;
+pub mod condition;
 pub mod error;
 pub mod impact;
 pub mod lisflood;

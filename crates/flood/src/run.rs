@@ -295,8 +295,8 @@ fn setup<T: Real>(sc: &Scenario) -> Result<Setup<T>, FloodError> {
         // Depth from the rounded elevation and level, so that z + h reproduces the level
         // exactly in the state's precision and a lake at rest stays at rest.
         let level_t = T::from_f64(level);
-        for i in 0..nc * nr {
-            if fill[i] {
+        for (i, _) in fill.iter().enumerate().filter(|(_, f)| **f) {
+            {
                 let h = (level_t - state.z[i]).max(T::ZERO);
                 if h > state.h[i] {
                     state.h[i] = h;

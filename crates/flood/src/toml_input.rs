@@ -49,6 +49,8 @@ struct TomlTerrain {
     file: Option<String>,
     crs: Option<String>,
     bbox: Option<[f64; 4]>,
+    /// Fill depressions (Priority-Flood + epsilon) before the run.
+    fill_depressions: Option<bool>,
     #[serde(flatten)]
     extra: Extra,
 }
@@ -455,6 +457,11 @@ impl Scenario {
             terrain = crop(&terrain, b)
                 .ok_or_else(|| ctx.err("terrain.bbox", "the box does not overlap the terrain"))?;
         }
+        let mut warnings_fill = None;
+        if t.fill_depressions.unwrap_or(false) {
+            let raised = crate::condition::fill_depressions(&mut terrain, 0.01);
+            warnings_fill = Some(raised);
+        }
         let spec = terrain.spec;
 
         // Simulation.
@@ -718,6 +725,9 @@ impl Scenario {
                 x: g.x,
                 y: g.y,
             });
+        }
+        if let Some(raised) = warnings_fill {
+            tracing::info!("{file}: depression filling raised {raised} terrain cells");
         }
         sc.warnings = ctx.warnings;
         Ok(sc)
