@@ -124,6 +124,7 @@ fn mass_is_conserved_with_inflow_and_rain() {
         "added vs specified inflow differ by {nominal_rel}"
     );
     let err = r.max_volume_error_pct() / 100.0;
+    eprintln!("mass conservation: largest relative volume error {err:.2e}");
     assert!(err < 1e-4, "relative volume error {err}");
     assert!(r.steps > 200);
 }
