@@ -1,6 +1,8 @@
 //! `forewarn`: one binary, one sub-command per job. Each sub-command lives in its own module
 //! and is a thin layer over the library crates.
 
+mod progress;
+mod quake_cmd;
 mod region_cmd;
 
 use anyhow::Result;
@@ -29,6 +31,8 @@ struct Cli {
 enum Cmd {
     /// Show what the region holds: countries, settlements, terrain, data sources.
     Region(region_cmd::Args),
+    /// Earthquake scenario: shaking, exposure, losses, alert level, CAP alert and maps.
+    Quake(Box<quake_cmd::Args>),
 }
 
 fn main() -> std::process::ExitCode {
@@ -50,5 +54,6 @@ fn run(cli: Cli) -> Result<std::process::ExitCode> {
     let data = cli.data.as_deref();
     match cli.cmd {
         Cmd::Region(a) => region_cmd::run(data, a),
+        Cmd::Quake(a) => quake_cmd::run(data, *a),
     }
 }

@@ -103,8 +103,7 @@ impl TiffSample for f32 {
         nodata: Option<f64>,
     ) -> Result<(), tiff::TiffError> {
         let mut enc = TiffEncoder::new(w)?
-            .with_compression(Compression::Deflate(DeflateLevel::Balanced))
-            .with_predictor(Predictor::FloatingPoint);
+            .with_compression(Compression::Deflate(DeflateLevel::Balanced));
         write_image!(enc, colortype::Gray32Float, spec, data, nodata)
     }
 }

@@ -291,9 +291,12 @@ fn parse_boundaries(bytes: &[u8], path: &str) -> Result<Vec<(String, MultiPolygo
     Ok(out)
 }
 
+/// One indexed polygon: its bounding rectangle, owning country index and the polygon.
+type IndexedPolygon = GeomWithData<Rectangle<[f64; 2]>, (usize, geo::Polygon<f64>)>;
+
 /// R-tree of country polygons for point-in-polygon lookup.
 pub struct CountryIndex {
-    tree: RTree<GeomWithData<Rectangle<[f64; 2]>, (usize, geo::Polygon<f64>)>>,
+    tree: RTree<IndexedPolygon>,
 }
 
 impl CountryIndex {

@@ -118,7 +118,7 @@ pub fn check(
             };
             n += 1;
             let dev = (computed / expected * 100.0 - 100.0).abs();
-            if !(dev <= tol_pct) {
+            if dev.is_nan() || dev > tol_pct {
                 failures.push(format!(
                     "{} line {}: {imt:?}: computed {computed:.6e}, expected {expected:.6e} ({dev:.3}% > {tol_pct}%)",
                     table.path.file_name().and_then(|s| s.to_str()).unwrap_or("?"),

@@ -1,0 +1,218 @@
+//! `forewarn quake`: scenario shaking, exposure and rapid impact for one earthquake.
+
+use crate::progress::StageBar;
+use anyhow::{Context, Result, bail};
+use forewarn_cap::{CapTime, Status};
+use forewarn_engine::quake::{self, QuakeRequest, QuakeSource};
+use forewarn_exposure::Exposure;
+use forewarn_quake::shaking::Correlation;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum CorrelationArg {
+    Jb2009,
+    None,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum StatusArg {
+    Actual,
+    Exercise,
+    Test,
+}
+
+#[derive(clap::Args)]
+#[command(group = clap::ArgGroup::new("source").required(true).args(["lat", "rupture", "event"]))]
+pub struct Args {
+    /// Epicentre latitude, degrees north.
+    #[arg(long, requires_all = ["lon", "depth_km", "mag"], allow_hyphen_values = true)]
+    lat: Option<f64>,
+    /// Epicentre longitude, degrees east.
+    #[arg(long, allow_hyphen_values = true)]
+    lon: Option<f64>,
+    /// Hypocentral depth, km.
+    #[arg(long = "depth-km", allow_hyphen_values = true)]
+    depth_km: Option<f64>,
+    /// Moment magnitude (4 to 9.5).
+    #[arg(long, allow_hyphen_values = true)]
+    mag: Option<f64>,
+    /// Fault strike, degrees (default 0 when unknown).
+    #[arg(long, allow_hyphen_values = true)]
+    strike: Option<f64>,
+    /// Fault dip, degrees in (0, 90] (default 90 when unknown).
+    #[arg(long, allow_hyphen_values = true)]
+    dip: Option<f64>,
+    /// Rake, degrees (default 0, strike-slip, when unknown).
+    #[arg(long, allow_hyphen_values = true)]
+    rake: Option<f64>,
+    /// OpenQuake NRML 0.5 rupture file.
+    #[arg(long, value_name = "FILE")]
+    rupture: Option<PathBuf>,
+    /// USGS GeoJSON event file.
+    #[arg(long, value_name = "FILE")]
+    event: Option<PathBuf>,
+    /// Ground-motion model or the equal-weight NGA-West2 set.
+    #[arg(long, default_value = "nga-west2", value_parser = ["bssa14", "cy14", "ask14", "cb14", "nga-west2"])]
+    gmpe: String,
+    /// CSV of extra sites with header lon,lat[,vs30]; results go to sites.csv.
+    #[arg(long, value_name = "FILE.csv")]
+    sites: Option<PathBuf>,
+    /// Output grid spacing in km (default: from the footprint size, 1-10 km).
+    #[arg(long = "spacing-km")]
+    spacing_km: Option<f64>,
+    /// Number of simulated ground-motion fields (0 = median shaking only).
+    #[arg(long, default_value_t = 100)]
+    realizations: usize,
+    /// Spatial correlation of within-event residuals.
+    #[arg(long, value_enum, default_value = "jb2009")]
+    correlation: CorrelationArg,
+    /// Truncation of residuals, in standard deviations.
+    #[arg(long, default_value_t = 3.0)]
+    truncation: f64,
+    /// Random seed (same inputs and seed give byte-identical outputs).
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// CAP status of the alert.
+    #[arg(long, value_enum, default_value = "actual")]
+    status: StatusArg,
+    /// Event origin time, e.g. 2005-10-08T03:50:40+00:00 (default: now). Also the alert's sent
+    /// time, so pass it for byte-identical reruns.
+    #[arg(long)]
+    time: Option<String>,
+    /// CAP sender id.
+    #[arg(long, default_value = "forewarn@rcc.sco-forewarn.example")]
+    sender: String,
+    /// Write alert.xml even for a green alert.
+    #[arg(long)]
+    cap_always: bool,
+    /// Population raster (GeoTIFF, EPSG:4326, people per cell) replacing the proxy exposure.
+    #[arg(long, value_name = "FILE")]
+    population: Option<PathBuf>,
+    /// Event name used in titles.
+    #[arg(long)]
+    name: Option<String>,
+    /// Output directory.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
+
+fn parse_time(s: &str) -> Result<CapTime> {
+    if let Ok(t) = CapTime::parse(s) {
+        return Ok(t);
+    }
+    let dt = chrono::DateTime::parse_from_rfc3339(s).with_context(|| format!("--time '{s}' is not a date-time like 2005-10-08T03:50:40+00:00"))?;
+    Ok(CapTime::from_utc(dt.with_timezone(&chrono::Utc)))
+}
+
+pub fn run(data: Option<&Path>, a: Args) -> Result<ExitCode> {
+    let t0 = Instant::now();
+    let source = if let Some(p) = &a.rupture {
+        QuakeSource::NrmlRupture { path: p.display().to_string() }
+    } else if let Some(p) = &a.event {
+        QuakeSource::UsgsEvent { path: p.display().to_string() }
+    } else {
+        let (Some(lat), Some(lon), Some(depth_km), Some(mag)) = (a.lat, a.lon, a.depth_km, a.mag) else {
+            bail!("--lat needs --lon, --depth-km and --mag");
+        };
+        QuakeSource::Hypocenter { lon, lat, depth_km, mag, strike_deg: a.strike, dip_deg: a.dip, rake_deg: a.rake }
+    };
+    let sites = match &a.sites {
+        Some(p) => forewarn_engine::sites_csv::read_sites(p)?,
+        None => Vec::new(),
+    };
+    let time = match &a.time {
+        Some(s) => parse_time(s)?,
+        None => CapTime::from_utc(chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp(), 0).unwrap_or_default()),
+    };
+    let region = forewarn_embedded::region_or_dir(data).context("loading the region")?;
+    let exposure = match &a.population {
+        Some(p) => Exposure::from_raster(&region, p)?,
+        None => Exposure::proxy(&region),
+    };
+    let req = QuakeRequest {
+        source,
+        gmpe: a.gmpe.clone(),
+        spacing_km: a.spacing_km,
+        realizations: a.realizations,
+        correlation: match a.correlation {
+            CorrelationArg::Jb2009 => Correlation::Jb2009,
+            CorrelationArg::None => Correlation::None,
+        },
+        truncation: a.truncation,
+        seed: a.seed,
+        sites,
+        sites_file: a.sites.as_ref().map(|p| p.display().to_string()),
+        event_name: a.name.clone(),
+    };
+    let bar = StageBar::new(a.quiet);
+    let progress = |stage: &str, done: u64, total: u64| bar.update(stage, done, total);
+    let run = quake::run(&region, &exposure, req, &progress)?;
+    bar.update("writing files", 0, 1);
+    let mut files = quake::write_outputs(&run, &region, &a.out)?;
+    let status = match a.status {
+        StatusArg::Actual => Status::Actual,
+        StatusArg::Exercise => Status::Exercise,
+        StatusArg::Test => Status::Test,
+    };
+    let alert_written = if run.alert_level != forewarn_impact::AlertLevel::Green || a.cap_always {
+        let w = quake::alert::impact_warning(&run, &region, status, time.clone(), time.clone(), &a.sender);
+        let xml = quake::alert::alert_xml(&w)?;
+        forewarn_engine::write_file(&a.out.join("alert.xml"), xml.as_bytes())?;
+        files.push("alert.xml".into());
+        true
+    } else {
+        false
+    };
+    bar.finish();
+    let wall = t0.elapsed().as_secs_f64();
+    let runtime = serde_json::json!({"wall_s": wall, "sites": run.n_sites, "realizations": run.request.realizations, "threads": rayon_threads()});
+    forewarn_engine::write_file(&a.out.join("runtime.json"), format!("{}\n", serde_json::to_string_pretty(&runtime)?).as_bytes())?;
+    files.push("runtime.json".into());
+    files.sort();
+
+    // A short report for the duty officer.
+    let f = &run.fatalities;
+    let l = &run.losses;
+    println!("{}", run.event_name);
+    println!("  ALERT LEVEL: {} (fatalities {}, economic {})", run.alert_level.as_str().to_uppercase(), run.alert_fatalities.as_str(), run.alert_economic.as_str());
+    println!("  Deaths: median {:.0}, 90% range {:.0} - {:.0}", f.median, f.p5, f.p95);
+    println!("  Economic loss: median US${:.2}B, 90% range {:.2}B - {:.2}B", l.median / 1e9, l.p5 / 1e9, l.p95 / 1e9);
+    if let Some(fs) = &run.fatalities_shaking {
+        println!("  With shaking uncertainty ({} fields): deaths median {:.0}, 90% range {:.0} - {:.0}", run.request.realizations, fs.median, fs.p5, fs.p95);
+    }
+    println!(
+        "  P(alert level by deaths): green {:.0}%  yellow {:.0}%  orange {:.0}%  red {:.0}%",
+        f.alert_probabilities[0] * 100.0,
+        f.alert_probabilities[1] * 100.0,
+        f.alert_probabilities[2] * 100.0,
+        f.alert_probabilities[3] * 100.0
+    );
+    println!("  Max MMI {:.1}; exposure: {}", run.max_mmi, run.exposure_source);
+    println!("  People exposed by MMI (median shaking):");
+    println!("    {:<4} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}", "", "V", "VI", "VII", "VIII", "IX", "X");
+    for c in &run.countries {
+        let p = &c.people_by_mmi;
+        if p[4..].iter().sum::<f64>() < 1.0 {
+            continue;
+        }
+        println!("    {:<4} {:>12.0} {:>12.0} {:>12.0} {:>12.0} {:>12.0} {:>12.0}", c.iso2, p[4], p[5], p[6], p[7], p[8], p[9]);
+    }
+    println!("  Most affected settlements:");
+    for s in run.settlements.iter().take(8) {
+        println!("    {:<24} {} pop {:>9.0}  MMI {:>4.1}  PGA {:.2} g  deaths {:.0}", s.name, s.country, s.population, s.mmi, s.pga_g, s.expected_deaths);
+    }
+    if !alert_written {
+        println!("  Green alert: no alert.xml written (use --cap-always to write one).");
+    }
+    println!("  Wrote {} files to {} in {:.1} s: {}", files.len(), a.out.display(), wall, files.join(", "));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn rayon_threads() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}

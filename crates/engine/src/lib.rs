@@ -1,0 +1,49 @@
+//! Pipelines that join the science crates: hazard -> exposure -> impact, and the files they
+//! write. The CLI and the server call these; neither re-implements them.
+
+pub mod contours;
+pub mod map;
+pub mod quake;
+pub mod sites_csv;
+
+/// Errors from a pipeline run. Messages name the input, file, line or field at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("{0}")]
+    Input(String),
+    #[error(transparent)]
+    Rupture(#[from] forewarn_quake::rupture::RuptureError),
+    #[error(transparent)]
+    SourceFile(#[from] forewarn_quake::source_files::SourceFileError),
+    #[error(transparent)]
+    Gmpe(#[from] forewarn_quake::gmpe::GmpeError),
+    #[error(transparent)]
+    LogicTree(#[from] forewarn_quake::logic_tree::LogicTreeError),
+    #[error(transparent)]
+    Raster(#[from] forewarn_core::RasterError),
+    #[error("{path}: cannot write: {source}")]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: line {line}: {message}")]
+    Csv {
+        path: String,
+        line: u64,
+        message: String,
+    },
+    #[error("map rendering failed: {0}")]
+    Map(String),
+}
+
+/// Progress callback: (stage, done, total).
+pub type Progress<'a> = &'a (dyn Fn(&str, u64, u64) + Sync);
+
+/// Write a file, naming it in the error.
+pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), EngineError> {
+    std::fs::write(path, bytes).map_err(|source| EngineError::Write {
+        path: path.display().to_string(),
+        source,
+    })
+}

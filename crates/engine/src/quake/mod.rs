@@ -1,0 +1,404 @@
+//! The earthquake pipeline: rupture -> shaking (median and simulated fields) -> exposure by
+//! intensity -> PAGER losses and alert level -> output files.
+
+pub mod alert;
+mod outputs;
+
+pub use outputs::write_outputs;
+
+use crate::sites_csv::UserSite;
+use crate::{EngineError, Progress};
+use forewarn_core::{BBox, Grid, GridSpec, LonLat, Region};
+use forewarn_exposure::{Exposure, PopPoint};
+use forewarn_impact::pager::{self, AlertLevel, LossDistribution};
+use forewarn_quake::gmice;
+use forewarn_quake::gmpe::{Imt, SiteParams};
+use forewarn_quake::logic_tree::LogicTree;
+use forewarn_quake::rupture::Rupture;
+use forewarn_quake::shaking::{self, Correlation, GmfSettings, Shaking, Site};
+use forewarn_quake::site::{self, Vs30Source};
+use serde::Serialize;
+
+/// Intensity measures computed for every site: PGA, SA(0.3 s), SA(1.0 s). MMI comes from PGA
+/// with Worden et al. (2012).
+pub const IMTS: [Imt; 3] = [Imt::Pga, Imt::Sa(0.3), Imt::Sa(1.0)];
+
+/// Where the rupture comes from.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum QuakeSource {
+    Hypocenter {
+        lon: f64,
+        lat: f64,
+        depth_km: f64,
+        mag: f64,
+        strike_deg: Option<f64>,
+        dip_deg: Option<f64>,
+        rake_deg: Option<f64>,
+    },
+    NrmlRupture { path: String },
+    UsgsEvent { path: String },
+}
+
+/// What to run.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuakeRequest {
+    pub source: QuakeSource,
+    pub gmpe: String,
+    /// Output grid spacing in km; `None` chooses from the footprint size.
+    pub spacing_km: Option<f64>,
+    pub realizations: usize,
+    pub correlation: Correlation,
+    pub truncation: f64,
+    pub seed: u64,
+    #[serde(skip)]
+    pub sites: Vec<UserSite>,
+    pub sites_file: Option<String>,
+    pub event_name: Option<String>,
+}
+
+/// Per-country results.
+#[derive(Debug, Clone, Serialize)]
+pub struct CountryImpact {
+    pub iso2: String,
+    pub name: String,
+    /// People at each MMI bin I..X (median shaking).
+    pub people_by_mmi: [f64; 10],
+    pub deaths_median_shaking: f64,
+    pub loss_usd_median_shaking: f64,
+    pub pager: pager::PagerParams,
+}
+
+/// One settlement's shaking and expected deaths (median shaking).
+#[derive(Debug, Clone, Serialize)]
+pub struct SettlementImpact {
+    pub name: String,
+    pub country: String,
+    pub admin1: String,
+    pub lon: f64,
+    pub lat: f64,
+    pub population: f64,
+    pub mmi: f64,
+    pub pga_g: f64,
+    pub expected_deaths: f64,
+}
+
+/// One user site.
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteResult {
+    pub lon: f64,
+    pub lat: f64,
+    pub vs30_mps: f64,
+    pub vs30_source: Vs30Source,
+    /// (IMT column name, median, ln sigma).
+    pub imts: Vec<(String, f64, f64)>,
+    pub mmi: f64,
+}
+
+/// Everything a quake run produced.
+pub struct QuakeRun {
+    pub request: QuakeRequest,
+    pub rupture: Rupture,
+    pub exposure_source: String,
+    pub grid_mmi: Grid<f32>,
+    pub grid_pga_g: Grid<f32>,
+    pub footprint: BBox,
+    pub spacing_km: f64,
+    pub countries: Vec<CountryImpact>,
+    pub settlements: Vec<SettlementImpact>,
+    pub sites: Vec<SiteResult>,
+    /// PAGER's calibrated distribution: median shaking, lognormal with log-sd G. Sets the
+    /// alert level, as in PAGER.
+    pub fatalities: LossDistribution,
+    pub losses: LossDistribution,
+    /// The same with shaking uncertainty from the simulated fields (a mixture of lognormals
+    /// over realisations); `None` with --realizations 0.
+    pub fatalities_shaking: Option<LossDistribution>,
+    pub losses_shaking: Option<LossDistribution>,
+    pub alert_fatalities: AlertLevel,
+    pub alert_economic: AlertLevel,
+    pub alert_level: AlertLevel,
+    pub max_mmi: f64,
+    pub n_sites: usize,
+    pub n_exposure_points: usize,
+    pub event_name: String,
+}
+
+fn build_rupture(src: &QuakeSource) -> Result<(Rupture, Option<String>), EngineError> {
+    match src {
+        QuakeSource::Hypocenter { lon, lat, depth_km, mag, strike_deg, dip_deg, rake_deg } => {
+            let r = Rupture::from_hypocenter(
+                LonLat::new(*lon, *lat),
+                *depth_km,
+                *mag,
+                strike_deg.unwrap_or(0.0),
+                dip_deg.unwrap_or(90.0),
+                rake_deg.unwrap_or(0.0),
+            )?;
+            Ok((r, None))
+        }
+        QuakeSource::NrmlRupture { path } => {
+            let text = std::fs::read_to_string(path).map_err(|e| EngineError::Input(format!("{path}: cannot read: {e}")))?;
+            Ok((forewarn_quake::source_files::parse_nrml_rupture(&text, path)?, None))
+        }
+        QuakeSource::UsgsEvent { path } => {
+            let text = std::fs::read_to_string(path).map_err(|e| EngineError::Input(format!("{path}: cannot read: {e}")))?;
+            let ev = forewarn_quake::source_files::parse_usgs_event(&text, path)?;
+            let r = Rupture::from_hypocenter(LonLat::new(ev.lon, ev.lat), ev.depth_km, ev.mag, 0.0, 90.0, 0.0)?;
+            let name = ev.place.map(|p| format!("M{:.1} {p}", ev.mag)).unwrap_or(ev.id);
+            Ok((r, Some(name)))
+        }
+    }
+}
+
+/// Distance (km) beyond which median MMI on soft soil (Vs30 180 m/s) stays below 3.5:
+/// the footprint radius, between 30 and 1000 km.
+fn footprint_radius_km(rup: &Rupture, tree: &LogicTree) -> f64 {
+    let rp = rup.gmpe_params();
+    let site = SiteParams { vs30_mps: 180.0, vs30_measured: false, z1pt0_m: None, z2pt5_km: None };
+    let mut r = 30.0;
+    while r < 1000.0 {
+        let d = forewarn_quake::gmpe::Distances { rrup_km: (r * r + rp.ztor_km.powi(2)).sqrt(), rjb_km: r, rx_km: -r, ry0_km: 0.0 };
+        let mmi = tree
+            .ground_motion(Imt::Pga, &rp, &d, &site)
+            .ok()
+            .and_then(|g| gmice::mmi(Imt::Pga, g.ln_median.exp()))
+            .unwrap_or(1.0);
+        if mmi < 3.5 {
+            break;
+        }
+        r *= 1.15;
+    }
+    r.min(1000.0)
+}
+
+/// Check the event lies within the region's data coverage; the error names the coverage.
+fn check_coverage(region: &Region, p: LonLat) -> Result<(), EngineError> {
+    let inside = region.country_at(p).is_some();
+    let near = region.settlement_index().nearest(p).is_some_and(|(_, d)| d <= 300.0);
+    if inside || near {
+        return Ok(());
+    }
+    let b = region.bbox();
+    Err(EngineError::Input(format!(
+        "epicentre ({:.3} E, {:.3} N) is outside the data coverage of the {} region ({} countries: {}; bbox {:.1}..{:.1} E, {:.1}..{:.1} N): it is in none of them and more than 300 km from every settlement",
+        p.lon,
+        p.lat,
+        region.origin,
+        region.countries.len(),
+        region.countries.iter().map(|c| c.iso2.as_str()).collect::<Vec<_>>().join(","),
+        b.west,
+        b.east,
+        b.south,
+        b.north
+    )))
+}
+
+fn mmi_of_ln_pga(ln_pga: f32) -> f64 {
+    gmice::mmi(Imt::Pga, (ln_pga as f64).exp()).unwrap_or(1.0)
+}
+
+fn people_by_mmi(points: &[PopPoint], ln_pga: &[f32], n_countries: usize) -> Vec<[f64; 10]> {
+    let mut t = vec![[0.0; 10]; n_countries];
+    for (p, &l) in points.iter().zip(ln_pga) {
+        if let Some(c) = p.country {
+            t[c][pager::mmi_bin(mmi_of_ln_pga(l)) - 1] += p.people;
+        }
+    }
+    t
+}
+
+fn losses(region: &Region, table: &[[f64; 10]]) -> (f64, f64) {
+    let mut d = 0.0;
+    let mut l = 0.0;
+    for (c, people) in region.countries.iter().zip(table) {
+        let p = pager::params(&c.iso2);
+        d += pager::expected_deaths(&p, people);
+        l += pager::expected_loss_usd(&p, c.gdp_per_capita_usd, people);
+    }
+    (d, l)
+}
+
+/// Run the earthquake pipeline.
+pub fn run(region: &Region, exposure: &Exposure, req: QuakeRequest, progress: Progress<'_>) -> Result<QuakeRun, EngineError> {
+    if !(req.truncation >= 0.0 && req.truncation.is_finite()) {
+        return Err(EngineError::Input(format!("truncation {} must be >= 0", req.truncation)));
+    }
+    if let Some(s) = req.spacing_km {
+        if !(s > 0.05 && s <= 50.0) {
+            return Err(EngineError::Input(format!("spacing_km {s} must be within (0.05, 50]")));
+        }
+    }
+    progress("rupture", 0, 1);
+    let tree = LogicTree::from_name(&req.gmpe)?;
+    let (rupture, event_name_from_file) = build_rupture(&req.source)?;
+    check_coverage(region, rupture.hypocenter)?;
+    let radius = footprint_radius_km(&rupture, &tree);
+    let mut footprint = BBox::around(rupture.hypocenter, radius);
+    for ring in rupture.surface_outline() {
+        for p in ring {
+            let b = BBox::around(p, radius);
+            footprint = BBox::new(footprint.west.min(b.west), footprint.south.min(b.south), footprint.east.max(b.east), footprint.north.max(b.north));
+        }
+    }
+    let spacing_km = req.spacing_km.unwrap_or_else(|| (radius / 200.0).clamp(1.0, 10.0));
+    let dlat = spacing_km / 111.195;
+    let dlon = spacing_km / (111.195 * rupture.hypocenter.lat.to_radians().cos().max(0.05));
+    let ncols = (footprint.width() / dlon).ceil() as usize;
+    let nrows = (footprint.height() / dlat).ceil() as usize;
+    let spec = GridSpec { x_min: footprint.west, y_max: footprint.north, dx: dlon, dy: dlat, ncols, nrows, crs: forewarn_core::Crs::Epsg4326 };
+    progress("rupture", 1, 1);
+
+    // Sites: output grid cells, exposure points, user sites.
+    let points = exposure.points(region, &footprint);
+    let terrain = region.terrain.as_ref();
+    let mut sites: Vec<Site> = Vec::with_capacity(spec.len() + points.len() + req.sites.len());
+    let mut vs30_src = Vec::with_capacity(req.sites.len());
+    for i in 0..spec.len() {
+        let c = spec.cell_center_lonlat(i);
+        sites.push(Site { lon: c.lon, lat: c.lat, vs30_mps: site::vs30_for(None, terrain, c.lon, c.lat).0 });
+    }
+    for p in &points {
+        sites.push(Site { lon: p.lon, lat: p.lat, vs30_mps: site::vs30_for(None, terrain, p.lon, p.lat).0 });
+    }
+    for s in &req.sites {
+        let (v, src) = site::vs30_for(s.vs30_mps, terrain, s.lon, s.lat);
+        vs30_src.push(src);
+        sites.push(Site { lon: s.lon, lat: s.lat, vs30_mps: v });
+    }
+    let n_grid = spec.len();
+    let n_pts = points.len();
+    progress("median shaking", 0, sites.len() as u64);
+    let sh: Shaking = shaking::median_shaking(&rupture, &tree, &IMTS, &sites)?;
+    progress("median shaking", sites.len() as u64, sites.len() as u64);
+
+    // Grids.
+    let grid_pga_g = Grid { spec, data: sh.ln_median[0][..n_grid].iter().map(|l| l.exp()).collect(), nodata: None };
+    let grid_mmi = Grid { spec, data: sh.ln_median[0][..n_grid].iter().map(|&l| mmi_of_ln_pga(l) as f32).collect(), nodata: None };
+    let max_mmi = grid_mmi.data.iter().fold(1.0f32, |a, &b| a.max(b)) as f64;
+
+    // Exposure and losses at median shaking.
+    let pt_ln_pga = &sh.ln_median[0][n_grid..n_grid + n_pts];
+    let table = people_by_mmi(&points, pt_ln_pga, region.countries.len());
+    let (deaths_med, loss_med) = losses(region, &table);
+
+    // Realisations: shaking uncertainty into the loss distribution.
+    let mut death_estimates = vec![deaths_med];
+    let mut loss_estimates = vec![loss_med];
+    if req.realizations > 0 && n_pts > 0 {
+        let pt_sites = &sites[n_grid..n_grid + n_pts];
+        let pt_shaking = Shaking {
+            imts: vec![Imt::Pga],
+            ln_median: vec![pt_ln_pga.to_vec()],
+            tau: vec![sh.tau[0][n_grid..n_grid + n_pts].to_vec()],
+            phi: vec![sh.phi[0][n_grid..n_grid + n_pts].to_vec()],
+        };
+        let settings = GmfSettings { realizations: req.realizations, correlation: req.correlation, truncation: req.truncation, seed: req.seed };
+        death_estimates.clear();
+        loss_estimates.clear();
+        shaking::simulate(&rupture, pt_sites, &pt_shaking, &settings, |r, f| {
+            let t = people_by_mmi(&points, &f[0], region.countries.len());
+            let (d, l) = losses(region, &t);
+            death_estimates.push(d);
+            loss_estimates.push(l);
+            progress("realisations", r as u64 + 1, req.realizations as u64);
+        });
+    }
+    let mut gs_f = Vec::new();
+    let mut gs_e = Vec::new();
+    let mut countries = Vec::new();
+    for (c, people) in region.countries.iter().zip(&table) {
+        let total: f64 = people.iter().sum();
+        if total <= 0.0 {
+            continue;
+        }
+        let p = pager::params(&c.iso2);
+        let d = pager::expected_deaths(&p, people);
+        let l = pager::expected_loss_usd(&p, c.gdp_per_capita_usd, people);
+        if people[4..].iter().sum::<f64>() > 0.0 {
+            gs_f.push(p.fatality_g);
+            gs_e.push(p.fatality_g);
+        }
+        countries.push(CountryImpact { iso2: c.iso2.clone(), name: c.name_en.clone(), people_by_mmi: *people, deaths_median_shaking: d, loss_usd_median_shaking: l, pager: p });
+    }
+    let g_f = if gs_f.is_empty() { 0.0 } else { pager::combined_g(&gs_f) };
+    let g_e = if gs_e.is_empty() { 0.0 } else { pager::combined_g(&gs_e) };
+    let fatalities = LossDistribution::deaths(&[deaths_med], g_f);
+    let losses_d = LossDistribution::losses_usd(&[loss_med], g_e);
+    let simulated = req.realizations > 0 && n_pts > 0;
+    let fatalities_shaking = simulated.then(|| LossDistribution::deaths(&death_estimates, g_f));
+    let losses_shaking = simulated.then(|| LossDistribution::losses_usd(&loss_estimates, g_e));
+    let alert_fatalities = AlertLevel::for_deaths(fatalities.median);
+    let alert_economic = AlertLevel::for_loss_usd(losses_d.median);
+
+    // Settlements.
+    let mut settlements: Vec<SettlementImpact> = points
+        .iter()
+        .zip(pt_ln_pga)
+        .filter_map(|(p, &l)| {
+            let si = p.settlement?;
+            let s = &region.settlements[si];
+            let mmi = mmi_of_ln_pga(l);
+            let bin = pager::mmi_bin(mmi);
+            let pp = pager::params(&s.country);
+            let deaths = if bin >= 5 { pager::fatality_rate(&pp, bin.min(9) as f64) * p.people } else { 0.0 };
+            Some(SettlementImpact {
+                name: s.name.clone(),
+                country: s.country.clone(),
+                admin1: s.admin1.clone(),
+                lon: s.lon,
+                lat: s.lat,
+                population: p.people,
+                mmi,
+                pga_g: (l as f64).exp(),
+                expected_deaths: deaths,
+            })
+        })
+        .collect();
+    settlements.sort_by(|a, b| b.expected_deaths.total_cmp(&a.expected_deaths).then(b.mmi.total_cmp(&a.mmi)).then(b.population.total_cmp(&a.population)).then(a.name.cmp(&b.name)));
+
+    // User sites.
+    let off = n_grid + n_pts;
+    let sites_out = req
+        .sites
+        .iter()
+        .enumerate()
+        .map(|(k, _)| {
+            let i = off + k;
+            SiteResult {
+                lon: sites[i].lon,
+                lat: sites[i].lat,
+                vs30_mps: sites[i].vs30_mps,
+                vs30_source: vs30_src[k],
+                imts: IMTS.iter().enumerate().map(|(m, imt)| (imt.column_name(), (sh.ln_median[m][i] as f64).exp(), sh.sigma(m, i) as f64)).collect(),
+                mmi: mmi_of_ln_pga(sh.ln_median[0][i]),
+            }
+        })
+        .collect();
+    let event_name = req.event_name.clone().or(event_name_from_file).unwrap_or_else(|| {
+        format!("M{:.1} earthquake at {:.2}N {:.2}E", rupture.mag, rupture.hypocenter.lat, rupture.hypocenter.lon)
+    });
+    Ok(QuakeRun {
+        exposure_source: exposure.source.describe(),
+        n_sites: sites.len(),
+        n_exposure_points: n_pts,
+        request: req,
+        rupture,
+        grid_mmi,
+        grid_pga_g,
+        footprint,
+        spacing_km,
+        countries,
+        settlements,
+        sites: sites_out,
+        alert_level: alert_fatalities.max(alert_economic),
+        fatalities,
+        losses: losses_d,
+        fatalities_shaking,
+        losses_shaking,
+        alert_fatalities,
+        alert_economic,
+        max_mmi,
+        event_name,
+    })
+}

@@ -1,0 +1,218 @@
+//! Files a quake run writes: summary.json, mmi.tif, pga.tif, mmi.geojson, settlements.csv,
+//! sites.csv (with --sites) and map.png. All are deterministic for the same inputs and seed;
+//! wall-clock timings are kept out of them (the CLI writes runtime.json).
+
+use super::QuakeRun;
+use crate::map::{MapSpec, RasterLayer, render_png};
+use crate::{EngineError, write_file};
+use forewarn_core::raster_tiff::write_geotiff;
+use forewarn_core::{LonLat, Region};
+use plotters::style::RGBColor;
+use serde_json::{Value, json};
+use std::path::Path;
+
+const ROMAN: [&str; 10] = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"];
+
+/// USGS ShakeMap MMI colour scale.
+pub fn mmi_color(mmi: f32) -> Option<RGBColor> {
+    let c = match mmi {
+        m if m < 1.5 => return None,
+        m if m < 3.5 => (191, 204, 255),
+        m if m < 4.5 => (160, 230, 255),
+        m if m < 5.5 => (128, 255, 255),
+        m if m < 6.5 => (122, 255, 147),
+        m if m < 7.5 => (255, 255, 0),
+        m if m < 8.5 => (255, 200, 0),
+        m if m < 9.5 => (255, 145, 0),
+        _ => (255, 0, 0),
+    };
+    Some(RGBColor(c.0, c.1, c.2))
+}
+
+fn round6(v: f64) -> f64 {
+    (v * 1e6).round() / 1e6
+}
+
+/// The summary as JSON.
+pub fn summary_json(run: &QuakeRun) -> Value {
+    let r = &run.rupture;
+    let mut exposure_by_mmi = serde_json::Map::new();
+    for c in &run.countries {
+        let bins: serde_json::Map<String, Value> = ROMAN.iter().zip(c.people_by_mmi).map(|(k, v)| (k.to_string(), json!(v.round()))).collect();
+        exposure_by_mmi.insert(c.iso2.clone(), Value::Object(bins));
+    }
+    let dist = |d: &forewarn_impact::LossDistribution| {
+        json!({
+            "median": d.median.round(),
+            "p5": d.p5.round(),
+            "p95": d.p95.round(),
+            "mean_of_estimates": d.mean_estimate.round(),
+            "log_sd_g": d.g,
+            "band_edges": d.band_edges.iter().map(|e| if e.is_finite() { json!(e) } else { json!("inf") }).collect::<Vec<_>>(),
+            "band_probabilities": d.band_probabilities.iter().map(|p| round6(*p)).collect::<Vec<_>>(),
+            "alert_probabilities": {
+                "green": round6(d.alert_probabilities[0]),
+                "yellow": round6(d.alert_probabilities[1]),
+                "orange": round6(d.alert_probabilities[2]),
+                "red": round6(d.alert_probabilities[3]),
+            },
+        })
+    };
+    json!({
+        "forewarn_version": env!("CARGO_PKG_VERSION"),
+        "kind": "earthquake",
+        "event": run.event_name,
+        "inputs": run.request,
+        "rupture": {
+            "magnitude": r.mag,
+            "rake_deg": r.rake_deg,
+            "hypocenter": {"lon": r.hypocenter.lon, "lat": r.hypocenter.lat, "depth_km": r.hypo_depth_km},
+            "planes": r.planes,
+            "geometry_source": r.geometry_source,
+        },
+        "exposure_source": run.exposure_source,
+        "alert_level": run.alert_level.as_str(),
+        "alert_level_fatalities": run.alert_fatalities.as_str(),
+        "alert_level_economic": run.alert_economic.as_str(),
+        "fatalities": dist(&run.fatalities),
+        "economic_loss_usd": dist(&run.losses),
+        "loss_method": "PAGER (Jaiswal & Wald 2010): expected losses at median shaking, lognormal with log-sd G; the *_with_shaking_uncertainty blocks mix one such lognormal per simulated ground-motion field",
+        "fatalities_with_shaking_uncertainty": run.fatalities_shaking.as_ref().map(dist),
+        "economic_loss_usd_with_shaking_uncertainty": run.losses_shaking.as_ref().map(dist),
+        "exposure_by_mmi": exposure_by_mmi,
+        "countries": run.countries.iter().map(|c| json!({
+            "iso2": c.iso2,
+            "name": c.name,
+            "people_exposed_mmi5_plus": c.people_by_mmi[4..].iter().sum::<f64>().round(),
+            "deaths_median_shaking": c.deaths_median_shaking.round(),
+            "loss_usd_median_shaking": c.loss_usd_median_shaking.round(),
+            "pager_parameters": c.pager,
+        })).collect::<Vec<_>>(),
+        "max_mmi": (run.max_mmi * 100.0).round() / 100.0,
+        "footprint_bbox": run.footprint.as_array(),
+        "grid": {"spacing_km": run.spacing_km, "ncols": run.grid_mmi.spec.ncols, "nrows": run.grid_mmi.spec.nrows, "cell_deg_x": run.grid_mmi.spec.dx, "cell_deg_y": run.grid_mmi.spec.dy},
+        "settlements_top": run.settlements.iter().take(20).map(|s| json!({
+            "name": s.name, "country": s.country, "population": s.population.round(),
+            "mmi": (s.mmi * 100.0).round() / 100.0, "pga_g": round6(s.pga_g), "expected_deaths": s.expected_deaths.round(),
+        })).collect::<Vec<_>>(),
+        "runtime": {
+            "sites": run.n_sites,
+            "exposure_points": run.n_exposure_points,
+            "realizations": run.request.realizations,
+            "intensity_measures": super::IMTS.iter().map(|i| i.column_name()).collect::<Vec<_>>(),
+            "wall_clock": "see runtime.json (kept out of summary.json so that outputs are byte-identical)",
+        },
+        "files": ["summary.json", "mmi.tif", "pga.tif", "mmi.geojson", "settlements.csv", "map.png"],
+    })
+}
+
+fn contours_geojson(run: &QuakeRun) -> Value {
+    let thresholds: Vec<f64> = (2..=10).map(|k| k as f64 - 0.5).collect();
+    let contours = crate::contours::filled_contours(&run.grid_mmi, &thresholds);
+    let mut features = Vec::new();
+    for (t, mp) in contours {
+        let k = (t + 0.5).round() as usize;
+        if mp.0.is_empty() {
+            continue;
+        }
+        let coords: Vec<Vec<Vec<[f64; 2]>>> = mp
+            .0
+            .iter()
+            .map(|p| {
+                std::iter::once(p.exterior())
+                    .chain(p.interiors())
+                    .map(|r| r.0.iter().map(|c| [round6(c.x), round6(c.y)]).collect())
+                    .collect()
+            })
+            .collect();
+        features.push(json!({
+            "type": "Feature",
+            "properties": {"mmi": k, "label": format!("MMI >= {}", ROMAN[k - 1]), "threshold": k as f64 - 0.5, "color": mmi_color(k as f32).map(|c| format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2))},
+            "geometry": {"type": "MultiPolygon", "coordinates": coords},
+        }));
+    }
+    json!({"type": "FeatureCollection", "name": "mmi_contours", "features": features})
+}
+
+/// Write every output file into `dir` (created if needed).
+pub fn write_outputs(run: &QuakeRun, region: &Region, dir: &Path) -> Result<Vec<String>, EngineError> {
+    std::fs::create_dir_all(dir).map_err(|source| EngineError::Write { path: dir.display().to_string(), source })?;
+    let mut files = Vec::new();
+    let mut put = |name: &str, bytes: &[u8]| -> Result<(), EngineError> {
+        write_file(&dir.join(name), bytes)?;
+        files.push(name.to_string());
+        Ok(())
+    };
+    put("summary.json", format!("{}\n", serde_json::to_string_pretty(&summary_json(run)).unwrap_or_default()).as_bytes())?;
+    write_geotiff(&dir.join("mmi.tif"), &run.grid_mmi)?;
+    write_geotiff(&dir.join("pga.tif"), &run.grid_pga_g)?;
+    put("mmi.geojson", serde_json::to_string(&contours_geojson(run)).unwrap_or_default().as_bytes())?;
+    let mut csv = String::from("name,country,admin1,lon,lat,population,mmi,pga_g,expected_deaths\n");
+    for s in &run.settlements {
+        csv.push_str(&format!(
+            "{},{},{},{:.5},{:.5},{:.0},{:.2},{:.5},{:.2}\n",
+            csv_field(&s.name),
+            s.country,
+            csv_field(&s.admin1),
+            s.lon,
+            s.lat,
+            s.population,
+            s.mmi,
+            s.pga_g,
+            s.expected_deaths
+        ));
+    }
+    put("settlements.csv", csv.as_bytes())?;
+    if !run.sites.is_empty() {
+        let mut h = String::from("lon,lat,vs30,vs30_source");
+        for (name, _, _) in &run.sites[0].imts {
+            h.push_str(&format!(",{name},{name}_ln_sigma"));
+        }
+        h.push_str(",mmi\n");
+        for s in &run.sites {
+            h.push_str(&format!("{},{},{},{}", s.lon, s.lat, s.vs30_mps, serde_json::to_value(s.vs30_source).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()));
+            for (_, m, sg) in &s.imts {
+                h.push_str(&format!(",{m:.6e},{sg:.4}"));
+            }
+            h.push_str(&format!(",{:.2}\n", s.mmi));
+        }
+        put("sites.csv", h.as_bytes())?;
+    }
+    render_map(run, region, &dir.join("map.png"))?;
+    files.extend(["mmi.tif".to_string(), "pga.tif".to_string(), "map.png".to_string()]);
+    files.sort();
+    Ok(files)
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}
+
+fn render_map(run: &QuakeRun, region: &Region, path: &Path) -> Result<(), EngineError> {
+    let fb = run.footprint;
+    let boundaries = region.countries.iter().map(|c| &c.boundary).collect();
+    let mut places: Vec<&super::SettlementImpact> = run.settlements.iter().collect();
+    places.sort_by(|a, b| b.population.total_cmp(&a.population).then(a.name.cmp(&b.name)));
+    let color = |v: f32| mmi_color(v);
+    let legend = (2..=10).rev().filter_map(|k| mmi_color(k as f32).map(|c| (c, format!("MMI {}", ROMAN[k - 1])))).collect();
+    let spec = MapSpec {
+        title: format!("{} - alert {}", run.event_name, run.alert_level.as_str().to_uppercase()),
+        subtitle: format!(
+            "Median MMI (Worden 2012 from PGA, {}); deaths median {:.0} (90% {:.0}-{:.0}); exposure: {}",
+            run.request.gmpe.to_uppercase(),
+            run.fatalities.median,
+            run.fatalities.p5,
+            run.fatalities.p95,
+            if run.exposure_source.starts_with("PROXY") { "proxy" } else { "raster" }
+        ),
+        bbox: fb,
+        hillshade: None,
+        raster: Some(RasterLayer { grid: &run.grid_mmi, color: &color, alpha: 1.0 }),
+        boundaries,
+        outlines: run.rupture.surface_outline(),
+        places: places.iter().take(12).map(|s| (LonLat::new(s.lon, s.lat), s.name.clone())).collect(),
+        markers: vec![(run.rupture.hypocenter, format!("M{:.1}", run.rupture.mag))],
+        legend,
+    };
+    render_png(path, &spec, 1200, 900)
+}
