@@ -1,6 +1,9 @@
 //! `forewarn`: one binary, one sub-command per job. Each sub-command lives in its own module
 //! and is a thin layer over the library crates.
 
+mod bench_cmd;
+mod cap_cmd;
+mod flood_cmd;
 mod progress;
 mod quake_cmd;
 mod region_cmd;
@@ -33,6 +36,15 @@ enum Cmd {
     Region(region_cmd::Args),
     /// Earthquake scenario: shaking, exposure, losses, alert level, CAP alert and maps.
     Quake(Box<quake_cmd::Args>),
+    /// Flood inundation (local-inertial 2D) and impact.
+    #[command(subcommand)]
+    Flood(flood_cmd::Cmd),
+    /// CAP 1.2 messages: validate, sign, verify, update, cancel, feed.
+    #[command(subcommand)]
+    Cap(cap_cmd::Cmd),
+    /// Performance benchmarks (print their figures and how they were measured).
+    #[command(subcommand)]
+    Bench(bench_cmd::Cmd),
 }
 
 fn main() -> std::process::ExitCode {
@@ -55,5 +67,8 @@ fn run(cli: Cli) -> Result<std::process::ExitCode> {
     match cli.cmd {
         Cmd::Region(a) => region_cmd::run(data, a),
         Cmd::Quake(a) => quake_cmd::run(data, *a),
+        Cmd::Flood(c) => flood_cmd::run(data, c),
+        Cmd::Cap(c) => cap_cmd::run(c),
+        Cmd::Bench(c) => bench_cmd::run(data, c),
     }
 }

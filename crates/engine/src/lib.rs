@@ -1,7 +1,9 @@
 //! Pipelines that join the science crates: hazard -> exposure -> impact, and the files they
 //! write. The CLI and the server call these; neither re-implements them.
 
+pub mod bench;
 pub mod contours;
+pub mod flood;
 pub mod map;
 pub mod quake;
 pub mod sites_csv;
