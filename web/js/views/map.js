@@ -1,0 +1,282 @@
+// Common operating picture: boundaries, settlements, the selected incident's MMI contours and
+// impacted settlements, and alert areas. Every source is local GeoJSON from this server; the
+// style has no glyphs, sprites or remote tiles, so the map works with no network at all.
+import { h, mount } from '../dom.js';
+import { t, currentLang } from '../i18n.js';
+import { get } from '../api.js';
+import * as sse from '../sse.js';
+import { capAreas, bbox } from '../cap_area.js';
+import { exerciseBadge, statusPill, errorText } from '../common.js';
+
+const EMPTY = { type: 'FeatureCollection', features: [] };
+const REGION_BOUNDS = [[44, 22], [125, 56]];
+const ALERT_STATUSES_ON_MAP = ['draft', 'approved', 'published'];
+const MAX_ALERTS_ON_MAP = 25;
+
+function baseStyle() {
+  return {
+    version: 8,
+    sources: {
+      countries: { type: 'geojson', data: '/api/region/countries.geojson' },
+      settlements: { type: 'geojson', data: '/api/region/settlements.geojson?min_population=100000' },
+      'incident-mmi': { type: 'geojson', data: EMPTY },
+      'incident-settlements': { type: 'geojson', data: EMPTY },
+      'alert-areas': { type: 'geojson', data: EMPTY },
+    },
+    layers: [
+      { id: 'background', type: 'background', paint: { 'background-color': '#0e2233' } },
+      { id: 'countries-fill', type: 'fill', source: 'countries', paint: { 'fill-color': '#2b3440', 'fill-opacity': 1 } },
+      { id: 'countries-line', type: 'line', source: 'countries', paint: { 'line-color': '#c3cad3', 'line-width': 1.2 } },
+      {
+        id: 'incident-mmi-fill',
+        type: 'fill',
+        source: 'incident-mmi',
+        paint: { 'fill-color': ['coalesce', ['get', 'color'], '#ff7a7a'], 'fill-opacity': 0.32 },
+      },
+      {
+        id: 'incident-mmi-line',
+        type: 'line',
+        source: 'incident-mmi',
+        paint: { 'line-color': ['coalesce', ['get', 'color'], '#ff7a7a'], 'line-width': 1.5 },
+      },
+      {
+        id: 'alert-areas-fill',
+        type: 'fill',
+        source: 'alert-areas',
+        paint: { 'fill-color': '#ff4fd8', 'fill-opacity': 0.08 },
+      },
+      {
+        id: 'alert-areas-line',
+        type: 'line',
+        source: 'alert-areas',
+        paint: {
+          'line-color': ['match', ['get', 'status'], 'published', '#ff4fd8', 'approved', '#ffd23f', '#f4f6f8'],
+          'line-width': 3,
+          'line-dasharray': ['match', ['get', 'status'], 'published', ['literal', [1, 0]], ['literal', [2, 1.5]]],
+        },
+      },
+      {
+        id: 'settlements',
+        type: 'circle',
+        source: 'settlements',
+        paint: {
+          'circle-radius': ['interpolate', ['linear'], ['get', 'population'], 100000, 2.5, 1000000, 5, 10000000, 9],
+          'circle-color': '#f4f6f8',
+          'circle-stroke-color': '#0b0d10',
+          'circle-stroke-width': 1,
+        },
+      },
+      {
+        id: 'incident-settlements',
+        type: 'circle',
+        source: 'incident-settlements',
+        paint: {
+          'circle-radius': ['interpolate', ['linear'], ['get', 'population'], 1000, 3, 100000, 6, 1000000, 10],
+          'circle-color': [
+            'step', ['get', 'mmi'],
+            '#9fe7ff', 5, '#7aff93', 6, '#ffff00', 7, '#ffc800', 8, '#ff9100', 9, '#ff0000',
+          ],
+          'circle-stroke-color': '#0b0d10',
+          'circle-stroke-width': 1.5,
+        },
+      },
+    ],
+  };
+}
+
+const LAYER_GROUPS = [
+  { key: 'map.layer.boundaries', layers: ['countries-fill', 'countries-line'] },
+  { key: 'map.layer.settlements', layers: ['settlements'] },
+  { key: 'map.layer.mmi', layers: ['incident-mmi-fill', 'incident-mmi-line'] },
+  { key: 'map.layer.impacts', layers: ['incident-settlements'] },
+  { key: 'map.layer.alerts', layers: ['alert-areas-fill', 'alert-areas-line'] },
+];
+
+function popupContent(layerId, p) {
+  const fmt = (n) => (typeof n === 'number' ? n.toLocaleString(currentLang() === 'ru' ? 'ru-RU' : 'en-GB') : n);
+  if (layerId === 'incident-settlements') {
+    return h('div', {},
+      h('strong', {}, p.name), h('br'),
+      `${t('map.popup.population')}: ${fmt(p.population)}`, h('br'),
+      `MMI: ${Number(p.mmi).toFixed(1)} · PGA: ${Number(p.pga_g).toFixed(3)} g`, h('br'),
+      `${t('map.popup.deaths')}: ${Number(p.expected_deaths).toFixed(1)}`);
+  }
+  if (layerId === 'settlements') {
+    return h('div', {}, h('strong', {}, p.name), ` (${p.country})`, h('br'), `${t('map.popup.population')}: ${fmt(p.population)}`);
+  }
+  if (layerId === 'alert-areas-fill') {
+    return h('div', {}, h('strong', {}, p.headline || t('map.layer.alerts')), h('br'), p.area_desc, h('br'), t(`alert.status.${p.status}`));
+  }
+  if (layerId === 'incident-mmi-fill') {
+    return h('div', {}, h('strong', {}, p.label || `MMI ${p.mmi}`));
+  }
+  return h('div', {}, p.name_en || p.name || '');
+}
+
+export async function renderMap(main, { params, toast }) {
+  const selectedParam = params[0] === 'incident' && params[1] ? Number(params[1]) : null;
+  const mapEl = h('div', { id: 'map', role: 'region', 'aria-label': t('map.title') });
+  const incidentList = h('ul', { id: 'map-incidents' });
+  const legendMmi = h('ul', { id: 'map-legend-mmi' });
+  const layerStatus = h('p', { id: 'map-layer-status', class: 'muted', 'aria-live': 'polite' });
+  const toggles = h('div', { class: 'layer-toggles' });
+  mount(
+    main,
+    h('h1', { class: 'visually-hidden' }, t('map.title')),
+    h('div', { class: 'map-layout' },
+      mapEl,
+      h('aside', { class: 'panel legend', 'aria-label': t('map.legend') },
+        h('h2', {}, t('map.layers')), toggles,
+        h('h2', {}, t('map.incident')), layerStatus, legendMmi,
+        h('h2', {}, t('map.incidents')), incidentList)),
+  );
+
+  let map;
+  try {
+    if (typeof maplibregl === 'undefined') throw new Error('maplibre-gl not loaded');
+    map = new maplibregl.Map({
+      container: mapEl,
+      style: baseStyle(),
+      bounds: REGION_BOUNDS,
+      attributionControl: false,
+      maxPitch: 0,
+      dragRotate: false,
+    });
+  } catch (err) {
+    console.error(err);
+    mount(mapEl, h('p', { class: 'panel', role: 'alert' }, t('map.noWebgl'), ' ', String(err.message || err)));
+    return null;
+  }
+  window.forewarnMap = map;
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-left');
+  map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
+  map.addControl(new maplibregl.AttributionControl({ compact: false, customAttribution: 'Natural Earth · GeoNames (CC BY 4.0) · Forewarn' }), 'bottom-right');
+
+  for (const group of LAYER_GROUPS) {
+    const id = `toggle-${group.layers[0]}`;
+    const box = h('input', {
+      type: 'checkbox', id, checked: true,
+      onChange: (ev) => {
+        for (const layer of group.layers) map.setLayoutProperty(layer, 'visibility', ev.target.checked ? 'visible' : 'none');
+      },
+    });
+    toggles.append(h('div', { class: 'toggle' }, box, h('label', { for: id, style: 'display:inline;margin-left:.4rem' }, t(group.key))));
+  }
+
+  for (const layerId of ['incident-settlements', 'settlements', 'alert-areas-fill', 'incident-mmi-fill']) {
+    map.on('click', layerId, (ev) => {
+      const f = ev.features && ev.features[0];
+      if (!f) return;
+      new maplibregl.Popup({ closeButton: true, maxWidth: '22rem' }).setLngLat(ev.lngLat).setDOMContent(popupContent(layerId, f.properties)).addTo(map);
+      ev.preventDefault();
+    });
+    map.on('mouseenter', layerId, () => (map.getCanvas().style.cursor = 'pointer'));
+    map.on('mouseleave', layerId, () => (map.getCanvas().style.cursor = ''));
+  }
+
+  const loaded = new Promise((resolve) => map.once('load', resolve));
+  let selectedId = selectedParam;
+  let disposed = false;
+
+  async function loadIncidentLayers(incident) {
+    await loaded;
+    if (disposed) return;
+    mapEl.dataset.incident = '';
+    mapEl.dataset.mmiFeatures = '0';
+    legendMmi.replaceChildren();
+    if (!incident) {
+      layerStatus.textContent = t('map.noIncident');
+      map.getSource('incident-mmi').setData(EMPTY);
+      map.getSource('incident-settlements').setData(EMPTY);
+      return;
+    }
+    layerStatus.replaceChildren(h('strong', {}, incident.title), ' ', statusPill('incident.status', incident.status), ' ', exerciseBadge(incident));
+    if (incident.status !== 'complete' && incident.status !== 'closed') {
+      map.getSource('incident-mmi').setData(EMPTY);
+      map.getSource('incident-settlements').setData(EMPTY);
+      return;
+    }
+    try {
+      const [mmi, towns] = await Promise.all([
+        get(`/api/incidents/${incident.id}/layers/mmi_contours`),
+        get(`/api/incidents/${incident.id}/layers/settlements`),
+      ]);
+      if (disposed) return;
+      mmi.features.sort((a, b) => (a.properties.mmi ?? 0) - (b.properties.mmi ?? 0));
+      map.getSource('incident-mmi').setData(mmi);
+      map.getSource('incident-settlements').setData(towns);
+      mapEl.dataset.incident = String(incident.id);
+      mapEl.dataset.mmiFeatures = String(mmi.features.length);
+      for (const f of mmi.features) {
+        legendMmi.append(h('li', {}, h('span', { class: 'swatch', style: `background:${f.properties.color}` }), f.properties.label || `MMI ${f.properties.mmi}`));
+      }
+      legendMmi.append(h('li', { class: 'muted' }, t('map.impactedSettlements', { n: towns.features.length })));
+      const box = bbox(mmi);
+      if (box) map.fitBounds(box, { padding: 40, duration: 0, maxZoom: 8 });
+    } catch (err) {
+      layerStatus.append(h('p', { class: 'field-error' }, errorText(err)));
+    }
+  }
+
+  async function loadAlertAreas() {
+    await loaded;
+    const collection = { type: 'FeatureCollection', features: [] };
+    try {
+      const list = await get(`/api/alerts?limit=100`);
+      const shown = (list.items || []).filter((a) => ALERT_STATUSES_ON_MAP.includes(a.status)).slice(0, MAX_ALERTS_ON_MAP);
+      const full = await Promise.all(shown.map((a) => get(`/api/alerts/${a.id}`).catch(() => null)));
+      for (const a of full) {
+        if (!a) continue;
+        collection.features.push(...capAreas(a.xml, { alert_id: a.id, status: a.status, headline: a.headline || '' }));
+      }
+    } catch (err) {
+      console.warn('alert areas', err);
+    }
+    if (!disposed) map.getSource('alert-areas').setData(collection);
+  }
+
+  async function loadIncidents() {
+    let items = [];
+    try {
+      items = (await get('/api/incidents')).items || [];
+    } catch (err) {
+      toast(errorText(err), 'error');
+    }
+    if (disposed) return;
+    if (selectedId === null) {
+      const firstDone = items.find((i) => i.status === 'complete');
+      selectedId = firstDone ? firstDone.id : null;
+    }
+    incidentList.replaceChildren(
+      ...items.slice(0, 30).map((i) =>
+        h('li', { class: i.id === selectedId ? 'selected' : '' },
+          h('a', { href: `#/map/incident/${i.id}`, 'aria-current': i.id === selectedId ? 'true' : false }, i.title),
+          ' ', statusPill('incident.status', i.status), ' ', exerciseBadge(i)),
+      ),
+    );
+    if (!items.length) incidentList.append(h('li', { class: 'muted' }, t('incidents.none')));
+    const selected = items.find((i) => i.id === selectedId) || null;
+    await loadIncidentLayers(selected);
+  }
+
+  const unsubs = [
+    sse.subscribe('incident.completed', (e) => {
+      if (selectedId === null || e.record_id === selectedId) loadIncidents();
+    }),
+    sse.subscribe('incident.failed', () => loadIncidents()),
+    sse.subscribe('incident.created', () => loadIncidents()),
+  ];
+  for (const kind of ['alert.drafted', 'alert.revised', 'alert.approved', 'alert.published', 'alert.cancelled', 'alert.superseded']) {
+    unsubs.push(sse.subscribe(kind, () => loadAlertAreas()));
+  }
+
+  loadIncidents();
+  loadAlertAreas();
+
+  return () => {
+    disposed = true;
+    for (const u of unsubs) u();
+    map.remove();
+    if (window.forewarnMap === map) window.forewarnMap = null;
+  };
+}
