@@ -74,8 +74,8 @@ pub struct Args {
     /// Random seed (same inputs and seed give byte-identical outputs).
     #[arg(long, default_value_t = 42)]
     seed: u64,
-    /// CAP status of the alert.
-    #[arg(long, value_enum, default_value = "actual")]
+    /// CAP status of the alert (Actual, Exercise or Test; case-insensitive).
+    #[arg(long, value_enum, default_value = "actual", ignore_case = true)]
     status: StatusArg,
     /// Event origin time, e.g. 2005-10-08T03:50:40+00:00 (default: now). Also the alert's sent
     /// time, so pass it for byte-identical reruns.
