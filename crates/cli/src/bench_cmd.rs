@@ -37,12 +37,26 @@ pub enum Cmd {
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
         .unwrap_or_else(|| "unknown CPU".into());
-    format!("{cpu}, {} logical cores", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
+    format!(
+        "{cpu}, {} logical cores",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    )
 }
 
-fn one_case(data: Option<&Path>, case: &str, realizations: usize, gmpe: &str) -> Result<serde_json::Value> {
+fn one_case(
+    data: Option<&Path>,
+    case: &str,
+    realizations: usize,
+    gmpe: &str,
+) -> Result<serde_json::Value> {
     if case == "kashmir" {
         let t0 = Instant::now();
         let region = forewarn_embedded::region_or_dir(data)?;
@@ -53,7 +67,9 @@ fn one_case(data: Option<&Path>, case: &str, realizations: usize, gmpe: &str) ->
         let rupture = dir.join("kashmir-2005.xml");
         std::fs::write(&rupture, text)?;
         let req = forewarn_engine::quake::QuakeRequest {
-            source: forewarn_engine::quake::QuakeSource::NrmlRupture { path: rupture.display().to_string() },
+            source: forewarn_engine::quake::QuakeSource::NrmlRupture {
+                path: rupture.display().to_string(),
+            },
             gmpe: gmpe.to_string(),
             spacing_km: None,
             realizations,
@@ -68,9 +84,13 @@ fn one_case(data: Option<&Path>, case: &str, realizations: usize, gmpe: &str) ->
         forewarn_engine::quake::write_outputs(&run, &region, &dir.join("out"))?;
         let wall = t0.elapsed().as_secs_f64();
         let _ = std::fs::remove_dir_all(&dir);
-        return Ok(serde_json::json!({"case": "kashmir", "wall_s": wall, "sites": run.n_sites, "realizations": realizations, "peak_rss_mb": peak_rss_mb()}));
+        return Ok(
+            serde_json::json!({"case": "kashmir", "wall_s": wall, "sites": run.n_sites, "realizations": realizations, "peak_rss_mb": peak_rss_mb()}),
+        );
     }
-    let (kind, n) = case.split_once('-').context("case must be uncorrelated-N, jb2009-N or kashmir")?;
+    let (kind, n) = case
+        .split_once('-')
+        .context("case must be uncorrelated-N, jb2009-N or kashmir")?;
     let n: usize = n.parse().context("case size")?;
     let corr = match kind {
         "uncorrelated" => Correlation::None,
@@ -83,13 +103,28 @@ fn one_case(data: Option<&Path>, case: &str, realizations: usize, gmpe: &str) ->
 
 pub fn run(data: Option<&Path>, cmd: Cmd) -> Result<ExitCode> {
     match cmd {
-        Cmd::Quake { case: Some(c), realizations, gmpe, .. } => {
-            println!("{}", serde_json::to_string(&one_case(data, &c, realizations, &gmpe)?)?);
+        Cmd::Quake {
+            case: Some(c),
+            realizations,
+            gmpe,
+            ..
+        } => {
+            println!(
+                "{}",
+                serde_json::to_string(&one_case(data, &c, realizations, &gmpe)?)?
+            );
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Quake { case: None, realizations, gmpe, max_sites } => {
+        Cmd::Quake {
+            case: None,
+            realizations,
+            gmpe,
+            max_sites,
+        } => {
             println!("forewarn bench quake: {}", machine());
-            println!("  IMTs PGA, SA(0.3), SA(1.0); GMPE set {gmpe}; truncation 3; each case in a fresh process; wall time by std::time::Instant; peak memory = VmHWM");
+            println!(
+                "  IMTs PGA, SA(0.3), SA(1.0); GMPE set {gmpe}; truncation 3; each case in a fresh process; wall time by std::time::Instant; peak memory = VmHWM"
+            );
             let exe = std::env::current_exe()?;
             let mut cases = vec!["uncorrelated-100000".to_string()];
             for n in [40_000usize, 200_000, 1_000_000] {
@@ -103,13 +138,31 @@ pub fn run(data: Option<&Path>, cmd: Cmd) -> Result<ExitCode> {
                 if let Some(d) = data {
                     cmd.arg("--data").arg(d);
                 }
-                let out = cmd.args(["bench", "quake", "--case", &c, "--realizations", &realizations.to_string(), "--gmpe", &gmpe]).output()?;
+                let out = cmd
+                    .args([
+                        "bench",
+                        "quake",
+                        "--case",
+                        &c,
+                        "--realizations",
+                        &realizations.to_string(),
+                        "--gmpe",
+                        &gmpe,
+                    ])
+                    .output()?;
                 if !out.status.success() {
                     anyhow::bail!("case {c} failed: {}", String::from_utf8_lossy(&out.stderr));
                 }
-                let v: serde_json::Value = serde_json::from_slice(&out.stdout).with_context(|| format!("case {c} output"))?;
+                let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+                    .with_context(|| format!("case {c} output"))?;
                 if c == "kashmir" {
-                    println!("  {:<22} whole `forewarn quake` pipeline (Kashmir NRML, {} realisations, JB2009, all outputs): {:.2} s wall, peak {:.0} MB", c, realizations, v["wall_s"].as_f64().unwrap_or(0.0), v["peak_rss_mb"].as_f64().unwrap_or(0.0));
+                    println!(
+                        "  {:<22} whole `forewarn quake` pipeline (Kashmir NRML, {} realisations, JB2009, all outputs): {:.2} s wall, peak {:.0} MB",
+                        c,
+                        realizations,
+                        v["wall_s"].as_f64().unwrap_or(0.0),
+                        v["peak_rss_mb"].as_f64().unwrap_or(0.0)
+                    );
                 } else {
                     println!(
                         "  {:<22} {:>8} sites x {} x 3 IMTs: median {:.2} s + fields {:.2} s = {:.2} s total, {:.1} M values/s, peak {:.0} MB",
@@ -128,7 +181,9 @@ pub fn run(data: Option<&Path>, cmd: Cmd) -> Result<ExitCode> {
         }
         Cmd::Flood { n, steps } => {
             println!("forewarn bench flood: {}", machine());
-            println!("  fully wet {n} x {n} dam break, {steps} steps, f32 structure of arrays; cell-updates/s = cells x steps / wall time");
+            println!(
+                "  fully wet {n} x {n} dam break, {steps} steps, f32 structure of arrays; cell-updates/s = cells x steps / wall time"
+            );
             let r = forewarn_flood::bench::run_benchmark(n, steps);
             for b in [&r.one_thread, &r.two_threads] {
                 println!(
@@ -141,7 +196,10 @@ pub fn run(data: Option<&Path>, cmd: Cmd) -> Result<ExitCode> {
                 );
             }
             println!("  speed-up on 2 threads: {:.2}x", r.speedup);
-            println!("  copy-bandwidth probe: {:.1} GB/s (1 thread), {:.1} GB/s (2 threads)", r.copy_gb_s_one_thread, r.copy_gb_s_two_threads);
+            println!(
+                "  copy-bandwidth probe: {:.1} GB/s (1 thread), {:.1} GB/s (2 threads)",
+                r.copy_gb_s_one_thread, r.copy_gb_s_two_threads
+            );
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -72,7 +72,9 @@ fn read(p: &Path) -> Result<String> {
 fn time_or_now(s: &Option<String>) -> Result<CapTime> {
     match s {
         Some(s) => CapTime::parse(s).map_err(|e| anyhow::anyhow!("--sent/--expires '{s}': {e}")),
-        None => Ok(CapTime::from_utc(chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp(), 0).unwrap_or_default())),
+        None => Ok(CapTime::from_utc(
+            chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp(), 0).unwrap_or_default(),
+        )),
     }
 }
 
@@ -96,17 +98,38 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
                 let r = forewarn_cap::validate_xml(&text);
                 let valid = r.is_valid();
                 ok &= valid;
-                println!("{}: {}{}", f.display(), if valid { "valid" } else { "INVALID" }, r.version.map(|v| format!(" (CAP {v:?})")).unwrap_or_default());
+                println!(
+                    "{}: {}{}",
+                    f.display(),
+                    if valid { "valid" } else { "INVALID" },
+                    r.version
+                        .map(|v| format!(" (CAP {v:?})"))
+                        .unwrap_or_default()
+                );
                 for p in &r.problems {
-                    println!("  {} {}: {}", if p.is_error() { "error" } else { "warning" }, p.path, p.message);
+                    println!(
+                        "  {} {}: {}",
+                        if p.is_error() { "error" } else { "warning" },
+                        p.path,
+                        p.message
+                    );
                 }
                 if !matches!(r.signature, SignatureStatus::NotSigned) {
                     println!("  signature: {}", r.signature);
                 }
             }
-            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
-        Cmd::Sign { file, key, cert, out } => {
+        Cmd::Sign {
+            file,
+            key,
+            cert,
+            out,
+        } => {
             let signed = forewarn_cap::sign(&read(&file)?, &read(&key)?, &read(&cert)?)?;
             match out {
                 Some(o) => write_out(&o, &signed)?,
@@ -121,25 +144,55 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
                 ok &= matches!(st, SignatureStatus::Valid { .. });
                 println!("{}: {st}", f.display());
             }
-            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
-        Cmd::Update { alert, note, expires, sent, out } => {
-            let prev = forewarn_cap::read_alert(&read(&alert)?).with_context(|| alert.display().to_string())?;
+        Cmd::Update {
+            alert,
+            note,
+            expires,
+            sent,
+            out,
+        } => {
+            let prev = forewarn_cap::read_alert(&read(&alert)?)
+                .with_context(|| alert.display().to_string())?;
             let changes = UpdateChanges {
                 note: Some(note),
-                expires: expires.as_ref().map(|e| CapTime::parse(e).map_err(|m| anyhow::anyhow!("--expires '{e}': {m}"))).transpose()?,
+                expires: expires
+                    .as_ref()
+                    .map(|e| CapTime::parse(e).map_err(|m| anyhow::anyhow!("--expires '{e}': {m}")))
+                    .transpose()?,
                 ..Default::default()
             };
             let upd = forewarn_cap::update(&prev, time_or_now(&sent)?, &changes)?;
             write_out(&out, &upd.to_xml())?;
-            println!("{}: Update {} references {}", out.display(), upd.identifier, prev.identifier);
+            println!(
+                "{}: Update {} references {}",
+                out.display(),
+                upd.identifier,
+                prev.identifier
+            );
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Cancel { alert, note, sent, out } => {
-            let prev = forewarn_cap::read_alert(&read(&alert)?).with_context(|| alert.display().to_string())?;
+        Cmd::Cancel {
+            alert,
+            note,
+            sent,
+            out,
+        } => {
+            let prev = forewarn_cap::read_alert(&read(&alert)?)
+                .with_context(|| alert.display().to_string())?;
             let c = forewarn_cap::cancel(&prev, time_or_now(&sent)?, &note)?;
             write_out(&out, &c.to_xml())?;
-            println!("{}: Cancel {} references {}", out.display(), c.identifier, prev.identifier);
+            println!(
+                "{}: Cancel {} references {}",
+                out.display(),
+                c.identifier,
+                prev.identifier
+            );
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Feed { dir, out, base_url } => {
@@ -152,7 +205,12 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
             paths.sort();
             for p in paths {
                 match forewarn_cap::read_alert(&read(&p)?) {
-                    Ok(a) => entries.push((p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(), a)),
+                    Ok(a) => entries.push((
+                        p.file_name()
+                            .map(|n| n.to_string_lossy().to_string())
+                            .unwrap_or_default(),
+                        a,
+                    )),
                     Err(e) => eprintln!("warning: {}: skipped: {e}", p.display()),
                 }
             }
@@ -162,10 +220,19 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
             let feeds = forewarn_cap::atom_feeds(&entries, &base_url);
             if feeds.len() == 1 {
                 write_out(&out, &feeds[0].xml)?;
-                println!("{}: feed for {} ({}), {} alerts", out.display(), feeds[0].sender, feeds[0].language, entries.len());
+                println!(
+                    "{}: feed for {} ({}), {} alerts",
+                    out.display(),
+                    feeds[0].sender,
+                    feeds[0].language,
+                    entries.len()
+                );
             } else {
                 let parent = out.parent().unwrap_or(Path::new("."));
-                let stem = out.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "feed".into());
+                let stem = out
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().to_string())
+                    .unwrap_or_else(|| "feed".into());
                 for f in &feeds {
                     let p = parent.join(format!("{stem}.{}", f.file_name));
                     write_out(&p, &f.xml)?;

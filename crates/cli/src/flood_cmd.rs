@@ -16,7 +16,11 @@ pub enum Cmd {
 #[derive(clap::Args)]
 pub struct RunArgs {
     /// Scenario file (TOML).
-    #[arg(value_name = "SCENARIO.toml", required_unless_present = "lisflood", conflicts_with = "lisflood")]
+    #[arg(
+        value_name = "SCENARIO.toml",
+        required_unless_present = "lisflood",
+        conflicts_with = "lisflood"
+    )]
     scenario: Option<PathBuf>,
     /// LISFLOOD-FP parameter file instead of a scenario.
     #[arg(long, value_name = "FILE.par")]
@@ -57,30 +61,63 @@ pub fn run(data: Option<&Path>, cmd: Cmd) -> Result<ExitCode> {
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
     bar.set_style(
-        ProgressStyle::with_template("{spinner} simulated {msg} [{bar:40}] {percent}% (elapsed {elapsed}, eta {eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{spinner} simulated {msg} [{bar:40}] {percent}% (elapsed {elapsed}, eta {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
     );
     let progress = |t: f64, end: f64| {
         bar.set_position((1000.0 * t / end.max(1e-9)) as u64);
         bar.set_message(format!("{:.2} h of {:.2} h", t / 3600.0, end / 3600.0));
     };
-    let run = forewarn_flood::run(&scenario, &RunOptions { threads: a.threads, progress: Some(&progress), precision: None })?;
+    let run = forewarn_flood::run(
+        &scenario,
+        &RunOptions {
+            threads: a.threads,
+            progress: Some(&progress),
+            precision: None,
+        },
+    )?;
     bar.finish_and_clear();
     let pop = match &a.population {
         Some(p) => Some(forewarn_core::raster_tiff::read_geotiff(p)?),
         None => None,
     };
     let impact = forewarn_flood::impact(&run, &region, pop.as_ref());
-    let written = run.write_outputs(&a.out, &OutputOptions { snapshots: !a.no_snapshots, ascii: a.ascii })?;
+    let written = run.write_outputs(
+        &a.out,
+        &OutputOptions {
+            snapshots: !a.no_snapshots,
+            ascii: a.ascii,
+        },
+    )?;
     forewarn_engine::flood::write_extras(&run, &impact, &region, &a.out)?;
     let runtime = serde_json::json!({"wall_s": run.wall_time_s, "steps": run.steps, "cell_updates": run.cell_updates, "threads": a.threads});
-    forewarn_engine::write_file(&a.out.join("runtime.json"), format!("{}\n", serde_json::to_string_pretty(&runtime)?).as_bytes())?;
+    forewarn_engine::write_file(
+        &a.out.join("runtime.json"),
+        format!("{}\n", serde_json::to_string_pretty(&runtime)?).as_bytes(),
+    )?;
     println!("{}", run.scenario_name);
     println!("  ALERT LEVEL: {}", impact.alert.to_uppercase());
-    println!("  Simulated {:.1} h in {} steps, {:.1} s wall; volume error {:.2e} %", run.end_time_s / 3600.0, run.steps, run.wall_time_s, run.volume_error_pct());
-    println!("  People affected (depth >= 0.1 m): {:.0}; estimated deaths {:.0}; residential damage EUR {:.1}M", impact.affected, impact.deaths, impact.damage_eur / 1e6);
-    let reached: Vec<_> = impact.settlements.iter().filter(|s| s.arrival_time_s.is_some()).collect();
+    println!(
+        "  Simulated {:.1} h in {} steps, {:.1} s wall; volume error {:.2e} %",
+        run.end_time_s / 3600.0,
+        run.steps,
+        run.wall_time_s,
+        run.volume_error_pct()
+    );
+    println!(
+        "  People affected (depth >= 0.1 m): {:.0}; estimated deaths {:.0}; residential damage EUR {:.1}M",
+        impact.affected,
+        impact.deaths,
+        impact.damage_eur / 1e6
+    );
+    let reached: Vec<_> = impact
+        .settlements
+        .iter()
+        .filter(|s| s.arrival_time_s.is_some())
+        .collect();
     if !reached.is_empty() {
         println!("  Settlements reached (arrival of 0.1 m):");
         for s in reached.iter().take(15) {
@@ -94,6 +131,10 @@ pub fn run(data: Option<&Path>, cmd: Cmd) -> Result<ExitCode> {
             );
         }
     }
-    println!("  Wrote {} files (+ summary.json, map.png, runtime.json) to {}", written.len(), a.out.display());
+    println!(
+        "  Wrote {} files (+ summary.json, map.png, runtime.json) to {}",
+        written.len(),
+        a.out.display()
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -105,21 +105,36 @@ fn parse_time(s: &str) -> Result<CapTime> {
     if let Ok(t) = CapTime::parse(s) {
         return Ok(t);
     }
-    let dt = chrono::DateTime::parse_from_rfc3339(s).with_context(|| format!("--time '{s}' is not a date-time like 2005-10-08T03:50:40+00:00"))?;
+    let dt = chrono::DateTime::parse_from_rfc3339(s).with_context(|| {
+        format!("--time '{s}' is not a date-time like 2005-10-08T03:50:40+00:00")
+    })?;
     Ok(CapTime::from_utc(dt.with_timezone(&chrono::Utc)))
 }
 
 pub fn run(data: Option<&Path>, a: Args) -> Result<ExitCode> {
     let t0 = Instant::now();
     let source = if let Some(p) = &a.rupture {
-        QuakeSource::NrmlRupture { path: p.display().to_string() }
+        QuakeSource::NrmlRupture {
+            path: p.display().to_string(),
+        }
     } else if let Some(p) = &a.event {
-        QuakeSource::UsgsEvent { path: p.display().to_string() }
+        QuakeSource::UsgsEvent {
+            path: p.display().to_string(),
+        }
     } else {
-        let (Some(lat), Some(lon), Some(depth_km), Some(mag)) = (a.lat, a.lon, a.depth_km, a.mag) else {
+        let (Some(lat), Some(lon), Some(depth_km), Some(mag)) = (a.lat, a.lon, a.depth_km, a.mag)
+        else {
             bail!("--lat needs --lon, --depth-km and --mag");
         };
-        QuakeSource::Hypocenter { lon, lat, depth_km, mag, strike_deg: a.strike, dip_deg: a.dip, rake_deg: a.rake }
+        QuakeSource::Hypocenter {
+            lon,
+            lat,
+            depth_km,
+            mag,
+            strike_deg: a.strike,
+            dip_deg: a.dip,
+            rake_deg: a.rake,
+        }
     };
     let sites = match &a.sites {
         Some(p) => forewarn_engine::sites_csv::read_sites(p)?,
@@ -127,7 +142,9 @@ pub fn run(data: Option<&Path>, a: Args) -> Result<ExitCode> {
     };
     let time = match &a.time {
         Some(s) => parse_time(s)?,
-        None => CapTime::from_utc(chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp(), 0).unwrap_or_default()),
+        None => CapTime::from_utc(
+            chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp(), 0).unwrap_or_default(),
+        ),
     };
     let region = forewarn_embedded::region_or_dir(data).context("loading the region")?;
     let exposure = match &a.population {
@@ -160,7 +177,7 @@ pub fn run(data: Option<&Path>, a: Args) -> Result<ExitCode> {
         StatusArg::Test => Status::Test,
     };
     let alert_written = if run.alert_level != forewarn_impact::AlertLevel::Green || a.cap_always {
-        let w = quake::alert::impact_warning(&run, &region, status, time.clone(), time.clone(), &a.sender);
+        let w = quake::alert::impact_warning(&run, &region, status, time, time, &a.sender);
         let xml = quake::alert::alert_xml(&w)?;
         forewarn_engine::write_file(&a.out.join("alert.xml"), xml.as_bytes())?;
         files.push("alert.xml".into());
@@ -171,7 +188,10 @@ pub fn run(data: Option<&Path>, a: Args) -> Result<ExitCode> {
     bar.finish();
     let wall = t0.elapsed().as_secs_f64();
     let runtime = serde_json::json!({"wall_s": wall, "sites": run.n_sites, "realizations": run.request.realizations, "threads": rayon_threads()});
-    forewarn_engine::write_file(&a.out.join("runtime.json"), format!("{}\n", serde_json::to_string_pretty(&runtime)?).as_bytes())?;
+    forewarn_engine::write_file(
+        &a.out.join("runtime.json"),
+        format!("{}\n", serde_json::to_string_pretty(&runtime)?).as_bytes(),
+    )?;
     files.push("runtime.json".into());
     files.sort();
 
@@ -179,11 +199,27 @@ pub fn run(data: Option<&Path>, a: Args) -> Result<ExitCode> {
     let f = &run.fatalities;
     let l = &run.losses;
     println!("{}", run.event_name);
-    println!("  ALERT LEVEL: {} (fatalities {}, economic {})", run.alert_level.as_str().to_uppercase(), run.alert_fatalities.as_str(), run.alert_economic.as_str());
-    println!("  Deaths: median {:.0}, 90% range {:.0} - {:.0}", f.median, f.p5, f.p95);
-    println!("  Economic loss: median US${:.2}B, 90% range {:.2}B - {:.2}B", l.median / 1e9, l.p5 / 1e9, l.p95 / 1e9);
+    println!(
+        "  ALERT LEVEL: {} (fatalities {}, economic {})",
+        run.alert_level.as_str().to_uppercase(),
+        run.alert_fatalities.as_str(),
+        run.alert_economic.as_str()
+    );
+    println!(
+        "  Deaths: median {:.0}, 90% range {:.0} - {:.0}",
+        f.median, f.p5, f.p95
+    );
+    println!(
+        "  Economic loss: median US${:.2}B, 90% range {:.2}B - {:.2}B",
+        l.median / 1e9,
+        l.p5 / 1e9,
+        l.p95 / 1e9
+    );
     if let Some(fs) = &run.fatalities_shaking {
-        println!("  With shaking uncertainty ({} fields): deaths median {:.0}, 90% range {:.0} - {:.0}", run.request.realizations, fs.median, fs.p5, fs.p95);
+        println!(
+            "  With shaking uncertainty ({} fields): deaths median {:.0}, 90% range {:.0} - {:.0}",
+            run.request.realizations, fs.median, fs.p5, fs.p95
+        );
     }
     println!(
         "  P(alert level by deaths): green {:.0}%  yellow {:.0}%  orange {:.0}%  red {:.0}%",
@@ -192,27 +228,47 @@ pub fn run(data: Option<&Path>, a: Args) -> Result<ExitCode> {
         f.alert_probabilities[2] * 100.0,
         f.alert_probabilities[3] * 100.0
     );
-    println!("  Max MMI {:.1}; exposure: {}", run.max_mmi, run.exposure_source);
+    println!(
+        "  Max MMI {:.1}; exposure: {}",
+        run.max_mmi, run.exposure_source
+    );
     println!("  People exposed by MMI (median shaking):");
-    println!("    {:<4} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}", "", "V", "VI", "VII", "VIII", "IX", "X");
+    println!(
+        "    {:<4} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}",
+        "", "V", "VI", "VII", "VIII", "IX", "X"
+    );
     for c in &run.countries {
         let p = &c.people_by_mmi;
         if p[4..].iter().sum::<f64>() < 1.0 {
             continue;
         }
-        println!("    {:<4} {:>12.0} {:>12.0} {:>12.0} {:>12.0} {:>12.0} {:>12.0}", c.iso2, p[4], p[5], p[6], p[7], p[8], p[9]);
+        println!(
+            "    {:<4} {:>12.0} {:>12.0} {:>12.0} {:>12.0} {:>12.0} {:>12.0}",
+            c.iso2, p[4], p[5], p[6], p[7], p[8], p[9]
+        );
     }
     println!("  Most affected settlements:");
     for s in run.settlements.iter().take(8) {
-        println!("    {:<24} {} pop {:>9.0}  MMI {:>4.1}  PGA {:.2} g  deaths {:.0}", s.name, s.country, s.population, s.mmi, s.pga_g, s.expected_deaths);
+        println!(
+            "    {:<24} {} pop {:>9.0}  MMI {:>4.1}  PGA {:.2} g  deaths {:.0}",
+            s.name, s.country, s.population, s.mmi, s.pga_g, s.expected_deaths
+        );
     }
     if !alert_written {
         println!("  Green alert: no alert.xml written (use --cap-always to write one).");
     }
-    println!("  Wrote {} files to {} in {:.1} s: {}", files.len(), a.out.display(), wall, files.join(", "));
+    println!(
+        "  Wrote {} files to {} in {:.1} s: {}",
+        files.len(),
+        a.out.display(),
+        wall,
+        files.join(", ")
+    );
     Ok(ExitCode::SUCCESS)
 }
 
 fn rayon_threads() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
 }

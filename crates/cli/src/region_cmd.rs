@@ -25,14 +25,29 @@ pub fn run(data: Option<&Path>, a: Args) -> Result<ExitCode> {
         region.country(code)?;
     }
     let selected: Vec<usize> = (0..region.countries.len())
-        .filter(|&i| a.country.is_empty() || a.country.iter().any(|c| c.eq_ignore_ascii_case(&region.countries[i].iso2)))
+        .filter(|&i| {
+            a.country.is_empty()
+                || a.country
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case(&region.countries[i].iso2))
+        })
         .collect();
-    let exposure_totals = a.exposure.then(|| Exposure::proxy(&region).totals_by_country(&region));
+    let exposure_totals = a
+        .exposure
+        .then(|| Exposure::proxy(&region).totals_by_country(&region));
     let mut countries = Vec::new();
     for &i in &selected {
         let c = &region.countries[i];
-        let n = region.settlements.iter().filter(|s| s.country == c.iso2).count();
-        let airports = region.airports.iter().filter(|s| s.country == c.iso2).count();
+        let n = region
+            .settlements
+            .iter()
+            .filter(|s| s.country == c.iso2)
+            .count();
+        let airports = region
+            .airports
+            .iter()
+            .filter(|s| s.country == c.iso2)
+            .count();
         let mut o = json!({
             "iso2": c.iso2, "iso3": c.iso3, "iso_numeric": c.iso_numeric,
             "name": c.name_en, "name_ru": c.name_ru, "name_zh": c.name_zh,
@@ -44,7 +59,10 @@ pub fn run(data: Option<&Path>, a: Args) -> Result<ExitCode> {
         }
         countries.push(o);
     }
-    let settlements_total: usize = countries.iter().map(|c| c["settlements"].as_u64().unwrap_or(0) as usize).sum();
+    let settlements_total: usize = countries
+        .iter()
+        .map(|c| c["settlements"].as_u64().unwrap_or(0) as usize)
+        .sum();
     let terrain = region.terrain.as_ref().map(|t| {
         let b = t.spec.bbox();
         json!({
@@ -76,12 +94,28 @@ pub fn run(data: Option<&Path>, a: Args) -> Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("Region: {} countries, {} settlements, {} airports (data: {})", countries.len(), settlements_total, region.airports.len(), region.origin);
+    println!(
+        "Region: {} countries, {} settlements, {} airports (data: {})",
+        countries.len(),
+        settlements_total,
+        region.airports.len(),
+        region.origin
+    );
     println!();
-    let exp_hdr = if exposure_totals.is_some() { "  proxy pop.   " } else { "" };
-    println!("{:<4} {:<12} {:<14} {:>15} {:>11} {:>9}{exp_hdr}", "ISO", "name", "name (ru)", "population", "settlements", "GDP/cap$");
+    let exp_hdr = if exposure_totals.is_some() {
+        "  proxy pop.   "
+    } else {
+        ""
+    };
+    println!(
+        "{:<4} {:<12} {:<14} {:>15} {:>11} {:>9}{exp_hdr}",
+        "ISO", "name", "name (ru)", "population", "settlements", "GDP/cap$"
+    );
     for c in &countries {
-        let extra = c.get("exposure_proxy_population").map(|v| format!(" {:>14}", v.as_f64().unwrap_or(0.0) as u64)).unwrap_or_default();
+        let extra = c
+            .get("exposure_proxy_population")
+            .map(|v| format!(" {:>14}", v.as_f64().unwrap_or(0.0) as u64))
+            .unwrap_or_default();
         println!(
             "{:<4} {:<12} {:<14} {:>15} {:>11} {:>9}{extra}",
             c["iso2"].as_str().unwrap_or(""),
@@ -98,7 +132,14 @@ pub fn run(data: Option<&Path>, a: Args) -> Result<ExitCode> {
             let b = t.spec.bbox();
             println!(
                 "Terrain: GEBCO 2023, {} x {} cells of {:.6} deg, {:.2}-{:.2} N, {:.2}-{:.2} E ({})",
-                t.spec.ncols, t.spec.nrows, t.spec.dx, b.south, b.north, b.west, b.east, t.spec.crs.describe()
+                t.spec.ncols,
+                t.spec.nrows,
+                t.spec.dx,
+                b.south,
+                b.north,
+                b.west,
+                b.east,
+                t.spec.crs.describe()
             );
         }
         None => println!("Terrain: none"),
@@ -106,7 +147,12 @@ pub fn run(data: Option<&Path>, a: Args) -> Result<ExitCode> {
     println!();
     println!("Sources and licences:");
     for s in sources.as_array().into_iter().flatten() {
-        println!("  {:<28} {} ({})", s["data"].as_str().unwrap_or(""), s["source"].as_str().unwrap_or(""), s["licence"].as_str().unwrap_or(""));
+        println!(
+            "  {:<28} {} ({})",
+            s["data"].as_str().unwrap_or(""),
+            s["source"].as_str().unwrap_or(""),
+            s["licence"].as_str().unwrap_or("")
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -5,7 +5,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub fn forewarn(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_forewarn")).args(args).env("FOREWARN_LOG", "error").output().expect("run forewarn")
+    Command::new(env!("CARGO_BIN_EXE_forewarn"))
+        .args(args)
+        .env("FOREWARN_LOG", "error")
+        .output()
+        .expect("run forewarn")
 }
 
 pub fn stdout(o: &Output) -> String {

@@ -5,52 +5,119 @@ use common::*;
 use std::path::Path;
 
 fn quake(extra: &[&str], out: &Path) -> std::process::Output {
-    let mut args = vec!["quake", "--quiet", "--out", out.to_str().unwrap(), "--time", "2005-10-08T03:50:40+00:00"];
+    let mut args = vec![
+        "quake",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+        "--time",
+        "2005-10-08T03:50:40+00:00",
+    ];
     args.extend_from_slice(extra);
     forewarn(&args)
 }
 
-const SMALL: [&str; 12] = ["--lat", "34.49", "--lon", "73.63", "--depth-km", "26", "--mag", "6.2", "--spacing-km", "4", "--gmpe", "bssa14"];
+const SMALL: [&str; 12] = [
+    "--lat",
+    "34.49",
+    "--lon",
+    "73.63",
+    "--depth-km",
+    "26",
+    "--mag",
+    "6.2",
+    "--spacing-km",
+    "4",
+    "--gmpe",
+    "bssa14",
+];
 
 #[test]
 fn kashmir_scenario_is_red_with_deaths_of_the_right_order_and_a_valid_four_language_alert() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("k");
     let rupture = repo().join("scenarios/kashmir-2005.xml");
-    let o = quake(&["--rupture", rupture.to_str().unwrap(), "--realizations", "20"], &out);
+    let o = quake(
+        &[
+            "--rupture",
+            rupture.to_str().unwrap(),
+            "--realizations",
+            "20",
+        ],
+        &out,
+    );
     assert!(o.status.success(), "{}", stderr(&o));
-    let s: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(s["alert_level"], "red");
     let median = s["fatalities"]["median"].as_f64().unwrap();
     // About 87,000 died in 2005; an empirical model with today's population should land
     // within an order of magnitude.
-    assert!((8_700.0..=870_000.0).contains(&median), "median deaths {median}");
+    assert!(
+        (8_700.0..=870_000.0).contains(&median),
+        "median deaths {median}"
+    );
     assert!(s["exposure_by_mmi"]["PK"]["IX"].as_f64().unwrap() > 0.0);
-    for f in ["summary.json", "mmi.tif", "pga.tif", "mmi.geojson", "settlements.csv", "map.png", "alert.xml"] {
+    for f in [
+        "summary.json",
+        "mmi.tif",
+        "pga.tif",
+        "mmi.geojson",
+        "settlements.csv",
+        "map.png",
+        "alert.xml",
+    ] {
         assert!(out.join(f).exists(), "{f} missing");
     }
     let xml = std::fs::read_to_string(out.join("alert.xml")).unwrap();
     for lang in ["en", "ru", "zh", "ur"] {
-        assert!(xml.contains(&format!("<language>{lang}</language>")), "no {lang} info block");
+        assert!(
+            xml.contains(&format!("<language>{lang}</language>")),
+            "no {lang} info block"
+        );
     }
     let r = forewarn_cap::validate_xml(&xml);
     assert!(r.is_valid(), "{:?}", r.problems);
     if have_tool("xmllint") {
         let xsd = repo().join("../shared/reference/cap/schema/cap12.xsd");
         if xsd.exists() {
-            let o = std::process::Command::new("xmllint").arg("--noout").arg("--schema").arg(&xsd).arg(out.join("alert.xml")).output().unwrap();
+            let o = std::process::Command::new("xmllint")
+                .arg("--noout")
+                .arg("--schema")
+                .arg(&xsd)
+                .arg(out.join("alert.xml"))
+                .output()
+                .unwrap();
             assert!(o.status.success(), "xmllint: {}", stderr(&o));
         }
     }
     // A Cancel of it references sender,identifier,sent.
     let cancel = out.join("cancel.xml");
-    let o = forewarn(&["cap", "cancel", out.join("alert.xml").to_str().unwrap(), "--sent", "2005-10-08T09:00:00+00:00", "--out", cancel.to_str().unwrap()]);
+    let o = forewarn(&[
+        "cap",
+        "cancel",
+        out.join("alert.xml").to_str().unwrap(),
+        "--sent",
+        "2005-10-08T09:00:00+00:00",
+        "--out",
+        cancel.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let a = forewarn_cap::read_alert(&xml).unwrap();
     let c = forewarn_cap::read_alert(&std::fs::read_to_string(&cancel).unwrap()).unwrap();
-    let refs = c.references.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(" ");
+    let refs = c
+        .references
+        .iter()
+        .map(|r| r.to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
     assert_eq!(refs, format!("{},{},{}", a.sender, a.identifier, a.sent));
-    let o = forewarn(&["cap", "validate", out.join("alert.xml").to_str().unwrap(), cancel.to_str().unwrap()]);
+    let o = forewarn(&[
+        "cap",
+        "validate",
+        out.join("alert.xml").to_str().unwrap(),
+        cancel.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stdout(&o));
 }
 
@@ -59,7 +126,19 @@ fn same_inputs_and_seed_give_byte_identical_outputs() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     let mut args = SMALL.to_vec();
-    args.extend(["--realizations", "10", "--seed", "7", "--status", "Exercise", "--cap-always"].iter().copied());
+    args.extend(
+        [
+            "--realizations",
+            "10",
+            "--seed",
+            "7",
+            "--status",
+            "Exercise",
+            "--cap-always",
+        ]
+        .iter()
+        .copied(),
+    );
     for d in [&a, &b] {
         let o = quake(&args, d);
         assert!(o.status.success(), "{}", stderr(&o));
@@ -92,12 +171,25 @@ fn mmi_geotiff_opens_in_gdal() {
     args.extend(["--realizations", "0"].iter().copied());
     let o = quake(&args, &out);
     assert!(o.status.success(), "{}", stderr(&o));
-    let g = std::process::Command::new("gdalinfo").arg("-json").arg("-stats").arg(out.join("mmi.tif")).output().unwrap();
+    let g = std::process::Command::new("gdalinfo")
+        .arg("-json")
+        .arg("-stats")
+        .arg(out.join("mmi.tif"))
+        .output()
+        .unwrap();
     assert!(g.status.success(), "{}", stderr(&g));
     let v: serde_json::Value = serde_json::from_slice(&g.stdout).unwrap();
     let gt = v["geoTransform"].as_array().unwrap();
-    assert!(gt[1].as_f64().unwrap() > 0.0 && gt[5].as_f64().unwrap() < 0.0, "north-up: {gt:?}");
-    assert!(v["coordinateSystem"]["wkt"].as_str().unwrap().contains("4326"));
+    assert!(
+        gt[1].as_f64().unwrap() > 0.0 && gt[5].as_f64().unwrap() < 0.0,
+        "north-up: {gt:?}"
+    );
+    assert!(
+        v["coordinateSystem"]["wkt"]
+            .as_str()
+            .unwrap()
+            .contains("4326")
+    );
     let max = v["bands"][0]["maximum"].as_f64().unwrap();
     assert!(max > 5.0 && max <= 10.0, "max MMI {max}");
 }
@@ -115,19 +207,83 @@ fn expect_error(args: &[&str], needles: &[&str]) {
 
 #[test]
 fn magnitude_outside_range_names_the_field() {
-    expect_error(&["--lat", "34", "--lon", "73", "--depth-km", "10", "--mag", "9.8"], &["magnitude", "[4, 9.5]"]);
-    expect_error(&["--lat", "34", "--lon", "73", "--depth-km", "10", "--mag", "3.5"], &["magnitude"]);
+    expect_error(
+        &[
+            "--lat",
+            "34",
+            "--lon",
+            "73",
+            "--depth-km",
+            "10",
+            "--mag",
+            "9.8",
+        ],
+        &["magnitude", "[4, 9.5]"],
+    );
+    expect_error(
+        &[
+            "--lat",
+            "34",
+            "--lon",
+            "73",
+            "--depth-km",
+            "10",
+            "--mag",
+            "3.5",
+        ],
+        &["magnitude"],
+    );
 }
 
 #[test]
 fn negative_depth_names_the_field() {
-    expect_error(&["--lat", "34", "--lon", "73", "--depth-km", "-5", "--mag", "6"], &["depth", "negative"]);
+    expect_error(
+        &[
+            "--lat",
+            "34",
+            "--lon",
+            "73",
+            "--depth-km",
+            "-5",
+            "--mag",
+            "6",
+        ],
+        &["depth", "negative"],
+    );
 }
 
 #[test]
 fn dip_outside_range_names_the_field() {
-    expect_error(&["--lat", "34", "--lon", "73", "--depth-km", "10", "--mag", "6", "--dip", "0"], &["dip", "(0, 90]"]);
-    expect_error(&["--lat", "34", "--lon", "73", "--depth-km", "10", "--mag", "6", "--dip", "120"], &["dip"]);
+    expect_error(
+        &[
+            "--lat",
+            "34",
+            "--lon",
+            "73",
+            "--depth-km",
+            "10",
+            "--mag",
+            "6",
+            "--dip",
+            "0",
+        ],
+        &["dip", "(0, 90]"],
+    );
+    expect_error(
+        &[
+            "--lat",
+            "34",
+            "--lon",
+            "73",
+            "--depth-km",
+            "10",
+            "--mag",
+            "6",
+            "--dip",
+            "120",
+        ],
+        &["dip"],
+    );
 }
 
 #[test]
@@ -136,9 +292,15 @@ fn malformed_nrml_names_the_element() {
     let p = dir.path().join("bad.xml");
     let good = std::fs::read_to_string(repo().join("scenarios/kashmir-2005.xml")).unwrap();
     std::fs::write(&p, good.replace("<rake>90.0</rake>", "<rake>ninety</rake>")).unwrap();
-    expect_error(&["--rupture", p.to_str().unwrap()], &["bad.xml", "<rake>", "ninety"]);
+    expect_error(
+        &["--rupture", p.to_str().unwrap()],
+        &["bad.xml", "<rake>", "ninety"],
+    );
     std::fs::write(&p, good.replace("</planarSurface>", "")).unwrap();
-    expect_error(&["--rupture", p.to_str().unwrap()], &["bad.xml", "line", "column"]);
+    expect_error(
+        &["--rupture", p.to_str().unwrap()],
+        &["bad.xml", "line", "column"],
+    );
 }
 
 #[test]
@@ -153,14 +315,33 @@ fn sites_csv_with_a_bad_row_names_the_line() {
 
 #[test]
 fn epicentre_outside_coverage_names_the_coverage() {
-    expect_error(&["--lat", "-33.4", "--lon", "-70.6", "--depth-km", "30", "--mag", "7"], &["outside the data coverage", "embedded region", "12 countries"]);
+    expect_error(
+        &[
+            "--lat",
+            "-33.4",
+            "--lon",
+            "-70.6",
+            "--depth-km",
+            "30",
+            "--mag",
+            "7",
+        ],
+        &[
+            "outside the data coverage",
+            "embedded region",
+            "12 countries",
+        ],
+    );
 }
 
 #[test]
 fn population_raster_with_wrong_crs_or_extent_is_rejected() {
     let dir = tempfile::tempdir().unwrap();
     // Wrong CRS: a projected grid.
-    let mut spec = forewarn_core::GridSpec::covering(&forewarn_core::BBox::new(500000.0, 3700000.0, 600000.0, 3800000.0), 1000.0);
+    let mut spec = forewarn_core::GridSpec::covering(
+        &forewarn_core::BBox::new(500000.0, 3700000.0, 600000.0, 3800000.0),
+        1000.0,
+    );
     spec.crs = forewarn_core::Crs::Projected(32643);
     let g = forewarn_core::Grid::filled(spec, 10.0f32);
     let p = dir.path().join("utm.tif");
@@ -169,7 +350,10 @@ fn population_raster_with_wrong_crs_or_extent_is_rejected() {
     args.extend(["--population", p.to_str().unwrap()]);
     expect_error(&args, &["utm.tif", "EPSG:32643", "EPSG:4326"]);
     // Wrong extent: South America.
-    let spec = forewarn_core::GridSpec::covering(&forewarn_core::BBox::new(-71.0, -34.0, -70.0, -33.0), 0.1);
+    let spec = forewarn_core::GridSpec::covering(
+        &forewarn_core::BBox::new(-71.0, -34.0, -70.0, -33.0),
+        0.1,
+    );
     let g = forewarn_core::Grid::filled(spec, 10.0f32);
     let p = dir.path().join("chile.tif");
     forewarn_core::raster_tiff::write_geotiff(&p, &g).unwrap();
@@ -190,7 +374,15 @@ fn sites_csv_results_have_median_and_sigma_columns() {
     assert!(o.status.success(), "{}", stderr(&o));
     let text = std::fs::read_to_string(out.join("sites.csv")).unwrap();
     let header = text.lines().next().unwrap();
-    for col in ["lon", "lat", "vs30", "pga_g", "pga_g_ln_sigma", "sa1_0_g", "mmi"] {
+    for col in [
+        "lon",
+        "lat",
+        "vs30",
+        "pga_g",
+        "pga_g_ln_sigma",
+        "sa1_0_g",
+        "mmi",
+    ] {
         assert!(header.split(',').any(|h| h == col), "{col} not in {header}");
     }
     assert_eq!(text.lines().count(), 3);

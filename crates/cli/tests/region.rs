@@ -29,7 +29,11 @@ fn proxy_population_matches_country_table_within_one_percent() {
     for c in v["countries"].as_array().unwrap() {
         let want = c["population"].as_f64().unwrap();
         let got = c["exposure_proxy_population"].as_f64().unwrap();
-        assert!((got - want).abs() / want < 0.01, "{}: {got} vs {want}", c["iso2"]);
+        assert!(
+            (got - want).abs() / want < 0.01,
+            "{}: {got} vs {want}",
+            c["iso2"]
+        );
     }
 }
 
@@ -38,7 +42,10 @@ fn missing_data_directory_is_a_clear_error() {
     let o = forewarn(&["--data", "/nonexistent/forewarn-data", "region"]);
     assert!(!o.status.success());
     let e = stderr(&o);
-    assert!(e.contains("/nonexistent/forewarn-data") && e.contains("does not exist"), "{e}");
+    assert!(
+        e.contains("/nonexistent/forewarn-data") && e.contains("does not exist"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -46,7 +53,10 @@ fn unknown_country_code_is_a_clear_error() {
     let o = forewarn(&["region", "--country", "XX"]);
     assert!(!o.status.success());
     let e = stderr(&o);
-    assert!(e.contains("unknown country code 'XX'") && e.contains("PK"), "{e}");
+    assert!(
+        e.contains("unknown country code 'XX'") && e.contains("PK"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -95,15 +105,35 @@ fn geotiff_output_opens_in_gdal_with_geotransform_and_crs() {
         return;
     }
     // The committed terrain is written by our GeoTIFF writer (cargo xtask data).
-    let o = std::process::Command::new("gdalinfo").arg("-json").arg(repo().join("data/terrain.tif")).output().unwrap();
+    let o = std::process::Command::new("gdalinfo")
+        .arg("-json")
+        .arg(repo().join("data/terrain.tif"))
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let gt: Vec<f64> = v["geoTransform"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
+    let gt: Vec<f64> = v["geoTransform"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
     let region = forewarn_embedded::region().unwrap();
     let t = region.terrain.as_ref().unwrap();
-    assert!((gt[0] - t.spec.x_min).abs() < 1e-9 && (gt[3] - t.spec.y_max).abs() < 1e-9, "{gt:?}");
-    assert!((gt[1] - t.spec.dx).abs() < 1e-12 && (gt[5] + t.spec.dy).abs() < 1e-12 && gt[2] == 0.0 && gt[4] == 0.0);
+    assert!(
+        (gt[0] - t.spec.x_min).abs() < 1e-9 && (gt[3] - t.spec.y_max).abs() < 1e-9,
+        "{gt:?}"
+    );
+    assert!(
+        (gt[1] - t.spec.dx).abs() < 1e-12
+            && (gt[5] + t.spec.dy).abs() < 1e-12
+            && gt[2] == 0.0
+            && gt[4] == 0.0
+    );
     let wkt = v["coordinateSystem"]["wkt"].as_str().unwrap();
-    assert!(wkt.contains("WGS 84") && wkt.contains("\"EPSG\",4326"), "{wkt}");
+    assert!(
+        wkt.contains("WGS 84") && wkt.contains("\"EPSG\",4326"),
+        "{wkt}"
+    );
     assert_eq!(v["size"][0].as_u64().unwrap() as usize, t.spec.ncols);
 }

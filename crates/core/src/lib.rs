@@ -7,14 +7,16 @@
 
 pub mod geo_types;
 pub mod grid;
-pub mod rasterize;
 pub mod raster_ascii;
 pub mod raster_tiff;
+pub mod rasterize;
 pub mod region;
 
 pub use geo_types::{BBox, LonLat, haversine_km};
 pub use grid::{Crs, Grid, GridSpec};
-pub use region::{Airport, Country, CountryIndex, Region, RegionError, Settlement, SettlementIndex};
+pub use region::{
+    Airport, Country, CountryIndex, Region, RegionError, Settlement, SettlementIndex,
+};
 
 /// Errors raised while reading or writing rasters. Every variant names the file.
 #[derive(Debug, thiserror::Error)]

@@ -93,7 +93,11 @@ pub fn parse_ascii_grid(text: &str, path: &Path, crs: Crs) -> Result<Grid<f32>, 
             let v: f64 = tok
                 .parse()
                 .map_err(|_| err(i + 1, format!("value '{tok}' is not a number")))?;
-            data.push(if Some(v) == nodata { f32::NAN } else { v as f32 });
+            data.push(if Some(v) == nodata {
+                f32::NAN
+            } else {
+                v as f32
+            });
         }
     }
     if data.len() != ncols * nrows {

@@ -102,8 +102,8 @@ impl TiffSample for f32 {
         data: &[f32],
         nodata: Option<f64>,
     ) -> Result<(), tiff::TiffError> {
-        let mut enc = TiffEncoder::new(w)?
-            .with_compression(Compression::Deflate(DeflateLevel::Balanced));
+        let mut enc =
+            TiffEncoder::new(w)?.with_compression(Compression::Deflate(DeflateLevel::Balanced));
         write_image!(enc, colortype::Gray32Float, spec, data, nodata)
     }
 }
@@ -190,7 +190,9 @@ fn read_geotiff_from<R: Read + Seek>(r: R, path: &Path) -> Result<Grid<f32>, Ras
         .into_f64_vec()
         .map_err(|e| tiff_err(path, e))?;
     if scale.len() < 2 || tie.len() < 6 {
-        return Err(georef("ModelPixelScale or ModelTiepoint has too few values"));
+        return Err(georef(
+            "ModelPixelScale or ModelTiepoint has too few values",
+        ));
     }
     let keys = dec
         .find_tag(Tag::GeoKeyDirectoryTag)

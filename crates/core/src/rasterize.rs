@@ -9,7 +9,11 @@ use geo::{Coord, MultiPolygon};
 
 /// Call `f(row, col_start, col_end)` for each run of cells (end exclusive) whose centres lie
 /// inside `shape`.
-pub fn for_each_run(shape: &MultiPolygon<f64>, spec: &GridSpec, mut f: impl FnMut(usize, usize, usize)) {
+pub fn for_each_run(
+    shape: &MultiPolygon<f64>,
+    spec: &GridSpec,
+    mut f: impl FnMut(usize, usize, usize),
+) {
     let mut edges: Vec<(Coord<f64>, Coord<f64>)> = Vec::new();
     for poly in &shape.0 {
         for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
@@ -43,7 +47,8 @@ pub fn for_each_run(shape: &MultiPolygon<f64>, spec: &GridSpec, mut f: impl FnMu
         xs.sort_by(f64::total_cmp);
         for pair in xs.chunks_exact(2) {
             let c0 = ((pair[0] - spec.x_min) / spec.dx - 0.5).ceil().max(0.0) as usize;
-            let c1 = (((pair[1] - spec.x_min) / spec.dx - 0.5).ceil().max(0.0) as usize).min(spec.ncols);
+            let c1 =
+                (((pair[1] - spec.x_min) / spec.dx - 0.5).ceil().max(0.0) as usize).min(spec.ncols);
             if c0 < c1 {
                 f(row, c0, c1);
             }
@@ -68,8 +73,20 @@ mod tests {
 
     #[test]
     fn square_with_hole() {
-        let outer = LineString::from(vec![(0.0, 0.0), (10.0, 0.0), (10.0, 10.0), (0.0, 10.0), (0.0, 0.0)]);
-        let hole = LineString::from(vec![(4.0, 4.0), (6.0, 4.0), (6.0, 6.0), (4.0, 6.0), (4.0, 4.0)]);
+        let outer = LineString::from(vec![
+            (0.0, 0.0),
+            (10.0, 0.0),
+            (10.0, 10.0),
+            (0.0, 10.0),
+            (0.0, 0.0),
+        ]);
+        let hole = LineString::from(vec![
+            (4.0, 4.0),
+            (6.0, 4.0),
+            (6.0, 6.0),
+            (4.0, 6.0),
+            (4.0, 4.0),
+        ]);
         let mp = MultiPolygon(vec![Polygon::new(outer, vec![hole])]);
         let spec = GridSpec::covering(&BBox::new(-2.0, -2.0, 12.0, 12.0), 1.0);
         let m = mask(&mp, &spec);

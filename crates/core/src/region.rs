@@ -20,7 +20,9 @@ use std::path::{Path, PathBuf};
 /// Errors loading or querying a region. Each names the file, line or field at fault.
 #[derive(Debug, thiserror::Error)]
 pub enum RegionError {
-    #[error("data directory {0} does not exist (pass --data DIR, or omit it to use the embedded region)")]
+    #[error(
+        "data directory {0} does not exist (pass --data DIR, or omit it to use the embedded region)"
+    )]
     MissingDir(PathBuf),
     #[error("{path}: cannot read: {source}")]
     Io {
@@ -203,7 +205,10 @@ impl Region {
         let settlements: Vec<Settlement> = read_csv(f.settlements_csv, &p("settlements.csv"))?;
         let airports: Vec<Airport> = read_csv(f.airports_csv, &p("airports.csv"))?;
         let terrain = match f.terrain_tif {
-            Some(b) => Some(raster_tiff::read_geotiff_bytes(b, Path::new(&p("terrain.tif")))?),
+            Some(b) => Some(raster_tiff::read_geotiff_bytes(
+                b,
+                Path::new(&p("terrain.tif")),
+            )?),
             None => None,
         };
         let country_index = CountryIndex::new(&countries);
@@ -244,7 +249,12 @@ impl Region {
 
     /// The box that holds every country boundary (west of the antimeridian parts only).
     pub fn bbox(&self) -> BBox {
-        let mut b = BBox::new(f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
+        let mut b = BBox::new(
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        );
         for c in &self.countries {
             if let Some(r) = c.boundary.bounding_rect() {
                 b.west = b.west.min(r.min().x);
@@ -261,13 +271,18 @@ impl Region {
     }
 }
 
-fn parse_boundaries(bytes: &[u8], path: &str) -> Result<Vec<(String, MultiPolygon<f64>)>, RegionError> {
+fn parse_boundaries(
+    bytes: &[u8],
+    path: &str,
+) -> Result<Vec<(String, MultiPolygon<f64>)>, RegionError> {
     let fmt = |m: String| RegionError::Format {
         path: path.to_string(),
         message: m,
     };
     let text = std::str::from_utf8(bytes).map_err(|e| fmt(e.to_string()))?;
-    let fc: geojson::FeatureCollection = text.parse().map_err(|e: geojson::Error| fmt(e.to_string()))?;
+    let fc: geojson::FeatureCollection = text
+        .parse()
+        .map_err(|e: geojson::Error| fmt(e.to_string()))?;
     let mut out = Vec::new();
     for (i, feat) in fc.features.into_iter().enumerate() {
         let iso = feat
@@ -305,7 +320,8 @@ impl CountryIndex {
         for (ci, c) in countries.iter().enumerate() {
             for poly in &c.boundary.0 {
                 if let Some(r) = poly.bounding_rect() {
-                    let rect = Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
+                    let rect =
+                        Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
                     items.push(GeomWithData::new(rect, (ci, poly.clone())));
                 }
             }
@@ -349,7 +365,12 @@ impl SettlementIndex {
         let mut out: Vec<(usize, f64)> = self
             .tree
             .locate_in_envelope(&env)
-            .map(|it| (it.data, p.distance_km(&LonLat::new(it.geom()[0], it.geom()[1]))))
+            .map(|it| {
+                (
+                    it.data,
+                    p.distance_km(&LonLat::new(it.geom()[0], it.geom()[1])),
+                )
+            })
             .filter(|(_, d)| *d <= radius_km)
             .collect();
         out.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));

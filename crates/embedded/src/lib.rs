@@ -10,7 +10,10 @@ macro_rules! data_file {
 }
 
 /// Attribution text shipped with the data.
-pub const ATTRIBUTION: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/ATTRIBUTION.md"));
+pub const ATTRIBUTION: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../data/ATTRIBUTION.md"
+));
 
 /// The raw embedded files.
 pub fn files() -> RegionFiles<'static> {

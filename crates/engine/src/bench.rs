@@ -15,7 +15,11 @@ use std::time::Instant;
 pub fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
@@ -55,14 +59,24 @@ pub fn lattice_sites(n: usize) -> Vec<Site> {
 }
 
 /// Median shaking plus `realizations` fields for `n` sites and PGA, SA(0.3), SA(1.0).
-pub fn gmf_case(n: usize, realizations: usize, correlation: Correlation, gmpe: &str) -> Result<GmfBench, crate::EngineError> {
+pub fn gmf_case(
+    n: usize,
+    realizations: usize,
+    correlation: Correlation,
+    gmpe: &str,
+) -> Result<GmfBench, crate::EngineError> {
     let rup = Rupture::from_hypocenter(LonLat::new(73.63, 34.49), 26.0, 7.6, 331.0, 29.0, 90.0)?;
     let tree = LogicTree::from_name(gmpe)?;
     let sites = lattice_sites(n);
     let t0 = Instant::now();
     let sh = shaking::median_shaking(&rup, &tree, &IMTS, &sites)?;
     let median_s = t0.elapsed().as_secs_f64();
-    let settings = GmfSettings { realizations, correlation, truncation: 3.0, seed: 1 };
+    let settings = GmfSettings {
+        realizations,
+        correlation,
+        truncation: 3.0,
+        seed: 1,
+    };
     let mut sum = 0.0f64;
     let t1 = Instant::now();
     shaking::simulate(&rup, &sites, &sh, &settings, |_, f| {

@@ -10,7 +10,11 @@ pub fn filled_contours(grid: &Grid<f32>, thresholds: &[f64]) -> Vec<(f64, MultiP
     let s = &grid.spec;
     let mut values = Vec::with_capacity(s.len());
     for row in (0..s.nrows).rev() {
-        values.extend(grid.data[row * s.ncols..(row + 1) * s.ncols].iter().map(|&v| if v.is_finite() { v as f64 } else { f64::MIN }));
+        values.extend(
+            grid.data[row * s.ncols..(row + 1) * s.ncols]
+                .iter()
+                .map(|&v| if v.is_finite() { v as f64 } else { f64::MIN }),
+        );
     }
     let builder = contour::ContourBuilder::new(s.ncols, s.nrows, true)
         .x_origin(s.x_min + s.dx / 2.0)
@@ -18,7 +22,13 @@ pub fn filled_contours(grid: &Grid<f32>, thresholds: &[f64]) -> Vec<(f64, MultiP
         .x_step(s.dx)
         .y_step(s.dy);
     match builder.contours(&values, thresholds) {
-        Ok(cs) => cs.into_iter().map(|c| { let t = c.threshold(); (t, c.into_inner().0) }).collect(),
+        Ok(cs) => cs
+            .into_iter()
+            .map(|c| {
+                let t = c.threshold();
+                (t, c.into_inner().0)
+            })
+            .collect(),
         Err(e) => {
             tracing::warn!("contouring failed: {e:?}");
             Vec::new()
@@ -44,7 +54,11 @@ mod tests {
         let cs = filled_contours(&g, &[3.0]);
         let mp = &cs[0].1;
         // Disc of radius 2 around (3, 7): area ~ 4 pi.
-        assert!((mp.unsigned_area() - 4.0 * std::f64::consts::PI).abs() < 0.2, "{}", mp.unsigned_area());
+        assert!(
+            (mp.unsigned_area() - 4.0 * std::f64::consts::PI).abs() < 0.2,
+            "{}",
+            mp.unsigned_area()
+        );
         assert!(mp.contains(&Point::new(3.0, 7.0)));
         assert!(!mp.contains(&Point::new(7.0, 3.0)));
     }

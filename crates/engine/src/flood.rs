@@ -11,7 +11,7 @@ use std::path::Path;
 /// Depth colour ramp (m): light to dark blue, `None` below 0.1 m.
 pub fn depth_color(d: f32) -> Option<RGBColor> {
     let c = match d {
-        d if !(d >= 0.1) => return None,
+        d if d.is_nan() || d < 0.1 => return None,
         d if d < 0.5 => (198, 219, 239),
         d if d < 1.0 => (158, 202, 225),
         d if d < 2.0 => (107, 174, 214),
@@ -25,7 +25,11 @@ pub fn depth_color(d: f32) -> Option<RGBColor> {
 /// summary.json content (deterministic: no wall-clock figures).
 pub fn summary_json(run: &FloodRun, impact: &FloodImpact) -> Value {
     let wet = run.max_depth_m.data.iter().filter(|d| **d >= 0.1).count();
-    let max_depth = run.max_depth_m.data.iter().fold(0.0f32, |a, &b| if b.is_finite() { a.max(b) } else { a });
+    let max_depth = run
+        .max_depth_m
+        .data
+        .iter()
+        .fold(0.0f32, |a, &b| if b.is_finite() { a.max(b) } else { a });
     json!({
         "forewarn_version": env!("CARGO_PKG_VERSION"),
         "kind": "flood",
@@ -51,15 +55,32 @@ pub fn summary_json(run: &FloodRun, impact: &FloodImpact) -> Value {
 }
 
 /// Write summary.json and map.png next to the flood crate's outputs.
-pub fn write_extras(run: &FloodRun, impact: &FloodImpact, region: &Region, dir: &Path) -> Result<(), EngineError> {
-    write_file(&dir.join("summary.json"), format!("{}\n", serde_json::to_string_pretty(&summary_json(run, impact)).unwrap_or_default()).as_bytes())?;
+pub fn write_extras(
+    run: &FloodRun,
+    impact: &FloodImpact,
+    region: &Region,
+    dir: &Path,
+) -> Result<(), EngineError> {
+    write_file(
+        &dir.join("summary.json"),
+        format!(
+            "{}\n",
+            serde_json::to_string_pretty(&summary_json(run, impact)).unwrap_or_default()
+        )
+        .as_bytes(),
+    )?;
     if run.spec.crs.is_geographic() {
         render_map(run, impact, region, &dir.join("map.png"))?;
     }
     Ok(())
 }
 
-fn render_map(run: &FloodRun, impact: &FloodImpact, region: &Region, path: &Path) -> Result<(), EngineError> {
+fn render_map(
+    run: &FloodRun,
+    impact: &FloodImpact,
+    region: &Region,
+    path: &Path,
+) -> Result<(), EngineError> {
     let depth: Grid<f32> = run.max_depth_m.map(|v| if v >= 0.0 { v } else { f32::NAN });
     // Terrain for the hillshade: the region's terrain cropped to the flood grid.
     let shade = region.terrain.as_ref().map(hillshade);
@@ -70,7 +91,10 @@ fn render_map(run: &FloodRun, impact: &FloodImpact, region: &Region, path: &Path
         .filter(|s| s.max_depth_m >= 0.1)
         .take(15)
         .map(|s| {
-            let t = s.arrival_time_s.map(|t| format!(" ({:.1} h)", t / 3600.0)).unwrap_or_default();
+            let t = s
+                .arrival_time_s
+                .map(|t| format!(" ({:.1} h)", t / 3600.0))
+                .unwrap_or_default();
             (LonLat::new(s.lon, s.lat), format!("{}{t}", s.name))
         })
         .collect();
@@ -89,14 +113,22 @@ fn render_map(run: &FloodRun, impact: &FloodImpact, region: &Region, path: &Path
         .filter_map(|(d, l)| depth_color(*d).map(|c| (c, l.to_string())))
         .collect();
     let spec = MapSpec {
-        title: format!("{} - maximum depth - alert {}", run.scenario_name, impact.alert.to_uppercase()),
+        title: format!(
+            "{} - maximum depth - alert {}",
+            run.scenario_name,
+            impact.alert.to_uppercase()
+        ),
         subtitle: format!(
             "{:.0} people affected (depth >= 0.1 m), {:.0} estimated deaths; labels: settlement (arrival time)",
             impact.affected, impact.deaths
         ),
         bbox: run.spec.bbox(),
         hillshade: shade.as_ref(),
-        raster: Some(RasterLayer { grid: &depth, color: &color, alpha: 0.85 }),
+        raster: Some(RasterLayer {
+            grid: &depth,
+            color: &color,
+            alpha: 0.85,
+        }),
         boundaries: region.countries.iter().map(|c| &c.boundary).collect(),
         outlines: vec![],
         places,

@@ -13,17 +13,33 @@ pub struct UserSite {
 
 /// Read sites from `path`. Every bad row is reported with its line number.
 pub fn read_sites(path: &Path) -> Result<Vec<UserSite>, EngineError> {
-    let text = std::fs::read_to_string(path).map_err(|e| EngineError::Input(format!("{}: cannot read: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| EngineError::Input(format!("{}: cannot read: {e}", path.display())))?;
     parse_sites(&text, &path.display().to_string())
 }
 
 pub fn parse_sites(text: &str, name: &str) -> Result<Vec<UserSite>, EngineError> {
-    let err = |line: u64, message: String| EngineError::Csv { path: name.to_string(), line, message };
-    let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(text.as_bytes());
-    let hdr: Vec<String> = rdr.headers().map_err(|e| err(1, e.to_string()))?.iter().map(|h| h.to_ascii_lowercase()).collect();
+    let err = |line: u64, message: String| EngineError::Csv {
+        path: name.to_string(),
+        line,
+        message,
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let hdr: Vec<String> = rdr
+        .headers()
+        .map_err(|e| err(1, e.to_string()))?
+        .iter()
+        .map(|h| h.to_ascii_lowercase())
+        .collect();
     let col = |n: &str| hdr.iter().position(|h| h == n);
     let (Some(ilon), Some(ilat)) = (col("lon"), col("lat")) else {
-        return Err(err(1, format!("header must be lon,lat[,vs30]; found '{}'", hdr.join(","))));
+        return Err(err(
+            1,
+            format!("header must be lon,lat[,vs30]; found '{}'", hdr.join(",")),
+        ));
     };
     let ivs = col("vs30");
     let mut out = Vec::new();
@@ -32,12 +48,18 @@ pub fn parse_sites(text: &str, name: &str) -> Result<Vec<UserSite>, EngineError>
         let line = rec.position().map_or(0, |p| p.line());
         let num = |i: usize, what: &str| -> Result<f64, EngineError> {
             let s = rec.get(i).unwrap_or("");
-            s.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| err(line, format!("{what} '{s}' is not a number")))
+            s.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| err(line, format!("{what} '{s}' is not a number")))
         };
         let lon = num(ilon, "lon")?;
         let lat = num(ilat, "lat")?;
         if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
-            return Err(err(line, format!("lon {lon}, lat {lat} is not a valid position")));
+            return Err(err(
+                line,
+                format!("lon {lon}, lat {lat} is not a valid position"),
+            ));
         }
         let vs30_mps = match ivs {
             Some(i) if !rec.get(i).unwrap_or("").is_empty() => {
@@ -66,11 +88,15 @@ mod tests {
         let s = parse_sites("lon,lat,vs30\n73.1,34.2,400\n73.2,34.3,\n", "s.csv").unwrap();
         assert_eq!(s.len(), 2);
         assert_eq!(s[1].vs30_mps, None);
-        let e = parse_sites("lon,lat\n73.1,34.2\n73.2,abc\n", "s.csv").unwrap_err().to_string();
+        let e = parse_sites("lon,lat\n73.1,34.2\n73.2,abc\n", "s.csv")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("s.csv: line 3") && e.contains("abc"), "{e}");
         let e = parse_sites("x,y\n1,2\n", "s.csv").unwrap_err().to_string();
         assert!(e.contains("header"), "{e}");
-        let e = parse_sites("lon,lat,vs30\n73,34,-5\n", "s.csv").unwrap_err().to_string();
+        let e = parse_sites("lon,lat,vs30\n73,34,-5\n", "s.csv")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 2") && e.contains("vs30"), "{e}");
     }
 }

@@ -32,7 +32,9 @@ pub const NO_COUNTRY: u8 = u8::MAX;
 pub enum ExposureError {
     #[error(transparent)]
     Raster(#[from] RasterError),
-    #[error("{path}: population raster CRS is {crs}; expected EPSG:4326 (reproject it, e.g. gdalwarp -t_srs EPSG:4326)")]
+    #[error(
+        "{path}: population raster CRS is {crs}; expected EPSG:4326 (reproject it, e.g. gdalwarp -t_srs EPSG:4326)"
+    )]
     WrongCrs { path: String, crs: String },
     #[error("{path}: population raster extent {extent:?} does not overlap the region {region:?}")]
     NoOverlap {
@@ -114,7 +116,11 @@ impl Exposure {
         // Residual per country.
         let mut settled = vec![0.0f64; nc];
         let code_index = |code: &str| region.countries.iter().position(|c| c.iso2 == code);
-        let s_country: Vec<Option<usize>> = region.settlements.iter().map(|s| code_index(&s.country)).collect();
+        let s_country: Vec<Option<usize>> = region
+            .settlements
+            .iter()
+            .map(|s| code_index(&s.country))
+            .collect();
         for (s, ci) in region.settlements.iter().zip(&s_country) {
             if let Some(ci) = ci {
                 settled[*ci] += s.population as f64;
@@ -124,7 +130,11 @@ impl Exposure {
         let scale: Vec<f64> = (0..nc)
             .map(|ci| {
                 let total = region.countries[ci].population as f64;
-                if settled[ci] > total && settled[ci] > 0.0 { total / settled[ci] } else { 1.0 }
+                if settled[ci] > total && settled[ci] > 0.0 {
+                    total / settled[ci]
+                } else {
+                    1.0
+                }
             })
             .collect();
         let residual: Vec<f64> = (0..nc)
@@ -159,7 +169,8 @@ impl Exposure {
                     let (x, y) = spec.cell_center(col, row);
                     let d = s.lonlat().distance_km(&LonLat::new(x, y));
                     if d <= reach_km {
-                        kernel[i] += (s.population as f64 * (-0.5 * (d / sigma_km).powi(2)).exp()) as f32;
+                        kernel[i] +=
+                            (s.population as f64 * (-0.5 * (d / sigma_km).powi(2)).exp()) as f32;
                     }
                 }
             }
@@ -188,7 +199,11 @@ impl Exposure {
                     continue;
                 }
                 let c = ci as usize;
-                let (u_share, k_share) = if ksum[c] > 0.0 { (UNIFORM_SHARE, 1.0 - UNIFORM_SHARE) } else { (1.0, 0.0) };
+                let (u_share, k_share) = if ksum[c] > 0.0 {
+                    (UNIFORM_SHARE, 1.0 - UNIFORM_SHARE)
+                } else {
+                    (1.0, 0.0)
+                };
                 let mut v = residual[c] * u_share * a / area[c].max(1e-9);
                 if ksum[c] > 0.0 {
                     v += residual[c] * k_share * kernel[i] as f64 / ksum[c];
@@ -220,7 +235,11 @@ impl Exposure {
     }
 
     /// As [`Exposure::from_raster`], for a grid already in memory.
-    pub fn from_grid(region: &Region, mut grid: Grid<f32>, path: &Path) -> Result<Exposure, ExposureError> {
+    pub fn from_grid(
+        region: &Region,
+        mut grid: Grid<f32>,
+        path: &Path,
+    ) -> Result<Exposure, ExposureError> {
         let p = path.display().to_string();
         if grid.spec.crs != Crs::Epsg4326 {
             return Err(ExposureError::WrongCrs {
@@ -245,7 +264,9 @@ impl Exposure {
         }
         let country = country_grid(region, &grid.spec);
         Ok(Exposure {
-            source: ExposureSource::Raster { path: path.to_path_buf() },
+            source: ExposureSource::Raster {
+                path: path.to_path_buf(),
+            },
             grid,
             country,
             settlement_people: Vec::new(),
@@ -279,7 +300,12 @@ impl Exposure {
                 }
             }
         }
-        for (i, (st, &people)) in region.settlements.iter().zip(&self.settlement_people).enumerate() {
+        for (i, (st, &people)) in region
+            .settlements
+            .iter()
+            .zip(&self.settlement_people)
+            .enumerate()
+        {
             if people > 0.0 && bbox.contains(&st.lonlat()) {
                 out.push(PopPoint {
                     lon: st.lon,
@@ -326,7 +352,12 @@ mod tests {
         for (c, t) in region.countries.iter().zip(&totals) {
             let want = c.population as f64;
             let err = (t - want).abs() / want;
-            assert!(err < 0.01, "{}: {t:.0} vs {want} ({:.3}%)", c.iso2, err * 100.0);
+            assert!(
+                err < 0.01,
+                "{}: {t:.0} vs {want} ({:.3}%)",
+                c.iso2,
+                err * 100.0
+            );
         }
     }
 
@@ -336,7 +367,10 @@ mod tests {
         let mut spec = GridSpec::covering(&BBox::new(70.0, 30.0, 71.0, 31.0), 0.1);
         spec.crs = Crs::Projected(32643);
         let g = Grid::filled(spec, 1.0f32);
-        let e = Exposure::from_grid(&region, g, Path::new("pop.tif")).err().unwrap().to_string();
+        let e = Exposure::from_grid(&region, g, Path::new("pop.tif"))
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("pop.tif") && e.contains("EPSG:32643"), "{e}");
     }
 
@@ -345,8 +379,14 @@ mod tests {
         let region = forewarn_embedded::region().unwrap();
         let spec = GridSpec::covering(&BBox::new(-80.0, -30.0, -79.0, -29.0), 0.1);
         let g = Grid::filled(spec, 1.0f32);
-        let e = Exposure::from_grid(&region, g, Path::new("chile.tif")).err().unwrap().to_string();
-        assert!(e.contains("chile.tif") && e.contains("does not overlap"), "{e}");
+        let e = Exposure::from_grid(&region, g, Path::new("chile.tif"))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.contains("chile.tif") && e.contains("does not overlap"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -360,7 +400,13 @@ mod tests {
         let e = Exposure::from_raster(&region, &p).unwrap();
         let pts = e.points(&region, &BBox::new(70.0, 30.0, 80.0, 40.0));
         assert_eq!(pts.len(), 4);
-        assert!(pts.iter().all(|p| p.settlement.is_none() && p.people == 1000.0));
-        assert!(pts.iter().any(|p| p.country.map(|c| region.countries[c].iso2.as_str()) == Some("PK")));
+        assert!(
+            pts.iter()
+                .all(|p| p.settlement.is_none() && p.people == 1000.0)
+        );
+        assert!(
+            pts.iter()
+                .any(|p| p.country.map(|c| region.countries[c].iso2.as_str()) == Some("PK"))
+        );
     }
 }

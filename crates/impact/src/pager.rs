@@ -31,7 +31,17 @@ pub struct PagerParams {
     pub source: &'static str,
 }
 
-const fn p(iso2: &'static str, ft: f64, fb: f64, g: f64, et: f64, eb: f64, ea: f64, source: &'static str) -> PagerParams {
+#[allow(clippy::too_many_arguments)] // one argument per column of the published table
+const fn p(
+    iso2: &'static str,
+    ft: f64,
+    fb: f64,
+    g: f64,
+    et: f64,
+    eb: f64,
+    ea: f64,
+    source: &'static str,
+) -> PagerParams {
     PagerParams {
         iso2,
         fatality_theta: ft,
@@ -51,31 +61,60 @@ const SCI: &str = "usgs/pager fatality.xml v2.2 / economy.xml v1.3 (science.md t
 /// at commit 0f7107a). TJ, KG, KZ, UZ, RU and BY fatality values are group values, not
 /// calibrated per country.
 pub const PAGER_TABLE: [PagerParams; 12] = [
-    p("PK", 9.704905, 0.100000, 2.342961, 8.517250, 0.100000, 14.858200, SCI),
-    p("AF", 11.613073, 0.180683, 1.883609, 9.013810, 0.100000, 15.065400, SCI),
-    p("IN", 10.986839, 0.128601, 1.971188, 8.437910, 0.100000, 15.200200, SCI),
-    p("CN", 10.328811, 0.100058, 2.013134, 7.511120, 0.100328, 9.794960, SCI),
-    p("IR", 9.318099, 0.100001, 2.500000, 9.483180, 0.100000, 15.614500, SCI),
-    p("TJ", 20.476568, 0.280662, 1.462592, 8.712340, 0.100000, 15.614500, SCI),
-    p("KZ", 20.476568, 0.280662, 1.462592, 8.712340, 0.100000, 15.614500, SCI),
-    p("UZ", 20.476568, 0.280662, 1.462592, 8.712340, 0.100000, 15.614500, SCI),
-    p("KG", 20.476568, 0.280662, 1.462592, 9.025760, 0.130104, 15.614500, SCI),
-    p("RU", 24.800128, 0.310575, 1.687952, 8.223750, 0.104093, 21.860000, SCI),
-    p("BY", 24.800128, 0.310575, 1.687952, 8.223750, 0.104093, 19.934000, BYMN),
-    p("MN", 10.336322, 0.100007, 2.013090, 9.945520, 0.150000, 11.827600, BYMN),
+    p(
+        "PK", 9.704905, 0.100000, 2.342961, 8.517250, 0.100000, 14.858200, SCI,
+    ),
+    p(
+        "AF", 11.613073, 0.180683, 1.883609, 9.013810, 0.100000, 15.065400, SCI,
+    ),
+    p(
+        "IN", 10.986839, 0.128601, 1.971188, 8.437910, 0.100000, 15.200200, SCI,
+    ),
+    p(
+        "CN", 10.328811, 0.100058, 2.013134, 7.511120, 0.100328, 9.794960, SCI,
+    ),
+    p(
+        "IR", 9.318099, 0.100001, 2.500000, 9.483180, 0.100000, 15.614500, SCI,
+    ),
+    p(
+        "TJ", 20.476568, 0.280662, 1.462592, 8.712340, 0.100000, 15.614500, SCI,
+    ),
+    p(
+        "KZ", 20.476568, 0.280662, 1.462592, 8.712340, 0.100000, 15.614500, SCI,
+    ),
+    p(
+        "UZ", 20.476568, 0.280662, 1.462592, 8.712340, 0.100000, 15.614500, SCI,
+    ),
+    p(
+        "KG", 20.476568, 0.280662, 1.462592, 9.025760, 0.130104, 15.614500, SCI,
+    ),
+    p(
+        "RU", 24.800128, 0.310575, 1.687952, 8.223750, 0.104093, 21.860000, SCI,
+    ),
+    p(
+        "BY", 24.800128, 0.310575, 1.687952, 8.223750, 0.104093, 19.934000, BYMN,
+    ),
+    p(
+        "MN", 10.336322, 0.100007, 2.013090, 9.945520, 0.150000, 11.827600, BYMN,
+    ),
 ];
 
-const BYMN: &str = "usgs/pager fatality.xml v2.2 (ab8be63) / economy.xml v1.3 (0f7107a), group models";
+const BYMN: &str =
+    "usgs/pager fatality.xml v2.2 (ab8be63) / economy.xml v1.3 (0f7107a), group models";
 
 /// Parameters for a country code; a code outside the table falls back to the Central Asian
 /// group (TJ/KZ/UZ row), a documented regional fallback rather than a calibration.
 pub fn params(iso2: &str) -> PagerParams {
-    PAGER_TABLE.iter().find(|p| p.iso2.eq_ignore_ascii_case(iso2)).copied().unwrap_or_else(|| {
-        let mut base = PAGER_TABLE[5];
-        base.iso2 = "fallback";
-        base.source = "regional fallback: Central Asian group (TJ/KZ/UZ row)";
-        base
-    })
+    PAGER_TABLE
+        .iter()
+        .find(|p| p.iso2.eq_ignore_ascii_case(iso2))
+        .copied()
+        .unwrap_or_else(|| {
+            let mut base = PAGER_TABLE[5];
+            base.iso2 = "fallback";
+            base.source = "regional fallback: Central Asian group (TJ/KZ/UZ row)";
+            base
+        })
 }
 
 /// Fatality rate at MMI `s`.
@@ -97,17 +136,29 @@ pub fn mmi_bin(mmi: f64) -> usize {
 pub fn expected_deaths(p: &PagerParams, people_by_mmi: &[f64; 10]) -> f64 {
     (5..=9)
         .map(|s| {
-            let people = if s == 9 { people_by_mmi[8] + people_by_mmi[9] } else { people_by_mmi[s - 1] };
+            let people = if s == 9 {
+                people_by_mmi[8] + people_by_mmi[9]
+            } else {
+                people_by_mmi[s - 1]
+            };
             fatality_rate(p, s as f64) * people
         })
         .sum()
 }
 
 /// Expected economic loss in US$.
-pub fn expected_loss_usd(p: &PagerParams, gdp_per_capita_usd: f64, people_by_mmi: &[f64; 10]) -> f64 {
+pub fn expected_loss_usd(
+    p: &PagerParams,
+    gdp_per_capita_usd: f64,
+    people_by_mmi: &[f64; 10],
+) -> f64 {
     (5..=9)
         .map(|s| {
-            let people = if s == 9 { people_by_mmi[8] + people_by_mmi[9] } else { people_by_mmi[s - 1] };
+            let people = if s == 9 {
+                people_by_mmi[8] + people_by_mmi[9]
+            } else {
+                people_by_mmi[s - 1]
+            };
             people * gdp_per_capita_usd * p.econ_alpha * loss_ratio(p, s as f64)
         })
         .sum()
@@ -188,7 +239,15 @@ fn cdf(estimates: &[f64], g: f64, x: f64) -> f64 {
     }
     estimates
         .iter()
-        .map(|&e| if e <= 0.0 { 1.0 } else if g <= 0.0 { if x >= e { 1.0 } else { 0.0 } } else { phi((x.ln() - e.ln()) / g) })
+        .map(|&e| {
+            if e <= 0.0 {
+                1.0
+            } else if g <= 0.0 {
+                if x >= e { 1.0 } else { 0.0 }
+            } else {
+                phi((x.ln() - e.ln()) / g)
+            }
+        })
         .sum::<f64>()
         / estimates.len() as f64
 }
@@ -216,9 +275,18 @@ fn quantile(estimates: &[f64], g: f64, q: f64) -> f64 {
 
 impl LossDistribution {
     /// The distribution of a mixture of lognormals centred on `estimates` with log-sd `g`.
-    pub fn from_estimates(estimates: &[f64], g: f64, edges: &[f64], level_edges: [f64; 3]) -> LossDistribution {
+    pub fn from_estimates(
+        estimates: &[f64],
+        g: f64,
+        edges: &[f64],
+        level_edges: [f64; 3],
+    ) -> LossDistribution {
         let band = |a: f64, b: f64| {
-            let fb = if b.is_infinite() { 1.0 } else { cdf(estimates, g, b) };
+            let fb = if b.is_infinite() {
+                1.0
+            } else {
+                cdf(estimates, g, b)
+            };
             let fa = if a <= 0.0 { 0.0 } else { cdf(estimates, g, a) };
             (fb - fa).max(0.0)
         };
@@ -232,7 +300,12 @@ impl LossDistribution {
             g,
             band_edges: edges.to_vec(),
             band_probabilities,
-            alert_probabilities: [band(0.0, l[0]), band(l[0], l[1]), band(l[1], l[2]), band(l[2], f64::INFINITY)],
+            alert_probabilities: [
+                band(0.0, l[0]),
+                band(l[0], l[1]),
+                band(l[1], l[2]),
+                band(l[2], f64::INFINITY),
+            ],
         }
     }
 
@@ -252,8 +325,16 @@ mod tests {
     #[test]
     fn india_test_vector_from_science_md() {
         let p = params("IN");
-        assert!((fatality_rate(&p, 8.0) - 6.81e-3).abs() < 0.02e-3, "{}", fatality_rate(&p, 8.0));
-        assert!((fatality_rate(&p, 9.0) - 6.04e-2).abs() < 0.02e-2, "{}", fatality_rate(&p, 9.0));
+        assert!(
+            (fatality_rate(&p, 8.0) - 6.81e-3).abs() < 0.02e-3,
+            "{}",
+            fatality_rate(&p, 8.0)
+        );
+        assert!(
+            (fatality_rate(&p, 9.0) - 6.04e-2).abs() < 0.02e-2,
+            "{}",
+            fatality_rate(&p, 9.0)
+        );
     }
 
     #[test]

@@ -8,7 +8,11 @@ use crate::gmpe::Imt;
 /// b = 40.7 - 15.0 T (case 2, clustered Vs30); for T >= 1 s: b = 22.0 + 3.7 T.
 pub fn jb2009_range_km(period_s: f64, vs30_clustered: bool) -> f64 {
     if period_s < 1.0 {
-        if vs30_clustered { 40.7 - 15.0 * period_s } else { 8.5 + 17.2 * period_s }
+        if vs30_clustered {
+            40.7 - 15.0 * period_s
+        } else {
+            8.5 + 17.2 * period_s
+        }
     } else {
         22.0 + 3.7 * period_s
     }
@@ -26,7 +30,8 @@ pub fn baker_jayaram_2008(t1_s: f64, t2_s: f64) -> f64 {
     let t_max = t1_s.max(t2_s).max(0.01);
     let c1 = 1.0 - (std::f64::consts::FRAC_PI_2 - 0.366 * (t_max / t_min.max(0.109)).ln()).cos();
     let c2 = if t_max < 0.2 {
-        1.0 - 0.105 * (1.0 - 1.0 / (1.0 + (100.0 * t_max - 5.0).exp())) * (t_max - t_min) / (t_max - 0.0099)
+        1.0 - 0.105 * (1.0 - 1.0 / (1.0 + (100.0 * t_max - 5.0).exp())) * (t_max - t_min)
+            / (t_max - 0.0099)
     } else {
         0.0
     };
@@ -56,11 +61,18 @@ pub fn correlation_period(imt: Imt) -> Option<f64> {
 /// Returns `None` when the matrix is not positive definite or an IMT has no period.
 pub fn cross_imt_cholesky(imts: &[Imt]) -> Option<Vec<f64>> {
     let n = imts.len();
-    let periods: Vec<f64> = imts.iter().map(|i| correlation_period(*i)).collect::<Option<_>>()?;
+    let periods: Vec<f64> = imts
+        .iter()
+        .map(|i| correlation_period(*i))
+        .collect::<Option<_>>()?;
     let mut c = vec![0.0; n * n];
     for i in 0..n {
         for j in 0..n {
-            c[i * n + j] = if i == j { 1.0 } else { baker_jayaram_2008(periods[i], periods[j]) };
+            c[i * n + j] = if i == j {
+                1.0
+            } else {
+                baker_jayaram_2008(periods[i], periods[j])
+            };
         }
     }
     let mut l = vec![0.0; n * n];

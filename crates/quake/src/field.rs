@@ -22,7 +22,7 @@ pub fn next_smooth(n: usize) -> usize {
     loop {
         let mut k = m;
         for p in [2, 3, 5] {
-            while k % p == 0 {
+            while k.is_multiple_of(p) {
                 k /= p;
             }
         }
@@ -47,32 +47,42 @@ pub struct CirculantSampler {
     pub negative_eigen_ratio: f64,
 }
 
-fn fft2_transposed(data: &mut [Complex32], rows: usize, cols: usize, fft_row: &Arc<dyn Fft<f32>>, fft_col: &Arc<dyn Fft<f32>>) -> Vec<Complex32> {
+fn fft2_transposed(
+    data: &mut [Complex32],
+    rows: usize,
+    cols: usize,
+    fft_row: &Arc<dyn Fft<f32>>,
+    fft_col: &Arc<dyn Fft<f32>>,
+) -> Vec<Complex32> {
     // Row FFTs on a rows x cols array, transpose to cols x rows, row FFTs again.
-    data.par_chunks_mut(cols * 16.min(rows).max(1)).for_each(|chunk| {
-        let mut scratch = vec![Complex32::default(); fft_row.get_inplace_scratch_len()];
-        for row in chunk.chunks_mut(cols) {
-            fft_row.process_with_scratch(row, &mut scratch);
-        }
-    });
+    data.par_chunks_mut(cols * 16.min(rows).max(1))
+        .for_each(|chunk| {
+            let mut scratch = vec![Complex32::default(); fft_row.get_inplace_scratch_len()];
+            for row in chunk.chunks_mut(cols) {
+                fft_row.process_with_scratch(row, &mut scratch);
+            }
+        });
     let mut t = vec![Complex32::default(); rows * cols];
     const B: usize = 32;
-    t.par_chunks_mut(rows * B).enumerate().for_each(|(bi, out)| {
-        let c0 = bi * B;
-        let c1 = (c0 + B).min(cols);
-        for r in 0..rows {
-            let src = &data[r * cols..(r + 1) * cols];
-            for c in c0..c1 {
-                out[(c - c0) * rows + r] = src[c];
+    t.par_chunks_mut(rows * B)
+        .enumerate()
+        .for_each(|(bi, out)| {
+            let c0 = bi * B;
+            let c1 = (c0 + B).min(cols);
+            for r in 0..rows {
+                let src = &data[r * cols..(r + 1) * cols];
+                for c in c0..c1 {
+                    out[(c - c0) * rows + r] = src[c];
+                }
             }
-        }
-    });
-    t.par_chunks_mut(rows * 16.min(cols).max(1)).for_each(|chunk| {
-        let mut scratch = vec![Complex32::default(); fft_col.get_inplace_scratch_len()];
-        for row in chunk.chunks_mut(rows) {
-            fft_col.process_with_scratch(row, &mut scratch);
-        }
-    });
+        });
+    t.par_chunks_mut(rows * 16.min(cols).max(1))
+        .for_each(|chunk| {
+            let mut scratch = vec![Complex32::default(); fft_col.get_inplace_scratch_len()];
+            for row in chunk.chunks_mut(rows) {
+                fft_col.process_with_scratch(row, &mut scratch);
+            }
+        });
     t
 }
 
@@ -98,8 +108,14 @@ impl CirculantSampler {
         let lam = fft2_transposed(&mut c, my, mx, &fft_x, &fft_y);
         let m = (mx * my) as f64;
         let max = lam.iter().map(|z| z.re as f64).fold(0.0, f64::max);
-        let min = lam.iter().map(|z| z.re as f64).fold(f64::INFINITY, f64::min);
-        let scale = lam.iter().map(|z| ((z.re as f64).max(0.0) / m).sqrt() as f32).collect();
+        let min = lam
+            .iter()
+            .map(|z| z.re as f64)
+            .fold(f64::INFINITY, f64::min);
+        let scale = lam
+            .iter()
+            .map(|z| ((z.re as f64).max(0.0) / m).sqrt() as f32)
+            .collect();
         CirculantSampler {
             nx,
             ny,
@@ -108,7 +124,11 @@ impl CirculantSampler {
             scale,
             fft_x,
             fft_y,
-            negative_eigen_ratio: if min < 0.0 && max > 0.0 { -min / max } else { 0.0 },
+            negative_eigen_ratio: if min < 0.0 && max > 0.0 {
+                -min / max
+            } else {
+                0.0
+            },
         }
     }
 
@@ -191,7 +211,10 @@ mod tests {
             let emp = sum[k] / cnt[k] as f64;
             let model = (-3.0 * lag as f64 * dx / range).exp();
             // Effective sample size: ~ (reps*2) * (nx*ny) / (correlation area), conservative 0.05.
-            assert!((emp - model).abs() < 0.05, "lag {lag} km: empirical {emp:.3}, model {model:.3}");
+            assert!(
+                (emp - model).abs() < 0.05,
+                "lag {lag} km: empirical {emp:.3}, model {model:.3}"
+            );
         }
     }
 }

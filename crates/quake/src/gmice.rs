@@ -21,7 +21,14 @@ pub struct WordenCoeffs {
 
 /// Worden et al. (2012) Table 1 coefficients (see science.md).
 pub fn coeffs(imt: Imt) -> Option<WordenCoeffs> {
-    let r = |c1, c2, c3, c4, t1, s| WordenCoeffs { c1, c2, c3, c4, t1, sigma_mmi: s };
+    let r = |c1, c2, c3, c4, t1, s| WordenCoeffs {
+        c1,
+        c2,
+        c3,
+        c4,
+        t1,
+        sigma_mmi: s,
+    };
     match imt {
         Imt::Pga => Some(r(1.78, 1.55, -1.60, 3.70, 1.57, 0.66)),
         Imt::Pgv => Some(r(3.78, 1.47, 2.89, 3.16, 0.53, 0.63)),
@@ -43,7 +50,11 @@ pub fn mmi(imt: Imt, value: f64) -> Option<f64> {
         return Some(1.0);
     }
     let l = y.log10();
-    let m = if l <= c.t1 { c.c1 + c.c2 * l } else { c.c3 + c.c4 * l };
+    let m = if l <= c.t1 {
+        c.c1 + c.c2 * l
+    } else {
+        c.c3 + c.c4 * l
+    };
     Some(m.clamp(1.0, 10.0))
 }
 

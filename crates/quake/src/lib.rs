@@ -4,12 +4,12 @@
 //! Pure computation: no network, database or file output (file *input* is limited to parsing
 //! rupture/event descriptions handed in by the caller).
 
-pub mod gmpe;
-pub mod rupture;
-pub mod source_files;
 pub mod correlation;
 pub mod field;
 pub mod gmice;
-pub mod site;
+pub mod gmpe;
 pub mod logic_tree;
+pub mod rupture;
 pub mod shaking;
+pub mod site;
+pub mod source_files;

@@ -20,7 +20,9 @@ pub const CHOICES: [&str; 5] = ["bssa14", "cy14", "ask14", "cb14", "nga-west2"];
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum LogicTreeError {
-    #[error("unknown ground-motion model '{0}' (choose one of: bssa14, cy14, ask14, cb14, nga-west2)")]
+    #[error(
+        "unknown ground-motion model '{0}' (choose one of: bssa14, cy14, ask14, cb14, nga-west2)"
+    )]
     Unknown(String),
 }
 
@@ -29,10 +31,10 @@ impl LogicTree {
     pub fn from_name(name: &str) -> Result<LogicTree, LogicTreeError> {
         let one = |g: Box<dyn Gmpe>| vec![(g, 1.0)];
         let branches: Vec<(Box<dyn Gmpe>, f64)> = match name.to_ascii_lowercase().as_str() {
-            "bssa14" => one(Box::new(Bssa14::default())),
-            "cy14" => one(Box::new(Cy14::default())),
-            "ask14" => one(Box::new(Ask14::default())),
-            "cb14" => one(Box::new(Cb14::default())),
+            "bssa14" => one(Box::<Bssa14>::default()),
+            "cy14" => one(Box::<Cy14>::default()),
+            "ask14" => one(Box::<Ask14>::default()),
+            "cb14" => one(Box::<Cb14>::default()),
             "nga-west2" => vec![
                 (Box::new(Bssa14::default()) as Box<dyn Gmpe>, 0.25),
                 (Box::new(Cy14::default()), 0.25),
@@ -52,11 +54,22 @@ impl LogicTree {
     }
 
     /// Weighted combination of the branches (see the module docs).
-    pub fn ground_motion(&self, imt: Imt, rup: &RuptureParams, dist: &Distances, site: &SiteParams) -> Result<GroundMotion, GmpeError> {
+    pub fn ground_motion(
+        &self,
+        imt: Imt,
+        rup: &RuptureParams,
+        dist: &Distances,
+        site: &SiteParams,
+    ) -> Result<GroundMotion, GmpeError> {
         if self.branches.len() == 1 {
             return self.branches[0].0.ground_motion(imt, rup, dist, site);
         }
-        let mut gms = [GroundMotion { ln_median: 0.0, sigma: 0.0, tau: 0.0, phi: 0.0 }; 8];
+        let mut gms = [GroundMotion {
+            ln_median: 0.0,
+            sigma: 0.0,
+            tau: 0.0,
+            phi: 0.0,
+        }; 8];
         let n = self.branches.len().min(8);
         let mut mu = 0.0;
         for (k, (g, w)) in self.branches.iter().take(n).enumerate() {
@@ -84,11 +97,32 @@ mod tests {
     #[test]
     fn nga_west2_mean_lies_between_branches() {
         let t = LogicTree::from_name("nga-west2").unwrap();
-        let rup = RuptureParams { mag: 7.0, rake_deg: 90.0, dip_deg: 45.0, ztor_km: 2.0, width_km: 20.0, hypo_depth_km: 10.0 };
-        let d = Distances { rrup_km: 20.0, rjb_km: 15.0, rx_km: 15.0, ry0_km: 0.0 };
-        let s = SiteParams { vs30_mps: 400.0, vs30_measured: false, z1pt0_m: None, z2pt5_km: None };
+        let rup = RuptureParams {
+            mag: 7.0,
+            rake_deg: 90.0,
+            dip_deg: 45.0,
+            ztor_km: 2.0,
+            width_km: 20.0,
+            hypo_depth_km: 10.0,
+        };
+        let d = Distances {
+            rrup_km: 20.0,
+            rjb_km: 15.0,
+            rx_km: 15.0,
+            ry0_km: 0.0,
+        };
+        let s = SiteParams {
+            vs30_mps: 400.0,
+            vs30_measured: false,
+            z1pt0_m: None,
+            z2pt5_km: None,
+        };
         let all = t.ground_motion(Imt::Pga, &rup, &d, &s).unwrap();
-        let each: Vec<f64> = t.branches.iter().map(|(g, _)| g.ground_motion(Imt::Pga, &rup, &d, &s).unwrap().ln_median).collect();
+        let each: Vec<f64> = t
+            .branches
+            .iter()
+            .map(|(g, _)| g.ground_motion(Imt::Pga, &rup, &d, &s).unwrap().ln_median)
+            .collect();
         let lo = each.iter().cloned().fold(f64::INFINITY, f64::min);
         let hi = each.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
         assert!(all.ln_median >= lo && all.ln_median <= hi);

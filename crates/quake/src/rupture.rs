@@ -83,22 +83,67 @@ pub enum RuptureError {
     },
 }
 
-fn check(field: &'static str, value: f64, ok: bool, message: &'static str) -> Result<(), RuptureError> {
+fn check(
+    field: &'static str,
+    value: f64,
+    ok: bool,
+    message: &'static str,
+) -> Result<(), RuptureError> {
     if ok && value.is_finite() {
         Ok(())
     } else {
-        Err(RuptureError::Invalid { field, value, message })
+        Err(RuptureError::Invalid {
+            field,
+            value,
+            message,
+        })
     }
 }
 
 /// Validate the common rupture parameters with messages that name the field.
-pub fn validate_params(mag: f64, depth_km: f64, dip_deg: f64, lon: f64, lat: f64) -> Result<(), RuptureError> {
-    check("magnitude", mag, (4.0..=9.5).contains(&mag), "magnitude must be within [4, 9.5]")?;
-    check("depth_km", depth_km, depth_km >= 0.0, "depth must not be negative")?;
-    check("depth_km", depth_km, depth_km <= 700.0, "depth must be at most 700 km")?;
-    check("dip", dip_deg, dip_deg > 0.0 && dip_deg <= 90.0, "dip must be within (0, 90]")?;
-    check("lat", lat, (-90.0..=90.0).contains(&lat), "latitude must be within [-90, 90]")?;
-    check("lon", lon, (-180.0..=180.0).contains(&lon), "longitude must be within [-180, 180]")?;
+pub fn validate_params(
+    mag: f64,
+    depth_km: f64,
+    dip_deg: f64,
+    lon: f64,
+    lat: f64,
+) -> Result<(), RuptureError> {
+    check(
+        "magnitude",
+        mag,
+        (4.0..=9.5).contains(&mag),
+        "magnitude must be within [4, 9.5]",
+    )?;
+    check(
+        "depth_km",
+        depth_km,
+        depth_km >= 0.0,
+        "depth must not be negative",
+    )?;
+    check(
+        "depth_km",
+        depth_km,
+        depth_km <= 700.0,
+        "depth must be at most 700 km",
+    )?;
+    check(
+        "dip",
+        dip_deg,
+        dip_deg > 0.0 && dip_deg <= 90.0,
+        "dip must be within (0, 90]",
+    )?;
+    check(
+        "lat",
+        lat,
+        (-90.0..=90.0).contains(&lat),
+        "latitude must be within [-90, 90]",
+    )?;
+    check(
+        "lon",
+        lon,
+        (-180.0..=180.0).contains(&lon),
+        "longitude must be within [-180, 180]",
+    )?;
     Ok(())
 }
 
@@ -240,7 +285,11 @@ impl DistanceCalculator {
         let frame = LocalFrame::new(rup.hypocenter);
         DistanceCalculator {
             frame,
-            planes: rup.planes.iter().map(|p| PlaneXyz::new(p, &frame)).collect(),
+            planes: rup
+                .planes
+                .iter()
+                .map(|p| PlaneXyz::new(p, &frame))
+                .collect(),
             hypo_xy: frame.to_xy(rup.hypocenter),
             hypo_depth_km: rup.hypo_depth_km,
             epicenter: rup.hypocenter,
@@ -322,7 +371,9 @@ impl Rupture {
                 length_km,
                 width_km,
             }],
-            geometry_source: "finite fault from Wells & Coppersmith (1994) scaling, centred on the hypocentre".into(),
+            geometry_source:
+                "finite fault from Wells & Coppersmith (1994) scaling, centred on the hypocentre"
+                    .into(),
         })
     }
 
@@ -333,7 +384,11 @@ impl Rupture {
             mag: self.mag,
             rake_deg: self.rake_deg,
             dip_deg: p.map_or(90.0, |p| p.dip_deg),
-            ztor_km: self.planes.iter().map(|p| p.ztor_km).fold(f64::INFINITY, f64::min),
+            ztor_km: self
+                .planes
+                .iter()
+                .map(|p| p.ztor_km)
+                .fold(f64::INFINITY, f64::min),
             width_km: p.map_or(0.0, |p| p.width_km),
             hypo_depth_km: self.hypo_depth_km,
         }
@@ -346,8 +401,19 @@ impl Rupture {
             .iter()
             .map(|p| {
                 let q = PlaneXyz::new(p, &f);
-                let c = |u: f64, v: f64| f.to_lonlat(q.o[0] + u * q.s[0] + v * q.d[0], q.o[1] + u * q.s[1] + v * q.d[1]);
-                vec![c(0.0, 0.0), c(q.len, 0.0), c(q.len, q.wid), c(0.0, q.wid), c(0.0, 0.0)]
+                let c = |u: f64, v: f64| {
+                    f.to_lonlat(
+                        q.o[0] + u * q.s[0] + v * q.d[0],
+                        q.o[1] + u * q.s[1] + v * q.d[1],
+                    )
+                };
+                vec![
+                    c(0.0, 0.0),
+                    c(q.len, 0.0),
+                    c(q.len, q.wid),
+                    c(0.0, q.wid),
+                    c(0.0, 0.0),
+                ]
             })
             .collect()
     }
@@ -384,7 +450,10 @@ mod tests {
         let f = LocalFrame::new(r.hypocenter);
         // 5 km east of the fault's middle: Rjb = Rrup = Rx = 5, Ry0 = 0.
         let d = dc.at(f.to_lonlat(5.0, 0.0));
-        assert!((d.rjb_km - 5.0).abs() < 1e-9 && (d.rrup_km - 5.0).abs() < 1e-9, "{d:?}");
+        assert!(
+            (d.rjb_km - 5.0).abs() < 1e-9 && (d.rrup_km - 5.0).abs() < 1e-9,
+            "{d:?}"
+        );
         assert!((d.rx_km - 5.0).abs() < 1e-9 && d.ry0_km.abs() < 1e-9);
         // 3 km west and 4 km beyond the north end: Rjb = 5, Ry0 = 4, Rx = -3.
         let d = dc.at(f.to_lonlat(-3.0, 14.0));
@@ -430,24 +499,32 @@ mod tests {
 
     #[test]
     fn finite_fault_from_hypocenter_contains_hypocenter() {
-        let r = Rupture::from_hypocenter(LonLat::new(73.63, 34.49), 26.0, 7.6, 320.0, 30.0, 90.0).unwrap();
+        let r = Rupture::from_hypocenter(LonLat::new(73.63, 34.49), 26.0, 7.6, 320.0, 30.0, 90.0)
+            .unwrap();
         let dc = DistanceCalculator::new(&r);
         // The hypocentre is on the plane, so Rrup from the epicentre equals... at most its depth.
         let d = dc.at(r.hypocenter);
         assert!(d.rrup_km <= 26.0 + 1e-6);
         let p = r.planes[0];
-        assert!(p.ztor_km >= 0.0 && p.length_km > 50.0 && p.length_km < 150.0, "{p:?}");
+        assert!(
+            p.ztor_km >= 0.0 && p.length_km > 50.0 && p.length_km < 150.0,
+            "{p:?}"
+        );
     }
 
     #[test]
     fn bad_parameters_name_the_field() {
-        let e = Rupture::from_hypocenter(LonLat::new(70.0, 35.0), 10.0, 9.8, 0.0, 90.0, 0.0).unwrap_err();
+        let e = Rupture::from_hypocenter(LonLat::new(70.0, 35.0), 10.0, 9.8, 0.0, 90.0, 0.0)
+            .unwrap_err();
         assert!(e.to_string().contains("magnitude"));
-        let e = Rupture::from_hypocenter(LonLat::new(70.0, 35.0), -1.0, 6.0, 0.0, 90.0, 0.0).unwrap_err();
+        let e = Rupture::from_hypocenter(LonLat::new(70.0, 35.0), -1.0, 6.0, 0.0, 90.0, 0.0)
+            .unwrap_err();
         assert!(e.to_string().contains("depth"));
-        let e = Rupture::from_hypocenter(LonLat::new(70.0, 35.0), 10.0, 6.0, 0.0, 0.0, 0.0).unwrap_err();
+        let e = Rupture::from_hypocenter(LonLat::new(70.0, 35.0), 10.0, 6.0, 0.0, 0.0, 0.0)
+            .unwrap_err();
         assert!(e.to_string().contains("dip"));
-        let e = Rupture::from_hypocenter(LonLat::new(70.0, 35.0), 10.0, 6.0, 0.0, 95.0, 0.0).unwrap_err();
+        let e = Rupture::from_hypocenter(LonLat::new(70.0, 35.0), 10.0, 6.0, 0.0, 95.0, 0.0)
+            .unwrap_err();
         assert!(e.to_string().contains("dip"));
     }
 }

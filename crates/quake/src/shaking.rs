@@ -47,7 +47,12 @@ impl Shaking {
 }
 
 /// Median shaking at `sites` (parallel over sites, deterministic).
-pub fn median_shaking(rup: &Rupture, tree: &LogicTree, imts: &[Imt], sites: &[Site]) -> Result<Shaking, GmpeError> {
+pub fn median_shaking(
+    rup: &Rupture,
+    tree: &LogicTree,
+    imts: &[Imt],
+    sites: &[Site],
+) -> Result<Shaking, GmpeError> {
     let dc = DistanceCalculator::new(rup);
     let rp = rup.gmpe_params();
     let n_imt = imts.len();
@@ -106,7 +111,8 @@ pub struct GmfSettings {
 /// A deterministic seed for one stream (realisation, IMT, purpose) derived from the user seed
 /// (SplitMix64 finaliser).
 fn stream_seed(seed: u64, a: u64, b: u64) -> u64 {
-    let mut z = seed ^ a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.wrapping_mul(0xD1B5_4A32_D192_ED03);
+    let mut z =
+        seed ^ a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.wrapping_mul(0xD1B5_4A32_D192_ED03);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
@@ -128,8 +134,16 @@ struct FieldGrid {
 }
 
 fn field_grid(frame: &LocalFrame, sites: &[Site], range_km: f64) -> FieldGrid {
-    let xy: Vec<(f64, f64)> = sites.iter().map(|s| frame.to_xy(LonLat::new(s.lon, s.lat))).collect();
-    let (mut x0, mut y0, mut x1, mut y1) = (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
+    let xy: Vec<(f64, f64)> = sites
+        .iter()
+        .map(|s| frame.to_xy(LonLat::new(s.lon, s.lat)))
+        .collect();
+    let (mut x0, mut y0, mut x1, mut y1) = (
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    );
     for &(x, y) in &xy {
         x0 = x0.min(x);
         y0 = y0.min(y);
@@ -166,7 +180,9 @@ fn within_event_fields(
         .map(|k| {
             let mut rng = ChaCha8Rng::seed_from_u64(stream_seed(s.seed, r as u64, 1 + k as u64));
             match grids {
-                None => (0..n_sites).map(|_| truncated_normal(&mut rng, s.truncation) as f32).collect(),
+                None => (0..n_sites)
+                    .map(|_| truncated_normal(&mut rng, s.truncation) as f32)
+                    .collect(),
                 Some(g) => {
                     let (field, _) = g[k].sampler.sample_pair(&mut rng);
                     let t = s.truncation as f32;
@@ -221,7 +237,9 @@ pub fn simulate(
         let z = within_event_fields(grids.as_deref(), n_imt, n, settings, r);
         // Between-event terms, correlated across IMTs with the same Cholesky factor.
         let mut rng = ChaCha8Rng::seed_from_u64(stream_seed(settings.seed, r as u64, 0));
-        let eta_ind: Vec<f64> = (0..n_imt).map(|_| truncated_normal(&mut rng, settings.truncation)).collect();
+        let eta_ind: Vec<f64> = (0..n_imt)
+            .map(|_| truncated_normal(&mut rng, settings.truncation))
+            .collect();
         let eta: Vec<f64> = (0..n_imt)
             .map(|i| (0..=i).map(|j| chol[i * n_imt + j] * eta_ind[j]).sum())
             .collect();
@@ -246,9 +264,14 @@ mod tests {
     use super::*;
 
     fn setup(n: usize) -> (Rupture, Vec<Site>) {
-        let rup = Rupture::from_hypocenter(LonLat::new(73.6, 34.5), 15.0, 7.0, 320.0, 30.0, 90.0).unwrap();
+        let rup = Rupture::from_hypocenter(LonLat::new(73.6, 34.5), 15.0, 7.0, 320.0, 30.0, 90.0)
+            .unwrap();
         let sites = (0..n)
-            .map(|i| Site { lon: 73.0 + (i % 50) as f64 * 0.02, lat: 34.0 + (i / 50) as f64 * 0.02, vs30_mps: 400.0 })
+            .map(|i| Site {
+                lon: 73.0 + (i % 50) as f64 * 0.02,
+                lat: 34.0 + (i / 50) as f64 * 0.02,
+                vs30_mps: 400.0,
+            })
             .collect();
         (rup, sites)
     }
@@ -260,7 +283,12 @@ mod tests {
         let imts = [Imt::Pga, Imt::Sa(0.3), Imt::Sa(1.0)];
         let sh = median_shaking(&rup, &tree, &imts, &sites).unwrap();
         for corr in [Correlation::None, Correlation::Jb2009] {
-            let s = GmfSettings { realizations: 200, correlation: corr, truncation: 3.0, seed: 7 };
+            let s = GmfSettings {
+                realizations: 200,
+                correlation: corr,
+                truncation: 3.0,
+                seed: 7,
+            };
             let mut sum = vec![0.0f64; sites.len()];
             let mut first: Option<Vec<f32>> = None;
             simulate(&rup, &sites, &sh, &s, |r, f| {
@@ -272,12 +300,20 @@ mod tests {
                 }
             });
             let mut again: Option<Vec<f32>> = None;
-            let s1 = GmfSettings { realizations: 1, ..s };
+            let s1 = GmfSettings {
+                realizations: 1,
+                ..s
+            };
             simulate(&rup, &sites, &sh, &s1, |_, f| again = Some(f[0].clone()));
             assert_eq!(first, again, "{corr:?} not deterministic");
             // Mean of ln PGA over realisations is close to the ln median (sigma ~0.7, 200 draws:
             // the between-event term dominates, standard error ~0.05).
-            let dev: f64 = sum.iter().zip(&sh.ln_median[0]).map(|(s, m)| s / 200.0 - *m as f64).sum::<f64>() / sites.len() as f64;
+            let dev: f64 = sum
+                .iter()
+                .zip(&sh.ln_median[0])
+                .map(|(s, m)| s / 200.0 - *m as f64)
+                .sum::<f64>()
+                / sites.len() as f64;
             assert!(dev.abs() < 0.15, "{corr:?}: mean deviation {dev}");
         }
     }

@@ -24,7 +24,7 @@ const WALD_ALLEN_ACTIVE: [(f64, f64); 7] = [
 /// Vs30 from slope (m/m) with the Wald & Allen (2007) active-tectonic table.
 pub fn vs30_from_slope(slope: f64) -> f64 {
     let n = WALD_ALLEN_ACTIVE;
-    if !(slope > n[0].0) {
+    if slope.is_nan() || slope <= n[0].0 {
         return n[0].1;
     }
     for w in n.windows(2) {
@@ -66,7 +66,12 @@ pub enum Vs30Source {
 }
 
 /// Vs30 for a site: the user's value, else slope-based where terrain exists, else the default.
-pub fn vs30_for(user: Option<f64>, terrain: Option<&Grid<f32>>, lon: f64, lat: f64) -> (f64, Vs30Source) {
+pub fn vs30_for(
+    user: Option<f64>,
+    terrain: Option<&Grid<f32>>,
+    lon: f64,
+    lat: f64,
+) -> (f64, Vs30Source) {
     if let Some(v) = user {
         return (v, Vs30Source::User);
     }
@@ -107,7 +112,13 @@ mod tests {
         }
         let s = slope_at(&g, 0.055, 0.0).unwrap();
         assert!((s - 100.0 / 1111.95).abs() < 1e-3, "{s}");
-        assert_eq!(vs30_for(Some(250.0), Some(&g), 0.05, 0.0).1, Vs30Source::User);
-        assert_eq!(vs30_for(None, None, 0.05, 0.0), (DEFAULT_VS30_MPS, Vs30Source::Default));
+        assert_eq!(
+            vs30_for(Some(250.0), Some(&g), 0.05, 0.0).1,
+            Vs30Source::User
+        );
+        assert_eq!(
+            vs30_for(None, None, 0.05, 0.0),
+            (DEFAULT_VS30_MPS, Vs30Source::Default)
+        );
     }
 }

@@ -54,7 +54,11 @@ fn local(name: &str) -> String {
     name.rsplit(':').next().unwrap_or(name).to_string()
 }
 
-const RUPTURE_KINDS: [&str; 3] = ["singlePlaneRupture", "multiPlanesRupture", "simpleFaultRupture"];
+const RUPTURE_KINDS: [&str; 3] = [
+    "singlePlaneRupture",
+    "multiPlanesRupture",
+    "simpleFaultRupture",
+];
 
 fn collect(text: &str, file: &str) -> Result<Collected, SourceFileError> {
     let mut reader = quick_xml::Reader::from_str(text);
@@ -130,11 +134,14 @@ fn collect(text: &str, file: &str) -> Result<Collected, SourceFileError> {
 
 impl Collected {
     fn number(&self, file: &str, element: &str) -> Result<f64, SourceFileError> {
-        let t = self.text.get(element).ok_or_else(|| SourceFileError::Element {
-            file: file.into(),
-            element: element.into(),
-            message: "missing".into(),
-        })?;
+        let t = self
+            .text
+            .get(element)
+            .ok_or_else(|| SourceFileError::Element {
+                file: file.into(),
+                element: element.into(),
+                message: "missing".into(),
+            })?;
         t.trim().parse().map_err(|_| SourceFileError::Element {
             file: file.into(),
             element: element.into(),
@@ -143,11 +150,14 @@ impl Collected {
     }
 
     fn points(&self, file: &str, element: &str) -> Result<Vec<(f64, f64, f64)>, SourceFileError> {
-        let list = self.attrs.get(element).ok_or_else(|| SourceFileError::Element {
-            file: file.into(),
-            element: element.into(),
-            message: "missing".into(),
-        })?;
+        let list = self
+            .attrs
+            .get(element)
+            .ok_or_else(|| SourceFileError::Element {
+                file: file.into(),
+                element: element.into(),
+                message: "missing".into(),
+            })?;
         list.iter()
             .map(|m| {
                 let get = |k: &str| -> Result<f64, SourceFileError> {
@@ -172,7 +182,10 @@ fn azimuth_deg(f: &LocalFrame, a: LonLat, b: LonLat) -> (f64, f64) {
     let (x0, y0) = f.to_xy(a);
     let (x1, y1) = f.to_xy(b);
     let (dx, dy) = (x1 - x0, y1 - y0);
-    (dx.atan2(dy).to_degrees().rem_euclid(360.0), (dx * dx + dy * dy).sqrt())
+    (
+        dx.atan2(dy).to_degrees().rem_euclid(360.0),
+        (dx * dx + dy * dy).sqrt(),
+    )
 }
 
 /// Parse an OpenQuake NRML 0.5 rupture file's text. `file` names it in errors.
@@ -180,7 +193,10 @@ pub fn parse_nrml_rupture(text: &str, file: &str) -> Result<Rupture, SourceFileE
     let c = collect(text, file)?;
     let root = c.root.clone().ok_or_else(|| SourceFileError::Other {
         file: file.into(),
-        message: format!("no supported rupture element (expected one of {})", RUPTURE_KINDS.join(", ")),
+        message: format!(
+            "no supported rupture element (expected one of {})",
+            RUPTURE_KINDS.join(", ")
+        ),
     })?;
     let mag = c.number(file, "magnitude")?;
     let rake = c.number(file, "rake")?;
@@ -199,18 +215,33 @@ pub fn parse_nrml_rupture(text: &str, file: &str) -> Result<Rupture, SourceFileE
         let upper = c.number(file, "upperSeismoDepth")?;
         let lower = c.number(file, "lowerSeismoDepth")?;
         if lower <= upper {
-            return Err(elem_err("lowerSeismoDepth", format!("{lower} must be greater than upperSeismoDepth {upper}")));
+            return Err(elem_err(
+                "lowerSeismoDepth",
+                format!("{lower} must be greater than upperSeismoDepth {upper}"),
+            ));
         }
         if !(dip > 0.0 && dip <= 90.0) {
             return Err(elem_err("dip", format!("{dip} must be within (0, 90]")));
         }
-        let pos = c.text.get("posList").ok_or_else(|| elem_err("gml:posList", "missing".into()))?;
+        let pos = c
+            .text
+            .get("posList")
+            .ok_or_else(|| elem_err("gml:posList", "missing".into()))?;
         let vals: Vec<f64> = pos
             .split_whitespace()
-            .map(|t| t.parse::<f64>().map_err(|_| elem_err("gml:posList", format!("'{t}' is not a number"))))
+            .map(|t| {
+                t.parse::<f64>()
+                    .map_err(|_| elem_err("gml:posList", format!("'{t}' is not a number")))
+            })
             .collect::<Result<_, _>>()?;
-        if vals.len() < 4 || vals.len() % 2 != 0 {
-            return Err(elem_err("gml:posList", format!("needs an even number (>= 4) of values, found {}", vals.len())));
+        if vals.len() < 4 || !vals.len().is_multiple_of(2) {
+            return Err(elem_err(
+                "gml:posList",
+                format!(
+                    "needs an even number (>= 4) of values, found {}",
+                    vals.len()
+                ),
+            ));
         }
         let width = (lower - upper) / dip.to_radians().sin();
         for w in vals.chunks(2).collect::<Vec<_>>().windows(2) {
@@ -231,7 +262,10 @@ pub fn parse_nrml_rupture(text: &str, file: &str) -> Result<Rupture, SourceFileE
         let tr = c.points(file, "topRight")?;
         let bl = c.points(file, "bottomLeft")?;
         if tl.len() != tr.len() || tl.len() != bl.len() {
-            return Err(elem_err("planarSurface", "every planarSurface needs topLeft, topRight, bottomLeft and bottomRight".into()));
+            return Err(elem_err(
+                "planarSurface",
+                "every planarSurface needs topLeft, topRight, bottomLeft and bottomRight".into(),
+            ));
         }
         for i in 0..tl.len() {
             let a = LonLat::new(tl[i].0, tl[i].1);
@@ -241,7 +275,10 @@ pub fn parse_nrml_rupture(text: &str, file: &str) -> Result<Rupture, SourceFileE
             let (_, horiz) = azimuth_deg(&frame, a, d);
             let dz = bl[i].2 - tl[i].2;
             if dz <= 0.0 {
-                return Err(elem_err("bottomLeft", format!("depth {} must be below topLeft depth {}", bl[i].2, tl[i].2)));
+                return Err(elem_err(
+                    "bottomLeft",
+                    format!("depth {} must be below topLeft depth {}", bl[i].2, tl[i].2),
+                ));
             }
             let dip = dz.atan2(horiz).to_degrees();
             planes.push(Plane {
@@ -255,7 +292,10 @@ pub fn parse_nrml_rupture(text: &str, file: &str) -> Result<Rupture, SourceFileE
         }
     }
     let dip0 = planes.first().map_or(90.0, |p| p.dip_deg);
-    validate_params(mag, hdepth, dip0, hlon, hlat).map_err(|source| SourceFileError::Rupture { file: file.into(), source })?;
+    validate_params(mag, hdepth, dip0, hlon, hlat).map_err(|source| SourceFileError::Rupture {
+        file: file.into(),
+        source,
+    })?;
     Ok(Rupture {
         mag,
         rake_deg: rake,
@@ -280,7 +320,10 @@ pub struct UsgsEvent {
 
 /// Parse a USGS GeoJSON event (a Feature, or a FeatureCollection holding one).
 pub fn parse_usgs_event(text: &str, file: &str) -> Result<UsgsEvent, SourceFileError> {
-    let other = |m: String| SourceFileError::Other { file: file.into(), message: m };
+    let other = |m: String| SourceFileError::Other {
+        file: file.into(),
+        message: m,
+    };
     let v: serde_json::Value = serde_json::from_str(text).map_err(|e| SourceFileError::Xml {
         file: file.into(),
         line: e.line(),
@@ -289,10 +332,18 @@ pub fn parse_usgs_event(text: &str, file: &str) -> Result<UsgsEvent, SourceFileE
     })?;
     let feat = match v["type"].as_str() {
         Some("Feature") => &v,
-        Some("FeatureCollection") => v["features"].get(0).ok_or_else(|| other("FeatureCollection has no features".into()))?,
-        _ => return Err(other("expected a GeoJSON Feature or FeatureCollection".into())),
+        Some("FeatureCollection") => v["features"]
+            .get(0)
+            .ok_or_else(|| other("FeatureCollection has no features".into()))?,
+        _ => {
+            return Err(other(
+                "expected a GeoJSON Feature or FeatureCollection".into(),
+            ));
+        }
     };
-    let field = |path: &str, x: Option<f64>| x.ok_or_else(|| other(format!("field {path} is missing or not a number")));
+    let field = |path: &str, x: Option<f64>| {
+        x.ok_or_else(|| other(format!("field {path} is missing or not a number")))
+    };
     let coords = &feat["geometry"]["coordinates"];
     Ok(UsgsEvent {
         id: feat["id"].as_str().unwrap_or("usgs-event").to_string(),
@@ -352,8 +403,14 @@ mod tests {
     fn malformed_nrml_names_element_or_position() {
         let bad = PLANAR.replace("<magnitude>7.6</magnitude>", "<magnitude>seven</magnitude>");
         let e = parse_nrml_rupture(&bad, "k.xml").unwrap_err().to_string();
-        assert!(e.contains("k.xml") && e.contains("<magnitude>") && e.contains("seven"), "{e}");
-        let bad = PLANAR.replace("<hypocenter lat=\"34.49\" lon=\"73.63\" depth=\"26.0\"/>", "");
+        assert!(
+            e.contains("k.xml") && e.contains("<magnitude>") && e.contains("seven"),
+            "{e}"
+        );
+        let bad = PLANAR.replace(
+            "<hypocenter lat=\"34.49\" lon=\"73.63\" depth=\"26.0\"/>",
+            "",
+        );
         let e = parse_nrml_rupture(&bad, "k.xml").unwrap_err().to_string();
         assert!(e.contains("<hypocenter>") && e.contains("missing"), "{e}");
         let bad = PLANAR.replace("</planarSurface>", "");
@@ -369,7 +426,11 @@ mod tests {
         let j = r#"{"type":"Feature","id":"usp000e0ph","properties":{"mag":7.6,"place":"northwestern Kashmir","time":1128743878000},"geometry":{"type":"Point","coordinates":[73.588,34.539,26]}}"#;
         let e = parse_usgs_event(j, "e.json").unwrap();
         assert_eq!((e.mag, e.depth_km), (7.6, 26.0));
-        let e = parse_usgs_event(r#"{"type":"Feature","properties":{},"geometry":{"coordinates":[1,2,3]}}"#, "e.json").unwrap_err();
+        let e = parse_usgs_event(
+            r#"{"type":"Feature","properties":{},"geometry":{"coordinates":[1,2,3]}}"#,
+            "e.json",
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("properties.mag"));
     }
 }

@@ -6,7 +6,9 @@
 
 use super::QuakeRun;
 use crate::EngineError;
-use forewarn_cap::{AlertLevel as CapLevel, CapTime, Hazard, ImpactArea, ImpactFacts, ImpactWarning, Status};
+use forewarn_cap::{
+    AlertLevel as CapLevel, CapTime, Hazard, ImpactArea, ImpactFacts, ImpactWarning, Status,
+};
 use forewarn_core::{LonLat, Region};
 use forewarn_impact::AlertLevel;
 use geo::{BooleanOps, BoundingRect, Intersects, MultiPolygon};
@@ -39,13 +41,21 @@ pub fn place_name(run: &QuakeRun, region: &Region) -> String {
     let near = idx.within_radius(p, 60.0);
     let best = near
         .iter()
-        .max_by(|a, b| region.settlements[a.0].population.cmp(&region.settlements[b.0].population).then(b.0.cmp(&a.0)))
+        .max_by(|a, b| {
+            region.settlements[a.0]
+                .population
+                .cmp(&region.settlements[b.0].population)
+                .then(b.0.cmp(&a.0))
+        })
         .copied()
         .or_else(|| idx.nearest(p));
     match best {
         Some((i, d)) => {
             let s = &region.settlements[i];
-            let country = region.country(&s.country).map(|c| c.name_en.clone()).unwrap_or_else(|_| s.country.clone());
+            let country = region
+                .country(&s.country)
+                .map(|c| c.name_en.clone())
+                .unwrap_or_else(|_| s.country.clone());
             format!("{:.0} km from {}, {}", d, s.name, country)
         }
         None => format!("{:.2} N {:.2} E", p.lat, p.lon),
@@ -53,7 +63,14 @@ pub fn place_name(run: &QuakeRun, region: &Region) -> String {
 }
 
 /// Build the warning input for the CAP generator.
-pub fn impact_warning(run: &QuakeRun, region: &Region, status: Status, event_time: CapTime, sent: CapTime, sender: &str) -> ImpactWarning {
+pub fn impact_warning(
+    run: &QuakeRun,
+    region: &Region,
+    status: Status,
+    event_time: CapTime,
+    sent: CapTime,
+    sender: &str,
+) -> ImpactWarning {
     let k = if run.max_mmi >= 5.5 { 6 } else { 5 };
     let zone = mmi_region(run, k);
     let mut areas = Vec::new();
@@ -61,13 +78,21 @@ pub fn impact_warning(run: &QuakeRun, region: &Region, status: Status, event_tim
         if c.people_by_mmi[k - 1..].iter().sum::<f64>() <= 0.0 {
             continue;
         }
-        let Ok(country) = region.country(&c.iso2) else { continue };
-        let (Some(zb), Some(cb)) = (zone.bounding_rect(), country.boundary.bounding_rect()) else { continue };
+        let Ok(country) = region.country(&c.iso2) else {
+            continue;
+        };
+        let (Some(zb), Some(cb)) = (zone.bounding_rect(), country.boundary.bounding_rect()) else {
+            continue;
+        };
         if !zb.intersects(&cb) {
             continue;
         }
         let part = zone.intersection(&country.boundary);
-        let rings: Vec<Vec<(f64, f64)>> = part.0.iter().map(|p| p.exterior().0.iter().map(|c| (c.x, c.y)).collect()).collect();
+        let rings: Vec<Vec<(f64, f64)>> = part
+            .0
+            .iter()
+            .map(|p| p.exterior().0.iter().map(|c| (c.x, c.y)).collect())
+            .collect();
         if rings.is_empty() {
             continue;
         }
@@ -78,12 +103,24 @@ pub fn impact_warning(run: &QuakeRun, region: &Region, status: Status, event_tim
             geocodes: vec![],
         });
     }
-    let (dist, level) = if run.alert_fatalities >= run.alert_economic { (&run.fatalities, run.alert_fatalities) } else { (&run.losses, run.alert_economic) };
+    let (dist, level) = if run.alert_fatalities >= run.alert_economic {
+        (&run.fatalities, run.alert_fatalities)
+    } else {
+        (&run.losses, run.alert_economic)
+    };
     let likelihood = dist.alert_probabilities[level as usize];
-    let people_exposed: f64 = run.countries.iter().map(|c| c.people_by_mmi[k - 1..].iter().sum::<f64>()).sum();
+    let people_exposed: f64 = run
+        .countries
+        .iter()
+        .map(|c| c.people_by_mmi[k - 1..].iter().sum::<f64>())
+        .sum();
     ImpactWarning {
         hazard: Hazard::Earthquake,
-        event_id: format!("eq-{:.2}n-{:.2}e-m{:.1}", run.rupture.hypocenter.lat, run.rupture.hypocenter.lon, run.rupture.mag).replace('.', "_"),
+        event_id: format!(
+            "eq-{:.2}n-{:.2}e-m{:.1}",
+            run.rupture.hypocenter.lat, run.rupture.hypocenter.lon, run.rupture.mag
+        )
+        .replace('.', "_"),
         event_time,
         sent,
         alert_level: cap_level(run.alert_level),
@@ -109,13 +146,25 @@ pub fn impact_warning(run: &QuakeRun, region: &Region, status: Status, event_tim
 /// Generate, validate and serialise the alert. A message that fails our own validation is an
 /// error: a warning that fails validation never reaches anyone.
 pub fn alert_xml(w: &ImpactWarning) -> Result<String, EngineError> {
-    let alert = forewarn_cap::generate(w, &forewarn_cap::WarningConfig::embedded().map_err(|e| EngineError::Input(format!("warning configuration: {e}")))?)
-        .map_err(|e| EngineError::Input(format!("generating the CAP alert: {e}")))?;
+    let alert = forewarn_cap::generate(
+        w,
+        &forewarn_cap::WarningConfig::embedded()
+            .map_err(|e| EngineError::Input(format!("warning configuration: {e}")))?,
+    )
+    .map_err(|e| EngineError::Input(format!("generating the CAP alert: {e}")))?;
     let xml = alert.to_xml();
     let report = forewarn_cap::validate_xml(&xml);
     if !report.is_valid() {
-        let msgs: Vec<String> = report.problems.iter().filter(|p| p.is_error()).map(|p| format!("{}: {}", p.path, p.message)).collect();
-        return Err(EngineError::Input(format!("generated CAP alert is invalid: {}", msgs.join("; "))));
+        let msgs: Vec<String> = report
+            .problems
+            .iter()
+            .filter(|p| p.is_error())
+            .map(|p| format!("{}: {}", p.path, p.message))
+            .collect();
+        return Err(EngineError::Input(format!(
+            "generated CAP alert is invalid: {}",
+            msgs.join("; ")
+        )));
     }
     Ok(xml)
 }

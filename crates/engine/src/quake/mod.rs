@@ -36,8 +36,12 @@ pub enum QuakeSource {
         dip_deg: Option<f64>,
         rake_deg: Option<f64>,
     },
-    NrmlRupture { path: String },
-    UsgsEvent { path: String },
+    NrmlRupture {
+        path: String,
+    },
+    UsgsEvent {
+        path: String,
+    },
 }
 
 /// What to run.
@@ -126,7 +130,15 @@ pub struct QuakeRun {
 
 fn build_rupture(src: &QuakeSource) -> Result<(Rupture, Option<String>), EngineError> {
     match src {
-        QuakeSource::Hypocenter { lon, lat, depth_km, mag, strike_deg, dip_deg, rake_deg } => {
+        QuakeSource::Hypocenter {
+            lon,
+            lat,
+            depth_km,
+            mag,
+            strike_deg,
+            dip_deg,
+            rake_deg,
+        } => {
             let r = Rupture::from_hypocenter(
                 LonLat::new(*lon, *lat),
                 *depth_km,
@@ -138,14 +150,29 @@ fn build_rupture(src: &QuakeSource) -> Result<(Rupture, Option<String>), EngineE
             Ok((r, None))
         }
         QuakeSource::NrmlRupture { path } => {
-            let text = std::fs::read_to_string(path).map_err(|e| EngineError::Input(format!("{path}: cannot read: {e}")))?;
-            Ok((forewarn_quake::source_files::parse_nrml_rupture(&text, path)?, None))
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| EngineError::Input(format!("{path}: cannot read: {e}")))?;
+            Ok((
+                forewarn_quake::source_files::parse_nrml_rupture(&text, path)?,
+                None,
+            ))
         }
         QuakeSource::UsgsEvent { path } => {
-            let text = std::fs::read_to_string(path).map_err(|e| EngineError::Input(format!("{path}: cannot read: {e}")))?;
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| EngineError::Input(format!("{path}: cannot read: {e}")))?;
             let ev = forewarn_quake::source_files::parse_usgs_event(&text, path)?;
-            let r = Rupture::from_hypocenter(LonLat::new(ev.lon, ev.lat), ev.depth_km, ev.mag, 0.0, 90.0, 0.0)?;
-            let name = ev.place.map(|p| format!("M{:.1} {p}", ev.mag)).unwrap_or(ev.id);
+            let r = Rupture::from_hypocenter(
+                LonLat::new(ev.lon, ev.lat),
+                ev.depth_km,
+                ev.mag,
+                0.0,
+                90.0,
+                0.0,
+            )?;
+            let name = ev
+                .place
+                .map(|p| format!("M{:.1} {p}", ev.mag))
+                .unwrap_or(ev.id);
             Ok((r, Some(name)))
         }
     }
@@ -155,10 +182,20 @@ fn build_rupture(src: &QuakeSource) -> Result<(Rupture, Option<String>), EngineE
 /// the footprint radius, between 30 and 1000 km.
 fn footprint_radius_km(rup: &Rupture, tree: &LogicTree) -> f64 {
     let rp = rup.gmpe_params();
-    let site = SiteParams { vs30_mps: 180.0, vs30_measured: false, z1pt0_m: None, z2pt5_km: None };
+    let site = SiteParams {
+        vs30_mps: 180.0,
+        vs30_measured: false,
+        z1pt0_m: None,
+        z2pt5_km: None,
+    };
     let mut r = 30.0;
     while r < 1000.0 {
-        let d = forewarn_quake::gmpe::Distances { rrup_km: (r * r + rp.ztor_km.powi(2)).sqrt(), rjb_km: r, rx_km: -r, ry0_km: 0.0 };
+        let d = forewarn_quake::gmpe::Distances {
+            rrup_km: (r * r + rp.ztor_km.powi(2)).sqrt(),
+            rjb_km: r,
+            rx_km: -r,
+            ry0_km: 0.0,
+        };
         let mmi = tree
             .ground_motion(Imt::Pga, &rp, &d, &site)
             .ok()
@@ -175,7 +212,10 @@ fn footprint_radius_km(rup: &Rupture, tree: &LogicTree) -> f64 {
 /// Check the event lies within the region's data coverage; the error names the coverage.
 fn check_coverage(region: &Region, p: LonLat) -> Result<(), EngineError> {
     let inside = region.country_at(p).is_some();
-    let near = region.settlement_index().nearest(p).is_some_and(|(_, d)| d <= 300.0);
+    let near = region
+        .settlement_index()
+        .nearest(p)
+        .is_some_and(|(_, d)| d <= 300.0);
     if inside || near {
         return Ok(());
     }
@@ -186,7 +226,12 @@ fn check_coverage(region: &Region, p: LonLat) -> Result<(), EngineError> {
         p.lat,
         region.origin,
         region.countries.len(),
-        region.countries.iter().map(|c| c.iso2.as_str()).collect::<Vec<_>>().join(","),
+        region
+            .countries
+            .iter()
+            .map(|c| c.iso2.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
         b.west,
         b.east,
         b.south,
@@ -220,14 +265,24 @@ fn losses(region: &Region, table: &[[f64; 10]]) -> (f64, f64) {
 }
 
 /// Run the earthquake pipeline.
-pub fn run(region: &Region, exposure: &Exposure, req: QuakeRequest, progress: Progress<'_>) -> Result<QuakeRun, EngineError> {
+pub fn run(
+    region: &Region,
+    exposure: &Exposure,
+    req: QuakeRequest,
+    progress: Progress<'_>,
+) -> Result<QuakeRun, EngineError> {
     if !(req.truncation >= 0.0 && req.truncation.is_finite()) {
-        return Err(EngineError::Input(format!("truncation {} must be >= 0", req.truncation)));
+        return Err(EngineError::Input(format!(
+            "truncation {} must be >= 0",
+            req.truncation
+        )));
     }
-    if let Some(s) = req.spacing_km {
-        if !(s > 0.05 && s <= 50.0) {
-            return Err(EngineError::Input(format!("spacing_km {s} must be within (0.05, 50]")));
-        }
+    if let Some(s) = req.spacing_km
+        && !(s > 0.05 && s <= 50.0)
+    {
+        return Err(EngineError::Input(format!(
+            "spacing_km {s} must be within (0.05, 50]"
+        )));
     }
     progress("rupture", 0, 1);
     let tree = LogicTree::from_name(&req.gmpe)?;
@@ -238,15 +293,30 @@ pub fn run(region: &Region, exposure: &Exposure, req: QuakeRequest, progress: Pr
     for ring in rupture.surface_outline() {
         for p in ring {
             let b = BBox::around(p, radius);
-            footprint = BBox::new(footprint.west.min(b.west), footprint.south.min(b.south), footprint.east.max(b.east), footprint.north.max(b.north));
+            footprint = BBox::new(
+                footprint.west.min(b.west),
+                footprint.south.min(b.south),
+                footprint.east.max(b.east),
+                footprint.north.max(b.north),
+            );
         }
     }
-    let spacing_km = req.spacing_km.unwrap_or_else(|| (radius / 200.0).clamp(1.0, 10.0));
+    let spacing_km = req
+        .spacing_km
+        .unwrap_or_else(|| (radius / 200.0).clamp(1.0, 10.0));
     let dlat = spacing_km / 111.195;
     let dlon = spacing_km / (111.195 * rupture.hypocenter.lat.to_radians().cos().max(0.05));
     let ncols = (footprint.width() / dlon).ceil() as usize;
     let nrows = (footprint.height() / dlat).ceil() as usize;
-    let spec = GridSpec { x_min: footprint.west, y_max: footprint.north, dx: dlon, dy: dlat, ncols, nrows, crs: forewarn_core::Crs::Epsg4326 };
+    let spec = GridSpec {
+        x_min: footprint.west,
+        y_max: footprint.north,
+        dx: dlon,
+        dy: dlat,
+        ncols,
+        nrows,
+        crs: forewarn_core::Crs::Epsg4326,
+    };
     progress("rupture", 1, 1);
 
     // Sites: output grid cells, exposure points, user sites.
@@ -256,15 +326,27 @@ pub fn run(region: &Region, exposure: &Exposure, req: QuakeRequest, progress: Pr
     let mut vs30_src = Vec::with_capacity(req.sites.len());
     for i in 0..spec.len() {
         let c = spec.cell_center_lonlat(i);
-        sites.push(Site { lon: c.lon, lat: c.lat, vs30_mps: site::vs30_for(None, terrain, c.lon, c.lat).0 });
+        sites.push(Site {
+            lon: c.lon,
+            lat: c.lat,
+            vs30_mps: site::vs30_for(None, terrain, c.lon, c.lat).0,
+        });
     }
     for p in &points {
-        sites.push(Site { lon: p.lon, lat: p.lat, vs30_mps: site::vs30_for(None, terrain, p.lon, p.lat).0 });
+        sites.push(Site {
+            lon: p.lon,
+            lat: p.lat,
+            vs30_mps: site::vs30_for(None, terrain, p.lon, p.lat).0,
+        });
     }
     for s in &req.sites {
         let (v, src) = site::vs30_for(s.vs30_mps, terrain, s.lon, s.lat);
         vs30_src.push(src);
-        sites.push(Site { lon: s.lon, lat: s.lat, vs30_mps: v });
+        sites.push(Site {
+            lon: s.lon,
+            lat: s.lat,
+            vs30_mps: v,
+        });
     }
     let n_grid = spec.len();
     let n_pts = points.len();
@@ -273,8 +355,19 @@ pub fn run(region: &Region, exposure: &Exposure, req: QuakeRequest, progress: Pr
     progress("median shaking", sites.len() as u64, sites.len() as u64);
 
     // Grids.
-    let grid_pga_g = Grid { spec, data: sh.ln_median[0][..n_grid].iter().map(|l| l.exp()).collect(), nodata: None };
-    let grid_mmi = Grid { spec, data: sh.ln_median[0][..n_grid].iter().map(|&l| mmi_of_ln_pga(l) as f32).collect(), nodata: None };
+    let grid_pga_g = Grid {
+        spec,
+        data: sh.ln_median[0][..n_grid].iter().map(|l| l.exp()).collect(),
+        nodata: None,
+    };
+    let grid_mmi = Grid {
+        spec,
+        data: sh.ln_median[0][..n_grid]
+            .iter()
+            .map(|&l| mmi_of_ln_pga(l) as f32)
+            .collect(),
+        nodata: None,
+    };
     let max_mmi = grid_mmi.data.iter().fold(1.0f32, |a, &b| a.max(b)) as f64;
 
     // Exposure and losses at median shaking.
@@ -293,7 +386,12 @@ pub fn run(region: &Region, exposure: &Exposure, req: QuakeRequest, progress: Pr
             tau: vec![sh.tau[0][n_grid..n_grid + n_pts].to_vec()],
             phi: vec![sh.phi[0][n_grid..n_grid + n_pts].to_vec()],
         };
-        let settings = GmfSettings { realizations: req.realizations, correlation: req.correlation, truncation: req.truncation, seed: req.seed };
+        let settings = GmfSettings {
+            realizations: req.realizations,
+            correlation: req.correlation,
+            truncation: req.truncation,
+            seed: req.seed,
+        };
         death_estimates.clear();
         loss_estimates.clear();
         shaking::simulate(&rupture, pt_sites, &pt_shaking, &settings, |r, f| {
@@ -319,10 +417,25 @@ pub fn run(region: &Region, exposure: &Exposure, req: QuakeRequest, progress: Pr
             gs_f.push(p.fatality_g);
             gs_e.push(p.fatality_g);
         }
-        countries.push(CountryImpact { iso2: c.iso2.clone(), name: c.name_en.clone(), people_by_mmi: *people, deaths_median_shaking: d, loss_usd_median_shaking: l, pager: p });
+        countries.push(CountryImpact {
+            iso2: c.iso2.clone(),
+            name: c.name_en.clone(),
+            people_by_mmi: *people,
+            deaths_median_shaking: d,
+            loss_usd_median_shaking: l,
+            pager: p,
+        });
     }
-    let g_f = if gs_f.is_empty() { 0.0 } else { pager::combined_g(&gs_f) };
-    let g_e = if gs_e.is_empty() { 0.0 } else { pager::combined_g(&gs_e) };
+    let g_f = if gs_f.is_empty() {
+        0.0
+    } else {
+        pager::combined_g(&gs_f)
+    };
+    let g_e = if gs_e.is_empty() {
+        0.0
+    } else {
+        pager::combined_g(&gs_e)
+    };
     let fatalities = LossDistribution::deaths(&[deaths_med], g_f);
     let losses_d = LossDistribution::losses_usd(&[loss_med], g_e);
     let simulated = req.realizations > 0 && n_pts > 0;
@@ -341,7 +454,11 @@ pub fn run(region: &Region, exposure: &Exposure, req: QuakeRequest, progress: Pr
             let mmi = mmi_of_ln_pga(l);
             let bin = pager::mmi_bin(mmi);
             let pp = pager::params(&s.country);
-            let deaths = if bin >= 5 { pager::fatality_rate(&pp, bin.min(9) as f64) * p.people } else { 0.0 };
+            let deaths = if bin >= 5 {
+                pager::fatality_rate(&pp, bin.min(9) as f64) * p.people
+            } else {
+                0.0
+            };
             Some(SettlementImpact {
                 name: s.name.clone(),
                 country: s.country.clone(),
@@ -355,7 +472,13 @@ pub fn run(region: &Region, exposure: &Exposure, req: QuakeRequest, progress: Pr
             })
         })
         .collect();
-    settlements.sort_by(|a, b| b.expected_deaths.total_cmp(&a.expected_deaths).then(b.mmi.total_cmp(&a.mmi)).then(b.population.total_cmp(&a.population)).then(a.name.cmp(&b.name)));
+    settlements.sort_by(|a, b| {
+        b.expected_deaths
+            .total_cmp(&a.expected_deaths)
+            .then(b.mmi.total_cmp(&a.mmi))
+            .then(b.population.total_cmp(&a.population))
+            .then(a.name.cmp(&b.name))
+    });
 
     // User sites.
     let off = n_grid + n_pts;
@@ -370,14 +493,31 @@ pub fn run(region: &Region, exposure: &Exposure, req: QuakeRequest, progress: Pr
                 lat: sites[i].lat,
                 vs30_mps: sites[i].vs30_mps,
                 vs30_source: vs30_src[k],
-                imts: IMTS.iter().enumerate().map(|(m, imt)| (imt.column_name(), (sh.ln_median[m][i] as f64).exp(), sh.sigma(m, i) as f64)).collect(),
+                imts: IMTS
+                    .iter()
+                    .enumerate()
+                    .map(|(m, imt)| {
+                        (
+                            imt.column_name(),
+                            (sh.ln_median[m][i] as f64).exp(),
+                            sh.sigma(m, i) as f64,
+                        )
+                    })
+                    .collect(),
                 mmi: mmi_of_ln_pga(sh.ln_median[0][i]),
             }
         })
         .collect();
-    let event_name = req.event_name.clone().or(event_name_from_file).unwrap_or_else(|| {
-        format!("M{:.1} earthquake at {:.2}N {:.2}E", rupture.mag, rupture.hypocenter.lat, rupture.hypocenter.lon)
-    });
+    let event_name = req
+        .event_name
+        .clone()
+        .or(event_name_from_file)
+        .unwrap_or_else(|| {
+            format!(
+                "M{:.1} earthquake at {:.2}N {:.2}E",
+                rupture.mag, rupture.hypocenter.lat, rupture.hypocenter.lon
+            )
+        });
     Ok(QuakeRun {
         exposure_source: exposure.source.describe(),
         n_sites: sites.len(),

@@ -38,7 +38,11 @@ pub fn summary_json(run: &QuakeRun) -> Value {
     let r = &run.rupture;
     let mut exposure_by_mmi = serde_json::Map::new();
     for c in &run.countries {
-        let bins: serde_json::Map<String, Value> = ROMAN.iter().zip(c.people_by_mmi).map(|(k, v)| (k.to_string(), json!(v.round()))).collect();
+        let bins: serde_json::Map<String, Value> = ROMAN
+            .iter()
+            .zip(c.people_by_mmi)
+            .map(|(k, v)| (k.to_string(), json!(v.round())))
+            .collect();
         exposure_by_mmi.insert(c.iso2.clone(), Value::Object(bins));
     }
     let dist = |d: &forewarn_impact::LossDistribution| {
@@ -115,16 +119,15 @@ fn contours_geojson(run: &QuakeRun) -> Value {
         if mp.0.is_empty() {
             continue;
         }
-        let coords: Vec<Vec<Vec<[f64; 2]>>> = mp
-            .0
-            .iter()
-            .map(|p| {
-                std::iter::once(p.exterior())
-                    .chain(p.interiors())
-                    .map(|r| r.0.iter().map(|c| [round6(c.x), round6(c.y)]).collect())
-                    .collect()
-            })
-            .collect();
+        let coords: Vec<Vec<Vec<[f64; 2]>>> =
+            mp.0.iter()
+                .map(|p| {
+                    std::iter::once(p.exterior())
+                        .chain(p.interiors())
+                        .map(|r| r.0.iter().map(|c| [round6(c.x), round6(c.y)]).collect())
+                        .collect()
+                })
+                .collect();
         features.push(json!({
             "type": "Feature",
             "properties": {"mmi": k, "label": format!("MMI >= {}", ROMAN[k - 1]), "threshold": k as f64 - 0.5, "color": mmi_color(k as f32).map(|c| format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2))},
@@ -135,19 +138,39 @@ fn contours_geojson(run: &QuakeRun) -> Value {
 }
 
 /// Write every output file into `dir` (created if needed).
-pub fn write_outputs(run: &QuakeRun, region: &Region, dir: &Path) -> Result<Vec<String>, EngineError> {
-    std::fs::create_dir_all(dir).map_err(|source| EngineError::Write { path: dir.display().to_string(), source })?;
+pub fn write_outputs(
+    run: &QuakeRun,
+    region: &Region,
+    dir: &Path,
+) -> Result<Vec<String>, EngineError> {
+    std::fs::create_dir_all(dir).map_err(|source| EngineError::Write {
+        path: dir.display().to_string(),
+        source,
+    })?;
     let mut files = Vec::new();
     let mut put = |name: &str, bytes: &[u8]| -> Result<(), EngineError> {
         write_file(&dir.join(name), bytes)?;
         files.push(name.to_string());
         Ok(())
     };
-    put("summary.json", format!("{}\n", serde_json::to_string_pretty(&summary_json(run)).unwrap_or_default()).as_bytes())?;
+    put(
+        "summary.json",
+        format!(
+            "{}\n",
+            serde_json::to_string_pretty(&summary_json(run)).unwrap_or_default()
+        )
+        .as_bytes(),
+    )?;
     write_geotiff(&dir.join("mmi.tif"), &run.grid_mmi)?;
     write_geotiff(&dir.join("pga.tif"), &run.grid_pga_g)?;
-    put("mmi.geojson", serde_json::to_string(&contours_geojson(run)).unwrap_or_default().as_bytes())?;
-    let mut csv = String::from("name,country,admin1,lon,lat,population,mmi,pga_g,expected_deaths\n");
+    put(
+        "mmi.geojson",
+        serde_json::to_string(&contours_geojson(run))
+            .unwrap_or_default()
+            .as_bytes(),
+    )?;
+    let mut csv =
+        String::from("name,country,admin1,lon,lat,population,mmi,pga_g,expected_deaths\n");
     for s in &run.settlements {
         csv.push_str(&format!(
             "{},{},{},{:.5},{:.5},{:.0},{:.2},{:.5},{:.2}\n",
@@ -170,7 +193,16 @@ pub fn write_outputs(run: &QuakeRun, region: &Region, dir: &Path) -> Result<Vec<
         }
         h.push_str(",mmi\n");
         for s in &run.sites {
-            h.push_str(&format!("{},{},{},{}", s.lon, s.lat, s.vs30_mps, serde_json::to_value(s.vs30_source).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()));
+            h.push_str(&format!(
+                "{},{},{},{}",
+                s.lon,
+                s.lat,
+                s.vs30_mps,
+                serde_json::to_value(s.vs30_source)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default()
+            ));
             for (_, m, sg) in &s.imts {
                 h.push_str(&format!(",{m:.6e},{sg:.4}"));
             }
@@ -179,38 +211,69 @@ pub fn write_outputs(run: &QuakeRun, region: &Region, dir: &Path) -> Result<Vec<
         put("sites.csv", h.as_bytes())?;
     }
     render_map(run, region, &dir.join("map.png"))?;
-    files.extend(["mmi.tif".to_string(), "pga.tif".to_string(), "map.png".to_string()]);
+    files.extend([
+        "mmi.tif".to_string(),
+        "pga.tif".to_string(),
+        "map.png".to_string(),
+    ]);
     files.sort();
     Ok(files)
 }
 
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }
 
 fn render_map(run: &QuakeRun, region: &Region, path: &Path) -> Result<(), EngineError> {
     let fb = run.footprint;
     let boundaries = region.countries.iter().map(|c| &c.boundary).collect();
     let mut places: Vec<&super::SettlementImpact> = run.settlements.iter().collect();
-    places.sort_by(|a, b| b.population.total_cmp(&a.population).then(a.name.cmp(&b.name)));
+    places.sort_by(|a, b| {
+        b.population
+            .total_cmp(&a.population)
+            .then(a.name.cmp(&b.name))
+    });
     let color = |v: f32| mmi_color(v);
-    let legend = (2..=10).rev().filter_map(|k| mmi_color(k as f32).map(|c| (c, format!("MMI {}", ROMAN[k - 1])))).collect();
+    let legend = (2..=10)
+        .rev()
+        .filter_map(|k| mmi_color(k as f32).map(|c| (c, format!("MMI {}", ROMAN[k - 1]))))
+        .collect();
     let spec = MapSpec {
-        title: format!("{} - alert {}", run.event_name, run.alert_level.as_str().to_uppercase()),
+        title: format!(
+            "{} - alert {}",
+            run.event_name,
+            run.alert_level.as_str().to_uppercase()
+        ),
         subtitle: format!(
             "Median MMI (Worden 2012 from PGA, {}); deaths median {:.0} (90% {:.0}-{:.0}); exposure: {}",
             run.request.gmpe.to_uppercase(),
             run.fatalities.median,
             run.fatalities.p5,
             run.fatalities.p95,
-            if run.exposure_source.starts_with("PROXY") { "proxy" } else { "raster" }
+            if run.exposure_source.starts_with("PROXY") {
+                "proxy"
+            } else {
+                "raster"
+            }
         ),
         bbox: fb,
         hillshade: None,
-        raster: Some(RasterLayer { grid: &run.grid_mmi, color: &color, alpha: 1.0 }),
+        raster: Some(RasterLayer {
+            grid: &run.grid_mmi,
+            color: &color,
+            alpha: 1.0,
+        }),
         boundaries,
         outlines: run.rupture.surface_outline(),
-        places: places.iter().take(12).map(|s| (LonLat::new(s.lon, s.lat), s.name.clone())).collect(),
+        places: places
+            .iter()
+            .take(12)
+            .map(|s| (LonLat::new(s.lon, s.lat), s.name.clone()))
+            .collect(),
         markers: vec![(run.rupture.hypocenter, format!("M{:.1}", run.rupture.mag))],
         legend,
     };

@@ -16,9 +16,15 @@ pub fn reference_dir() -> Option<PathBuf> {
         return Some(dir);
     }
     if std::env::var("CI").map(|v| v == "true").unwrap_or(false) {
-        panic!("CI=true but the GMPE reference tables are missing at {}", dir.display());
+        panic!(
+            "CI=true but the GMPE reference tables are missing at {}",
+            dir.display()
+        );
     }
-    eprintln!("skipping: GMPE reference tables not found at {}", dir.display());
+    eprintln!(
+        "skipping: GMPE reference tables not found at {}",
+        dir.display()
+    );
     None
 }
 
@@ -99,7 +105,8 @@ pub fn check(
     for row in 0..table.rows.len() {
         let (rup, dist, site) = ctx(table, row);
         for &(col, imt) in &imts {
-            let Some(expected) = table.rows[row].get(col).and_then(|s| s.parse::<f64>().ok()) else {
+            let Some(expected) = table.rows[row].get(col).and_then(|s| s.parse::<f64>().ok())
+            else {
                 continue;
             };
             if !gmpe.supports(imt) {
