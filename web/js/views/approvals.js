@@ -72,9 +72,10 @@ export async function renderApprovals(main, { toast }) {
     const reason = h('input', { type: 'text', id: `reject-reason-${alert.id}`, placeholder: t('approvals.reasonPlaceholder') });
     const err = errorBox();
     const parts = [...reviewPanel(alert)];
+    const rows = [];
     if (mine && isApprover && !ownDraft) {
-      parts.push(
-        h('button', { class: 'btn btn-ok', type: 'button', 'data-action': 'approve', onClick: () => act(alert, 'approve', {}, 'approvals.approved') }, t('approvals.approve')),
+      parts.push(h('button', { class: 'btn btn-ok', type: 'button', 'data-action': 'approve', onClick: () => act(alert, 'approve', {}, 'approvals.approved') }, t('approvals.approve')));
+      rows.push(h('div', { class: 'inline-form' },
         h('label', { for: reason.id }, t('approvals.reason')), reason,
         h('button', {
           class: 'btn btn-danger', type: 'button', 'data-action': 'reject',
@@ -85,13 +86,12 @@ export async function renderApprovals(main, { toast }) {
             }
             act(alert, 'reject', { reason: reason.value.trim() }, 'approvals.rejected');
           },
-        }, t('approvals.reject')),
-        err);
+        }, t('approvals.reject'))), err);
     } else if (mine && isApprover && ownDraft) {
       parts.push(h('p', { class: 'muted' }, t('approvals.ownDraft')));
     }
     if (mine && isDuty) parts.push(h('a', { class: 'btn btn-secondary', href: `#/compose/alert/${alert.id}` }, t('approvals.edit')));
-    return h('div', { class: 'actions' }, parts);
+    return h('div', {}, h('div', { class: 'actions' }, parts), rows);
   }
 
   function approvedActions(alert) {
@@ -119,8 +119,8 @@ export async function renderApprovals(main, { toast }) {
         h('a', { class: 'btn btn-secondary', href: alert.url || `/cap/${alert.id}.xml`, target: '_blank', rel: 'noopener', 'data-link': 'cap' }, t('approvals.capXml')),
         h('a', { class: 'btn btn-secondary', href: `/feeds/${alert.org}.atom?lang=${currentLang()}`, target: '_blank', rel: 'noopener', 'data-link': 'feed' }, t('approvals.feed'))),
       mine && isDuty && alert.status === 'published'
-        ? h('div', { class: 'actions' },
-          h('label', { for: note.id, class: 'visually-hidden' }, t('approvals.note')), note,
+        ? h('div', { class: 'inline-form' },
+          h('label', { for: note.id }, t('approvals.note')), note,
           h('button', { class: 'btn', type: 'button', 'data-action': 'update', onClick: withNote('update', 'approvals.updateDrafted') }, t('approvals.update')),
           h('button', { class: 'btn btn-danger', type: 'button', 'data-action': 'cancel', onClick: withNote('cancel', 'approvals.cancelDrafted') }, t('approvals.cancel')),
           err)

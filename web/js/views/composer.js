@@ -118,6 +118,10 @@ export async function renderComposer(main, { params, toast }) {
           if (incidentSelect.value) body.incident_id = Number(incidentSelect.value);
           alert = await post('/api/alerts', body);
           revising = alert;
+          // Further saves revise this draft; the address says so without re-rendering.
+          history.replaceState(null, '', `#/compose/alert/${alert.id}`);
+          incidentSelect.disabled = true;
+          visibility.disabled = true;
         }
         toast(t('compose.saved', { id: alert.id }));
         mount(result, h('p', { id: 'compose-saved', 'data-alert-id': alert.id },

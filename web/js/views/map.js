@@ -49,10 +49,18 @@ function baseStyle() {
         id: 'alert-areas-line',
         type: 'line',
         source: 'alert-areas',
+        filter: ['==', ['get', 'status'], 'published'],
+        paint: { 'line-color': '#ff4fd8', 'line-width': 3 },
+      },
+      {
+        id: 'alert-areas-pending-line',
+        type: 'line',
+        source: 'alert-areas',
+        filter: ['!=', ['get', 'status'], 'published'],
         paint: {
-          'line-color': ['match', ['get', 'status'], 'published', '#ff4fd8', 'approved', '#ffd23f', '#f4f6f8'],
-          'line-width': 3,
-          'line-dasharray': ['match', ['get', 'status'], 'published', ['literal', [1, 0]], ['literal', [2, 1.5]]],
+          'line-color': ['match', ['get', 'status'], 'approved', '#ffd23f', '#f4f6f8'],
+          'line-width': 2.5,
+          'line-dasharray': [2, 1.5],
         },
       },
       {
@@ -89,7 +97,7 @@ const LAYER_GROUPS = [
   { key: 'map.layer.settlements', layers: ['settlements'] },
   { key: 'map.layer.mmi', layers: ['incident-mmi-fill', 'incident-mmi-line'] },
   { key: 'map.layer.impacts', layers: ['incident-settlements'] },
-  { key: 'map.layer.alerts', layers: ['alert-areas-fill', 'alert-areas-line'] },
+  { key: 'map.layer.alerts', layers: ['alert-areas-fill', 'alert-areas-line', 'alert-areas-pending-line'] },
 ];
 
 function popupContent(layerId, p) {
@@ -190,7 +198,7 @@ export async function renderMap(main, { params, toast }) {
       map.getSource('incident-settlements').setData(EMPTY);
       return;
     }
-    layerStatus.replaceChildren(h('strong', {}, incident.title), ' ', statusPill('incident.status', incident.status), ' ', exerciseBadge(incident));
+    mount(layerStatus, h('strong', {}, incident.title), ' ', statusPill('incident.status', incident.status), ' ', exerciseBadge(incident));
     if (incident.status !== 'complete' && incident.status !== 'closed') {
       map.getSource('incident-mmi').setData(EMPTY);
       map.getSource('incident-settlements').setData(EMPTY);

@@ -1,0 +1,350 @@
+// End-to-end test of the Forewarn web UI: Debian's Chromium driven by playwright-core against
+// `forewarn serve --demo` on a fresh SQLite database. See README.md for how to run it.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const WEB_DIR = path.resolve(HERE, '..');
+const REPO = path.resolve(WEB_DIR, '..');
+const BIN = path.resolve(REPO, process.env.FOREWARN_BIN || 'target/debug/forewarn');
+const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
+const SHOTS = path.join(HERE, 'screenshots');
+const PASSWORD = 'forewarn-demo';
+const SERVER_START_MS = 120_000;
+const RUN_TIMEOUT_MS = 300_000;
+const UI_TIMEOUT_MS = 30_000;
+
+let server;
+let serverLog = '';
+let tmp;
+let base;
+let browser;
+const foreignRequests = [];
+const pageErrors = [];
+const ctxs = {};
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHealth(url, deadline_ms) {
+  const end = Date.now() + deadline_ms;
+  let last = '';
+  while (Date.now() < end) {
+    if (server.exitCode !== null) throw new Error(`server exited with ${server.exitCode}:\n${serverLog}`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return res.json();
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = String(err.cause?.code || err.message);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`server not healthy after ${deadline_ms} ms (${last}):\n${serverLog}`);
+}
+
+/** True for URLs that stay on this host: the test server, or in-page data:/blob: URLs. */
+function isLocal(url) {
+  if (url.startsWith('data:') || url.startsWith('blob:') || url.startsWith('about:')) return true;
+  const u = new URL(url);
+  return u.origin === base;
+}
+
+/** A fresh, isolated browser context (own cookies) with the offline guard installed. */
+async function newContext(name) {
+  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'en-GB' });
+  // Every request is checked; anything that would leave 127.0.0.1 is recorded and aborted.
+  await ctx.route('**/*', (route) => {
+    const url = route.request().url();
+    if (isLocal(url)) return route.continue();
+    foreignRequests.push(`${name}: ${url}`);
+    return route.abort('blockedbyclient');
+  });
+  ctx.on('request', (req) => {
+    if (!isLocal(req.url())) foreignRequests.push(`${name} (request event): ${req.url()}`);
+  });
+  ctx.on('page', (page) => watchPage(name, page));
+  ctxs[name] = ctx;
+  return ctx;
+}
+
+function watchPage(name, page) {
+  page.on('pageerror', (err) => pageErrors.push(`${name}: ${err.message}`));
+  page.on('request', (req) => {
+    if (!isLocal(req.url())) foreignRequests.push(`${name} (page): ${req.url()}`);
+  });
+}
+
+async function shot(page, file) {
+  await page.screenshot({ path: path.join(SHOTS, file), fullPage: false });
+}
+
+async function login(ctx, username) {
+  const page = await ctx.newPage();
+  await page.goto(`${base}/`);
+  await page.locator('#login-username').fill(username);
+  await page.locator('#login-password').fill(PASSWORD);
+  await page.locator('#login-submit').click();
+  await page.locator('#nav a#nav-map').waitFor({ timeout: UI_TIMEOUT_MS });
+  await page.locator('#whoami', { hasText: username }).waitFor({ timeout: UI_TIMEOUT_MS });
+  return page;
+}
+
+before(async () => {
+  if (!fs.existsSync(BIN)) throw new Error(`forewarn binary not found at ${BIN}; build it (cargo build -p forewarn-cli) or set FOREWARN_BIN`);
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}; apt-get install -y chromium`);
+  fs.mkdirSync(SHOTS, { recursive: true });
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'forewarn-e2e-'));
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  server = spawn(BIN, ['serve', '--demo', '--db', `sqlite://${path.join(tmp, 't.db')}`, '--bind', `127.0.0.1:${port}`, '--web-dir', WEB_DIR], {
+    cwd: tmp,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  server.stdout.on('data', (d) => (serverLog += d));
+  server.stderr.on('data', (d) => (serverLog += d));
+  await waitForHealth(`${base}/api/health`, SERVER_START_MS);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // playwright-core starts Chromium with a fresh temporary --user-data-dir of its own.
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM');
+    await new Promise((r) => {
+      const timer = setTimeout(() => {
+        server.kill('SIGKILL');
+        r();
+      }, 5000);
+      server.once('exit', () => {
+        clearTimeout(timer);
+        r();
+      });
+    });
+  }
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+test('operations centre workflow in the browser', { timeout: 15 * 60_000 }, async (t) => {
+  let duty;
+  let incidentId;
+  let alertId;
+  let approver;
+
+  await t.test('1. log in as pk.duty', async () => {
+    const ctx = await newContext('pk.duty');
+    const page = await ctx.newPage();
+    await page.goto(`${base}/`);
+    await page.locator('#login-username').waitFor();
+    // A wrong password is refused with a readable message.
+    await page.locator('#login-username').fill('pk.duty');
+    await page.locator('#login-password').fill('wrong-password');
+    await page.locator('#login-submit').click();
+    await page.locator('.login .field-error:not([hidden])').waitFor({ timeout: UI_TIMEOUT_MS });
+    await shot(page, '01-login-refused.png');
+    await page.locator('#login-password').fill(PASSWORD);
+    await page.locator('#login-submit').click();
+    await page.locator('#whoami', { hasText: 'pk.duty' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.locator('#map canvas').waitFor({ timeout: UI_TIMEOUT_MS });
+    // Boundaries come from the local API and are drawn.
+    await page.waitForFunction(() => {
+      const m = window.forewarnMap;
+      return m && m.isSourceLoaded('countries') && m.queryRenderedFeatures({ layers: ['countries-fill'] }).length > 0;
+    }, null, { timeout: UI_TIMEOUT_MS });
+    // Demo records are not exercise records: no EXERCISE banner.
+    assert.equal(await page.locator('#exercise-banner').isVisible(), false);
+    await shot(page, '01-map-after-login.png');
+    duty = page;
+  });
+
+  await t.test('2. run an earthquake incident and see its layer on the map', async () => {
+    const page = duty;
+    await page.locator('#nav-incidents').click();
+    await page.locator('#run-form').waitFor();
+    await page.locator('#run-title-input').fill('E2E M6.8 near Islamabad');
+    // Out-of-range input is caught before it is sent.
+    await page.locator('#run-mag').fill('12');
+    await page.locator('#run-submit').click();
+    await page.locator('#run-mag-error:not([hidden])').waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.locator('#run-lat').fill('33.9');
+    await page.locator('#run-lon').fill('73.2');
+    await page.locator('#run-depth_km').fill('12');
+    await page.locator('#run-mag').fill('6.8');
+    await page.locator('#run-submit').click();
+    const progress = page.locator('#run-progress');
+    await progress.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+    incidentId = Number(await progress.getAttribute('data-incident'));
+    assert.ok(incidentId > 0, 'incident id shown');
+    await shot(page, '02-incident-running.png');
+    await page.locator('#run-progress[data-status="complete"]').waitFor({ timeout: RUN_TIMEOUT_MS });
+    const log = await page.locator('#run-log').textContent();
+    assert.match(log, /\d+\/\d+/, 'progress was streamed into the log');
+    await shot(page, '02-incident-complete.png');
+    await page.locator('#run-show-map').click();
+    await page.waitForFunction((id) => document.querySelector('#map')?.dataset.incident === String(id), incidentId, { timeout: UI_TIMEOUT_MS });
+    const bands = Number(await page.locator('#map').getAttribute('data-mmi-features'));
+    assert.ok(bands > 0, `MMI contour layer has features (${bands})`);
+    await page.waitForFunction(() => {
+      const m = window.forewarnMap;
+      return m && m.loaded() && m.queryRenderedFeatures({ layers: ['incident-mmi-fill'] }).length > 0;
+    }, null, { timeout: UI_TIMEOUT_MS });
+    assert.ok((await page.locator('#map-legend-mmi li').count()) >= bands);
+    await shot(page, '02-map-incident-layer.png');
+  });
+
+  await t.test('3. draft an alert with live validation', async () => {
+    const page = duty;
+    await page.goto(`${base}/#/compose/incident/${incidentId}`);
+    await page.locator('#compose-validation[data-state="valid"]').waitFor({ timeout: UI_TIMEOUT_MS });
+    const xml = await page.locator('#compose-xml').inputValue();
+    assert.match(xml, /<alert[\s>]/);
+    // Breaking the message while typing is reported by the server's validator.
+    await page.locator('#compose-xml').fill(xml.replace(/<severity>[^<]*<\/severity>/, '<severity>Terrible</severity>'));
+    await page.locator('#compose-validation[data-state="invalid"]').waitFor({ timeout: UI_TIMEOUT_MS });
+    await shot(page, '03-compose-invalid.png');
+    await page.locator('#compose-xml').fill(xml);
+    await page.locator('#compose-validation[data-state="valid"]').waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.locator('#compose-save').click();
+    await page.locator('#compose-saved').waitFor({ timeout: UI_TIMEOUT_MS });
+    alertId = Number(await page.locator('#compose-saved').getAttribute('data-alert-id'));
+    assert.ok(alertId > 0);
+    await shot(page, '03-compose-saved.png');
+
+    // Saving switched the composer to revising that draft.
+    await page.waitForFunction((id) => location.hash === `#/compose/alert/${id}`, alertId);
+    // A second draft marked as an exercise message is visibly labelled EXERCISE.
+    await page.goto(`${base}/#/compose/incident/${incidentId}`);
+    await page.locator('#compose-saved').waitFor({ state: 'detached' });
+    await page.locator('#compose-validation[data-state="valid"]').waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.locator('#compose-xml').fill(xml.replace(/<status>Actual<\/status>/, '<status>Exercise</status>'));
+    await page.locator('#compose-preview [data-exercise]').waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.locator('#compose-save').click();
+    await page.locator('#compose-saved').waitFor({ timeout: UI_TIMEOUT_MS });
+    const exerciseId = Number(await page.locator('#compose-saved').getAttribute('data-alert-id'));
+    await page.locator('#nav-approvals').click();
+    const exCard = page.locator(`#queue-drafts [data-alert-id="${exerciseId}"]`);
+    await exCard.waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.equal(await exCard.locator('.exercise-badge').textContent(), 'EXERCISE');
+    // The drafter is not an approver: no approve button on their own drafts.
+    assert.equal(await page.locator(`#queue-drafts [data-alert-id="${alertId}"] [data-action="approve"]`).count(), 0);
+    await shot(page, '03-queue-with-exercise.png');
+  });
+
+  await t.test('4. approve it as pk.approver, then publish', async () => {
+    const ctx = await newContext('pk.approver');
+    approver = await login(ctx, 'pk.approver');
+    await approver.locator('#nav-approvals').click();
+    const card = approver.locator(`#queue-drafts [data-alert-id="${alertId}"]`);
+    await card.waitFor({ timeout: UI_TIMEOUT_MS });
+    await shot(approver, '04-approval-queue.png');
+    await card.locator('[data-action="approve"]').click();
+    const approvedCard = approver.locator(`#queue-approved [data-alert-id="${alertId}"]`);
+    await approvedCard.waitFor({ timeout: UI_TIMEOUT_MS });
+    await approvedCard.locator('[data-action="publish"]').click();
+    await approver.locator(`#queue-published [data-alert-id="${alertId}"]`).waitFor({ timeout: UI_TIMEOUT_MS });
+    await shot(approver, '04-published.png');
+    // The drafter's queue follows live (SSE): the alert leaves the drafts there too.
+    await duty.locator(`#queue-published [data-alert-id="${alertId}"]`).waitFor({ timeout: UI_TIMEOUT_MS });
+  });
+
+  await t.test('5. see it in the Atom feed', async () => {
+    const link = approver.locator(`#queue-published [data-alert-id="${alertId}"] a[data-link="feed"]`);
+    const href = await link.getAttribute('href');
+    const feedPage = await ctxs['pk.approver'].newPage();
+    const res = await feedPage.goto(new URL(href, base).toString());
+    assert.equal(res.status(), 200);
+    assert.match(res.headers()['content-type'] || '', /atom\+xml/);
+    const body = await res.text();
+    assert.match(body, /<feed[\s>]/);
+    assert.ok(body.includes(`/cap/${alertId}.xml`), 'feed links to the alert at its stable URL');
+    await shot(feedPage, '05-atom-feed.png');
+    // The stable CAP URL (served as application/cap+xml, which the browser would download).
+    const cap = await feedPage.evaluate(async (url) => {
+      const res = await fetch(url);
+      return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
+    }, `${base}/cap/${alertId}.xml`);
+    assert.equal(cap.status, 200);
+    assert.match(cap.type || '', /cap\+xml|xml/);
+    assert.match(cap.text, /<alert[\s>]/);
+    await feedPage.close();
+  });
+
+  await t.test('6. an offer from kz.duty arrives live on the board', async () => {
+    const page = duty;
+    await page.locator('#nav-board').click();
+    await page.locator('#request-form').waitFor();
+    await page.locator('#request-title').fill('E2E urban search and rescue teams');
+    await page.locator('#request-quantity').fill('2');
+    await page.locator('#request-submit').click();
+    const reqCard = page.locator('#board-requests article', { hasText: 'E2E urban search and rescue teams' });
+    await reqCard.waitFor({ timeout: UI_TIMEOUT_MS });
+    const requestId = Number(await reqCard.getAttribute('data-request-id'));
+    // Mark the document: if the board reloaded the page, the mark would be gone.
+    await page.evaluate(() => (window.__e2eNoReload = true));
+
+    const kz = await login(await newContext('kz.duty'), 'kz.duty');
+    await kz.locator('#nav-board').click();
+    const kzCard = kz.locator(`#board-requests article[data-request-id="${requestId}"]`);
+    await kzCard.waitFor({ timeout: UI_TIMEOUT_MS });
+    await kzCard.locator(`#offer-qty-${requestId}`).fill('1');
+    await kzCard.locator(`#offer-eta-${requestId}`).fill('18');
+    await kzCard.locator(`#offer-desc-${requestId}`).fill('One heavy USAR team, 60 people');
+    await kzCard.locator('[data-action="offer"]').click();
+    await kzCard.locator('[data-offer-org="kz"]').waitFor({ timeout: UI_TIMEOUT_MS });
+    await shot(kz, '06-kz-offer-made.png');
+
+    const offer = page.locator(`#board-requests article[data-request-id="${requestId}"] [data-offer-org="kz"]`);
+    await offer.waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.equal(await page.evaluate(() => window.__e2eNoReload), true, 'offer arrived without a reload');
+    await shot(page, '06-pk-offer-arrived.png');
+    // The requester accepts; the offerer sees it live too.
+    await offer.locator('[data-action="accept"]').click();
+    await kzCard.locator('[data-offer-org="kz"][data-status="accepted"]').waitFor({ timeout: UI_TIMEOUT_MS });
+  });
+
+  await t.test('language switch and activity log', async () => {
+    const page = duty;
+    await page.locator('#nav-activity').click();
+    await page.locator('#activity-rows tr[data-seq]').first().waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.locator('#lang-select').selectOption('ru');
+    await page.locator('#nav-map', { hasText: 'Карта' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.locator('h1', { hasText: 'Журнал действий' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await shot(page, '07-activity-ru.png');
+    await page.locator('#lang-select').selectOption('en');
+    await page.locator('#nav-map', { hasText: 'Map' }).waitFor({ timeout: UI_TIMEOUT_MS });
+  });
+
+  await t.test('no request left 127.0.0.1 and no script errors', () => {
+    assert.deepEqual(foreignRequests, []);
+    assert.deepEqual(pageErrors, []);
+  });
+});
