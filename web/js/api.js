@@ -16,6 +16,12 @@ export class ApiError extends Error {
 }
 
 let csrfToken = null;
+let onUnauthorised = null;
+
+/** Called when the server answers 401 to a request made with a session (it has expired). */
+export function setUnauthorisedHandler(fn) {
+  onUnauthorised = fn;
+}
 
 export function setCsrfToken(token) {
   csrfToken = token || null;
@@ -56,7 +62,11 @@ export async function request(method, path, body, opts = {}) {
   } else if (res.status !== 204) {
     parsed = await res.text();
   }
-  if (!res.ok) throw new ApiError(res.status, parsed);
+  if (!res.ok) {
+    const err = new ApiError(res.status, parsed);
+    if (res.status === 401 && onUnauthorised && path !== '/api/login' && path !== '/api/me') onUnauthorised(err);
+    throw err;
+  }
   return parsed;
 }
 

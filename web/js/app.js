@@ -3,6 +3,7 @@ import { h, mount } from './dom.js';
 import { initI18n, setLang, currentLang, onLangChange, t } from './i18n.js';
 import * as sse from './sse.js';
 import * as session from './session.js';
+import { get, setUnauthorisedHandler } from './api.js';
 import { renderLogin } from './views/login.js';
 import { renderMap } from './views/map.js';
 import { renderIncidents } from './views/incidents.js';
@@ -48,6 +49,34 @@ function renderNav(active) {
       h('a', { href: `#/${r.path}`, 'aria-current': r.path === active ? 'page' : false, id: `nav-${r.path}` }, t(r.key)),
     ),
   );
+  paintQueueBadge();
+}
+
+// Drafts of the user's organisation that this approver may approve, shown on the nav link.
+let queueCount = 0;
+function paintQueueBadge() {
+  const link = document.getElementById('nav-approvals');
+  if (!link) return;
+  link.querySelector('.badge-count')?.remove();
+  if (queueCount > 0) {
+    link.append(h('span', { class: 'badge-count', 'aria-label': t('nav.queueCount', { n: queueCount }) }, String(queueCount)));
+  }
+}
+
+async function refreshQueueCount() {
+  const user = session.user();
+  if (!user || !session.hasRole('approver')) {
+    queueCount = 0;
+    paintQueueBadge();
+    return;
+  }
+  try {
+    const drafts = (await get('/api/alerts?status=draft')).items || [];
+    queueCount = drafts.filter((a) => a.org === user.org && a.drafted_by !== user.username).length;
+  } catch {
+    queueCount = 0;
+  }
+  paintQueueBadge();
 }
 
 function renderWho() {
@@ -96,6 +125,7 @@ async function route() {
 
 function afterLogin() {
   sse.connect(session.eventsUrl());
+  refreshQueueCount();
   if (!location.hash || location.hash === '#/' || location.hash === '#/login') location.hash = '#/map';
   route();
 }
@@ -114,12 +144,27 @@ async function start() {
     location.hash = '#/';
     route();
   });
+  setUnauthorisedHandler(() => {
+    if (!session.user()) return;
+    session.expire();
+    sse.disconnect();
+    toast(t('error.unauthorised'), 'error');
+    route();
+  });
   sse.onStatus((state) => {
     document.body.dataset.sse = state;
   });
-  window.addEventListener('hashchange', route);
+  window.addEventListener('hashchange', async () => {
+    await route();
+    // Move focus to the new screen so keyboard and screen-reader users start at its top.
+    main.focus({ preventScroll: true });
+  });
+  for (const kind of ['alert.drafted', 'alert.approved', 'alert.rejected', 'alert.revised']) sse.subscribe(kind, () => refreshQueueCount());
   await session.restore();
-  if (session.user()) sse.connect(session.eventsUrl());
+  if (session.user()) {
+    sse.connect(session.eventsUrl());
+    refreshQueueCount();
+  }
   route();
 }
 

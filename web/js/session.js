@@ -65,6 +65,12 @@ export async function login(username, password) {
   return currentUser;
 }
 
+/** Forget the session locally (the server already ended it). */
+export function expire() {
+  currentUser = null;
+  setCsrfToken(null);
+}
+
 export async function logout() {
   try {
     await post('/api/logout', undefined);

@@ -7,6 +7,9 @@ import * as session from '../session.js';
 import { exerciseBadge, statusPill, errorBox, errorText, field, visibilitySelect } from '../common.js';
 
 const POLL_MS = 4000;
+/** Ground-motion models the API accepts (docs/api.md); the first is its default. */
+const GMPES = ['nga-west2', 'bssa14', 'cy14', 'ask14', 'cb14'];
+const MAX_REALIZATIONS = 200;
 
 /** Client-side checks mirroring the API ranges (docs/api.md); the server checks again. */
 const QUAKE_FIELDS = [
@@ -31,6 +34,8 @@ export async function renderIncidents(main, { toast }) {
   const submit = h('button', { class: 'btn', type: 'submit', id: 'run-submit' }, t('incidents.form.run'));
   const titleInput = h('input', { type: 'text', name: 'title', maxlength: 200 });
   const visibility = visibilitySelect(['own_org', 'regional'], 'own_org');
+  const gmpe = h('select', { name: 'gmpe' }, GMPES.map((g) => h('option', { value: g }, t(`gmpe.${g}`))));
+  const realizations = h('input', { type: 'number', name: 'realizations', min: 0, max: 200, step: 1, value: 0, inputmode: 'numeric' });
 
   const quakeFields = QUAKE_FIELDS.map((f) => {
     const input = h('input', { type: 'number', name: f.name, min: f.min, max: f.max, step: f.step, value: f.value, required: true, inputmode: 'decimal' });
@@ -65,6 +70,16 @@ export async function renderIncidents(main, { toast }) {
         quake[f.name] = value;
       }
     }
+    const n = Number(realizations.value || 0);
+    if (!Number.isInteger(n) || n < 0 || n > MAX_REALIZATIONS) {
+      formError.show(t('incidents.form.realizationsRange', { max: MAX_REALIZATIONS }));
+      realizations.setAttribute('aria-invalid', 'true');
+      ok = false;
+    } else {
+      realizations.setAttribute('aria-invalid', 'false');
+      quake.gmpe = gmpe.value;
+      quake.realizations = n;
+    }
     if (!ok) return null;
     const title = titleInput.value.trim() || t('incidents.form.defaultTitle', { mag: quake.mag.toFixed(1), lat: quake.lat, lon: quake.lon });
     return { title, visibility: visibility.value, quake };
@@ -95,6 +110,11 @@ export async function renderIncidents(main, { toast }) {
   field('run-title-input', 'incidents.form.name', titleInput, 'incidents.form.nameHint'),
   h('div', { class: 'form-row' }, quakeFields),
   field('run-visibility', 'common.visibility', visibility),
+  h('details', {},
+    h('summary', {}, t('incidents.form.advanced')),
+    h('div', { class: 'form-row' },
+      field('run-gmpe', 'incidents.form.gmpe', gmpe),
+      field('run-realizations', 'incidents.form.realizations', realizations, 'incidents.form.realizationsHint'))),
   formError,
   h('div', { class: 'actions' }, submit));
 
