@@ -68,10 +68,16 @@ function baseStyle() {
         type: 'circle',
         source: 'settlements',
         paint: {
-          'circle-radius': ['interpolate', ['linear'], ['get', 'population'], 100000, 2.5, 1000000, 5, 10000000, 9],
+          // Small dots at region scale, larger when zoomed in.
+          'circle-radius': [
+            'interpolate', ['linear'], ['zoom'],
+            3, ['interpolate', ['linear'], ['get', 'population'], 100000, 1.6, 1000000, 3, 10000000, 5.5],
+            7, ['interpolate', ['linear'], ['get', 'population'], 100000, 3, 1000000, 6, 10000000, 10],
+          ],
           'circle-color': '#f4f6f8',
+          'circle-opacity': 0.85,
           'circle-stroke-color': '#0b0d10',
-          'circle-stroke-width': 1,
+          'circle-stroke-width': ['interpolate', ['linear'], ['zoom'], 3, 0.3, 7, 1],
         },
       },
       {
