@@ -1,0 +1,78 @@
+// Static checks of the web UI that need no browser: translations complete, nothing remote.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { circleRing, bbox } from '../js/cap_area.js';
+
+const WEB = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const read = (p) => fs.readFileSync(path.join(WEB, p), 'utf8');
+
+function sources() {
+  const out = ['index.html', 'app.css'];
+  const walk = (dir) => {
+    for (const e of fs.readdirSync(path.join(WEB, dir), { withFileTypes: true })) {
+      const rel = path.join(dir, e.name);
+      if (e.isDirectory()) walk(rel);
+      else if (e.name.endsWith('.js')) out.push(rel);
+    }
+  };
+  walk('js');
+  return out;
+}
+
+test('English and Russian have the same keys and no empty strings', () => {
+  const en = JSON.parse(read('i18n/en.json'));
+  const ru = JSON.parse(read('i18n/ru.json'));
+  assert.deepEqual(Object.keys(ru).sort(), Object.keys(en).sort());
+  for (const [k, v] of Object.entries(ru)) assert.ok(v.trim(), `ru ${k} empty`);
+  // Placeholders match, so no value is lost in translation.
+  const ph = (s) => (s.match(/\{\w+\}/g) || []).sort().join();
+  for (const k of Object.keys(en)) assert.equal(ph(ru[k]), ph(en[k]), `placeholders of ${k}`);
+});
+
+test('every literal translation key used by the UI exists', () => {
+  const en = JSON.parse(read('i18n/en.json'));
+  const used = new Set();
+  for (const file of sources()) {
+    const text = read(file);
+    for (const m of text.matchAll(/\bt\('([^']+)'/g)) used.add(m[1]);
+    for (const m of text.matchAll(/data-i18n="([^"]+)"/g)) used.add(m[1]);
+    for (const m of text.matchAll(/field\('[^']+', '([^']+)'/g)) used.add(m[1]);
+    for (const m of text.matchAll(/key: '([^']+)'/g)) used.add(m[1]);
+  }
+  assert.ok(used.size > 50);
+  const missing = [...used].filter((k) => !(k in en));
+  assert.deepEqual(missing, []);
+});
+
+test('the UI references no remote host', () => {
+  for (const file of sources()) {
+    const text = read(file);
+    const remote = text.match(/(?:https?:)?\/\/[a-z0-9.-]+\.[a-z]{2,}[/"')]/gi) || [];
+    assert.deepEqual(remote, [], `${file} references ${remote.join(', ')}`);
+  }
+  // The vendored library is the only script that is not ours, and it is served locally.
+  assert.match(read('index.html'), /src="\/vendor\/maplibre-gl\/maplibre-gl\.js"/);
+  assert.ok(fs.existsSync(path.join(WEB, 'vendor/maplibre-gl/LICENSE.txt')));
+});
+
+test('CAP circles become closed rings of the right radius', () => {
+  const ring = circleRing(34.5, 73.6, 50);
+  assert.equal(ring.length, 65);
+  assert.deepEqual(ring[0], ring[ring.length - 1]);
+  const R_KM = 6371.0088;
+  const toRad = (d) => (d * Math.PI) / 180;
+  for (const [lon, lat] of ring) {
+    // Haversine distance from the centre.
+    const dLat = toRad(lat - 34.5);
+    const dLon = toRad(lon - 73.6);
+    const a = Math.sin(dLat / 2) ** 2 + Math.cos(toRad(34.5)) * Math.cos(toRad(lat)) * Math.sin(dLon / 2) ** 2;
+    const d_km = 2 * R_KM * Math.asin(Math.sqrt(a));
+    assert.ok(Math.abs(d_km - 50) < 1e-6, `vertex at ${d_km} km`);
+  }
+  const box = bbox({ type: 'FeatureCollection', features: [{ type: 'Feature', geometry: { type: 'Polygon', coordinates: [ring] } }] });
+  assert.ok(box[0][1] < 34.5 - 0.44 && box[1][1] > 34.5 + 0.44, 'about 0.45 degrees of latitude each way');
+  assert.equal(bbox({ type: 'FeatureCollection', features: [] }), null);
+});
