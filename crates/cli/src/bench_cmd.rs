@@ -78,6 +78,8 @@ fn one_case(
             seed: 42,
             sites: vec![],
             sites_file: None,
+            vs30_grid: None,
+            vs30_file: None,
             event_name: None,
         };
         let run = forewarn_engine::quake::run(&region, &exposure, req, &|_, _, _| {})?;

@@ -87,6 +87,9 @@ pub struct Args {
     /// Write alert.xml even for a green alert.
     #[arg(long)]
     cap_always: bool,
+    /// Vs30 raster (GeoTIFF, EPSG:4326, m/s) overriding slope-based Vs30 where it has data.
+    #[arg(long, value_name = "FILE.tif")]
+    vs30: Option<PathBuf>,
     /// Population raster (GeoTIFF, EPSG:4326, people per cell) replacing the proxy exposure.
     #[arg(long, value_name = "FILE")]
     population: Option<PathBuf>,
@@ -164,6 +167,11 @@ pub fn run(data: Option<&Path>, a: Args) -> Result<ExitCode> {
         seed: a.seed,
         sites,
         sites_file: a.sites.as_ref().map(|p| p.display().to_string()),
+        vs30_grid: match &a.vs30 {
+            Some(p) => Some(forewarn_core::raster_tiff::read_geotiff(p)?),
+            None => None,
+        },
+        vs30_file: a.vs30.as_ref().map(|p| p.display().to_string()),
         event_name: a.name.clone(),
     };
     let bar = StageBar::new(a.quiet);

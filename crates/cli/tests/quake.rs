@@ -388,3 +388,32 @@ fn sites_csv_results_have_median_and_sigma_columns() {
     assert_eq!(text.lines().count(), 3);
     assert!(text.lines().nth(1).unwrap().contains(",400,user,"));
 }
+
+#[test]
+fn vs30_raster_overrides_slope_and_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec =
+        forewarn_core::GridSpec::covering(&forewarn_core::BBox::new(73.0, 34.0, 74.0, 35.0), 0.05);
+    let g = forewarn_core::Grid::filled(spec, 555.0f32);
+    let vs = dir.path().join("vs30.tif");
+    forewarn_core::raster_tiff::write_geotiff(&vs, &g).unwrap();
+    let p = dir.path().join("sites.csv");
+    std::fs::write(&p, "lon,lat\n73.5,34.4\n").unwrap();
+    let out = dir.path().join("v");
+    let mut args = SMALL.to_vec();
+    args.extend([
+        "--sites",
+        p.to_str().unwrap(),
+        "--vs30",
+        vs.to_str().unwrap(),
+        "--realizations",
+        "0",
+    ]);
+    let o = quake(&args, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(out.join("sites.csv")).unwrap();
+    assert!(
+        text.lines().nth(1).unwrap().contains(",555,user,"),
+        "{text}"
+    );
+}

@@ -57,6 +57,10 @@ pub struct QuakeRequest {
     pub seed: u64,
     #[serde(skip)]
     pub sites: Vec<UserSite>,
+    /// Vs30 raster (m/s, EPSG:4326) overriding slope-based values where it has data.
+    #[serde(skip)]
+    pub vs30_grid: Option<Grid<f32>>,
+    pub vs30_file: Option<String>,
     pub sites_file: Option<String>,
     pub event_name: Option<String>,
 }
@@ -271,6 +275,15 @@ pub fn run(
     req: QuakeRequest,
     progress: Progress<'_>,
 ) -> Result<QuakeRun, EngineError> {
+    if let Some(g) = &req.vs30_grid {
+        if g.spec.crs != forewarn_core::Crs::Epsg4326 {
+            return Err(EngineError::Input(format!(
+                "{}: Vs30 raster CRS is {}; expected EPSG:4326",
+                req.vs30_file.as_deref().unwrap_or("vs30 raster"),
+                g.spec.crs.describe()
+            )));
+        }
+    }
     if !(req.truncation >= 0.0 && req.truncation.is_finite()) {
         return Err(EngineError::Input(format!(
             "truncation {} must be >= 0",
@@ -322,6 +335,13 @@ pub fn run(
     // Sites: output grid cells, exposure points, user sites.
     let points = exposure.points(region, &footprint);
     let terrain = region.terrain.as_ref();
+    let raster_vs30 = |lon: f64, lat: f64| -> Option<f64> {
+        req.vs30_grid
+            .as_ref()
+            .and_then(|g| g.at(lon, lat))
+            .filter(|v| v.is_finite() && *v > 0.0)
+            .map(f64::from)
+    };
     let mut sites: Vec<Site> = Vec::with_capacity(spec.len() + points.len() + req.sites.len());
     let mut vs30_src = Vec::with_capacity(req.sites.len());
     for i in 0..spec.len() {
@@ -329,18 +349,23 @@ pub fn run(
         sites.push(Site {
             lon: c.lon,
             lat: c.lat,
-            vs30_mps: site::vs30_for(None, terrain, c.lon, c.lat).0,
+            vs30_mps: site::vs30_for(raster_vs30(c.lon, c.lat), terrain, c.lon, c.lat).0,
         });
     }
     for p in &points {
         sites.push(Site {
             lon: p.lon,
             lat: p.lat,
-            vs30_mps: site::vs30_for(None, terrain, p.lon, p.lat).0,
+            vs30_mps: site::vs30_for(raster_vs30(p.lon, p.lat), terrain, p.lon, p.lat).0,
         });
     }
     for s in &req.sites {
-        let (v, src) = site::vs30_for(s.vs30_mps, terrain, s.lon, s.lat);
+        let (v, src) = site::vs30_for(
+            s.vs30_mps.or_else(|| raster_vs30(s.lon, s.lat)),
+            terrain,
+            s.lon,
+            s.lat,
+        );
         vs30_src.push(src);
         sites.push(Site {
             lon: s.lon,
