@@ -1,0 +1,181 @@
+//! Plain data types of the store: visibility and readers, records, journal entries, users.
+
+use serde::{Deserialize, Serialize};
+
+/// Who may read a record or journal entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    /// The owning organisation (and any party organisation), plus the regional centre.
+    OwnOrg,
+    /// Every logged-in user.
+    Regional,
+    /// Everyone, including anonymous clients.
+    Public,
+}
+
+impl Visibility {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Visibility::OwnOrg => "own_org",
+            Visibility::Regional => "regional",
+            Visibility::Public => "public",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Visibility> {
+        match s {
+            "own_org" => Some(Visibility::OwnOrg),
+            "regional" => Some(Visibility::Regional),
+            "public" => Some(Visibility::Public),
+            _ => None,
+        }
+    }
+}
+
+/// The reading side of an access check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reader {
+    /// No login: public records only.
+    Anonymous,
+    /// A logged-in user of this organisation.
+    Org(String),
+    /// The regional centre: everything.
+    All,
+}
+
+impl Reader {
+    /// Whether this reader may see something owned by `org`, shared with `party_org`, with
+    /// `visibility`. The single rule used for records, journal entries and live events.
+    pub fn can_read(&self, org: &str, party_org: Option<&str>, visibility: Visibility) -> bool {
+        match self {
+            Reader::All => true,
+            Reader::Anonymous => visibility == Visibility::Public,
+            Reader::Org(o) => {
+                visibility != Visibility::OwnOrg || o == org || party_org == Some(o.as_str())
+            }
+        }
+    }
+}
+
+/// One domain record's current state (the projection).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Record {
+    pub record_type: String,
+    pub id: i64,
+    pub org: String,
+    pub visibility: Visibility,
+    pub party_org: Option<String>,
+    pub status: String,
+    pub parent_id: Option<i64>,
+    pub data: serde_json::Value,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl Record {
+    pub fn readable_by(&self, r: &Reader) -> bool {
+        r.can_read(&self.org, self.party_org.as_deref(), self.visibility)
+    }
+}
+
+/// A journal entry to append.
+#[derive(Debug, Clone)]
+pub struct NewEntry {
+    pub actor: String,
+    pub org: String,
+    pub kind: String,
+    pub record_type: String,
+    pub record_id: i64,
+    pub visibility: Visibility,
+    pub party_org: Option<String>,
+    pub payload: serde_json::Value,
+}
+
+/// An appended journal entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    pub seq: i64,
+    pub ts: String,
+    pub actor: String,
+    pub org: String,
+    pub kind: String,
+    pub record_type: String,
+    pub record_id: i64,
+    pub visibility: Visibility,
+    pub party_org: Option<String>,
+    pub payload: serde_json::Value,
+}
+
+impl JournalEntry {
+    pub fn readable_by(&self, r: &Reader) -> bool {
+        r.can_read(&self.org, self.party_org.as_deref(), self.visibility)
+    }
+}
+
+/// An organisation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Org {
+    pub code: String,
+    pub name: String,
+    pub country_iso2: Option<String>,
+    pub cap_sender: String,
+}
+
+/// A user account (the password hash stays in the store crate's callers' hands only for
+/// verification).
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub org: String,
+    pub roles: Vec<String>,
+    pub password_hash: String,
+    pub created_at: String,
+}
+
+/// A login session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub token_hash: String,
+    pub user_id: i64,
+    pub csrf_token: String,
+    pub created_at: String,
+    pub expires_at: String,
+}
+
+/// An API token (only its hash is stored).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    #[serde(skip)]
+    pub token_hash: String,
+    pub created_at: String,
+    pub revoked: bool,
+}
+
+/// A stored response for an idempotent POST.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredResponse {
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    pub body: String,
+}
+
+/// Filters for listing records.
+#[derive(Debug, Clone, Default)]
+pub struct RecordFilter {
+    pub status: Option<String>,
+    pub parent_id: Option<i64>,
+    /// Newest first; at most this many (capped at 1000; 0 means 100).
+    pub limit: i64,
+}
+
+/// Current UTC time as RFC 3339 with milliseconds, the store's timestamp format.
+pub fn now_ts() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

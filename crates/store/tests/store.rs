@@ -1,0 +1,302 @@
+//! The store on SQLite and on a temporary PostgreSQL: journal order, projections in the same
+//! transaction, rollback, idempotency records, access rules.
+
+use forewarn_store::*;
+use serde_json::json;
+
+fn entry(org: &str, id: i64, vis: Visibility, party: Option<&str>) -> NewEntry {
+    NewEntry {
+        actor: format!("{org}.duty"),
+        org: org.into(),
+        kind: "request.created".into(),
+        record_type: "request".into(),
+        record_id: id,
+        visibility: vis,
+        party_org: party.map(str::to_string),
+        payload: json!({"id": id}),
+    }
+}
+
+fn record(org: &str, id: i64, vis: Visibility) -> Record {
+    let t = now_ts();
+    Record {
+        record_type: "request".into(),
+        id,
+        org: org.into(),
+        visibility: vis,
+        party_org: None,
+        status: "open".into(),
+        parent_id: None,
+        data: json!({"title": format!("r{id}")}),
+        created_at: t.clone(),
+        updated_at: t,
+    }
+}
+
+async fn exercise(store: Store) {
+    let mut live = store.subscribe();
+    let mut tx = store.begin_write().await.unwrap();
+    tx.ensure_org(&Org {
+        code: "pk".into(),
+        name: "PK".into(),
+        country_iso2: Some("PK".into()),
+        cap_sender: "pk@x".into(),
+    })
+    .await
+    .unwrap();
+    assert!(
+        !tx.ensure_org(&Org {
+            code: "pk".into(),
+            name: "again".into(),
+            country_iso2: None,
+            cap_sender: "y".into()
+        })
+        .await
+        .unwrap()
+    );
+    let u = tx
+        .insert_user(
+            "pk.duty",
+            "Duty",
+            "pk",
+            &["duty_officer".to_string()],
+            "hash",
+        )
+        .await
+        .unwrap();
+    let id = tx.next_record_id("request").await.unwrap();
+    assert_eq!(id, 1);
+    tx.insert_record(&record("pk", id, Visibility::OwnOrg))
+        .await
+        .unwrap();
+    let e = tx
+        .append(entry("pk", id, Visibility::OwnOrg, None))
+        .await
+        .unwrap();
+    tx.store_response(
+        u.id,
+        "k1",
+        &StoredResponse {
+            method: "POST".into(),
+            path: "/api/requests".into(),
+            status: 201,
+            body: "{}".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let committed = tx.commit().await.unwrap();
+    assert_eq!(committed, vec![e.clone()]);
+    assert_eq!(live.recv().await.unwrap(), e);
+
+    // A rolled-back transaction leaves nothing behind and publishes nothing.
+    let mut tx = store.begin_write().await.unwrap();
+    let id2 = tx.next_record_id("request").await.unwrap();
+    tx.insert_record(&record("pk", id2, Visibility::Regional))
+        .await
+        .unwrap();
+    tx.append(entry("pk", id2, Visibility::Regional, None))
+        .await
+        .unwrap();
+    drop(tx);
+    assert!(store.get_record("request", id2).await.unwrap().is_none());
+    assert_eq!(store.last_seq().await.unwrap(), 1);
+    assert!(live.try_recv().is_err());
+
+    // Second org, regional record with a party org.
+    let mut tx = store.begin_write().await.unwrap();
+    tx.ensure_org(&Org {
+        code: "kz".into(),
+        name: "KZ".into(),
+        country_iso2: Some("KZ".into()),
+        cap_sender: "kz@x".into(),
+    })
+    .await
+    .unwrap();
+    let id3 = tx.next_record_id("request").await.unwrap();
+    assert_eq!(id3, 2);
+    let mut r = record("kz", id3, Visibility::OwnOrg);
+    r.party_org = Some("pk".into());
+    tx.insert_record(&r).await.unwrap();
+    tx.append(entry("kz", id3, Visibility::OwnOrg, Some("pk")))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let pk = Reader::Org("pk".into());
+    let kz = Reader::Org("kz".into());
+    let cn = Reader::Org("cn".into());
+    let n = |rs: Vec<Record>| rs.iter().map(|r| r.id).collect::<Vec<_>>();
+    assert_eq!(
+        n(store
+            .list_records("request", &pk, &RecordFilter::default())
+            .await
+            .unwrap()),
+        vec![2, 1]
+    );
+    assert_eq!(
+        n(store
+            .list_records("request", &kz, &RecordFilter::default())
+            .await
+            .unwrap()),
+        vec![2]
+    );
+    assert_eq!(
+        n(store
+            .list_records("request", &cn, &RecordFilter::default())
+            .await
+            .unwrap()),
+        Vec::<i64>::new()
+    );
+    assert_eq!(
+        n(store
+            .list_records("request", &Reader::All, &RecordFilter::default())
+            .await
+            .unwrap()),
+        vec![2, 1]
+    );
+    assert_eq!(
+        n(store
+            .list_records("request", &Reader::Anonymous, &RecordFilter::default())
+            .await
+            .unwrap()),
+        Vec::<i64>::new()
+    );
+    let j = store.journal(&cn, None, None, false, 10).await.unwrap();
+    assert!(j.is_empty());
+    let j = store
+        .journal(&Reader::All, Some(0), None, true, 10)
+        .await
+        .unwrap();
+    assert_eq!(j.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2]);
+    assert!(j.iter().all(|e| e.readable_by(&Reader::All)));
+
+    // Projection update and idempotency lookup.
+    let mut rec = store.get_record("request", 1).await.unwrap().unwrap();
+    rec.status = "closed".into();
+    let mut tx = store.begin_write().await.unwrap();
+    tx.update_record(&rec).await.unwrap();
+    assert_eq!(
+        tx.idempotent_response(u.id, "k1")
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        201
+    );
+    tx.commit().await.unwrap();
+    assert_eq!(
+        store
+            .get_record("request", 1)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        "closed"
+    );
+    assert!(
+        store
+            .idempotent_response(u.id, "other")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        store
+            .user_by_username("pk.duty")
+            .await
+            .unwrap()
+            .unwrap()
+            .roles,
+        vec!["duty_officer"]
+    );
+}
+
+async fn concurrent_writes(store: Store) {
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let s = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut tx = s.begin_write().await.unwrap();
+            let id = tx.next_record_id("sitrep").await.unwrap();
+            let mut r = record("pk", id, Visibility::Regional);
+            r.record_type = "sitrep".into();
+            tx.insert_record(&r).await.unwrap();
+            let mut e = entry("pk", id, Visibility::Regional, None);
+            e.payload = json!({"i": i});
+            tx.append(e).await.unwrap();
+            tx.commit().await.unwrap();
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let j = store
+        .journal(&Reader::All, Some(0), None, true, 1000)
+        .await
+        .unwrap();
+    let seqs: Vec<i64> = j.iter().map(|e| e.seq).collect();
+    assert_eq!(
+        seqs,
+        (1..=seqs.len() as i64).collect::<Vec<_>>(),
+        "gapless, in order"
+    );
+    let sitreps = store
+        .list_records(
+            "sitrep",
+            &Reader::All,
+            &RecordFilter {
+                limit: 1000,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(sitreps.len(), 40);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    exercise(Store::open(db.to_str().unwrap()).await.unwrap()).await;
+    // Reopening migrates nothing new and keeps the data.
+    let s = Store::open(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    assert_eq!(s.last_seq().await.unwrap(), 2);
+    let db2 = dir.path().join("c.db");
+    concurrent_writes(Store::open(db2.to_str().unwrap()).await.unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_store() {
+    let Some(pg) = pg_temp::for_tests() else {
+        return;
+    };
+    let url = pg.create_database("store_a").unwrap();
+    exercise(Store::open(&url).await.unwrap()).await;
+    let s = Store::open(&url).await.unwrap();
+    assert_eq!(s.last_seq().await.unwrap(), 2);
+    s.close().await;
+    let url = pg.create_database("store_b").unwrap();
+    concurrent_writes(Store::open(&url).await.unwrap()).await;
+}
+
+#[test]
+fn database_urls() {
+    assert_eq!(
+        database_url("forewarn.db").unwrap(),
+        ("sqlite://forewarn.db?mode=rwc".to_string(), Backend::Sqlite)
+    );
+    assert_eq!(
+        database_url("sqlite:///tmp/a.db").unwrap().0,
+        "sqlite:///tmp/a.db?mode=rwc"
+    );
+    assert_eq!(
+        database_url("postgres://u@h/db").unwrap().1,
+        Backend::Postgres
+    );
+    assert!(database_url("mysql://x").is_err());
+    assert!(database_url("").is_err());
+}
