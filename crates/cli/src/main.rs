@@ -7,6 +7,7 @@ mod flood_cmd;
 mod progress;
 mod quake_cmd;
 mod region_cmd;
+mod serve_cmd;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -45,6 +46,8 @@ enum Cmd {
     /// Performance benchmarks (print their figures and how they were measured).
     #[command(subcommand)]
     Bench(bench_cmd::Cmd),
+    /// Operations platform: HTTP API, live events and the web UI (`serve --demo` to try it).
+    Serve(serve_cmd::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -72,5 +75,6 @@ fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Cmd::Flood(c) => flood_cmd::run(data, c),
         Cmd::Cap(c) => cap_cmd::run(c),
         Cmd::Bench(c) => bench_cmd::run(data, c),
+        Cmd::Serve(a) => serve_cmd::run(a),
     }
 }

@@ -4,7 +4,7 @@
 pub mod alert;
 mod outputs;
 
-pub use outputs::write_outputs;
+pub use outputs::{mmi_color, summary_json, write_outputs};
 
 use crate::sites_csv::UserSite;
 use crate::{EngineError, Progress};

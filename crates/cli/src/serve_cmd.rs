@@ -1,0 +1,52 @@
+//! `forewarn serve`: the operations platform (HTTP API, live events, web UI).
+
+use anyhow::{Context, Result, bail};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Database: a SQLite file path or sqlite://PATH (created and migrated at start), or a
+    /// postgres://user@host:port/db URL.
+    #[arg(long, default_value = "forewarn.db", env = "FOREWARN_DB")]
+    db: String,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+    /// Seed demo organisations, users and a sample incident.
+    #[arg(long)]
+    demo: bool,
+    /// Password of the demo users.
+    #[arg(long, default_value = "forewarn-demo", requires = "demo")]
+    demo_password: String,
+    /// Allow --demo on a non-loopback address (the demo passwords are public).
+    #[arg(long)]
+    allow_demo_on_network: bool,
+    /// Directory of the web UI (its dist/ is served when it holds an index.html).
+    #[arg(long, value_name = "DIR")]
+    web_dir: Option<PathBuf>,
+}
+
+pub fn run(a: Args) -> Result<ExitCode> {
+    if a.demo && !a.bind.ip().is_loopback() && !a.allow_demo_on_network {
+        bail!(
+            "--demo with the non-loopback address {} would expose accounts with a published password; bind to 127.0.0.1 or add --allow-demo-on-network",
+            a.bind
+        );
+    }
+    let cfg = forewarn_server::ServerConfig {
+        db: a.db.clone(),
+        bind: a.bind,
+        demo: a.demo.then(|| a.demo_password.clone()),
+        web_dir: a.web_dir.unwrap_or_else(forewarn_server::default_web_dir),
+    };
+    forewarn_server::serve_blocking(cfg, |addr| {
+        println!("forewarn serve: listening on http://{addr} (database {})", a.db);
+        if a.demo {
+            println!("demo users: <cc>.duty, <cc>.approver, <cc>.viewer (cc = af by cn in ir kg kz mn pk ru tj uz) and rc.coordinator");
+        }
+    })
+    .context("serve")?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,514 @@
+//! Authentication: argon2 passwords, sessions with CSRF tokens, API tokens, login rate
+//! limiting; the login/logout/me/tokens/users endpoints.
+
+use crate::error::ApiError;
+use crate::extract::{AuthVia, Caller, Idem, JsonBody};
+use crate::write::write_op;
+use crate::{AppState, ROLES};
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use forewarn_store::{NewEntry, Session, User, Visibility, now_ts};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+pub const SESSION_COOKIE: &str = "fw_session";
+pub const CSRF_COOKIE: &str = "fw_csrf";
+/// Session lifetime.
+pub const SESSION_HOURS: i64 = 12;
+/// Failed logins allowed per (username, IP) in [`LOGIN_WINDOW`].
+pub const LOGIN_MAX_FAILURES: usize = 5;
+pub const LOGIN_WINDOW: Duration = Duration::from_secs(300);
+
+/// `n` random bytes as lowercase hex.
+pub fn random_hex(n: usize) -> Result<String, ApiError> {
+    let mut b = vec![0u8; n];
+    getrandom::fill(&mut b).map_err(|e| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("no system randomness: {e}"),
+            None,
+        )
+    })?;
+    Ok(b.iter().map(|x| format!("{x:02x}")).collect())
+}
+
+/// SHA-256 of a token, hex: how session and API tokens are stored.
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect()
+}
+
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// An argon2id (default parameters) PHC hash string.
+pub fn hash_password(password: &str) -> Result<String, ApiError> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("no system randomness: {e}"),
+            None,
+        )
+    })?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("salt: {e}"),
+            None,
+        )
+    })?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("hashing: {e}"),
+                None,
+            )
+        })
+}
+
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// Failed login attempts per (username, client IP), kept in memory.
+#[derive(Default)]
+pub struct LoginLimiter {
+    failures: Mutex<HashMap<(String, String), VecDeque<Instant>>>,
+}
+
+impl LoginLimiter {
+    /// `Some(retry_after_s)` when the pair is blocked.
+    pub fn blocked(&self, user: &str, ip: &str) -> Option<u64> {
+        let mut m = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let q = m.get_mut(&(user.to_string(), ip.to_string()))?;
+        let now = Instant::now();
+        while q
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > LOGIN_WINDOW)
+        {
+            q.pop_front();
+        }
+        if q.len() >= LOGIN_MAX_FAILURES {
+            let oldest = q.front().copied().unwrap_or(now);
+            Some(
+                LOGIN_WINDOW
+                    .saturating_sub(now.duration_since(oldest))
+                    .as_secs()
+                    .max(1),
+            )
+        } else {
+            None
+        }
+    }
+    pub fn fail(&self, user: &str, ip: &str) {
+        let mut m = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        if m.len() > 100_000 {
+            m.clear();
+        }
+        m.entry((user.to_string(), ip.to_string()))
+            .or_default()
+            .push_back(Instant::now());
+    }
+    pub fn clear(&self, user: &str, ip: &str) {
+        self.failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&(user.to_string(), ip.to_string()));
+    }
+}
+
+/// A user as the API shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UserOut {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub org: String,
+    pub roles: Vec<String>,
+    pub created_at: String,
+}
+
+impl From<&User> for UserOut {
+    fn from(u: &User) -> UserOut {
+        UserOut {
+            id: u.id,
+            username: u.username.clone(),
+            display_name: u.display_name.clone(),
+            org: u.org.clone(),
+            roles: u.roles.clone(),
+            created_at: u.created_at.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginIn {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MeOut {
+    pub user: UserOut,
+    pub csrf_token: Option<String>,
+}
+
+fn cookie_header(
+    st: &AppState,
+    name: &str,
+    value: &str,
+    http_only: bool,
+    max_age_s: i64,
+) -> Result<HeaderValue, ApiError> {
+    let mut c = format!("{name}={value}; Path=/; SameSite=Strict; Max-Age={max_age_s}");
+    if http_only {
+        c.push_str("; HttpOnly");
+    }
+    if st.secure_cookies {
+        c.push_str("; Secure");
+    }
+    HeaderValue::from_str(&c).map_err(|e| ApiError::bad_request(format!("cookie: {e}"), None))
+}
+
+/// The client's IP: the connection's peer address.
+pub fn client_ip(headers_ext: Option<&axum::extract::ConnectInfo<std::net::SocketAddr>>) -> String {
+    headers_ext
+        .map(|c| c.0.ip())
+        .map(|ip: IpAddr| ip.to_string())
+        .unwrap_or_else(|| "local".into())
+}
+
+/// The client's IP address (the TCP peer), or "local" for in-process requests.
+pub struct ClientIp(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
+    type Rejection = ApiError;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, ApiError> {
+        Ok(ClientIp(client_ip(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>(),
+        )))
+    }
+}
+
+pub async fn login(
+    State(st): State<AppState>,
+    ClientIp(ip): ClientIp,
+    JsonBody(inp): JsonBody<LoginIn>,
+) -> Result<Response, ApiError> {
+    if let Some(wait_s) = st.limiter.blocked(&inp.username, &ip) {
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("too many failed logins; try again in {wait_s} s"),
+            Some("username"),
+        );
+        e.retry_after_s = Some(wait_s);
+        return Err(e);
+    }
+    let user = st.store.user_by_username(&inp.username).await?;
+    let pw = inp.password.clone();
+    let ok_user = match user {
+        Some(u) => {
+            let h = u.password_hash.clone();
+            let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &h))
+                .await
+                .unwrap_or(false);
+            ok.then_some(u)
+        }
+        None => {
+            // Spend the same time as a real check so that user names cannot be probed by timing.
+            let _ = tokio::task::spawn_blocking(move || verify_password(&pw, &DUMMY_HASH)).await;
+            None
+        }
+    };
+    let Some(user) = ok_user else {
+        st.limiter.fail(&inp.username, &ip);
+        return Err(ApiError::unauthorized("invalid username or password"));
+    };
+    st.limiter.clear(&inp.username, &ip);
+    let token = random_hex(32)?;
+    let csrf = random_hex(32)?;
+    let now = chrono::Utc::now();
+    let session = Session {
+        token_hash: token_hash(&token),
+        user_id: user.id,
+        csrf_token: csrf.clone(),
+        created_at: now_ts(),
+        expires_at: (now + chrono::Duration::hours(SESSION_HOURS))
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+    };
+    let mut tx = st.store.begin_write().await?;
+    tx.insert_session(&session).await?;
+    tx.commit().await?;
+    let mut headers = HeaderMap::new();
+    headers.append(
+        header::SET_COOKIE,
+        cookie_header(&st, SESSION_COOKIE, &token, true, SESSION_HOURS * 3600)?,
+    );
+    headers.append(
+        header::SET_COOKIE,
+        cookie_header(&st, CSRF_COOKIE, &csrf, false, SESSION_HOURS * 3600)?,
+    );
+    Ok((
+        headers,
+        axum::Json(MeOut {
+            user: UserOut::from(&user),
+            csrf_token: Some(csrf),
+        }),
+    )
+        .into_response())
+}
+
+/// An argon2 hash of a random password, for constant-time failures on unknown users.
+static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    random_hex(16)
+        .and_then(|p| hash_password(&p))
+        .unwrap_or_default()
+});
+
+pub async fn logout(State(st): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+    if let AuthVia::Session { token_hash, .. } = &caller.via {
+        let mut tx = st.store.begin_write().await?;
+        tx.delete_session(token_hash, &now_ts()).await?;
+        tx.commit().await?;
+    }
+    let mut headers = HeaderMap::new();
+    headers.append(
+        header::SET_COOKIE,
+        cookie_header(&st, SESSION_COOKIE, "", true, 0)?,
+    );
+    headers.append(
+        header::SET_COOKIE,
+        cookie_header(&st, CSRF_COOKIE, "", false, 0)?,
+    );
+    Ok((StatusCode::NO_CONTENT, headers).into_response())
+}
+
+pub async fn me(caller: Caller) -> axum::Json<MeOut> {
+    let csrf = match &caller.via {
+        AuthVia::Session { csrf_token, .. } => Some(csrf_token.clone()),
+        AuthVia::Token => None,
+    };
+    axum::Json(MeOut {
+        user: UserOut::from(&caller.user),
+        csrf_token: csrf,
+    })
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenIn {
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TokenCreated {
+    pub id: i64,
+    pub name: String,
+    pub token: String,
+    pub created_at: String,
+}
+
+pub async fn create_token(
+    State(st): State<AppState>,
+    caller: Caller,
+    idem: Idem,
+    JsonBody(inp): JsonBody<TokenIn>,
+) -> Result<Response, ApiError> {
+    let name = inp.name.trim().to_string();
+    if name.is_empty() || name.len() > 100 {
+        return Err(ApiError::invalid(
+            "name must be 1 to 100 characters",
+            "name",
+        ));
+    }
+    let token = format!("fwt_{}", random_hex(32)?);
+    let c = caller.clone();
+    write_op(&st, &caller, &idem, StatusCode::CREATED, async move |tx| {
+        let t = tx
+            .insert_token(c.user.id, &name, &token_hash(&token))
+            .await?;
+        tx.append(NewEntry {
+            actor: c.user.username.clone(),
+            org: c.user.org.clone(),
+            kind: "token.created".into(),
+            record_type: "token".into(),
+            record_id: t.id,
+            visibility: Visibility::OwnOrg,
+            party_org: None,
+            payload: serde_json::json!({"id": t.id, "name": t.name, "user": c.user.username}),
+        })
+        .await?;
+        Ok(TokenCreated {
+            id: t.id,
+            name: t.name,
+            token,
+            created_at: t.created_at,
+        })
+    })
+    .await
+}
+
+pub async fn list_tokens(
+    State(st): State<AppState>,
+    caller: Caller,
+) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    let ts = st.store.tokens_of(caller.user.id).await?;
+    Ok(axum::Json(serde_json::json!({"items": ts})))
+}
+
+pub async fn revoke_token(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let mut tx = st.store.begin_write().await?;
+    if !tx.revoke_token(caller.user.id, id).await? {
+        return Err(ApiError::not_found("token"));
+    }
+    tx.append(NewEntry {
+        actor: caller.user.username.clone(),
+        org: caller.user.org.clone(),
+        kind: "token.revoked".into(),
+        record_type: "token".into(),
+        record_id: id,
+        visibility: Visibility::OwnOrg,
+        party_org: None,
+        payload: serde_json::json!({"id": id, "user": caller.user.username}),
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub async fn list_users(
+    State(st): State<AppState>,
+    caller: Caller,
+) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    caller.require("admin")?;
+    let users = st
+        .store
+        .users(if caller.is_rc() {
+            None
+        } else {
+            Some(caller.org())
+        })
+        .await?;
+    Ok(axum::Json(
+        serde_json::json!({"items": users.iter().map(UserOut::from).collect::<Vec<_>>()}),
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserIn {
+    pub username: String,
+    pub display_name: String,
+    pub org: String,
+    pub roles: Vec<String>,
+    pub password: String,
+}
+
+pub async fn create_user(
+    State(st): State<AppState>,
+    caller: Caller,
+    idem: Idem,
+    JsonBody(inp): JsonBody<UserIn>,
+) -> Result<Response, ApiError> {
+    caller.require("admin")?;
+    if inp.username.is_empty()
+        || inp.username.len() > 64
+        || !inp
+            .username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        return Err(ApiError::invalid(
+            "username must be 1 to 64 of a-z, 0-9, '.', '_', '-'",
+            "username",
+        ));
+    }
+    if inp.password.chars().count() < 8 || inp.password.len() > 200 {
+        return Err(ApiError::invalid(
+            "password must be 8 to 200 characters",
+            "password",
+        ));
+    }
+    if inp.roles.is_empty() || inp.roles.iter().any(|r| !ROLES.contains(&r.as_str())) {
+        return Err(ApiError::invalid(
+            format!("roles must be a non-empty list of {}", ROLES.join(", ")),
+            "roles",
+        ));
+    }
+    if st.store.org(&inp.org).await?.is_none() {
+        return Err(ApiError::invalid(
+            format!("unknown organisation '{}'", inp.org),
+            "org",
+        ));
+    }
+    if !caller.is_rc() && inp.org != caller.user.org {
+        return Err(ApiError::forbidden(
+            "admins create users of their own organisation only",
+        ));
+    }
+    let pw = inp.password.clone();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&pw))
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), None))??;
+    let c = caller.clone();
+    write_op(&st, &caller, &idem, StatusCode::CREATED, async move |tx| {
+        if tx.user_by_username(&inp.username).await?.is_some() {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                format!("user '{}' exists", inp.username),
+                Some("username"),
+            ));
+        }
+        let u = tx
+            .insert_user(
+                &inp.username,
+                &inp.display_name,
+                &inp.org,
+                &inp.roles,
+                &hash,
+            )
+            .await?;
+        let out = UserOut::from(&u);
+        tx.append(NewEntry {
+            actor: c.user.username.clone(),
+            org: u.org.clone(),
+            kind: "user.created".into(),
+            record_type: "user".into(),
+            record_id: u.id,
+            visibility: Visibility::OwnOrg,
+            party_org: None,
+            payload: serde_json::to_value(&out).unwrap_or_default(),
+        })
+        .await?;
+        Ok(out)
+    })
+    .await
+}

@@ -1,0 +1,180 @@
+//! Demo mode: 13 organisations, three users per member state plus the regional coordinator,
+//! and one sample incident. Idempotent: existing organisations and users are kept.
+
+use crate::error::ApiError;
+use crate::incidents::{Incident, QuakeParams};
+use crate::records::{self, next_id};
+use crate::{AppState, COUNTRY_ORGS, RC, auth};
+use forewarn_store::{NewEntry, Org, Reader, RecordFilter, Visibility, now_ts};
+
+/// Title of the seeded incident.
+pub const DEMO_INCIDENT: &str = "Demo: M7.6 Kashmir 2005 scenario";
+
+fn country_name(code: &str) -> &'static str {
+    match code {
+        "af" => "Afghanistan",
+        "by" => "Belarus",
+        "cn" => "China",
+        "in" => "India",
+        "ir" => "Iran",
+        "kg" => "Kyrgyzstan",
+        "kz" => "Kazakhstan",
+        "mn" => "Mongolia",
+        "pk" => "Pakistan",
+        "ru" => "Russia",
+        "tj" => "Tajikistan",
+        "uz" => "Uzbekistan",
+        _ => "",
+    }
+}
+
+/// The organisations: one authority per member state and the regional centre.
+pub fn organisations() -> Vec<Org> {
+    let mut v: Vec<Org> = COUNTRY_ORGS
+        .iter()
+        .map(|c| Org {
+            code: c.to_string(),
+            name: format!("Disaster management authority of {}", country_name(c)),
+            country_iso2: Some(c.to_uppercase()),
+            cap_sender: format!("{c}@forewarn.example"),
+        })
+        .collect();
+    v.push(Org {
+        code: RC.into(),
+        name: "SCO regional coordination centre".into(),
+        country_iso2: None,
+        cap_sender: "rc@forewarn.example".into(),
+    });
+    v
+}
+
+/// (username, display name, org, roles) of the demo users.
+pub fn users() -> Vec<(String, String, String, Vec<String>)> {
+    let mut v = Vec::new();
+    for c in COUNTRY_ORGS {
+        let n = country_name(c);
+        v.push((
+            format!("{c}.duty"),
+            format!("{n} duty officer"),
+            c.to_string(),
+            vec!["duty_officer".to_string()],
+        ));
+        v.push((
+            format!("{c}.approver"),
+            format!("{n} approver"),
+            c.to_string(),
+            vec!["approver".to_string()],
+        ));
+        v.push((
+            format!("{c}.viewer"),
+            format!("{n} viewer"),
+            c.to_string(),
+            vec!["viewer".to_string()],
+        ));
+    }
+    v.push((
+        "rc.coordinator".into(),
+        "Regional coordinator".into(),
+        RC.into(),
+        vec!["admin".into(), "duty_officer".into(), "approver".into()],
+    ));
+    v
+}
+
+/// Seeds organisations, users (password `password`) and the sample incident, whose run is
+/// started in the background.
+pub async fn seed(st: &AppState, password: &str) -> Result<(), ApiError> {
+    seed_accounts(st, password).await?;
+    seed_incident(st).await
+}
+
+/// Seeds the organisations and users only.
+pub async fn seed_accounts(st: &AppState, password: &str) -> Result<(), ApiError> {
+    let mut tx = st.store.begin_write().await?;
+    for o in organisations() {
+        tx.ensure_org(&o).await?;
+    }
+    tx.commit().await?;
+    // The demo password is public and shared by every demo user, so one argon2 hash (one
+    // salt) serves them all; real users get their own salt (POST /api/users).
+    let pw = password.to_string();
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&pw))
+        .await
+        .map_err(|e| ApiError::bad_request(e.to_string(), None))??;
+    let mut tx = st.store.begin_write().await?;
+    for (username, display, org, roles) in users() {
+        if tx.user_by_username(&username).await?.is_some() {
+            continue;
+        }
+        let u = tx
+            .insert_user(&username, &display, &org, &roles, &hash)
+            .await?;
+        tx.append(NewEntry {
+            actor: "demo".into(),
+            org: org.clone(),
+            kind: "user.created".into(),
+            record_type: "user".into(),
+            record_id: u.id,
+            visibility: Visibility::OwnOrg,
+            party_org: None,
+            payload: serde_json::to_value(auth::UserOut::from(&u)).unwrap_or_default(),
+        })
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Seeds the sample incident (unless it exists and has not failed) and starts its run.
+pub async fn seed_incident(st: &AppState) -> Result<(), ApiError> {
+    let existing = st
+        .store
+        .list_records(
+            "incident",
+            &Reader::All,
+            &RecordFilter {
+                limit: 1000,
+                ..Default::default()
+            },
+        )
+        .await?;
+    if existing.iter().any(|r| {
+        r.data.get("title").and_then(|t| t.as_str()) == Some(DEMO_INCIDENT) && r.status != "failed"
+    }) {
+        return Ok(());
+    }
+    let mut tx = st.store.begin_write().await?;
+    let now = now_ts();
+    let inc = Incident {
+        id: next_id::<Incident>(&mut tx).await?,
+        org: "pk".into(),
+        visibility: Visibility::Regional,
+        title: DEMO_INCIDENT.into(),
+        hazard: "earthquake".into(),
+        status: "running".into(),
+        quake: QuakeParams {
+            lat: 34.49,
+            lon: 73.63,
+            depth_km: 15.0,
+            mag: 7.6,
+            strike_deg: Some(331.0),
+            dip_deg: Some(29.0),
+            rake_deg: Some(90.0),
+            gmpe: Some("nga-west2".into()),
+            realizations: Some(0),
+            seed: Some(42),
+        },
+        progress: None,
+        summary: None,
+        alert_level: None,
+        error: None,
+        layers: vec![],
+        created_by: "pk.duty".into(),
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    records::insert(&mut tx, "demo", "incident.created", &inc).await?;
+    tx.commit().await?;
+    crate::runner::start(st.clone(), inc);
+    Ok(())
+}

@@ -1,0 +1,294 @@
+//! Request extractors: JSON bodies with field-named errors, the authenticated caller, and the
+//! Idempotency-Key header.
+
+use crate::AppState;
+use crate::auth;
+use crate::error::ApiError;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode, header};
+use forewarn_store::{Reader, User, now_ts};
+use serde::de::DeserializeOwned;
+
+/// Maximum request body, bytes.
+pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
+
+/// A JSON body. Errors: 415 without a JSON content type, 413 above the limit, 400 for malformed
+/// JSON, 422 naming the field for unknown fields, wrong types and missing fields.
+pub struct JsonBody<T>(pub T);
+
+/// Maps a serde_path_to_error failure to 400 (syntax) or 422 (data), naming the field.
+fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = e.path().to_string();
+    let inner = e.inner();
+    let msg = inner.to_string();
+    let field = if let Some(rest) = msg.strip_prefix("unknown field `") {
+        // The path points at the containing object; name the unknown key itself.
+        let key = rest.split('`').next().unwrap_or("");
+        if path == "." || path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    } else if let Some(rest) = msg.strip_prefix("missing field `") {
+        let key = rest.split('`').next().unwrap_or("");
+        if path == "." || path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    } else {
+        path
+    };
+    let field = if field == "." { None } else { Some(field) };
+    let status = match inner.classify() {
+        serde_json::error::Category::Syntax
+        | serde_json::error::Category::Eof
+        | serde_json::error::Category::Io => StatusCode::BAD_REQUEST,
+        serde_json::error::Category::Data => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let what = if status == StatusCode::BAD_REQUEST {
+        "malformed JSON"
+    } else {
+        "invalid request body"
+    };
+    ApiError {
+        status,
+        error: format!("{what}: {msg}"),
+        field,
+        retry_after_s: None,
+    }
+}
+
+/// Parses JSON text into `T` with field-named errors.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let v = serde_path_to_error::deserialize(&mut de).map_err(json_error)?;
+    de.end()
+        .map_err(|e| ApiError::bad_request(format!("malformed JSON: {e}"), None))?;
+    Ok(v)
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let ct = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let mime = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        if mime != "application/json" && !mime.ends_with("+json") {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "expected Content-Type: application/json",
+                Some("Content-Type"),
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("request body larger than {BODY_LIMIT_BYTES} bytes"),
+                    None,
+                )
+            } else {
+                ApiError::bad_request(format!("cannot read the body: {e}"), None)
+            }
+        })?;
+        Ok(JsonBody(parse_json(&bytes)?))
+    }
+}
+
+/// How the caller authenticated.
+#[derive(Debug, Clone)]
+pub enum AuthVia {
+    Session {
+        token_hash: String,
+        csrf_token: String,
+    },
+    Token,
+}
+
+/// The authenticated user of a request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: User,
+    pub via: AuthVia,
+}
+
+impl Caller {
+    pub fn org(&self) -> &str {
+        &self.user.org
+    }
+    pub fn is_rc(&self) -> bool {
+        self.user.org == crate::RC
+    }
+    pub fn reader(&self) -> Reader {
+        if self.is_rc() {
+            Reader::All
+        } else {
+            Reader::Org(self.user.org.clone())
+        }
+    }
+    pub fn has_role(&self, role: &str) -> bool {
+        self.user.roles.iter().any(|r| r == role)
+    }
+    /// 403 unless the caller has `role`.
+    pub fn require(&self, role: &str) -> Result<(), ApiError> {
+        if self.has_role(role) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!("this needs the {role} role")))
+        }
+    }
+    /// 403 unless the caller has one of `roles`.
+    pub fn require_any(&self, roles: &[&str]) -> Result<(), ApiError> {
+        if roles.iter().any(|r| self.has_role(r)) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!(
+                "this needs one of the roles {}",
+                roles.join(", ")
+            )))
+        }
+    }
+    /// 403 unless the caller belongs to `org`.
+    pub fn require_org(&self, org: &str) -> Result<(), ApiError> {
+        if self.user.org == org {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!(
+                "only organisation '{org}' may do this"
+            )))
+        }
+    }
+}
+
+pub(crate) fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (k == name).then_some(v)
+        })
+}
+
+/// Authenticates from the bearer token or the session cookie; `Ok(None)` when neither is sent.
+/// Checks the CSRF header for cookie-authenticated unsafe methods.
+pub async fn authenticate(parts: &Parts, st: &AppState) -> Result<Option<Caller>, ApiError> {
+    if let Some(h) = parts.headers.get(header::AUTHORIZATION) {
+        let h = h
+            .to_str()
+            .map_err(|_| ApiError::unauthorized("invalid Authorization header"))?;
+        let Some(token) = h.strip_prefix("Bearer ") else {
+            return Err(ApiError::unauthorized(
+                "Authorization must be 'Bearer <token>'",
+            ));
+        };
+        let Some((_, user)) = st.store.token(&auth::token_hash(token.trim())).await? else {
+            return Err(ApiError::unauthorized("invalid or revoked API token"));
+        };
+        return Ok(Some(Caller {
+            user,
+            via: AuthVia::Token,
+        }));
+    }
+    let Some(session) = cookie(parts, auth::SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let hash = auth::token_hash(session);
+    let Some((s, user)) = st.store.session(&hash, &now_ts()).await? else {
+        return Err(ApiError::unauthorized(
+            "session expired or invalid; log in again",
+        ));
+    };
+    let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe {
+        let sent = parts
+            .headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if sent.is_empty() || !auth::constant_time_eq(sent.as_bytes(), s.csrf_token.as_bytes()) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "missing or wrong CSRF token",
+                Some("X-CSRF-Token"),
+            ));
+        }
+    }
+    Ok(Some(Caller {
+        user,
+        via: AuthVia::Session {
+            token_hash: hash,
+            csrf_token: s.csrf_token,
+        },
+    }))
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, ApiError> {
+        authenticate(parts, st)
+            .await?
+            .ok_or_else(|| ApiError::unauthorized("log in or send an API token"))
+    }
+}
+
+/// The caller if authenticated, else anonymous (bad credentials are still an error).
+pub struct MaybeCaller(pub Option<Caller>);
+
+impl FromRequestParts<AppState> for MaybeCaller {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, ApiError> {
+        Ok(MaybeCaller(authenticate(parts, st).await?))
+    }
+}
+
+/// The optional `Idempotency-Key` header, with the request's method and path.
+pub struct Idem {
+    pub key: Option<String>,
+    pub method: String,
+    pub path: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Idem {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let key = match parts.headers.get("idempotency-key") {
+            None => None,
+            Some(v) => {
+                let k = v.to_str().map_err(|_| {
+                    ApiError::bad_request(
+                        "Idempotency-Key must be visible ASCII",
+                        Some("Idempotency-Key"),
+                    )
+                })?;
+                if k.is_empty() || k.len() > 200 || !k.bytes().all(|b| b.is_ascii_graphic()) {
+                    return Err(ApiError::bad_request(
+                        "Idempotency-Key must be 1 to 200 visible ASCII characters",
+                        Some("Idempotency-Key"),
+                    ));
+                }
+                Some(k.to_string())
+            }
+        };
+        Ok(Idem {
+            key,
+            method: parts.method.to_string(),
+            path: parts.uri.path().to_string(),
+        })
+    }
+}

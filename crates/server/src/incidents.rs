@@ -1,0 +1,344 @@
+//! Incidents: an earthquake impact run in the background, its hazard layers and a CAP alert
+//! proposal.
+
+use crate::error::ApiError;
+use crate::extract::{Caller, Idem, JsonBody};
+use crate::records::{
+    self, ListQuery, Stored, bad_transition, load, next_id, owner_only, visibility_or,
+};
+use crate::write::write_op;
+use crate::{AppState, LiveEvent};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use forewarn_store::{RecordFilter, Visibility, now_ts};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+/// Earthquake parameters of an incident.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuakeParams {
+    pub lat: f64,
+    pub lon: f64,
+    pub depth_km: f64,
+    pub mag: f64,
+    #[serde(default)]
+    pub strike_deg: Option<f64>,
+    #[serde(default)]
+    pub dip_deg: Option<f64>,
+    #[serde(default)]
+    pub rake_deg: Option<f64>,
+    #[serde(default)]
+    pub gmpe: Option<String>,
+    #[serde(default)]
+    pub realizations: Option<usize>,
+    #[serde(default)]
+    pub seed: Option<u64>,
+}
+
+impl QuakeParams {
+    /// Range checks, naming the field.
+    pub fn check(&self) -> Result<(), ApiError> {
+        let range = |v: f64, lo: f64, hi: f64, f: &str| {
+            if v.is_finite() && v >= lo && v <= hi {
+                Ok(())
+            } else {
+                Err(ApiError::invalid(
+                    format!("{f} must be within {lo} to {hi}"),
+                    f,
+                ))
+            }
+        };
+        range(self.lat, -90.0, 90.0, "quake.lat")?;
+        range(self.lon, -180.0, 180.0, "quake.lon")?;
+        range(self.depth_km, 0.0, 700.0, "quake.depth_km")?;
+        range(self.mag, 4.0, 9.5, "quake.mag")?;
+        if let Some(s) = self.strike_deg {
+            range(s, -360.0, 360.0, "quake.strike_deg")?;
+        }
+        if let Some(d) = self.dip_deg
+            && !(d > 0.0 && d <= 90.0)
+        {
+            return Err(ApiError::invalid(
+                "quake.dip_deg must be in (0, 90]",
+                "quake.dip_deg",
+            ));
+        }
+        if let Some(r) = self.rake_deg {
+            range(r, -180.0, 180.0, "quake.rake_deg")?;
+        }
+        if let Some(g) = &self.gmpe
+            && !["bssa14", "cy14", "ask14", "cb14", "nga-west2"].contains(&g.as_str())
+        {
+            return Err(ApiError::invalid(
+                "quake.gmpe must be one of bssa14, cy14, ask14, cb14, nga-west2",
+                "quake.gmpe",
+            ));
+        }
+        if self.realizations.is_some_and(|n| n > 200) {
+            return Err(ApiError::invalid(
+                "quake.realizations must be 0 to 200",
+                "quake.realizations",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Progress of a running incident (kept in memory, streamed as `incident.progress`).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Progress {
+    pub stage: String,
+    pub done: u64,
+    pub total: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Incident {
+    pub id: i64,
+    pub org: String,
+    #[schema(value_type = String)]
+    pub visibility: Visibility,
+    pub title: String,
+    pub hazard: String,
+    pub status: String,
+    pub quake: QuakeParams,
+    #[serde(default)]
+    pub progress: Option<Progress>,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub summary: Option<Value>,
+    #[serde(default)]
+    pub alert_level: Option<String>,
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub layers: Vec<String>,
+    pub created_by: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl Stored for Incident {
+    const TYPE: &'static str = "incident";
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn org(&self) -> &str {
+        &self.org
+    }
+    fn visibility(&self) -> Visibility {
+        self.visibility
+    }
+    fn status(&self) -> &str {
+        &self.status
+    }
+    fn created_at(&self) -> &str {
+        &self.created_at
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentIn {
+    pub title: String,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub visibility: Option<Visibility>,
+    pub quake: QuakeParams,
+}
+
+pub async fn create(
+    State(st): State<AppState>,
+    caller: Caller,
+    idem: Idem,
+    JsonBody(inp): JsonBody<IncidentIn>,
+) -> Result<Response, ApiError> {
+    caller.require("duty_officer")?;
+    let title = inp.title.trim().to_string();
+    if title.is_empty() || title.len() > 200 {
+        return Err(ApiError::invalid(
+            "title must be 1 to 200 characters",
+            "title",
+        ));
+    }
+    inp.quake.check()?;
+    let visibility = visibility_or(inp.visibility, Visibility::OwnOrg, false)?;
+    let c = caller.clone();
+    let quake = inp.quake.clone();
+    let resp = write_op(&st, &caller, &idem, StatusCode::ACCEPTED, async move |tx| {
+        let now = now_ts();
+        let inc = Incident {
+            id: next_id::<Incident>(tx).await?,
+            org: c.user.org.clone(),
+            visibility,
+            title,
+            hazard: "earthquake".into(),
+            status: "running".into(),
+            quake,
+            progress: None,
+            summary: None,
+            alert_level: None,
+            error: None,
+            layers: vec![],
+            created_by: c.user.username.clone(),
+            created_at: now.clone(),
+            updated_at: now,
+        };
+        records::insert(tx, &c.user.username, "incident.created", &inc).await?;
+        Ok(inc)
+    })
+    .await?;
+    // Start the run only for a fresh creation (a replayed response has the header set).
+    if resp.status() == StatusCode::ACCEPTED && !resp.headers().contains_key("idempotent-replayed")
+    {
+        let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .map_err(|e| ApiError::bad_request(e.to_string(), None))?;
+        let inc: Incident = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), None))?;
+        crate::runner::start(st.clone(), inc.clone());
+        let mut r = (StatusCode::ACCEPTED, body).into_response();
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        return Ok(r);
+    }
+    Ok(resp)
+}
+
+fn with_progress(st: &AppState, mut inc: Incident) -> Incident {
+    if inc.status == "running" {
+        inc.progress = st
+            .progress
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&inc.id)
+            .cloned();
+    }
+    inc
+}
+
+pub async fn list(
+    State(st): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ListQuery>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let rs = st
+        .store
+        .list_records(
+            Incident::TYPE,
+            &caller.reader(),
+            &RecordFilter {
+                status: q.status,
+                parent_id: None,
+                limit: q.limit.unwrap_or(100),
+            },
+        )
+        .await?;
+    let mut items = Vec::new();
+    for r in &rs {
+        let mut inc = with_progress(&st, records::from_record::<Incident>(r)?);
+        inc.summary = None;
+        items.push(inc);
+    }
+    Ok(axum::Json(json!({"items": items})))
+}
+
+pub async fn get(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<Incident>, ApiError> {
+    let inc = load::<Incident>(&st.store, &caller.reader(), id).await?;
+    Ok(axum::Json(with_progress(&st, inc)))
+}
+
+pub async fn close(
+    State(st): State<AppState>,
+    caller: Caller,
+    idem: Idem,
+    Path(id): Path<i64>,
+    JsonBody(_): JsonBody<crate::Empty>,
+) -> Result<Response, ApiError> {
+    caller.require("duty_officer")?;
+    let c = caller.clone();
+    write_op(&st, &caller, &idem, StatusCode::OK, async move |tx| {
+        let mut inc = records::load_tx::<Incident>(tx, &c.reader(), id).await?;
+        owner_only(&c, &inc.org)?;
+        if inc.status != "complete" && inc.status != "failed" {
+            return Err(bad_transition("incident", &inc.status, "close"));
+        }
+        inc.status = "closed".into();
+        inc.updated_at = now_ts();
+        records::update(tx, &c.user.username, "incident.closed", &inc).await?;
+        Ok(inc)
+    })
+    .await
+}
+
+/// Layer names served by `/layers/{name}`.
+pub const LAYERS: [&str; 2] = ["mmi_contours", "settlements"];
+/// Stored name of the CAP proposal.
+pub const CAP_PROPOSAL: &str = "cap_proposal";
+
+pub async fn layer(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path((id, name)): Path<(i64, String)>,
+) -> Result<Response, ApiError> {
+    let _inc = load::<Incident>(&st.store, &caller.reader(), id).await?;
+    if !LAYERS.contains(&name.as_str()) {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("no layer '{name}'; layers are {}", LAYERS.join(", ")),
+            Some("name"),
+        ));
+    }
+    let Some(g) = st.store.get_layer(id, &name).await? else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "the layer is not ready (the run has not completed)",
+            Some("name"),
+        ));
+    };
+    let mut r = g.into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/geo+json"),
+    );
+    Ok(r)
+}
+
+pub async fn cap_proposal(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let _inc = load::<Incident>(&st.store, &caller.reader(), id).await?;
+    let Some(xml) = st.store.get_layer(id, CAP_PROPOSAL).await? else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no CAP proposal (the run has not completed)",
+            Some("id"),
+        ));
+    };
+    Ok(axum::Json(json!({"xml": xml})))
+}
+
+/// Publishes a progress event for a running incident.
+pub fn publish_progress(st: &AppState, inc: &Incident, p: Progress) {
+    st.progress
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(inc.id, p.clone());
+    let _ = st.live.send(LiveEvent {
+        org: inc.org.clone(),
+        visibility: inc.visibility,
+        party_org: None,
+        kind: "incident.progress".into(),
+        data: json!({"incident_id": inc.id, "org": inc.org, "stage": p.stage, "done": p.done, "total": p.total}),
+    });
+}

@@ -1,0 +1,222 @@
+//! Forewarn's operations platform: the HTTP API (axum) over the journaled store, with
+//! sessions, API tokens and per-organisation access control, live Server-Sent Events, CAP
+//! alert publication and the static web UI. The contract is docs/api.md.
+
+pub mod activity;
+pub mod alerts;
+pub mod auth;
+pub mod bench;
+pub mod demo;
+pub mod error;
+pub mod events;
+pub mod extract;
+pub mod http_client;
+pub mod incidents;
+pub mod openapi;
+pub mod public;
+pub mod records;
+pub mod requests;
+pub mod routes;
+pub mod runner;
+pub mod write;
+
+use axum::Router;
+use axum::http::{HeaderValue, Request, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use forewarn_store::{Store, Visibility};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{Semaphore, broadcast};
+
+/// The regional centre's organisation code.
+pub const RC: &str = "rc";
+/// The roles a user may hold.
+pub const ROLES: [&str; 4] = ["admin", "duty_officer", "approver", "viewer"];
+/// The member states' organisation codes (lowercase ISO 3166 alpha-2).
+pub const COUNTRY_ORGS: [&str; 12] = [
+    "af", "by", "cn", "in", "ir", "kg", "kz", "mn", "pk", "ru", "tj", "uz",
+];
+
+/// An empty JSON object body (`{}`); anything else is rejected.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Empty {}
+
+/// An event that is streamed but not journaled (incident progress).
+#[derive(Debug, Clone)]
+pub struct LiveEvent {
+    pub org: String,
+    pub visibility: Visibility,
+    pub party_org: Option<String>,
+    pub kind: String,
+    pub data: serde_json::Value,
+}
+
+/// Shared state of the handlers.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub limiter: Arc<auth::LoginLimiter>,
+    pub live: broadcast::Sender<LiveEvent>,
+    pub progress: Arc<Mutex<HashMap<i64, incidents::Progress>>>,
+    pub run_slots: Arc<Semaphore>,
+    pub web_dir: PathBuf,
+    /// Add `Secure` to cookies (when not bound to loopback).
+    pub secure_cookies: bool,
+}
+
+impl AppState {
+    pub fn new(store: Store, web_dir: PathBuf, secure_cookies: bool) -> AppState {
+        AppState {
+            store,
+            limiter: Arc::new(auth::LoginLimiter::default()),
+            live: broadcast::channel(1024).0,
+            progress: Arc::new(Mutex::new(HashMap::new())),
+            run_slots: Arc::new(Semaphore::new(1)),
+            web_dir,
+            secure_cookies,
+        }
+    }
+}
+
+/// The default web UI directory (the repository's web/).
+pub fn default_web_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../web"))
+}
+
+async fn security_headers(req: Request<axum::body::Body>, next: Next) -> Response {
+    let mut r = next.run(req).await;
+    let h = r.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; worker-src 'self' blob:; child-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    r
+}
+
+async fn api_not_found() -> error::ApiError {
+    error::ApiError::new(
+        axum::http::StatusCode::NOT_FOUND,
+        "no such endpoint; see /api/openapi.json",
+        None,
+    )
+}
+
+/// The complete router.
+pub fn router(st: AppState) -> Router {
+    let mut r = Router::new();
+    for e in routes::endpoints() {
+        r = r.route(e.path, e.route);
+    }
+    r.route("/api/{*rest}", axum::routing::any(api_not_found))
+        .fallback(axum::routing::get(public::static_file))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            extract::BODY_LIMIT_BYTES,
+        ))
+        .layer(axum::middleware::from_fn(security_headers))
+        .with_state(st)
+}
+
+/// Server settings.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub db: String,
+    pub bind: SocketAddr,
+    pub demo: Option<String>,
+    pub web_dir: PathBuf,
+}
+
+/// Errors starting the server.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Store(#[from] forewarn_store::StoreError),
+    #[error("{0}")]
+    Setup(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// Opens the store, seeds the demo if asked, and returns the state and router.
+pub async fn prepare(cfg: &ServerConfig) -> Result<(AppState, Router), ServeError> {
+    let store = Store::open(&cfg.db).await?;
+    let st = AppState::new(store, cfg.web_dir.clone(), !cfg.bind.ip().is_loopback());
+    runner::fail_interrupted(&st)
+        .await
+        .map_err(|e| ServeError::Setup(e.to_string()))?;
+    if let Some(pw) = &cfg.demo {
+        demo::seed(&st, pw)
+            .await
+            .map_err(|e| ServeError::Setup(format!("demo seeding: {e}")))?;
+    }
+    Ok((st.clone(), router(st)))
+}
+
+/// Runs the server until Ctrl-C / SIGTERM. `on_ready` gets the bound address.
+pub async fn serve(cfg: ServerConfig, on_ready: impl FnOnce(SocketAddr)) -> Result<(), ServeError> {
+    let (_st, app) = prepare(&cfg).await?;
+    let listener = tokio::net::TcpListener::bind(cfg.bind)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: cfg.bind,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| ServeError::Bind {
+        addr: cfg.bind,
+        source,
+    })?;
+    on_ready(addr);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term =
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(s) => s,
+                    Err(_) => {
+                        let _ = ctrl_c.await;
+                        return;
+                    }
+                };
+            tokio::select! {
+                _ = ctrl_c => {},
+                _ = term.recv() => {},
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+    })
+    .await
+    .map_err(|source| ServeError::Bind { addr, source })
+}
+
+/// [`serve`] on its own multi-threaded runtime, for synchronous callers (the CLI).
+pub fn serve_blocking(
+    cfg: ServerConfig,
+    on_ready: impl FnOnce(SocketAddr),
+) -> Result<(), ServeError> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| ServeError::Setup(format!("starting the async runtime: {e}")))?;
+    rt.block_on(serve(cfg, on_ready))
+}

@@ -1,0 +1,174 @@
+//! Endpoints without authentication: health, organisations, region reference layers, and the
+//! static web UI.
+
+use crate::AppState;
+use crate::error::ApiError;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::path::{Component, Path, PathBuf};
+use std::time::Instant;
+
+pub async fn health(State(st): State<AppState>) -> Response {
+    let t0 = Instant::now();
+    let backend = st.store.backend().as_str();
+    match st.store.last_seq().await {
+        Ok(seq) => axum::Json(json!({
+            "status": "ok",
+            "version": env!("CARGO_PKG_VERSION"),
+            "database": {"status": "ok", "backend": backend, "latency_ms": (t0.elapsed().as_secs_f64() * 1e4).round() / 10.0, "journal_seq": seq},
+        }))
+        .into_response(),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(json!({"status": "degraded", "version": env!("CARGO_PKG_VERSION"), "database": {"status": "error", "backend": backend, "error": e.to_string()}})),
+        )
+            .into_response(),
+    }
+}
+
+pub async fn orgs(State(st): State<AppState>) -> Result<axum::Json<Value>, ApiError> {
+    Ok(axum::Json(json!({"items": st.store.orgs().await?})))
+}
+
+fn geojson(v: String) -> Response {
+    let mut r = v.into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/geo+json"),
+    );
+    r
+}
+
+fn world() -> Result<std::sync::Arc<crate::runner::World>, ApiError> {
+    crate::runner::world().map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e, None))
+}
+
+pub async fn countries() -> Result<Response, ApiError> {
+    let w = tokio::task::spawn_blocking(world)
+        .await
+        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string(), None))??;
+    let features: Vec<Value> = w
+        .region
+        .countries
+        .iter()
+        .map(|c| {
+            let coords: Vec<Vec<Vec<[f64; 2]>>> = c
+                .boundary
+                .0
+                .iter()
+                .map(|p| std::iter::once(p.exterior()).chain(p.interiors()).map(|r| r.0.iter().map(|q| [(q.x * 1e5).round() / 1e5, (q.y * 1e5).round() / 1e5]).collect()).collect())
+                .collect();
+            json!({
+                "type": "Feature",
+                "properties": {"iso2": c.iso2, "iso3": c.iso3, "name_en": c.name_en, "name_ru": c.name_ru, "name_zh": c.name_zh, "population": c.population},
+                "geometry": {"type": "MultiPolygon", "coordinates": coords},
+            })
+        })
+        .collect();
+    Ok(geojson(
+        json!({"type": "FeatureCollection", "features": features}).to_string(),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettlementsQuery {
+    pub min_population: Option<u64>,
+}
+
+pub async fn settlements(Query(q): Query<SettlementsQuery>) -> Result<Response, ApiError> {
+    let w = tokio::task::spawn_blocking(world)
+        .await
+        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string(), None))??;
+    let min = q.min_population.unwrap_or(100_000);
+    let features: Vec<Value> = w
+        .region
+        .settlements
+        .iter()
+        .filter(|s| s.population >= min)
+        .map(|s| {
+            json!({
+                "type": "Feature",
+                "properties": {"name": s.name, "country": s.country, "admin1": s.admin1, "population": s.population},
+                "geometry": {"type": "Point", "coordinates": [s.lon, s.lat]},
+            })
+        })
+        .collect();
+    Ok(geojson(
+        json!({"type": "FeatureCollection", "features": features}).to_string(),
+    ))
+}
+
+/// The directory actually served: `dir/dist` when it holds an index.html, else `dir`.
+pub fn web_root(dir: &Path) -> PathBuf {
+    let dist = dir.join("dist");
+    if dist.join("index.html").is_file() {
+        dist
+    } else {
+        dir.to_path_buf()
+    }
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "json" | "map" => "application/json",
+        "geojson" => "application/geo+json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "ico" => "image/x-icon",
+        "woff2" => "font/woff2",
+        "woff" => "font/woff",
+        "ttf" => "font/ttf",
+        "pbf" => "application/x-protobuf",
+        "txt" => "text/plain; charset=utf-8",
+        "wasm" => "application/wasm",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Static files of the web UI; paths without an extension fall back to index.html.
+pub async fn static_file(State(st): State<AppState>, uri: Uri) -> Response {
+    let rel = uri.path().trim_start_matches('/');
+    let rel = if rel.is_empty() { "index.html" } else { rel };
+    let rel_path = Path::new(rel);
+    if rel_path
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_)))
+    {
+        return ApiError::not_found("file").into_response();
+    }
+    let root = web_root(&st.web_dir);
+    let mut path = root.join(rel_path);
+    if !path.is_file() {
+        if rel_path.extension().is_none() {
+            path = root.join("index.html");
+        } else {
+            return ApiError::not_found("file").into_response();
+        }
+    }
+    match tokio::fs::read(&path).await {
+        Ok(bytes) => {
+            let mut r = bytes.into_response();
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(content_type(&path)),
+            );
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            r
+        }
+        Err(_) => ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("web UI not found in {}", root.display()),
+            None,
+        )
+        .into_response(),
+    }
+}

@@ -1,0 +1,145 @@
+//! Domain records as stored projections: typed structs in [`Record::data`], with the access
+//! columns (org, visibility, party org, status, parent) kept in step.
+
+use crate::error::ApiError;
+use crate::extract::Caller;
+use axum::http::StatusCode;
+use forewarn_store::{NewEntry, Reader, Record, Store, Visibility, WriteTx, now_ts};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// The access columns of a typed record.
+pub trait Stored: Serialize + DeserializeOwned {
+    const TYPE: &'static str;
+    fn id(&self) -> i64;
+    fn org(&self) -> &str;
+    fn visibility(&self) -> Visibility;
+    fn party_org(&self) -> Option<&str> {
+        None
+    }
+    fn status(&self) -> &str;
+    fn parent_id(&self) -> Option<i64> {
+        None
+    }
+    fn created_at(&self) -> &str;
+}
+
+fn to_record<T: Stored>(v: &T) -> Result<Record, ApiError> {
+    Ok(Record {
+        record_type: T::TYPE.to_string(),
+        id: v.id(),
+        org: v.org().to_string(),
+        visibility: v.visibility(),
+        party_org: v.party_org().map(str::to_string),
+        status: v.status().to_string(),
+        parent_id: v.parent_id(),
+        data: serde_json::to_value(v)
+            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), None))?,
+        created_at: v.created_at().to_string(),
+        updated_at: now_ts(),
+    })
+}
+
+pub fn from_record<T: Stored>(r: &Record) -> Result<T, ApiError> {
+    serde_json::from_value(r.data.clone()).map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("stored {} {} is unreadable: {e}", r.record_type, r.id),
+            None,
+        )
+    })
+}
+
+fn entry<T: Stored>(actor: &str, kind: &str, v: &T) -> Result<NewEntry, ApiError> {
+    Ok(NewEntry {
+        actor: actor.to_string(),
+        org: v.org().to_string(),
+        kind: kind.to_string(),
+        record_type: T::TYPE.to_string(),
+        record_id: v.id(),
+        visibility: v.visibility(),
+        party_org: v.party_org().map(str::to_string),
+        payload: serde_json::to_value(v)
+            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), None))?,
+    })
+}
+
+/// Inserts a new record and journals `kind`.
+pub async fn insert<T: Stored>(
+    tx: &mut WriteTx,
+    actor: &str,
+    kind: &str,
+    v: &T,
+) -> Result<(), ApiError> {
+    tx.insert_record(&to_record(v)?).await?;
+    tx.append(entry(actor, kind, v)?).await?;
+    Ok(())
+}
+
+/// Updates a record and journals `kind`.
+pub async fn update<T: Stored>(
+    tx: &mut WriteTx,
+    actor: &str,
+    kind: &str,
+    v: &T,
+) -> Result<(), ApiError> {
+    tx.update_record(&to_record(v)?).await?;
+    tx.append(entry(actor, kind, v)?).await?;
+    Ok(())
+}
+
+/// Reads a record the caller may see (404 otherwise), inside a write transaction.
+pub async fn load_tx<T: Stored>(tx: &mut WriteTx, reader: &Reader, id: i64) -> Result<T, ApiError> {
+    match tx.get_record(T::TYPE, id).await? {
+        Some(r) if r.readable_by(reader) => from_record(&r),
+        _ => Err(ApiError::not_found(T::TYPE)),
+    }
+}
+
+/// Reads a record the reader may see (404 otherwise).
+pub async fn load<T: Stored>(store: &Store, reader: &Reader, id: i64) -> Result<T, ApiError> {
+    match store.get_record(T::TYPE, id).await? {
+        Some(r) if r.readable_by(reader) => from_record(&r),
+        _ => Err(ApiError::not_found(T::TYPE)),
+    }
+}
+
+/// The next id of `T`.
+pub async fn next_id<T: Stored>(tx: &mut WriteTx) -> Result<i64, ApiError> {
+    Ok(tx.next_record_id(T::TYPE).await?)
+}
+
+/// 409 for a transition not allowed from `status`.
+pub fn bad_transition(what: &str, status: &str, action: &str) -> ApiError {
+    ApiError::conflict(format!("cannot {action} a {what} that is {status}"))
+}
+
+/// The visibility requested for a new record, checked against the allowed set.
+pub fn visibility_or(
+    v: Option<Visibility>,
+    default: Visibility,
+    allow_public: bool,
+) -> Result<Visibility, ApiError> {
+    let v = v.unwrap_or(default);
+    if v == Visibility::Public && !allow_public {
+        return Err(ApiError::invalid(
+            "visibility 'public' is not allowed here; use own_org or regional",
+            "visibility",
+        ));
+    }
+    Ok(v)
+}
+
+/// 403 unless the caller writes for the record's owning organisation.
+pub fn owner_only(caller: &Caller, org: &str) -> Result<(), ApiError> {
+    caller.require_org(org)
+}
+
+/// Query `?limit=`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    pub limit: Option<i64>,
+    pub status: Option<String>,
+    pub incident_id: Option<i64>,
+}

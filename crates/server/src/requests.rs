@@ -1,0 +1,521 @@
+//! Requests for assistance and offers, with an EDXL-RM style lifecycle: request
+//! (RequestResource), offer (ResponseToRequestResource), accept (RequisitionResource), deploy
+//! status (ReportResourceDeploymentStatus), release (ReleaseResource).
+
+use crate::error::ApiError;
+use crate::extract::{Caller, Idem, JsonBody};
+use crate::records::{
+    self, ListQuery, Stored, bad_transition, load, load_tx, next_id, owner_only, visibility_or,
+};
+use crate::write::write_op;
+use crate::{AppState, Empty};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use forewarn_store::{Reader, RecordFilter, Visibility, now_ts};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ResourceRequest {
+    pub id: i64,
+    pub org: String,
+    #[schema(value_type = String)]
+    pub visibility: Visibility,
+    pub incident_id: Option<i64>,
+    pub title: String,
+    pub resource_type: String,
+    pub quantity: f64,
+    pub unit: String,
+    pub description: Option<String>,
+    pub needed_by: Option<String>,
+    pub status: String,
+    #[serde(default)]
+    pub offers: Vec<Offer>,
+    pub created_by: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl Stored for ResourceRequest {
+    const TYPE: &'static str = "request";
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn org(&self) -> &str {
+        &self.org
+    }
+    fn visibility(&self) -> Visibility {
+        self.visibility
+    }
+    fn status(&self) -> &str {
+        &self.status
+    }
+    fn parent_id(&self) -> Option<i64> {
+        self.incident_id
+    }
+    fn created_at(&self) -> &str {
+        &self.created_at
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Offer {
+    pub id: i64,
+    pub request_id: i64,
+    pub org: String,
+    pub request_org: String,
+    pub quantity: f64,
+    pub description: Option<String>,
+    pub eta_hours: Option<f64>,
+    pub status: String,
+    pub deploy_status: Option<String>,
+    pub deploy_note: Option<String>,
+    pub decline_reason: Option<String>,
+    pub created_by: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl Stored for Offer {
+    const TYPE: &'static str = "offer";
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn org(&self) -> &str {
+        &self.org
+    }
+    /// Offers are readable by the offering org, the requesting org (party) and the centre.
+    fn visibility(&self) -> Visibility {
+        Visibility::OwnOrg
+    }
+    fn party_org(&self) -> Option<&str> {
+        Some(&self.request_org)
+    }
+    fn status(&self) -> &str {
+        &self.status
+    }
+    fn parent_id(&self) -> Option<i64> {
+        Some(self.request_id)
+    }
+    fn created_at(&self) -> &str {
+        &self.created_at
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestIn {
+    pub title: String,
+    pub resource_type: String,
+    pub quantity: f64,
+    pub unit: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub incident_id: Option<i64>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub visibility: Option<Visibility>,
+    #[serde(default)]
+    pub needed_by: Option<String>,
+}
+
+fn text(v: &str, field: &str, max: usize) -> Result<String, ApiError> {
+    let t = v.trim();
+    if t.is_empty() || t.len() > max {
+        return Err(ApiError::invalid(
+            format!("{field} must be 1 to {max} characters"),
+            field,
+        ));
+    }
+    Ok(t.to_string())
+}
+
+fn positive(v: f64, field: &str) -> Result<f64, ApiError> {
+    if v.is_finite() && v > 0.0 && v < 1e9 {
+        Ok(v)
+    } else {
+        Err(ApiError::invalid(
+            format!("{field} must be a positive number"),
+            field,
+        ))
+    }
+}
+
+pub async fn create(
+    State(st): State<AppState>,
+    caller: Caller,
+    idem: Idem,
+    JsonBody(inp): JsonBody<RequestIn>,
+) -> Result<Response, ApiError> {
+    caller.require("duty_officer")?;
+    let title = text(&inp.title, "title", 200)?;
+    let resource_type = text(&inp.resource_type, "resource_type", 100)?;
+    let unit = text(&inp.unit, "unit", 50)?;
+    let quantity = positive(inp.quantity, "quantity")?;
+    let visibility = visibility_or(inp.visibility, Visibility::Regional, false)?;
+    if let Some(iid) = inp.incident_id {
+        load::<crate::incidents::Incident>(&st.store, &caller.reader(), iid)
+            .await
+            .map_err(|_| ApiError::invalid("no such incident", "incident_id"))?;
+    }
+    if let Some(n) = &inp.needed_by
+        && chrono::DateTime::parse_from_rfc3339(n).is_err()
+    {
+        return Err(ApiError::invalid(
+            "needed_by must be an RFC 3339 time",
+            "needed_by",
+        ));
+    }
+    let c = caller.clone();
+    write_op(&st, &caller, &idem, StatusCode::CREATED, async move |tx| {
+        let now = now_ts();
+        let r = ResourceRequest {
+            id: next_id::<ResourceRequest>(tx).await?,
+            org: c.user.org.clone(),
+            visibility,
+            incident_id: inp.incident_id,
+            title,
+            resource_type,
+            quantity,
+            unit,
+            description: inp.description,
+            needed_by: inp.needed_by,
+            status: "open".into(),
+            offers: vec![],
+            created_by: c.user.username.clone(),
+            created_at: now.clone(),
+            updated_at: now,
+        };
+        records::insert(tx, &c.user.username, "request.created", &r).await?;
+        Ok(r)
+    })
+    .await
+}
+
+async fn offers_of(
+    st: &AppState,
+    reader: &Reader,
+    request_id: i64,
+) -> Result<Vec<Offer>, ApiError> {
+    let rs = st
+        .store
+        .list_records(
+            Offer::TYPE,
+            reader,
+            &RecordFilter {
+                status: None,
+                parent_id: Some(request_id),
+                limit: 1000,
+            },
+        )
+        .await?;
+    rs.iter().map(records::from_record).collect()
+}
+
+pub async fn list(
+    State(st): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ListQuery>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let reader = caller.reader();
+    let rs = st
+        .store
+        .list_records(
+            ResourceRequest::TYPE,
+            &reader,
+            &RecordFilter {
+                status: q.status,
+                parent_id: q.incident_id,
+                limit: q.limit.unwrap_or(100),
+            },
+        )
+        .await?;
+    let mut items = Vec::new();
+    for r in &rs {
+        let mut req: ResourceRequest = records::from_record(r)?;
+        req.offers = offers_of(&st, &reader, req.id).await?;
+        items.push(req);
+    }
+    Ok(axum::Json(json!({"items": items})))
+}
+
+pub async fn get(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<ResourceRequest>, ApiError> {
+    let reader = caller.reader();
+    let mut req = load::<ResourceRequest>(&st.store, &reader, id).await?;
+    req.offers = offers_of(&st, &reader, id).await?;
+    Ok(axum::Json(req))
+}
+
+pub async fn close(
+    State(st): State<AppState>,
+    caller: Caller,
+    idem: Idem,
+    Path(id): Path<i64>,
+    JsonBody(_): JsonBody<Empty>,
+) -> Result<Response, ApiError> {
+    caller.require("duty_officer")?;
+    let c = caller.clone();
+    write_op(&st, &caller, &idem, StatusCode::OK, async move |tx| {
+        let mut r = load_tx::<ResourceRequest>(tx, &c.reader(), id).await?;
+        owner_only(&c, &r.org)?;
+        if r.status != "open" {
+            return Err(bad_transition("request", &r.status, "close"));
+        }
+        r.status = "closed".into();
+        r.updated_at = now_ts();
+        records::update(tx, &c.user.username, "request.closed", &r).await?;
+        Ok(r)
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OfferIn {
+    pub quantity: f64,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub eta_hours: Option<f64>,
+}
+
+pub async fn create_offer(
+    State(st): State<AppState>,
+    caller: Caller,
+    idem: Idem,
+    Path(request_id): Path<i64>,
+    JsonBody(inp): JsonBody<OfferIn>,
+) -> Result<Response, ApiError> {
+    caller.require("duty_officer")?;
+    let quantity = positive(inp.quantity, "quantity")?;
+    if let Some(h) = inp.eta_hours
+        && !(h.is_finite() && (0.0..1e5).contains(&h))
+    {
+        return Err(ApiError::invalid(
+            "eta_hours must be 0 or more",
+            "eta_hours",
+        ));
+    }
+    let c = caller.clone();
+    write_op(&st, &caller, &idem, StatusCode::CREATED, async move |tx| {
+        let req = load_tx::<ResourceRequest>(tx, &c.reader(), request_id).await?;
+        if req.org == c.user.org {
+            return Err(ApiError::forbidden(
+                "an organisation cannot offer on its own request",
+            ));
+        }
+        if req.status != "open" {
+            return Err(bad_transition("request", &req.status, "offer on"));
+        }
+        let now = now_ts();
+        let o = Offer {
+            id: next_id::<Offer>(tx).await?,
+            request_id,
+            org: c.user.org.clone(),
+            request_org: req.org.clone(),
+            quantity,
+            description: inp.description,
+            eta_hours: inp.eta_hours,
+            status: "offered".into(),
+            deploy_status: None,
+            deploy_note: None,
+            decline_reason: None,
+            created_by: c.user.username.clone(),
+            created_at: now.clone(),
+            updated_at: now,
+        };
+        records::insert(tx, &c.user.username, "offer.created", &o).await?;
+        Ok(o)
+    })
+    .await
+}
+
+pub async fn list_offers(
+    State(st): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ListQuery>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let rs = st
+        .store
+        .list_records(
+            Offer::TYPE,
+            &caller.reader(),
+            &RecordFilter {
+                status: q.status,
+                parent_id: None,
+                limit: q.limit.unwrap_or(100),
+            },
+        )
+        .await?;
+    let items: Vec<Offer> = rs
+        .iter()
+        .map(records::from_record)
+        .collect::<Result<_, _>>()?;
+    Ok(axum::Json(json!({"items": items})))
+}
+
+/// Which side of an offer may act.
+#[derive(Clone, Copy)]
+enum Side {
+    Requester,
+    Offerer,
+}
+
+async fn offer_action(
+    st: &AppState,
+    caller: &Caller,
+    idem: &Idem,
+    id: i64,
+    side: Side,
+    action: &'static str,
+    apply: impl FnOnce(&mut Offer) -> Result<&'static str, ApiError> + Send,
+) -> Result<Response, ApiError> {
+    caller.require("duty_officer")?;
+    let c = caller.clone();
+    write_op(st, caller, idem, StatusCode::OK, async move |tx| {
+        let mut o = load_tx::<Offer>(tx, &c.reader(), id).await?;
+        let org = match side {
+            Side::Requester => &o.request_org,
+            Side::Offerer => &o.org,
+        };
+        if *org != c.user.org {
+            return Err(ApiError::forbidden(format!(
+                "only organisation '{org}' may {action} this offer"
+            )));
+        }
+        let kind = apply(&mut o)?;
+        o.updated_at = now_ts();
+        records::update(tx, &c.user.username, kind, &o).await?;
+        Ok(o)
+    })
+    .await
+}
+
+fn from_status(o: &Offer, want: &str, action: &str) -> Result<(), ApiError> {
+    if o.status == want {
+        Ok(())
+    } else {
+        Err(bad_transition("offer", &o.status, action))
+    }
+}
+
+pub async fn accept(
+    State(st): State<AppState>,
+    caller: Caller,
+    idem: Idem,
+    Path(id): Path<i64>,
+    JsonBody(_): JsonBody<Empty>,
+) -> Result<Response, ApiError> {
+    offer_action(&st, &caller, &idem, id, Side::Requester, "accept", |o| {
+        from_status(o, "offered", "accept")?;
+        o.status = "accepted".into();
+        Ok("offer.accepted")
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeclineIn {
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+pub async fn decline(
+    State(st): State<AppState>,
+    caller: Caller,
+    idem: Idem,
+    Path(id): Path<i64>,
+    JsonBody(inp): JsonBody<DeclineIn>,
+) -> Result<Response, ApiError> {
+    offer_action(&st, &caller, &idem, id, Side::Requester, "decline", |o| {
+        from_status(o, "offered", "decline")?;
+        o.status = "declined".into();
+        o.decline_reason = inp.reason;
+        Ok("offer.declined")
+    })
+    .await
+}
+
+pub async fn withdraw(
+    State(st): State<AppState>,
+    caller: Caller,
+    idem: Idem,
+    Path(id): Path<i64>,
+    JsonBody(_): JsonBody<Empty>,
+) -> Result<Response, ApiError> {
+    offer_action(&st, &caller, &idem, id, Side::Offerer, "withdraw", |o| {
+        from_status(o, "offered", "withdraw")?;
+        o.status = "withdrawn".into();
+        Ok("offer.withdrawn")
+    })
+    .await
+}
+
+/// Deployment states of an accepted offer.
+pub const DEPLOY_STATES: [&str; 5] = [
+    "mobilising",
+    "en_route",
+    "on_site",
+    "demobilising",
+    "returned",
+];
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusIn {
+    pub deploy_status: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+pub async fn deploy_status(
+    State(st): State<AppState>,
+    caller: Caller,
+    idem: Idem,
+    Path(id): Path<i64>,
+    JsonBody(inp): JsonBody<StatusIn>,
+) -> Result<Response, ApiError> {
+    if !DEPLOY_STATES.contains(&inp.deploy_status.as_str()) {
+        return Err(ApiError::invalid(
+            format!("deploy_status must be one of {}", DEPLOY_STATES.join(", ")),
+            "deploy_status",
+        ));
+    }
+    offer_action(
+        &st,
+        &caller,
+        &idem,
+        id,
+        Side::Offerer,
+        "report status of",
+        |o| {
+            from_status(o, "accepted", "report deployment status of")?;
+            o.deploy_status = Some(inp.deploy_status);
+            o.deploy_note = inp.note;
+            Ok("offer.status")
+        },
+    )
+    .await
+}
+
+pub async fn release(
+    State(st): State<AppState>,
+    caller: Caller,
+    idem: Idem,
+    Path(id): Path<i64>,
+    JsonBody(_): JsonBody<Empty>,
+) -> Result<Response, ApiError> {
+    offer_action(&st, &caller, &idem, id, Side::Requester, "release", |o| {
+        from_status(o, "accepted", "release")?;
+        o.status = "released".into();
+        Ok("offer.released")
+    })
+    .await
+}

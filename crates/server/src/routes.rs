@@ -1,0 +1,550 @@
+//! The endpoint table: one row per endpoint, used both to build the router and the OpenAPI
+//! document, so that every endpoint is documented.
+
+use crate::{AppState, activity, alerts, auth, events, incidents, public, requests};
+use axum::routing::{MethodRouter, delete, get, post};
+
+/// Who may call an endpoint (for the documentation; enforced in the handlers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Public,
+    LoggedIn,
+    Role(&'static str),
+    Roles(&'static str),
+}
+
+impl Access {
+    pub fn describe(&self) -> String {
+        match self {
+            Access::Public => "No authentication.".into(),
+            Access::LoggedIn => "Any logged-in user (session cookie + X-CSRF-Token for unsafe methods, or bearer token).".into(),
+            Access::Role(r) => format!("Role `{r}`; organisation and visibility rules apply."),
+            Access::Roles(r) => format!("Roles {r}; organisation and visibility rules apply."),
+        }
+    }
+}
+
+pub struct Endpoint {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub summary: &'static str,
+    pub access: Access,
+    /// Schema name of the JSON request body.
+    pub request: Option<&'static str>,
+    /// Success status and schema name (or a description of a non-JSON body).
+    pub status: u16,
+    pub response: &'static str,
+    pub route: MethodRouter<AppState>,
+}
+
+macro_rules! ep {
+    ($m:literal, $p:literal, $s:literal, $a:expr, $req:expr, $st:literal, $resp:literal, $route:expr) => {
+        Endpoint {
+            method: $m,
+            path: $p,
+            summary: $s,
+            access: $a,
+            request: $req,
+            status: $st,
+            response: $resp,
+            route: $route,
+        }
+    };
+}
+
+/// Every endpoint of the server.
+pub fn endpoints() -> Vec<Endpoint> {
+    use Access::*;
+    vec![
+        ep!(
+            "GET",
+            "/api/health",
+            "Server and database status",
+            Public,
+            None,
+            200,
+            "Health",
+            get(public::health)
+        ),
+        ep!(
+            "GET",
+            "/api/openapi.json",
+            "This OpenAPI document",
+            Public,
+            None,
+            200,
+            "OpenAPI document",
+            get(crate::openapi::serve)
+        ),
+        ep!(
+            "POST",
+            "/api/login",
+            "Log in; sets the fw_session and fw_csrf cookies",
+            Public,
+            Some("LoginIn"),
+            200,
+            "MeOut",
+            post(auth::login)
+        ),
+        ep!(
+            "POST",
+            "/api/logout",
+            "End the session",
+            LoggedIn,
+            None,
+            204,
+            "empty",
+            post(auth::logout)
+        ),
+        ep!(
+            "GET",
+            "/api/me",
+            "The current user and CSRF token",
+            LoggedIn,
+            None,
+            200,
+            "MeOut",
+            get(auth::me)
+        ),
+        ep!(
+            "POST",
+            "/api/tokens",
+            "Create an API token for the current user",
+            LoggedIn,
+            Some("TokenIn"),
+            201,
+            "TokenCreated",
+            post(auth::create_token)
+        ),
+        ep!(
+            "GET",
+            "/api/tokens",
+            "The current user's API tokens",
+            LoggedIn,
+            None,
+            200,
+            "List",
+            get(auth::list_tokens)
+        ),
+        ep!(
+            "DELETE",
+            "/api/tokens/{id}",
+            "Revoke one of the current user's tokens",
+            LoggedIn,
+            None,
+            204,
+            "empty",
+            delete(auth::revoke_token)
+        ),
+        ep!(
+            "GET",
+            "/api/users",
+            "Users of the admin's organisation (all for rc)",
+            Role("admin"),
+            None,
+            200,
+            "List",
+            get(auth::list_users)
+        ),
+        ep!(
+            "POST",
+            "/api/users",
+            "Create a user",
+            Role("admin"),
+            Some("UserIn"),
+            201,
+            "UserOut",
+            post(auth::create_user)
+        ),
+        ep!(
+            "GET",
+            "/api/orgs",
+            "Organisations",
+            Public,
+            None,
+            200,
+            "List",
+            get(public::orgs)
+        ),
+        ep!(
+            "GET",
+            "/api/region/countries.geojson",
+            "Country boundaries (GeoJSON)",
+            Public,
+            None,
+            200,
+            "GeoJSON FeatureCollection",
+            get(public::countries)
+        ),
+        ep!(
+            "GET",
+            "/api/region/settlements.geojson",
+            "Settlements (GeoJSON), ?min_population=",
+            Public,
+            None,
+            200,
+            "GeoJSON FeatureCollection",
+            get(public::settlements)
+        ),
+        ep!(
+            "POST",
+            "/api/incidents",
+            "Create an earthquake incident; the run starts in the background",
+            Role("duty_officer"),
+            Some("IncidentIn"),
+            202,
+            "Incident",
+            post(incidents::create)
+        ),
+        ep!(
+            "GET",
+            "/api/incidents",
+            "Incidents the caller can read",
+            LoggedIn,
+            None,
+            200,
+            "List",
+            get(incidents::list)
+        ),
+        ep!(
+            "GET",
+            "/api/incidents/{id}",
+            "One incident with its summary",
+            LoggedIn,
+            None,
+            200,
+            "Incident",
+            get(incidents::get)
+        ),
+        ep!(
+            "POST",
+            "/api/incidents/{id}/close",
+            "Close a complete or failed incident",
+            Role("duty_officer"),
+            Some("Empty"),
+            200,
+            "Incident",
+            post(incidents::close)
+        ),
+        ep!(
+            "GET",
+            "/api/incidents/{id}/layers/{name}",
+            "Hazard layer (mmi_contours or settlements) as GeoJSON",
+            LoggedIn,
+            None,
+            200,
+            "GeoJSON FeatureCollection",
+            get(incidents::layer)
+        ),
+        ep!(
+            "GET",
+            "/api/incidents/{id}/cap-proposal",
+            "CAP alert generated from the run",
+            LoggedIn,
+            None,
+            200,
+            "{xml}",
+            get(incidents::cap_proposal)
+        ),
+        ep!(
+            "POST",
+            "/api/alerts/validate",
+            "Validate CAP XML (changes nothing)",
+            LoggedIn,
+            Some("ValidateIn"),
+            200,
+            "{valid, problems}",
+            post(alerts::validate)
+        ),
+        ep!(
+            "POST",
+            "/api/alerts",
+            "Draft an alert from CAP XML or an incident's proposal",
+            Role("duty_officer"),
+            Some("AlertIn"),
+            201,
+            "Alert",
+            post(alerts::create)
+        ),
+        ep!(
+            "GET",
+            "/api/alerts",
+            "Alerts the caller can read; ?status=draft is the approval queue",
+            LoggedIn,
+            None,
+            200,
+            "List",
+            get(alerts::list)
+        ),
+        ep!(
+            "GET",
+            "/api/alerts/{id}",
+            "One alert with its XML",
+            LoggedIn,
+            None,
+            200,
+            "Alert",
+            get(alerts::get)
+        ),
+        ep!(
+            "POST",
+            "/api/alerts/{id}/revise",
+            "Replace a draft's XML",
+            Role("duty_officer"),
+            Some("ValidateIn"),
+            200,
+            "Alert",
+            post(alerts::revise)
+        ),
+        ep!(
+            "POST",
+            "/api/alerts/{id}/approve",
+            "Approve a draft (not your own)",
+            Role("approver"),
+            Some("Empty"),
+            200,
+            "Alert",
+            post(alerts::approve)
+        ),
+        ep!(
+            "POST",
+            "/api/alerts/{id}/reject",
+            "Send a draft back with a reason",
+            Role("approver"),
+            Some("RejectIn"),
+            200,
+            "Alert",
+            post(alerts::reject)
+        ),
+        ep!(
+            "POST",
+            "/api/alerts/{id}/publish",
+            "Publish an approved alert",
+            Roles("duty_officer or approver"),
+            Some("Empty"),
+            200,
+            "Alert",
+            post(alerts::publish)
+        ),
+        ep!(
+            "POST",
+            "/api/alerts/{id}/update",
+            "Draft a CAP Update of a published alert",
+            Role("duty_officer"),
+            Some("UpdateIn"),
+            201,
+            "Alert",
+            post(alerts::update)
+        ),
+        ep!(
+            "POST",
+            "/api/alerts/{id}/cancel",
+            "Draft a CAP Cancel of a published alert",
+            Role("duty_officer"),
+            Some("CancelIn"),
+            201,
+            "Alert",
+            post(alerts::cancel)
+        ),
+        ep!(
+            "GET",
+            "/cap/{file}",
+            "A CAP alert at its stable URL /cap/{id}.xml",
+            Public,
+            None,
+            200,
+            "application/cap+xml",
+            get(alerts::cap_xml)
+        ),
+        ep!(
+            "GET",
+            "/feeds/index.json",
+            "The Atom feeds",
+            Public,
+            None,
+            200,
+            "List",
+            get(alerts::feed_index)
+        ),
+        ep!(
+            "GET",
+            "/feeds/{file}",
+            "Atom feed of an organisation's published alerts, /feeds/{org}.atom?lang=en",
+            Public,
+            None,
+            200,
+            "application/atom+xml",
+            get(alerts::feed)
+        ),
+        ep!(
+            "POST",
+            "/api/requests",
+            "Request assistance",
+            Role("duty_officer"),
+            Some("RequestIn"),
+            201,
+            "ResourceRequest",
+            post(requests::create)
+        ),
+        ep!(
+            "GET",
+            "/api/requests",
+            "Requests the caller can read, with their readable offers",
+            LoggedIn,
+            None,
+            200,
+            "List",
+            get(requests::list)
+        ),
+        ep!(
+            "GET",
+            "/api/requests/{id}",
+            "One request with its readable offers",
+            LoggedIn,
+            None,
+            200,
+            "ResourceRequest",
+            get(requests::get)
+        ),
+        ep!(
+            "POST",
+            "/api/requests/{id}/close",
+            "Close an open request",
+            Role("duty_officer"),
+            Some("Empty"),
+            200,
+            "ResourceRequest",
+            post(requests::close)
+        ),
+        ep!(
+            "POST",
+            "/api/requests/{id}/offers",
+            "Offer resources on another organisation's open request",
+            Role("duty_officer"),
+            Some("OfferIn"),
+            201,
+            "Offer",
+            post(requests::create_offer)
+        ),
+        ep!(
+            "GET",
+            "/api/offers",
+            "Offers the caller can read",
+            LoggedIn,
+            None,
+            200,
+            "List",
+            get(requests::list_offers)
+        ),
+        ep!(
+            "POST",
+            "/api/offers/{id}/accept",
+            "Accept an offer (requesting org)",
+            Role("duty_officer"),
+            Some("Empty"),
+            200,
+            "Offer",
+            post(requests::accept)
+        ),
+        ep!(
+            "POST",
+            "/api/offers/{id}/decline",
+            "Decline an offer (requesting org)",
+            Role("duty_officer"),
+            Some("DeclineIn"),
+            200,
+            "Offer",
+            post(requests::decline)
+        ),
+        ep!(
+            "POST",
+            "/api/offers/{id}/withdraw",
+            "Withdraw an offer (offering org)",
+            Role("duty_officer"),
+            Some("Empty"),
+            200,
+            "Offer",
+            post(requests::withdraw)
+        ),
+        ep!(
+            "POST",
+            "/api/offers/{id}/status",
+            "Report deployment status of an accepted offer (offering org)",
+            Role("duty_officer"),
+            Some("StatusIn"),
+            200,
+            "Offer",
+            post(requests::deploy_status)
+        ),
+        ep!(
+            "POST",
+            "/api/offers/{id}/release",
+            "Release an accepted offer (requesting org)",
+            Role("duty_officer"),
+            Some("Empty"),
+            200,
+            "Offer",
+            post(requests::release)
+        ),
+        ep!(
+            "POST",
+            "/api/sitreps",
+            "Write a situation report",
+            Role("duty_officer"),
+            Some("SitrepIn"),
+            201,
+            "Sitrep",
+            post(activity::create_sitrep)
+        ),
+        ep!(
+            "GET",
+            "/api/sitreps",
+            "Situation reports the caller can read",
+            LoggedIn,
+            None,
+            200,
+            "List",
+            get(activity::list_sitreps)
+        ),
+        ep!(
+            "GET",
+            "/api/sitreps/{id}",
+            "One situation report",
+            LoggedIn,
+            None,
+            200,
+            "Sitrep",
+            get(activity::get_sitrep)
+        ),
+        ep!(
+            "GET",
+            "/api/activity",
+            "Journal entries the caller can read, newest first",
+            LoggedIn,
+            None,
+            200,
+            "List",
+            get(activity::activity)
+        ),
+        ep!(
+            "GET",
+            "/api/journal/export",
+            "The readable journal as JSON lines",
+            Role("admin"),
+            None,
+            200,
+            "application/x-ndjson",
+            get(activity::export)
+        ),
+        ep!(
+            "GET",
+            "/api/events",
+            "Server-Sent Events of readable journal entries and incident progress",
+            LoggedIn,
+            None,
+            200,
+            "text/event-stream",
+            get(events::events)
+        ),
+    ]
+}

@@ -1,0 +1,253 @@
+//! The earthquake run of an incident, as a background job: `spawn_blocking` around
+//! `forewarn_engine::quake::run`, progress to live events, results journaled at the end.
+
+use crate::AppState;
+use crate::incidents::{CAP_PROPOSAL, Incident, Progress, publish_progress};
+use crate::records;
+use forewarn_cap::{CapTime, Status};
+use forewarn_core::Region;
+use forewarn_engine::quake::{self, QuakeRequest, QuakeSource};
+use forewarn_exposure::Exposure;
+use forewarn_quake::shaking::Correlation;
+use forewarn_store::now_ts;
+use serde_json::{Value, json};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+/// The region and its exposure, loaded once.
+pub struct World {
+    pub region: Region,
+    pub exposure: Exposure,
+}
+
+static WORLD: OnceLock<Result<Arc<World>, String>> = OnceLock::new();
+
+/// The embedded region and proxy exposure (loaded on first use).
+pub fn world() -> Result<Arc<World>, String> {
+    WORLD
+        .get_or_init(|| {
+            let region =
+                forewarn_embedded::region().map_err(|e| format!("loading the region: {e}"))?;
+            let exposure = Exposure::proxy(&region);
+            Ok(Arc::new(World { region, exposure }))
+        })
+        .clone()
+}
+
+/// What a completed run produced.
+struct RunOutput {
+    summary: Value,
+    alert_level: String,
+    contours: String,
+    settlements: String,
+    cap_xml: Result<String, String>,
+}
+
+const ROMAN: [&str; 10] = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"];
+
+fn round6(v: f64) -> f64 {
+    (v * 1e6).round() / 1e6
+}
+
+/// Filled MMI contours as a GeoJSON FeatureCollection (MMI >= k for k = 2..10).
+fn contours_geojson(run: &quake::QuakeRun) -> Value {
+    let thresholds: Vec<f64> = (2..=10).map(|k| k as f64 - 0.5).collect();
+    let mut features = Vec::new();
+    for (t, mp) in forewarn_engine::contours::filled_contours(&run.grid_mmi, &thresholds) {
+        let k = (t + 0.5).round() as usize;
+        if mp.0.is_empty() || !(1..=10).contains(&k) {
+            continue;
+        }
+        let coords: Vec<Vec<Vec<[f64; 2]>>> =
+            mp.0.iter()
+                .map(|p| {
+                    std::iter::once(p.exterior())
+                        .chain(p.interiors())
+                        .map(|r| r.0.iter().map(|c| [round6(c.x), round6(c.y)]).collect())
+                        .collect()
+                })
+                .collect();
+        let color =
+            quake::mmi_color(k as f32).map(|c| format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2));
+        features.push(json!({
+            "type": "Feature",
+            "properties": {"mmi": k, "label": format!("MMI >= {}", ROMAN[k - 1]), "threshold": t, "color": color},
+            "geometry": {"type": "MultiPolygon", "coordinates": coords},
+        }));
+    }
+    json!({"type": "FeatureCollection", "name": "mmi_contours", "features": features})
+}
+
+/// Settlements with MMI >= 4 as GeoJSON points.
+fn settlements_geojson(run: &quake::QuakeRun) -> Value {
+    let features: Vec<Value> = run
+        .settlements
+        .iter()
+        .filter(|s| s.mmi >= 4.0)
+        .map(|s| {
+            json!({
+                "type": "Feature",
+                "properties": {"name": s.name, "country": s.country, "admin1": s.admin1, "population": s.population.round(),
+                    "mmi": (s.mmi * 100.0).round() / 100.0, "pga_g": round6(s.pga_g), "expected_deaths": (s.expected_deaths * 100.0).round() / 100.0},
+                "geometry": {"type": "Point", "coordinates": [round6(s.lon), round6(s.lat)]},
+            })
+        })
+        .collect();
+    json!({"type": "FeatureCollection", "name": "settlements", "features": features})
+}
+
+fn compute(
+    inc: &Incident,
+    sender: &str,
+    progress: &(dyn Fn(&str, u64, u64) + Sync),
+) -> Result<RunOutput, String> {
+    let w = world()?;
+    let q = &inc.quake;
+    let req = QuakeRequest {
+        source: QuakeSource::Hypocenter {
+            lon: q.lon,
+            lat: q.lat,
+            depth_km: q.depth_km,
+            mag: q.mag,
+            strike_deg: q.strike_deg,
+            dip_deg: q.dip_deg,
+            rake_deg: q.rake_deg,
+        },
+        gmpe: q.gmpe.clone().unwrap_or_else(|| "nga-west2".into()),
+        spacing_km: None,
+        realizations: q.realizations.unwrap_or(0),
+        correlation: Correlation::Jb2009,
+        truncation: 3.0,
+        seed: q.seed.unwrap_or(42),
+        sites: vec![],
+        sites_file: None,
+        event_name: Some(inc.title.clone()),
+        vs30_grid: None,
+        vs30_file: None,
+    };
+    let run = quake::run(&w.region, &w.exposure, req, progress).map_err(|e| e.to_string())?;
+    let now = CapTime::from_utc(
+        chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp(), 0).unwrap_or_default(),
+    );
+    let warning = quake::alert::impact_warning(&run, &w.region, Status::Actual, now, now, sender);
+    let cap_xml = quake::alert::alert_xml(&warning).map_err(|e| e.to_string());
+    Ok(RunOutput {
+        summary: quake::summary_json(&run),
+        alert_level: run.alert_level.as_str().to_string(),
+        contours: contours_geojson(&run).to_string(),
+        settlements: settlements_geojson(&run).to_string(),
+        cap_xml,
+    })
+}
+
+/// Starts the run of `inc` in the background. Runs execute one at a time.
+pub fn start(st: AppState, inc: Incident) {
+    tokio::spawn(async move {
+        let _permit = st.run_slots.clone().acquire_owned().await;
+        let sender = match st.store.org(&inc.org).await {
+            Ok(Some(o)) => o.cap_sender,
+            _ => format!("{}@forewarn.example", inc.org),
+        };
+        let st2 = st.clone();
+        let inc2 = inc.clone();
+        let handle = tokio::runtime::Handle::current();
+        let out = tokio::task::spawn_blocking(move || {
+            let _rt = handle.enter();
+            let last =
+                std::sync::Mutex::new((String::new(), Instant::now() - Duration::from_secs(1)));
+            let progress = |stage: &str, done: u64, total: u64| {
+                let mut l = last.lock().unwrap_or_else(|p| p.into_inner());
+                // At most ~10 events a second, plus every stage change and stage end.
+                if l.0 != stage || done == total || l.1.elapsed() >= Duration::from_millis(100) {
+                    *l = (stage.to_string(), Instant::now());
+                    publish_progress(
+                        &st2,
+                        &inc2,
+                        Progress {
+                            stage: stage.to_string(),
+                            done,
+                            total,
+                        },
+                    );
+                }
+            };
+            compute(&inc2, &sender, &progress)
+        })
+        .await
+        .unwrap_or_else(|e| Err(format!("the run crashed: {e}")));
+        finish(&st, inc, out).await;
+    });
+}
+
+async fn finish(st: &AppState, inc: Incident, out: Result<RunOutput, String>) {
+    st.progress
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .remove(&inc.id);
+    let result: Result<(), crate::error::ApiError> = async {
+        let mut tx = st.store.begin_write().await?;
+        let mut cur: Incident = match tx.get_record("incident", inc.id).await? {
+            Some(r) => records::from_record(&r)?,
+            None => return Ok(()),
+        };
+        cur.updated_at = now_ts();
+        let kind = match out {
+            Ok(o) => {
+                tx.put_layer(inc.id, "mmi_contours", &o.contours).await?;
+                tx.put_layer(inc.id, "settlements", &o.settlements).await?;
+                match &o.cap_xml {
+                    Ok(xml) => tx.put_layer(inc.id, CAP_PROPOSAL, xml).await?,
+                    Err(e) => tracing::warn!("incident {}: no CAP proposal: {e}", inc.id),
+                }
+                cur.status = "complete".into();
+                cur.summary = Some(o.summary);
+                cur.alert_level = Some(o.alert_level);
+                cur.layers = crate::incidents::LAYERS
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect();
+                "incident.completed"
+            }
+            Err(e) => {
+                cur.status = "failed".into();
+                cur.error = Some(e);
+                "incident.failed"
+            }
+        };
+        records::update(&mut tx, "system", kind, &cur).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+    .await;
+    if let Err(e) = result {
+        tracing::error!("incident {}: cannot store the result: {e}", inc.id);
+    }
+}
+
+/// Marks incidents left `running` by a previous process as failed (journaled).
+pub async fn fail_interrupted(st: &AppState) -> Result<(), crate::error::ApiError> {
+    let running = st
+        .store
+        .list_records(
+            "incident",
+            &forewarn_store::Reader::All,
+            &forewarn_store::RecordFilter {
+                status: Some("running".into()),
+                parent_id: None,
+                limit: 1000,
+            },
+        )
+        .await?;
+    for r in running {
+        let mut tx = st.store.begin_write().await?;
+        let mut inc: Incident = records::from_record(&r)?;
+        inc.status = "failed".into();
+        inc.error = Some(
+            "interrupted: the server stopped during the run; create the incident again".into(),
+        );
+        inc.updated_at = now_ts();
+        records::update(&mut tx, "system", "incident.failed", &inc).await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
