@@ -23,15 +23,9 @@ fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     let path = e.path().to_string();
     let inner = e.inner();
     let msg = inner.to_string();
-    let field = if let Some(rest) = msg.strip_prefix("unknown field `") {
-        // The path points at the containing object; name the unknown key itself.
-        let key = rest.split('`').next().unwrap_or("");
-        if path == "." || path.is_empty() {
-            key.to_string()
-        } else {
-            format!("{path}.{key}")
-        }
-    } else if let Some(rest) = msg.strip_prefix("missing field `") {
+    // For an unknown field the path already ends with its key; for a missing one it names
+    // the containing object, so the key is appended.
+    let field = if let Some(rest) = msg.strip_prefix("missing field `") {
         let key = rest.split('`').next().unwrap_or("");
         if path == "." || path.is_empty() {
             key.to_string()
