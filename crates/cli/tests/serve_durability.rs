@@ -1,0 +1,327 @@
+//! Durability of `forewarn serve`: SIGKILL the real binary during a burst of concurrent
+//! POSTs, restart it on the same SQLite file, and check that every acknowledged (2xx) write
+//! is present exactly once; then retry the unacknowledged ones with their Idempotency-Keys and
+//! check that nothing is duplicated.
+
+use serde_json::{Value, json};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn free_addr() -> SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
+/// One HTTP/1.1 request on a fresh connection; `Err` when the server is unreachable or the
+/// connection breaks before a full response.
+fn http_full(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> std::io::Result<(u16, String, String)> {
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
+    s.set_read_timeout(Some(Duration::from_secs(20)))?;
+    let body = body.unwrap_or("");
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    s.write_all(req.as_bytes())?;
+    let mut out = Vec::new();
+    s.read_to_end(&mut out)?;
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let (head, rest) = text.split_once("\r\n\r\n").ok_or_else(|| {
+        std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "incomplete response")
+    })?;
+    let status: u16 = head
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| std::io::Error::other("bad status line"))?;
+    let len: Option<usize> = head.lines().find_map(|l| {
+        l.to_ascii_lowercase()
+            .strip_prefix("content-length:")
+            .and_then(|v| v.trim().parse().ok())
+    });
+    if len.is_some_and(|n| rest.len() < n) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "truncated body",
+        ));
+    }
+    Ok((status, head.to_string(), rest.to_string()))
+}
+
+fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> std::io::Result<(u16, String)> {
+    http_full(addr, method, path, headers, body).map(|(s, _, b)| (s, b))
+}
+
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+fn start(db: &str, web: &str) -> Server {
+    let addr = free_addr();
+    let child = Command::new(env!("CARGO_BIN_EXE_forewarn"))
+        .args([
+            "serve",
+            "--db",
+            db,
+            "--bind",
+            &addr.to_string(),
+            "--demo",
+            "--web-dir",
+            web,
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start forewarn serve");
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_secs(60) {
+        if let Ok((200, _)) = http(addr, "GET", "/api/health", &[], None) {
+            return Server { child, addr };
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("forewarn serve did not become healthy");
+}
+
+/// Logs in as pk.duty (cookie + CSRF) and creates a bearer token for the burst.
+fn token(addr: SocketAddr) -> String {
+    let (s, head, b) = http_full(
+        addr,
+        "POST",
+        "/api/login",
+        &[("Content-Type", "application/json")],
+        Some(&json!({"username": "pk.duty", "password": "forewarn-demo"}).to_string()),
+    )
+    .unwrap();
+    assert_eq!(s, 200, "{b}");
+    let csrf = serde_json::from_str::<Value>(&b).unwrap()["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let session = head
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+        .find_map(|(_, v)| {
+            v.trim()
+                .strip_prefix("fw_session=")
+                .map(|v| v.split(';').next().unwrap_or("").to_string())
+        })
+        .expect("session cookie");
+    let cookie = format!("fw_session={session}");
+    let (s, b) = http(
+        addr,
+        "POST",
+        "/api/tokens",
+        &[
+            ("Content-Type", "application/json"),
+            ("Cookie", &cookie),
+            ("X-CSRF-Token", &csrf),
+        ],
+        Some(r#"{"name": "durability"}"#),
+    )
+    .unwrap();
+    assert_eq!(s, 201, "{b}");
+    serde_json::from_str::<Value>(&b).unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn titles(addr: SocketAddr, auth: &str) -> Vec<String> {
+    let (s, b) = http(
+        addr,
+        "GET",
+        "/api/sitreps?limit=1000",
+        &[("Authorization", auth)],
+        None,
+    )
+    .unwrap();
+    assert_eq!(s, 200, "{b}");
+    let v: Value = serde_json::from_str(&b).unwrap();
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["title"].as_str().unwrap().to_string())
+        .filter(|t| t.starts_with("burst "))
+        .collect()
+}
+
+#[test]
+fn sigkill_during_concurrent_posts_loses_no_acknowledged_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("durability.db").display().to_string();
+    let web = dir.path().display().to_string();
+    let mut server = start(&db, &web);
+    let auth = format!("Bearer {}", token(server.addr));
+
+    const THREADS: usize = 16;
+    const PER_THREAD: usize = 55;
+    let acked = Arc::new(Mutex::new(Vec::<String>::new()));
+    let unacked = Arc::new(Mutex::new(Vec::<String>::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut handles = Vec::new();
+    for t in 0..THREADS {
+        let (acked, unacked, stop, auth, addr) = (
+            acked.clone(),
+            unacked.clone(),
+            stop.clone(),
+            auth.clone(),
+            server.addr,
+        );
+        handles.push(std::thread::spawn(move || {
+            for i in 0..PER_THREAD {
+                let title = format!("burst {t}-{i}");
+                if stop.load(Ordering::Relaxed) {
+                    unacked.lock().unwrap().push(title);
+                    continue;
+                }
+                let body = json!({"title": title, "body": "durability"}).to_string();
+                match http(
+                    addr,
+                    "POST",
+                    "/api/sitreps",
+                    &[
+                        ("Authorization", &auth),
+                        ("Content-Type", "application/json"),
+                        ("Idempotency-Key", &title.replace(' ', "-")),
+                    ],
+                    Some(&body),
+                ) {
+                    Ok((201, _)) => acked.lock().unwrap().push(title),
+                    _ => {
+                        stop.store(true, Ordering::Relaxed);
+                        unacked.lock().unwrap().push(title);
+                    }
+                }
+            }
+        }));
+    }
+    // Kill mid-burst: once a few dozen writes are acknowledged.
+    let t0 = Instant::now();
+    while acked.lock().unwrap().len() < 60 && t0.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    server.child.kill().expect("SIGKILL"); // Child::kill sends SIGKILL on Unix
+    let _ = server.child.wait();
+    stop.store(true, Ordering::Relaxed);
+    for h in handles {
+        h.join().unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    let unacked = unacked.lock().unwrap().clone();
+    assert!(
+        acked.len() >= 60,
+        "burst too short: {} acknowledged",
+        acked.len()
+    );
+    assert!(
+        !unacked.is_empty(),
+        "the kill came after the burst ended; nothing was in flight"
+    );
+    assert_eq!(acked.len() + unacked.len(), THREADS * PER_THREAD);
+    eprintln!(
+        "killed with {} writes acknowledged and {} not",
+        acked.len(),
+        unacked.len()
+    );
+
+    let mut server = start(&db, &web);
+    let after = titles(server.addr, &auth);
+    for t in &acked {
+        assert_eq!(
+            after.iter().filter(|x| *x == t).count(),
+            1,
+            "acknowledged write '{t}' must be present exactly once"
+        );
+    }
+    eprintln!(
+        "after restart: {} present ({} committed without an acknowledgement)",
+        after.len(),
+        after.len() - acked.len()
+    );
+    let mut sorted = after.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), after.len(), "no duplicates after the crash");
+
+    // Retry everything not acknowledged with the same keys (some may have committed before the
+    // kill without their response arriving): each title must end up exactly once.
+    for t in &unacked {
+        let body = json!({"title": t, "body": "durability"}).to_string();
+        let (s, b) = http(
+            server.addr,
+            "POST",
+            "/api/sitreps",
+            &[
+                ("Authorization", &auth),
+                ("Content-Type", "application/json"),
+                ("Idempotency-Key", &t.replace(' ', "-")),
+            ],
+            Some(&body),
+        )
+        .unwrap();
+        assert_eq!(s, 201, "{b}");
+    }
+    let fin = titles(server.addr, &auth);
+    assert_eq!(fin.len(), THREADS * PER_THREAD);
+    let mut sorted = fin.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(
+        sorted.len(),
+        THREADS * PER_THREAD,
+        "each write exactly once"
+    );
+
+    // The journal agrees with the projection: one sitrep.created entry per sitrep.
+    let (s, b) = http(
+        server.addr,
+        "GET",
+        "/api/activity?limit=1000",
+        &[("Authorization", &auth)],
+        None,
+    )
+    .unwrap();
+    assert_eq!(s, 200);
+    let v: Value = serde_json::from_str(&b).unwrap();
+    let created = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e["kind"] == "sitrep.created"
+                && e["payload"]["title"]
+                    .as_str()
+                    .is_some_and(|t| t.starts_with("burst "))
+        })
+        .count();
+    assert_eq!(created, THREADS * PER_THREAD);
+    server.child.kill().ok();
+    let _ = server.child.wait();
+}
