@@ -148,7 +148,8 @@ mod tests {
     fn survival_falls_by_day() {
         assert_eq!(trapped_survival(3.0), 0.81);
         assert_eq!(trapped_survival(30.0), 0.367);
-        assert_eq!(trapped_survival(100.0), 0.19);
+        assert_eq!(trapped_survival(80.0), 0.19);
+        assert_eq!(trapped_survival(100.0), 0.074);
         assert!(trapped_survival(150.0) < 0.074);
         assert!(usar_arrival_h(10.0, 400.0) > 14.9);
         assert!((distance_km([69.0, 38.0], [70.0, 38.0]) - 87.6).abs() < 1.0);

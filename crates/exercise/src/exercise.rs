@@ -340,7 +340,10 @@ impl Exercise {
     pub fn step_until(&mut self, t_s: i64) {
         let target = t_s.min(self.plan.duration_s);
         while let Some((&key, _)) = self.queue.iter().next() {
-            if key.0 > target || self.finished {
+            // Condition deadlines (and what follows them) at exactly the target wait until the
+            // clock moves past it, so that an action taken at the deadline second still counts.
+            let deferred = key.0 == target && key.1 >= 3 && target < self.plan.duration_s;
+            if key.0 > target || deferred || self.finished {
                 break;
             }
             let Some(ev) = self.queue.remove(&key) else {
@@ -1267,7 +1270,7 @@ impl Exercise {
         let displaced = (u.displaced - deaths).max(0.0);
         self.update_needs();
         self.needs.entry(u.country.clone()).or_default().displaced += displaced;
-        if trapped > 0.0 {
+        if trapped >= 0.05 {
             self.pools.push(TrappedPool {
                 hazard: hid.clone(),
                 country: u.country.clone(),

@@ -512,11 +512,11 @@ impl Validator<'_, '_> {
                     duration_s,
                     &format!("inject '{}'", inj.id),
                 );
-            } else if inj.condition.is_none() {
+            } else if inj.condition.is_none() && !inj.contingency {
                 self.err(
                     &f,
                     format!(
-                        "inject '{}' needs at = \"T+...\" (only conditional injects may omit it)",
+                        "inject '{}' needs at = \"T+...\" (only conditional and contingency injects may omit it)",
                         inj.id
                     ),
                 );

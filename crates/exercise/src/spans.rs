@@ -95,48 +95,68 @@ impl<'a> SourceMap<'a> {
             .map_or((1, 1), |s| self.line_col(s.start))
     }
 
-    /// The deepest field path whose key or value contains `offset` ("" at the top level).
+    /// The field path at `offset`: the smallest value span containing it, else the last key
+    /// that starts before it ("" when nothing does).
     pub fn path_at(&self, offset: usize) -> String {
         let Some(root) = &self.root else {
             return String::new();
         };
-        let mut path = String::new();
-        walk_table(root.get_ref(), offset, &mut path);
-        path
-    }
-}
-
-fn contains(r: &Range<usize>, offset: usize) -> bool {
-    r.start <= offset && offset < r.end.max(r.start + 1)
-}
-
-fn walk_table(t: &DeTable<'_>, offset: usize, path: &mut String) {
-    for (k, v) in t.iter() {
-        if contains(&k.span(), offset) || contains(&v.span(), offset) {
-            if !path.is_empty() {
-                path.push('.');
-            }
-            path.push_str(k.get_ref());
-            walk_value(v, offset, path);
-            return;
+        let mut entries = Vec::new();
+        collect_table(root.get_ref(), "", &mut entries);
+        let containing = entries
+            .iter()
+            .filter(|e| e.value.start <= offset && offset < e.value.end.max(e.value.start + 1))
+            .min_by_key(|e| (e.value.end - e.value.start, std::cmp::Reverse(e.path.len())));
+        if let Some(e) = containing {
+            return e.path.clone();
         }
+        entries
+            .iter()
+            .filter(|e| e.key.start <= offset)
+            .max_by_key(|e| (e.key.start, e.path.len()))
+            .map(|e| e.path.clone())
+            .unwrap_or_default()
     }
 }
 
-fn walk_value(v: &Spanned<DeValue<'_>>, offset: usize, path: &mut String) {
+struct Entry {
+    path: String,
+    key: Range<usize>,
+    value: Range<usize>,
+}
+
+fn collect_table(t: &DeTable<'_>, prefix: &str, out: &mut Vec<Entry>) {
+    for (k, v) in t.iter() {
+        let path = if prefix.is_empty() {
+            k.get_ref().to_string()
+        } else {
+            format!("{prefix}.{}", k.get_ref())
+        };
+        collect_value(v, &path, k.span(), out);
+    }
+}
+
+fn collect_value(v: &Spanned<DeValue<'_>>, path: &str, key: Range<usize>, out: &mut Vec<Entry>) {
     match v.get_ref() {
-        DeValue::Table(t) => walk_table(t, offset, path),
+        DeValue::Table(t) => collect_table(t, path, out),
         DeValue::Array(a) => {
             for (i, e) in a.iter().enumerate() {
-                if contains(&e.span(), offset) {
-                    path.push_str(&format!("[{i}]"));
-                    walk_value(e, offset, path);
-                    return;
-                }
+                let p = format!("{path}[{i}]");
+                let k = if e.span().start >= key.start {
+                    e.span().start..e.span().start
+                } else {
+                    key.clone()
+                };
+                collect_value(e, &p, k, out);
             }
         }
         _ => {}
     }
+    out.push(Entry {
+        path: path.to_string(),
+        key,
+        value: v.span(),
+    });
 }
 
 #[cfg(test)]

@@ -1,0 +1,435 @@
+//! Behaviour of a running exercise on the Pamir example: consequences respond to decisions,
+//! conditional injects fire exactly when their condition holds, the clock controls work,
+//! exercise traffic is never Actual, and the 72 h / 500-inject benchmark.
+
+use forewarn_exercise::action::Action;
+use forewarn_exercise::def::ResourceKind;
+use forewarn_exercise::{Exercise, HazardSet, Options, Plan, Speed};
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+fn scenarios() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios")
+}
+
+struct Fixture {
+    plan: Arc<Plan>,
+    hazards: Arc<HazardSet>,
+    region: forewarn_core::Region,
+}
+
+fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let plan = forewarn_exercise::load(&scenarios().join("exercise-pamir.toml")).unwrap();
+        let region = forewarn_embedded::region().unwrap();
+        let exposure = forewarn_exposure::Exposure::proxy(&region);
+        let hazards = HazardSet::compute(&plan, &region, &exposure, 7).unwrap();
+        Fixture {
+            plan: Arc::new(plan),
+            hazards: Arc::new(hazards),
+            region,
+        }
+    })
+}
+
+fn opts(bots: bool) -> Options {
+    Options {
+        seed: 7,
+        bots,
+        speed: Some(Speed::Max),
+        live_wall_ms: None,
+    }
+}
+
+fn run(plan: Plan, bots: bool) -> Exercise {
+    let mut ex = Exercise::new(Arc::new(plan), fixture().hazards.clone(), opts(bots)).unwrap();
+    ex.run_to_end();
+    ex
+}
+
+fn flood_onset_s(f: &Fixture) -> i64 {
+    f.hazards.get("sarez-flood").unwrap().onset_s
+}
+
+#[test]
+fn warning_two_hours_earlier_leaves_fewer_unwarned_and_fewer_deaths() {
+    let f = fixture();
+    let flood = f.hazards.get("sarez-flood").unwrap();
+    let first_impact_s = flood.units.iter().map(|u| u.impact_s).min().unwrap();
+    assert!(
+        first_impact_s > flood.onset_s + 3 * 3600,
+        "the flood needs hours to arrive"
+    );
+    // Late doctrine: warn 20 min before the first impact; early: 2 h earlier.
+    let late_min = ((first_impact_s - flood.onset_s) as f64 / 60.0) - 20.0;
+    let with_doctrine = |warn_min: f64| {
+        let mut p = (*f.plan).clone();
+        for t in &mut p.def.teams {
+            if let Some(b) = &mut t.bot {
+                b.jitter_min = 0.0;
+                if t.id == "tj-coes" {
+                    b.warn_after_min = Some(warn_min);
+                }
+            }
+        }
+        run(p, true)
+    };
+    let late = with_doctrine(late_min);
+    let early = with_doctrine(late_min - 120.0);
+    let (tl, te) = (late.totals(), early.totals());
+    let ml = forewarn_exercise::metrics::evaluate(&late);
+    let me = forewarn_exercise::metrics::evaluate(&early);
+    let fl = ml
+        .hazards
+        .iter()
+        .find(|h| h.hazard == "sarez-flood")
+        .unwrap();
+    let fe = me
+        .hazards
+        .iter()
+        .find(|h| h.hazard == "sarez-flood")
+        .unwrap();
+    println!(
+        "late: unwarned {:.0} deaths {:.0}; early: unwarned {:.0} deaths {:.0}",
+        tl.unwarned_at_impact, tl.deaths, te.unwarned_at_impact, te.deaths
+    );
+    println!("flood late: {fl:?}\nflood early: {fe:?}");
+    assert!(te.unwarned_at_impact < tl.unwarned_at_impact);
+    assert!(te.deaths < tl.deaths);
+    assert!(fe.unwarned_at_impact < fl.unwarned_at_impact);
+    assert!(fe.deaths < fl.deaths);
+    assert!(
+        fe.deaths < 0.5 * fl.deaths,
+        "two hours of lead time matter: {} vs {}",
+        fe.deaths,
+        fl.deaths
+    );
+}
+
+#[test]
+fn conditional_injects_fire_exactly_when_their_condition_holds() {
+    let f = fixture();
+    let onset = flood_onset_s(f);
+    let eq = f.hazards.get("eq-sarez").unwrap().onset_s;
+    // No players: the "no action" injects fire exactly at their deadline, the others never.
+    let quiet = run((*f.plan).clone(), false);
+    assert_eq!(quiet.inject_fired_at("c01"), Some(onset + 3600));
+    assert_eq!(quiet.inject_fired_at("c02"), Some(eq + 6 * 3600));
+    assert_eq!(quiet.inject_fired_at("c07"), Some(eq + 30 * 3600));
+    for id in ["c03", "c04", "c05", "c06", "x01", "x02"] {
+        assert_eq!(quiet.inject_fired_at(id), None, "{id}");
+    }
+    // Bots: the warning, request and offers happen, so the action conditions fire at the
+    // action time plus their delay, and the "no action" ones stay silent.
+    let busy = run((*f.plan).clone(), true);
+    let first = |team: Option<&str>, pred: &dyn Fn(&Action) -> bool| {
+        busy.actions()
+            .iter()
+            .find(|(_, t, a)| team.is_none_or(|x| x == t) && pred(a))
+            .map(|a| a.0)
+    };
+    let warn_t = first(
+        Some("tj-coes"),
+        &|a| matches!(a, Action::PublicWarning { hazard, .. } if hazard == "sarez-flood"),
+    )
+    .unwrap();
+    let req_t = first(Some("tj-coes"), &|a| matches!(a, Action::Request { .. })).unwrap();
+    let offer_t = first(None, &|a| matches!(a, Action::Offer { .. })).unwrap();
+    assert!(warn_t <= onset + 3600);
+    assert_eq!(busy.inject_fired_at("c01"), None);
+    assert_eq!(busy.inject_fired_at("c02"), None);
+    assert_eq!(busy.inject_fired_at("c03"), Some(req_t + 600));
+    assert_eq!(busy.inject_fired_at("c04"), Some(offer_t + 900));
+    assert_eq!(busy.inject_fired_at("c05"), Some(warn_t + 2700));
+    assert_eq!(busy.inject_fired_at("c06"), Some(warn_t + 2700 + 3600));
+
+    // The deadline is inclusive: a warning at exactly T+1h after onset prevents c01, one a
+    // second later does not (and c01 then fires at the deadline, not at the warning).
+    for (delay_s, fires) in [(3600, false), (3601, true)] {
+        let mut ex = Exercise::new(f.plan.clone(), f.hazards.clone(), opts(false)).unwrap();
+        ex.step_until(onset + delay_s);
+        ex.apply(
+            "tj-coes",
+            Action::PublicWarning {
+                hazard: "sarez-flood".into(),
+                country: None,
+            },
+        )
+        .unwrap();
+        ex.run_to_end();
+        assert_eq!(
+            ex.inject_fired_at("c01"),
+            if fires { Some(onset + 3600) } else { None },
+            "warning at +{delay_s} s"
+        );
+    }
+    // A contingency inject fires only when a controller releases it.
+    let mut ex = Exercise::new(f.plan.clone(), f.hazards.clone(), opts(false)).unwrap();
+    ex.step_until(5000);
+    assert!(
+        ex.apply(
+            "tj-coes",
+            Action::Release {
+                inject: "x01".into()
+            }
+        )
+        .is_err(),
+        "players cannot release injects"
+    );
+    ex.apply(
+        "control",
+        Action::Release {
+            inject: "x01".into(),
+        },
+    )
+    .unwrap();
+    ex.step_until(5000);
+    assert_eq!(ex.inject_fired_at("x01"), Some(5000));
+}
+
+#[test]
+fn clock_controls_in_a_live_run() {
+    let f = fixture();
+    let w0 = 1_800_000_000_000i64;
+    let mut ex = Exercise::new(
+        f.plan.clone(),
+        f.hazards.clone(),
+        Options {
+            seed: 1,
+            bots: false,
+            speed: Some(Speed::Times(60.0)),
+            live_wall_ms: Some(w0),
+        },
+    )
+    .unwrap();
+    ex.tick(w0 + 60_000);
+    assert_eq!(
+        ex.now_s(),
+        3600,
+        "x60: one wall minute is one scenario hour"
+    );
+    assert!(
+        ex.inject_fired_at("i02").is_some(),
+        "injects up to T+1h delivered"
+    );
+    assert_eq!(ex.inject_fired_at("i12"), None);
+    ex.pause(Some(w0 + 90_000)).unwrap();
+    assert_eq!(ex.now_s(), 5400);
+    ex.tick(w0 + 600_000);
+    assert_eq!(ex.now_s(), 5400, "paused");
+    assert!(ex.pause(None).is_err(), "already paused");
+    ex.resume(Some(w0 + 600_000)).unwrap();
+    ex.tick(w0 + 630_000);
+    assert_eq!(ex.now_s(), 7200);
+    ex.set_speed(Speed::Real, Some(w0 + 630_000));
+    ex.tick(w0 + 640_000);
+    assert_eq!(ex.now_s(), 7210);
+    ex.jump_to(10 * 3600, Some(w0 + 640_000)).unwrap();
+    assert_eq!(ex.now_s(), 36_000);
+    assert!(
+        ex.inject_fired_at("i21").is_some(),
+        "the jump processed everything on the way"
+    );
+    assert!(ex.jump_to(3600, None).is_err(), "no backward jumps");
+    ex.tick(w0 + 641_000);
+    assert_eq!(ex.now_s(), 36_001);
+    // Every record carries scenario and wall time; clock records show each control.
+    let clock_ops: Vec<String> = ex
+        .journal()
+        .iter()
+        .filter_map(|r| match &r.body {
+            forewarn_exercise::journal::Body::Clock { op, .. } => Some(op.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(clock_ops, ["pause", "resume", "speed", "jump to T+10:00"]);
+    let pause_rec = ex.journal().iter().find(|r| matches!(&r.body, forewarn_exercise::journal::Body::Clock { op, .. } if op == "pause")).unwrap();
+    assert_eq!(pause_rec.t_s, 5400);
+    assert_eq!(
+        pause_rec.wall_time,
+        forewarn_exercise::time::wall_time(w0 + 90_000)
+    );
+    assert_eq!(pause_rec.scenario_time, "2026-05-12T07:30:00+05:00");
+}
+
+#[test]
+fn each_team_sees_only_its_own_injects() {
+    let f = fixture();
+    let mut ex = Exercise::new(f.plan.clone(), f.hazards.clone(), opts(false)).unwrap();
+    ex.step_until(3 * 3600);
+    let tj = ex.pending_injects("tj-coes");
+    let af = ex.pending_injects("af-andma");
+    assert!(tj.iter().any(|i| i.inject == "i04") && !af.iter().any(|i| i.inject == "i04"));
+    assert!(af.iter().any(|i| i.inject == "i05") && !tj.iter().any(|i| i.inject == "i05"));
+    // Content in the team's language.
+    let i04 = tj.iter().find(|i| i.inject == "i04").unwrap();
+    assert!(i04.content.contains("Хорог"), "{}", i04.content);
+    ex.apply(
+        "tj-coes",
+        Action::Acknowledge {
+            inject: "i04".into(),
+        },
+    )
+    .unwrap();
+    assert!(
+        !ex.pending_injects("tj-coes")
+            .iter()
+            .any(|i| i.inject == "i04")
+    );
+    assert!(
+        ex.apply(
+            "af-andma",
+            Action::Acknowledge {
+                inject: "i04".into()
+            }
+        )
+        .is_err(),
+        "not delivered to AF"
+    );
+}
+
+#[test]
+fn exercise_traffic_is_never_actual() {
+    let f = fixture();
+    let mut ex = Exercise::new(f.plan.clone(), f.hazards.clone(), opts(true)).unwrap();
+    ex.step_until(4 * 3600);
+    // A player warning and an evaluator rating mid-run.
+    ex.apply(
+        "af-andma",
+        Action::PublicWarning {
+            hazard: "eq-sarez".into(),
+            country: None,
+        },
+    )
+    .unwrap();
+    assert!(
+        ex.apply(
+            "tj-coes",
+            Action::PublicWarning {
+                hazard: "eq-sarez".into(),
+                country: Some("AF".into())
+            }
+        )
+        .is_err(),
+        "no warnings for other countries"
+    );
+    ex.apply(
+        "evaluators",
+        Action::Rate {
+            objective: "obj-eq-info".into(),
+            rating: forewarn_exercise::Rating::S,
+            note: Some("late".into()),
+        },
+    )
+    .unwrap();
+    assert!(
+        ex.apply(
+            "tj-coes",
+            Action::Rate {
+                objective: "obj-eq-info".into(),
+                rating: forewarn_exercise::Rating::P,
+                note: None
+            }
+        )
+        .is_err(),
+        "players cannot rate"
+    );
+    ex.run_to_end();
+    assert!(ex.alerts().len() >= 5);
+    for (name, a) in ex.alerts() {
+        assert_eq!(a.status, forewarn_cap::Status::Exercise, "{name}");
+        assert!(a.xml.contains("<status>Exercise</status>"), "{name}");
+        assert!(!a.xml.contains("<status>Actual</status>"), "{name}");
+        let parsed = forewarn_cap::read_alert(&a.xml).unwrap();
+        assert_eq!(parsed.status, forewarn_cap::Status::Exercise);
+    }
+    let journal = forewarn_exercise::output::journal_jsonl(&ex);
+    assert!(!journal.contains("Actual"));
+    assert!(journal.contains("\"cap_status\":\"Exercise\""));
+    // Even a hazard template marked Actual comes out as Exercise.
+    let mut h = f.hazards.get("eq-sarez").unwrap().clone();
+    if let Some(w) = &mut h.warning {
+        w.status = forewarn_cap::Status::Actual;
+    }
+    let cfg = forewarn_cap::WarningConfig::embedded().unwrap();
+    let a = forewarn_exercise::cap_out::exercise_alert(
+        &h,
+        Some("TJ"),
+        forewarn_cap::CapTime(f.plan.start),
+        "x@y",
+        vec!["en".into(), "ru".into()],
+        &cfg,
+    )
+    .unwrap();
+    assert_eq!(a.status, forewarn_cap::Status::Exercise);
+    // The evaluator's rating is the final one; the computed one is kept.
+    let m = forewarn_exercise::metrics::evaluate(&ex);
+    let o = m.objectives.iter().find(|o| o.id == "obj-eq-info").unwrap();
+    assert_eq!(o.rating, forewarn_exercise::Rating::S);
+    assert_eq!(o.evaluator.as_ref().unwrap().team, "evaluators");
+    // Outputs: the AAR is self-contained.
+    let dir = tempfile::tempdir().unwrap();
+    let (_, files) = forewarn_exercise::output::write_outputs(&ex, &f.region, dir.path()).unwrap();
+    assert!(files.iter().any(|x| x.starts_with("cap/")));
+    let html = std::fs::read_to_string(dir.path().join("aar.html")).unwrap();
+    assert!(
+        html.contains("<svg") && html.contains("Improvement plan") && html.contains("EXERCISE")
+    );
+    assert!(
+        !html.contains("http://")
+            || html.matches("http://").count()
+                == html.matches("http://www.w3.org/2000/svg").count(),
+        "no external resources"
+    );
+    assert!(!html.contains("<script") && !html.contains("https://"));
+    let _ = ResourceKind::Usar;
+}
+
+#[test]
+fn seventy_two_hours_with_500_injects_runs_within_ten_seconds() {
+    let base = std::fs::read_to_string(scenarios().join("exercise-pamir.toml")).unwrap();
+    let abs = scenarios()
+        .join("sarez-outburst.toml")
+        .display()
+        .to_string();
+    let mut text = base.replace(
+        "scenario = \"sarez-outburst.toml\"",
+        &format!("scenario = {abs:?}"),
+    );
+    let existing = text.matches("[[inject]]").count();
+    let teams = [
+        "tj-coes",
+        "af-andma",
+        "uz-mchs",
+        "kg-mchs",
+        "cn-mem",
+        "ru-emercom",
+        "kz-mchs",
+    ];
+    for k in 0..(500 - existing) {
+        let minutes = 5 + k * (72 * 60 - 10) / (500 - existing);
+        let team = teams[k % teams.len()];
+        text.push_str(&format!(
+            "\n[[inject]]\nid = \"b{k:03}\"\nat = \"T+{minutes}m\"\nfrom = \"Bench cell\"\nto = [\"{team}\"]\nchannel = \"message\"\nexpected_action = \"Acknowledge\"\ncontent.en = \"Bench inject {k}\"\ncontent.ru = \"Тестовый ввод {k}\"\n"
+        ));
+    }
+    let t0 = std::time::Instant::now();
+    let plan = forewarn_exercise::parse(&text, "bench.toml", &scenarios()).unwrap();
+    assert_eq!(plan.def.injects.len(), 500);
+    assert_eq!(plan.duration_s, 72 * 3600);
+    let region = forewarn_embedded::region().unwrap();
+    let exposure = forewarn_exposure::Exposure::proxy(&region);
+    let hazards = HazardSet::compute(&plan, &region, &exposure, 7).unwrap();
+    let mut ex = Exercise::new(Arc::new(plan), Arc::new(hazards), opts(true)).unwrap();
+    ex.run_to_end();
+    let dir = tempfile::tempdir().unwrap();
+    forewarn_exercise::output::write_outputs(&ex, &region, dir.path()).unwrap();
+    let wall_s = t0.elapsed().as_secs_f64();
+    println!(
+        "BENCH 72 h scenario, 500 injects, bots, all outputs: {wall_s:.2} s ({} journal records)",
+        ex.journal().len()
+    );
+    assert!(ex.journal().len() > 1000);
+    assert!(wall_s <= 10.0, "{wall_s:.2} s");
+}
