@@ -3,6 +3,7 @@
 
 mod bench_cmd;
 mod cap_cmd;
+mod exercise_cmd;
 mod flood_cmd;
 mod progress;
 mod quake_cmd;
@@ -46,6 +47,9 @@ enum Cmd {
     /// Performance benchmarks (print their figures and how they were measured).
     #[command(subcommand)]
     Bench(bench_cmd::Cmd),
+    /// Joint simulation exercises: validate a definition, run it headless with bot players.
+    #[command(subcommand)]
+    Exercise(exercise_cmd::Cmd),
     /// Operations platform: HTTP API, live events and the web UI (`serve --demo` to try it).
     Serve(serve_cmd::Args),
 }
@@ -75,6 +79,7 @@ fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Cmd::Flood(c) => flood_cmd::run(data, c),
         Cmd::Cap(c) => cap_cmd::run(c),
         Cmd::Bench(c) => bench_cmd::run(data, c),
+        Cmd::Exercise(c) => exercise_cmd::run(data, c),
         Cmd::Serve(a) => serve_cmd::run(a),
     }
 }
