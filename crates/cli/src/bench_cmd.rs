@@ -25,6 +25,13 @@ pub enum Cmd {
         #[arg(long, default_value_t = 1_000_000)]
         max_sites: usize,
     },
+    /// Journaled writes/s and latency of the operations server at 50 and 200 clients, on SQLite
+    /// and (when installed) a temporary PostgreSQL.
+    Serve {
+        /// Seconds per case.
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+    },
     /// Fully wet 1000 x 1000 dam break on 1 and 2 threads, with a copy-bandwidth probe.
     Flood {
         #[arg(long, default_value_t = 1000)]
@@ -178,6 +185,26 @@ pub fn run(data: Option<&Path>, cmd: Cmd) -> Result<ExitCode> {
                         v["peak_rss_mb"].as_f64().unwrap_or(0.0)
                     );
                 }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Serve { seconds } => {
+            println!("forewarn bench serve: {}", machine());
+            println!(
+                "  real server on 127.0.0.1, clients POST journaled situation reports with bearer tokens for {seconds} s per case; latency per request; writes = 2xx responses"
+            );
+            for f in forewarn_server::bench::run_matrix(seconds)? {
+                println!(
+                    "  {:<10} {:>3} clients: {:>7.0} journaled writes/s ({} writes, {} errors), p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+                    f.backend,
+                    f.clients,
+                    f.writes_per_s,
+                    f.writes,
+                    f.errors,
+                    f.p50_ms,
+                    f.p99_ms,
+                    f.max_ms
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
