@@ -45,9 +45,9 @@ pub fn render(ex: &Exercise, m: &Metrics, region: &Region) -> String {
         esc(&d.exercise.name)
     );
     let end = plan.start + chrono::Duration::seconds(plan.duration_s);
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<p>{} &middot; scenario {} to {} ({:.0} h) &middot; seed {} &middot; {} teams from {} countries &middot; {} of {} injects delivered &middot; {} CAP alerts, all with status Exercise.</p>\n",
+        "<p>{} &middot; scenario {} to {} ({:.0} h) &middot; seed {} &middot; {} teams from {} countries &middot; {} of {} injects delivered &middot; {} CAP alerts, all with status Exercise.</p>",
         d.exercise.hseep_type.label(),
         esc(&plan.start.format("%Y-%m-%d %H:%M %:z").to_string()),
         esc(&end.format("%Y-%m-%d %H:%M %:z").to_string()),
@@ -63,7 +63,7 @@ pub fn render(ex: &Exercise, m: &Metrics, region: &Region) -> String {
         m.cap_alerts
     );
     if let Some(desc) = &d.exercise.description {
-        let _ = write!(h, "<p>{}</p>\n", esc(desc));
+        let _ = writeln!(h, "<p>{}</p>", esc(desc));
     }
     let t = &m.totals;
     let _ = write!(
@@ -77,9 +77,9 @@ pub fn render(ex: &Exercise, m: &Metrics, region: &Region) -> String {
     );
     h.push_str("<table><tr><th>Hazard</th><th>People at risk</th><th>First warning (min after onset)</th><th>Warned before impact</th><th>Unwarned at impact</th><th>Deaths</th></tr>\n");
     for z in &m.hazards {
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<tr><td>{}</td><td>{:.0}</td><td>{}</td><td>{}</td><td>{:.0}</td><td>{:.0}</td></tr>\n",
+            "<tr><td>{}</td><td>{:.0}</td><td>{}</td><td>{}</td><td>{:.0}</td><td>{:.0}</td></tr>",
             esc(&z.hazard),
             z.people_at_risk,
             z.first_warning_min
@@ -116,9 +116,9 @@ pub fn render(ex: &Exercise, m: &Metrics, region: &Region) -> String {
                     .map_or(String::new(), |n| format!(" - {}", esc(n)))
             )
         });
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<tr><td><b>{}</b> {}<br><span class=\"small\">{}</span></td><td>{}{}</td><td>{}</td><td>{}</td></tr>\n",
+            "<tr><td><b>{}</b> {}<br><span class=\"small\">{}</span></td><td>{}{}</td><td>{}</td><td>{}</td></tr>",
             esc(&o.id),
             esc(&o.title),
             esc(o.capability.as_deref().unwrap_or("")),
@@ -140,9 +140,9 @@ pub fn render(ex: &Exercise, m: &Metrics, region: &Region) -> String {
         );
     }
     for i in &m.improvement_plan {
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} ({})</td><td>{}</td><td>{}</td></tr>\n",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} ({})</td><td>{}</td><td>{}</td></tr>",
             esc(&i.objective),
             esc(&i.capability),
             badge(i.rating),
@@ -156,9 +156,9 @@ pub fn render(ex: &Exercise, m: &Metrics, region: &Region) -> String {
     }
     h.push_str("</table>\n<h2>Requests and offers</h2>\n<table><tr><th>Request</th><th>From</th><th>Country</th><th>Resource</th><th>At</th><th>First offer after (min)</th><th>Offers</th></tr>\n");
     for r in &m.requests {
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:?}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:?}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&r.id),
             esc(&r.team),
             esc(&r.country),
@@ -186,9 +186,9 @@ pub fn render(ex: &Exercise, m: &Metrics, region: &Region) -> String {
                 .or_else(|| content.values().next())
                 .cloned()
                 .unwrap_or_default();
-            let _ = write!(
+            let _ = writeln!(
                 h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:?}</td><td>{}</td><td>{}</td></tr>\n",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:?}</td><td>{}</td><td>{}</td></tr>",
                 time::label(r.t_s),
                 esc(inject),
                 esc(from),

@@ -52,7 +52,7 @@ pub const TRAPPED_SURVIVAL_BY_DAY: [f64; 5] = [0.810, 0.367, 0.337, 0.190, 0.074
 /// value from [`TRAPPED_SURVIVAL_BY_DAY`]; after day 5 it halves every further day (a Forewarn
 /// extrapolation; exercises rarely run that long).
 pub fn trapped_survival(hours: f64) -> f64 {
-    if !(hours >= 0.0) {
+    if hours.is_nan() || hours < 0.0 {
         return TRAPPED_SURVIVAL_BY_DAY[0];
     }
     let day = (hours / 24.0).floor() as usize;

@@ -351,10 +351,10 @@ impl Exercise {
             };
             if key.0 > self.now_s {
                 self.now_s = key.0;
-                if let WallSource::Simulated { now_ms } = &mut self.wall {
-                    if let Some(w) = self.clock.wall_ms_at(key.0 * 1000) {
-                        *now_ms = (*now_ms).max(w);
-                    }
+                if let WallSource::Simulated { now_ms } = &mut self.wall
+                    && let Some(w) = self.clock.wall_ms_at(key.0 * 1000)
+                {
+                    *now_ms = (*now_ms).max(w);
                 }
             }
             self.process(ev);
@@ -862,18 +862,17 @@ impl Exercise {
                 hazard: ch,
                 delay_s,
             }) = &self.plan.inject_condition[i]
+                && self.matches(*k, ct, ch, team, action)
             {
-                if self.matches(*k, ct, ch, team, action) {
-                    let at = (self.now_s + delay_s).max(self.plan.inject_at_s[i].unwrap_or(0));
-                    self.condition_armed[i] = true;
-                    let trigger = format!(
-                        "condition: {:?} by {team} at {}",
-                        k,
-                        time::label(self.now_s)
-                    )
-                    .to_lowercase();
-                    self.schedule(at, Event::Inject { inject: i, trigger });
-                }
+                let at = (self.now_s + delay_s).max(self.plan.inject_at_s[i].unwrap_or(0));
+                self.condition_armed[i] = true;
+                let trigger = format!(
+                    "condition: {:?} by {team} at {}",
+                    k,
+                    time::label(self.now_s)
+                )
+                .to_lowercase();
+                self.schedule(at, Event::Inject { inject: i, trigger });
             }
         }
     }
@@ -1135,11 +1134,11 @@ impl Exercise {
                     },
                 );
             }
-            if let Some(hh) = b.sitrep_every_h {
-                if self.sitrep_started.insert(t.id.clone()) {
-                    let at = self.now_s + (hh * 3600.0).round() as i64;
-                    self.schedule(at, Event::Sitrep { team: t.id.clone() });
-                }
+            if let Some(hh) = b.sitrep_every_h
+                && self.sitrep_started.insert(t.id.clone())
+            {
+                let at = self.now_s + (hh * 3600.0).round() as i64;
+                self.schedule(at, Event::Sitrep { team: t.id.clone() });
             }
         }
     }
@@ -1162,45 +1161,44 @@ impl Exercise {
             trigger,
             content: d.content.clone(),
         });
-        if d.channel == crate::def::Channel::Cap {
-            if let Some(h) = d
+        if d.channel == crate::def::Channel::Cap
+            && let Some(h) = d
                 .hazard
                 .as_deref()
                 .and_then(|id| self.hazards.get(id))
                 .cloned()
-            {
-                let sent = CapTime(self.plan.start).plus_seconds(self.now_s);
-                match cap_out::exercise_alert(
-                    &h,
-                    None,
-                    sent,
-                    &cap_out::sender_id(&d.from),
-                    self.cap_languages.clone(),
-                    &self.cap_config,
-                ) {
-                    Ok(a) => {
-                        let file = format!("cap/{:03}-{}.xml", self.alerts.len() + 1, d.id);
-                        self.record(Body::Message {
-                            kind: "cap_alert".into(),
-                            from: d.from.clone(),
-                            to: d.to.clone(),
-                            text: format!("EXERCISE simulated agency alert: {}", h.name),
-                            cap_identifier: Some(a.identifier.clone()),
-                            cap_status: Some(format!("{:?}", a.status)),
-                            file: Some(file.clone()),
-                        });
-                        self.alerts.push((file, a));
-                    }
-                    Err(e) => self.record(Body::Message {
-                        kind: "error".into(),
-                        from: "exercise".into(),
+        {
+            let sent = CapTime(self.plan.start).plus_seconds(self.now_s);
+            match cap_out::exercise_alert(
+                &h,
+                None,
+                sent,
+                &cap_out::sender_id(&d.from),
+                self.cap_languages.clone(),
+                &self.cap_config,
+            ) {
+                Ok(a) => {
+                    let file = format!("cap/{:03}-{}.xml", self.alerts.len() + 1, d.id);
+                    self.record(Body::Message {
+                        kind: "cap_alert".into(),
+                        from: d.from.clone(),
                         to: d.to.clone(),
-                        text: format!("inject {} alert not generated: {e}", d.id),
-                        cap_identifier: None,
-                        cap_status: None,
-                        file: None,
-                    }),
+                        text: format!("EXERCISE simulated agency alert: {}", h.name),
+                        cap_identifier: Some(a.identifier.clone()),
+                        cap_status: Some(format!("{:?}", a.status)),
+                        file: Some(file.clone()),
+                    });
+                    self.alerts.push((file, a));
                 }
+                Err(e) => self.record(Body::Message {
+                    kind: "error".into(),
+                    from: "exercise".into(),
+                    to: d.to.clone(),
+                    text: format!("inject {} alert not generated: {e}", d.id),
+                    cap_identifier: None,
+                    cap_status: None,
+                    file: None,
+                }),
             }
         }
         for team in &d.to {
@@ -1230,13 +1228,13 @@ impl Exercise {
         for j in 0..self.plan.def.injects.len() {
             if let Some(PlannedCondition::AfterInject { inject, delay_s }) =
                 &self.plan.inject_condition[j]
+                && *inject == i
+                && !self.condition_armed[j]
             {
-                if *inject == i && !self.condition_armed[j] {
-                    self.condition_armed[j] = true;
-                    let at = (self.now_s + delay_s).max(self.plan.inject_at_s[j].unwrap_or(0));
-                    let trigger = format!("condition: after inject {}", d.id);
-                    self.schedule(at, Event::Inject { inject: j, trigger });
-                }
+                self.condition_armed[j] = true;
+                let at = (self.now_s + delay_s).max(self.plan.inject_at_s[j].unwrap_or(0));
+                let trigger = format!("condition: after inject {}", d.id);
+                self.schedule(at, Event::Inject { inject: j, trigger });
             }
         }
     }
@@ -1305,8 +1303,8 @@ impl Exercise {
             displaced: r1(displaced),
         }));
         // A USAR team already on site starts at once.
-        if trapped > 0.0 {
-            if let Some((_, team, _)) = self
+        if trapped > 0.0
+            && let Some((_, team, _)) = self
                 .usar_arrivals
                 .iter()
                 .find(|(c, _, _)| {
@@ -1317,14 +1315,13 @@ impl Exercise {
                         .unwrap_or_default()
                 })
                 .cloned()
-            {
-                let c = self
-                    .impacts
-                    .last()
-                    .map(|i| i.country.clone())
-                    .unwrap_or_default();
-                self.resolve_pools(&c, &team);
-            }
+        {
+            let c = self
+                .impacts
+                .last()
+                .map(|i| i.country.clone())
+                .unwrap_or_default();
+            self.resolve_pools(&c, &team);
         }
     }
 

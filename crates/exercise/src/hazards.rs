@@ -123,10 +123,10 @@ fn rings(mp: &MultiPolygon<f64>, max_points: usize) -> Vec<Vec<[f64; 2]>> {
             let pts: Vec<[f64; 2]> = p.exterior().0.iter().map(|c| [c.x, c.y]).collect();
             let step = pts.len().div_ceil(max_points).max(1);
             let mut out: Vec<[f64; 2]> = pts.iter().step_by(step).copied().collect();
-            if let (Some(f), Some(l)) = (pts.first(), out.last()) {
-                if f != l {
-                    out.push(*f);
-                }
+            if let (Some(f), Some(l)) = (pts.first(), out.last())
+                && f != l
+            {
+                out.push(*f);
             }
             out
         })
@@ -240,7 +240,7 @@ fn quake_hazard(
             &run,
             region,
             Status::Exercise,
-            t.clone(),
+            t,
             t,
             "exercise@forewarn.example",
         );
@@ -350,7 +350,7 @@ fn flood_hazard(
 fn flood_footprint(max_depth_m: &Grid<f32>) -> MultiPolygon<f64> {
     forewarn_engine::contours::filled_contours(
         max_depth_m,
-        &[forewarn_flood::solver::FLOOD_DEPTH_M as f64],
+        &[forewarn_flood::solver::FLOOD_DEPTH_M],
     )
     .pop()
     .map(|(_, mp)| mp)
@@ -377,17 +377,16 @@ fn flood_warning(
     let mut areas = Vec::new();
     for iso in countries {
         let mut rings_ll: Vec<Vec<(f64, f64)>> = Vec::new();
-        if let Ok(c) = region.country(iso) {
-            if let (Some(fb), Some(cb)) = (footprint.bounding_rect(), c.boundary.bounding_rect()) {
-                if fb.intersects(&cb) {
-                    let part = footprint.intersection(&c.boundary);
-                    rings_ll = part
-                        .0
-                        .iter()
-                        .map(|p| p.exterior().0.iter().map(|c| (c.x, c.y)).collect())
-                        .collect();
-                }
-            }
+        if let Ok(c) = region.country(iso)
+            && let (Some(fb), Some(cb)) = (footprint.bounding_rect(), c.boundary.bounding_rect())
+            && fb.intersects(&cb)
+        {
+            let part = footprint.intersection(&c.boundary);
+            rings_ll = part
+                .0
+                .iter()
+                .map(|p| p.exterior().0.iter().map(|c| (c.x, c.y)).collect())
+                .collect();
         }
         if rings_ll.is_empty() {
             // A small box around each flooded settlement.

@@ -114,10 +114,10 @@ pub fn parse(text: &str, file: &str, base_dir: &Path) -> Result<Plan, ExerciseEr
         problems: Vec::new(),
     };
     let plan = v.check(def, file, base_dir);
-    if v.problems.is_empty() {
-        if let Some(p) = plan {
-            return Ok(p);
-        }
+    if v.problems.is_empty()
+        && let Some(p) = plan
+    {
+        return Ok(p);
     }
     let mut problems = v.problems;
     problems.sort_by(|a, b| (a.line, a.col, &a.field).cmp(&(b.line, b.col, &b.field)));
@@ -126,6 +126,11 @@ pub fn parse(text: &str, file: &str, base_dir: &Path) -> Result<Plan, ExerciseEr
         file: file.to_string(),
         problems,
     })
+}
+
+/// A finite number >= 0 (NaN fails).
+fn nonneg(v: f64) -> bool {
+    v.is_finite() && v >= 0.0
 }
 
 fn unknown_field_name(msg: &str) -> Option<String> {
@@ -261,15 +266,15 @@ impl Validator<'_, '_> {
                     ),
                 );
             }
-            if let Some([lon, lat]) = t.base {
-                if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
-                    self.err(
-                        format!("team[{i}].base"),
-                        "base must be [lon, lat] in degrees",
-                    );
-                }
+            if let Some([lon, lat]) = t.base
+                && (!(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat))
+            {
+                self.err(
+                    format!("team[{i}].base"),
+                    "base must be [lon, lat] in degrees",
+                );
             }
-            if !(t.usar_mobilisation_h >= 0.0) {
+            if !nonneg(t.usar_mobilisation_h) {
                 self.err(
                     format!("team[{i}].usar_mobilisation_h"),
                     "must be 0 or more hours",
@@ -283,7 +288,7 @@ impl Validator<'_, '_> {
                     ("toilets", r.toilets),
                     ("lead_h", r.lead_h),
                 ] {
-                    if !(v >= 0.0) {
+                    if !nonneg(v) {
                         self.err(format!("team[{i}].relief.{k}"), "must be 0 or more");
                     }
                 }
@@ -300,13 +305,13 @@ impl Validator<'_, '_> {
                     ("jitter_min", Some(b.jitter_min)),
                 ];
                 for (k, v) in fields {
-                    if let Some(v) = v {
-                        if !(v >= 0.0) || (k == "sitrep_every_h" && v <= 0.0) {
-                            self.err(
-                                format!("team[{i}].bot.{k}"),
-                                "must be a positive number of minutes/hours",
-                            );
-                        }
+                    if let Some(v) = v
+                        && (!nonneg(v) || (k == "sitrep_every_h" && v <= 0.0))
+                    {
+                        self.err(
+                            format!("team[{i}].bot.{k}"),
+                            "must be a positive number of minutes/hours",
+                        );
                     }
                 }
                 if b.offer_usar_after_min.is_some() && !t.usar {
@@ -375,13 +380,13 @@ impl Validator<'_, '_> {
                         need("lat", h.lat, -90.0, 90.0);
                         need("depth_km", h.depth_km, 0.0, 700.0);
                         need("mag", h.mag, 4.0, 9.5);
-                    } else if let Some(r) = &h.rupture {
-                        if !base_dir.join(r).is_file() {
-                            self.err(
-                                format!("hazard[{i}].rupture"),
-                                format!("rupture file '{}' not found", base_dir.join(r).display()),
-                            );
-                        }
+                    } else if let Some(r) = &h.rupture
+                        && !base_dir.join(r).is_file()
+                    {
+                        self.err(
+                            format!("hazard[{i}].rupture"),
+                            format!("rupture file '{}' not found", base_dir.join(r).display()),
+                        );
                     }
                     if h.scenario.is_some() {
                         self.err(
@@ -424,18 +429,18 @@ impl Validator<'_, '_> {
                 ),
                 _ => {}
             }
-            if let Some(d) = h.duration_h {
-                if !(d > 0.0) {
-                    self.err(format!("hazard[{i}].duration_h"), "must be positive");
-                }
+            if let Some(d) = h.duration_h
+                && !(d.is_finite() && d > 0.0)
+            {
+                self.err(format!("hazard[{i}].duration_h"), "must be positive");
             }
-            if let Some(t) = &h.triggered_by {
-                if !hazard_ids.contains_key(t.as_str()) {
-                    self.err(
-                        format!("hazard[{i}].triggered_by"),
-                        format!("unknown hazard '{t}' (known: {})", join(hazard_ids.keys())),
-                    );
-                }
+            if let Some(t) = &h.triggered_by
+                && !hazard_ids.contains_key(t.as_str())
+            {
+                self.err(
+                    format!("hazard[{i}].triggered_by"),
+                    format!("unknown hazard '{t}' (known: {})", join(hazard_ids.keys())),
+                );
             }
         }
 
@@ -456,21 +461,21 @@ impl Validator<'_, '_> {
             }
             for (j, c) in o.criteria.iter().enumerate() {
                 let f = format!("objective[{i}].criterion[{j}]");
-                if let Some(h) = &c.hazard {
-                    if !hazard_ids.contains_key(h.as_str()) {
-                        self.err(
-                            format!("{f}.hazard"),
-                            format!("unknown hazard '{h}' (known: {})", join(hazard_ids.keys())),
-                        );
-                    }
+                if let Some(h) = &c.hazard
+                    && !hazard_ids.contains_key(h.as_str())
+                {
+                    self.err(
+                        format!("{f}.hazard"),
+                        format!("unknown hazard '{h}' (known: {})", join(hazard_ids.keys())),
+                    );
                 }
-                if let Some(t) = &c.team {
-                    if !teams.contains(t.as_str()) {
-                        self.err(
-                            format!("{f}.team"),
-                            format!("unknown team '{t}' (known: {})", join(teams.iter())),
-                        );
-                    }
+                if let Some(t) = &c.team
+                    && !teams.contains(t.as_str())
+                {
+                    self.err(
+                        format!("{f}.team"),
+                        format!("unknown team '{t}' (known: {})", join(teams.iter())),
+                    );
                 }
                 let ordered = if c.measure.higher_is_better() {
                     c.p >= c.s
@@ -551,16 +556,16 @@ impl Validator<'_, '_> {
                     );
                 }
             }
-            if let Some(o) = &inj.objective {
-                if !objectives.contains(o.as_str()) {
-                    self.err(
-                        format!("{f}.objective"),
-                        format!(
-                            "unknown objective '{o}' (known: {})",
-                            join(objectives.iter())
-                        ),
-                    );
-                }
+            if let Some(o) = &inj.objective
+                && !objectives.contains(o.as_str())
+            {
+                self.err(
+                    format!("{f}.objective"),
+                    format!(
+                        "unknown objective '{o}' (known: {})",
+                        join(objectives.iter())
+                    ),
+                );
             }
             if let Some(h) = &inj.hazard {
                 if !hazard_ids.contains_key(h.as_str()) {
@@ -591,24 +596,21 @@ impl Validator<'_, '_> {
             if let Some(cond) = &inj.condition {
                 let cf = format!("{f}.condition");
                 let check_refs = |v: &mut Self, team: &Option<String>, hazard: &Option<String>| {
-                    if let Some(t) = team {
-                        if !teams.contains(t.as_str()) {
-                            v.err(
-                                format!("{cf}.team"),
-                                format!("unknown team '{t}' (known: {})", join(teams.iter())),
-                            );
-                        }
+                    if let Some(t) = team
+                        && !teams.contains(t.as_str())
+                    {
+                        v.err(
+                            format!("{cf}.team"),
+                            format!("unknown team '{t}' (known: {})", join(teams.iter())),
+                        );
                     }
-                    if let Some(h) = hazard {
-                        if !hazard_ids.contains_key(h.as_str()) {
-                            v.err(
-                                format!("{cf}.hazard"),
-                                format!(
-                                    "unknown hazard '{h}' (known: {})",
-                                    join(hazard_ids.keys())
-                                ),
-                            );
-                        }
+                    if let Some(h) = hazard
+                        && !hazard_ids.contains_key(h.as_str())
+                    {
+                        v.err(
+                            format!("{cf}.hazard"),
+                            format!("unknown hazard '{h}' (known: {})", join(hazard_ids.keys())),
+                        );
                     }
                 };
                 inject_condition[i] = match cond {

@@ -81,12 +81,13 @@ pub fn parse_time(s: &str) -> Result<TimeExpr, String> {
     let mut anchor = s;
     let mut offset_s = 0;
     for (i, c) in s.char_indices().rev() {
-        if (c == '+' || c == '-') && i > 0 {
-            if let Ok(d) = parse_duration_s(&s[i + 1..]) {
-                anchor = &s[..i];
-                offset_s = if c == '-' { -d } else { d };
-                break;
-            }
+        if (c == '+' || c == '-')
+            && i > 0
+            && let Ok(d) = parse_duration_s(&s[i + 1..])
+        {
+            anchor = &s[..i];
+            offset_s = if c == '-' { -d } else { d };
+            break;
         }
     }
     if anchor == "T" {
