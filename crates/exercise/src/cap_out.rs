@@ -97,9 +97,6 @@ pub fn exercise_alert(
     }
     // Exercise traffic: always status Exercise.
     w.status = Status::Exercise;
-    if w.event_time.to_utc() > sent.to_utc() && hazard.kind != crate::def::HazardKind::Flood {
-        w.event_time = sent;
-    }
     w.sent = sent;
     w.sender = sender.to_string();
     w.languages = languages;

@@ -1289,6 +1289,7 @@ impl Exercise {
             unwarned,
             deaths,
         });
+        let country = u.country.clone();
         self.record(Body::Consequence(Consequence::Impact {
             hazard: hid,
             unit: u.name,
@@ -1303,25 +1304,14 @@ impl Exercise {
             displaced: r1(displaced),
         }));
         // A USAR team already on site starts at once.
-        if trapped > 0.0
+        if trapped >= 0.05
             && let Some((_, team, _)) = self
                 .usar_arrivals
                 .iter()
-                .find(|(c, _, _)| {
-                    *c == self
-                        .impacts
-                        .last()
-                        .map(|i| i.country.clone())
-                        .unwrap_or_default()
-                })
+                .find(|(c, _, _)| *c == country)
                 .cloned()
         {
-            let c = self
-                .impacts
-                .last()
-                .map(|i| i.country.clone())
-                .unwrap_or_default();
-            self.resolve_pools(&c, &team);
+            self.resolve_pools(&country, &team);
         }
     }
 

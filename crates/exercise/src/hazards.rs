@@ -134,8 +134,9 @@ fn rings(mp: &MultiPolygon<f64>, max_points: usize) -> Vec<Vec<[f64; 2]>> {
         .collect()
 }
 
-fn placeholder_time(plan: &Plan) -> CapTime {
-    CapTime(plan.start)
+/// Scenario time `t_s` as a CAP time.
+fn cap_time(plan: &Plan, t_s: i64) -> CapTime {
+    CapTime(plan.start).plus_seconds(t_s)
 }
 
 fn quake_hazard(
@@ -235,7 +236,7 @@ fn quake_hazard(
     let warning = if units.is_empty() {
         None
     } else {
-        let t = placeholder_time(plan);
+        let t = cap_time(plan, onset_s);
         let w = quake::alert::impact_warning(
             &run,
             region,

@@ -3,7 +3,6 @@
 //! exercise traffic is never Actual, and the 72 h / 500-inject benchmark.
 
 use forewarn_exercise::action::Action;
-use forewarn_exercise::def::ResourceKind;
 use forewarn_exercise::{Exercise, HazardSet, Options, Plan, Speed};
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -383,7 +382,6 @@ fn exercise_traffic_is_never_actual() {
         "no external resources"
     );
     assert!(!html.contains("<script") && !html.contains("https://"));
-    let _ = ResourceKind::Usar;
 }
 
 #[test]
