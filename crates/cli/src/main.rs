@@ -55,6 +55,12 @@ enum Cmd {
 }
 
 fn main() -> std::process::ExitCode {
+    // Piping into `head` must end quietly, not panic on a closed stdout.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
