@@ -82,7 +82,7 @@ struct Server {
 
 fn start(db: &str, web: &str) -> Server {
     let addr = free_addr();
-    let child = Command::new(env!("CARGO_BIN_EXE_forewarn"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_forewarn"))
         .args([
             "serve",
             "--db",
@@ -104,6 +104,8 @@ fn start(db: &str, web: &str) -> Server {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("forewarn serve did not become healthy");
 }
 

@@ -387,6 +387,7 @@ pub async fn revoke_token(
 ) -> Result<Response, ApiError> {
     let mut tx = st.store.begin_write().await?;
     if !tx.revoke_token(caller.user.id, id).await? {
+        tx.rollback().await?;
         return Err(ApiError::not_found("token"));
     }
     tx.append(NewEntry {

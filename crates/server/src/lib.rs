@@ -23,7 +23,7 @@ pub mod write;
 use axum::Router;
 use axum::http::{HeaderValue, Request, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use forewarn_store::{Store, Visibility};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -89,7 +89,35 @@ pub fn default_web_dir() -> PathBuf {
 }
 
 async fn security_headers(req: Request<axum::body::Body>, next: Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api/");
     let mut r = next.run(req).await;
+    // Rejections produced by axum itself (bad path or query parameters, wrong method) are
+    // plain text: give API clients the JSON error shape instead.
+    let is_json = r
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_api && (r.status().is_client_error() || r.status().is_server_error()) && !is_json {
+        let status = r.status();
+        let bytes = axum::body::to_bytes(std::mem::take(r.body_mut()), 64 * 1024)
+            .await
+            .unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes).trim().to_string();
+        let msg = if text.is_empty() {
+            status.canonical_reason().unwrap_or("error").to_string()
+        } else {
+            text
+        };
+        let field = if msg.starts_with("Invalid URL") || msg.contains("path") {
+            Some("id")
+        } else if msg.contains("query") {
+            Some("query")
+        } else {
+            None
+        };
+        r = error::ApiError::new(status, msg, field).into_response();
+    }
     let h = r.headers_mut();
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,

@@ -59,9 +59,16 @@ where
     if let Some(k) = &idem.key
         && let Some(stored) = tx.idempotent_response(caller.user.id, k).await?
     {
+        tx.rollback().await?;
         return replay(stored, idem);
     }
-    let out = f(&mut tx).await?;
+    let out = match f(&mut tx).await {
+        Ok(v) => v,
+        Err(e) => {
+            tx.rollback().await?;
+            return Err(e);
+        }
+    };
     let body = serde_json::to_string(&out).map_err(|e| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -484,7 +484,14 @@ async fn bad_input(app: &App) {
     assert_eq!((s.as_u16(), v["field"].as_str()), (422, Some("force")));
     // Unknown ids and endpoints.
     assert_eq!(pd.get("/api/alerts/99999").await.0, 404);
-    assert_eq!(pd.get("/api/alerts/not-a-number").await.0, 400);
+    let (s, v) = pd.get("/api/alerts/not-a-number").await;
+    assert_eq!((s.as_u16(), v["field"].as_str()), (400, Some("id")), "{v}");
+    let (s, v) = pd.get("/api/alerts?limit=lots").await;
+    assert_eq!(s, 400, "{v}");
+    assert!(v["error"].is_string());
+    let (s, v) = pd.call("DELETE", "/api/alerts", None).await;
+    assert_eq!(s, 405, "{v}");
+    assert!(v["error"].is_string());
     assert_eq!(pd.get("/api/nothing-here").await.0, 404);
     // Public visibility is refused for drafts.
     assert_eq!(

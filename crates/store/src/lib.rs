@@ -5,6 +5,7 @@
 //! - Writes are serialised: an in-process lock, plus `LOCK TABLE journal IN EXCLUSIVE MODE` on
 //!   PostgreSQL so that several server processes also serialise. Journal sequence numbers are
 //!   therefore gapless and in commit order, and ids are allocated inside the transaction.
+//!   Consecutive writers share one database transaction (group commit, one savepoint each).
 //! - Idempotency: stored responses keyed by (user, Idempotency-Key) in the same transaction.
 //! - Committed entries are broadcast to [`Store::subscribe`]rs (live events).
 //!
@@ -21,6 +22,7 @@ pub use write::WriteTx;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Executor};
 use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 use tokio::sync::{Mutex, broadcast};
 
@@ -35,6 +37,8 @@ pub enum StoreError {
     Url(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    #[error("database commit failed: {0}")]
+    Commit(String),
 }
 
 /// Which database is behind the store.
@@ -60,8 +64,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 pub struct Store {
     pub(crate) pool: AnyPool,
     backend: Backend,
-    write_lock: Arc<Mutex<()>>,
-    events: broadcast::Sender<JournalEntry>,
+    shared: Arc<write::Shared>,
 }
 
 /// Turns a `--db` argument into a sqlx URL and its backend. A plain path is a SQLite file.
@@ -119,11 +122,17 @@ impl Store {
         let pool = opts.connect(&url).await?;
         MIGRATOR.run(&pool).await?;
         let (events, _) = broadcast::channel(4096);
+        let shared = Arc::new(write::Shared {
+            batch: Arc::new(Mutex::new(write::Batch::default())),
+            waiting: AtomicUsize::new(0),
+            events,
+            lock_journal: backend == Backend::Postgres,
+            pool: pool.clone(),
+        });
         Ok(Store {
             pool,
             backend,
-            write_lock: Arc::new(Mutex::new(())),
-            events,
+            shared,
         })
     }
 
@@ -133,17 +142,12 @@ impl Store {
 
     /// Live journal entries, as they are committed (by this process).
     pub fn subscribe(&self) -> broadcast::Receiver<JournalEntry> {
-        self.events.subscribe()
+        self.shared.events.subscribe()
     }
 
-    /// Starts a serialised write transaction.
+    /// Starts a serialised write (group-committed: see [`WriteTx`]).
     pub async fn begin_write(&self) -> Result<WriteTx, StoreError> {
-        let guard = self.write_lock.clone().lock_owned().await;
-        let mut tx = self.pool.begin().await?;
-        if self.backend == Backend::Postgres {
-            tx.execute("LOCK TABLE journal IN EXCLUSIVE MODE").await?;
-        }
-        Ok(WriteTx::new(tx, guard, self.events.clone()))
+        self.shared.begin().await
     }
 
     /// Closes the pool.

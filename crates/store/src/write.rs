@@ -1,58 +1,183 @@
-//! The serialised write transaction: projections, journal and idempotency in one commit.
+//! The serialised write transaction with group commit.
+//!
+//! Writers take turns (one at a time) inside a shared database transaction, each inside its
+//! own SAVEPOINT. When a writer finishes and others are queued, it leaves the database
+//! transaction open for them and waits; the last writer of a batch (no one queued, or the
+//! batch is full) COMMITs for everyone and wakes them. A writer's [`WriteTx::commit`] returns
+//! only after the database COMMIT succeeded, so an acknowledged write is durable; a failed
+//! COMMIT fails every writer of the batch. One COMMIT (one fsync) serves many writes.
 
 use crate::StoreError;
 use crate::read::{record_from_row, stored_from_row, user_from_row};
 use crate::types::*;
-use sqlx::{Any, Row, Transaction};
-use tokio::sync::{OwnedMutexGuard, broadcast};
+use sqlx::{Any, AnyConnection, Executor, Row, Transaction};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use tokio::sync::{Mutex, OwnedMutexGuard, broadcast, oneshot};
 
-/// A write transaction. Holds the store's write lock until [`WriteTx::commit`] or drop (a
-/// dropped transaction rolls back and publishes nothing).
+/// Most writes per database transaction.
+pub const MAX_BATCH: usize = 256;
+
+type Done = oneshot::Sender<Result<(), String>>;
+
+/// The open database transaction shared by a batch of writers.
+#[derive(Default)]
+pub(crate) struct Batch {
+    tx: Option<Transaction<'static, Any>>,
+    /// Writers whose savepoints were released, waiting for the COMMIT.
+    pending: Vec<Done>,
+    /// Their journal entries, published after the COMMIT.
+    events: Vec<JournalEntry>,
+    /// Incremented at every COMMIT or abort.
+    generation: u64,
+}
+
+/// What the store shares with its writers.
+pub(crate) struct Shared {
+    pub batch: Arc<Mutex<Batch>>,
+    pub waiting: AtomicUsize,
+    pub events: broadcast::Sender<JournalEntry>,
+    pub lock_journal: bool,
+    pub pool: sqlx::AnyPool,
+}
+
+struct WaitGuard<'a>(&'a AtomicUsize);
+impl Drop for WaitGuard<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// COMMITs the batch's transaction (if any), publishes its events and wakes its writers.
+async fn commit_batch(b: &mut Batch, events: &broadcast::Sender<JournalEntry>) {
+    let result = match b.tx.take() {
+        Some(tx) => tx.commit().await.map_err(|e| e.to_string()),
+        None => Ok(()),
+    };
+    b.generation += 1;
+    let evs = std::mem::take(&mut b.events);
+    if result.is_ok() {
+        for e in evs {
+            // No subscribers is fine.
+            let _ = events.send(e);
+        }
+    }
+    for p in b.pending.drain(..) {
+        let _ = p.send(result.clone());
+    }
+}
+
+/// Abandons the whole batch (its transaction is rolled back on drop) and fails its writers.
+fn abort_batch(b: &mut Batch, why: &str) {
+    b.tx = None;
+    b.generation += 1;
+    b.events.clear();
+    for p in b.pending.drain(..) {
+        let _ = p.send(Err(why.to_string()));
+    }
+}
+
+impl Shared {
+    /// Starts a writer's turn: the batch lock, a database transaction, a savepoint.
+    pub(crate) async fn begin(self: &Arc<Shared>) -> Result<WriteTx, StoreError> {
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let wait = WaitGuard(&self.waiting);
+        let mut g = self.batch.clone().lock_owned().await;
+        drop(wait);
+        if g.tx.is_none() {
+            let mut tx = self.pool.begin().await?;
+            if self.lock_journal {
+                tx.execute("LOCK TABLE journal IN EXCLUSIVE MODE").await?;
+            }
+            g.tx = Some(tx);
+        }
+        let sp = match g.tx.as_mut() {
+            Some(tx) => tx.execute("SAVEPOINT w").await.map(|_| ()),
+            None => Ok(()),
+        };
+        if let Err(e) = sp {
+            abort_batch(&mut g, &e.to_string());
+            return Err(e.into());
+        }
+        Ok(WriteTx {
+            guard: Some(g),
+            shared: self.clone(),
+            appended: Vec::new(),
+        })
+    }
+}
+
+/// A writer's turn in the current batch. Finish it with [`WriteTx::commit`] or
+/// [`WriteTx::rollback`]; dropping it rolls its changes back (in a spawned task).
 pub struct WriteTx {
-    tx: Transaction<'static, Any>,
-    _guard: OwnedMutexGuard<()>,
-    events: broadcast::Sender<JournalEntry>,
+    guard: Option<OwnedMutexGuard<Batch>>,
+    shared: Arc<Shared>,
     appended: Vec<JournalEntry>,
 }
 
 impl WriteTx {
-    pub(crate) fn new(
-        tx: Transaction<'static, Any>,
-        guard: OwnedMutexGuard<()>,
-        events: broadcast::Sender<JournalEntry>,
-    ) -> WriteTx {
-        WriteTx {
-            tx,
-            _guard: guard,
-            events,
-            appended: Vec::new(),
+    fn conn(&mut self) -> Result<&mut AnyConnection, StoreError> {
+        match self.guard.as_mut().and_then(|g| g.tx.as_mut()) {
+            Some(tx) => Ok(&mut **tx),
+            None => Err(StoreError::Corrupt(
+                "write transaction already finished".into(),
+            )),
         }
     }
 
-    /// Commits, then publishes the appended entries to live subscribers. Returns them.
-    pub async fn commit(self) -> Result<Vec<JournalEntry>, StoreError> {
-        let WriteTx {
-            tx,
-            _guard,
-            events,
-            appended,
-        } = self;
-        tx.commit().await?;
-        drop(_guard);
-        for e in &appended {
-            // No subscribers is fine.
-            let _ = events.send(e.clone());
+    /// Releases the savepoint and waits until the batch is committed. Returns this writer's
+    /// journal entries (also published to live subscribers).
+    pub async fn commit(mut self) -> Result<Vec<JournalEntry>, StoreError> {
+        if let Err(e) = self.conn()?.execute("RELEASE SAVEPOINT w").await {
+            self.rollback().await?;
+            return Err(e.into());
         }
-        Ok(appended)
+        let Some(mut g) = self.guard.take() else {
+            return Err(StoreError::Corrupt(
+                "write transaction already finished".into(),
+            ));
+        };
+        let mine = std::mem::take(&mut self.appended);
+        g.events.extend(mine.iter().cloned());
+        let (done, mut rx) = oneshot::channel();
+        g.pending.push(done);
+        let generation = g.generation;
+        if self.shared.waiting.load(Ordering::SeqCst) == 0 || g.pending.len() >= MAX_BATCH {
+            commit_batch(&mut g, &self.shared.events).await;
+        }
+        drop(g);
+        loop {
+            match tokio::time::timeout(Duration::from_millis(25), &mut rx).await {
+                Ok(Ok(Ok(()))) => return Ok(mine),
+                Ok(Ok(Err(e))) => return Err(StoreError::Commit(e)),
+                Ok(Err(_)) => return Err(StoreError::Commit("the batch was abandoned".into())),
+                Err(_) => {
+                    // The writers we left the batch open for did not finish it (e.g. they were
+                    // cancelled while queued): commit it ourselves.
+                    let mut g = self.shared.batch.lock().await;
+                    if g.generation == generation {
+                        commit_batch(&mut g, &self.shared.events).await;
+                    }
+                }
+            }
+        }
     }
 
+    /// Undoes this writer's changes (the batch continues).
+    pub async fn rollback(mut self) -> Result<(), StoreError> {
+        let Some(mut g) = self.guard.take() else {
+            return Ok(());
+        };
+        finish_rollback(&mut g, &self.shared).await
+    }
     async fn next_of(&mut self, sql: &str, bind: Option<&str>) -> Result<i64, StoreError> {
         let q = sqlx::query(sql);
         let q = match bind {
             Some(b) => q.bind(b),
             None => q,
         };
-        let row = q.fetch_one(&mut *self.tx).await?;
+        let row = q.fetch_one(self.conn()?).await?;
         Ok(row.try_get::<i64, _>("n")?)
     }
 
@@ -93,7 +218,7 @@ impl WriteTx {
             .bind(entry.visibility.as_str())
             .bind(entry.party_org.as_deref())
             .bind(entry.payload.to_string())
-            .execute(&mut *self.tx)
+            .execute(self.conn()?)
             .await?;
         self.appended.push(entry.clone());
         Ok(entry)
@@ -108,7 +233,7 @@ impl WriteTx {
         let row = sqlx::query("SELECT * FROM records WHERE record_type = $1 AND id = $2")
             .bind(record_type)
             .bind(id)
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(self.conn()?)
             .await?;
         row.as_ref().map(record_from_row).transpose()
     }
@@ -125,7 +250,7 @@ impl WriteTx {
             .bind(r.data.to_string())
             .bind(&r.created_at)
             .bind(&r.updated_at)
-            .execute(&mut *self.tx)
+            .execute(self.conn()?)
             .await?;
         Ok(())
     }
@@ -140,7 +265,7 @@ impl WriteTx {
             .bind(&r.updated_at)
             .bind(&r.record_type)
             .bind(r.id)
-            .execute(&mut *self.tx)
+            .execute(self.conn()?)
             .await?;
         if done.rows_affected() != 1 {
             return Err(StoreError::Corrupt(format!(
@@ -160,13 +285,13 @@ impl WriteTx {
         sqlx::query("DELETE FROM layers WHERE incident_id = $1 AND name = $2")
             .bind(incident_id)
             .bind(name)
-            .execute(&mut *self.tx)
+            .execute(self.conn()?)
             .await?;
         sqlx::query("INSERT INTO layers (incident_id, name, geojson) VALUES ($1, $2, $3)")
             .bind(incident_id)
             .bind(name)
             .bind(geojson)
-            .execute(&mut *self.tx)
+            .execute(self.conn()?)
             .await?;
         Ok(())
     }
@@ -178,7 +303,7 @@ impl WriteTx {
             .bind(&o.name)
             .bind(o.country_iso2.as_deref())
             .bind(&o.cap_sender)
-            .execute(&mut *self.tx)
+            .execute(self.conn()?)
             .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -186,7 +311,7 @@ impl WriteTx {
     pub async fn user_by_username(&mut self, username: &str) -> Result<Option<User>, StoreError> {
         let row = sqlx::query("SELECT * FROM users WHERE username = $1")
             .bind(username)
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(self.conn()?)
             .await?;
         row.as_ref().map(user_from_row).transpose()
     }
@@ -220,7 +345,7 @@ impl WriteTx {
             .bind(u.roles.join(","))
             .bind(&u.password_hash)
             .bind(&u.created_at)
-            .execute(&mut *self.tx)
+            .execute(self.conn()?)
             .await?;
         Ok(u)
     }
@@ -232,7 +357,7 @@ impl WriteTx {
             .bind(&s.csrf_token)
             .bind(&s.created_at)
             .bind(&s.expires_at)
-            .execute(&mut *self.tx)
+            .execute(self.conn()?)
             .await?;
         Ok(())
     }
@@ -242,7 +367,7 @@ impl WriteTx {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1 OR expires_at <= $2")
             .bind(token_hash)
             .bind(now)
-            .execute(&mut *self.tx)
+            .execute(self.conn()?)
             .await?;
         Ok(())
     }
@@ -270,7 +395,7 @@ impl WriteTx {
             .bind(&t.name)
             .bind(&t.token_hash)
             .bind(&t.created_at)
-            .execute(&mut *self.tx)
+            .execute(self.conn()?)
             .await?;
         Ok(t)
     }
@@ -282,7 +407,7 @@ impl WriteTx {
         )
         .bind(token_id)
         .bind(user_id)
-        .execute(&mut *self.tx)
+        .execute(self.conn()?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -292,7 +417,7 @@ impl WriteTx {
         user_id: i64,
         key: &str,
     ) -> Result<Option<StoredResponse>, StoreError> {
-        let row = sqlx::query("SELECT method, path, status, body FROM idempotency WHERE user_id = $1 AND idem_key = $2").bind(user_id).bind(key).fetch_optional(&mut *self.tx).await?;
+        let row = sqlx::query("SELECT method, path, status, body FROM idempotency WHERE user_id = $1 AND idem_key = $2").bind(user_id).bind(key).fetch_optional(self.conn()?).await?;
         row.as_ref().map(stored_from_row).transpose()
     }
 
@@ -310,8 +435,45 @@ impl WriteTx {
             .bind(i64::from(r.status))
             .bind(&r.body)
             .bind(now_ts())
-            .execute(&mut *self.tx)
+            .execute(self.conn()?)
             .await?;
         Ok(())
+    }
+}
+
+/// Rolls back to the writer's savepoint; commits the batch for the others if no one is queued.
+async fn finish_rollback(g: &mut Batch, shared: &Shared) -> Result<(), StoreError> {
+    let r = match g.tx.as_mut() {
+        Some(tx) => tx
+            .execute("ROLLBACK TO SAVEPOINT w")
+            .await
+            .and(tx.execute("RELEASE SAVEPOINT w").await)
+            .map(|_| ()),
+        None => Ok(()),
+    };
+    if let Err(e) = r {
+        abort_batch(g, &e.to_string());
+        return Err(e.into());
+    }
+    if shared.waiting.load(Ordering::SeqCst) == 0 {
+        commit_batch(g, &shared.events).await;
+    }
+    Ok(())
+}
+
+impl Drop for WriteTx {
+    fn drop(&mut self) {
+        let Some(mut g) = self.guard.take() else {
+            return;
+        };
+        let shared = self.shared.clone();
+        match tokio::runtime::Handle::try_current() {
+            Ok(h) => {
+                h.spawn(async move {
+                    let _ = finish_rollback(&mut g, &shared).await;
+                });
+            }
+            Err(_) => abort_batch(&mut g, "write dropped outside a runtime"),
+        }
     }
 }
