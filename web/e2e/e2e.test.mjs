@@ -217,7 +217,10 @@ test('operations centre workflow in the browser', { timeout: 15 * 60_000 }, asyn
       const m = window.forewarnMap;
       return m && m.loaded() && m.queryRenderedFeatures({ layers: ['incident-mmi-fill'] }).length > 0;
     }, null, { timeout: UI_TIMEOUT_MS });
-    assert.ok((await page.locator('#map-legend-mmi li').count()) >= bands);
+    const swatches = await page.locator('#map-legend-mmi .swatch').count();
+    assert.ok(swatches > 0 && swatches <= bands, `legend lists the drawn bands (${swatches} of ${bands})`);
+    const drawnMmi = await page.evaluate(() => window.forewarnMap.queryRenderedFeatures({ layers: ['incident-mmi-fill'] }).map((f) => f.properties.mmi));
+    assert.ok(drawnMmi.every((m) => m >= 4), 'only MMI IV and above is drawn');
     await shot(page, '02-map-incident-layer.png');
   });
 

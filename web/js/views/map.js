@@ -12,6 +12,9 @@ const EMPTY = { type: 'FeatureCollection', features: [] };
 const REGION_BOUNDS = [[44, 22], [125, 56]];
 const ALERT_STATUSES_ON_MAP = ['draft', 'approved', 'published'];
 const MAX_ALERTS_ON_MAP = 25;
+// Contours below MMI IV (weak shaking, not felt as damaging) are not drawn: they cover the
+// whole computation grid and would hide the picture. Their count is still reported.
+const MIN_MMI_DRAWN = 4;
 
 function baseStyle() {
   return {
@@ -31,12 +34,14 @@ function baseStyle() {
         id: 'incident-mmi-fill',
         type: 'fill',
         source: 'incident-mmi',
+        filter: ['>=', ['get', 'mmi'], MIN_MMI_DRAWN],
         paint: { 'fill-color': ['coalesce', ['get', 'color'], '#ff7a7a'], 'fill-opacity': 0.32 },
       },
       {
         id: 'incident-mmi-line',
         type: 'line',
         source: 'incident-mmi',
+        filter: ['>=', ['get', 'mmi'], MIN_MMI_DRAWN],
         paint: { 'line-color': ['coalesce', ['get', 'color'], '#ff7a7a'], 'line-width': 1.5 },
       },
       {
@@ -221,11 +226,13 @@ export async function renderMap(main, { params, toast }) {
       map.getSource('incident-settlements').setData(towns);
       mapEl.dataset.incident = String(incident.id);
       mapEl.dataset.mmiFeatures = String(mmi.features.length);
-      for (const f of mmi.features) {
+      for (const f of mmi.features.filter((x) => (x.properties.mmi ?? 0) >= MIN_MMI_DRAWN)) {
         legendMmi.append(h('li', {}, h('span', { class: 'swatch', style: `background:${f.properties.color}` }), f.properties.label || `MMI ${f.properties.mmi}`));
       }
+      const weak = mmi.features.length - legendMmi.children.length;
+      if (weak > 0) legendMmi.append(h('li', { class: 'muted' }, t('map.weakContours', { n: weak })));
       legendMmi.append(h('li', { class: 'muted' }, t('map.impactedSettlements', { n: towns.features.length })));
-      const box = bbox(mmi);
+      const box = bbox({ type: 'FeatureCollection', features: mmi.features.filter((x) => (x.properties.mmi ?? 0) >= MIN_MMI_DRAWN) }) || bbox(mmi);
       if (box) map.fitBounds(box, { padding: 40, duration: 0, maxZoom: 8 });
     } catch (err) {
       layerStatus.append(h('p', { class: 'field-error' }, errorText(err)));
