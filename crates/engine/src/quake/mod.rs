@@ -275,14 +275,14 @@ pub fn run(
     req: QuakeRequest,
     progress: Progress<'_>,
 ) -> Result<QuakeRun, EngineError> {
-    if let Some(g) = &req.vs30_grid {
-        if g.spec.crs != forewarn_core::Crs::Epsg4326 {
-            return Err(EngineError::Input(format!(
-                "{}: Vs30 raster CRS is {}; expected EPSG:4326",
-                req.vs30_file.as_deref().unwrap_or("vs30 raster"),
-                g.spec.crs.describe()
-            )));
-        }
+    if let Some(g) = &req.vs30_grid
+        && g.spec.crs != forewarn_core::Crs::Epsg4326
+    {
+        return Err(EngineError::Input(format!(
+            "{}: Vs30 raster CRS is {}; expected EPSG:4326",
+            req.vs30_file.as_deref().unwrap_or("vs30 raster"),
+            g.spec.crs.describe()
+        )));
     }
     if !(req.truncation >= 0.0 && req.truncation.is_finite()) {
         return Err(EngineError::Input(format!(
