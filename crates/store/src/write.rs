@@ -11,6 +11,7 @@ use crate::StoreError;
 use crate::read::{record_from_row, stored_from_row, user_from_row};
 use crate::types::*;
 use sqlx::{Any, AnyConnection, Executor, Row, Transaction};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -31,6 +32,9 @@ pub(crate) struct Batch {
     events: Vec<JournalEntry>,
     /// Incremented at every COMMIT or abort.
     generation: u64,
+    /// Last id / sequence number allocated in this batch, per counter (the transaction holds
+    /// the write lock, so they only change through this batch).
+    counters: HashMap<String, i64>,
 }
 
 /// What the store shares with its writers.
@@ -56,6 +60,7 @@ async fn commit_batch(b: &mut Batch, events: &broadcast::Sender<JournalEntry>) {
         None => Ok(()),
     };
     b.generation += 1;
+    b.counters.clear();
     let evs = std::mem::take(&mut b.events);
     if result.is_ok() {
         for e in evs {
@@ -72,6 +77,7 @@ async fn commit_batch(b: &mut Batch, events: &broadcast::Sender<JournalEntry>) {
 fn abort_batch(b: &mut Batch, why: &str) {
     b.tx = None;
     b.generation += 1;
+    b.counters.clear();
     b.events.clear();
     for p in b.pending.drain(..) {
         let _ = p.send(Err(why.to_string()));
@@ -100,10 +106,12 @@ impl Shared {
             abort_batch(&mut g, &e.to_string());
             return Err(e.into());
         }
+        let saved = g.counters.clone();
         Ok(WriteTx {
             guard: Some(g),
             shared: self.clone(),
             appended: Vec::new(),
+            saved,
         })
     }
 }
@@ -114,6 +122,9 @@ pub struct WriteTx {
     guard: Option<OwnedMutexGuard<Batch>>,
     shared: Arc<Shared>,
     appended: Vec<JournalEntry>,
+    /// The batch's counters when this writer started, restored if it rolls back (keeps the
+    /// journal gapless).
+    saved: HashMap<String, i64>,
 }
 
 impl WriteTx {
@@ -169,9 +180,26 @@ impl WriteTx {
         let Some(mut g) = self.guard.take() else {
             return Ok(());
         };
-        finish_rollback(&mut g, &self.shared).await
+        finish_rollback(&mut g, &self.shared, std::mem::take(&mut self.saved)).await
     }
+    /// The next value of a counter (`sql` computes MAX + 1); read from the database once per
+    /// batch, then kept in memory.
     async fn next_of(&mut self, sql: &str, bind: Option<&str>) -> Result<i64, StoreError> {
+        let key = format!("{sql}|{}", bind.unwrap_or(""));
+        if let Some(g) = self.guard.as_mut()
+            && let Some(v) = g.counters.get_mut(&key)
+        {
+            *v += 1;
+            return Ok(*v);
+        }
+        let n = self.next_from_db(sql, bind).await?;
+        if let Some(g) = self.guard.as_mut() {
+            g.counters.insert(key, n);
+        }
+        Ok(n)
+    }
+
+    async fn next_from_db(&mut self, sql: &str, bind: Option<&str>) -> Result<i64, StoreError> {
         let q = sqlx::query(sql);
         let q = match bind {
             Some(b) => q.bind(b),
@@ -442,7 +470,12 @@ impl WriteTx {
 }
 
 /// Rolls back to the writer's savepoint; commits the batch for the others if no one is queued.
-async fn finish_rollback(g: &mut Batch, shared: &Shared) -> Result<(), StoreError> {
+async fn finish_rollback(
+    g: &mut Batch,
+    shared: &Shared,
+    saved: HashMap<String, i64>,
+) -> Result<(), StoreError> {
+    g.counters = saved;
     let r = match g.tx.as_mut() {
         Some(tx) => tx
             .execute("ROLLBACK TO SAVEPOINT w")
@@ -467,10 +500,11 @@ impl Drop for WriteTx {
             return;
         };
         let shared = self.shared.clone();
+        let saved = std::mem::take(&mut self.saved);
         match tokio::runtime::Handle::try_current() {
             Ok(h) => {
                 h.spawn(async move {
-                    let _ = finish_rollback(&mut g, &shared).await;
+                    let _ = finish_rollback(&mut g, &shared, saved).await;
                 });
             }
             Err(_) => abort_batch(&mut g, "write dropped outside a runtime"),
