@@ -402,6 +402,10 @@ pub async fn revoke_token(
     })
     .await?;
     tx.commit().await?;
+    st.token_cache
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clear();
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -191,8 +191,27 @@ pub async fn authenticate(parts: &Parts, st: &AppState) -> Result<Option<Caller>
                 "Authorization must be 'Bearer <token>'",
             ));
         };
-        let Some((_, user)) = st.store.token(&auth::token_hash(token.trim())).await? else {
-            return Err(ApiError::unauthorized("invalid or revoked API token"));
+        let hash = auth::token_hash(token.trim());
+        let cached = st
+            .token_cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&hash)
+            .filter(|(_, at)| at.elapsed() < crate::TOKEN_CACHE_TTL)
+            .map(|(u, _)| u.clone());
+        let user = match cached {
+            Some(u) => u,
+            None => {
+                let Some((_, user)) = st.store.token(&hash).await? else {
+                    return Err(ApiError::unauthorized("invalid or revoked API token"));
+                };
+                let mut c = st.token_cache.lock().unwrap_or_else(|p| p.into_inner());
+                if c.len() > 10_000 {
+                    c.clear();
+                }
+                c.insert(hash, (user.clone(), std::time::Instant::now()));
+                user
+            }
         };
         return Ok(Some(Caller {
             user,

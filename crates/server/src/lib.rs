@@ -67,7 +67,13 @@ pub struct AppState {
     pub web_dir: PathBuf,
     /// Add `Secure` to cookies (when not bound to loopback).
     pub secure_cookies: bool,
+    /// Bearer token hash -> user, for [`TOKEN_CACHE_TTL`]; cleared when a token is revoked here.
+    pub token_cache: Arc<Mutex<HashMap<String, (forewarn_store::User, std::time::Instant)>>>,
 }
+
+/// How long a verified API token is trusted without asking the database again. A token
+/// revoked through another server process stays usable here for at most this long.
+pub const TOKEN_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl AppState {
     pub fn new(store: Store, web_dir: PathBuf, secure_cookies: bool) -> AppState {
@@ -79,6 +85,7 @@ impl AppState {
             run_slots: Arc::new(Semaphore::new(1)),
             web_dir,
             secure_cookies,
+            token_cache: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 }
