@@ -12,8 +12,8 @@ echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 echo "== cargo test"
 cargo test --workspace
-if [ -x web/e2e/run.sh ]; then
-  echo "== browser end-to-end tests"
-  bash web/e2e/run.sh
-fi
+echo "== web UI tests (static checks, then Debian Chromium driven by playwright-core)"
+target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
+cargo build -p forewarn-cli
+(cd web/e2e && npm ci --no-audit --no-fund && FOREWARN_BIN="$target_dir/debug/forewarn" npm test)
 echo "== all tests passed"
