@@ -18,7 +18,10 @@ use std::time::Duration;
 use tokio::sync::{Mutex, OwnedMutexGuard, broadcast, oneshot};
 
 /// Most writes per database transaction.
-pub const MAX_BATCH: usize = 256;
+pub const MAX_BATCH: usize = 64;
+/// A batch is committed once it is this old, even with writers queued (bounds the latency
+/// added by waiting for others).
+pub const MAX_BATCH_AGE: Duration = Duration::from_millis(4);
 
 type Done = oneshot::Sender<Result<(), String>>;
 
@@ -35,6 +38,8 @@ pub(crate) struct Batch {
     /// Last id / sequence number allocated in this batch, per counter (the transaction holds
     /// the write lock, so they only change through this batch).
     counters: HashMap<String, i64>,
+    /// When the batch's transaction began.
+    started: Option<std::time::Instant>,
 }
 
 /// What the store shares with its writers.
@@ -97,6 +102,7 @@ impl Shared {
                 tx.execute("LOCK TABLE journal IN EXCLUSIVE MODE").await?;
             }
             g.tx = Some(tx);
+            g.started = Some(std::time::Instant::now());
         }
         let sp = match g.tx.as_mut() {
             Some(tx) => tx.execute("SAVEPOINT w").await.map(|_| ()),
@@ -154,7 +160,8 @@ impl WriteTx {
         let (done, mut rx) = oneshot::channel();
         g.pending.push(done);
         let generation = g.generation;
-        if self.shared.waiting.load(Ordering::SeqCst) == 0 || g.pending.len() >= MAX_BATCH {
+        let old = g.started.is_some_and(|t| t.elapsed() >= MAX_BATCH_AGE);
+        if self.shared.waiting.load(Ordering::SeqCst) == 0 || g.pending.len() >= MAX_BATCH || old {
             commit_batch(&mut g, &self.shared.events).await;
         }
         drop(g);
