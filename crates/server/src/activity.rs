@@ -26,27 +26,7 @@ pub struct Sitrep {
     pub created_at: String,
 }
 
-impl Stored for Sitrep {
-    const TYPE: &'static str = "sitrep";
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn org(&self) -> &str {
-        &self.org
-    }
-    fn visibility(&self) -> Visibility {
-        self.visibility
-    }
-    fn status(&self) -> &str {
-        &self.status
-    }
-    fn parent_id(&self) -> Option<i64> {
-        self.incident_id
-    }
-    fn created_at(&self) -> &str {
-        &self.created_at
-    }
-}
+crate::records::impl_stored!(Sitrep, "sitrep", parent = incident_id);
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -45,27 +45,7 @@ pub struct Alert {
     pub url: String,
 }
 
-impl Stored for Alert {
-    const TYPE: &'static str = "alert";
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn org(&self) -> &str {
-        &self.org
-    }
-    fn visibility(&self) -> Visibility {
-        self.visibility
-    }
-    fn status(&self) -> &str {
-        &self.status
-    }
-    fn parent_id(&self) -> Option<i64> {
-        self.incident_id
-    }
-    fn created_at(&self) -> &str {
-        &self.created_at
-    }
-}
+crate::records::impl_stored!(Alert, "alert", parent = incident_id);
 
 /// Fills the CAP-derived fields from the XML; 422 naming `xml` when it does not parse.
 fn set_xml(a: &mut Alert, xml: String) -> Result<(), ApiError> {

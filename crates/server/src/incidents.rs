@@ -120,24 +120,7 @@ pub struct Incident {
     pub updated_at: String,
 }
 
-impl Stored for Incident {
-    const TYPE: &'static str = "incident";
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn org(&self) -> &str {
-        &self.org
-    }
-    fn visibility(&self) -> Visibility {
-        self.visibility
-    }
-    fn status(&self) -> &str {
-        &self.status
-    }
-    fn created_at(&self) -> &str {
-        &self.created_at
-    }
-}
+crate::records::impl_stored!(Incident, "incident");
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

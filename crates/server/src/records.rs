@@ -24,6 +24,41 @@ pub trait Stored: Serialize + DeserializeOwned {
     fn created_at(&self) -> &str;
 }
 
+/// Implements [`Stored`] for a record struct with the usual fields (`id`, `org`,
+/// `visibility`, `status`, `created_at`, and optionally a parent field).
+macro_rules! impl_stored {
+    ($ty:ty, $name:literal) => {
+        $crate::records::impl_stored!(@impl $ty, $name, |_s: &$ty| -> Option<i64> { None });
+    };
+    ($ty:ty, $name:literal, parent = $parent:ident) => {
+        $crate::records::impl_stored!(@impl $ty, $name, |s: &$ty| -> Option<i64> { s.$parent });
+    };
+    (@impl $ty:ty, $name:literal, $parent:expr) => {
+        impl $crate::records::Stored for $ty {
+            const TYPE: &'static str = $name;
+            fn id(&self) -> i64 {
+                self.id
+            }
+            fn org(&self) -> &str {
+                &self.org
+            }
+            fn visibility(&self) -> forewarn_store::Visibility {
+                self.visibility
+            }
+            fn status(&self) -> &str {
+                &self.status
+            }
+            fn parent_id(&self) -> Option<i64> {
+                ($parent)(self)
+            }
+            fn created_at(&self) -> &str {
+                &self.created_at
+            }
+        }
+    };
+}
+pub(crate) use impl_stored;
+
 fn to_record<T: Stored>(v: &T) -> Result<Record, ApiError> {
     Ok(Record {
         record_type: T::TYPE.to_string(),

@@ -37,27 +37,7 @@ pub struct ResourceRequest {
     pub updated_at: String,
 }
 
-impl Stored for ResourceRequest {
-    const TYPE: &'static str = "request";
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn org(&self) -> &str {
-        &self.org
-    }
-    fn visibility(&self) -> Visibility {
-        self.visibility
-    }
-    fn status(&self) -> &str {
-        &self.status
-    }
-    fn parent_id(&self) -> Option<i64> {
-        self.incident_id
-    }
-    fn created_at(&self) -> &str {
-        &self.created_at
-    }
-}
+crate::records::impl_stored!(ResourceRequest, "request", parent = incident_id);
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Offer {
