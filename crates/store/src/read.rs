@@ -25,6 +25,7 @@ pub(crate) fn record_from_row(r: &AnyRow) -> Result<Record, StoreError> {
         data: json_of(&r.try_get::<String, _>("data")?, "record data")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
+        exercise_id: r.try_get("exercise_id")?,
     })
 }
 
@@ -40,6 +41,7 @@ pub(crate) fn journal_from_row(r: &AnyRow) -> Result<JournalEntry, StoreError> {
         visibility: visibility_of(&r.try_get::<String, _>("visibility")?)?,
         party_org: r.try_get("party_org")?,
         payload: json_of(&r.try_get::<String, _>("payload")?, "journal payload")?,
+        exercise_id: r.try_get("exercise_id")?,
     })
 }
 
@@ -121,6 +123,18 @@ impl Q {
     }
 }
 
+/// Appends the exercise condition: one exercise's rows, or only real ones.
+pub(crate) fn push_exercise(q: &mut Q, exercise_id: Option<i64>) {
+    match exercise_id {
+        Some(x) => {
+            q.push(" AND exercise_id = ").arg(Bind::I64(x));
+        }
+        None => {
+            q.push(" AND exercise_id IS NULL");
+        }
+    }
+}
+
 /// Appends the access condition for `reader` on columns org / party_org / visibility.
 pub(crate) fn push_reader(q: &mut Q, reader: &Reader) {
     match reader {
@@ -173,10 +187,29 @@ impl Store {
         if let Some(p) = f.parent_id {
             q.push(" AND parent_id = ").arg(Bind::I64(p));
         }
+        push_exercise(&mut q, f.exercise_id);
         q.push(" ORDER BY id DESC LIMIT ")
             .arg(Bind::I64(limit_of(f.limit)));
         let rows = q.build().fetch_all(&self.pool).await?;
         rows.iter().map(record_from_row).collect()
+    }
+
+    /// A document stored for a record (see [`crate::WriteTx::put_document`]).
+    pub async fn get_document(
+        &self,
+        record_type: &str,
+        record_id: i64,
+        name: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query(
+            "SELECT body FROM documents WHERE record_type = $1 AND record_id = $2 AND name = $3",
+        )
+        .bind(record_type)
+        .bind(record_id)
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| r.try_get::<String, _>("body")).transpose()?)
     }
 
     /// A hazard layer's GeoJSON text.
@@ -205,10 +238,12 @@ impl Store {
     }
 
     /// Journal entries readable by `reader`. Ascending from `after_seq` when `ascending`, else
-    /// descending below `before_seq`.
+    /// descending below `before_seq`. Only real entries, or with `exercise`, only that live
+    /// exercise's.
     pub async fn journal(
         &self,
         reader: &Reader,
+        exercise: Option<i64>,
         after_seq: Option<i64>,
         before_seq: Option<i64>,
         ascending: bool,
@@ -216,6 +251,7 @@ impl Store {
     ) -> Result<Vec<JournalEntry>, StoreError> {
         let mut q = Q::new("SELECT * FROM journal WHERE 1 = 1");
         push_reader(&mut q, reader);
+        push_exercise(&mut q, exercise);
         if let Some(a) = after_seq {
             q.push(" AND seq > ").arg(Bind::I64(a));
         }

@@ -71,6 +71,8 @@ pub struct Record {
     pub data: serde_json::Value,
     pub created_at: String,
     pub updated_at: String,
+    /// The live exercise the record belongs to; `None` for real records.
+    pub exercise_id: Option<i64>,
 }
 
 impl Record {
@@ -90,6 +92,8 @@ pub struct NewEntry {
     pub visibility: Visibility,
     pub party_org: Option<String>,
     pub payload: serde_json::Value,
+    /// The live exercise the entry belongs to; `None` for real work.
+    pub exercise_id: Option<i64>,
 }
 
 /// An appended journal entry.
@@ -105,6 +109,8 @@ pub struct JournalEntry {
     pub visibility: Visibility,
     pub party_org: Option<String>,
     pub payload: serde_json::Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exercise_id: Option<i64>,
 }
 
 impl JournalEntry {
@@ -171,6 +177,8 @@ pub struct StoredResponse {
 pub struct RecordFilter {
     pub status: Option<String>,
     pub parent_id: Option<i64>,
+    /// Only records of this live exercise; `None`: only real records.
+    pub exercise_id: Option<i64>,
     /// Newest first; at most this many (capped at 1000; 0 means 100).
     pub limit: i64,
 }

@@ -241,8 +241,9 @@ impl WriteTx {
             visibility: e.visibility,
             party_org: e.party_org,
             payload: e.payload,
+            exercise_id: e.exercise_id,
         };
-        sqlx::query("INSERT INTO journal (seq, ts, actor, org, kind, record_type, record_id, visibility, party_org, payload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+        sqlx::query("INSERT INTO journal (seq, ts, actor, org, kind, record_type, record_id, visibility, party_org, payload, exercise_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
             .bind(entry.seq)
             .bind(&entry.ts)
             .bind(&entry.actor)
@@ -253,6 +254,7 @@ impl WriteTx {
             .bind(entry.visibility.as_str())
             .bind(entry.party_org.as_deref())
             .bind(entry.payload.to_string())
+            .bind(entry.exercise_id)
             .execute(self.conn()?)
             .await?;
         self.appended.push(entry.clone());
@@ -274,7 +276,7 @@ impl WriteTx {
     }
 
     pub async fn insert_record(&mut self, r: &Record) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO records (record_type, id, org, visibility, party_org, status, parent_id, data, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+        sqlx::query("INSERT INTO records (record_type, id, org, visibility, party_org, status, parent_id, data, created_at, updated_at, exercise_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
             .bind(&r.record_type)
             .bind(r.id)
             .bind(&r.org)
@@ -285,6 +287,7 @@ impl WriteTx {
             .bind(r.data.to_string())
             .bind(&r.created_at)
             .bind(&r.updated_at)
+            .bind(r.exercise_id)
             .execute(self.conn()?)
             .await?;
         Ok(())
@@ -328,6 +331,34 @@ impl WriteTx {
             .bind(geojson)
             .execute(self.conn()?)
             .await?;
+        Ok(())
+    }
+
+    /// Stores (replacing) a document of a record, such as an exercise's after-action report.
+    pub async fn put_document(
+        &mut self,
+        record_type: &str,
+        record_id: i64,
+        name: &str,
+        body: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "DELETE FROM documents WHERE record_type = $1 AND record_id = $2 AND name = $3",
+        )
+        .bind(record_type)
+        .bind(record_id)
+        .bind(name)
+        .execute(self.conn()?)
+        .await?;
+        sqlx::query(
+            "INSERT INTO documents (record_type, record_id, name, body) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(record_type)
+        .bind(record_id)
+        .bind(name)
+        .bind(body)
+        .execute(self.conn()?)
+        .await?;
         Ok(())
     }
 

@@ -14,6 +14,7 @@ fn entry(org: &str, id: i64, vis: Visibility, party: Option<&str>) -> NewEntry {
         visibility: vis,
         party_org: party.map(str::to_string),
         payload: json!({"id": id}),
+        exercise_id: None,
     }
 }
 
@@ -30,6 +31,7 @@ fn record(org: &str, id: i64, vis: Visibility) -> Record {
         data: json!({"title": format!("r{id}")}),
         created_at: t.clone(),
         updated_at: t,
+        exercise_id: None,
     }
 }
 
@@ -162,10 +164,13 @@ async fn exercise(store: Store) {
             .unwrap()),
         Vec::<i64>::new()
     );
-    let j = store.journal(&cn, None, None, false, 10).await.unwrap();
+    let j = store
+        .journal(&cn, None, None, None, false, 10)
+        .await
+        .unwrap();
     assert!(j.is_empty());
     let j = store
-        .journal(&Reader::All, Some(0), None, true, 10)
+        .journal(&Reader::All, None, Some(0), None, true, 10)
         .await
         .unwrap();
     assert_eq!(j.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2]);
@@ -210,6 +215,63 @@ async fn exercise(store: Store) {
             .roles,
         vec!["duty_officer"]
     );
+
+    // Exercise separation: a record and entry of exercise 7 appear only when asked for.
+    let mut tx = store.begin_write().await.unwrap();
+    let mut xr = record("pk", 3, Visibility::Regional);
+    xr.exercise_id = Some(7);
+    tx.insert_record(&xr).await.unwrap();
+    let mut xe = entry("pk", 3, Visibility::Regional, None);
+    xe.exercise_id = Some(7);
+    tx.append(xe).await.unwrap();
+    tx.put_document("exercise", 7, "aar.html", "<html>report</html>")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let real = store
+        .list_records("request", &Reader::All, &RecordFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(n(real), vec![2, 1]);
+    let ex = store
+        .list_records(
+            "request",
+            &Reader::All,
+            &RecordFilter {
+                exercise_id: Some(7),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(n(ex.clone()), vec![3]);
+    assert_eq!(ex[0].exercise_id, Some(7));
+    let real_j = store
+        .journal(&Reader::All, None, Some(0), None, true, 100)
+        .await
+        .unwrap();
+    assert!(real_j.iter().all(|e| e.exercise_id.is_none()));
+    let ex_j = store
+        .journal(&Reader::All, Some(7), Some(0), None, true, 100)
+        .await
+        .unwrap();
+    assert_eq!(ex_j.len(), 1);
+    assert_eq!(ex_j[0].exercise_id, Some(7));
+    assert_eq!(
+        store
+            .get_document("exercise", 7, "aar.html")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("<html>report</html>")
+    );
+    assert!(
+        store
+            .get_document("exercise", 8, "aar.html")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 async fn concurrent_writes(store: Store) {
@@ -232,7 +294,7 @@ async fn concurrent_writes(store: Store) {
         t.await.unwrap();
     }
     let j = store
-        .journal(&Reader::All, Some(0), None, true, 1000)
+        .journal(&Reader::All, None, Some(0), None, true, 1000)
         .await
         .unwrap();
     let seqs: Vec<i64> = j.iter().map(|e| e.seq).collect();
@@ -264,7 +326,7 @@ async fn sqlite_store() {
     let s = Store::open(&format!("sqlite://{}", db.display()))
         .await
         .unwrap();
-    assert_eq!(s.last_seq().await.unwrap(), 2);
+    assert_eq!(s.last_seq().await.unwrap(), 3);
     let db2 = dir.path().join("c.db");
     concurrent_writes(Store::open(db2.to_str().unwrap()).await.unwrap()).await;
 }
@@ -277,7 +339,7 @@ async fn postgres_store() {
     let url = pg.create_database("store_a").unwrap();
     exercise(Store::open(&url).await.unwrap()).await;
     let s = Store::open(&url).await.unwrap();
-    assert_eq!(s.last_seq().await.unwrap(), 2);
+    assert_eq!(s.last_seq().await.unwrap(), 3);
     s.close().await;
     let url = pg.create_database("store_b").unwrap();
     concurrent_writes(Store::open(&url).await.unwrap()).await;
