@@ -81,6 +81,7 @@ fn run_headless(data: Option<&Path>, a: RunArgs) -> Result<ExitCode> {
             bots: a.bots,
             speed: Some(speed),
             live_wall_ms: None,
+            human_teams: Default::default(),
         },
     )?;
     ex.run_to_end();

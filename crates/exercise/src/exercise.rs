@@ -31,6 +31,8 @@ pub struct Options {
     pub speed: Option<Speed>,
     /// Live runs pass wall time in; headless runs simulate it.
     pub live_wall_ms: Option<i64>,
+    /// Teams played by people in a live run: bots never act for them, even with `bots`.
+    pub human_teams: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -453,8 +455,18 @@ impl Exercise {
         self.step_until(self.plan.duration_s);
     }
 
-    /// Injects delivered to `team` that expect an action and are not acknowledged yet.
+    /// Injects delivered to `team` that are not acknowledged yet.
     pub fn pending_injects(&self, team: &str) -> Vec<DeliveredInject> {
+        self.delivered_injects(team)
+            .into_iter()
+            .filter(|(_, acked)| !acked)
+            .map(|(d, _)| d)
+            .collect()
+    }
+
+    /// Every inject delivered to `team`, in delivery order, in the team's language, with
+    /// whether the team has acknowledged it.
+    pub fn delivered_injects(&self, team: &str) -> Vec<(DeliveredInject, bool)> {
         let lang = self
             .plan
             .team(team)
@@ -464,10 +476,10 @@ impl Exercise {
             .get(team)
             .map(|v| {
                 v.iter()
-                    .filter(|(i, _)| !self.acknowledged.contains(&(team.to_string(), *i)))
                     .map(|(i, t)| {
                         let d = &self.plan.def.injects[*i];
-                        DeliveredInject {
+                        let acked = self.acknowledged.contains(&(team.to_string(), *i));
+                        let inject = DeliveredInject {
                             inject: d.id.clone(),
                             t_s: *t,
                             from: d.from.clone(),
@@ -479,7 +491,8 @@ impl Exercise {
                                 .cloned()
                                 .unwrap_or_default(),
                             expected_action: d.expected_action.clone(),
-                        }
+                        };
+                        (inject, acked)
                     })
                     .collect()
             })
@@ -909,7 +922,7 @@ impl Exercise {
             .def
             .teams
             .iter()
-            .filter(|t| t.bot.is_some())
+            .filter(|t| t.bot.is_some() && !self.opts.human_teams.contains(&t.id))
             .cloned()
             .collect()
     }

@@ -38,6 +38,7 @@ fn opts(bots: bool) -> Options {
         bots,
         speed: Some(Speed::Max),
         live_wall_ms: None,
+        human_teams: Default::default(),
     }
 }
 
@@ -199,6 +200,7 @@ fn clock_controls_in_a_live_run() {
             bots: false,
             speed: Some(Speed::Times(60.0)),
             live_wall_ms: Some(w0),
+            human_teams: Default::default(),
         },
     )
     .unwrap();
@@ -285,6 +287,24 @@ fn each_team_sees_only_its_own_injects() {
         )
         .is_err(),
         "not delivered to AF"
+    );
+    // The acknowledged inject stays in the team's inbox, marked.
+    let all = ex.delivered_injects("tj-coes");
+    assert!(all.iter().any(|(i, acked)| i.inject == "i04" && *acked));
+    assert!(all.len() > ex.pending_injects("tj-coes").len());
+}
+
+#[test]
+fn bots_never_act_for_human_teams() {
+    let f = fixture();
+    let mut o = opts(true);
+    o.human_teams.insert("tj-coes".to_string());
+    let mut ex = Exercise::new(f.plan.clone(), f.hazards.clone(), o).unwrap();
+    ex.run_to_end();
+    assert!(!ex.actions().iter().any(|(_, team, _)| team == "tj-coes"));
+    assert!(
+        ex.actions().iter().any(|(_, team, _)| team == "af-andma"),
+        "other teams' bots still act"
     );
 }
 
