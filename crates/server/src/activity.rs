@@ -8,7 +8,7 @@ use crate::write::write_op;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use forewarn_store::{RecordFilter, Visibility, now_ts};
+use forewarn_store::{RecordFilter, Scope, Visibility, now_ts};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -24,6 +24,9 @@ pub struct Sitrep {
     pub status: String,
     pub created_by: String,
     pub created_at: String,
+    /// The live exercise this belongs to (absent for real records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exercise_id: Option<i64>,
 }
 
 crate::records::impl_stored!(Sitrep, "sitrep", parent = incident_id);
@@ -62,14 +65,25 @@ pub async fn create_sitrep(
     }
     let visibility = visibility_or(inp.visibility, Visibility::Regional, false)?;
     if let Some(iid) = inp.incident_id {
-        load::<crate::incidents::Incident>(&st.store, &caller.reader(), iid)
+        load::<crate::incidents::Incident>(&st.store, &caller.reader(), caller.exercise, iid)
             .await
             .map_err(|_| ApiError::invalid("no such incident", "incident_id"))?;
     }
     let c = caller.clone();
+    let st2 = st.clone();
     write_op(&st, &caller, &idem, StatusCode::CREATED, async move |tx| {
+        if c.exercise.is_some() {
+            crate::exercises::act(
+                &st2,
+                &c,
+                forewarn_exercise::Action::Sitrep {
+                    text: format!("{}\n\n{}", title, inp.body),
+                },
+            )?;
+        }
         let s = Sitrep {
             id: next_id::<Sitrep>(tx).await?,
+            exercise_id: c.exercise,
             org: c.user.org.clone(),
             visibility,
             incident_id: inp.incident_id,
@@ -96,6 +110,7 @@ pub async fn list_sitreps(
             Sitrep::TYPE,
             &caller.reader(),
             &RecordFilter {
+                exercise_id: caller.exercise,
                 status: q.status,
                 parent_id: q.incident_id,
                 limit: q.limit.unwrap_or(100),
@@ -115,7 +130,7 @@ pub async fn get_sitrep(
     Path(id): Path<i64>,
 ) -> Result<axum::Json<Sitrep>, ApiError> {
     Ok(axum::Json(
-        load::<Sitrep>(&st.store, &caller.reader(), id).await?,
+        load::<Sitrep>(&st.store, &caller.reader(), caller.exercise, id).await?,
     ))
 }
 
@@ -135,6 +150,7 @@ pub async fn activity(
         .store
         .journal(
             &caller.reader(),
+            Scope::of(caller.exercise),
             None,
             q.before_seq,
             false,
@@ -153,7 +169,7 @@ pub async fn export(State(st): State<AppState>, caller: Caller) -> Result<Respon
     loop {
         let page = st
             .store
-            .journal(&reader, Some(after), None, true, 1000)
+            .journal(&reader, Scope::All, Some(after), None, true, 1000)
             .await?;
         let Some(last) = page.last() else { break };
         after = last.seq;

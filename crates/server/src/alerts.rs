@@ -43,6 +43,9 @@ pub struct Alert {
     pub updated_at: String,
     pub published_at: Option<String>,
     pub url: String,
+    /// The live exercise this belongs to (absent for real records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exercise_id: Option<i64>,
 }
 
 crate::records::impl_stored!(Alert, "alert", parent = incident_id);
@@ -58,6 +61,12 @@ fn set_xml(a: &mut Alert, xml: String) -> Result<(), ApiError> {
     a.sender = cap.sender.clone();
     a.sent = cap.sent.to_string();
     a.cap_status = cap.status.as_str().to_string();
+    if a.exercise_id.is_some() && cap.status != forewarn_cap::Status::Exercise {
+        return Err(ApiError::invalid(
+            "an alert drafted in an exercise must have <status>Exercise</status>",
+            "xml",
+        ));
+    }
     a.msg_type = cap.msg_type.as_str().to_string();
     let info = cap
         .infos
@@ -90,9 +99,11 @@ fn new_alert(
     incident_id: Option<i64>,
     supersedes: Option<i64>,
     by: &str,
+    exercise_id: Option<i64>,
 ) -> Alert {
     let now = now_ts();
     Alert {
+        exercise_id,
         id,
         org: org.to_string(),
         visibility,
@@ -154,7 +165,7 @@ pub async fn create(
     let xml = match (inp.xml, inp.incident_id) {
         (Some(x), _) => x,
         (None, Some(iid)) => {
-            let inc = load::<Incident>(&st.store, &caller.reader(), iid)
+            let inc = load::<Incident>(&st.store, &caller.reader(), caller.exercise, iid)
                 .await
                 .map_err(|_| ApiError::invalid("no such incident", "incident_id"))?;
             owner_only(&caller, &inc.org)?;
@@ -171,7 +182,7 @@ pub async fn create(
         (None, None) => return Err(ApiError::invalid("give xml or incident_id", "xml")),
     };
     if let Some(iid) = inp.incident_id {
-        load::<Incident>(&st.store, &caller.reader(), iid)
+        load::<Incident>(&st.store, &caller.reader(), caller.exercise, iid)
             .await
             .map_err(|_| ApiError::invalid("no such incident", "incident_id"))?;
     }
@@ -184,6 +195,7 @@ pub async fn create(
             inp.incident_id,
             None,
             &c.user.username,
+            c.exercise,
         );
         set_xml(&mut a, xml)?;
         records::insert(tx, &c.user.username, "alert.drafted", &a).await?;
@@ -194,7 +206,7 @@ pub async fn create(
 
 /// Loads an alert of the caller's organisation for a change.
 async fn own_alert(tx: &mut WriteTx, c: &Caller, id: i64) -> Result<Alert, ApiError> {
-    let a = load_tx::<Alert>(tx, &c.reader(), id).await?;
+    let a = load_tx::<Alert>(tx, &c.reader(), c.exercise, id).await?;
     owner_only(c, &a.org)?;
     Ok(a)
 }
@@ -291,12 +303,41 @@ pub async fn publish(
 ) -> Result<Response, ApiError> {
     caller.require_any(&["duty_officer", "approver"])?;
     let c = caller.clone();
+    let st2 = st.clone();
     write_op(&st, &caller, &idem, StatusCode::OK, async move |tx| {
         let mut a = own_alert(tx, &c, id).await?;
         if a.status != "approved" {
             return Err(bad_transition("alert", &a.status, "publish"));
         }
         check_valid(a.xml.as_deref().unwrap_or(""))?;
+        if a.exercise_id.is_some() && a.msg_type == "Alert" {
+            // The consequence model hears of the public warning (its lead time sets the
+            // protective-action fraction).
+            let incident_hazard = match a.incident_id {
+                Some(iid) => load_tx::<Incident>(tx, &Reader::All, c.exercise, iid)
+                    .await
+                    .ok()
+                    .and_then(|i| i.exercise_hazard),
+                None => None,
+            };
+            match crate::exercises::warning_hazard(&st2, &c, incident_hazard) {
+                Some(hazard) => {
+                    // A rejected warning (say, a second one for the same hazard) is in the
+                    // exercise journal; the alert itself still publishes.
+                    if let Err(e) = crate::exercises::act(
+                        &st2,
+                        &c,
+                        forewarn_exercise::Action::PublicWarning {
+                            hazard,
+                            country: None,
+                        },
+                    ) {
+                        tracing::info!(alert = a.id, error = %e.error, "exercise warning not counted");
+                    }
+                }
+                None => tracing::info!(alert = a.id, "exercise alert names no hazard that has begun"),
+            }
+        }
         a.status = "published".into();
         a.visibility = Visibility::Public;
         a.published_by = Some(c.user.username.clone());
@@ -304,7 +345,7 @@ pub async fn publish(
         a.updated_at = now_ts();
         records::update(tx, &c.user.username, "alert.published", &a).await?;
         if let Some(prev_id) = a.supersedes {
-            let mut prev = load_tx::<Alert>(tx, &Reader::All, prev_id).await?;
+            let mut prev = load_tx::<Alert>(tx, &Reader::All, c.exercise, prev_id).await?;
             let (status, kind) = if a.msg_type == "Cancel" {
                 ("cancelled", "alert.cancelled")
             } else {
@@ -403,6 +444,7 @@ async fn follow_up(
             prev.incident_id,
             Some(prev.id),
             &c.user.username,
+            prev.exercise_id,
         );
         set_xml(&mut a, next.to_xml())?;
         records::insert(tx, &c.user.username, "alert.drafted", &a).await?;
@@ -453,6 +495,7 @@ pub async fn list(
             Alert::TYPE,
             &caller.reader(),
             &RecordFilter {
+                exercise_id: caller.exercise,
                 status: q.status,
                 parent_id: q.incident_id,
                 limit: q.limit.unwrap_or(100),
@@ -474,7 +517,7 @@ pub async fn get(
     Path(id): Path<i64>,
 ) -> Result<axum::Json<Alert>, ApiError> {
     Ok(axum::Json(
-        load::<Alert>(&st.store, &caller.reader(), id).await?,
+        load::<Alert>(&st.store, &caller.reader(), caller.exercise, id).await?,
     ))
 }
 
@@ -500,7 +543,8 @@ pub async fn cap_xml(
         return Err(ApiError::not_found("alert"));
     };
     let a: Alert = records::from_record(&r)?;
-    if !(is_public(&a) || caller.is_some() && r.readable_by(&reader)) {
+    // Exercise alerts are never public.
+    if !(is_public(&a) && a.exercise_id.is_none() || caller.is_some() && r.readable_by(&reader)) {
         return Err(ApiError::not_found("alert"));
     }
     let mut resp = a.xml.unwrap_or_default().into_response();
@@ -541,6 +585,7 @@ async fn published_of(
                 Alert::TYPE,
                 &Reader::Anonymous,
                 &RecordFilter {
+                    exercise_id: None,
                     status: Some(status.into()),
                     parent_id: None,
                     limit: 1000,

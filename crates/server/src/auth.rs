@@ -360,6 +360,7 @@ pub async fn create_token(
             visibility: Visibility::OwnOrg,
             party_org: None,
             payload: serde_json::json!({"id": t.id, "name": t.name, "user": c.user.username}),
+            exercise_id: None,
         })
         .await?;
         Ok(TokenCreated {
@@ -399,6 +400,7 @@ pub async fn revoke_token(
         visibility: Visibility::OwnOrg,
         party_org: None,
         payload: serde_json::json!({"id": id, "user": caller.user.username}),
+        exercise_id: None,
     })
     .await?;
     tx.commit().await?;
@@ -511,6 +513,7 @@ pub async fn create_user(
             visibility: Visibility::OwnOrg,
             party_org: None,
             payload: serde_json::to_value(&out).unwrap_or_default(),
+            exercise_id: None,
         })
         .await?;
         Ok(out)

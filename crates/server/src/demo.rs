@@ -118,6 +118,7 @@ pub async fn seed_accounts(st: &AppState, password: &str) -> Result<(), ApiError
             visibility: Visibility::OwnOrg,
             party_org: None,
             payload: serde_json::to_value(auth::UserOut::from(&u)).unwrap_or_default(),
+            exercise_id: None,
         })
         .await?;
     }
@@ -133,6 +134,7 @@ pub async fn seed_incident(st: &AppState) -> Result<(), ApiError> {
             "incident",
             &Reader::All,
             &RecordFilter {
+                exercise_id: None,
                 limit: 1000,
                 ..Default::default()
             },
@@ -152,7 +154,9 @@ pub async fn seed_incident(st: &AppState) -> Result<(), ApiError> {
         title: DEMO_INCIDENT.into(),
         hazard: "earthquake".into(),
         status: "running".into(),
-        quake: QuakeParams {
+        exercise_id: None,
+        exercise_hazard: None,
+        quake: Some(QuakeParams {
             lat: 34.49,
             lon: 73.63,
             depth_km: 15.0,
@@ -163,7 +167,7 @@ pub async fn seed_incident(st: &AppState) -> Result<(), ApiError> {
             gmpe: Some("nga-west2".into()),
             realizations: Some(0),
             seed: Some(42),
-        },
+        }),
         progress: None,
         summary: None,
         alert_level: None,

@@ -6,7 +6,7 @@ use crate::{AppState, LiveEvent};
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use forewarn_store::{JournalEntry, Reader};
+use forewarn_store::{JournalEntry, Reader, Scope};
 use serde::Deserialize;
 use std::convert::Infallible;
 use std::time::Duration;
@@ -17,6 +17,9 @@ use tokio_stream::wrappers::ReceiverStream;
 #[serde(deny_unknown_fields)]
 pub struct EventsQuery {
     pub since: Option<i64>,
+    /// A live exercise's stream instead of the real one (checked like the
+    /// `Forewarn-Exercise` header).
+    pub exercise: Option<i64>,
 }
 
 fn journal_event(e: &JournalEntry) -> Event {
@@ -42,6 +45,7 @@ pub async fn events(
     ApiError,
 > {
     let reader = caller.reader();
+    let scope = caller.exercise;
     let since = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -51,7 +55,11 @@ pub async fn events(
     let mut journal = st.store.subscribe();
     let mut live = st.live.subscribe();
     let backlog = match since {
-        Some(s) => st.store.journal(&reader, Some(s), None, true, 1000).await?,
+        Some(s) => {
+            st.store
+                .journal(&reader, Scope::of(scope), Some(s), None, true, 1000)
+                .await?
+        }
         None => Vec::new(),
     };
     let (tx, rx) = mpsc::channel::<Result<Event, Infallible>>(256);
@@ -68,13 +76,13 @@ pub async fn events(
             tokio::select! {
                 r = journal.recv() => match r {
                     Ok(e) => {
-                        if e.seq <= last || !e.readable_by(&reader) { continue; }
+                        if e.seq <= last || e.exercise_id != scope || !e.readable_by(&reader) { continue; }
                         last = e.seq;
                         if tx.send(Ok(journal_event(&e))).await.is_err() { return; }
                     }
                     Err(broadcast::error::RecvError::Lagged(_)) => {
                         // Fell behind: catch up from the journal itself.
-                        match store.journal(&reader, Some(last), None, true, 1000).await {
+                        match store.journal(&reader, Scope::of(scope), Some(last), None, true, 1000).await {
                             Ok(es) => for e in es {
                                 last = e.seq;
                                 if tx.send(Ok(journal_event(&e))).await.is_err() { return; }
@@ -86,7 +94,7 @@ pub async fn events(
                 },
                 r = live.recv() => match r {
                     Ok(e) => {
-                        if !reader_can(&reader, &e) { continue; }
+                        if e.exercise_id != scope || !reader_can(&reader, &e) { continue; }
                         if tx.send(Ok(live_event(&e))).await.is_err() { return; }
                     }
                     Err(broadcast::error::RecvError::Lagged(_)) => continue,

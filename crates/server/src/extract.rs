@@ -116,6 +116,9 @@ pub enum AuthVia {
 pub struct Caller {
     pub user: User,
     pub via: AuthVia,
+    /// The live exercise the request acts in (`Forewarn-Exercise` header), checked to be one
+    /// the user's organisation takes part in; `None` for real work.
+    pub exercise: Option<i64>,
 }
 
 impl Caller {
@@ -213,9 +216,11 @@ pub async fn authenticate(parts: &Parts, st: &AppState) -> Result<Option<Caller>
                 user
             }
         };
+        let exercise = exercise_scope(parts, st, &user).await?;
         return Ok(Some(Caller {
             user,
             via: AuthVia::Token,
+            exercise,
         }));
     }
     let Some(session) = cookie(parts, auth::SESSION_COOKIE) else {
@@ -242,13 +247,46 @@ pub async fn authenticate(parts: &Parts, st: &AppState) -> Result<Option<Caller>
             ));
         }
     }
+    let exercise = exercise_scope(parts, st, &user).await?;
     Ok(Some(Caller {
         user,
         via: AuthVia::Session {
             token_hash: hash,
             csrf_token: s.csrf_token,
         },
+        exercise,
     }))
+}
+
+/// The header that puts a request in a live exercise's scope.
+pub const EXERCISE_HEADER: &str = "forewarn-exercise";
+
+/// The exercise scope of a request: the `Forewarn-Exercise` header (or, for event streams,
+/// which cannot send headers, the `exercise` query parameter), checked against the exercise's
+/// participants.
+async fn exercise_scope(
+    parts: &Parts,
+    st: &AppState,
+    user: &User,
+) -> Result<Option<i64>, ApiError> {
+    let raw = match parts.headers.get(EXERCISE_HEADER) {
+        Some(v) => Some(v.to_str().unwrap_or("").to_string()),
+        None => parts.uri.query().and_then(|q| {
+            q.split('&')
+                .filter_map(|kv| kv.split_once('='))
+                .find(|(k, _)| *k == "exercise")
+                .map(|(_, v)| v.to_string())
+        }),
+    };
+    let Some(raw) = raw else { return Ok(None) };
+    let id: i64 = raw.trim().parse().map_err(|_| {
+        ApiError::bad_request(
+            "Forewarn-Exercise must be an exercise id",
+            Some("Forewarn-Exercise"),
+        )
+    })?;
+    crate::exercises::check_participant(st, id, user).await?;
+    Ok(Some(id))
 }
 
 impl FromRequestParts<AppState> for Caller {

@@ -103,7 +103,9 @@ pub struct Incident {
     pub title: String,
     pub hazard: String,
     pub status: String,
-    pub quake: QuakeParams,
+    /// The earthquake's parameters (absent for an exercise flood incident).
+    #[serde(default)]
+    pub quake: Option<QuakeParams>,
     #[serde(default)]
     pub progress: Option<Progress>,
     #[serde(default)]
@@ -118,6 +120,12 @@ pub struct Incident {
     pub created_by: String,
     pub created_at: String,
     pub updated_at: String,
+    /// The live exercise this belongs to (absent for real records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exercise_id: Option<i64>,
+    /// For an exercise incident: the exercise hazard it shows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exercise_hazard: Option<String>,
 }
 
 crate::records::impl_stored!(Incident, "incident");
@@ -159,7 +167,9 @@ pub async fn create(
             title,
             hazard: "earthquake".into(),
             status: "running".into(),
-            quake,
+            quake: Some(quake),
+            exercise_id: c.exercise,
+            exercise_hazard: None,
             progress: None,
             summary: None,
             alert_level: None,
@@ -215,6 +225,7 @@ pub async fn list(
             Incident::TYPE,
             &caller.reader(),
             &RecordFilter {
+                exercise_id: caller.exercise,
                 status: q.status,
                 parent_id: None,
                 limit: q.limit.unwrap_or(100),
@@ -235,7 +246,7 @@ pub async fn get(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<Incident>, ApiError> {
-    let inc = load::<Incident>(&st.store, &caller.reader(), id).await?;
+    let inc = load::<Incident>(&st.store, &caller.reader(), caller.exercise, id).await?;
     Ok(axum::Json(with_progress(&st, inc)))
 }
 
@@ -249,7 +260,7 @@ pub async fn close(
     caller.require("duty_officer")?;
     let c = caller.clone();
     write_op(&st, &caller, &idem, StatusCode::OK, async move |tx| {
-        let mut inc = records::load_tx::<Incident>(tx, &c.reader(), id).await?;
+        let mut inc = records::load_tx::<Incident>(tx, &c.reader(), c.exercise, id).await?;
         owner_only(&c, &inc.org)?;
         if inc.status != "complete" && inc.status != "failed" {
             return Err(bad_transition("incident", &inc.status, "close"));
@@ -272,7 +283,7 @@ pub async fn layer(
     caller: Caller,
     Path((id, name)): Path<(i64, String)>,
 ) -> Result<Response, ApiError> {
-    let _inc = load::<Incident>(&st.store, &caller.reader(), id).await?;
+    let _inc = load::<Incident>(&st.store, &caller.reader(), caller.exercise, id).await?;
     if !LAYERS.contains(&name.as_str()) {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -300,7 +311,7 @@ pub async fn cap_proposal(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    let _inc = load::<Incident>(&st.store, &caller.reader(), id).await?;
+    let _inc = load::<Incident>(&st.store, &caller.reader(), caller.exercise, id).await?;
     let Some(xml) = st.store.get_layer(id, CAP_PROPOSAL).await? else {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -323,5 +334,6 @@ pub fn publish_progress(st: &AppState, inc: &Incident, p: Progress) {
         party_org: None,
         kind: "incident.progress".into(),
         data: json!({"incident_id": inc.id, "org": inc.org, "stage": p.stage, "done": p.done, "total": p.total}),
+        exercise_id: inc.exercise_id,
     });
 }

@@ -9,6 +9,7 @@ pub mod bench;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod exercises;
 pub mod extract;
 pub mod http_client;
 pub mod incidents;
@@ -54,6 +55,8 @@ pub struct LiveEvent {
     pub party_org: Option<String>,
     pub kind: String,
     pub data: serde_json::Value,
+    /// The live exercise the event belongs to (`None`: real).
+    pub exercise_id: Option<i64>,
 }
 
 /// Shared state of the handlers.
@@ -69,6 +72,10 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Bearer token hash -> user, for [`TOKEN_CACHE_TTL`]; cleared when a token is revoked here.
     pub token_cache: Arc<Mutex<HashMap<String, (forewarn_store::User, std::time::Instant)>>>,
+    /// Live exercises of this process.
+    pub exercises: Arc<exercises::Registry>,
+    /// Bundled exercise plans (and the hazard scenario files they name).
+    pub scenarios_dir: PathBuf,
 }
 
 /// How long a verified API token is trusted without asking the database again. A token
@@ -86,6 +93,8 @@ impl AppState {
             web_dir,
             secure_cookies,
             token_cache: Arc::new(Mutex::new(HashMap::new())),
+            exercises: Arc::new(exercises::Registry::default()),
+            scenarios_dir: default_scenarios_dir(),
         }
     }
 }
@@ -93,6 +102,11 @@ impl AppState {
 /// The default web UI directory (the repository's web/).
 pub fn default_web_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../web"))
+}
+
+/// The default directory of bundled scenarios (the repository's scenarios/).
+pub fn default_scenarios_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios"))
 }
 
 async fn security_headers(req: Request<axum::body::Body>, next: Next) -> Response {
@@ -192,6 +206,9 @@ pub async fn prepare(cfg: &ServerConfig) -> Result<(AppState, Router), ServeErro
     let store = Store::open(&cfg.db).await?;
     let st = AppState::new(store, cfg.web_dir.clone(), !cfg.bind.ip().is_loopback());
     runner::fail_interrupted(&st)
+        .await
+        .map_err(|e| ServeError::Setup(e.to_string()))?;
+    exercises::interrupt_stale(&st)
         .await
         .map_err(|e| ServeError::Setup(e.to_string()))?;
     if let Some(pw) = &cfg.demo {

@@ -58,7 +58,7 @@ fn err(desc: &str) -> utoipa::openapi::Response {
 
 /// Builds the document.
 pub fn document() -> utoipa::openapi::OpenApi {
-    use crate::{activity, alerts, auth, incidents, requests};
+    use crate::{activity, alerts, auth, exercises, incidents, requests};
     let components = ComponentsBuilder::new()
         .schema_from::<ErrorBody>()
         .schema_from::<List>()
@@ -87,6 +87,14 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .schema_from::<requests::StatusIn>()
         .schema_from::<activity::Sitrep>()
         .schema_from::<activity::SitrepIn>()
+        .schema_from::<exercises::ExerciseRec>()
+        .schema_from::<exercises::TeamOut>()
+        .schema_from::<exercises::ObjectiveOut>()
+        .schema_from::<exercises::ExerciseIn>()
+        .schema_from::<exercises::ControlIn>()
+        .schema_from::<exercises::AckIn>()
+        .schema_from::<exercises::RatingIn>()
+        .schema_from::<exercises::InjectOut>()
         .security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()))
         .security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description("fw_session", "Session cookie from POST /api/login; unsafe methods also need the X-CSRF-Token header"))))
         .build();

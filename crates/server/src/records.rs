@@ -22,6 +22,10 @@ pub trait Stored: Serialize + DeserializeOwned {
         None
     }
     fn created_at(&self) -> &str;
+    /// The live exercise the record belongs to (`None`: real).
+    fn exercise_id(&self) -> Option<i64> {
+        None
+    }
 }
 
 /// Implements [`Stored`] for a record struct with the usual fields (`id`, `org`,
@@ -54,6 +58,9 @@ macro_rules! impl_stored {
             fn created_at(&self) -> &str {
                 &self.created_at
             }
+            fn exercise_id(&self) -> Option<i64> {
+                self.exercise_id
+            }
         }
     };
 }
@@ -72,6 +79,7 @@ fn to_record<T: Stored>(v: &T) -> Result<Record, ApiError> {
             .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), None))?,
         created_at: v.created_at().to_string(),
         updated_at: now_ts(),
+        exercise_id: v.exercise_id(),
     })
 }
 
@@ -96,6 +104,7 @@ fn entry<T: Stored>(actor: &str, kind: &str, v: &T) -> Result<NewEntry, ApiError
         party_org: v.party_org().map(str::to_string),
         payload: serde_json::to_value(v)
             .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), None))?,
+        exercise_id: v.exercise_id(),
     })
 }
 
@@ -123,18 +132,29 @@ pub async fn update<T: Stored>(
     Ok(())
 }
 
-/// Reads a record the caller may see (404 otherwise), inside a write transaction.
-pub async fn load_tx<T: Stored>(tx: &mut WriteTx, reader: &Reader, id: i64) -> Result<T, ApiError> {
+/// Reads a record the caller may see in the exercise scope `exercise` (real records when
+/// `None`), inside a write transaction; 404 otherwise.
+pub async fn load_tx<T: Stored>(
+    tx: &mut WriteTx,
+    reader: &Reader,
+    exercise: Option<i64>,
+    id: i64,
+) -> Result<T, ApiError> {
     match tx.get_record(T::TYPE, id).await? {
-        Some(r) if r.readable_by(reader) => from_record(&r),
+        Some(r) if r.readable_by(reader) && r.exercise_id == exercise => from_record(&r),
         _ => Err(ApiError::not_found(T::TYPE)),
     }
 }
 
-/// Reads a record the reader may see (404 otherwise).
-pub async fn load<T: Stored>(store: &Store, reader: &Reader, id: i64) -> Result<T, ApiError> {
+/// Reads a record the reader may see in the exercise scope `exercise` (404 otherwise).
+pub async fn load<T: Stored>(
+    store: &Store,
+    reader: &Reader,
+    exercise: Option<i64>,
+    id: i64,
+) -> Result<T, ApiError> {
     match store.get_record(T::TYPE, id).await? {
-        Some(r) if r.readable_by(reader) => from_record(&r),
+        Some(r) if r.readable_by(reader) && r.exercise_id == exercise => from_record(&r),
         _ => Err(ApiError::not_found(T::TYPE)),
     }
 }

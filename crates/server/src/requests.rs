@@ -35,6 +35,12 @@ pub struct ResourceRequest {
     pub created_by: String,
     pub created_at: String,
     pub updated_at: String,
+    /// The live exercise this belongs to (absent for real records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exercise_id: Option<i64>,
+    /// For an exercise request: the exercise's own request id (EDXL-RM).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exercise_ref: Option<String>,
 }
 
 crate::records::impl_stored!(ResourceRequest, "request", parent = incident_id);
@@ -55,6 +61,9 @@ pub struct Offer {
     pub created_by: String,
     pub created_at: String,
     pub updated_at: String,
+    /// The live exercise this belongs to (absent for real records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exercise_id: Option<i64>,
 }
 
 impl Stored for Offer {
@@ -80,6 +89,9 @@ impl Stored for Offer {
     }
     fn created_at(&self) -> &str {
         &self.created_at
+    }
+    fn exercise_id(&self) -> Option<i64> {
+        self.exercise_id
     }
 }
 
@@ -123,6 +135,17 @@ fn positive(v: f64, field: &str) -> Result<f64, ApiError> {
     }
 }
 
+/// The exercise resource a request type counts as: search and rescue, or relief (Sphere
+/// water, food, shelter); other types have no modelled consequence.
+fn exercise_resource(resource_type: &str) -> Option<forewarn_exercise::def::ResourceKind> {
+    use forewarn_exercise::def::ResourceKind;
+    match resource_type {
+        "usar_team" => Some(ResourceKind::Usar),
+        "food" | "water_purification" | "shelter_tents" | "blankets" => Some(ResourceKind::Relief),
+        _ => None,
+    }
+}
+
 pub async fn create(
     State(st): State<AppState>,
     caller: Caller,
@@ -136,7 +159,7 @@ pub async fn create(
     let quantity = positive(inp.quantity, "quantity")?;
     let visibility = visibility_or(inp.visibility, Visibility::Regional, false)?;
     if let Some(iid) = inp.incident_id {
-        load::<crate::incidents::Incident>(&st.store, &caller.reader(), iid)
+        load::<crate::incidents::Incident>(&st.store, &caller.reader(), caller.exercise, iid)
             .await
             .map_err(|_| ApiError::invalid("no such incident", "incident_id"))?;
     }
@@ -149,10 +172,25 @@ pub async fn create(
         ));
     }
     let c = caller.clone();
+    let st2 = st.clone();
     write_op(&st, &caller, &idem, StatusCode::CREATED, async move |tx| {
+        // In an exercise, the consequence model hears of the request (EDXL-RM RequestResource).
+        let exercise_ref = match exercise_resource(&resource_type) {
+            Some(resource) if c.exercise.is_some() => crate::exercises::act(
+                &st2,
+                &c,
+                forewarn_exercise::Action::Request {
+                    resource,
+                    country: None,
+                },
+            )?,
+            _ => None,
+        };
         let now = now_ts();
         let r = ResourceRequest {
             id: next_id::<ResourceRequest>(tx).await?,
+            exercise_id: c.exercise,
+            exercise_ref,
             org: c.user.org.clone(),
             visibility,
             incident_id: inp.incident_id,
@@ -177,6 +215,7 @@ pub async fn create(
 async fn offers_of(
     st: &AppState,
     reader: &Reader,
+    exercise: Option<i64>,
     request_id: i64,
 ) -> Result<Vec<Offer>, ApiError> {
     let rs = st
@@ -185,6 +224,7 @@ async fn offers_of(
             Offer::TYPE,
             reader,
             &RecordFilter {
+                exercise_id: exercise,
                 status: None,
                 parent_id: Some(request_id),
                 limit: 1000,
@@ -206,6 +246,7 @@ pub async fn list(
             ResourceRequest::TYPE,
             &reader,
             &RecordFilter {
+                exercise_id: caller.exercise,
                 status: q.status,
                 parent_id: q.incident_id,
                 limit: q.limit.unwrap_or(100),
@@ -215,7 +256,7 @@ pub async fn list(
     let mut items = Vec::new();
     for r in &rs {
         let mut req: ResourceRequest = records::from_record(r)?;
-        req.offers = offers_of(&st, &reader, req.id).await?;
+        req.offers = offers_of(&st, &reader, caller.exercise, req.id).await?;
         items.push(req);
     }
     Ok(axum::Json(json!({"items": items})))
@@ -227,8 +268,8 @@ pub async fn get(
     Path(id): Path<i64>,
 ) -> Result<axum::Json<ResourceRequest>, ApiError> {
     let reader = caller.reader();
-    let mut req = load::<ResourceRequest>(&st.store, &reader, id).await?;
-    req.offers = offers_of(&st, &reader, id).await?;
+    let mut req = load::<ResourceRequest>(&st.store, &reader, caller.exercise, id).await?;
+    req.offers = offers_of(&st, &reader, caller.exercise, id).await?;
     Ok(axum::Json(req))
 }
 
@@ -242,7 +283,7 @@ pub async fn close(
     caller.require("duty_officer")?;
     let c = caller.clone();
     write_op(&st, &caller, &idem, StatusCode::OK, async move |tx| {
-        let mut r = load_tx::<ResourceRequest>(tx, &c.reader(), id).await?;
+        let mut r = load_tx::<ResourceRequest>(tx, &c.reader(), c.exercise, id).await?;
         owner_only(&c, &r.org)?;
         if r.status != "open" {
             return Err(bad_transition("request", &r.status, "close"));
@@ -283,8 +324,9 @@ pub async fn create_offer(
         ));
     }
     let c = caller.clone();
+    let st2 = st.clone();
     write_op(&st, &caller, &idem, StatusCode::CREATED, async move |tx| {
-        let req = load_tx::<ResourceRequest>(tx, &c.reader(), request_id).await?;
+        let req = load_tx::<ResourceRequest>(tx, &c.reader(), c.exercise, request_id).await?;
         if req.org == c.user.org {
             return Err(ApiError::forbidden(
                 "an organisation cannot offer on its own request",
@@ -293,9 +335,21 @@ pub async fn create_offer(
         if req.status != "open" {
             return Err(bad_transition("request", &req.status, "offer on"));
         }
+        // In an exercise, the offer commits the resource (EDXL-RM CommitResource): the
+        // consequence model deploys it.
+        if let Some(xref) = &req.exercise_ref {
+            crate::exercises::act(
+                &st2,
+                &c,
+                forewarn_exercise::Action::Offer {
+                    request: xref.clone(),
+                },
+            )?;
+        }
         let now = now_ts();
         let o = Offer {
             id: next_id::<Offer>(tx).await?,
+            exercise_id: req.exercise_id,
             request_id,
             org: c.user.org.clone(),
             request_org: req.org.clone(),
@@ -327,6 +381,7 @@ pub async fn list_offers(
             Offer::TYPE,
             &caller.reader(),
             &RecordFilter {
+                exercise_id: caller.exercise,
                 status: q.status,
                 parent_id: None,
                 limit: q.limit.unwrap_or(100),
@@ -359,7 +414,7 @@ async fn offer_action(
     caller.require("duty_officer")?;
     let c = caller.clone();
     write_op(st, caller, idem, StatusCode::OK, async move |tx| {
-        let mut o = load_tx::<Offer>(tx, &c.reader(), id).await?;
+        let mut o = load_tx::<Offer>(tx, &c.reader(), c.exercise, id).await?;
         let org = match side {
             Side::Requester => &o.request_org,
             Side::Offerer => &o.org,

@@ -1,7 +1,7 @@
 //! The endpoint table: one row per endpoint, used both to build the router and the OpenAPI
 //! document, so that every endpoint is documented.
 
-use crate::{AppState, activity, alerts, auth, events, incidents, public, requests};
+use crate::{AppState, activity, alerts, auth, events, exercises, incidents, public, requests};
 use axum::routing::{MethodRouter, delete, get, post};
 
 /// Who may call an endpoint (for the documentation; enforced in the handlers).
@@ -545,6 +545,106 @@ pub fn endpoints() -> Vec<Endpoint> {
             200,
             "text/event-stream",
             get(events::events)
+        ),
+        ep!(
+            "GET",
+            "/api/exercises/scenarios",
+            "Bundled exercise plans a director can start from",
+            LoggedIn,
+            None,
+            200,
+            "List",
+            get(exercises::scenarios)
+        ),
+        ep!(
+            "POST",
+            "/api/exercises",
+            "Create a live exercise from a plan (the director team's organisation)",
+            Roles("duty_officer or admin"),
+            Some("ExerciseIn"),
+            201,
+            "ExerciseRec",
+            post(exercises::create)
+        ),
+        ep!(
+            "GET",
+            "/api/exercises",
+            "Exercises the caller's organisation takes part in",
+            LoggedIn,
+            None,
+            200,
+            "List",
+            get(exercises::list)
+        ),
+        ep!(
+            "GET",
+            "/api/exercises/{id}",
+            "One exercise, with the clock and the caller's teams and roles",
+            LoggedIn,
+            None,
+            200,
+            "ExerciseRec",
+            get(exercises::get)
+        ),
+        ep!(
+            "POST",
+            "/api/exercises/{id}/control",
+            "Director: start, pause, resume, speed, jump or end",
+            Roles("duty_officer or admin of the director's organisation"),
+            Some("ControlIn"),
+            200,
+            "ExerciseRec",
+            post(exercises::control)
+        ),
+        ep!(
+            "GET",
+            "/api/exercises/{id}/injects",
+            "Injects delivered to the caller's teams, newest first",
+            LoggedIn,
+            None,
+            200,
+            "List",
+            get(exercises::injects)
+        ),
+        ep!(
+            "POST",
+            "/api/exercises/{id}/acknowledge",
+            "A player team acknowledges an inject",
+            Roles("duty_officer, approver or admin of a player organisation"),
+            Some("AckIn"),
+            200,
+            "{acknowledged}",
+            post(exercises::acknowledge)
+        ),
+        ep!(
+            "POST",
+            "/api/exercises/{id}/ratings",
+            "An evaluator rates an objective P, S, M or U",
+            Roles("duty_officer, approver or admin of the evaluators' organisation"),
+            Some("RatingIn"),
+            200,
+            "{objective, rating}",
+            post(exercises::rate)
+        ),
+        ep!(
+            "GET",
+            "/api/exercises/{id}/report",
+            "The after-action report, written when the exercise ends",
+            LoggedIn,
+            None,
+            200,
+            "text/html",
+            get(exercises::report)
+        ),
+        ep!(
+            "GET",
+            "/api/exercises/{id}/metrics",
+            "Objective metrics and ratings, written when the exercise ends",
+            LoggedIn,
+            None,
+            200,
+            "application/json",
+            get(exercises::metrics)
         ),
     ]
 }

@@ -102,7 +102,10 @@ fn compute(
     progress: &(dyn Fn(&str, u64, u64) + Sync),
 ) -> Result<RunOutput, String> {
     let w = world()?;
-    let q = &inc.quake;
+    let q = inc
+        .quake
+        .as_ref()
+        .ok_or("the incident has no earthquake parameters")?;
     let req = QuakeRequest {
         source: QuakeSource::Hypocenter {
             lon: q.lon,
@@ -232,6 +235,7 @@ pub async fn fail_interrupted(st: &AppState) -> Result<(), crate::error::ApiErro
             "incident",
             &forewarn_store::Reader::All,
             &forewarn_store::RecordFilter {
+                exercise_id: None,
                 status: Some("running".into()),
                 parent_id: None,
                 limit: 1000,

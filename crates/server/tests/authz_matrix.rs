@@ -269,6 +269,7 @@ async fn matrix(app: &App) {
             csrf: v["csrf_token"].as_str().map(str::to_string),
             bearer: None,
             user: "pk.admin".into(),
+            exercise: None,
         }
     };
     let pu = m
@@ -1267,6 +1268,153 @@ async fn matrix(app: &App) {
         )
         .await;
     assert!(pex.as_str().unwrap().lines().count() < lines.len());
+
+    // Exercises (the whole live flow is in exercise_live.rs).
+    let xt = "/api/exercises/{id}";
+    m.check(
+        &anon,
+        "GET",
+        "/api/exercises/scenarios",
+        "/api/exercises/scenarios",
+        None,
+        401,
+    )
+    .await;
+    m.check(
+        &pv,
+        "GET",
+        "/api/exercises/scenarios",
+        "/api/exercises/scenarios",
+        None,
+        200,
+    )
+    .await;
+    let plan = json!({"scenario": "exercise-pamir.toml", "human_teams": ["kz-mchs"]});
+    m.check(
+        &anon,
+        "POST",
+        "/api/exercises",
+        "/api/exercises",
+        Some(plan.clone()),
+        401,
+    )
+    .await;
+    m.check(
+        &kv,
+        "POST",
+        "/api/exercises",
+        "/api/exercises",
+        Some(plan.clone()),
+        403,
+    )
+    .await;
+    m.check(
+        &kd,
+        "POST",
+        "/api/exercises",
+        "/api/exercises",
+        Some(plan.clone()),
+        403,
+    )
+    .await;
+    let x = m
+        .check(
+            &rc,
+            "POST",
+            "/api/exercises",
+            "/api/exercises",
+            Some(plan),
+            201,
+        )
+        .await;
+    let xid = x["id"].as_i64().unwrap();
+    let xp = |suffix: &str| format!("/api/exercises/{xid}{suffix}");
+    let xl = m
+        .check(&kv, "GET", "/api/exercises", "/api/exercises", None, 200)
+        .await;
+    assert_eq!(ids(&xl), vec![xid]);
+    let pl = m
+        .check(&pv, "GET", "/api/exercises", "/api/exercises", None, 200)
+        .await;
+    assert!(ids(&pl).is_empty(), "Pakistan takes no part: {pl}");
+    m.check(&pd, "GET", xt, &xp(""), None, 403).await;
+    m.check(&kv, "GET", xt, &xp(""), None, 200).await;
+    let ct = "/api/exercises/{id}/control";
+    m.check(
+        &kd,
+        "POST",
+        ct,
+        &xp("/control"),
+        Some(json!({"op": "start"})),
+        403,
+    )
+    .await;
+    m.check(
+        &rc,
+        "POST",
+        ct,
+        &xp("/control"),
+        Some(json!({"op": "start"})),
+        200,
+    )
+    .await;
+    m.check(
+        &rc,
+        "POST",
+        ct,
+        &xp("/control"),
+        Some(json!({"op": "jump", "to": "4h"})),
+        200,
+    )
+    .await;
+    let it = "/api/exercises/{id}/injects";
+    m.check(&pd, "GET", it, &xp("/injects"), None, 403).await;
+    let ki = m.check(&kv, "GET", it, &xp("/injects"), None, 200).await;
+    assert!(
+        ki["items"].as_array().is_some_and(|a| !a.is_empty()),
+        "{ki}"
+    );
+    let at = "/api/exercises/{id}/acknowledge";
+    m.check(
+        &kv,
+        "POST",
+        at,
+        &xp("/acknowledge"),
+        Some(json!({"inject": "i07"})),
+        403,
+    )
+    .await;
+    m.check(
+        &kd,
+        "POST",
+        at,
+        &xp("/acknowledge"),
+        Some(json!({"inject": "i07"})),
+        200,
+    )
+    .await;
+    let rt = "/api/exercises/{id}/ratings";
+    let rating = json!({"objective": "obj-eq-info", "rating": "P"});
+    m.check(&kd, "POST", rt, &xp("/ratings"), Some(rating.clone()), 403)
+        .await;
+    m.check(&rc, "POST", rt, &xp("/ratings"), Some(rating), 200)
+        .await;
+    let rp = "/api/exercises/{id}/report";
+    let mt = "/api/exercises/{id}/metrics";
+    m.check(&kv, "GET", rp, &xp("/report"), None, 409).await;
+    m.check(
+        &rc,
+        "POST",
+        ct,
+        &xp("/control"),
+        Some(json!({"op": "end"})),
+        200,
+    )
+    .await;
+    m.check(&pd, "GET", rp, &xp("/report"), None, 403).await;
+    m.check(&kv, "GET", rp, &xp("/report"), None, 200).await;
+    m.check(&anon, "GET", mt, &xp("/metrics"), None, 401).await;
+    m.check(&kv, "GET", mt, &xp("/metrics"), None, 200).await;
 
     // Events: status only here (the stream is tested in events.rs).
     for (c, want) in [(&anon, 401u16), (&pv, 200)] {

@@ -238,12 +238,11 @@ impl Store {
     }
 
     /// Journal entries readable by `reader`. Ascending from `after_seq` when `ascending`, else
-    /// descending below `before_seq`. Only real entries, or with `exercise`, only that live
-    /// exercise's.
+    /// descending below `before_seq`, in `scope`.
     pub async fn journal(
         &self,
         reader: &Reader,
-        exercise: Option<i64>,
+        scope: Scope,
         after_seq: Option<i64>,
         before_seq: Option<i64>,
         ascending: bool,
@@ -251,7 +250,11 @@ impl Store {
     ) -> Result<Vec<JournalEntry>, StoreError> {
         let mut q = Q::new("SELECT * FROM journal WHERE 1 = 1");
         push_reader(&mut q, reader);
-        push_exercise(&mut q, exercise);
+        match scope {
+            Scope::Real => push_exercise(&mut q, None),
+            Scope::Exercise(x) => push_exercise(&mut q, Some(x)),
+            Scope::All => {}
+        }
         if let Some(a) = after_seq {
             q.push(" AND seq > ").arg(Bind::I64(a));
         }

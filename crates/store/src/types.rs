@@ -172,6 +172,24 @@ pub struct StoredResponse {
     pub body: String,
 }
 
+/// Which journal entries a read covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Real work only (entries without an exercise).
+    Real,
+    /// One live exercise's entries.
+    Exercise(i64),
+    /// Everything (the audit export).
+    All,
+}
+
+impl Scope {
+    /// `Real` for `None`, else that exercise.
+    pub fn of(exercise: Option<i64>) -> Scope {
+        exercise.map_or(Scope::Real, Scope::Exercise)
+    }
+}
+
 /// Filters for listing records.
 #[derive(Debug, Clone, Default)]
 pub struct RecordFilter {

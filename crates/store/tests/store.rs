@@ -165,12 +165,12 @@ async fn exercise(store: Store) {
         Vec::<i64>::new()
     );
     let j = store
-        .journal(&cn, None, None, None, false, 10)
+        .journal(&cn, Scope::Real, None, None, false, 10)
         .await
         .unwrap();
     assert!(j.is_empty());
     let j = store
-        .journal(&Reader::All, None, Some(0), None, true, 10)
+        .journal(&Reader::All, Scope::Real, Some(0), None, true, 10)
         .await
         .unwrap();
     assert_eq!(j.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2]);
@@ -247,16 +247,21 @@ async fn exercise(store: Store) {
     assert_eq!(n(ex.clone()), vec![3]);
     assert_eq!(ex[0].exercise_id, Some(7));
     let real_j = store
-        .journal(&Reader::All, None, Some(0), None, true, 100)
+        .journal(&Reader::All, Scope::Real, Some(0), None, true, 100)
         .await
         .unwrap();
     assert!(real_j.iter().all(|e| e.exercise_id.is_none()));
     let ex_j = store
-        .journal(&Reader::All, Some(7), Some(0), None, true, 100)
+        .journal(&Reader::All, Scope::Exercise(7), Some(0), None, true, 100)
         .await
         .unwrap();
     assert_eq!(ex_j.len(), 1);
     assert_eq!(ex_j[0].exercise_id, Some(7));
+    let all_j = store
+        .journal(&Reader::All, Scope::All, Some(0), None, true, 100)
+        .await
+        .unwrap();
+    assert_eq!(all_j.len(), real_j.len() + 1);
     assert_eq!(
         store
             .get_document("exercise", 7, "aar.html")
@@ -294,7 +299,7 @@ async fn concurrent_writes(store: Store) {
         t.await.unwrap();
     }
     let j = store
-        .journal(&Reader::All, None, Some(0), None, true, 1000)
+        .journal(&Reader::All, Scope::Real, Some(0), None, true, 1000)
         .await
         .unwrap();
     let seqs: Vec<i64> = j.iter().map(|e| e.seq).collect();

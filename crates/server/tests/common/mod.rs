@@ -57,6 +57,7 @@ impl App {
             csrf: None,
             bearer: None,
             user: String::new(),
+            exercise: None,
         }
     }
 
@@ -92,6 +93,7 @@ impl App {
             csrf: v["csrf_token"].as_str().map(str::to_string),
             bearer: None,
             user: user.into(),
+            exercise: None,
         }
     }
 
@@ -106,6 +108,7 @@ impl App {
             csrf: None,
             bearer: v["token"].as_str().map(str::to_string),
             user: user.into(),
+            exercise: None,
         }
     }
 }
@@ -116,6 +119,8 @@ pub struct Client<'a> {
     pub csrf: Option<String>,
     pub bearer: Option<String>,
     pub user: String,
+    /// Sent as the Forewarn-Exercise header.
+    pub exercise: Option<i64>,
 }
 
 impl Client<'_> {
@@ -130,7 +135,22 @@ impl Client<'_> {
         if let Some(t) = &self.bearer {
             b = b.header("authorization", format!("Bearer {t}"));
         }
+        if let Some(x) = self.exercise {
+            b = b.header("forewarn-exercise", x.to_string());
+        }
         b
+    }
+
+    /// The same user acting inside exercise `id`.
+    pub fn in_exercise(&self, id: i64) -> Self {
+        Client {
+            app: self.app,
+            cookie: self.cookie.clone(),
+            csrf: self.csrf.clone(),
+            bearer: self.bearer.clone(),
+            user: self.user.clone(),
+            exercise: Some(id),
+        }
     }
 
     pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
