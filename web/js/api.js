@@ -16,6 +16,15 @@ export class ApiError extends Error {
 }
 
 let csrfToken = null;
+let exerciseId = null;
+
+/**
+ * Put every later API request in a live exercise's scope (the Forewarn-Exercise header), or
+ * back in real operations with null. The exercise endpoints themselves never carry it.
+ */
+export function setExercise(id) {
+  exerciseId = id == null ? null : Number(id);
+}
 let onUnauthorised = null;
 
 /** Called when the server answers 401 to a request made with a session (it has expired). */
@@ -46,6 +55,9 @@ function newIdempotencyKey() {
 export async function request(method, path, body, opts = {}) {
   const headers = { Accept: opts.accept || 'application/json' };
   const init = { method, headers, credentials: 'same-origin' };
+  if (exerciseId != null && path.startsWith('/api/') && !path.startsWith('/api/exercises')) {
+    headers['Forewarn-Exercise'] = String(exerciseId);
+  }
   if (method !== 'GET' && method !== 'HEAD') {
     if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
     if (opts.idempotent !== false) headers['Idempotency-Key'] = opts.idempotencyKey || newIdempotencyKey();

@@ -11,6 +11,7 @@ import { renderComposer } from './views/composer.js';
 import { renderApprovals } from './views/approvals.js';
 import { renderBoard } from './views/board.js';
 import { renderActivity } from './views/activity.js';
+import { renderExercise } from './views/exercise.js';
 
 const ROUTES = [
   { path: 'map', key: 'nav.map', render: renderMap },
@@ -19,6 +20,7 @@ const ROUTES = [
   { path: 'approvals', key: 'nav.approvals', render: renderApprovals },
   { path: 'board', key: 'nav.board', render: renderBoard },
   { path: 'activity', key: 'nav.activity', render: renderActivity },
+  { path: 'exercise', key: 'nav.exercise', render: renderExercise },
 ];
 
 const main = document.getElementById('main');
@@ -86,8 +88,11 @@ function renderWho() {
   logout.hidden = !user;
   who.textContent = user ? `${user.username} · ${user.org_name || user.org || ''}` : '';
   const banner = document.getElementById('exercise-banner');
-  banner.hidden = !session.exerciseMode();
-  banner.textContent = t('exercise.badge');
+  const ex = session.exerciseMode() ? session.exercise() : null;
+  banner.hidden = !ex;
+  banner.textContent = ex ? `${t('exercise.badge')} · ${ex.name}` : t('exercise.badge');
+  // Every screen of an exercise is framed in the exercise colour.
+  document.body.classList.toggle('exercise-mode', !!ex);
 }
 
 function parseHash() {
@@ -116,11 +121,20 @@ async function route() {
   renderNav(r.path);
   main.dataset.view = r.path;
   try {
-    cleanup = (await r.render(main, { params, toast })) || null;
+    cleanup = (await r.render(main, { params, toast, switchExercise })) || null;
   } catch (err) {
     console.error(err);
     mount(main, h('div', { class: 'panel', role: 'alert' }, t('error.load'), ' ', String(err.message || err)));
   }
+}
+
+/** Switch this tab into or out of an exercise: new API scope and a new event stream. */
+export function switchExercise(ex) {
+  session.setCurrentExercise(ex);
+  sse.connect(session.eventsUrl());
+  refreshQueueCount();
+  if (location.hash === '#/exercise') route();
+  else location.hash = '#/exercise';
 }
 
 function afterLogin() {

@@ -9,6 +9,7 @@ import { t } from './i18n.js';
 export function isExercise(record) {
   if (!record || typeof record !== 'object') return false;
   if (record.exercise === true || record.mode === 'exercise') return true;
+  if (record.exercise_id != null) return true;
   if (record.cap_status === 'Exercise') return true;
   if (record.payload && record.payload !== record) return isExercise(record.payload);
   return false;

@@ -1,8 +1,30 @@
 // The signed-in user, their CSRF token and the organisation directory.
-import { get, post, setCsrfToken, ApiError } from './api.js';
+import { get, post, setCsrfToken, setExercise, ApiError } from './api.js';
 
 let currentUser = null;
 let orgs = [];
+// The live exercise this browser tab works in (kept per tab, so two tabs can differ).
+const EXERCISE_KEY = 'forewarn.exercise';
+let currentExercise = null;
+try {
+  currentExercise = JSON.parse(sessionStorage.getItem(EXERCISE_KEY) || 'null');
+} catch {
+  currentExercise = null;
+}
+setExercise(currentExercise ? currentExercise.id : null);
+
+/** The exercise this tab works in: {id, name}, or null for real operations. */
+export function exercise() {
+  return currentExercise;
+}
+
+/** Work inside exercise `ex` ({id, name}); null leaves it. */
+export function setCurrentExercise(ex) {
+  currentExercise = ex ? { id: ex.id, name: ex.name } : null;
+  if (currentExercise) sessionStorage.setItem(EXERCISE_KEY, JSON.stringify(currentExercise));
+  else sessionStorage.removeItem(EXERCISE_KEY);
+  setExercise(currentExercise ? currentExercise.id : null);
+}
 
 export function user() {
   return currentUser;
@@ -12,13 +34,13 @@ export function hasRole(role) {
   return !!currentUser && Array.isArray(currentUser.roles) && currentUser.roles.includes(role);
 }
 
-/** True when the signed-in user's session runs in exercise mode (the API marks it so). */
+/** True when this tab works inside a live exercise. */
 export function exerciseMode() {
-  return !!currentUser && (currentUser.exercise === true || currentUser.mode === 'exercise');
+  return !!currentUser && !!currentExercise;
 }
 
 export function eventsUrl() {
-  return '/api/events';
+  return currentExercise ? `/api/events?exercise=${currentExercise.id}` : '/api/events';
 }
 
 export function orgList() {
@@ -72,6 +94,7 @@ export function expire() {
 }
 
 export async function logout() {
+  setCurrentExercise(null);
   try {
     await post('/api/logout', undefined);
   } catch (err) {

@@ -10,6 +10,9 @@ export const EVENT_TYPES = [
   'request.created', 'request.closed',
   'offer.created', 'offer.accepted', 'offer.declined', 'offer.withdrawn', 'offer.status', 'offer.released',
   'sitrep.created',
+  'exercise.created', 'exercise.started', 'exercise.paused', 'exercise.resumed', 'exercise.speed',
+  'exercise.jumped', 'exercise.ended', 'exercise.interrupted',
+  'exercise.inject', 'exercise.message', 'exercise.hazard',
 ];
 let source = null;
 let statusListener = null;

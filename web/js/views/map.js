@@ -34,14 +34,14 @@ function baseStyle() {
         id: 'incident-mmi-fill',
         type: 'fill',
         source: 'incident-mmi',
-        filter: ['>=', ['get', 'mmi'], MIN_MMI_DRAWN],
+        filter: ['any', ['!', ['has', 'mmi']], ['>=', ['get', 'mmi'], MIN_MMI_DRAWN]],
         paint: { 'fill-color': ['coalesce', ['get', 'color'], '#ff7a7a'], 'fill-opacity': 0.32 },
       },
       {
         id: 'incident-mmi-line',
         type: 'line',
         source: 'incident-mmi',
-        filter: ['>=', ['get', 'mmi'], MIN_MMI_DRAWN],
+        filter: ['any', ['!', ['has', 'mmi']], ['>=', ['get', 'mmi'], MIN_MMI_DRAWN]],
         paint: { 'line-color': ['coalesce', ['get', 'color'], '#ff7a7a'], 'line-width': 1.5 },
       },
       {

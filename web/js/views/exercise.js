@@ -1,0 +1,223 @@
+// Exercises: the list and (for the director's organisation) creation from a bundled plan;
+// inside an exercise, the clock and the director's controls, the team's inject inbox with
+// acknowledgements, the evaluators' rating form and, at the end, the after-action report.
+// Players act through the normal screens (composer, board, incidents) while this tab works in
+// the exercise: every request then carries the Forewarn-Exercise header.
+import { h, mount } from '../dom.js';
+import { t } from '../i18n.js';
+import { get, post } from '../api.js';
+import * as sse from '../sse.js';
+import * as session from '../session.js';
+import { errorBox, field, statusPill } from '../common.js';
+
+const POLL_MS = 2000;
+
+function listView(main, ctx) {
+  const list = h('div', { id: 'exercise-list' });
+  const error = errorBox();
+  const me = session.user();
+  const canCreate = me && me.org === 'rc' && (session.hasRole('duty_officer') || session.hasRole('admin'));
+  const scenario = h('select', { name: 'scenario' });
+  const seed = h('input', { type: 'number', name: 'seed', value: '7', min: '0' });
+  const speed = h('input', { type: 'text', name: 'speed', value: 'x60', size: 6 });
+  const bots = h('input', { type: 'checkbox', name: 'bots', checked: true });
+  const createBtn = h('button', { class: 'btn', type: 'submit', id: 'exercise-create' }, t('exercise.create'));
+  const form = canCreate
+    ? h('form', {
+      class: 'panel', id: 'exercise-create-form',
+      onsubmit: async (ev) => {
+        ev.preventDefault();
+        error.clear();
+        createBtn.disabled = true;
+        createBtn.textContent = t('exercise.creating');
+        try {
+          const x = await post('/api/exercises', { scenario: scenario.value, seed: Number(seed.value || 0), speed: speed.value.trim(), bots: bots.checked });
+          ctx.toast(t('exercise.created', { name: x.name }));
+          await load();
+        } catch (err) {
+          error.show(err);
+        } finally {
+          createBtn.disabled = false;
+          createBtn.textContent = t('exercise.create');
+        }
+      },
+    },
+    h('h2', {}, t('exercise.new')),
+    h('div', { class: 'form-row' },
+      field('exercise-scenario', 'exercise.scenario', scenario),
+      field('exercise-seed', 'exercise.seed', seed),
+      field('exercise-speed', 'exercise.speed', speed, 'exercise.speedHint')),
+    h('label', { class: 'check' }, bots, ' ', t('exercise.bots')),
+    error,
+    h('div', { class: 'actions' }, createBtn))
+    : null;
+
+  async function load() {
+    try {
+      const items = (await get('/api/exercises')).items || [];
+      mount(list, items.length === 0
+        ? h('p', { class: 'muted' }, t('exercise.none'))
+        : h('table', { class: 'table' },
+          h('thead', {}, h('tr', {}, ['#', t('exercise.name'), t('common.status'), t('exercise.scenarioTime'), ''].map((x) => h('th', {}, x)))),
+          h('tbody', {}, items.map((x) => h('tr', { 'data-exercise-id': x.id },
+            h('td', {}, String(x.id)),
+            h('td', {}, x.name),
+            h('td', {}, statusPill('exercise.status', x.status)),
+            h('td', {}, x.scenario_time || ''),
+            h('td', {}, ['planned', 'running', 'paused', 'ended'].includes(x.status)
+              ? h('button', { class: 'btn', type: 'button', 'data-join': x.id, onclick: () => ctx.switchExercise(x) }, t('exercise.join'))
+              : null))))));
+    } catch (err) {
+      error.show(err);
+    }
+  }
+  if (canCreate) {
+    get('/api/exercises/scenarios').then((r) => {
+      for (const s of r.items || []) scenario.append(h('option', { value: s.file }, `${s.name} (${s.file})`));
+    }).catch((err) => error.show(err));
+  }
+  mount(main, h('h1', {}, t('exercise.title')), h('p', { class: 'muted' }, t('exercise.intro')), form,
+    h('section', { class: 'panel' }, h('h2', {}, t('exercise.list')), list));
+  load();
+  const unsub = ['exercise.created', 'exercise.started', 'exercise.ended'].map((k) => sse.subscribe(k, () => load()));
+  return () => unsub.forEach((u) => u());
+}
+
+function insideView(main, ctx, ex) {
+  const head = h('section', { class: 'panel exercise-head', id: 'exercise-head' });
+  const controls = h('div', { class: 'actions', id: 'exercise-controls' });
+  const error = errorBox();
+  const inbox = h('div', { id: 'exercise-inbox' });
+  const rating = h('section', { class: 'panel', id: 'exercise-rating', hidden: true });
+  const report = h('section', { class: 'panel', id: 'exercise-report', hidden: true });
+  const leave = h('button', { class: 'btn btn-secondary', type: 'button', id: 'exercise-leave', onclick: () => ctx.switchExercise(null) }, t('exercise.leave'));
+  let state = null;
+  let timer = null;
+
+  async function op(body) {
+    error.clear();
+    try {
+      state = await post(`/api/exercises/${ex.id}/control`, body);
+      paint();
+      await loadInbox();
+    } catch (err) {
+      error.show(err);
+    }
+  }
+
+  function paint() {
+    if (!state) return;
+    mount(head,
+      h('h2', {}, h('span', { class: 'exercise-badge' }, t('exercise.badge')), ' ', state.name),
+      h('p', { id: 'exercise-clock', 'data-status': state.status, 'data-t': state.t_s },
+        statusPill('exercise.status', state.status), ' ',
+        t('exercise.clock', { time: state.scenario_time || '', speed: state.speed || '' })),
+      h('p', { class: 'muted' }, t('exercise.myRoles', { roles: (state.my_roles || []).join(', ') || '—', team: state.my_team || '—' })));
+    const director = (state.my_roles || []).includes('director');
+    const jump = h('input', { type: 'text', id: 'exercise-jump-to', size: 8, placeholder: '2h' });
+    mount(controls, director ? [
+      state.status === 'planned' ? h('button', { class: 'btn', type: 'button', id: 'exercise-start', onclick: () => op({ op: 'start' }) }, t('exercise.start')) : null,
+      state.status === 'running' ? h('button', { class: 'btn btn-secondary', type: 'button', id: 'exercise-pause', onclick: () => op({ op: 'pause' }) }, t('exercise.pause')) : null,
+      state.status === 'paused' ? h('button', { class: 'btn', type: 'button', id: 'exercise-resume', onclick: () => op({ op: 'resume' }) }, t('exercise.resume')) : null,
+      ['running', 'paused'].includes(state.status) ? [
+        h('label', { for: 'exercise-jump-to' }, t('exercise.jumpTo')), jump,
+        h('button', { class: 'btn btn-secondary', type: 'button', id: 'exercise-jump', onclick: () => op({ op: 'jump', to: jump.value.trim() }) }, t('exercise.jump')),
+        h('button', { class: 'btn btn-danger', type: 'button', id: 'exercise-end', onclick: () => op({ op: 'end' }) }, t('exercise.end')),
+      ] : null,
+    ] : null, leave);
+    const evaluator = (state.my_roles || []).includes('evaluator');
+    rating.hidden = !evaluator || !['running', 'paused'].includes(state.status);
+    if (!rating.hidden && !rating.dataset.built) buildRating();
+    report.hidden = state.status !== 'ended';
+    if (!report.hidden) {
+      mount(report, h('h2', {}, t('exercise.report')),
+        h('p', {}, h('a', { href: `/api/exercises/${ex.id}/report`, target: '_blank', rel: 'noopener', id: 'exercise-report-link' }, t('exercise.openReport')),
+          ' · ', h('a', { href: `/api/exercises/${ex.id}/metrics`, target: '_blank', rel: 'noopener' }, 'metrics.json')),
+        state.totals ? h('p', { id: 'exercise-totals' }, t('exercise.totals', {
+          risk: Math.round(state.totals.people_at_risk).toLocaleString(), unwarned: Math.round(state.totals.unwarned_at_impact).toLocaleString(),
+          deaths: Math.round(state.totals.deaths).toLocaleString(),
+        })) : null);
+    }
+  }
+
+  function buildRating() {
+    rating.dataset.built = '1';
+    const objective = h('select', { name: 'objective' }, (state.objectives || []).map((o) => h('option', { value: o.id }, `${o.id}: ${o.title}`)));
+    const value = h('select', { name: 'rating' }, ['P', 'S', 'M', 'U'].map((r) => h('option', { value: r }, t(`exercise.rating.${r}`))));
+    const note = h('textarea', { rows: 2, name: 'note' });
+    const rerr = errorBox();
+    const done = h('p', { id: 'exercise-rated', class: 'muted', role: 'status' });
+    mount(rating, h('h2', {}, t('exercise.rate')),
+      h('form', {
+        onsubmit: async (ev) => {
+          ev.preventDefault();
+          rerr.clear();
+          try {
+            const r = await post(`/api/exercises/${ex.id}/ratings`, { objective: objective.value, rating: value.value, note: note.value.trim() || undefined });
+            done.textContent = t('exercise.rated', { objective: r.objective, rating: r.rating });
+          } catch (err) {
+            rerr.show(err);
+          }
+        },
+      },
+      field('exercise-objective', 'exercise.objective', objective),
+      field('exercise-rating-value', 'exercise.ratingLabel', value),
+      field('exercise-note', 'exercise.note', note),
+      rerr, h('div', { class: 'actions' }, h('button', { class: 'btn', type: 'submit', id: 'exercise-rate' }, t('exercise.rateSubmit'))), done));
+  }
+
+  async function loadInbox() {
+    try {
+      const items = (await get(`/api/exercises/${ex.id}/injects`)).items || [];
+      mount(inbox, items.length === 0 ? h('p', { class: 'muted' }, t('exercise.noInjects')) : items.map((i) => h('article', { class: 'card exercise-record', 'data-inject': i.inject, 'data-team': i.team },
+        h('h3', {}, h('span', { class: 'exercise-badge' }, t('exercise.badge')), ' ', `${i.inject} · ${i.scenario_time} · ${t(`exercise.channel.${i.channel}`)}`),
+        h('p', { class: 'muted' }, t('exercise.from', { from: i.from, team: i.team })),
+        h('p', { class: 'inject-text' }, i.content),
+        i.expected_action ? h('p', {}, h('strong', {}, t('exercise.expected')), ' ', i.expected_action) : null,
+        i.acknowledged
+          ? h('p', { class: 'muted', 'data-acked': '1' }, t('exercise.acknowledged'))
+          : h('button', {
+            class: 'btn btn-secondary', type: 'button', 'data-ack': i.inject,
+            onclick: async () => {
+              try {
+                await post(`/api/exercises/${ex.id}/acknowledge`, { inject: i.inject });
+                await loadInbox();
+              } catch (err) {
+                error.show(err);
+              }
+            },
+          }, t('exercise.acknowledge')))));
+    } catch (err) {
+      error.show(err);
+    }
+  }
+
+  async function refresh() {
+    try {
+      state = await get(`/api/exercises/${ex.id}`);
+      paint();
+    } catch (err) {
+      error.show(err);
+    }
+  }
+
+  mount(main, h('h1', {}, t('exercise.title')), head, h('section', { class: 'panel' }, controls, error), rating, report,
+    h('section', { class: 'panel' }, h('h2', {}, t('exercise.inbox')), inbox),
+    h('p', { class: 'muted' }, t('exercise.actHint')));
+  refresh().then(loadInbox);
+  timer = setInterval(refresh, POLL_MS);
+  const unsub = [
+    sse.subscribe('exercise.inject', (e) => { loadInbox(); ctx.toast(t('exercise.newInject', { inject: e.payload?.inject || '' })); }),
+    sse.subscribe('exercise.message', () => loadInbox()),
+    sse.subscribe('exercise.hazard', (e) => ctx.toast(t('exercise.hazardBegan', { name: e.payload?.name || '' }))),
+  ];
+  return () => {
+    clearInterval(timer);
+    unsub.forEach((u) => u());
+  };
+}
+
+export async function renderExercise(main, ctx) {
+  const ex = session.exercise();
+  return ex ? insideView(main, ctx, ex) : listView(main, ctx);
+}
