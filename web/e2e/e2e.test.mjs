@@ -351,3 +351,102 @@ test('operations centre workflow in the browser', { timeout: 15 * 60_000 }, asyn
     assert.deepEqual(pageErrors, []);
   });
 });
+
+test('live exercise with players from two countries', { timeout: 10 * 60_000 }, async (t) => {
+  let director;
+  let exerciseId;
+  let tj;
+  let kg;
+
+  await t.test('the director creates and starts the Pamir exercise', async () => {
+    const ctx = await newContext('rc.coordinator');
+    director = await login(ctx, 'rc.coordinator');
+    await director.locator('#nav-exercise').click();
+    await director.locator('#exercise-create-form').waitFor({ timeout: UI_TIMEOUT_MS });
+    await director.locator('#exercise-scenario option[value="exercise-pamir.toml"]').waitFor({ state: 'attached', timeout: UI_TIMEOUT_MS });
+    await director.locator('#exercise-scenario').selectOption('exercise-pamir.toml');
+    await director.locator('#exercise-create').click();
+    const join = director.locator('#exercise-list button[data-join]').first();
+    await join.waitFor({ timeout: 120_000 });
+    exerciseId = await join.getAttribute('data-join');
+    await join.click();
+    await director.locator('#exercise-start').click();
+    await director.locator('#exercise-clock[data-status="running"]').waitFor({ timeout: UI_TIMEOUT_MS });
+    // Every screen of the exercise is marked.
+    await director.locator('#exercise-banner', { hasText: 'EXERCISE' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.equal(await director.evaluate(() => document.body.classList.contains('exercise-mode')), true);
+    await director.locator('#exercise-jump-to').fill('3h30m');
+    await director.locator('#exercise-jump').click();
+    await director.waitForFunction(() => Number(document.querySelector('#exercise-clock')?.dataset.t || 0) >= 12600, null, { timeout: UI_TIMEOUT_MS });
+    await shot(director, '10-exercise-director.png');
+  });
+
+  async function player(username) {
+    const ctx = await newContext(username);
+    const page = await login(ctx, username);
+    await page.locator('#nav-exercise').click();
+    const join = page.locator(`#exercise-list button[data-join="${exerciseId}"]`);
+    await join.waitFor({ timeout: UI_TIMEOUT_MS });
+    await join.click();
+    await page.locator('#exercise-inbox article[data-inject]').first().waitFor({ timeout: UI_TIMEOUT_MS });
+    return page;
+  }
+
+  async function injects(page) {
+    return page.locator('#exercise-inbox article[data-inject]').evaluateAll((els) => els.map((e) => e.dataset.inject));
+  }
+
+  await t.test('each player sees only their own injects', async () => {
+    tj = await player('tj.duty');
+    kg = await player('kg.duty');
+    const tjIds = await injects(tj);
+    const kgIds = await injects(kg);
+    assert.ok(tjIds.includes('i02') && !kgIds.includes('i02'), `tj ${tjIds} kg ${kgIds}`);
+    assert.ok(kgIds.includes('i13') && !tjIds.includes('i13'), `tj ${tjIds} kg ${kgIds}`);
+    await tj.locator('#exercise-inbox article[data-inject="i02"] button[data-ack]').click();
+    await tj.locator('#exercise-inbox article[data-inject="i02"] [data-acked]').waitFor({ timeout: UI_TIMEOUT_MS });
+    await shot(tj, '11-exercise-tj-inbox.png');
+    await shot(kg, '11-exercise-kg-inbox.png');
+  });
+
+  await t.test('players act through the normal screens, marked EXERCISE', async () => {
+    await tj.locator('#nav-incidents').click();
+    const row = tj.locator('tr.exercise-record', { hasText: 'EXERCISE' }).first();
+    await row.waitFor({ timeout: UI_TIMEOUT_MS });
+    await tj.locator('#exercise-banner').waitFor({ timeout: UI_TIMEOUT_MS });
+    await shot(tj, '12-exercise-tj-incidents.png');
+    // Leaving the exercise shows the real incident list, without the exercise incident.
+    await tj.locator('#nav-exercise').click();
+    await tj.locator('#exercise-leave').click();
+    await tj.locator('#exercise-list').waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.equal(await tj.locator('#exercise-banner').isVisible(), false);
+    await tj.locator('#nav-incidents').click();
+    await tj.locator('h1').first().waitFor({ timeout: UI_TIMEOUT_MS });
+    await tj.waitForTimeout(500);
+    assert.equal(await tj.locator('tr.exercise-record').count(), 0);
+  });
+
+  await t.test('an evaluator rates an objective and the report is written at the end', async () => {
+    await director.locator('#exercise-objective').selectOption('obj-eq-info');
+    await director.locator('#exercise-rating-value').selectOption('S');
+    await director.locator('#exercise-note').fill('Warning issued, but late.');
+    await director.locator('#exercise-rate').click();
+    await director.locator('#exercise-rated', { hasText: 'obj-eq-info' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await shot(director, '13-exercise-rating.png');
+    await director.locator('#exercise-end').click();
+    await director.locator('#exercise-report-link').waitFor({ timeout: UI_TIMEOUT_MS });
+    await director.locator('#exercise-totals').waitFor({ timeout: UI_TIMEOUT_MS });
+    await shot(director, '14-exercise-ended.png');
+    const report = await director.context().newPage();
+    await report.goto(`${base}/api/exercises/${exerciseId}/report`);
+    await report.locator('text=Pamir Shield 2026').first().waitFor({ timeout: UI_TIMEOUT_MS });
+    const html = await report.content();
+    assert.ok(html.includes('Warning issued, but late.') || html.includes('obj-eq-info'), 'the rating is in the report');
+    await shot(report, '15-exercise-report.png');
+  });
+
+  await t.test('no request left 127.0.0.1 and no script errors in the exercise', () => {
+    assert.deepEqual(foreignRequests, []);
+    assert.deepEqual(pageErrors, []);
+  });
+});

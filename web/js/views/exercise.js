@@ -12,6 +12,14 @@ import { errorBox, field, statusPill } from '../common.js';
 
 const POLL_MS = 2000;
 
+/** Scenario seconds as T+1h05m. */
+function tPlus(s) {
+  const n = Math.max(0, Math.floor(Number(s) || 0));
+  const hours = Math.floor(n / 3600);
+  const min = Math.floor((n % 3600) / 60);
+  return `T+${hours}h${String(min).padStart(2, '0')}m`;
+}
+
 function listView(main, ctx) {
   const list = h('div', { id: 'exercise-list' });
   const error = errorBox();
@@ -93,6 +101,8 @@ function insideView(main, ctx, ex) {
   const leave = h('button', { class: 'btn btn-secondary', type: 'button', id: 'exercise-leave', onclick: () => ctx.switchExercise(null) }, t('exercise.leave'));
   let state = null;
   let timer = null;
+  let fresh = [];
+  let toastTimer = null;
 
   async function op(body) {
     error.clear();
@@ -111,7 +121,7 @@ function insideView(main, ctx, ex) {
       h('h2', {}, h('span', { class: 'exercise-badge' }, t('exercise.badge')), ' ', state.name),
       h('p', { id: 'exercise-clock', 'data-status': state.status, 'data-t': state.t_s },
         statusPill('exercise.status', state.status), ' ',
-        t('exercise.clock', { time: state.scenario_time || '', speed: state.speed || '' })),
+        t('exercise.clock', { time: `${tPlus(state.t_s)} (${state.scenario_time || ''})`, speed: state.speed || '' })),
       h('p', { class: 'muted' }, t('exercise.myRoles', { roles: (state.my_roles || []).join(', ') || '—', team: state.my_team || '—' })));
     const director = (state.my_roles || []).includes('director');
     const jump = h('input', { type: 'text', id: 'exercise-jump-to', size: 8, placeholder: '2h' });
@@ -207,12 +217,25 @@ function insideView(main, ctx, ex) {
   refresh().then(loadInbox);
   timer = setInterval(refresh, POLL_MS);
   const unsub = [
-    sse.subscribe('exercise.inject', (e) => { loadInbox(); ctx.toast(t('exercise.newInject', { inject: e.payload?.inject || '' })); }),
+    sse.subscribe('exercise.inject', (e) => {
+      loadInbox();
+      // One notice per burst, and only for the caller's own organisation's injects (the
+      // regional centre reads every team's).
+      const me = session.user();
+      if (!me || e.org !== me.org) return;
+      fresh.push(e.payload?.inject || '');
+      clearTimeout(toastTimer);
+      toastTimer = setTimeout(() => {
+        ctx.toast(t('exercise.newInject', { inject: fresh.join(', ') }));
+        fresh = [];
+      }, 400);
+    }),
     sse.subscribe('exercise.message', () => loadInbox()),
     sse.subscribe('exercise.hazard', (e) => ctx.toast(t('exercise.hazardBegan', { name: e.payload?.name || '' }))),
   ];
   return () => {
     clearInterval(timer);
+    clearTimeout(toastTimer);
     unsub.forEach((u) => u());
   };
 }
