@@ -506,36 +506,6 @@ async fn bad_input(app: &App) {
 }
 
 /// Reads SSE frames until `pred` matches one, or times out.
-async fn next_event(
-    stream: &mut (impl futures_util::Stream<Item = Result<axum::body::Bytes, axum::Error>> + Unpin),
-    buf: &mut String,
-    pred: impl Fn(&str, &Value) -> bool,
-) -> Option<(String, Value)> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        while let Some(i) = buf.find("\n\n") {
-            let frame: String = buf.drain(..i + 2).collect();
-            let kind = frame
-                .lines()
-                .find_map(|l| l.strip_prefix("event: "))
-                .unwrap_or("")
-                .to_string();
-            let data = frame
-                .lines()
-                .find_map(|l| l.strip_prefix("data: "))
-                .and_then(|d| serde_json::from_str(d).ok())
-                .unwrap_or(Value::Null);
-            if pred(&kind, &data) {
-                return Some((kind, data));
-            }
-        }
-        match tokio::time::timeout_at(deadline, stream.next()).await {
-            Ok(Some(Ok(b))) => buf.push_str(&String::from_utf8_lossy(&b)),
-            _ => return None,
-        }
-    }
-}
-
 async fn events(app: &App) {
     let pv = app.login("pk.viewer").await;
     let kv = app.login("kz.viewer").await;
@@ -579,12 +549,12 @@ async fn events(app: &App) {
             json!({"quantity": 5}),
         )
         .await;
-    let got = next_event(&mut ps, &mut pb, |k, d| {
+    let got = common::next_event(&mut ps, &mut pb, |k, d| {
         k == "sitrep.created" && d["record_id"] == s1["id"]
     })
     .await;
     assert!(got.is_some(), "pk sees its sitrep");
-    let got = next_event(&mut ps, &mut pb, |k, d| {
+    let got = common::next_event(&mut ps, &mut pb, |k, d| {
         k == "offer.created" && d["record_id"] == o["id"]
     })
     .await
@@ -592,7 +562,7 @@ async fn events(app: &App) {
     assert_eq!(got.1["payload"]["org"], "kz");
     // kz sees the regional request and its own offer, but never pk's restricted sitrep.
     let mut kinds = Vec::new();
-    while let Some((k, d)) = next_event(&mut ks, &mut kb, |_, _| true).await {
+    while let Some((k, d)) = common::next_event(&mut ks, &mut kb, |_, _| true).await {
         kinds.push((k.clone(), d["record_id"].clone()));
         if k == "offer.created" {
             break;
@@ -630,7 +600,7 @@ async fn events(app: &App) {
         .into_data_stream();
     let mut rb = String::new();
     assert!(
-        next_event(&mut rs, &mut rb, |k, d| k == "sitrep.created"
+        common::next_event(&mut rs, &mut rb, |k, d| k == "sitrep.created"
             && d["record_id"] == s2["id"])
         .await
         .is_some()

@@ -5,9 +5,12 @@
 
 mod common;
 
+use axum::body::Body;
 use axum::http::StatusCode;
-use common::{App, Client};
+use common::{App, Client, next_event, next_event_within};
 use serde_json::{Value, json};
+use std::time::Duration;
+use tower::ServiceExt;
 
 fn items(v: &Value) -> Vec<Value> {
     v["items"].as_array().cloned().unwrap_or_default()
@@ -127,6 +130,25 @@ async fn live_exercise_end_to_end() {
         )
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    // Kyrgyzstan's real event stream and its exercise stream, opened before the start.
+    let open = |path: &str| kg.request("GET", path).body(Body::empty()).unwrap();
+    let mut real_stream = app
+        .router
+        .clone()
+        .oneshot(open("/api/events"))
+        .await
+        .unwrap()
+        .into_body()
+        .into_data_stream();
+    let mut ex_stream = app
+        .router
+        .clone()
+        .oneshot(open(&format!("/api/events?exercise={id}")))
+        .await
+        .unwrap()
+        .into_body()
+        .into_data_stream();
+    let (mut real_buf, mut ex_buf) = (String::new(), String::new());
     let v = control(&rc, id, json!({"op": "start"})).await;
     assert_eq!(v["status"], "running");
     let (s, v) = rc
@@ -153,6 +175,25 @@ async fn live_exercise_end_to_end() {
         "{ti:?} {ki:?}"
     );
     assert!(ti.contains(&"i07".into()) && ki.contains(&"i07".into()));
+    // Injects arrive live on the exercise stream, only Kyrgyzstan's...
+    let got = next_event(&mut ex_stream, &mut ex_buf, |k, d| {
+        k == "exercise.inject" && d["payload"]["inject"] == "i13"
+    })
+    .await;
+    assert!(got.is_some(), "kg's inject i13 arrives live");
+    assert!(!ex_buf.contains("\"inject\":\"i02\""));
+    // ...and never on the real stream.
+    let leaked = next_event_within(
+        &mut real_stream,
+        &mut real_buf,
+        Duration::from_secs(2),
+        |_, d| !d["exercise_id"].is_null(),
+    )
+    .await;
+    assert!(
+        leaked.is_none(),
+        "exercise traffic on the real stream: {leaked:?}"
+    );
     // Injects also arrive in each organisation's exercise activity log, and only there.
     let (_, tact) = tj.in_exercise(id).get("/api/activity").await;
     let kinds: Vec<String> = items(&tact)

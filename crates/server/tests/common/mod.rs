@@ -234,3 +234,45 @@ pub async fn postgres_apps(
         .collect();
     Some((pg, urls))
 }
+
+/// The next Server-Sent Event on `stream` for which `pred(kind, data)` holds, within 10 s.
+pub async fn next_event(
+    stream: &mut (impl futures_util::Stream<Item = Result<axum::body::Bytes, axum::Error>> + Unpin),
+    buf: &mut String,
+    pred: impl Fn(&str, &Value) -> bool,
+) -> Option<(String, Value)> {
+    next_event_within(stream, buf, std::time::Duration::from_secs(10), pred).await
+}
+
+/// [`next_event`] with a deadline of `within`.
+pub async fn next_event_within(
+    stream: &mut (impl futures_util::Stream<Item = Result<axum::body::Bytes, axum::Error>> + Unpin),
+    buf: &mut String,
+    within: std::time::Duration,
+    pred: impl Fn(&str, &Value) -> bool,
+) -> Option<(String, Value)> {
+    use futures_util::StreamExt;
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        while let Some(i) = buf.find("\n\n") {
+            let frame: String = buf.drain(..i + 2).collect();
+            let kind = frame
+                .lines()
+                .find_map(|l| l.strip_prefix("event: "))
+                .unwrap_or("")
+                .to_string();
+            let data = frame
+                .lines()
+                .find_map(|l| l.strip_prefix("data: "))
+                .and_then(|d| serde_json::from_str(d).ok())
+                .unwrap_or(Value::Null);
+            if pred(&kind, &data) {
+                return Some((kind, data));
+            }
+        }
+        match tokio::time::timeout_at(deadline, stream.next()).await {
+            Ok(Some(Ok(b))) => buf.push_str(&String::from_utf8_lossy(&b)),
+            _ => return None,
+        }
+    }
+}
