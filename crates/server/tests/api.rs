@@ -7,7 +7,6 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::{App, cap_xml};
-use futures_util::StreamExt;
 use serde_json::{Value, json};
 use std::time::Duration;
 use tower::ServiceExt;
