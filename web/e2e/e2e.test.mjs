@@ -415,6 +415,13 @@ test('live exercise with players from two countries', { timeout: 10 * 60_000 }, 
     await row.waitFor({ timeout: UI_TIMEOUT_MS });
     await tj.locator('#exercise-banner').waitFor({ timeout: UI_TIMEOUT_MS });
     await shot(tj, '12-exercise-tj-incidents.png');
+    // A situation report written in the exercise is an exercise record.
+    await tj.locator('#nav-sitreps').click();
+    await tj.locator('#sitrep-title').fill('Sitrep 1: Rushon cut off');
+    await tj.locator('#sitrep-body').fill('Road to Rushon blocked by landslides; USAR needed.');
+    await tj.locator('#sitrep-submit').click();
+    await tj.locator('#sitrep-list article.exercise-record', { hasText: 'Rushon cut off' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await shot(tj, '12-exercise-tj-sitrep.png');
     // Leaving the exercise shows the real incident list, without the exercise incident.
     await tj.locator('#nav-exercise').click();
     await tj.locator('#exercise-leave').click();
@@ -424,6 +431,10 @@ test('live exercise with players from two countries', { timeout: 10 * 60_000 }, 
     await tj.locator('h1').first().waitFor({ timeout: UI_TIMEOUT_MS });
     await tj.waitForTimeout(500);
     assert.equal(await tj.locator('tr.exercise-record').count(), 0);
+    await tj.locator('#nav-sitreps').click();
+    await tj.locator('#sitrep-list').waitFor({ timeout: UI_TIMEOUT_MS });
+    await tj.waitForTimeout(500);
+    assert.equal(await tj.locator('#sitrep-list article', { hasText: 'Rushon cut off' }).count(), 0);
   });
 
   await t.test('an evaluator rates an objective and the report is written at the end', async () => {

@@ -12,6 +12,7 @@ import { renderApprovals } from './views/approvals.js';
 import { renderBoard } from './views/board.js';
 import { renderActivity } from './views/activity.js';
 import { renderExercise } from './views/exercise.js';
+import { renderSitreps } from './views/sitreps.js';
 
 const ROUTES = [
   { path: 'map', key: 'nav.map', render: renderMap },
@@ -19,6 +20,7 @@ const ROUTES = [
   { path: 'compose', key: 'nav.compose', render: renderComposer },
   { path: 'approvals', key: 'nav.approvals', render: renderApprovals },
   { path: 'board', key: 'nav.board', render: renderBoard },
+  { path: 'sitreps', key: 'nav.sitreps', render: renderSitreps },
   { path: 'activity', key: 'nav.activity', render: renderActivity },
   { path: 'exercise', key: 'nav.exercise', render: renderExercise },
 ];
