@@ -127,6 +127,7 @@ impl Store {
             waiting: AtomicUsize::new(0),
             events,
             lock_journal: backend == Backend::Postgres,
+            sqls: write::insert_sqls_for(backend == Backend::Postgres),
             pool: pool.clone(),
         });
         Ok(Store {

@@ -27,8 +27,10 @@ use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 use tokio::sync::{Mutex, OwnedMutexGuard, broadcast, oneshot};
 
-/// Most writes per database transaction.
-pub const MAX_BATCH: usize = 64;
+/// Most writes per database transaction. A writer whose rows are only queued holds the write
+/// lock for microseconds, so a batch can take every client that is waiting; the bound (and
+/// [`MAX_BATCH_AGE`]) keeps one COMMIT's flush and latency in check.
+pub const MAX_BATCH: usize = 256;
 /// A batch is committed once it is this old, even with writers queued (bounds the latency
 /// added by waiting for others).
 pub const MAX_BATCH_AGE: Duration = Duration::from_millis(4);
@@ -51,8 +53,10 @@ enum Queued {
 /// so that each table has a handful of distinct (cached, prepared) statements.
 const CHUNKS: [usize; 7] = [64, 32, 16, 8, 4, 2, 1];
 
-/// `INSERT INTO table (cols) VALUES ($1, ...), (...)` for each size of [`CHUNKS`].
-fn insert_sqls(table: &str, cols: &[&str]) -> Vec<String> {
+/// `INSERT INTO table (cols) VALUES (...), (...)` for each size of [`CHUNKS`], with `$N`
+/// placeholders (PostgreSQL) or `?` (SQLite, which looks numbered placeholders up by name,
+/// a linear search per parameter).
+fn insert_sqls(table: &str, cols: &[&str], numbered: bool) -> Vec<String> {
     CHUNKS
         .iter()
         .map(|&rows| {
@@ -66,7 +70,11 @@ fn insert_sqls(table: &str, cols: &[&str]) -> Vec<String> {
                     if c > 0 {
                         s.push_str(", ");
                     }
-                    s.push_str(&format!("${}", r * cols.len() + c + 1));
+                    if numbered {
+                        s.push_str(&format!("${}", r * cols.len() + c + 1));
+                    } else {
+                        s.push('?');
+                    }
                 }
                 s.push(')');
             }
@@ -75,54 +83,64 @@ fn insert_sqls(table: &str, cols: &[&str]) -> Vec<String> {
         .collect()
 }
 
-static JOURNAL_INSERTS: LazyLock<Vec<String>> = LazyLock::new(|| {
-    insert_sqls(
-        "journal",
-        &[
-            "seq",
-            "ts",
-            "actor",
-            "org",
-            "kind",
-            "record_type",
-            "record_id",
-            "visibility",
-            "party_org",
-            "payload",
-        ],
-    )
-});
-static RECORD_INSERTS: LazyLock<Vec<String>> = LazyLock::new(|| {
-    insert_sqls(
-        "records",
-        &[
-            "record_type",
-            "id",
-            "org",
-            "visibility",
-            "party_org",
-            "status",
-            "parent_id",
-            "data",
-            "created_at",
-            "updated_at",
-        ],
-    )
-});
-static RESPONSE_INSERTS: LazyLock<Vec<String>> = LazyLock::new(|| {
-    insert_sqls(
-        "idempotency",
-        &[
-            "user_id",
-            "idem_key",
-            "method",
-            "path",
-            "status",
-            "body",
-            "created_at",
-        ],
-    )
-});
+const JOURNAL_COLS: [&str; 10] = [
+    "seq",
+    "ts",
+    "actor",
+    "org",
+    "kind",
+    "record_type",
+    "record_id",
+    "visibility",
+    "party_org",
+    "payload",
+];
+const RECORD_COLS: [&str; 10] = [
+    "record_type",
+    "id",
+    "org",
+    "visibility",
+    "party_org",
+    "status",
+    "parent_id",
+    "data",
+    "created_at",
+    "updated_at",
+];
+const RESPONSE_COLS: [&str; 7] = [
+    "user_id",
+    "idem_key",
+    "method",
+    "path",
+    "status",
+    "body",
+    "created_at",
+];
+
+/// The multi-row INSERT statements of one placeholder style.
+pub(crate) struct InsertSqls {
+    journal: Vec<String>,
+    records: Vec<String>,
+    responses: Vec<String>,
+}
+
+impl InsertSqls {
+    fn new(numbered: bool) -> InsertSqls {
+        InsertSqls {
+            journal: insert_sqls("journal", &JOURNAL_COLS, numbered),
+            records: insert_sqls("records", &RECORD_COLS, numbered),
+            responses: insert_sqls("idempotency", &RESPONSE_COLS, numbered),
+        }
+    }
+}
+
+static NUMBERED: LazyLock<InsertSqls> = LazyLock::new(|| InsertSqls::new(true));
+static ANONYMOUS: LazyLock<InsertSqls> = LazyLock::new(|| InsertSqls::new(false));
+
+/// The statements for a backend: numbered placeholders on PostgreSQL, `?` on SQLite.
+pub(crate) fn insert_sqls_for(postgres: bool) -> &'static InsertSqls {
+    if postgres { &NUMBERED } else { &ANONYMOUS }
+}
 
 /// Writes `rows` with the multi-row statements `sqls` (one per size of [`CHUNKS`]); `bind`
 /// adds one row's values to a query.
@@ -156,7 +174,11 @@ async fn insert_chunked<'a, T>(
 
 /// Writes queued rows (all of them, in one multi-row INSERT per table and chunk). The tables
 /// have no foreign keys or triggers between them, so grouping by table keeps the meaning.
-async fn flush(conn: &mut AnyConnection, queued: Vec<Queued>) -> Result<(), sqlx::Error> {
+async fn flush(
+    conn: &mut AnyConnection,
+    sqls: &'static InsertSqls,
+    queued: Vec<Queued>,
+) -> Result<(), sqlx::Error> {
     let mut journal = Vec::new();
     let mut records = Vec::new();
     let mut responses = Vec::new();
@@ -178,7 +200,7 @@ async fn flush(conn: &mut AnyConnection, queued: Vec<Queued>) -> Result<(), sqlx
             } => responses.push((user_id, key, r, created_at)),
         }
     }
-    insert_chunked(conn, &RECORD_INSERTS, &records, |q, (r, data)| {
+    insert_chunked(conn, &sqls.records, &records, |q, (r, data)| {
         q.bind(&r.record_type)
             .bind(r.id)
             .bind(&r.org)
@@ -191,7 +213,7 @@ async fn flush(conn: &mut AnyConnection, queued: Vec<Queued>) -> Result<(), sqlx
             .bind(&r.updated_at)
     })
     .await?;
-    insert_chunked(conn, &JOURNAL_INSERTS, &journal, |q, (e, payload)| {
+    insert_chunked(conn, &sqls.journal, &journal, |q, (e, payload)| {
         q.bind(e.seq)
             .bind(&e.ts)
             .bind(&e.actor)
@@ -206,7 +228,7 @@ async fn flush(conn: &mut AnyConnection, queued: Vec<Queued>) -> Result<(), sqlx
     .await?;
     insert_chunked(
         conn,
-        &RESPONSE_INSERTS,
+        &sqls.responses,
         &responses,
         |q, (user_id, key, r, created_at)| {
             q.bind(*user_id)
@@ -246,6 +268,8 @@ pub(crate) struct Shared {
     pub waiting: AtomicUsize,
     pub events: broadcast::Sender<JournalEntry>,
     pub lock_journal: bool,
+    /// The multi-row INSERTs in the backend's placeholder style.
+    pub sqls: &'static InsertSqls,
     pub pool: sqlx::AnyPool,
 }
 
@@ -258,10 +282,10 @@ impl Drop for WaitGuard<'_> {
 
 /// Writes the queued rows, COMMITs the batch's transaction (if any), publishes its events and
 /// wakes its writers.
-async fn commit_batch(b: &mut Batch, events: &broadcast::Sender<JournalEntry>) {
+async fn commit_batch(b: &mut Batch, shared: &Shared) {
     let queued = std::mem::take(&mut b.queued);
     let result = match b.tx.take() {
-        Some(mut tx) => match flush(&mut tx, queued).await {
+        Some(mut tx) => match flush(&mut tx, shared.sqls, queued).await {
             Ok(()) => tx.commit().await.map_err(|e| e.to_string()),
             // Dropping the transaction rolls it back.
             Err(e) => Err(e.to_string()),
@@ -275,7 +299,7 @@ async fn commit_batch(b: &mut Batch, events: &broadcast::Sender<JournalEntry>) {
     if result.is_ok() {
         for e in evs {
             // No subscribers is fine.
-            let _ = events.send(e);
+            let _ = shared.events.send(e);
         }
     }
     for p in b.pending.drain(..) {
@@ -369,7 +393,7 @@ impl WriteTx {
         let earlier = std::mem::take(&mut g.queued);
         if !earlier.is_empty() {
             let r = match g.tx.as_mut() {
-                Some(tx) => flush(tx, earlier).await,
+                Some(tx) => flush(tx, self.shared.sqls, earlier).await,
                 None => Ok(()),
             };
             if let Err(e) = r {
@@ -392,7 +416,7 @@ impl WriteTx {
         let tx = g.tx.as_mut().ok_or_else(finished)?;
         if !mine.is_empty() {
             // Inside this writer's savepoint: a failure here is its own (rolled back alone).
-            flush(tx, mine).await?;
+            flush(tx, self.shared.sqls, mine).await?;
         }
         Ok(&mut **tx)
     }
@@ -426,7 +450,7 @@ impl WriteTx {
         let generation = g.generation;
         let old = g.started.is_some_and(|t| t.elapsed() >= MAX_BATCH_AGE);
         if self.shared.waiting.load(Ordering::SeqCst) == 0 || g.pending.len() >= MAX_BATCH || old {
-            commit_batch(&mut g, &self.shared.events).await;
+            commit_batch(&mut g, &self.shared).await;
         }
         drop(g);
         loop {
@@ -436,10 +460,20 @@ impl WriteTx {
                 Ok(Err(_)) => return Err(StoreError::Commit("the batch was abandoned".into())),
                 Err(_) => {
                     // The writers we left the batch open for did not finish it (e.g. they were
-                    // cancelled while queued): commit it ourselves.
-                    let mut g = self.shared.batch.lock().await;
-                    if g.generation == generation {
-                        commit_batch(&mut g, &self.shared.events).await;
+                    // cancelled while queued): commit it ourselves. Queueing for the lock must
+                    // not delay the answer when the batch commits meanwhile.
+                    tokio::select! {
+                        biased;
+                        r = &mut rx => return match r {
+                            Ok(Ok(())) => Ok(mine),
+                            Ok(Err(e)) => Err(StoreError::Commit(e)),
+                            Err(_) => Err(StoreError::Commit("the batch was abandoned".into())),
+                        },
+                        mut g = self.shared.batch.lock() => {
+                            if g.generation == generation {
+                                commit_batch(&mut g, &self.shared).await;
+                            }
+                        }
                     }
                 }
             }
@@ -744,7 +778,7 @@ async fn finish_rollback(g: &mut Batch, shared: &Shared, undo: Undo) -> Result<(
         return Err(e.into());
     }
     if shared.waiting.load(Ordering::SeqCst) == 0 {
-        commit_batch(g, &shared.events).await;
+        commit_batch(g, shared).await;
     }
     Ok(())
 }
