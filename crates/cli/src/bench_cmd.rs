@@ -191,16 +191,17 @@ pub fn run(data: Option<&Path>, cmd: Cmd) -> Result<ExitCode> {
         Cmd::Serve { seconds } => {
             println!("forewarn bench serve: {}", machine());
             println!(
-                "  real server on 127.0.0.1, clients POST journaled situation reports with bearer tokens for {seconds} s per case; latency per request; writes = 2xx responses"
+                "  real server on 127.0.0.1, closed loop: each client (own keep-alive connection, same process) POSTs journaled situation reports with a bearer token and sends the next when the last is answered, {seconds} s per case; latency per request; writes = 2xx responses, each checked against the journal afterwards"
             );
             for f in forewarn_server::bench::run_matrix(seconds)? {
                 println!(
-                    "  {:<10} {:>3} clients: {:>7.0} journaled writes/s ({} writes, {} errors), p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+                    "  {:<10} {:>3} clients: {:>7.0} journaled writes/s ({} writes, {} errors, {} journal entries), p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
                     f.backend,
                     f.clients,
                     f.writes_per_s,
                     f.writes,
                     f.errors,
+                    f.journal_entries,
                     f.p50_ms,
                     f.p99_ms,
                     f.max_ms

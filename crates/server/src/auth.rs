@@ -36,15 +36,23 @@ pub fn random_hex(n: usize) -> Result<String, ApiError> {
             None,
         )
     })?;
-    Ok(b.iter().map(|x| format!("{x:02x}")).collect())
+    Ok(hex(&b))
+}
+
+/// Lowercase hex of `bytes`.
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    s
 }
 
 /// SHA-256 of a token, hex: how session and API tokens are stored.
 pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|x| format!("{x:02x}"))
-        .collect()
+    hex(&Sha256::digest(token.as_bytes()))
 }
 
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -519,4 +527,16 @@ pub async fn create_user(
         Ok(out)
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn token_hash_is_lowercase_hex_sha256() {
+        assert_eq!(
+            super::token_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(super::hex(&[0x00, 0x0f, 0xa0, 0xff]), "000fa0ff");
+    }
 }

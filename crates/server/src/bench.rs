@@ -17,6 +17,8 @@ pub struct BenchFigures {
     /// Writes acknowledged with 2xx.
     pub writes: u64,
     pub errors: u64,
+    /// Journal entries in the database after the run (checked: at least `writes`).
+    pub journal_entries: i64,
     pub writes_per_s: f64,
     pub p50_ms: f64,
     pub p99_ms: f64,
@@ -151,7 +153,15 @@ pub async fn run_async(
     }
     let elapsed = t0.elapsed().as_secs_f64();
     server.abort();
+    // Every acknowledged write is a committed journal entry (the setup wrote none).
+    let journal_entries = store.last_seq().await?;
     store.close().await;
+    if journal_entries < all.len() as i64 {
+        return Err(BenchError::Setup(format!(
+            "{} writes were acknowledged but the journal holds {journal_entries} entries",
+            all.len()
+        )));
+    }
     all.sort_by(f64::total_cmp);
     let round = |v: f64| (v * 100.0).round() / 100.0;
     Ok(BenchFigures {
@@ -160,6 +170,7 @@ pub async fn run_async(
         seconds: round(elapsed),
         writes: all.len() as u64,
         errors,
+        journal_entries,
         writes_per_s: round(all.len() as f64 / elapsed),
         p50_ms: round(pct(&all, 0.50)),
         p99_ms: round(pct(&all, 0.99)),

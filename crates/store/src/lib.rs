@@ -5,7 +5,9 @@
 //! - Writes are serialised: an in-process lock, plus `LOCK TABLE journal IN EXCLUSIVE MODE` on
 //!   PostgreSQL so that several server processes also serialise. Journal sequence numbers are
 //!   therefore gapless and in commit order, and ids are allocated inside the transaction.
-//!   Consecutive writers share one database transaction (group commit, one savepoint each).
+//!   Consecutive writers share one database transaction (group commit); rows that only add
+//!   (journal entries, new records, idempotent responses) are queued and written as multi-row
+//!   INSERTs before the next read and the COMMIT (see `write.rs`).
 //! - Idempotency: stored responses keyed by (user, Idempotency-Key) in the same transaction.
 //! - Committed entries are broadcast to [`Store::subscribe`]rs (live events).
 //!
@@ -127,6 +129,7 @@ impl Store {
             waiting: AtomicUsize::new(0),
             events,
             lock_journal: backend == Backend::Postgres,
+            sqls: write::insert_sqls_for(backend == Backend::Postgres),
             pool: pool.clone(),
         });
         Ok(Store {

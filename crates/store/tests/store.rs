@@ -322,6 +322,125 @@ async fn concurrent_writes(store: Store) {
     assert_eq!(sitreps.len(), 40);
 }
 
+/// Rows queued by earlier writers of a batch are visible to a later writer's reads; a later
+/// writer that flushed (and so took its savepoint) and then rolls back undoes only its own
+/// rows; a writer that only queued rows and rolls back leaves none; and many queued rows are
+/// written in chunks (more than the largest multi-row INSERT).
+async fn queued_rows(store: Store) {
+    let mut tx = store.begin_write().await.unwrap();
+    tx.ensure_org(&Org {
+        code: "pk".into(),
+        name: "PK".into(),
+        country_iso2: None,
+        cap_sender: "pk@x".into(),
+    })
+    .await
+    .unwrap();
+    let u = tx
+        .insert_user("pk.duty", "Duty", "pk", &["duty_officer".into()], "h")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    // Writer A queues a record, an entry and a stored response and ends its turn while writer
+    // B waits for the lock, so that both share one batch.
+    let a = store.begin_write().await.unwrap();
+    let b_store = store.clone();
+    let (b_ready, b_go) = tokio::sync::oneshot::channel::<()>();
+    let b = tokio::spawn(async move {
+        let _ = b_ready.send(());
+        let mut tx = b_store.begin_write().await.unwrap();
+        // Sees A's queued rows.
+        let ra = tx.get_record("request", 1).await.unwrap();
+        let idem = tx.idempotent_response(u.id, "ka").await.unwrap();
+        let id = tx.next_record_id("request").await.unwrap();
+        tx.insert_record(&record("pk", id, Visibility::Regional))
+            .await
+            .unwrap();
+        tx.append(entry("pk", id, Visibility::Regional, None))
+            .await
+            .unwrap();
+        // A read flushes B's own rows inside its savepoint; then B rolls back.
+        assert!(tx.get_record("request", id).await.unwrap().is_some());
+        tx.rollback().await.unwrap();
+        (ra.is_some(), idem.map(|r| r.status), id)
+    });
+    let mut a = a;
+    b_go.await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let id = a.next_record_id("request").await.unwrap();
+    assert_eq!(id, 1);
+    a.insert_record(&record("pk", id, Visibility::Regional))
+        .await
+        .unwrap();
+    a.append(entry("pk", id, Visibility::Regional, None))
+        .await
+        .unwrap();
+    a.store_response(
+        u.id,
+        "ka",
+        &StoredResponse {
+            method: "POST".into(),
+            path: "/api/requests".into(),
+            status: 201,
+            body: "{}".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let committed = a.commit().await.unwrap();
+    assert_eq!(committed.len(), 1);
+    let (saw_record, saw_idem, b_id) = b.await.unwrap();
+    assert!(saw_record, "B reads A's queued record");
+    assert_eq!(saw_idem, Some(201), "B reads A's queued response");
+    assert_eq!(b_id, 2);
+    assert!(store.get_record("request", 1).await.unwrap().is_some());
+    assert!(store.get_record("request", 2).await.unwrap().is_none());
+    assert_eq!(store.last_seq().await.unwrap(), 1);
+
+    // A writer that only queued rows and rolls back leaves nothing; the next one reuses the
+    // sequence number and id (gapless).
+    let mut tx = store.begin_write().await.unwrap();
+    let id = tx.next_record_id("request").await.unwrap();
+    tx.insert_record(&record("pk", id, Visibility::Regional))
+        .await
+        .unwrap();
+    tx.append(entry("pk", id, Visibility::Regional, None))
+        .await
+        .unwrap();
+    tx.rollback().await.unwrap();
+    assert_eq!(store.last_seq().await.unwrap(), 1);
+
+    // 150 rows in one writer: written as chunks of 64, 64, 16, 4 and 2.
+    let mut tx = store.begin_write().await.unwrap();
+    for _ in 0..150 {
+        let id = tx.next_record_id("request").await.unwrap();
+        tx.insert_record(&record("pk", id, Visibility::Regional))
+            .await
+            .unwrap();
+        tx.append(entry("pk", id, Visibility::Regional, None))
+            .await
+            .unwrap();
+    }
+    let committed = tx.commit().await.unwrap();
+    assert_eq!(committed.first().map(|e| e.seq), Some(2));
+    assert_eq!(committed.last().map(|e| e.seq), Some(151));
+    assert_eq!(store.last_seq().await.unwrap(), 151);
+    let rs = store
+        .list_records(
+            "request",
+            &Reader::All,
+            &RecordFilter {
+                limit: 1000,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(rs.len(), 151);
+    assert_eq!(rs.first().map(|r| r.id), Some(151));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_store() {
     let dir = tempfile::tempdir().unwrap();
@@ -334,6 +453,8 @@ async fn sqlite_store() {
     assert_eq!(s.last_seq().await.unwrap(), 3);
     let db2 = dir.path().join("c.db");
     concurrent_writes(Store::open(db2.to_str().unwrap()).await.unwrap()).await;
+    let db3 = dir.path().join("q.db");
+    queued_rows(Store::open(db3.to_str().unwrap()).await.unwrap()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -348,6 +469,8 @@ async fn postgres_store() {
     s.close().await;
     let url = pg.create_database("store_b").unwrap();
     concurrent_writes(Store::open(&url).await.unwrap()).await;
+    let url = pg.create_database("store_c").unwrap();
+    queued_rows(Store::open(&url).await.unwrap()).await;
 }
 
 #[test]
