@@ -89,8 +89,7 @@ pub fn dam_break(n: usize, steps: usize, threads: usize) -> BenchResult {
         let start = Instant::now();
         for _ in 0..steps {
             let dt = (0.7 * dx / wave.max(1e-6)).min(10.0);
-            st.flux_pass(dt, &kp);
-            let s = st.continuity_pass(dt, t + dt, RainRate::None, kp.depth_threshold_m);
+            let s = st.step(dt, t + dt, RainRate::None, &kp);
             wave = s.wave_speed_ms;
             t += dt;
         }
