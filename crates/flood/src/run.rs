@@ -522,7 +522,7 @@ fn run_typed<T: Real>(sc: &Scenario, opt: &RunOptions<'_>) -> Result<FloodRun, F
         };
         let tm = t + 0.5 * dt;
 
-        state.flux_pass(dt, &kp);
+        state.begin_step();
         let bflow = boundaries.apply(&mut state, t, dt, &n2, p.depth_threshold_m);
         inflow_m3 += bflow.inflow_m3;
         outflow_m3 += bflow.outflow_m3;
@@ -550,7 +550,7 @@ fn run_typed<T: Real>(sc: &Scenario, opt: &RunOptions<'_>) -> Result<FloodRun, F
             wave_speed_ms,
             wet,
             rain_added_m3,
-        } = state.continuity_pass(dt, t_next, rain, p.depth_threshold_m);
+        } = state.advance(dt, t_next, rain, &kp);
         inflow_m3 += rain_added_m3;
         wave = wave_speed_ms;
         for s in &inflows {
