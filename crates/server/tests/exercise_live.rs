@@ -83,6 +83,14 @@ async fn live_exercise_end_to_end() {
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 
+    // A plan sent as TOML text (as the screen's file picker does) is accepted too.
+    let text = std::fs::read_to_string(app.st.scenarios_dir.join("exercise-pamir.toml")).unwrap();
+    let (s, v) = rc
+        .post("/api/exercises", json!({"toml": text, "speed": "x10"}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["speed"], "x10");
+    assert_eq!(v["scenario"], "exercise.toml");
     let (s, sc) = rc.get("/api/exercises/scenarios").await;
     assert_eq!(s, StatusCode::OK);
     assert!(

@@ -26,6 +26,8 @@ function listView(main, ctx) {
   const me = session.user();
   const canCreate = me && me.org === 'rc' && (session.hasRole('duty_officer') || session.hasRole('admin'));
   const scenario = h('select', { name: 'scenario' });
+  // Or the director's own plan file (relative paths in it resolve against the bundled scenarios).
+  const planFile = h('input', { type: 'file', name: 'plan', accept: '.toml,text/plain' });
   const seed = h('input', { type: 'number', name: 'seed', value: '7', min: '0' });
   const speed = h('input', { type: 'text', name: 'speed', value: 'x60', size: 6 });
   const bots = h('input', { type: 'checkbox', name: 'bots', checked: true });
@@ -39,7 +41,9 @@ function listView(main, ctx) {
         createBtn.disabled = true;
         createBtn.textContent = t('exercise.creating');
         try {
-          const x = await post('/api/exercises', { scenario: scenario.value, seed: Number(seed.value || 0), speed: speed.value.trim(), bots: bots.checked });
+          const plan = planFile.files && planFile.files[0];
+          const source = plan ? { toml: await plan.text() } : { scenario: scenario.value };
+          const x = await post('/api/exercises', { ...source, seed: Number(seed.value || 0), speed: speed.value.trim(), bots: bots.checked });
           ctx.toast(t('exercise.created', { name: x.name }));
           await load();
         } catch (err) {
@@ -53,6 +57,7 @@ function listView(main, ctx) {
     h('h2', {}, t('exercise.new')),
     h('div', { class: 'form-row' },
       field('exercise-scenario', 'exercise.scenario', scenario),
+      field('exercise-plan-file', 'exercise.planFile', planFile, 'exercise.planFileHint'),
       field('exercise-seed', 'exercise.seed', seed),
       field('exercise-speed', 'exercise.speed', speed, 'exercise.speedHint')),
     h('label', { class: 'check' }, bots, ' ', t('exercise.bots')),
