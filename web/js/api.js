@@ -20,7 +20,7 @@ let exerciseId = null;
 
 /**
  * Put every later API request in a live exercise's scope (the Forewarn-Exercise header), or
- * back in real operations with null. The exercise endpoints themselves never carry it.
+ * back in real operations with null.
  */
 export function setExercise(id) {
   exerciseId = id == null ? null : Number(id);
@@ -55,7 +55,7 @@ function newIdempotencyKey() {
 export async function request(method, path, body, opts = {}) {
   const headers = { Accept: opts.accept || 'application/json' };
   const init = { method, headers, credentials: 'same-origin' };
-  if (exerciseId != null && path.startsWith('/api/') && !path.startsWith('/api/exercises')) {
+  if (exerciseId != null && path.startsWith('/api/')) {
     headers['Forewarn-Exercise'] = String(exerciseId);
   }
   if (method !== 'GET' && method !== 'HEAD') {

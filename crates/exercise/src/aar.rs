@@ -181,11 +181,7 @@ pub fn render(ex: &Exercise, m: &Metrics, region: &Region) -> String {
             ..
         } = &r.body
         {
-            let text = content
-                .get("en")
-                .or_else(|| content.values().next())
-                .cloned()
-                .unwrap_or_default();
+            let text = crate::def::text_in(content, "en");
             let _ = writeln!(
                 h,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:?}</td><td>{}</td><td>{}</td></tr>",

@@ -430,3 +430,12 @@ pub enum ResourceKind {
     Usar,
     Relief,
 }
+
+/// An inject's text in `lang`, else in the first language it has (empty when it has none).
+pub fn text_in(content: &BTreeMap<String, String>, lang: &str) -> String {
+    content
+        .get(lang)
+        .or_else(|| content.values().next())
+        .cloned()
+        .unwrap_or_default()
+}

@@ -484,12 +484,7 @@ impl Exercise {
                             t_s: *t,
                             from: d.from.clone(),
                             channel: d.channel,
-                            content: d
-                                .content
-                                .get(&lang)
-                                .or_else(|| d.content.values().next())
-                                .cloned()
-                                .unwrap_or_default(),
+                            content: crate::def::text_in(&d.content, &lang),
                             expected_action: d.expected_action.clone(),
                         };
                         (inject, acked)

@@ -45,7 +45,15 @@ pub async fn events(
     ApiError,
 > {
     let reader = caller.reader();
-    let scope = caller.exercise;
+    // EventSource cannot send headers: the stream takes its exercise scope as a parameter,
+    // checked like the header.
+    let scope = match q.exercise {
+        Some(id) => {
+            crate::exercises::check_participant(&st, id, &caller.user).await?;
+            Some(id)
+        }
+        None => caller.exercise,
+    };
     let since = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())

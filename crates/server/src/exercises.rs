@@ -22,14 +22,14 @@ use crate::{AppState, RC};
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use forewarn_exercise::def::{Channel, HazardKind, Role};
+use forewarn_exercise::def::{Channel, HazardKind, HseepType, Role};
+use forewarn_exercise::hazards::HazardResult;
 use forewarn_exercise::journal::Body;
 use forewarn_exercise::{Action, Exercise, HazardSet, Options, Plan, Rating, Speed};
 use forewarn_store::{NewEntry, Reader, RecordFilter, User, Visibility, now_ts};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -41,7 +41,8 @@ const TICK: Duration = Duration::from_millis(250);
 pub struct TeamOut {
     pub id: String,
     pub name: String,
-    pub role: String,
+    #[schema(value_type = String)]
+    pub role: Role,
     /// The platform organisation that plays the team.
     pub org: String,
     pub language: String,
@@ -66,7 +67,8 @@ pub struct ExerciseRec {
     /// planned, running, paused, ended or interrupted.
     pub status: String,
     pub name: String,
-    pub hseep_type: String,
+    #[schema(value_type = String)]
+    pub hseep_type: HseepType,
     pub scenario: String,
     pub seed: u64,
     pub bots: bool,
@@ -86,6 +88,13 @@ pub struct ExerciseRec {
     #[schema(value_type = Object)]
     pub totals: Option<Value>,
     pub report_url: Option<String>,
+}
+
+impl ExerciseRec {
+    /// Whether `org` takes part (the regional centre always may read).
+    fn takes_part(&self, org: &str) -> bool {
+        org == RC || self.teams.iter().any(|t| t.org == org)
+    }
 }
 
 impl Stored for ExerciseRec {
@@ -121,25 +130,12 @@ pub struct Live {
 }
 
 impl Live {
-    fn team_org(&self, team: &str) -> Option<&str> {
-        self.rec
-            .teams
-            .iter()
-            .find(|t| t.id == team)
-            .map(|t| t.org.as_str())
-    }
     fn teams_of(&self, org: &str) -> impl Iterator<Item = &TeamOut> {
         self.rec.teams.iter().filter(move |t| t.org == org)
     }
-    fn has_role(&self, org: &str, role: &str) -> bool {
-        self.teams_of(org).any(|t| t.role == role)
-    }
-    /// The player team an organisation plays.
-    fn player_team(&self, org: &str) -> Option<&TeamOut> {
-        self.teams_of(org).find(|t| t.role == "player")
-    }
-    fn is_participant(&self, org: &str) -> bool {
-        org == RC || self.teams_of(org).next().is_some()
+    /// The team with `role` that an organisation plays.
+    fn team_as(&self, org: &str, role: Role) -> Option<&TeamOut> {
+        self.teams_of(org).find(|t| t.role == role)
     }
 }
 
@@ -173,50 +169,18 @@ fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-fn role_name(r: Role) -> &'static str {
-    match r {
-        Role::Director => "director",
-        Role::Controller => "controller",
-        Role::Evaluator => "evaluator",
-        Role::Player => "player",
-        Role::Observer => "observer",
-    }
-}
-
 fn internal(e: impl std::fmt::Display) -> ApiError {
     ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), None)
 }
 
-/// The directory of bundled exercise plans.
-pub fn scenarios_dir(st: &AppState) -> PathBuf {
-    st.scenarios_dir.clone()
-}
-
-/// 403 unless `user`'s organisation takes part in exercise `id` (the regional centre always
-/// may read); 404 when there is no such exercise.
-pub async fn check_participant(st: &AppState, id: i64, user: &User) -> Result<(), ApiError> {
+/// Exercise `id` as held in memory, else as stored; 404 naming the scope header when there is
+/// none.
+async fn exercise_rec(st: &AppState, id: i64) -> Result<ExerciseRec, ApiError> {
     if let Some(l) = st.exercises.get(id) {
-        return if lock(&l).is_participant(&user.org) {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden(format!(
-                "organisation '{}' does not take part in exercise {id}",
-                user.org
-            )))
-        };
+        return Ok(lock(&l).rec.clone());
     }
     match st.store.get_record(ExerciseRec::TYPE, id).await? {
-        Some(r) => {
-            let rec: ExerciseRec = records::from_record(&r)?;
-            if user.org == RC || rec.teams.iter().any(|t| t.org == user.org) {
-                Ok(())
-            } else {
-                Err(ApiError::forbidden(format!(
-                    "organisation '{}' does not take part in exercise {id}",
-                    user.org
-                )))
-            }
-        }
+        Some(r) => records::from_record(&r),
         None => Err(ApiError::new(
             StatusCode::NOT_FOUND,
             format!("no exercise {id}"),
@@ -225,28 +189,59 @@ pub async fn check_participant(st: &AppState, id: i64, user: &User) -> Result<()
     }
 }
 
-/// `GET /api/exercises/scenarios`: the bundled plans a director can start from.
-pub async fn scenarios(State(st): State<AppState>, _caller: Caller) -> axum::Json<Value> {
-    let mut items = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(scenarios_dir(&st)) {
-        let mut names: Vec<String> = rd
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().to_string())
-            .filter(|n| n.starts_with("exercise-") && n.ends_with(".toml"))
-            .collect();
-        names.sort();
-        for n in names {
-            let title = std::fs::read_to_string(scenarios_dir(&st).join(&n))
-                .ok()
-                .and_then(|t| {
-                    t.lines()
-                        .find_map(|l| l.trim().strip_prefix("name = ").map(str::to_string))
-                })
-                .map(|s| s.trim_matches('"').to_string())
-                .unwrap_or_else(|| n.clone());
-            items.push(json!({"file": n, "name": title}));
-        }
+/// Exercise `id` if `user`'s organisation takes part in it (403 otherwise, 404 when there is
+/// no such exercise).
+pub async fn check_participant(
+    st: &AppState,
+    id: i64,
+    user: &User,
+) -> Result<ExerciseRec, ApiError> {
+    let rec = exercise_rec(st, id).await?;
+    if rec.takes_part(&user.org) {
+        Ok(rec)
+    } else {
+        Err(ApiError::forbidden(format!(
+            "organisation '{}' does not take part in exercise {id}",
+            user.org
+        )))
     }
+}
+
+/// Every stored exercise record, newest first.
+async fn exercise_records(st: &AppState) -> Result<Vec<ExerciseRec>, ApiError> {
+    let rs = st
+        .store
+        .list_records(
+            ExerciseRec::TYPE,
+            &Reader::All,
+            &RecordFilter {
+                limit: 1000,
+                ..Default::default()
+            },
+        )
+        .await?;
+    rs.iter().map(records::from_record).collect()
+}
+
+/// `GET /api/exercises/scenarios`: the bundled plans (that parse) a director can start from.
+pub async fn scenarios(State(st): State<AppState>, _caller: Caller) -> axum::Json<Value> {
+    let dir = &st.scenarios_dir;
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().to_string())
+                .filter(|n| n.starts_with("exercise-") && n.ends_with(".toml"))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    let items: Vec<Value> = names
+        .into_iter()
+        .filter_map(|n| {
+            let plan = forewarn_exercise::load(&dir.join(&n)).ok()?;
+            Some(json!({"file": n, "name": plan.def.exercise.name}))
+        })
+        .collect();
     axum::Json(json!({ "items": items }))
 }
 
@@ -289,13 +284,7 @@ pub async fn create(
     JsonBody(inp): JsonBody<ExerciseIn>,
 ) -> Result<Response, ApiError> {
     caller.require_any(&["duty_officer", "admin"])?;
-    if caller.exercise.is_some() {
-        return Err(ApiError::bad_request(
-            "exercises are created outside an exercise",
-            Some("Forewarn-Exercise"),
-        ));
-    }
-    let dir = scenarios_dir(&st);
+    let dir = st.scenarios_dir.clone();
     let (text, file, field) = match (&inp.scenario, &inp.toml) {
         (Some(name), None) => {
             if !is_plain_file_name(name) {
@@ -372,7 +361,7 @@ pub async fn create(
         .map(|t| TeamOut {
             id: t.id.clone(),
             name: t.name.clone(),
-            role: role_name(t.role).to_string(),
+            role: t.role,
             org: org_of.get(&t.organisation).cloned().unwrap_or_default(),
             language: t.language.clone(),
             human: human.contains(&t.id),
@@ -380,7 +369,7 @@ pub async fn create(
         .collect();
     if !teams
         .iter()
-        .any(|t| t.role == "director" && t.org == caller.user.org)
+        .any(|t| t.role == Role::Director && t.org == caller.user.org)
     {
         return Err(ApiError::forbidden(
             "only the organisation of the plan's director team may create this exercise",
@@ -405,10 +394,7 @@ pub async fn create(
         visibility: Visibility::Regional,
         status: "planned".into(),
         name: d.exercise.name.clone(),
-        hseep_type: serde_json::to_value(d.exercise.hseep_type)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default(),
+        hseep_type: d.exercise.hseep_type,
         scenario: file,
         seed,
         bots: inp.bots.unwrap_or(false),
@@ -442,11 +428,8 @@ pub async fn create(
         Ok(rec)
     })
     .await?;
-    if resp.status() == StatusCode::CREATED && !resp.headers().contains_key("idempotent-replayed") {
-        let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
-            .await
-            .map_err(internal)?;
-        let rec: ExerciseRec = serde_json::from_slice(&body).map_err(internal)?;
+    let (resp, fresh) = crate::write::created::<ExerciseRec>(resp, StatusCode::CREATED).await?;
+    if let Some(rec) = fresh {
         st.exercises.insert(
             rec.id,
             Live {
@@ -459,12 +442,6 @@ pub async fn create(
                 forwarded: 0,
             },
         );
-        let mut r = (StatusCode::CREATED, body).into_response();
-        r.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        return Ok(r);
     }
     Ok(resp)
 }
@@ -475,11 +452,14 @@ pub struct ExerciseView {
     #[serde(flatten)]
     pub exercise: ExerciseRec,
     pub scenario_time: String,
+    /// Scenario time relative to the start, such as T+03:30.
+    pub t_label: String,
     pub clock_paused: bool,
     /// The player team the caller's organisation plays, if any.
     pub my_team: Option<String>,
     /// The caller organisation's exercise roles (director, evaluator, player, ...).
-    pub my_roles: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    pub my_roles: Vec<Role>,
 }
 
 fn view(l: &Live, caller: &Caller) -> ExerciseView {
@@ -490,23 +470,27 @@ fn view(l: &Live, caller: &Caller) -> ExerciseView {
     };
     rec.t_s = t_s;
     let org = caller.user.org.as_str();
-    let mut my_roles: Vec<String> = l.teams_of(org).map(|t| t.role.clone()).collect();
+    let mut my_roles: Vec<Role> = l.teams_of(org).map(|t| t.role).collect();
     my_roles.sort();
     my_roles.dedup();
     ExerciseView {
         scenario_time: forewarn_exercise::time::scenario_time(&l.plan.start, t_s),
+        t_label: forewarn_exercise::time::label(t_s),
         clock_paused: paused,
-        my_team: l.player_team(org).map(|t| t.id.clone()),
+        my_team: l.team_as(org, Role::Player).map(|t| t.id.clone()),
         my_roles,
         exercise: rec,
     }
 }
 
-async fn stored(st: &AppState, id: i64) -> Result<ExerciseRec, ApiError> {
-    match st.store.get_record(ExerciseRec::TYPE, id).await? {
-        Some(r) => records::from_record(&r),
-        None => Err(ApiError::not_found("exercise")),
+/// The caller's view of an exercise: live (with the clock and the caller's roles), or as
+/// stored once it is no longer held in memory.
+fn view_json(st: &AppState, rec: &ExerciseRec, caller: &Caller) -> Result<Value, ApiError> {
+    match st.exercises.get(rec.id) {
+        Some(l) => serde_json::to_value(view(&lock(&l), caller)),
+        None => serde_json::to_value(rec),
     }
+    .map_err(internal)
 }
 
 /// `GET /api/exercises`: exercises the caller's organisation takes part in.
@@ -514,31 +498,13 @@ pub async fn list(
     State(st): State<AppState>,
     caller: Caller,
 ) -> Result<axum::Json<Value>, ApiError> {
-    let rs = st
-        .store
-        .list_records(
-            ExerciseRec::TYPE,
-            &Reader::All,
-            &RecordFilter {
-                limit: 200,
-                ..Default::default()
-            },
-        )
-        .await?;
-    let mut items = Vec::new();
-    for r in &rs {
-        let rec: ExerciseRec = records::from_record(r)?;
-        let org = caller.user.org.as_str();
-        if org != RC && !rec.teams.iter().any(|t| t.org == org) {
-            continue;
-        }
-        match st.exercises.get(rec.id) {
-            Some(l) => {
-                items.push(serde_json::to_value(view(&lock(&l), &caller)).map_err(internal)?)
-            }
-            None => items.push(serde_json::to_value(&rec).map_err(internal)?),
-        }
-    }
+    let items = exercise_records(&st)
+        .await?
+        .iter()
+        .take(200)
+        .filter(|rec| rec.takes_part(&caller.user.org))
+        .map(|rec| view_json(&st, rec, &caller))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(axum::Json(json!({ "items": items })))
 }
 
@@ -556,15 +522,8 @@ pub async fn get(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    check_participant(&st, id, &caller.user).await?;
-    match st.exercises.get(id) {
-        Some(l) => Ok(axum::Json(
-            serde_json::to_value(view(&lock(&l), &caller)).map_err(internal)?,
-        )),
-        None => Ok(axum::Json(
-            serde_json::to_value(stored(&st, id).await?).map_err(internal)?,
-        )),
-    }
+    let rec = check_participant(&st, id, &caller.user).await?;
+    Ok(axum::Json(view_json(&st, &rec, &caller)?))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -582,7 +541,7 @@ pub struct ControlIn {
 
 fn require_director(l: &Live, caller: &Caller) -> Result<(), ApiError> {
     caller.require_any(&["duty_officer", "admin"])?;
-    if l.has_role(&caller.user.org, "director") {
+    if l.team_as(&caller.user.org, Role::Director).is_some() {
         Ok(())
     } else {
         Err(ApiError::forbidden(
@@ -738,9 +697,16 @@ async fn ticker(st: AppState, id: i64) {
     }
 }
 
+/// A hazard that began: an exercise incident is due for a player team it reaches.
+struct Onset {
+    org: String,
+    country: String,
+    hazard: HazardResult,
+}
+
 /// Copies new exercise journal records to the store, creates exercise incidents at hazard
 /// onsets, and with `kind` journals the exercise record's new state; with `end`, stores the
-/// metrics and the after-action report.
+/// metrics and the after-action report. Writes nothing when there is nothing new.
 async fn sync(
     st: &AppState,
     live: &Arc<Mutex<Live>>,
@@ -748,67 +714,57 @@ async fn sync(
     kind: Option<&str>,
     end: bool,
 ) -> Result<(), ApiError> {
-    let not_started = {
-        let l = lock(live);
-        l.ex.is_none().then(|| l.rec.clone())
-    };
-    if let Some(rec) = not_started {
-        // Only the record changes.
-        if let Some(k) = kind {
-            let mut tx = st.store.begin_write().await?;
-            records::update(&mut tx, actor, k, &rec).await?;
-            tx.commit().await?;
-        }
-        return Ok(());
-    }
-    let (entries, onsets, rec, report) = {
+    let (entries, onsets, rec, report, plan) = {
         let mut l = lock(live);
-        let Some(ex) = l.ex.as_ref() else {
-            return Ok(());
-        };
-        let new: Vec<forewarn_exercise::journal::Record> = ex.journal()[l.forwarded..].to_vec();
-        let t_s = ex.now_s();
         let mut entries = Vec::new();
         let mut onsets = Vec::new();
-        for r in &new {
-            forward(&l, r, &mut entries, &mut onsets);
+        let mut report = None;
+        if let Some(ex) = l.ex.as_ref() {
+            let new = &ex.journal()[l.forwarded..];
+            for r in new {
+                forward(&l, r, &mut entries, &mut onsets);
+            }
+            let (n, t_s) = (new.len(), ex.now_s());
+            if end {
+                let m = forewarn_exercise::metrics::evaluate(ex);
+                let w = crate::runner::world().map_err(internal)?;
+                let html = forewarn_exercise::aar::render(ex, &m, &w.region);
+                let mj = serde_json::to_string_pretty(&m).map_err(internal)?;
+                let totals = serde_json::to_value(ex.totals()).map_err(internal)?;
+                report = Some((html, mj, totals));
+            }
+            l.forwarded += n;
+            l.rec.t_s = t_s;
         }
-        let report = if end {
-            let m = forewarn_exercise::metrics::evaluate(ex);
-            let w = crate::runner::world().map_err(internal)?;
-            let html = forewarn_exercise::aar::render(ex, &m, &w.region);
-            let mj = serde_json::to_string_pretty(&m).map_err(internal)?;
-            let totals = serde_json::to_value(ex.totals()).map_err(internal)?;
-            Some((html, mj, totals))
-        } else {
-            None
-        };
-        l.forwarded += new.len();
-        l.rec.t_s = t_s;
         if let Some((_, _, totals)) = &report {
             l.rec.totals = Some(totals.clone());
             l.rec.ended_at = Some(now_ts());
             l.rec.report_url = Some(format!("/api/exercises/{}/report", l.rec.id));
         }
-        l.rec.updated_at = now_ts();
-        (entries, onsets, l.rec.clone(), report)
+        if kind.is_some() {
+            l.rec.updated_at = now_ts();
+        }
+        (entries, onsets, l.rec.clone(), report, l.plan.clone())
     };
+    if entries.is_empty() && onsets.is_empty() && report.is_none() && kind.is_none() {
+        return Ok(());
+    }
     let mut senders = BTreeMap::new();
-    for (_, org, _) in &onsets {
-        if let Some(o) = st.store.org(org).await? {
-            senders.insert(org.clone(), o.cap_sender);
+    for o in &onsets {
+        if let Some(org) = st.store.org(&o.org).await? {
+            senders.insert(o.org.clone(), org.cap_sender);
         }
     }
     let mut tx = st.store.begin_write().await?;
     for e in entries {
         tx.append(e).await?;
     }
-    for (team, org, hazard) in onsets {
+    for o in onsets {
         let sender = senders
-            .get(&org)
+            .get(&o.org)
             .cloned()
-            .unwrap_or_else(|| format!("{org}@forewarn.example"));
-        hazard_incident(&mut tx, live, &rec, &team, &org, &sender, &hazard).await?;
+            .unwrap_or_else(|| format!("{}@forewarn.example", o.org));
+        hazard_incident(&mut tx, &plan, &rec, &o, &sender).await?;
     }
     if let Some((html, mj, _)) = &report {
         tx.put_document(ExerciseRec::TYPE, rec.id, "aar.html", html)
@@ -838,57 +794,20 @@ fn entry(rec: &ExerciseRec, org: &str, vis: Visibility, kind: &str, payload: Val
 }
 
 /// Store entries for one exercise journal record: injects and messages go to each recipient
-/// team's organisation only; hazard onsets to every participant; the rest (consequences,
-/// bot actions, clock) to the director's organisation.
+/// team's organisation only (injects with their text in the team's language); hazard onsets
+/// to every participant; the rest (consequences, bot actions, clock) to the director's
+/// organisation.
 fn forward(
     l: &Live,
     r: &forewarn_exercise::journal::Record,
     out: &mut Vec<NewEntry>,
-    onsets: &mut Vec<(String, String, String)>,
+    onsets: &mut Vec<Onset>,
 ) {
     let rec = &l.rec;
-    let mut payload = serde_json::to_value(r).unwrap_or_default();
-    let per_team = |to: &[String], kind: &str, payload: &Value, out: &mut Vec<NewEntry>| {
-        for team in to {
-            let Some(org) = l.team_org(team) else {
-                continue;
-            };
-            let mut p = payload.clone();
-            p["team"] = json!(team);
-            out.push(entry(rec, org, Visibility::OwnOrg, kind, p));
-        }
-    };
-    match &r.body {
-        Body::Inject {
-            to,
-            content,
-            channel,
-            ..
-        } => {
-            for team in to {
-                let Some(org) = l.team_org(team) else {
-                    continue;
-                };
-                let lang = rec
-                    .teams
-                    .iter()
-                    .find(|t| &t.id == team)
-                    .map(|t| t.language.clone())
-                    .unwrap_or_default();
-                let mut p = payload.clone();
-                p["team"] = json!(team);
-                p["text"] = json!(
-                    content
-                        .get(&lang)
-                        .or_else(|| content.values().next())
-                        .cloned()
-                        .unwrap_or_default()
-                );
-                p["channel_label"] = json!(channel_label(*channel));
-                out.push(entry(rec, org, Visibility::OwnOrg, "exercise.inject", p));
-            }
-        }
-        Body::Message { to, .. } => per_team(to, "exercise.message", &payload, out),
+    let payload = serde_json::to_value(r).unwrap_or_default();
+    let (to, kind, content) = match &r.body {
+        Body::Inject { to, content, .. } => (to, "exercise.inject", Some(content)),
+        Body::Message { to, .. } => (to, "exercise.message", None),
         Body::Hazard {
             hazard, countries, ..
         } => {
@@ -897,14 +816,27 @@ fn forward(
                 &rec.org,
                 Visibility::Regional,
                 "exercise.hazard",
-                payload.clone(),
+                payload,
             ));
-            for t in rec.teams.iter().filter(|t| t.role == "player" && t.human) {
-                let c = l.plan.team_country.get(&t.id);
-                if c.is_some_and(|c| countries.contains(c)) {
-                    onsets.push((t.id.clone(), t.org.clone(), hazard.clone()));
+            let Some(h) = l.hazards.get(hazard) else {
+                return;
+            };
+            for t in rec
+                .teams
+                .iter()
+                .filter(|t| t.role == Role::Player && t.human)
+            {
+                if let Some(c) = l.plan.team_country.get(&t.id)
+                    && countries.contains(c)
+                {
+                    onsets.push(Onset {
+                        org: t.org.clone(),
+                        country: c.clone(),
+                        hazard: h.clone(),
+                    });
                 }
             }
+            return;
         }
         _ => {
             let kind = format!(
@@ -914,17 +846,21 @@ fn forward(
                     .and_then(|v| v.as_str())
                     .unwrap_or("record")
             );
-            payload["exercise"] = json!(rec.id);
             out.push(entry(rec, &rec.org, Visibility::OwnOrg, &kind, payload));
+            return;
         }
+    };
+    for team in to {
+        let Some(t) = rec.teams.iter().find(|t| &t.id == team) else {
+            continue;
+        };
+        let mut p = payload.clone();
+        p["team"] = json!(team);
+        if let Some(content) = content {
+            p["text"] = json!(forewarn_exercise::def::text_in(content, &t.language));
+        }
+        out.push(entry(rec, &t.org, Visibility::OwnOrg, kind, p));
     }
-}
-
-fn channel_label(c: Channel) -> String {
-    serde_json::to_value(c)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 /// At a hazard's onset, an exercise incident for a player team whose country it reaches:
@@ -932,27 +868,18 @@ fn channel_label(c: Channel) -> String {
 /// for the alert composer.
 async fn hazard_incident(
     tx: &mut forewarn_store::WriteTx,
-    live: &Arc<Mutex<Live>>,
+    plan: &Plan,
     rec: &ExerciseRec,
-    team: &str,
-    org: &str,
+    onset: &Onset,
     sender: &str,
-    hazard: &str,
 ) -> Result<(), ApiError> {
-    let (h, plan) = {
-        let l = lock(live);
-        let Some(h) = l.hazards.get(hazard).cloned() else {
-            return Ok(());
-        };
-        (h, l.plan.clone())
-    };
-    let country = plan.team_country.get(team).cloned().unwrap_or_default();
+    let (h, org, country) = (&onset.hazard, onset.org.as_str(), onset.country.as_str());
     let cfg = forewarn_cap::WarningConfig::embedded().map_err(internal)?;
     let langs = forewarn_exercise::cap_out::cap_languages(&plan.def.exercise.languages, &cfg);
     let sent = forewarn_cap::CapTime(plan.start).plus_seconds(h.onset_s.max(0));
     // A country the hazard barely touches may have nothing to warn about: no proposal then.
     let proposal =
-        forewarn_exercise::cap_out::exercise_alert(&h, Some(&country), sent, sender, langs, &cfg)
+        forewarn_exercise::cap_out::exercise_alert(h, Some(country), sent, sender, langs, &cfg)
             .ok();
     let is_quake = matches!(h.kind, HazardKind::Earthquake | HazardKind::Aftershock);
     let footprint: Vec<Value> = h
@@ -1027,12 +954,15 @@ async fn hazard_incident(
     Ok(())
 }
 
-/// A player's action through the normal endpoints, fed to the consequence model. Returns the
-/// exercise's id for what was created (requests). Outside an exercise: nothing.
-pub fn act(st: &AppState, caller: &Caller, action: Action) -> Result<Option<String>, ApiError> {
-    let Some(id) = caller.exercise else {
-        return Ok(None);
-    };
+/// `action` by the team with `role` that `org` plays in exercise `id`, at the current
+/// scenario time. Returns the exercise's id for what was created (requests).
+fn apply_as(
+    st: &AppState,
+    id: i64,
+    org: &str,
+    role: Role,
+    action: Action,
+) -> Result<Option<String>, ApiError> {
     let live = live_of(st, id)?;
     let mut l = lock(&live);
     if !matches!(l.rec.status.as_str(), "running" | "paused") {
@@ -1041,16 +971,26 @@ pub fn act(st: &AppState, caller: &Caller, action: Action) -> Result<Option<Stri
             l.rec.status
         )));
     }
-    let team = l
-        .player_team(&caller.user.org)
-        .map(|t| t.id.clone())
-        .ok_or_else(|| ApiError::forbidden("your organisation plays no team in this exercise"))?;
+    let team = l.team_as(org, role).map(|t| t.id.clone()).ok_or_else(|| {
+        ApiError::forbidden(format!(
+            "your organisation plays no {role:?} team in this exercise"
+        ))
+    })?;
     let Some(ex) = l.ex.as_mut() else {
         return Err(ApiError::conflict(format!("exercise {id} has not started")));
     };
     ex.tick(now_ms());
     ex.apply(&team, action)
         .map_err(|e| ApiError::conflict(e.to_string()))
+}
+
+/// A player's action through the normal endpoints, fed to the consequence model. Returns the
+/// exercise's id for what was created (requests). Outside an exercise: nothing.
+pub fn act(st: &AppState, caller: &Caller, action: Action) -> Result<Option<String>, ApiError> {
+    match caller.exercise {
+        Some(id) => apply_as(st, id, &caller.user.org, Role::Player, action),
+        None => Ok(None),
+    }
 }
 
 /// The hazard an exercise alert warns of: the incident's, else the latest one that has begun
@@ -1065,7 +1005,7 @@ pub fn warning_hazard(
     }
     let live = st.exercises.get(caller.exercise?)?;
     let l = lock(&live);
-    let team = l.player_team(&caller.user.org)?.id.clone();
+    let team = l.team_as(&caller.user.org, Role::Player)?.id.clone();
     let country = l.plan.team_country.get(&team)?.clone();
     let now = l.ex.as_ref()?.now_s();
     l.hazards
@@ -1082,7 +1022,8 @@ pub struct InjectOut {
     pub t_s: i64,
     pub scenario_time: String,
     pub from: String,
-    pub channel: String,
+    #[schema(value_type = String)]
+    pub channel: Channel,
     pub content: String,
     pub expected_action: Option<String>,
     pub acknowledged: bool,
@@ -1107,7 +1048,7 @@ pub async fn injects(
                     inject: d.inject,
                     t_s: d.t_s,
                     from: d.from,
-                    channel: channel_label(d.channel),
+                    channel: d.channel,
                     content: d.content,
                     expected_action: d.expected_action,
                     acknowledged: acked,
@@ -1129,14 +1070,14 @@ pub struct AckIn {
 /// `POST /api/exercises/{id}/acknowledge`.
 pub async fn acknowledge(
     State(st): State<AppState>,
-    mut caller: Caller,
+    caller: Caller,
     Path(id): Path<i64>,
     JsonBody(inp): JsonBody<AckIn>,
 ) -> Result<axum::Json<Value>, ApiError> {
     caller.require_any(&["duty_officer", "admin", "approver"])?;
     check_participant(&st, id, &caller.user).await?;
-    caller.exercise = Some(id);
-    act(&st, &caller, Action::Acknowledge { inject: inp.inject }).map_err(|mut e| {
+    let ack = Action::Acknowledge { inject: inp.inject };
+    apply_as(&st, id, &caller.user.org, Role::Player, ack).map_err(|mut e| {
         e.field = Some("inject".into());
         e
     })?;
@@ -1164,36 +1105,26 @@ pub async fn rate(
     caller.require_any(&["duty_officer", "admin", "approver"])?;
     check_participant(&st, id, &caller.user).await?;
     let live = live_of(&st, id)?;
+    if !lock(&live)
+        .rec
+        .objectives
+        .iter()
+        .any(|o| o.id == inp.objective)
     {
-        let mut l = lock(&live);
-        let team = l
-            .teams_of(&caller.user.org)
-            .find(|t| t.role == "evaluator")
-            .map(|t| t.id.clone())
-            .ok_or_else(|| ApiError::forbidden("only the evaluators' organisation rates"))?;
-        if !l.rec.objectives.iter().any(|o| o.id == inp.objective) {
-            return Err(ApiError::invalid(
-                format!("no objective '{}'", inp.objective),
-                "objective",
-            ));
-        }
-        if inp.note.as_ref().is_some_and(|n| n.len() > 2000) {
-            return Err(ApiError::invalid("note is too long", "note"));
-        }
-        let Some(ex) = l.ex.as_mut() else {
-            return Err(ApiError::conflict(format!("exercise {id} has not started")));
-        };
-        ex.tick(now_ms());
-        ex.apply(
-            &team,
-            Action::Rate {
-                objective: inp.objective.clone(),
-                rating: inp.rating,
-                note: inp.note.clone(),
-            },
-        )
-        .map_err(|e| ApiError::conflict(e.to_string()))?;
+        return Err(ApiError::invalid(
+            format!("no objective '{}'", inp.objective),
+            "objective",
+        ));
     }
+    if inp.note.as_ref().is_some_and(|n| n.len() > 2000) {
+        return Err(ApiError::invalid("note is too long", "note"));
+    }
+    let rating = Action::Rate {
+        objective: inp.objective.clone(),
+        rating: inp.rating,
+        note: inp.note.clone(),
+    };
+    apply_as(&st, id, &caller.user.org, Role::Evaluator, rating)?;
     sync(&st, &live, &caller.user.username, None, false).await?;
     Ok(axum::Json(
         json!({"objective": inp.objective, "rating": inp.rating.letter()}),
@@ -1239,22 +1170,10 @@ pub async fn metrics(
 
 /// Marks exercises left planned, running or paused by a previous process as interrupted.
 pub async fn interrupt_stale(st: &AppState) -> Result<(), ApiError> {
-    let rs = st
-        .store
-        .list_records(
-            ExerciseRec::TYPE,
-            &Reader::All,
-            &RecordFilter {
-                limit: 1000,
-                ..Default::default()
-            },
-        )
-        .await?;
-    for r in rs {
-        if !matches!(r.status.as_str(), "planned" | "running" | "paused") {
+    for mut rec in exercise_records(st).await? {
+        if !matches!(rec.status.as_str(), "planned" | "running" | "paused") {
             continue;
         }
-        let mut rec: ExerciseRec = records::from_record(&r)?;
         rec.status = "interrupted".into();
         rec.updated_at = now_ts();
         let mut tx = st.store.begin_write().await?;

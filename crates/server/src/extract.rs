@@ -261,23 +261,17 @@ pub async fn authenticate(parts: &Parts, st: &AppState) -> Result<Option<Caller>
 /// The header that puts a request in a live exercise's scope.
 pub const EXERCISE_HEADER: &str = "forewarn-exercise";
 
-/// The exercise scope of a request: the `Forewarn-Exercise` header (or, for event streams,
-/// which cannot send headers, the `exercise` query parameter), checked against the exercise's
-/// participants.
+/// The exercise scope of a request: the `Forewarn-Exercise` header, checked against the
+/// exercise's participants.
 async fn exercise_scope(
     parts: &Parts,
     st: &AppState,
     user: &User,
 ) -> Result<Option<i64>, ApiError> {
-    let raw = match parts.headers.get(EXERCISE_HEADER) {
-        Some(v) => Some(v.to_str().unwrap_or("").to_string()),
-        None => parts.uri.query().and_then(|q| {
-            q.split('&')
-                .filter_map(|kv| kv.split_once('='))
-                .find(|(k, _)| *k == "exercise")
-                .map(|(_, v)| v.to_string())
-        }),
-    };
+    let raw = parts
+        .headers
+        .get(EXERCISE_HEADER)
+        .map(|v| v.to_str().unwrap_or("").to_string());
     let Some(raw) = raw else { return Ok(None) };
     let id: i64 = raw.trim().parse().map_err(|_| {
         ApiError::bad_request(

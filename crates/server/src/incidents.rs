@@ -183,21 +183,10 @@ pub async fn create(
         Ok(inc)
     })
     .await?;
-    // Start the run only for a fresh creation (a replayed response has the header set).
-    if resp.status() == StatusCode::ACCEPTED && !resp.headers().contains_key("idempotent-replayed")
-    {
-        let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
-            .await
-            .map_err(|e| ApiError::bad_request(e.to_string(), None))?;
-        let inc: Incident = serde_json::from_slice(&body)
-            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), None))?;
-        crate::runner::start(st.clone(), inc.clone());
-        let mut r = (StatusCode::ACCEPTED, body).into_response();
-        r.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        return Ok(r);
+    // Start the run only for a fresh creation, not for a replayed response.
+    let (resp, fresh) = crate::write::created::<Incident>(resp, StatusCode::ACCEPTED).await?;
+    if let Some(inc) = fresh {
+        crate::runner::start(st.clone(), inc);
     }
     Ok(resp)
 }

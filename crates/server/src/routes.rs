@@ -583,7 +583,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             LoggedIn,
             None,
             200,
-            "ExerciseRec",
+            "ExerciseView",
             get(exercises::get)
         ),
         ep!(
@@ -593,7 +593,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             Roles("duty_officer or admin of the director's organisation"),
             Some("ControlIn"),
             200,
-            "ExerciseRec",
+            "ExerciseView",
             post(exercises::control)
         ),
         ep!(

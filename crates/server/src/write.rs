@@ -7,8 +7,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use forewarn_store::{StoredResponse, WriteTx};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
-fn json_response(status: StatusCode, body: String, replayed: bool) -> Response {
+fn json_response(status: StatusCode, body: impl IntoResponse, replayed: bool) -> Response {
     let mut r = (status, body).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -91,4 +92,22 @@ where
     }
     tx.commit().await?;
     Ok(json_response(status, body, false))
+}
+
+/// For a create endpoint with work to start after the commit (a hazard run, an exercise held
+/// in memory): the created record when `resp` is a fresh `status` response, `None` when it
+/// failed or replays an earlier one; and the response to send.
+pub async fn created<T: DeserializeOwned>(
+    resp: Response,
+    status: StatusCode,
+) -> Result<(Response, Option<T>), ApiError> {
+    if resp.status() != status || resp.headers().contains_key("idempotent-replayed") {
+        return Ok((resp, None));
+    }
+    let internal = |e: String| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e, None);
+    let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .map_err(|e| internal(e.to_string()))?;
+    let v: T = serde_json::from_slice(&body).map_err(|e| internal(e.to_string()))?;
+    Ok((json_response(status, body, false), Some(v)))
 }

@@ -12,14 +12,6 @@ import { errorBox, field, statusPill } from '../common.js';
 
 const POLL_MS = 2000;
 
-/** Scenario seconds as T+1h05m. */
-function tPlus(s) {
-  const n = Math.max(0, Math.floor(Number(s) || 0));
-  const hours = Math.floor(n / 3600);
-  const min = Math.floor((n % 3600) / 60);
-  return `T+${hours}h${String(min).padStart(2, '0')}m`;
-}
-
 function listView(main, ctx) {
   const list = h('div', { id: 'exercise-list' });
   const error = errorBox();
@@ -126,7 +118,7 @@ function insideView(main, ctx, ex) {
       h('h2', {}, h('span', { class: 'exercise-badge' }, t('exercise.badge')), ' ', state.name),
       h('p', { id: 'exercise-clock', 'data-status': state.status, 'data-t': state.t_s },
         statusPill('exercise.status', state.status), ' ',
-        t('exercise.clock', { time: `${tPlus(state.t_s)} (${state.scenario_time || ''})`, speed: state.speed || '' })),
+        t('exercise.clock', { time: `${state.t_label || ''} (${state.scenario_time || ''})`, speed: state.speed || '' })),
       h('p', { class: 'muted' }, t('exercise.myRoles', { roles: (state.my_roles || []).join(', ') || '—', team: state.my_team || '—' })));
     const director = (state.my_roles || []).includes('director');
     const jump = h('input', { type: 'text', id: 'exercise-jump-to', size: 8, placeholder: '2h' });
