@@ -2,11 +2,11 @@
 
 mod common;
 
-use common::reference;
+use common::read_reference;
 use forewarn_cap::{CapError, CapVersion, read_alert, validate_xml};
 
 fn good() -> String {
-    std::fs::read_to_string(reference("wmo-tests/sc/no_signature.xml")).unwrap()
+    read_reference("wmo-tests/sc/no_signature.xml")
 }
 
 #[test]

@@ -3,11 +3,11 @@
 
 mod common;
 
-use common::{reference, xmllint};
+use common::{read_reference, xmllint};
 use forewarn_cap::validate_xml;
 
 fn base() -> String {
-    std::fs::read_to_string(reference("wmo-tests/sc/no_signature.xml")).unwrap()
+    read_reference("wmo-tests/sc/no_signature.xml")
 }
 
 /// (start, end) byte ranges of the leaf elements `<name>text</name>` on their own lines.

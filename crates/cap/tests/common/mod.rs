@@ -15,6 +15,19 @@ pub fn reference(rel: &str) -> PathBuf {
         .join(rel)
 }
 
+/// The text of a file under `shared/reference/cap/`; a missing file names the path and the
+/// checkout layout the tests need (the project's shared data beside the repository).
+pub fn read_reference(rel: &str) -> String {
+    let path = reference(rel);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; the CAP tests read the shared reference data, which must sit beside the \
+             repository as ../shared (CI provides it)",
+            path.display()
+        )
+    })
+}
+
 /// Validates `xml` with `xmllint --schema cap12.xsd`; returns xmllint's messages on failure.
 pub fn xmllint(xml: &str) -> Result<(), String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
