@@ -7,7 +7,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::xml_tree::{Document, Element, Node, XML_NS};
+use roxmltree::Document;
+
+use crate::xml_tree::{self, XNode};
+
+/// The namespace bound to the `xml` prefix.
+const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 
 /// Canonical XML 1.0 (inclusive), without comments.
 pub(crate) const C14N10: &str = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315";
@@ -39,7 +44,7 @@ impl Method {
 pub(crate) struct Options<'a> {
     pub method: Method,
     /// An element left out with its subtree (the enveloped signature).
-    pub exclude: Option<&'a Element>,
+    pub exclude: Option<XNode<'a>>,
     /// Drop whitespace-only text in elements that have child elements (the "compact" form some
     /// CAP signers sign before pretty-printing; see `dsig`).
     pub strip_blank: bool,
@@ -48,56 +53,38 @@ pub(crate) struct Options<'a> {
 type Scope = BTreeMap<Option<String>, String>;
 
 /// Canonical form of a whole document (processing instructions outside the root included).
-pub(crate) fn document(doc: &Document, opts: &Options<'_>) -> String {
+pub(crate) fn document(doc: &Document<'_>, opts: &Options<'_>) -> String {
     let mut out = String::new();
-    for n in &doc.prolog {
-        if let Node::Pi { target, data } = n {
-            push_pi(&mut out, target, data);
-            out.push('\n');
-        }
-    }
-    element(&doc.root, &Scope::new(), &Scope::new(), opts, &mut out);
-    for n in &doc.epilog {
-        if let Node::Pi { target, data } = n {
-            out.push('\n');
-            push_pi(&mut out, target, data);
+    let mut seen_root = false;
+    for n in doc.root().children() {
+        if n.is_element() {
+            render(n, opts, &mut out);
+            seen_root = true;
+        } else if let Some(pi) = n.pi() {
+            if seen_root {
+                out.push('\n');
+                push_pi(&mut out, pi.target, pi.value.unwrap_or(""));
+            } else {
+                push_pi(&mut out, pi.target, pi.value.unwrap_or(""));
+                out.push('\n');
+            }
         }
     }
     out
 }
 
-/// Canonical form of the subtree of `target`, a descendant of (or equal to) `root`, with the
-/// namespaces in scope from its ancestors.
-pub(crate) fn subtree(root: &Element, target: &Element, opts: &Options<'_>) -> Option<String> {
-    let chain = ancestors(root, target)?;
-    let mut scope = Scope::new();
-    for a in &chain {
-        for (p, u) in &a.ns_decls {
-            scope.insert(p.clone(), u.clone());
-        }
-    }
+/// Canonical form of the subtree of the element `target`, with the namespaces in scope from
+/// its ancestors.
+pub(crate) fn subtree(target: XNode<'_>, opts: &Options<'_>) -> String {
     let mut out = String::new();
-    element(target, &scope, &Scope::new(), opts, &mut out);
-    Some(out)
-}
-
-/// Ancestors of `target` (root first, `target` excluded), by identity.
-fn ancestors<'a>(root: &'a Element, target: &Element) -> Option<Vec<&'a Element>> {
-    if std::ptr::eq(root, target) {
-        return Some(Vec::new());
-    }
-    for c in root.child_elements() {
-        if let Some(mut chain) = ancestors(c, target) {
-            chain.insert(0, root);
-            return Some(chain);
-        }
-    }
-    None
+    render(target, opts, &mut out);
+    out
 }
 
 fn push_pi(out: &mut String, target: &str, data: &str) {
     out.push_str("<?");
     out.push_str(target);
+    let data = data.trim_start();
     if !data.is_empty() {
         out.push(' ');
         out.push_str(data);
@@ -135,22 +122,71 @@ fn default_of(scope: &Scope) -> &str {
     scope.get(&None).map_or("", String::as_str)
 }
 
-/// Renders `e`. `parent_scope`: namespaces in scope at the parent; `rendered`: namespace
-/// declarations in effect in the output at the parent.
-fn element(
-    e: &Element,
-    parent_scope: &Scope,
-    rendered: &Scope,
-    opts: &Options<'_>,
-    out: &mut String,
-) {
-    if opts.exclude.is_some_and(|x| std::ptr::eq(x, e)) {
-        return;
+/// The namespaces in scope at `e` (prefix or None for the default namespace, URI; an
+/// undeclared default namespace is `""`).
+fn scope_of(e: XNode<'_>) -> Scope {
+    let mut scope: Scope = e
+        .namespaces()
+        .map(|n| (n.name().map(str::to_string), n.uri().to_string()))
+        .collect();
+    scope.entry(None).or_default();
+    scope
+}
+
+/// One step of the walk: render a node, or close an element.
+enum Step<'a> {
+    Node(XNode<'a>),
+    Close(XNode<'a>),
+}
+
+/// Renders `apex` and its subtree. The walk keeps its own stack (no recursion), so the depth
+/// of the document costs heap, not call stack. `rendered` holds, for each open element, the
+/// namespace declarations in effect in the output.
+fn render(apex: XNode<'_>, opts: &Options<'_>, out: &mut String) {
+    let mut steps = vec![Step::Node(apex)];
+    let mut rendered: Vec<Scope> = vec![Scope::new()];
+    while let Some(step) = steps.pop() {
+        match step {
+            Step::Close(e) => {
+                rendered.pop();
+                out.push_str("</");
+                out.push_str(xml_tree::qname(e));
+                out.push('>');
+            }
+            Step::Node(n) if n.is_element() => {
+                if opts.exclude.is_some_and(|x| x == n) {
+                    continue;
+                }
+                let parent_rendered = rendered.last().cloned().unwrap_or_default();
+                let here = start_tag(n, &parent_rendered, opts, out);
+                rendered.push(here);
+                steps.push(Step::Close(n));
+                let children: Vec<XNode<'_>> = n.children().collect();
+                steps.extend(children.into_iter().rev().map(Step::Node));
+            }
+            Step::Node(n) if n.is_text() => {
+                let t = n.text().unwrap_or("");
+                let in_element_content = n
+                    .parent()
+                    .is_some_and(|p| xml_tree::child_elements(p).next().is_some());
+                if opts.strip_blank && in_element_content && t.trim().is_empty() {
+                    continue;
+                }
+                escape_text(out, t);
+            }
+            Step::Node(n) => {
+                if let Some(pi) = n.pi() {
+                    push_pi(out, pi.target, pi.value.unwrap_or(""));
+                }
+            }
+        }
     }
-    let mut scope = parent_scope.clone();
-    for (p, u) in &e.ns_decls {
-        scope.insert(p.clone(), u.clone());
-    }
+}
+
+/// Writes the start tag of `e` and returns the namespace declarations in effect in the output
+/// inside it. `rendered`: those in effect at the parent.
+fn start_tag(e: XNode<'_>, rendered: &Scope, opts: &Options<'_>, out: &mut String) -> Scope {
+    let scope = scope_of(e);
     // Namespace declarations to write: prefix (None = default) and URI ("" = undeclare).
     let mut decls: Vec<(Option<String>, String)> = Vec::new();
     match &opts.method {
@@ -171,10 +207,10 @@ fn element(
             }
         }
         Method::Exclusive(inclusive) => {
-            let mut used: Vec<Option<String>> = vec![e.prefix.clone()];
-            for a in &e.attrs {
-                if a.prefix.is_some() {
-                    used.push(a.prefix.clone());
+            let mut used: Vec<Option<String>> = vec![xml_tree::prefix(e).map(str::to_string)];
+            for a in e.attributes() {
+                if let Some((p, _)) = xml_tree::attr_qname(e, &a).split_once(':') {
+                    used.push(Some(p.to_string()));
                 }
             }
             for p in inclusive {
@@ -212,9 +248,8 @@ fn element(
         rendered_here.insert(p.clone(), u.clone());
     }
 
-    let qname = e.qname();
     out.push('<');
-    out.push_str(&qname);
+    out.push_str(xml_tree::qname(e));
     for (p, u) in &decls {
         match p {
             None => out.push_str(" xmlns=\""),
@@ -227,58 +262,38 @@ fn element(
         escape_attr(out, u);
         out.push('"');
     }
-    let mut attrs: Vec<_> = e.attrs.iter().collect();
+    let mut attrs: Vec<_> = e.attributes().collect();
     attrs.sort_by(|a, b| {
-        let ka = (a.ns.as_deref().unwrap_or(""), a.local.as_str());
-        let kb = (b.ns.as_deref().unwrap_or(""), b.local.as_str());
+        let ka = (a.namespace().unwrap_or(""), a.name());
+        let kb = (b.namespace().unwrap_or(""), b.name());
         ka.cmp(&kb)
     });
     for a in attrs {
         out.push(' ');
-        match (&a.prefix, a.ns.as_deref()) {
-            (Some(p), _) => {
-                out.push_str(p);
-                out.push(':');
-            }
-            (None, Some(XML_NS)) => out.push_str("xml:"),
-            _ => {}
+        let written = xml_tree::attr_qname(e, &a);
+        if a.namespace() == Some(XML_NS) && !written.contains(':') {
+            out.push_str("xml:");
         }
-        out.push_str(&a.local);
+        out.push_str(written);
         out.push_str("=\"");
-        escape_attr(out, &a.value);
+        escape_attr(out, a.value());
         out.push('"');
     }
     out.push('>');
-    let has_elements = e.child_elements().next().is_some();
-    for n in &e.children {
-        match n {
-            Node::Element(c) => element(c, &scope, &rendered_here, opts, out),
-            Node::Text(t) => {
-                if opts.strip_blank && has_elements && t.trim().is_empty() {
-                    continue;
-                }
-                escape_text(out, t);
-            }
-            Node::Pi { target, data } => push_pi(out, target, data),
-            Node::Comment => {}
-        }
-    }
-    out.push_str("</");
-    out.push_str(&qname);
-    out.push('>');
+    rendered_here
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::xml_tree::parse;
+    use crate::xml_tree::{child, normalize, parse};
 
     #[test]
     fn inclusive_and_exclusive() {
-        let doc = parse(
+        let text = normalize(
             "<?xml version=\"1.0\"?>\n<?pi  x?>\n<a xmlns=\"urn:a\" xmlns:z=\"urn:z\" b='1' a=\"&lt;\"><!--c--><z:s xmlns:y=\"urn:y\"><z:t/></z:s>\r\n</a>",
-        )
-        .unwrap();
+        );
+        let doc = parse(&text).unwrap();
         let inc = Options {
             method: Method::Inclusive,
             exclude: None,
@@ -288,9 +303,9 @@ mod tests {
             document(&doc, &inc),
             "<?pi x?>\n<a xmlns=\"urn:a\" xmlns:z=\"urn:z\" a=\"&lt;\" b=\"1\"><z:s xmlns:y=\"urn:y\"><z:t></z:t></z:s>\n</a>"
         );
-        let s = doc.root.child("urn:z", "s").unwrap();
+        let s = child(doc.root_element(), "urn:z", "s").unwrap();
         assert_eq!(
-            subtree(&doc.root, s, &inc).unwrap(),
+            subtree(s, &inc),
             "<z:s xmlns=\"urn:a\" xmlns:y=\"urn:y\" xmlns:z=\"urn:z\"><z:t></z:t></z:s>"
         );
         let exc = Options {
@@ -298,10 +313,7 @@ mod tests {
             exclude: None,
             strip_blank: false,
         };
-        assert_eq!(
-            subtree(&doc.root, s, &exc).unwrap(),
-            "<z:s xmlns:z=\"urn:z\"><z:t></z:t></z:s>"
-        );
+        assert_eq!(subtree(s, &exc), "<z:s xmlns:z=\"urn:z\"><z:t></z:t></z:s>");
         let skip = Options {
             method: Method::Exclusive(vec![]),
             exclude: Some(s),

@@ -24,7 +24,9 @@ use x509_cert::der::{Decode, DecodePem, Encode};
 use crate::c14n::{self, Method, Options};
 use crate::error::CapError;
 use crate::schema::DSIG_NS;
-use crate::xml_tree::{self, Document, Element};
+use roxmltree::Document;
+
+use crate::xml_tree::{self, XNode};
 
 const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
@@ -87,7 +89,8 @@ impl std::fmt::Display for SignatureStatus {
 /// Checks the enveloped signature of a CAP message. Never fails: problems are reported in the
 /// returned status (malformed XML gives `Invalid`).
 pub fn verify(xml: &str) -> SignatureStatus {
-    match xml_tree::parse(xml) {
+    let text = xml_tree::normalize(xml);
+    match xml_tree::parse(&text) {
         Ok(doc) => verify_document(&doc),
         Err(e) => SignatureStatus::Invalid {
             reason: format!("cannot parse the message: {e}"),
@@ -95,9 +98,9 @@ pub fn verify(xml: &str) -> SignatureStatus {
     }
 }
 
-fn dsig_child<'a>(e: &'a Element, local: &str) -> Result<&'a Element, String> {
-    e.child(DSIG_NS, local)
-        .ok_or_else(|| format!("<ds:{}> has no <ds:{local}>", e.local))
+fn dsig_child<'a>(e: XNode<'a>, local: &str) -> Result<XNode<'a>, String> {
+    xml_tree::child(e, DSIG_NS, local)
+        .ok_or_else(|| format!("<ds:{}> has no <ds:{local}>", e.tag_name().name()))
 }
 
 /// Decodes base64 strictly (whitespace allowed, non-canonical padding bits rejected).
@@ -109,8 +112,8 @@ fn b64(what: &str, text: &str) -> Result<Vec<u8>, String> {
 }
 
 struct Parsed<'a> {
-    signature: &'a Element,
-    signed_info: &'a Element,
+    signature: XNode<'a>,
+    signed_info: XNode<'a>,
     c14n_method: Method,
     signature_method: String,
     ref_method: Method,
@@ -120,29 +123,28 @@ struct Parsed<'a> {
     certificate: Certificate,
 }
 
-fn prefix_list(e: &Element) -> Vec<String> {
-    e.child(c14n::EXC_C14N, "InclusiveNamespaces")
-        .and_then(|n| n.attr("PrefixList"))
+fn prefix_list(e: XNode<'_>) -> Vec<String> {
+    xml_tree::child(e, c14n::EXC_C14N, "InclusiveNamespaces")
+        .and_then(|n| xml_tree::attr(n, "PrefixList"))
         .map(|s| s.split_whitespace().map(str::to_string).collect())
         .unwrap_or_default()
 }
 
-fn parse_signature(doc: &Document) -> Result<Option<Parsed<'_>>, String> {
-    let Some(signature) = doc.root.child(DSIG_NS, "Signature") else {
+fn parse_signature<'a>(doc: &'a Document<'a>) -> Result<Option<Parsed<'a>>, String> {
+    let Some(signature) = xml_tree::child(doc.root_element(), DSIG_NS, "Signature") else {
         return Ok(None);
     };
     let signed_info = dsig_child(signature, "SignedInfo")?;
     let cm = dsig_child(signed_info, "CanonicalizationMethod")?;
-    let cm_uri = cm.attr("Algorithm").unwrap_or_default();
+    let cm_uri = xml_tree::attr(cm, "Algorithm").unwrap_or_default();
     let c14n_method = Method::from_uri(cm_uri, prefix_list(cm))
         .ok_or_else(|| format!("unsupported canonicalization method '{cm_uri}'"))?;
-    let signature_method = dsig_child(signed_info, "SignatureMethod")?
-        .attr("Algorithm")
+    let signature_method = xml_tree::attr(dsig_child(signed_info, "SignatureMethod")?, "Algorithm")
         .unwrap_or_default()
         .to_string();
-    let references: Vec<&Element> = signed_info
-        .child_elements()
-        .filter(|e| e.local == "Reference" && e.ns.as_deref() == Some(DSIG_NS))
+    let references: Vec<XNode<'a>> = signed_info
+        .children()
+        .filter(|e| xml_tree::is(*e, DSIG_NS, "Reference"))
         .collect();
     let [reference] = references.as_slice() else {
         return Err(format!(
@@ -150,21 +152,22 @@ fn parse_signature(doc: &Document) -> Result<Option<Parsed<'_>>, String> {
             references.len()
         ));
     };
-    if reference.attr("URI") != Some("") {
+    let reference = *reference;
+    if xml_tree::attr(reference, "URI") != Some("") {
         return Err(format!(
             "reference URI {:?} is not supported; CAP signatures sign the whole message (URI=\"\")",
-            reference.attr("URI").unwrap_or("(absent)")
+            xml_tree::attr(reference, "URI").unwrap_or("(absent)")
         ));
     }
     let mut enveloped = false;
     // Default for the octet stream of a node set: Canonical XML 1.0.
     let mut ref_method = Method::Inclusive;
-    if let Some(transforms) = reference.child(DSIG_NS, "Transforms") {
+    if let Some(transforms) = xml_tree::child(reference, DSIG_NS, "Transforms") {
         for t in transforms
-            .child_elements()
-            .filter(|e| e.local == "Transform" && e.ns.as_deref() == Some(DSIG_NS))
+            .children()
+            .filter(|e| xml_tree::is(*e, DSIG_NS, "Transform"))
         {
-            let uri = t.attr("Algorithm").unwrap_or_default();
+            let uri = xml_tree::attr(t, "Algorithm").unwrap_or_default();
             if uri == ENVELOPED {
                 enveloped = true;
             } else if let Some(m) = Method::from_uri(uri, prefix_list(t)) {
@@ -177,21 +180,22 @@ fn parse_signature(doc: &Document) -> Result<Option<Parsed<'_>>, String> {
     if !enveloped {
         return Err("the reference lacks the enveloped-signature transform".into());
     }
-    let digest_method = dsig_child(reference, "DigestMethod")?
-        .attr("Algorithm")
+    let digest_method = xml_tree::attr(dsig_child(reference, "DigestMethod")?, "Algorithm")
         .unwrap_or_default()
         .to_string();
-    let digest_value = b64("DigestValue", &dsig_child(reference, "DigestValue")?.text())?;
+    let digest_value = b64(
+        "DigestValue",
+        &xml_tree::text(dsig_child(reference, "DigestValue")?),
+    )?;
     let signature_value = b64(
         "SignatureValue",
-        &dsig_child(signature, "SignatureValue")?.text(),
+        &xml_tree::text(dsig_child(signature, "SignatureValue")?),
     )?;
-    let cert_el = signature
-        .child(DSIG_NS, "KeyInfo")
-        .and_then(|k| k.child(DSIG_NS, "X509Data"))
-        .and_then(|x| x.child(DSIG_NS, "X509Certificate"))
+    let cert_el = xml_tree::child(signature, DSIG_NS, "KeyInfo")
+        .and_then(|k| xml_tree::child(k, DSIG_NS, "X509Data"))
+        .and_then(|x| xml_tree::child(x, DSIG_NS, "X509Certificate"))
         .ok_or("no KeyInfo/X509Data/X509Certificate: the signer's certificate is required")?;
-    let der = b64("X509Certificate", &cert_el.text())?;
+    let der = b64("X509Certificate", &xml_tree::text(cert_el))?;
     let certificate =
         Certificate::from_der(&der).map_err(|e| format!("the certificate cannot be read: {e}"))?;
     Ok(Some(Parsed {
@@ -265,7 +269,7 @@ fn check_signature(
 }
 
 /// Verifies digest and signature in one whitespace mode.
-fn check_mode(doc: &Document, p: &Parsed<'_>, strip_blank: bool) -> Result<(), String> {
+fn check_mode(doc: &Document<'_>, p: &Parsed<'_>, strip_blank: bool) -> Result<(), String> {
     let ref_opts = Options {
         method: p.ref_method.clone(),
         exclude: Some(p.signature),
@@ -274,7 +278,7 @@ fn check_mode(doc: &Document, p: &Parsed<'_>, strip_blank: bool) -> Result<(), S
     // Strict mode: the whole document (PIs outside the root included), as XML-DSig defines
     // URI="". Compact mode: the root element only, as the compact-form signers do.
     let content = if strip_blank {
-        c14n::subtree(&doc.root, &doc.root, &ref_opts).unwrap_or_default()
+        c14n::subtree(doc.root_element(), &ref_opts)
     } else {
         c14n::document(doc, &ref_opts)
     };
@@ -287,8 +291,7 @@ fn check_mode(doc: &Document, p: &Parsed<'_>, strip_blank: bool) -> Result<(), S
         exclude: None,
         strip_blank,
     };
-    let signed_info =
-        c14n::subtree(&doc.root, p.signed_info, &si_opts).ok_or("SignedInfo not found")?;
+    let signed_info = c14n::subtree(p.signed_info, &si_opts);
     check_signature(
         &p.signature_method,
         &p.certificate,
@@ -298,7 +301,7 @@ fn check_mode(doc: &Document, p: &Parsed<'_>, strip_blank: bool) -> Result<(), S
 }
 
 /// [`verify`] on a parsed document.
-pub(crate) fn verify_document(doc: &Document) -> SignatureStatus {
+pub(crate) fn verify_document(doc: &Document<'_>) -> SignatureStatus {
     let parsed = match parse_signature(doc) {
         Ok(None) => return SignatureStatus::NotSigned,
         Ok(Some(p)) => p,
@@ -369,9 +372,10 @@ fn read_key(pem: &str) -> Result<Key, CapError> {
 pub fn sign(xml: &str, key_pem: &str, cert_pem: &str) -> Result<String, CapError> {
     use rsa::pkcs8::DecodePublicKey;
     use rsa::signature::{SignatureEncoding, Signer};
-    let doc = xml_tree::parse(xml)?;
+    let text = xml_tree::normalize(xml);
+    let doc = xml_tree::parse(&text)?;
     crate::reader::root_version(&doc)?;
-    if doc.root.child(DSIG_NS, "Signature").is_some() {
+    if xml_tree::child(doc.root_element(), DSIG_NS, "Signature").is_some() {
         return Err(CapError::Signing("the message is already signed".into()));
     }
     let key = read_key(key_pem)?;
@@ -396,8 +400,7 @@ pub fn sign(xml: &str, key_pem: &str, cert_pem: &str) -> Result<String, CapError
     let cert_der = cert
         .to_der()
         .map_err(|e| CapError::Signing(format!("certificate: {e}")))?;
-    let end = doc
-        .root_end_offset
+    let end = xml_tree::root_end_offset(&doc)
         .ok_or_else(|| CapError::Signing("the alert element has no end tag".into()))?;
 
     let digest_value = STANDARD.encode(Sha256::digest(
@@ -429,28 +432,23 @@ pub fn sign(xml: &str, key_pem: &str, cert_pem: &str) -> Result<String, CapError
          </ds:X509Data></ds:KeyInfo></ds:Signature>",
         STANDARD.encode(cert_der)
     );
-    let text = &doc.normalized;
     let mut with_sig = String::with_capacity(text.len() + signature_xml.len() + 512);
     with_sig.push_str(&text[..end]);
     with_sig.push_str(&signature_xml);
     with_sig.push_str(&text[end..]);
 
     let doc2 = xml_tree::parse(&with_sig)?;
-    let sig_el = doc2
-        .root
-        .child(DSIG_NS, "Signature")
-        .and_then(|s| s.child(DSIG_NS, "SignedInfo"))
+    let sig_el = xml_tree::child(doc2.root_element(), DSIG_NS, "Signature")
+        .and_then(|s| xml_tree::child(s, DSIG_NS, "SignedInfo"))
         .ok_or_else(|| CapError::Signing("inserted signature not found".into()))?;
     let signed_info = c14n::subtree(
-        &doc2.root,
         sig_el,
         &Options {
             method: Method::Exclusive(vec![]),
             exclude: None,
             strip_blank: false,
         },
-    )
-    .ok_or_else(|| CapError::Signing("SignedInfo not found".into()))?;
+    );
     let sig_bytes = match &key {
         Key::Rsa(k) => rsa::pkcs1v15::SigningKey::<Sha256>::new((**k).clone())
             .sign(signed_info.as_bytes())

@@ -28,6 +28,8 @@ mod validate;
 mod writer;
 mod xml_tree;
 
+pub use xml_tree::{MAX_XML_DEPTH, MAX_XML_NODES};
+
 pub use config::{
     AlertLevel, CountryRules, Hazard, HazardTexts, LanguageTemplates, MatrixCell, MatrixRow,
     SenderConfig, WarningConfig,

@@ -9,7 +9,9 @@ use crate::model::{
 use crate::schema::{self, CapVersion};
 use crate::time::CapTime;
 use crate::validate::Problem;
-use crate::xml_tree::{self, Document, Element};
+use roxmltree::Document;
+
+use crate::xml_tree::{self, XNode};
 
 /// Parses a CAP 1.2 or 1.1 message.
 ///
@@ -18,22 +20,27 @@ use crate::xml_tree::{self, Document, Element};
 /// enumerations, bad time formats, unparsable polygons) give [`CapError::Invalid`] with every
 /// problem found. A signature, if present, is ignored here (see [`crate::verify`]).
 pub fn read_alert(xml: &str) -> Result<Alert, CapError> {
-    let doc = xml_tree::parse(xml)?;
+    let text = xml_tree::normalize(xml);
+    let doc = xml_tree::parse(&text)?;
     let version = root_version(&doc)?;
-    let problems = schema::check(&doc.root, version);
+    let problems = schema::check(doc.root_element(), version);
     if !problems.is_empty() {
         return Err(CapError::Invalid(problems));
     }
-    build(&doc.root, version).map_err(CapError::Invalid)
+    build(doc.root_element(), version).map_err(CapError::Invalid)
 }
 
 /// The CAP version of a parsed document, or a namespace error.
-pub(crate) fn root_version(doc: &Document) -> Result<CapVersion, CapError> {
-    schema::version_of(&doc.root).ok_or_else(|| CapError::Namespace {
-        name: doc.root.qname(),
-        namespace: doc.root.ns.clone().unwrap_or_default(),
-        line: doc.root.line,
-        column: doc.root.column,
+pub(crate) fn root_version(doc: &Document<'_>) -> Result<CapVersion, CapError> {
+    let root = doc.root_element();
+    schema::version_of(root).ok_or_else(|| {
+        let (line, column) = xml_tree::pos(root);
+        CapError::Namespace {
+            name: xml_tree::qname(root).to_string(),
+            namespace: xml_tree::ns(root).unwrap_or_default().to_string(),
+            line,
+            column,
+        }
     })
 }
 
@@ -45,44 +52,43 @@ struct Cursor<'a> {
 impl<'a> Cursor<'a> {
     fn all<'e>(
         &self,
-        e: &'e Element,
+        e: XNode<'e>,
         name: &'a str,
-    ) -> impl Iterator<Item = &'e Element> + use<'e, 'a> {
+    ) -> impl Iterator<Item = XNode<'e>> + use<'e, 'a> {
         let ns = self.ns;
-        e.child_elements()
-            .filter(move |c| c.local == name && c.ns.as_deref() == Some(ns))
+        e.children().filter(move |c| xml_tree::is(*c, ns, name))
     }
 
-    fn opt(&self, e: &Element, name: &'a str) -> Option<String> {
-        self.all(e, name).next().map(Element::text)
+    fn opt(&self, e: XNode<'_>, name: &'a str) -> Option<String> {
+        self.all(e, name).next().map(xml_tree::text)
     }
 
-    fn req(&self, e: &Element, name: &'a str) -> String {
+    fn req(&self, e: XNode<'_>, name: &'a str) -> String {
         self.opt(e, name).unwrap_or_default()
     }
 
     fn parsed<T: FromStr<Err = String>>(
         &mut self,
-        e: &Element,
+        e: XNode<'_>,
         name: &'a str,
         path: &str,
     ) -> Option<T> {
         let child = self.all(e, name).next()?;
-        match child.text().trim().parse::<T>() {
+        match xml_tree::text(child).trim().parse::<T>() {
             Ok(v) => Some(v),
             Err(msg) => {
                 self.problems.push(Problem::new(
                     format!("{path}/{name}"),
-                    format!("{msg} (line {}, column {})", child.line, child.column),
+                    format!("{msg} {}", xml_tree::at(child)),
                 ));
                 None
             }
         }
     }
 
-    fn time(&mut self, e: &Element, name: &'a str, path: &str) -> Option<CapTime> {
+    fn time(&mut self, e: XNode<'_>, name: &'a str, path: &str) -> Option<CapTime> {
         let child = self.all(e, name).next()?;
-        match CapTime::parse(child.text().trim()) {
+        match CapTime::parse(xml_tree::text(child).trim()) {
             Ok(t) => Some(t),
             Err(msg) => {
                 self.problems
@@ -92,7 +98,7 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    fn pairs(&self, e: &Element, name: &'a str) -> Vec<ValuePair> {
+    fn pairs(&self, e: XNode<'_>, name: &'a str) -> Vec<ValuePair> {
         self.all(e, name)
             .map(|c| ValuePair::new(self.req(c, "valueName"), self.req(c, "value")))
             .collect()
@@ -100,14 +106,14 @@ impl<'a> Cursor<'a> {
 
     fn enums<T: FromStr<Err = String>>(
         &mut self,
-        e: &Element,
+        e: XNode<'_>,
         name: &'a str,
         path: &str,
     ) -> Vec<T> {
         let mut out = Vec::new();
-        let children: Vec<&Element> = self.all(e, name).collect();
+        let children: Vec<XNode<'_>> = self.all(e, name).collect();
         for (i, c) in children.into_iter().enumerate() {
-            match c.text().parse::<T>() {
+            match xml_tree::text(c).parse::<T>() {
                 Ok(v) => out.push(v),
                 Err(msg) => self
                     .problems
@@ -118,7 +124,7 @@ impl<'a> Cursor<'a> {
     }
 }
 
-fn build(root: &Element, version: CapVersion) -> Result<Alert, Vec<Problem>> {
+fn build(root: XNode<'_>, version: CapVersion) -> Result<Alert, Vec<Problem>> {
     let ns = match version {
         CapVersion::V1_2 => crate::model::CAP12_NS,
         CapVersion::V1_1 => crate::model::CAP11_NS,
@@ -139,7 +145,7 @@ fn build(root: &Element, version: CapVersion) -> Result<Alert, Vec<Problem>> {
             Vec::new()
         }),
     };
-    let info_elements: Vec<&Element> = c.all(root, "info").collect();
+    let info_elements: Vec<XNode<'_>> = c.all(root, "info").collect();
     let mut infos = Vec::new();
     for (i, ie) in info_elements.into_iter().enumerate() {
         let ipath = format!("/alert/info[{}]", i + 1);
@@ -164,7 +170,7 @@ fn build(root: &Element, version: CapVersion) -> Result<Alert, Vec<Problem>> {
         scope,
         restriction: c.opt(root, "restriction"),
         addresses: c.opt(root, "addresses"),
-        codes: c.all(root, "code").map(Element::text).collect(),
+        codes: c.all(root, "code").map(xml_tree::text).collect(),
         note: c.opt(root, "note"),
         references,
         incidents: c.opt(root, "incidents"),
@@ -172,7 +178,7 @@ fn build(root: &Element, version: CapVersion) -> Result<Alert, Vec<Problem>> {
     })
 }
 
-fn build_info(c: &mut Cursor<'_>, e: &Element, path: &str, version: CapVersion) -> Option<Info> {
+fn build_info(c: &mut Cursor<'_>, e: XNode<'_>, path: &str, version: CapVersion) -> Option<Info> {
     let categories = c.enums(e, "category", path);
     let response_types = c.enums(e, "responseType", path);
     let urgency = c.parsed(e, "urgency", path);
@@ -198,27 +204,27 @@ fn build_info(c: &mut Cursor<'_>, e: &Element, path: &str, version: CapVersion) 
             digest: c.opt(r, "digest"),
         })
         .collect();
-    let area_elements: Vec<&Element> = c.all(e, "area").collect();
+    let area_elements: Vec<XNode<'_>> = c.all(e, "area").collect();
     let mut areas = Vec::new();
     for (k, a) in area_elements.into_iter().enumerate() {
         let apath = format!("{path}/area[{}]", k + 1);
         let mut polygons = Vec::new();
         for (j, pe) in c.all(a, "polygon").enumerate() {
-            match pe.text().parse::<Polygon>() {
+            match xml_tree::text(pe).parse::<Polygon>() {
                 Ok(p) => polygons.push(p),
                 Err(msg) => c.problems.push(Problem::new(
                     format!("{apath}/polygon[{}]", j + 1),
-                    format!("{msg} (line {}, column {})", pe.line, pe.column),
+                    format!("{msg} {}", xml_tree::at(pe)),
                 )),
             }
         }
         let mut circles = Vec::new();
         for (j, ce) in c.all(a, "circle").enumerate() {
-            match ce.text().parse::<Circle>() {
+            match xml_tree::text(ce).parse::<Circle>() {
                 Ok(v) => circles.push(v),
                 Err(msg) => c.problems.push(Problem::new(
                     format!("{apath}/circle[{}]", j + 1),
-                    format!("{msg} (line {}, column {})", ce.line, ce.column),
+                    format!("{msg} {}", xml_tree::at(ce)),
                 )),
             }
         }

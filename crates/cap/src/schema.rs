@@ -10,7 +10,7 @@ use crate::model::{
 };
 use crate::time::CapTime;
 use crate::validate::Problem;
-use crate::xml_tree::{Element, Node};
+use crate::xml_tree::{self, XNode};
 
 /// XML-DSig namespace: the only foreign elements the schema allows (at the end of `alert`).
 pub(crate) const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
@@ -176,11 +176,11 @@ const ALERT: &[Particle] = &[
 ];
 
 /// Checks that the root is a CAP alert and returns its version.
-pub(crate) fn version_of(root: &Element) -> Option<CapVersion> {
-    if root.local != "alert" {
+pub(crate) fn version_of(root: XNode<'_>) -> Option<CapVersion> {
+    if root.tag_name().name() != "alert" {
         return None;
     }
-    match root.ns.as_deref() {
+    match xml_tree::ns(root) {
         Some(CAP12_NS) => Some(CapVersion::V1_2),
         Some(CAP11_NS) => Some(CapVersion::V1_1),
         _ => None,
@@ -188,7 +188,7 @@ pub(crate) fn version_of(root: &Element) -> Option<CapVersion> {
 }
 
 /// Checks the whole tree against the schema's content model. `root` must be a CAP alert.
-pub(crate) fn check(root: &Element, version: CapVersion) -> Vec<Problem> {
+pub(crate) fn check(root: XNode<'_>, version: CapVersion) -> Vec<Problem> {
     let ns = match version {
         CapVersion::V1_2 => CAP12_NS,
         CapVersion::V1_1 => CAP11_NS,
@@ -204,34 +204,35 @@ struct Ctx {
     version: CapVersion,
 }
 
-fn at(e: &Element) -> String {
-    format!("(line {}, column {})", e.line, e.column)
+fn at(e: XNode<'_>) -> String {
+    xml_tree::at(e)
 }
 
 impl Ctx {
-    fn check_attrs(&self, e: &Element, path: &str, problems: &mut Vec<Problem>) {
-        for a in &e.attrs {
-            if a.ns.as_deref() == Some(XSI_NS) {
+    fn check_attrs(&self, e: XNode<'_>, path: &str, problems: &mut Vec<Problem>) {
+        for a in e.attributes() {
+            if a.namespace() == Some(XSI_NS) {
                 continue;
             }
             problems.push(Problem::new(
                 path,
-                format!("attribute '{}' is not allowed here {}", a.local, at(e)),
+                format!("attribute '{}' is not allowed here {}", a.name(), at(e)),
             ));
         }
     }
 
     fn complex(
         &self,
-        e: &Element,
+        e: XNode<'_>,
         path: &str,
         particles: &[Particle],
         is_alert: bool,
         problems: &mut Vec<Problem>,
     ) {
         self.check_attrs(e, path, problems);
-        for n in &e.children {
-            if let Node::Text(t) = n
+        for n in e.children() {
+            if n.is_text()
+                && let Some(t) = n.text()
                 && !t.trim().is_empty()
             {
                 problems.push(Problem::new(
@@ -248,47 +249,41 @@ impl Ctx {
         let mut count = 0u32;
         let mut seen_dsig = false;
         let mut occurrence: std::collections::HashMap<&str, usize> = Default::default();
-        for child in e.child_elements() {
-            let in_cap = child.ns.as_deref() == Some(self.ns);
+        for child in xml_tree::child_elements(e) {
+            let child_ns = xml_tree::ns(child);
+            let local = child.tag_name().name();
+            let in_cap = child_ns == Some(self.ns);
             if !in_cap {
-                if is_alert && child.ns.as_deref() == Some(DSIG_NS) {
+                if is_alert && child_ns == Some(DSIG_NS) {
                     seen_dsig = true;
                     continue;
                 }
                 problems.push(Problem::new(
-                    format!("{path}/{}", child.qname()),
+                    format!("{path}/{}", xml_tree::qname(child)),
                     format!(
                         "element <{}> in namespace '{}' is not allowed here {}",
-                        child.qname(),
-                        child.ns.as_deref().unwrap_or(""),
+                        xml_tree::qname(child),
+                        child_ns.unwrap_or(""),
                         at(child)
                     ),
                 ));
                 continue;
             }
             let n = occurrence
-                .entry(particle_key(particles, &child.local))
+                .entry(particle_key(particles, local))
                 .or_insert(0);
             *n += 1;
-            let child_path = format!("{path}/{}[{}]", child.local, n);
+            let child_path = format!("{path}/{local}[{n}]");
             if seen_dsig {
                 problems.push(Problem::new(
                     &child_path,
-                    format!(
-                        "<{}> must come before the signature {}",
-                        child.local,
-                        at(child)
-                    ),
+                    format!("<{local}> must come before the signature {}", at(child)),
                 ));
             }
-            let Some(pos) = particles.iter().position(|p| p.name == child.local) else {
+            let Some(pos) = particles.iter().position(|p| p.name == local) else {
                 problems.push(Problem::new(
                     &child_path,
-                    format!(
-                        "<{}> is not a CAP element allowed here {}",
-                        child.local,
-                        at(child)
-                    ),
+                    format!("<{local}> is not a CAP element allowed here {}", at(child)),
                 ));
                 continue;
             };
@@ -296,8 +291,7 @@ impl Ctx {
                 problems.push(Problem::new(
                     &child_path,
                     format!(
-                        "<{}> is out of schema order: it must come before <{}> {}",
-                        child.local,
+                        "<{local}> is out of schema order: it must come before <{}> {}",
                         particles[idx].name,
                         at(child)
                     ),
@@ -324,8 +318,7 @@ impl Ctx {
                 problems.push(Problem::new(
                     &child_path,
                     format!(
-                        "<{}> may appear at most {max} time(s) here {}",
-                        child.local,
+                        "<{local}> may appear at most {max} time(s) here {}",
                         at(child)
                     ),
                 ));
@@ -351,7 +344,7 @@ impl Ctx {
         &self,
         path: &str,
         particle: &Particle,
-        parent: &Element,
+        parent: XNode<'_>,
         problems: &mut Vec<Problem>,
     ) {
         problems.push(Problem::new(
@@ -359,26 +352,23 @@ impl Ctx {
             format!(
                 "required element <{}> is missing in <{}> {}",
                 particle.name,
-                parent.local,
+                parent.tag_name().name(),
                 at(parent)
             ),
         ));
     }
 
-    fn simple(&self, e: &Element, path: &str, t: Simple, problems: &mut Vec<Problem>) {
+    fn simple(&self, e: XNode<'_>, path: &str, t: Simple, problems: &mut Vec<Problem>) {
         self.check_attrs(e, path, problems);
-        if e.child_elements().next().is_some() {
+        let local = e.tag_name().name();
+        if xml_tree::child_elements(e).next().is_some() {
             problems.push(Problem::new(
                 path,
-                format!(
-                    "<{}> must contain text only, not elements {}",
-                    e.local,
-                    at(e)
-                ),
+                format!("<{local}> must contain text only, not elements {}", at(e)),
             ));
             return;
         }
-        let raw = e.text();
+        let raw = xml_tree::text(e);
         let collapsed = raw.split_whitespace().collect::<Vec<_>>().join(" ");
         let result = match t {
             Simple::String => Ok(()),
@@ -398,7 +388,7 @@ impl Ctx {
         if let Err(message) = result {
             problems.push(Problem::new(
                 path,
-                format!("<{}>: {message} {}", e.local, at(e)),
+                format!("<{local}>: {message} {}", at(e)),
             ));
         }
     }

@@ -97,7 +97,8 @@ impl XmlReport {
 /// Validates raw XML text: well-formedness (with line and column), namespace, the schema's
 /// content model and simple types, then every rule of [`validate`], and the signature.
 pub fn validate_xml(xml: &str) -> XmlReport {
-    let doc = match xml_tree::parse(xml) {
+    let text = xml_tree::normalize(xml);
+    let doc = match xml_tree::parse(&text) {
         Ok(d) => d,
         Err(e) => {
             return XmlReport {
@@ -113,7 +114,7 @@ pub fn validate_xml(xml: &str) -> XmlReport {
             return XmlReport {
                 version: None,
                 problems: vec![Problem::new(
-                    format!("/{}", doc.root.qname()),
+                    format!("/{}", xml_tree::qname(doc.root_element())),
                     e.to_string(),
                 )],
                 signature: SignatureStatus::NotSigned,
@@ -121,7 +122,7 @@ pub fn validate_xml(xml: &str) -> XmlReport {
         }
     };
     let signature = dsig::verify_document(&doc);
-    let mut problems = schema::check(&doc.root, version);
+    let mut problems = schema::check(doc.root_element(), version);
     if problems.is_empty() {
         match reader::read_alert(xml) {
             Ok(alert) => problems.extend(validate(&alert)),

@@ -1,122 +1,39 @@
-//! A small namespace-aware XML tree with source positions.
+//! XML parsing for CAP: `roxmltree` (a well-kept, fuzzed, non-recursive parser) with CAP's
+//! limits, and the small helpers the reader, the schema checker and the signature code use.
 //!
-//! The reader, the schema checker and the signature code all work on this tree. It keeps what
-//! canonicalization needs (prefixes, namespace declarations, processing instructions, text
-//! exactly as parsed) and where each element starts (line and column, both 1-based).
+//! roxmltree keeps what canonicalization needs (namespaces in scope, processing instructions,
+//! byte ranges of every node, so prefixes can be taken as written) and stores the tree in one
+//! flat vector: neither parsing nor dropping recurses, whatever the nesting. On top of it this
+//! module rejects DTDs, documents nested deeper than [`MAX_XML_DEPTH`] and documents with more
+//! than [`MAX_XML_NODES`] nodes, each with the line and column of the problem.
 
-use quick_xml::XmlVersion;
-use quick_xml::events::Event;
-use quick_xml::events::attributes::Attribute;
+use roxmltree::{Document, ParsingOptions};
 
 use crate::error::CapError;
 
-/// The namespace bound to the `xml` prefix.
-pub(crate) const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+/// A node of a parsed document (element, text, comment or processing instruction).
+pub(crate) type XNode<'a> = roxmltree::Node<'a, 'a>;
 
-/// A parsed document: nodes before the root, the root, nodes after it.
-#[derive(Debug, Clone)]
-pub(crate) struct Document {
-    pub prolog: Vec<Node>,
-    pub root: Element,
-    pub epilog: Vec<Node>,
-    /// Byte offset (in the normalized text) of the root's end tag `</...>`.
-    pub root_end_offset: Option<usize>,
-    /// The text the offsets refer to: the input with line ends normalized to `\n`.
-    pub normalized: String,
-}
+/// Deepest element nesting accepted (the root is level 1). CAP 1.2 needs 6 levels
+/// (alert/info/area/geocode/value) and a signature 5 (Signature/KeyInfo/X509Data/
+/// X509Certificate under alert); 32 leaves room for foreign extensions while keeping every
+/// walk over the tree small.
+pub const MAX_XML_DEPTH: usize = 32;
 
-/// A child node.
-#[derive(Debug, Clone)]
-pub(crate) enum Node {
-    Element(Element),
-    Text(String),
-    Pi { target: String, data: String },
-    Comment,
-}
+/// Most nodes (elements, text runs, comments, processing instructions) accepted in one
+/// document. The largest real CAP messages we know (WMO test set, national feeds with
+/// hundreds of areas) have a few thousand.
+pub const MAX_XML_NODES: u32 = 200_000;
 
-/// An attribute (namespace declarations are kept apart in [`Element::ns_decls`]).
-#[derive(Debug, Clone)]
-pub(crate) struct Attr {
-    pub prefix: Option<String>,
-    pub local: String,
-    pub ns: Option<String>,
-    pub value: String,
-}
-
-/// An element.
-#[derive(Debug, Clone)]
-pub(crate) struct Element {
-    pub prefix: Option<String>,
-    pub local: String,
-    pub ns: Option<String>,
-    pub attrs: Vec<Attr>,
-    /// Declarations made on this element: (prefix or None for the default namespace, URI).
-    pub ns_decls: Vec<(Option<String>, String)>,
-    pub children: Vec<Node>,
-    pub line: usize,
-    pub column: usize,
-}
-
-impl Element {
-    /// Child elements in document order.
-    pub fn child_elements(&self) -> impl Iterator<Item = &Element> {
-        self.children.iter().filter_map(|n| match n {
-            Node::Element(e) => Some(e),
-            _ => None,
-        })
-    }
-
-    /// Concatenated text of the direct text children.
-    pub fn text(&self) -> String {
-        let mut out = String::new();
-        for n in &self.children {
-            if let Node::Text(t) = n {
-                out.push_str(t);
-            }
-        }
-        out
-    }
-
-    /// First child element with this namespace and local name.
-    pub fn child(&self, ns: &str, local: &str) -> Option<&Element> {
-        self.child_elements()
-            .find(|e| e.local == local && e.ns.as_deref() == Some(ns))
-    }
-
-    /// Value of the unqualified attribute `local`.
-    pub fn attr(&self, local: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|a| a.prefix.is_none() && a.local == local)
-            .map(|a| a.value.as_str())
-    }
-
-    /// The qualified name as written.
-    pub fn qname(&self) -> String {
-        match &self.prefix {
-            Some(p) => format!("{p}:{}", self.local),
-            None => self.local.clone(),
-        }
-    }
-}
-
-/// Line and column (1-based, column counted in characters) of a byte offset.
-pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = text.get(..offset).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before[line_start..].chars().count() + 1;
-    (line, column)
-}
-
-/// Normalizes line ends to `\n` as an XML processor does (section 2.11 of XML 1.0).
-fn normalize_line_ends(text: &str) -> String {
+/// The text a document is parsed from: the input without a byte-order mark and with line ends
+/// normalized to `\n` as an XML processor does (section 2.11 of XML 1.0). Offsets, lines and
+/// columns refer to this text.
+pub(crate) fn normalize(input: &str) -> String {
+    let text = input.strip_prefix('\u{feff}').unwrap_or(input);
     text.replace("\r\n", "\n").replace('\r', "\n")
 }
 
-fn xml_error(text: &str, offset: usize, message: impl Into<String>) -> CapError {
-    let (line, column) = line_col(text, offset);
+fn xml_error(line: usize, column: usize, message: impl Into<String>) -> CapError {
     CapError::Xml {
         line,
         column,
@@ -124,297 +41,162 @@ fn xml_error(text: &str, offset: usize, message: impl Into<String>) -> CapError 
     }
 }
 
-/// An element being built, with the namespace scope in force inside it.
-struct Open {
-    element: Element,
-    scope_len: usize,
-}
-
-/// Parses `input` into a [`Document`]. Rejects DTDs, undeclared prefixes, unbalanced tags,
-/// several roots and text outside the root, with the line and column of the problem.
-pub(crate) fn parse(input: &str) -> Result<Document, CapError> {
-    let text = normalize_line_ends(input.strip_prefix('\u{feff}').unwrap_or(input));
-    let mut reader = quick_xml::Reader::from_str(&text);
-    {
-        let cfg = reader.config_mut();
-        cfg.trim_text(false);
-        cfg.check_end_names = true;
-        cfg.check_comments = true;
-        cfg.expand_empty_elements = false;
-    }
-    // Namespace scope: (prefix, uri); later entries shadow earlier ones.
-    let mut scope: Vec<(Option<String>, String)> = vec![(Some("xml".into()), XML_NS.into())];
-    let mut stack: Vec<Open> = Vec::new();
-    let mut prolog = Vec::new();
-    let mut epilog = Vec::new();
-    let mut root: Option<Element> = None;
-    let mut root_end_offset = None;
-
-    loop {
-        let start = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
-        let event = match reader.read_event() {
-            Ok(ev) => ev,
-            Err(e) => {
-                let at = usize::try_from(reader.error_position()).unwrap_or(start);
-                return Err(xml_error(&text, at, format!("malformed XML: {e}")));
-            }
-        };
-        match event {
-            Event::Start(ref e) | Event::Empty(ref e) => {
-                if root.is_some() && stack.is_empty() {
-                    return Err(xml_error(
-                        &text,
-                        start,
-                        "malformed XML: content after the root element",
-                    ));
-                }
-                let is_empty = matches!(event, Event::Empty(_));
-                let (line, column) = line_col(&text, start);
-                let scope_len = scope.len();
-                let mut ns_decls = Vec::new();
-                let mut raw_attrs = Vec::new();
-                for attr in e.attributes().with_checks(true) {
-                    let attr: Attribute = attr
-                        .map_err(|err| xml_error(&text, start, format!("malformed XML: {err}")))?;
-                    let key = attr.key.as_ref().to_string();
-                    let value = attr
-                        .normalized_value(XmlVersion::Implicit1_0)
-                        .map_err(|err| xml_error(&text, start, format!("malformed XML: {err}")))?
-                        .into_owned();
-                    if key == "xmlns" {
-                        ns_decls.push((None, value));
-                    } else if let Some(p) = key.strip_prefix("xmlns:") {
-                        if value.is_empty() {
-                            return Err(xml_error(
-                                &text,
-                                start,
-                                format!("malformed XML: prefix '{p}' bound to an empty namespace"),
-                            ));
-                        }
-                        ns_decls.push((Some(p.to_string()), value));
-                    } else {
-                        raw_attrs.push((key, value));
-                    }
-                }
-                for d in &ns_decls {
-                    scope.push(d.clone());
-                }
-                let qname = e.name().as_ref().to_string();
-                let (prefix, local) = split_qname(&qname);
-                let ns = resolve(&scope, prefix.as_deref(), true).map_err(|p| {
-                    xml_error(
-                        &text,
-                        start,
-                        format!("malformed XML: undeclared prefix '{p}'"),
-                    )
-                })?;
-                let mut attrs = Vec::with_capacity(raw_attrs.len());
-                for (key, value) in raw_attrs {
-                    let (aprefix, alocal) = split_qname(&key);
-                    let ans = match aprefix.as_deref() {
-                        None => None,
-                        Some(_) => resolve(&scope, aprefix.as_deref(), false).map_err(|p| {
-                            xml_error(
-                                &text,
-                                start,
-                                format!("malformed XML: undeclared prefix '{p}'"),
-                            )
-                        })?,
-                    };
-                    attrs.push(Attr {
-                        prefix: aprefix,
-                        local: alocal,
-                        ns: ans,
-                        value,
-                    });
-                }
-                let element = Element {
-                    prefix,
-                    local,
-                    ns,
-                    attrs,
-                    ns_decls,
-                    children: Vec::new(),
-                    line,
-                    column,
-                };
-                if is_empty {
-                    scope.truncate(scope_len);
-                    attach(&mut stack, &mut root, element);
-                } else {
-                    stack.push(Open { element, scope_len });
-                }
-            }
-            Event::End(_) => {
-                let Some(open) = stack.pop() else {
-                    return Err(xml_error(&text, start, "malformed XML: unexpected end tag"));
-                };
-                scope.truncate(open.scope_len);
-                if stack.is_empty() {
-                    root_end_offset = Some(start);
-                }
-                attach(&mut stack, &mut root, open.element);
-            }
-            Event::Text(t) => {
-                let content = t.xml10_content().into_owned();
-                push_text(&text, start, &mut stack, &content)?;
-            }
-            Event::CData(c) => {
-                let content = c.xml10_content().into_owned();
-                if stack.is_empty() {
-                    return Err(xml_error(
-                        &text,
-                        start,
-                        "malformed XML: CDATA outside the root",
-                    ));
-                }
-                push_text(&text, start, &mut stack, &content)?;
-            }
-            Event::GeneralRef(r) => {
-                let resolved = match r.resolve_char_ref() {
-                    Ok(Some(c)) => c.to_string(),
-                    Ok(None) => match r.xml10_content().as_ref() {
-                        "lt" => "<".into(),
-                        "gt" => ">".into(),
-                        "amp" => "&".into(),
-                        "apos" => "'".into(),
-                        "quot" => "\"".into(),
-                        other => {
-                            return Err(xml_error(
-                                &text,
-                                start,
-                                format!("malformed XML: unknown entity '&{other};'"),
-                            ));
-                        }
-                    },
-                    Err(e) => {
-                        return Err(xml_error(&text, start, format!("malformed XML: {e}")));
-                    }
-                };
-                if stack.is_empty() {
-                    return Err(xml_error(
-                        &text,
-                        start,
-                        "malformed XML: reference outside the root element",
-                    ));
-                }
-                push_text(&text, start, &mut stack, &resolved)?;
-            }
-            Event::Comment(_) => {
-                if let Some(open) = stack.last_mut() {
-                    open.element.children.push(Node::Comment);
-                } else if root.is_none() {
-                    prolog.push(Node::Comment);
-                } else {
-                    epilog.push(Node::Comment);
-                }
-            }
-            Event::PI(pi) => {
-                let target = pi.target().to_string();
-                let data = pi.content().trim_start().to_string();
-                let node = Node::Pi { target, data };
-                if let Some(open) = stack.last_mut() {
-                    open.element.children.push(node);
-                } else if root.is_none() {
-                    prolog.push(node);
-                } else {
-                    epilog.push(node);
-                }
-            }
-            Event::Decl(_) => {}
-            Event::DocType(_) => {
-                return Err(xml_error(
-                    &text,
-                    start,
-                    "DOCTYPE declarations are not accepted in CAP messages",
-                ));
-            }
-            Event::Eof => {
-                if let Some(open) = stack.last() {
-                    return Err(xml_error(
-                        &text,
-                        text.len(),
-                        format!(
-                            "malformed XML: unexpected end of file, <{}> (line {}, column {}) is not closed",
-                            open.element.qname(),
-                            open.element.line,
-                            open.element.column
-                        ),
-                    ));
-                }
-                break;
-            }
-        }
-    }
-    let Some(root) = root else {
-        return Err(xml_error(
-            &text,
-            text.len(),
-            "malformed XML: no root element",
-        ));
+/// Parses `text` (see [`normalize`]). Rejects malformed XML, DTDs, undeclared prefixes,
+/// documents nested deeper than [`MAX_XML_DEPTH`] and larger than [`MAX_XML_NODES`], with the
+/// line and column of the problem.
+pub(crate) fn parse(text: &str) -> Result<Document<'_>, CapError> {
+    let options = ParsingOptions {
+        allow_dtd: false,
+        nodes_limit: MAX_XML_NODES,
+        ..ParsingOptions::default()
     };
-    Ok(Document {
-        prolog,
-        root,
-        epilog,
-        root_end_offset,
-        normalized: text,
-    })
-}
-
-fn push_text(text: &str, at: usize, stack: &mut [Open], content: &str) -> Result<(), CapError> {
-    match stack.last_mut() {
-        Some(open) => {
-            if let Some(Node::Text(prev)) = open.element.children.last_mut() {
-                prev.push_str(content);
-            } else {
-                open.element.children.push(Node::Text(content.to_string()));
+    let doc = Document::parse_with_options(text, options).map_err(|e| {
+        let pos = e.pos();
+        let (line, column) = (pos.row as usize, pos.col as usize);
+        match e {
+            roxmltree::Error::DtdDetected => xml_error(
+                line,
+                column,
+                "DOCTYPE declarations are not accepted in CAP messages",
+            ),
+            roxmltree::Error::NodesLimitReached => xml_error(
+                line,
+                column,
+                format!(
+                    "the document has more than {MAX_XML_NODES} XML nodes (limit MAX_XML_NODES)"
+                ),
+            ),
+            other => {
+                // roxmltree ends its messages with " at LINE:COLUMN"; the position is ours.
+                let message = other.to_string();
+                let message = message
+                    .rsplit_once(" at ")
+                    .filter(|(_, p)| p.chars().all(|c| c.is_ascii_digit() || c == ':'))
+                    .map_or(message.as_str(), |(m, _)| m)
+                    .to_string();
+                xml_error(line, column, format!("malformed XML: {message}"))
             }
-            Ok(())
         }
-        None if content.trim().is_empty() => Ok(()),
-        None => Err(xml_error(
-            text,
-            at,
-            "malformed XML: text outside the root element",
-        )),
-    }
+    })?;
+    check_depth(&doc)?;
+    Ok(doc)
 }
 
-fn attach(stack: &mut [Open], root: &mut Option<Element>, element: Element) {
-    match stack.last_mut() {
-        Some(parent) => parent.element.children.push(Node::Element(element)),
-        None => *root = Some(element),
+/// Rejects documents whose elements nest deeper than [`MAX_XML_DEPTH`]. One pass in document
+/// order; a node's depth is its parent's plus one (kept in a vector indexed by node id).
+fn check_depth(doc: &Document<'_>) -> Result<(), CapError> {
+    let mut depth = vec![0usize; doc.descendants().count() + 1];
+    for node in doc.descendants() {
+        let parent_depth = node
+            .parent()
+            .map_or(0, |p| depth.get(p.id().get_usize()).copied().unwrap_or(0));
+        let d = if node.is_element() {
+            parent_depth + 1
+        } else {
+            parent_depth
+        };
+        if d > MAX_XML_DEPTH {
+            let (line, column) = pos(node);
+            return Err(xml_error(
+                line,
+                column,
+                format!(
+                    "elements are nested more than {MAX_XML_DEPTH} levels deep (limit \
+                     MAX_XML_DEPTH = {MAX_XML_DEPTH}; a CAP message needs fewer than 10)"
+                ),
+            ));
+        }
+        if let Some(slot) = depth.get_mut(node.id().get_usize()) {
+            *slot = d;
+        }
     }
+    Ok(())
 }
 
-fn split_qname(qname: &str) -> (Option<String>, String) {
-    match qname.split_once(':') {
-        Some((p, l)) => (Some(p.to_string()), l.to_string()),
-        None => (None, qname.to_string()),
-    }
+/// Line and column where a node starts.
+pub(crate) fn pos(node: XNode<'_>) -> (usize, usize) {
+    let p = node.document().text_pos_at(node.range().start);
+    (p.row as usize, p.col as usize)
 }
 
-/// Resolves a prefix in the current scope. The default namespace applies to elements only.
-fn resolve(
-    scope: &[(Option<String>, String)],
-    prefix: Option<&str>,
-    is_element: bool,
-) -> Result<Option<String>, String> {
-    match prefix {
-        None if !is_element => Ok(None),
-        None => Ok(scope
-            .iter()
-            .rev()
-            .find(|(p, _)| p.is_none())
-            .and_then(|(_, u)| if u.is_empty() { None } else { Some(u.clone()) })),
-        Some(p) => scope
-            .iter()
-            .rev()
-            .find(|(sp, _)| sp.as_deref() == Some(p))
-            .map(|(_, u)| Some(u.clone()))
-            .ok_or_else(|| p.to_string()),
+/// "(line L, column C)" for messages.
+pub(crate) fn at(node: XNode<'_>) -> String {
+    let (line, column) = pos(node);
+    format!("(line {line}, column {column})")
+}
+
+/// The element's qualified name as written in the document.
+pub(crate) fn qname<'a>(e: XNode<'a>) -> &'a str {
+    let text = e.document().input_text();
+    let tag = text.get(e.range().start + 1..).unwrap_or("");
+    let end = tag
+        .find(|c: char| c.is_whitespace() || c == '/' || c == '>')
+        .unwrap_or(tag.len());
+    &tag[..end]
+}
+
+/// The element's prefix as written (`None` for an unprefixed name).
+pub(crate) fn prefix<'a>(e: XNode<'a>) -> Option<&'a str> {
+    qname(e).split_once(':').map(|(p, _)| p)
+}
+
+/// An attribute's qualified name as written.
+pub(crate) fn attr_qname<'a>(e: XNode<'a>, a: &roxmltree::Attribute<'a, 'a>) -> &'a str {
+    e.document()
+        .input_text()
+        .get(a.range_qname())
+        .unwrap_or(a.name())
+}
+
+/// The element's namespace URI (`None` when it has none).
+pub(crate) fn ns<'a>(e: XNode<'a>) -> Option<&'a str> {
+    e.tag_name().namespace()
+}
+
+/// Child elements in document order.
+pub(crate) fn child_elements<'a>(e: XNode<'a>) -> impl Iterator<Item = XNode<'a>> {
+    e.children().filter(|n| n.is_element())
+}
+
+/// True when `e` is an element with this namespace and local name.
+pub(crate) fn is(e: XNode<'_>, namespace: &str, local: &str) -> bool {
+    e.is_element() && e.tag_name().name() == local && e.tag_name().namespace() == Some(namespace)
+}
+
+/// First child element with this namespace and local name.
+pub(crate) fn child<'a>(e: XNode<'a>, namespace: &str, local: &str) -> Option<XNode<'a>> {
+    e.children().find(|c| is(*c, namespace, local))
+}
+
+/// Concatenated text of the direct text children.
+pub(crate) fn text(e: XNode<'_>) -> String {
+    let mut out = String::new();
+    for n in e.children() {
+        if n.is_text()
+            && let Some(t) = n.text()
+        {
+            out.push_str(t);
+        }
     }
+    out
+}
+
+/// Value of the unqualified attribute `local`.
+pub(crate) fn attr<'a>(e: XNode<'a>, local: &str) -> Option<&'a str> {
+    e.attributes()
+        .find(|a| a.namespace().is_none() && a.name() == local)
+        .map(|a| a.value())
+}
+
+/// Byte offset (in the parsed text) of the root element's end tag `</...>`, or `None` when
+/// the root is an empty-element tag.
+pub(crate) fn root_end_offset(doc: &Document<'_>) -> Option<usize> {
+    let range = doc.root_element().range();
+    let text = doc.input_text().get(range.clone())?;
+    if text.ends_with("/>") && !text.contains("</") {
+        return None;
+    }
+    text.rfind("</").map(|i| range.start + i)
 }
 
 #[cfg(test)]
@@ -423,20 +205,34 @@ mod tests {
 
     #[test]
     fn positions_and_namespaces() {
-        let doc = parse("<?xml version=\"1.0\"?>\n<a xmlns=\"urn:x\" xmlns:p=\"urn:p\">\n  <p:b q=\"1 &amp; 2\">t&lt;</p:b><c/></a>").unwrap();
-        assert_eq!(doc.root.ns.as_deref(), Some("urn:x"));
-        let b = doc.root.child("urn:p", "b").unwrap();
-        assert_eq!((b.line, b.column), (3, 3));
-        assert_eq!(b.attr("q"), Some("1 & 2"));
-        assert_eq!(b.text(), "t<");
-        assert_eq!(doc.root.child("urn:x", "c").unwrap().line, 3);
+        let input = normalize(
+            "<?xml version=\"1.0\"?>\r\n<a xmlns=\"urn:x\" xmlns:p=\"urn:p\">\n  <p:b q=\"1 &amp; 2\">t&lt;</p:b><c/></a>",
+        );
+        let doc = parse(&input).unwrap();
+        let root = doc.root_element();
+        assert_eq!(ns(root), Some("urn:x"));
+        let b = child(root, "urn:p", "b").unwrap();
+        assert_eq!(pos(b), (3, 3));
+        assert_eq!(qname(b), "p:b");
+        assert_eq!(prefix(b), Some("p"));
+        assert_eq!(attr(b, "q"), Some("1 & 2"));
+        assert_eq!(text(b), "t<");
+        assert_eq!(pos(child(root, "urn:x", "c").unwrap()).0, 3);
+        assert_eq!(
+            root_end_offset(&doc).map(|o| &input[o..]),
+            Some("</a>"),
+            "end tag offset"
+        );
     }
 
     #[test]
     fn errors_have_positions() {
         let err = parse("<a>\n  <b></c>\n</a>").unwrap_err();
         match err {
-            CapError::Xml { line, .. } => assert_eq!(line, 2),
+            CapError::Xml { line, message, .. } => {
+                assert_eq!(line, 2);
+                assert!(message.starts_with("malformed XML: "), "{message}");
+            }
             other => panic!("unexpected {other:?}"),
         }
         assert!(parse("<a><b></a>").is_err());
@@ -444,5 +240,34 @@ mod tests {
         assert!(parse("<a/><b/>").is_err());
         assert!(parse("<p:a/>").is_err());
         assert!(parse("<!DOCTYPE a><a/>").is_err());
+    }
+
+    fn nested(levels: usize) -> String {
+        let mut s = String::with_capacity(levels * 7);
+        for _ in 0..levels {
+            s.push_str("<a>");
+        }
+        for _ in 0..levels {
+            s.push_str("</a>");
+        }
+        s
+    }
+
+    #[test]
+    fn nesting_is_limited_without_recursion() {
+        assert!(parse(&nested(MAX_XML_DEPTH)).is_ok());
+        let err = parse(&nested(MAX_XML_DEPTH + 1)).unwrap_err().to_string();
+        assert!(err.contains("MAX_XML_DEPTH = 32"), "{err}");
+        assert!(err.starts_with("line 1, column 97:"), "{err}");
+        // The attack from issue #11: far deeper than any stack allows for a recursive parser.
+        let err = parse(&nested(150_000)).unwrap_err().to_string();
+        assert!(err.contains("nested more than 32 levels"), "{err}");
+    }
+
+    #[test]
+    fn node_count_is_limited() {
+        let many = format!("<a>{}</a>", "<b/>".repeat(MAX_XML_NODES as usize));
+        let err = parse(&many).unwrap_err().to_string();
+        assert!(err.contains("MAX_XML_NODES"), "{err}");
     }
 }
