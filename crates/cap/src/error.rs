@@ -12,6 +12,14 @@ pub enum CapError {
         column: usize,
         message: String,
     },
+    /// The document exceeds a parser limit (nesting depth or node count); the message names
+    /// the limit.
+    #[error("line {line}, column {column}: {message}")]
+    Limit {
+        line: usize,
+        column: usize,
+        message: String,
+    },
     /// The root element is not a CAP 1.2 or 1.1 alert.
     #[error(
         "line {line}, column {column}: root element is <{name}> in namespace '{namespace}', expected <alert> in urn:oasis:names:tc:emergency:cap:1.2 (or cap:1.1)"

@@ -85,6 +85,10 @@ pub struct XmlReport {
     /// Signature status. An invalid signature is reported here, never as a problem: CAP says
     /// an unverifiable signature must not make a message unusable.
     pub signature: SignatureStatus,
+    /// Set when the text exceeds a parser limit ([`crate::MAX_XML_DEPTH`],
+    /// [`crate::MAX_XML_NODES`]): the message, also the only problem. Callers that take the
+    /// text from a request refuse it (the server answers 422) rather than report on it.
+    pub limit: Option<String>,
 }
 
 impl XmlReport {
@@ -101,10 +105,12 @@ pub fn validate_xml(xml: &str) -> XmlReport {
     let doc = match xml_tree::parse(&text) {
         Ok(d) => d,
         Err(e) => {
+            let limit = matches!(e, CapError::Limit { .. }).then(|| e.to_string());
             return XmlReport {
                 version: None,
                 problems: vec![Problem::new("/", e.to_string())],
                 signature: SignatureStatus::NotSigned,
+                limit,
             };
         }
     };
@@ -118,6 +124,7 @@ pub fn validate_xml(xml: &str) -> XmlReport {
                     e.to_string(),
                 )],
                 signature: SignatureStatus::NotSigned,
+                limit: None,
             };
         }
     };
@@ -134,6 +141,7 @@ pub fn validate_xml(xml: &str) -> XmlReport {
         version: Some(version),
         problems,
         signature,
+        limit: None,
     }
 }
 

@@ -33,6 +33,14 @@ pub(crate) fn normalize(input: &str) -> String {
     text.replace("\r\n", "\n").replace('\r', "\n")
 }
 
+fn limit_error(line: usize, column: usize, message: String) -> CapError {
+    CapError::Limit {
+        line,
+        column,
+        message,
+    }
+}
+
 fn xml_error(line: usize, column: usize, message: impl Into<String>) -> CapError {
     CapError::Xml {
         line,
@@ -59,7 +67,7 @@ pub(crate) fn parse(text: &str) -> Result<Document<'_>, CapError> {
                 column,
                 "DOCTYPE declarations are not accepted in CAP messages",
             ),
-            roxmltree::Error::NodesLimitReached => xml_error(
+            roxmltree::Error::NodesLimitReached => limit_error(
                 line,
                 column,
                 format!(
@@ -97,7 +105,7 @@ fn check_depth(doc: &Document<'_>) -> Result<(), CapError> {
         };
         if d > MAX_XML_DEPTH {
             let (line, column) = pos(node);
-            return Err(xml_error(
+            return Err(limit_error(
                 line,
                 column,
                 format!(

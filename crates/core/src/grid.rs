@@ -33,6 +33,15 @@ impl Crs {
     }
 }
 
+/// Most cells a grid read from a file may have (ESRI ASCII header `ncols` x `nrows`, GeoTIFF
+/// ImageWidth x ImageLength): 250 million, 1 GB as f32. A 30 m DEM of all Pakistan
+/// (about 900 x 1,500 km) has 1.5 billion cells and must be cropped first; the largest inputs
+/// the project uses (national population rasters at 100 m) have about 120 million.
+pub const MAX_GRID_CELLS: usize = 250_000_000;
+
+/// Most columns or rows a grid read from a file may have.
+pub const MAX_GRID_DIM: usize = 1_000_000;
+
 /// Placement of a regular grid.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct GridSpec {

@@ -13,7 +13,7 @@ pub mod rasterize;
 pub mod region;
 
 pub use geo_types::{BBox, LonLat, haversine_km};
-pub use grid::{Crs, Grid, GridSpec};
+pub use grid::{Crs, Grid, GridSpec, MAX_GRID_CELLS, MAX_GRID_DIM};
 pub use region::{
     Airport, Country, CountryIndex, Region, RegionError, Settlement, SettlementIndex,
 };

@@ -4,7 +4,7 @@
 //! cellsize (or dx/dy), NODATA_value. Missing data becomes NaN on reading.
 
 use crate::RasterError;
-use crate::grid::{Crs, Grid, GridSpec};
+use crate::grid::{Crs, Grid, GridSpec, MAX_GRID_CELLS, MAX_GRID_DIM};
 use std::io::Write;
 use std::path::Path;
 
@@ -47,9 +47,25 @@ pub fn parse_ascii_grid(text: &str, path: &Path, crs: Crs) -> Result<Grid<f32>, 
         let num: f64 = val
             .parse()
             .map_err(|_| err(i + 1, format!("'{key}' value '{val}' is not a number")))?;
+        let count = |what: &str| -> Result<usize, RasterError> {
+            if num.fract() == 0.0 && num >= 1.0 && num <= MAX_GRID_DIM as f64 {
+                Ok(num as usize)
+            } else {
+                Err(err(
+                    i + 1,
+                    format!(
+                        "'{what}' is {val}; it must be a whole number from 1 to {MAX_GRID_DIM} \
+                         (limit MAX_GRID_DIM)"
+                    ),
+                ))
+            }
+        };
+        if !num.is_finite() && key_l != "nodata_value" {
+            return Err(err(i + 1, format!("'{key}' value '{val}' is not finite")));
+        }
         match key_l.as_str() {
-            "ncols" => ncols = Some(num as usize),
-            "nrows" => nrows = Some(num as usize),
+            "ncols" => ncols = Some(count("ncols")?),
+            "nrows" => nrows = Some(count("nrows")?),
             "xllcorner" => xll = Some(num),
             "yllcorner" => yll = Some(num),
             "xllcenter" => {
@@ -81,11 +97,25 @@ pub fn parse_ascii_grid(text: &str, path: &Path, crs: Crs) -> Result<Grid<f32>, 
     if ncols == 0 || nrows == 0 || dx <= 0.0 || dy <= 0.0 {
         return Err(err(1, "ncols, nrows and cellsize must be positive".into()));
     }
+    let cells = ncols
+        .checked_mul(nrows)
+        .filter(|&n| n <= MAX_GRID_CELLS)
+        .ok_or_else(|| {
+            err(
+                1,
+                format!(
+                    "ncols x nrows = {ncols} x {nrows} cells; at most {MAX_GRID_CELLS} are \
+                     accepted (limit MAX_GRID_CELLS)"
+                ),
+            )
+        })?;
     if center.0 {
         x_min -= dx / 2.0;
     }
     let y_min = if center.1 { yll - dy / 2.0 } else { yll };
-    let mut data = Vec::with_capacity(ncols * nrows);
+    // Every value takes at least two bytes (a digit and a separator): the text bounds the
+    // allocation whatever the header claims.
+    let mut data = Vec::with_capacity(cells.min(text.len() / 2 + 1));
     let mut last_line = 0;
     for (i, line) in lines {
         last_line = i + 1;
@@ -100,12 +130,11 @@ pub fn parse_ascii_grid(text: &str, path: &Path, crs: Crs) -> Result<Grid<f32>, 
             });
         }
     }
-    if data.len() != ncols * nrows {
+    if data.len() != cells {
         return Err(err(
             last_line,
             format!(
-                "expected {} values ({ncols} x {nrows}), found {}",
-                ncols * nrows,
+                "expected {cells} values ({ncols} x {nrows}), found {}",
                 data.len()
             ),
         ));
@@ -189,6 +218,23 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("bad.asc") && e.contains("expected 6"), "{e}");
+    }
+
+    #[test]
+    fn huge_header_counts_are_refused_by_name() {
+        for (header, field) in [
+            ("ncols 1e300\nnrows 2", "'ncols' is 1e300"),
+            ("ncols 2\nnrows -5", "'nrows' is -5"),
+            ("ncols 2.5\nnrows 2", "'ncols' is 2.5"),
+            ("ncols 1000000\nnrows 1000000", "limit MAX_GRID_CELLS"),
+            ("ncols inf\nnrows 2", "not finite"),
+        ] {
+            let text = format!("{header}\nxllcorner 0\nyllcorner 0\ncellsize 1\n1 2\n");
+            let e = parse_ascii_grid(&text, Path::new("h.asc"), Crs::UnknownMetres)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(field) && e.starts_with("h.asc: line "), "{e}");
+        }
     }
 
     #[test]

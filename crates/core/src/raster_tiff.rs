@@ -5,7 +5,7 @@
 //! On reading, missing data (the GDAL_NODATA value) becomes NaN.
 
 use crate::RasterError;
-use crate::grid::{Crs, Grid, GridSpec};
+use crate::grid::{Crs, Grid, GridSpec, MAX_GRID_CELLS};
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, Write};
 use std::path::Path;
@@ -168,6 +168,16 @@ pub fn read_geotiff_bytes(bytes: &[u8], name: &Path) -> Result<Grid<f32>, Raster
     read_geotiff_from(std::io::Cursor::new(bytes), name)
 }
 
+/// Decoder limits: an image of [`MAX_GRID_CELLS`] 8-byte samples, tag values up to 16 MB (a
+/// tiepoint list of a million points). A file that claims more is refused before allocating.
+fn read_limits() -> Limits {
+    let mut limits = Limits::default();
+    limits.decoding_buffer_size = MAX_GRID_CELLS * 8;
+    limits.intermediate_buffer_size = MAX_GRID_CELLS * 8;
+    limits.ifd_value_size = 16 * 1024 * 1024;
+    limits
+}
+
 fn read_geotiff_from<R: Read + Seek>(r: R, path: &Path) -> Result<Grid<f32>, RasterError> {
     let georef = |m: &str| RasterError::Georef {
         path: path.display().to_string(),
@@ -175,8 +185,17 @@ fn read_geotiff_from<R: Read + Seek>(r: R, path: &Path) -> Result<Grid<f32>, Ras
     };
     let mut dec = Decoder::new(r)
         .map_err(|e| tiff_err(path, e))?
-        .with_limits(Limits::unlimited());
+        .with_limits(read_limits());
     let (w, h) = dec.dimensions().map_err(|e| tiff_err(path, e))?;
+    if (w as usize).saturating_mul(h as usize) > MAX_GRID_CELLS {
+        return Err(tiff_err(
+            path,
+            format!(
+                "ImageWidth x ImageLength = {w} x {h} cells; at most {MAX_GRID_CELLS} are \
+                 accepted (limit MAX_GRID_CELLS)"
+            ),
+        ));
+    }
     let scale = dec
         .find_tag(Tag::ModelPixelScaleTag)
         .map_err(|e| tiff_err(path, e))?

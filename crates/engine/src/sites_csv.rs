@@ -11,6 +11,10 @@ pub struct UserSite {
     pub vs30_mps: Option<f64>,
 }
 
+/// Most sites a sites CSV may hold. Shaking is computed at every site for every realization;
+/// a million sites is already a grid finer than 1 km over all of Pakistan.
+pub const MAX_SITES: usize = 1_000_000;
+
 /// Read sites from `path`. Every bad row is reported with its line number.
 pub fn read_sites(path: &Path) -> Result<Vec<UserSite>, EngineError> {
     let text = std::fs::read_to_string(path)
@@ -71,6 +75,12 @@ pub fn parse_sites(text: &str, name: &str) -> Result<Vec<UserSite>, EngineError>
             }
             _ => None,
         };
+        if out.len() == MAX_SITES {
+            return Err(err(
+                line,
+                format!("more than {MAX_SITES} sites (limit MAX_SITES)"),
+            ));
+        }
         out.push(UserSite { lon, lat, vs30_mps });
     }
     if out.is_empty() {

@@ -308,8 +308,11 @@ fn read_block(
 /// Read a .bdy file: a comment line, then blocks of a name line, a "count units" line and
 /// count lines of "value time".
 pub fn read_bdy(path: &Path) -> Result<BTreeMap<String, TimeSeries>, FloodError> {
-    let text = read_text(path)?;
-    let file = path.display().to_string();
+    parse_bdy(&read_text(path)?, &path.display().to_string())
+}
+
+/// Parse .bdy text (see [`read_bdy`]); `file` names it in errors.
+pub fn parse_bdy(text: &str, file: &str) -> Result<BTreeMap<String, TimeSeries>, FloodError> {
     let lines: Vec<(usize, &str)> = text
         .lines()
         .enumerate()
@@ -326,7 +329,7 @@ pub fn read_bdy(path: &Path) -> Result<BTreeMap<String, TimeSeries>, FloodError>
             .next()
             .unwrap_or_default()
             .to_string();
-        let (ts, next) = read_block(&lines, i + 1, &file, &name)?;
+        let (ts, next) = read_block(&lines, i + 1, file, &name)?;
         out.insert(name, ts);
         i = next;
     }
@@ -335,8 +338,11 @@ pub fn read_bdy(path: &Path) -> Result<BTreeMap<String, TimeSeries>, FloodError>
 
 /// Read a rainfall file: a comment line, a "count units" line and "rate time" lines (mm/h).
 pub fn read_rain(path: &Path) -> Result<TimeSeries, FloodError> {
-    let text = read_text(path)?;
-    let file = path.display().to_string();
+    parse_rain(&read_text(path)?, &path.display().to_string())
+}
+
+/// Parse rainfall text (see [`read_rain`]); `file` names it in errors.
+pub fn parse_rain(text: &str, file: &str) -> Result<TimeSeries, FloodError> {
     let lines: Vec<(usize, &str)> = text
         .lines()
         .enumerate()
@@ -344,10 +350,10 @@ pub fn read_rain(path: &Path) -> Result<TimeSeries, FloodError> {
         .map(|(i, l)| (i + 1, l.trim()))
         .filter(|(_, l)| !l.is_empty())
         .collect();
-    let (ts, _) = read_block(&lines, 0, &file, "rainfall")?;
+    let (ts, _) = read_block(&lines, 0, file, "rainfall")?;
     if ts.values.iter().any(|&v| v < 0.0) {
         return Err(FloodError::input(
-            &file,
+            file,
             "rainfall",
             "rates must not be negative",
         ));
@@ -357,8 +363,11 @@ pub fn read_rain(path: &Path) -> Result<TimeSeries, FloodError> {
 
 /// Read a .stage file: a count line, then "x y" lines. Gauges are named stage1, stage2, ...
 pub fn read_stage(path: &Path) -> Result<Vec<Gauge>, FloodError> {
-    let text = read_text(path)?;
-    let file = path.display().to_string();
+    parse_stage(&read_text(path)?, &path.display().to_string())
+}
+
+/// Parse .stage text (see [`read_stage`]); `file` names it in errors.
+pub fn parse_stage(text: &str, file: &str) -> Result<Vec<Gauge>, FloodError> {
     let mut lines = text
         .lines()
         .enumerate()
@@ -366,14 +375,14 @@ pub fn read_stage(path: &Path) -> Result<Vec<Gauge>, FloodError> {
         .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'));
     let (ln, first) = lines
         .next()
-        .ok_or_else(|| FloodError::input(&file, "count", "the file is empty"))?;
+        .ok_or_else(|| FloodError::input(file, "count", "the file is empty"))?;
     let n: usize = first
         .split_whitespace()
         .next()
         .and_then(|v| v.parse().ok())
         .ok_or_else(|| {
             FloodError::input(
-                &file,
+                file,
                 "count",
                 format!("line {ln}: expected the number of gauges"),
             )
@@ -381,7 +390,7 @@ pub fn read_stage(path: &Path) -> Result<Vec<Gauge>, FloodError> {
     let mut out = Vec::new();
     for k in 0..n {
         let (ln, line) = lines.next().ok_or_else(|| {
-            FloodError::input(&file, "gauges", format!("expected {n} gauges, found {k}"))
+            FloodError::input(file, "gauges", format!("expected {n} gauges, found {k}"))
         })?;
         let mut p = line.split_whitespace().map(|v| v.parse::<f64>());
         match (p.next(), p.next()) {
@@ -392,7 +401,7 @@ pub fn read_stage(path: &Path) -> Result<Vec<Gauge>, FloodError> {
             }),
             _ => {
                 return Err(FloodError::input(
-                    &file,
+                    file,
                     format!("gauge {}", k + 1),
                     format!("line {ln}: expected 'x y'"),
                 ));
@@ -410,7 +419,18 @@ fn read_bci(
     cell_size: f64,
     sc: &mut Scenario,
 ) -> Result<(), FloodError> {
-    let text = read_text(path)?;
+    parse_bci(&read_text(path)?, path, bdy, cell_size, sc)
+}
+
+/// Parse .bci text into the scenario's sources and boundaries (see [`read_bci`]); `path`
+/// names the file in errors and in the names of point conditions.
+pub fn parse_bci(
+    text: &str,
+    path: &Path,
+    bdy: Option<&(String, BTreeMap<String, TimeSeries>)>,
+    cell_size: f64,
+    sc: &mut Scenario,
+) -> Result<(), FloodError> {
     let file = path.display().to_string();
     for (i, line) in text.lines().enumerate() {
         let ln = i + 1;

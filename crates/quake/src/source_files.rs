@@ -54,6 +54,15 @@ fn local(name: &str) -> String {
     name.rsplit(':').next().unwrap_or(name).to_string()
 }
 
+/// Deepest element nesting accepted in an NRML file. A rupture needs 5 levels
+/// (nrml/simpleFaultRupture/simpleFaultGeometry/gml:LineString/gml:posList); the limit keeps
+/// hostile files from growing the element stack without bound.
+pub const MAX_NRML_DEPTH: usize = 32;
+
+/// Most fault planes (planarSurface elements or posList segments) accepted in one rupture.
+/// Real finite-fault models have tens; every plane costs work at every site.
+pub const MAX_RUPTURE_PLANES: usize = 1_000;
+
 const RUPTURE_KINDS: [&str; 3] = [
     "singlePlaneRupture",
     "multiPlanesRupture",
@@ -111,6 +120,18 @@ fn collect(text: &str, file: &str) -> Result<Collected, SourceFileError> {
         }
         c.attrs.entry(name.clone()).or_default().push(map);
         if !empty {
+            if stack.len() >= MAX_NRML_DEPTH {
+                let (line, column) = line_col(text, reader.buffer_position() as usize);
+                return Err(SourceFileError::Xml {
+                    file: file.into(),
+                    line,
+                    column,
+                    message: format!(
+                        "elements are nested more than {MAX_NRML_DEPTH} levels deep (limit \
+                         MAX_NRML_DEPTH = {MAX_NRML_DEPTH})"
+                    ),
+                });
+            }
             stack.push(name);
         }
     }
@@ -290,6 +311,20 @@ pub fn parse_nrml_rupture(text: &str, file: &str) -> Result<Rupture, SourceFileE
                 width_km: (horiz * horiz + dz * dz).sqrt(),
             });
         }
+    }
+    if planes.len() > MAX_RUPTURE_PLANES {
+        return Err(elem_err(
+            if root == "simpleFaultRupture" {
+                "gml:posList"
+            } else {
+                "planarSurface"
+            },
+            format!(
+                "{} fault planes; at most {MAX_RUPTURE_PLANES} are accepted (limit \
+                 MAX_RUPTURE_PLANES)",
+                planes.len()
+            ),
+        ));
     }
     let dip0 = planes.first().map_or(90.0, |p| p.dip_deg);
     validate_params(mag, hdepth, dip0, hlon, hlat).map_err(|source| SourceFileError::Rupture {

@@ -50,13 +50,27 @@ pub struct Alert {
 
 crate::records::impl_stored!(Alert, "alert", parent = incident_id);
 
-/// Fills the CAP-derived fields from the XML; 422 naming `xml` when it does not parse.
-fn set_xml(a: &mut Alert, xml: String) -> Result<(), ApiError> {
+/// Runs CPU-bound parsing of request text on the blocking pool, never on an async worker.
+async fn off_worker<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("parsing failed: {e}"),
+            None,
+        )
+    })
+}
+
+/// Fills the CAP-derived fields from the XML; 422 naming `xml` when it does not parse. The
+/// XML is parsed off the async workers.
+async fn set_xml(a: &mut Alert, xml: String) -> Result<(), ApiError> {
     if xml.len() > 900_000 {
         return Err(ApiError::invalid("CAP XML is too large", "xml"));
     }
-    let cap = forewarn_cap::read_alert(&xml)
-        .map_err(|e| ApiError::invalid(format!("not a CAP alert: {e}"), "xml"))?;
+    let (parsed, xml) = off_worker(move || (forewarn_cap::read_alert(&xml), xml)).await?;
+    let cap = parsed.map_err(|e| ApiError::invalid(format!("not a CAP alert: {e}"), "xml"))?;
     a.identifier = cap.identifier.clone();
     a.sender = cap.sender.clone();
     a.sent = cap.sent.to_string();
@@ -136,10 +150,23 @@ pub struct ValidateIn {
     pub xml: String,
 }
 
-pub async fn validate(_caller: Caller, JsonBody(inp): JsonBody<ValidateIn>) -> axum::Json<Value> {
-    let report = forewarn_cap::validate_xml(&inp.xml);
+/// Validates CAP XML off the async workers; 422 naming `xml` when the text exceeds a parser
+/// limit (nesting depth, node count).
+pub async fn validate(
+    _caller: Caller,
+    JsonBody(inp): JsonBody<ValidateIn>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let report = off_worker(move || forewarn_cap::validate_xml(&inp.xml)).await?;
+    if let Some(limit) = &report.limit {
+        return Err(ApiError::invalid(
+            format!("CAP XML refused: {limit}"),
+            "xml",
+        ));
+    }
     let problems: Vec<Value> = report.problems.iter().map(|p| json!({"level": if p.is_error() { "error" } else { "warning" }, "path": p.path, "message": p.message})).collect();
-    axum::Json(json!({"valid": report.is_valid(), "problems": problems}))
+    Ok(axum::Json(
+        json!({"valid": report.is_valid(), "problems": problems}),
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -197,7 +224,7 @@ pub async fn create(
             &c.user.username,
             c.exercise,
         );
-        set_xml(&mut a, xml)?;
+        set_xml(&mut a, xml).await?;
         records::insert(tx, &c.user.username, "alert.drafted", &a).await?;
         Ok(a)
     })
@@ -225,7 +252,7 @@ pub async fn revise(
         if a.status != "draft" {
             return Err(bad_transition("alert", &a.status, "revise"));
         }
-        set_xml(&mut a, inp.xml)?;
+        set_xml(&mut a, inp.xml).await?;
         a.rejection = None;
         a.updated_at = now_ts();
         records::update(tx, &c.user.username, "alert.revised", &a).await?;
@@ -446,7 +473,7 @@ async fn follow_up(
             &c.user.username,
             prev.exercise_id,
         );
-        set_xml(&mut a, next.to_xml())?;
+        set_xml(&mut a, next.to_xml()).await?;
         records::insert(tx, &c.user.username, "alert.drafted", &a).await?;
         Ok(a)
     })
