@@ -81,8 +81,8 @@ pub fn with_body_limit(
     bytes: usize,
 ) -> axum::routing::MethodRouter<AppState> {
     route
-        .layer(axum::extract::DefaultBodyLimit::max(bytes))
-        .layer(axum::Extension(BodyLimit(bytes)))
+        .layer::<_, std::convert::Infallible>(axum::extract::DefaultBodyLimit::max(bytes))
+        .layer::<_, std::convert::Infallible>(axum::Extension(BodyLimit(bytes)))
 }
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
@@ -369,7 +369,7 @@ pub async fn hash_idempotent_request(
     let digest = h.finalize();
     parts
         .extensions
-        .insert(RequestHash(auth::hex(digest.as_slice())));
+        .insert(RequestHash(auth::hex(&digest)));
     next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
         .await
 }

@@ -42,7 +42,7 @@ async fn app_with(settings: HttpSettings) -> TestApp {
     }
 }
 
-async fn app() -> TestApp {
+async fn default_app() -> TestApp {
     app_with(HttpSettings::default()).await
 }
 
@@ -159,7 +159,7 @@ async fn parallel(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn parallel_guesses_are_counted_before_the_check() {
-    let app = app().await;
+    let app = default_app().await;
     let checks_before = app.st.password_checks.started();
     let reqs = (0..30)
         .map(|i| login_req("ru.viewer", &format!("wrong-guess-{i}")))
@@ -194,7 +194,7 @@ async fn parallel_guesses_are_counted_before_the_check() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_right_password_in_a_burst_does_not_raise_the_count() {
-    let app = app().await;
+    let app = default_app().await;
     let mut reqs: Vec<_> = (0..29)
         .map(|i| login_req("kz.viewer", &format!("wrong-guess-{i}")))
         .collect();
@@ -215,7 +215,7 @@ async fn a_right_password_in_a_burst_does_not_raise_the_count() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_attacker_cannot_lock_the_owner_out_from_another_address() {
-    let app = app().await;
+    let app = default_app().await;
     for i in 0..8 {
         let r = send(
             &app.router,
@@ -233,7 +233,7 @@ async fn an_attacker_cannot_lock_the_owner_out_from_another_address() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forwarding_headers_count_only_from_a_trusted_proxy() {
     // No trusted proxy: a client cannot pick new addresses with X-Forwarded-For.
-    let app = app().await;
+    let app = default_app().await;
     for i in 0..7 {
         let fake = format!("198.18.0.{i}");
         let r = send(
@@ -294,7 +294,7 @@ async fn forwarding_headers_count_only_from_a_trusted_proxy() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_or_control_character_logins_are_refused_before_any_work() {
-    let app = app().await;
+    let app = default_app().await;
     let checks = app.st.password_checks.started();
     let entries = app.st.limiter.entry_count();
     // A 1 MB user name: refused by the login body limit.
@@ -338,7 +338,7 @@ async fn oversized_or_control_character_logins_are_refused_before_any_work() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn limiter_entries_stay_bounded_under_distinct_user_names() {
-    let app = app().await;
+    let app = default_app().await;
     // One address spraying distinct user names is stopped by the per-address limit, so its
     // entries stop growing: 1 address + at most 30 (pair, account) entries.
     let mut statuses = Vec::new();
@@ -452,7 +452,7 @@ async fn secure_cookies_and_links_follow_the_public_url() {
     assert!(!feed.raw.contains("evil.example"), "{}", feed.raw);
 
     // Without a public URL (loopback servers): no Secure, links from the Host header.
-    let app = app().await;
+    let app = default_app().await;
     let r = send(&app.router, login_req("pk.duty", PW), Some("127.0.0.1")).await;
     assert!(cookies(&r.headers).iter().all(|c| !c.contains("Secure")));
     let feed = send(
@@ -500,7 +500,7 @@ async fn a_network_server_needs_a_public_url() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_json_body_obeys_the_text_rules() {
-    let app = app().await;
+    let app = default_app().await;
     let s = login(&app, "pk.duty").await;
     let cases: [(&str, Value, &str); 6] = [
         (
@@ -566,7 +566,7 @@ async fn every_json_body_obeys_the_text_rules() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idempotency_key_reused_with_another_body_is_refused() {
-    let app = app().await;
+    let app = default_app().await;
     let s = login(&app, "pk.duty").await;
     let key = [("idempotency-key", "sitrep-1")];
     let first = json!({"title": "Morning", "body": "all quiet"}).to_string();
@@ -605,7 +605,7 @@ fn assert_no_internals(r: &Resp) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn store_faults_are_500_and_unavailability_is_503() {
-    let app = app().await;
+    let app = default_app().await;
     let s = login(&app, "pk.duty").await;
     let r = send(
         &app.router,
