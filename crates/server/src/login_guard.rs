@@ -479,11 +479,15 @@ mod tests {
         let l = limiter();
         let t0 = Instant::now();
         for i in 0..30 {
-            let x = ip(&format!("2001:db8:1:2::{i:x}"));
+            let x = address_key(Some(ip(&format!("2001:db8:1:2::{i:x}"))));
             l.admit(account_key(&format!("user{i}")), x, t0).unwrap();
         }
         let r = l
-            .admit(account_key("another"), ip("2001:db8:1:2:ffff::1"), t0)
+            .admit(
+                account_key("another"),
+                address_key(Some(ip("2001:db8:1:2:ffff::1"))),
+                t0,
+            )
             .unwrap_err();
         assert!(matches!(
             r,
