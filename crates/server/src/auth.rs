@@ -1,8 +1,11 @@
 //! Authentication: argon2 passwords, sessions with CSRF tokens, API tokens; the
 //! login/logout/me/tokens/users endpoints. Login throttling is in [`crate::login_guard`].
 
+use crate::client_addr::ClientAddr;
 use crate::error::ApiError;
 use crate::extract::{AuthVia, Caller, Idem, JsonBody};
+use crate::login_guard::{account_key, address_key};
+use crate::text_rules::TextKind;
 use crate::write::write_op;
 use crate::{AppState, ROLES};
 use argon2::Argon2;
@@ -13,9 +16,6 @@ use axum::response::{IntoResponse, Response};
 use forewarn_store::{NewEntry, Session, User, Visibility, now_ts};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use crate::client_addr::ClientAddr;
-use crate::login_guard::{account_key, address_key};
-use crate::text_rules::TextKind;
 
 pub const SESSION_COOKIE: &str = "fw_session";
 pub const CSRF_COOKIE: &str = "fw_csrf";
@@ -429,10 +429,7 @@ pub async fn create_user(
         ));
     }
     let pw = inp.password.clone();
-    let hash = st
-        .password_checks
-        .run(move || hash_password(&pw))
-        .await??;
+    let hash = st.password_checks.run(move || hash_password(&pw)).await??;
     let c = caller.clone();
     write_op(&st, &caller, &idem, StatusCode::CREATED, async move |tx| {
         if tx.user_by_username(&inp.username).await?.is_some() {

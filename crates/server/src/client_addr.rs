@@ -89,9 +89,9 @@ impl FromRequestParts<AppState> for ClientAddr {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip());
-        Ok(ClientAddr(
-            peer.map(|p| resolve(p, &parts.headers, &st.settings.trusted_proxies)),
-        ))
+        Ok(ClientAddr(peer.map(|p| {
+            resolve(p, &parts.headers, &st.settings.trusted_proxies)
+        })))
     }
 }
 

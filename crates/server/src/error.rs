@@ -52,7 +52,9 @@ impl ApiError {
     }
     pub fn body(&self) -> serde_json::Value {
         match &self.error_id {
-            Some(id) => serde_json::json!({"error": self.error, "field": self.field, "error_id": id}),
+            Some(id) => {
+                serde_json::json!({"error": self.error, "field": self.field, "error_id": id})
+            }
             None => serde_json::json!({"error": self.error, "field": self.field}),
         }
     }

@@ -367,9 +367,7 @@ pub async fn hash_idempotent_request(
     h.update(b"\n");
     h.update(&bytes);
     let digest = h.finalize();
-    parts
-        .extensions
-        .insert(RequestHash(auth::hex(&digest)));
+    parts.extensions.insert(RequestHash(auth::hex(&digest)));
     next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
         .await
 }

@@ -117,10 +117,7 @@ struct Bucket {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     /// A limit is reached: 429 after `retry_after_s`.
-    Limited {
-        which: Limit,
-        retry_after_s: u64,
-    },
+    Limited { which: Limit, retry_after_s: u64 },
     /// A table is full of live entries: 503.
     Full,
 }
@@ -220,8 +217,7 @@ impl LoginLimiter {
             self.prune(&mut *t, now);
         }
         let live = |w: Option<&Window>, window: Duration| {
-            w.copied()
-                .filter(|w| now.duration_since(w.start) < window)
+            w.copied().filter(|w| now.duration_since(w.start) < window)
         };
         let address_w = live(t.addresses.get(&address), l.address_window);
         if let Some(w) = address_w
@@ -398,8 +394,7 @@ impl PasswordChecks {
             e.retry_after_s = Some(1);
             e
         };
-        let permit = match tokio::time::timeout(self.wait, self.slots.clone().acquire_owned())
-            .await
+        let permit = match tokio::time::timeout(self.wait, self.slots.clone().acquire_owned()).await
         {
             Ok(Ok(p)) => p,
             Ok(Err(_)) | Err(_) => return Err(busy()),

@@ -184,7 +184,14 @@ mod tests {
     #[test]
     fn control_characters_are_refused_except_tab_and_newline() {
         assert!(check(&json!({"body": "line 1\n\tline 2"})).is_ok());
-        for bad in ["a\0b", "a\u{1b}[2Jb", "a\rb", "a\u{7f}", "a\u{85}b", "a\u{9b}31m"] {
+        for bad in [
+            "a\0b",
+            "a\u{1b}[2Jb",
+            "a\rb",
+            "a\u{7f}",
+            "a\u{85}b",
+            "a\u{9b}31m",
+        ] {
             let e = check(&json!({"title": bad})).unwrap_err();
             assert_eq!(e.field.as_deref(), Some("title"), "{bad:?}");
             assert_eq!(e.status, 422);

@@ -241,7 +241,10 @@ async fn forwarding_headers_count_only_from_a_trusted_proxy() {
             login_req_with(
                 "tj.duty",
                 "wrong",
-                &[("x-forwarded-for", &fake), ("forwarded", &format!("for={fake}"))],
+                &[
+                    ("x-forwarded-for", &fake),
+                    ("forwarded", &format!("for={fake}")),
+                ],
             ),
             Some("203.0.113.30"),
         )
@@ -332,7 +335,11 @@ async fn oversized_or_control_character_logins_are_refused_before_any_work() {
     .await;
     assert_eq!(r.status, 422, "{}", r.raw);
     assert_eq!(r.body["field"], "username");
-    assert_eq!(app.st.password_checks.started(), checks, "no argon2 check ran");
+    assert_eq!(
+        app.st.password_checks.started(),
+        checks,
+        "no argon2 check ran"
+    );
     assert_eq!(app.st.limiter.entry_count(), entries, "no limiter entry");
 }
 
@@ -353,7 +360,11 @@ async fn limiter_entries_stay_bounded_under_distinct_user_names() {
     }
     assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 30);
     assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 10);
-    assert!(app.st.limiter.entry_count() <= 61, "{}", app.st.limiter.entry_count());
+    assert!(
+        app.st.limiter.entry_count() <= 61,
+        "{}",
+        app.st.limiter.entry_count()
+    );
 
     // Many addresses: each table holds at most max_entries; new keys beyond get 503.
     let app = app_with(HttpSettings {
@@ -495,7 +506,11 @@ async fn a_network_server_needs_a_public_url() {
         .await
         .unwrap();
     assert!(!st.settings.secure_cookies);
-    assert!("ftp://x".parse::<forewarn_server::settings::PublicUrl>().is_err());
+    assert!(
+        "ftp://x"
+            .parse::<forewarn_server::settings::PublicUrl>()
+            .is_err()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -528,19 +543,10 @@ async fn every_json_body_obeys_the_text_rules() {
             json!({"title": "q", "quake": {"lat": 34.0, "lon": 73.0, "depth_km": 10.0, "mag": 6.0, "gmpe": "x\u{7f}"}}),
             "quake.gmpe",
         ),
-        (
-            "/api/tokens",
-            json!({"name": "n".repeat(301)}),
-            "name",
-        ),
+        ("/api/tokens", json!({"name": "n".repeat(301)}), "name"),
     ];
     for (path, body, field) in cases {
-        let r = send(
-            &app.router,
-            post_as(&s, path, &body.to_string(), &[]),
-            None,
-        )
-        .await;
+        let r = send(&app.router, post_as(&s, path, &body.to_string(), &[]), None).await;
         assert_eq!(r.status, 422, "{path} {body}: {}", r.raw);
         assert_eq!(r.body["field"], field, "{}", r.raw);
         assert!(
@@ -597,8 +603,14 @@ async fn sql(app: &TestApp, stmt: &str) {
 }
 
 fn assert_no_internals(r: &Resp) {
-    assert!(r.body["error_id"].as_str().is_some_and(|id| id.len() == 16), "{}", r.raw);
-    for leak in ["journal", "records", "trigger", "boom", "sqlite", "SQL", "expected", "key must"] {
+    assert!(
+        r.body["error_id"].as_str().is_some_and(|id| id.len() == 16),
+        "{}",
+        r.raw
+    );
+    for leak in [
+        "journal", "records", "trigger", "boom", "sqlite", "SQL", "expected", "key must",
+    ] {
         assert!(!r.raw.contains(leak), "{leak} in {}", r.raw);
     }
 }

@@ -69,7 +69,8 @@ const SQLITE_UNAVAILABLE: [i64; 8] = [5, 6, 7, 8, 10, 13, 14, 15];
 /// exception, 53 insufficient resources, 57P01-57P05 operator intervention (shutdown, cannot
 /// connect now, idle session timeout), 58 system error (I/O), 40001 serialization failure,
 /// 40P01 deadlock, 55P03 lock not available, 57014 query cancelled (statement timeout).
-const PG_UNAVAILABLE_PREFIXES: [&str; 8] = ["08", "53", "57P", "58", "40001", "40P01", "55P03", "57014"];
+const PG_UNAVAILABLE_PREFIXES: [&str; 8] =
+    ["08", "53", "57P", "58", "40001", "40P01", "55P03", "57014"];
 
 /// [`StoreError::is_unavailable`] for a sqlx error.
 pub(crate) fn sqlx_unavailable(e: &sqlx::Error) -> bool {
@@ -85,9 +86,7 @@ pub(crate) fn sqlx_unavailable(e: &sqlx::Error) -> bool {
                 code.parse::<i64>()
                     .is_ok_and(|c| SQLITE_UNAVAILABLE.contains(&(c & 0xff)))
             } else {
-                PG_UNAVAILABLE_PREFIXES
-                    .iter()
-                    .any(|p| code.starts_with(p))
+                PG_UNAVAILABLE_PREFIXES.iter().any(|p| code.starts_with(p))
             }
         }
         _ => false,
