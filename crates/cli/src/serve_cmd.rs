@@ -1,7 +1,7 @@
 //! `forewarn serve`: the operations platform (HTTP API, live events, web UI).
 
 use anyhow::{Context, Result, bail};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -26,6 +26,15 @@ pub struct Args {
     /// Directory of the web UI (its dist/ is served when it holds an index.html).
     #[arg(long, value_name = "DIR")]
     web_dir: Option<PathBuf>,
+    /// The URL clients use to reach this server, e.g. https://warn.example.org (behind a
+    /// TLS proxy). https gives Secure cookies; feed and CAP links are built from it. Required
+    /// with a non-loopback --bind; without it (loopback only) links follow the Host header.
+    #[arg(long, value_name = "URL", env = "FOREWARN_PUBLIC_URL")]
+    public_url: Option<forewarn_server::settings::PublicUrl>,
+    /// A reverse proxy whose X-Forwarded-For (or Forwarded) header names the client, for the
+    /// login limits; repeat for several. Without it those headers are ignored.
+    #[arg(long = "trusted-proxy", value_name = "IP")]
+    trusted_proxies: Vec<IpAddr>,
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
@@ -40,6 +49,8 @@ pub fn run(a: Args) -> Result<ExitCode> {
         bind: a.bind,
         demo: a.demo.then(|| a.demo_password.clone()),
         web_dir: a.web_dir.unwrap_or_else(forewarn_server::default_web_dir),
+        public_url: a.public_url.clone(),
+        trusted_proxies: a.trusted_proxies.clone(),
     };
     forewarn_server::serve_blocking(cfg, |addr| {
         println!("forewarn serve: listening on http://{addr} (database {})", a.db);

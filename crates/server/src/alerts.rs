@@ -588,18 +588,6 @@ pub struct FeedQuery {
     pub lang: Option<String>,
 }
 
-fn base_url(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '-' | '[' | ']'))
-        })
-        .unwrap_or("localhost");
-    format!("http://{host}")
-}
-
 async fn published_of(
     st: &AppState,
     org: &str,
@@ -642,7 +630,7 @@ pub async fn feed(
     let Some(o) = st.store.org(org).await? else {
         return Err(ApiError::not_found("feed"));
     };
-    let base = base_url(&headers);
+    let base = crate::settings::link_base(&st.settings, &headers);
     let alerts = published_of(&st, &o.code).await?;
     let lang = q.lang.unwrap_or_else(|| "en".into());
     let feeds = forewarn_cap::atom_feeds(&alerts, &base);

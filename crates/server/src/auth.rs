@@ -1,8 +1,11 @@
-//! Authentication: argon2 passwords, sessions with CSRF tokens, API tokens, login rate
-//! limiting; the login/logout/me/tokens/users endpoints.
+//! Authentication: argon2 passwords, sessions with CSRF tokens, API tokens; the
+//! login/logout/me/tokens/users endpoints. Login throttling is in [`crate::login_guard`].
 
+use crate::client_addr::ClientAddr;
 use crate::error::ApiError;
 use crate::extract::{AuthVia, Caller, Idem, JsonBody};
+use crate::login_guard::{account_key, address_key};
+use crate::text_rules::TextKind;
 use crate::write::write_op;
 use crate::{AppState, ROLES};
 use argon2::Argon2;
@@ -13,18 +16,14 @@ use axum::response::{IntoResponse, Response};
 use forewarn_store::{NewEntry, Session, User, Visibility, now_ts};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::{HashMap, VecDeque};
-use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 pub const SESSION_COOKIE: &str = "fw_session";
 pub const CSRF_COOKIE: &str = "fw_csrf";
 /// Session lifetime.
 pub const SESSION_HOURS: i64 = 12;
-/// Failed logins allowed per (username, IP) in [`LOGIN_WINDOW`].
-pub const LOGIN_MAX_FAILURES: usize = 5;
-pub const LOGIN_WINDOW: Duration = Duration::from_secs(300);
+/// Body limit of `POST /api/login`: a user name and a password within their text limits fit
+/// with room to spare; anything larger is refused before it is read.
+pub const LOGIN_BODY_LIMIT_BYTES: usize = 4096;
 
 /// `n` random bytes as lowercase hex.
 pub fn random_hex(n: usize) -> Result<String, ApiError> {
@@ -40,7 +39,7 @@ pub fn random_hex(n: usize) -> Result<String, ApiError> {
 }
 
 /// Lowercase hex of `bytes`.
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
     for &b in bytes {
@@ -96,53 +95,6 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
     })
 }
 
-/// Failed login attempts per (username, client IP), kept in memory.
-#[derive(Default)]
-pub struct LoginLimiter {
-    failures: Mutex<HashMap<(String, String), VecDeque<Instant>>>,
-}
-
-impl LoginLimiter {
-    /// `Some(retry_after_s)` when the pair is blocked.
-    pub fn blocked(&self, user: &str, ip: &str) -> Option<u64> {
-        let mut m = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let q = m.get_mut(&(user.to_string(), ip.to_string()))?;
-        let now = Instant::now();
-        while q
-            .front()
-            .is_some_and(|t| now.duration_since(*t) > LOGIN_WINDOW)
-        {
-            q.pop_front();
-        }
-        if q.len() >= LOGIN_MAX_FAILURES {
-            let oldest = q.front().copied().unwrap_or(now);
-            Some(
-                LOGIN_WINDOW
-                    .saturating_sub(now.duration_since(oldest))
-                    .as_secs()
-                    .max(1),
-            )
-        } else {
-            None
-        }
-    }
-    pub fn fail(&self, user: &str, ip: &str) {
-        let mut m = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if m.len() > 100_000 {
-            m.clear();
-        }
-        m.entry((user.to_string(), ip.to_string()))
-            .or_default()
-            .push_back(Instant::now());
-    }
-    pub fn clear(&self, user: &str, ip: &str) {
-        self.failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&(user.to_string(), ip.to_string()));
-    }
-}
-
 /// A user as the API shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UserOut {
@@ -191,72 +143,59 @@ fn cookie_header(
     if http_only {
         c.push_str("; HttpOnly");
     }
-    if st.secure_cookies {
+    if st.settings.secure_cookies {
         c.push_str("; Secure");
     }
     HeaderValue::from_str(&c).map_err(|e| ApiError::bad_request(format!("cookie: {e}"), None))
 }
 
-/// The client's IP: the connection's peer address.
-pub fn client_ip(headers_ext: Option<&axum::extract::ConnectInfo<std::net::SocketAddr>>) -> String {
-    headers_ext
-        .map(|c| c.0.ip())
-        .map(|ip: IpAddr| ip.to_string())
-        .unwrap_or_else(|| "local".into())
-}
-
-/// The client's IP address (the TCP peer), or "local" for in-process requests.
-pub struct ClientIp(pub String);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
-    type Rejection = ApiError;
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _: &S,
-    ) -> Result<Self, ApiError> {
-        Ok(ClientIp(client_ip(
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>(),
-        )))
-    }
-}
-
+/// `POST /api/login`. In order, before any work that grows with the input: the body limit
+/// ([`LOGIN_BODY_LIMIT_BYTES`]) and the text rules (user name and password lengths) in
+/// `JsonBody`; then the attempt is counted ([`crate::login_guard`]); then one argon2 check in a
+/// bounded pool; a right password gives the count back.
 pub async fn login(
     State(st): State<AppState>,
-    ClientIp(ip): ClientIp,
+    ClientAddr(addr): ClientAddr,
     JsonBody(inp): JsonBody<LoginIn>,
 ) -> Result<Response, ApiError> {
-    if let Some(wait_s) = st.limiter.blocked(&inp.username, &ip) {
-        let mut e = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            format!("too many failed logins; try again in {wait_s} s"),
-            Some("username"),
-        );
-        e.retry_after_s = Some(wait_s);
-        return Err(e);
-    }
-    let user = st.store.user_by_username(&inp.username).await?;
-    let pw = inp.password.clone();
-    let ok_user = match user {
-        Some(u) => {
-            let h = u.password_hash.clone();
-            let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &h))
-                .await
-                .unwrap_or(false);
-            ok.then_some(u)
-        }
-        None => {
-            // Spend the same time as a real check so that user names cannot be probed by timing.
-            let _ = tokio::task::spawn_blocking(move || verify_password(&pw, &DUMMY_HASH)).await;
-            None
+    // Already enforced for every JSON body; repeated here because the argon2 cost and the
+    // limiter key must never see more.
+    crate::text_rules::check_str(&inp.username, TextKind::Username, "username")?;
+    crate::text_rules::check_str(&inp.password, TextKind::Password, "password")?;
+    let attempt = st
+        .limiter
+        .admit(
+            account_key(&inp.username),
+            address_key(addr),
+            std::time::Instant::now(),
+        )
+        .map_err(crate::login_guard::Refusal::into_api_error)?;
+    let user = match st.store.user_by_username(&inp.username).await {
+        Ok(u) => u,
+        Err(e) => {
+            st.limiter.not_checked(attempt);
+            return Err(e.into());
         }
     };
-    let Some(user) = ok_user else {
-        st.limiter.fail(&inp.username, &ip);
+    // Unknown users cost the same check, so that user names cannot be probed by timing (the
+    // dummy hash is made on first use, inside the bounded pool).
+    let phc = user.as_ref().map(|u| u.password_hash.clone());
+    let pw = inp.password;
+    let ok = match st
+        .password_checks
+        .run(move || verify_password(&pw, phc.as_deref().unwrap_or(&DUMMY_HASH)))
+        .await
+    {
+        Ok(ok) => ok,
+        Err(e) => {
+            st.limiter.not_checked(attempt);
+            return Err(e);
+        }
+    };
+    let Some(user) = user.filter(|_| ok) else {
         return Err(ApiError::unauthorized("invalid username or password"));
     };
-    st.limiter.clear(&inp.username, &ip);
+    st.limiter.succeeded(attempt);
     let token = random_hex(32)?;
     let csrf = random_hex(32)?;
     let now = chrono::Utc::now();
@@ -490,9 +429,7 @@ pub async fn create_user(
         ));
     }
     let pw = inp.password.clone();
-    let hash = tokio::task::spawn_blocking(move || hash_password(&pw))
-        .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), None))??;
+    let hash = st.password_checks.run(move || hash_password(&pw)).await??;
     let c = caller.clone();
     write_op(&st, &caller, &idem, StatusCode::CREATED, async move |tx| {
         if tx.user_by_username(&inp.username).await?.is_some() {

@@ -1,5 +1,5 @@
-//! Request extractors: JSON bodies with field-named errors, the authenticated caller, and the
-//! Idempotency-Key header.
+//! Request extractors: JSON bodies with field-named errors and the text rules, the
+//! authenticated caller, and the Idempotency-Key header with the hash of its request.
 
 use crate::AppState;
 use crate::auth;
@@ -52,16 +52,37 @@ fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
         error: format!("{what}: {msg}"),
         field,
         retry_after_s: None,
+        error_id: None,
     }
 }
 
-/// Parses JSON text into `T` with field-named errors.
+/// Parses JSON text into `T` with field-named errors, then checks every string of it against
+/// the text rules ([`crate::text_rules`]: length per kind of field, no control characters).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let v = serde_path_to_error::deserialize(&mut de).map_err(json_error)?;
     de.end()
         .map_err(|e| ApiError::bad_request(format!("malformed JSON: {e}"), None))?;
+    // The typed parse above accepted the text, so it is valid JSON; it is read again untyped
+    // so that every string is seen, whatever `T` keeps of it.
+    let all: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::bad_request(format!("malformed JSON: {e}"), None))?;
+    crate::text_rules::check(&all)?;
     Ok(v)
+}
+
+/// A route's own body limit, smaller than [`BODY_LIMIT_BYTES`]; set with [`with_body_limit`].
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// `route` with a body limit of `bytes` (413 above it, naming the limit).
+pub fn with_body_limit(
+    route: axum::routing::MethodRouter<AppState>,
+    bytes: usize,
+) -> axum::routing::MethodRouter<AppState> {
+    route
+        .layer::<_, std::convert::Infallible>(axum::extract::DefaultBodyLimit::max(bytes))
+        .layer::<_, std::convert::Infallible>(axum::Extension(BodyLimit(bytes)))
 }
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
@@ -86,11 +107,15 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
                 Some("Content-Type"),
             ));
         }
+        let limit = req
+            .extensions()
+            .get::<BodyLimit>()
+            .map_or(BODY_LIMIT_BYTES, |l| l.0);
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
-                    format!("request body larger than {BODY_LIMIT_BYTES} bytes"),
+                    format!("request body larger than {limit} bytes"),
                     None,
                 )
             } else {
@@ -302,17 +327,65 @@ impl FromRequestParts<AppState> for MaybeCaller {
     }
 }
 
-/// The optional `Idempotency-Key` header, with the request's method and path.
+/// The header of [`Idem`].
+pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+
+/// SHA-256 (hex) of a request's method, path and body, put in the request's extensions by
+/// [`hash_idempotent_request`] for requests with an `Idempotency-Key`.
+#[derive(Debug, Clone)]
+pub struct RequestHash(pub String);
+
+/// Middleware: for a request with an `Idempotency-Key`, reads the body (within
+/// [`BODY_LIMIT_BYTES`]), records [`RequestHash`] of method, path and body, and passes the
+/// request on with the same body. A key reused with another body is then refused (see
+/// `write::write_op`).
+pub async fn hash_idempotent_request(
+    req: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if !req.headers().contains_key(IDEMPOTENCY_HEADER) {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, BODY_LIMIT_BYTES).await {
+        Ok(b) => b,
+        Err(_) => {
+            return ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("request body larger than {BODY_LIMIT_BYTES} bytes (or unreadable)"),
+                None,
+            )
+            .into_response();
+        }
+    };
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(parts.method.as_str().as_bytes());
+    h.update(b"\n");
+    h.update(parts.uri.path().as_bytes());
+    h.update(b"\n");
+    h.update(&bytes);
+    let digest = h.finalize();
+    parts.extensions.insert(RequestHash(auth::hex(&digest)));
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
+}
+
+/// The optional `Idempotency-Key` header, with the request's method and path and the hash of
+/// the whole request.
 pub struct Idem {
     pub key: Option<String>,
     pub method: String,
     pub path: String,
+    /// [`RequestHash`] ('' without a key).
+    pub request_hash: String,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Idem {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let key = match parts.headers.get("idempotency-key") {
+        let key = match parts.headers.get(IDEMPOTENCY_HEADER) {
             None => None,
             Some(v) => {
                 let k = v.to_str().map_err(|_| {
@@ -330,10 +403,25 @@ impl<S: Send + Sync> FromRequestParts<S> for Idem {
                 Some(k.to_string())
             }
         };
+        let request_hash = parts
+            .extensions
+            .get::<RequestHash>()
+            .map(|h| h.0.clone())
+            .unwrap_or_default();
+        if key.is_some() && request_hash.is_empty() {
+            // The router always installs the hashing middleware; a key without a hash would
+            // make a reused key with another body undetectable.
+            return Err(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Idempotency-Key without a request hash (hash_idempotent_request is not installed)",
+                Some("Idempotency-Key"),
+            ));
+        }
         Ok(Idem {
             key,
             method: parts.method.to_string(),
             path: parts.uri.path().to_string(),
+            request_hash,
         })
     }
 }

@@ -6,6 +6,7 @@ pub mod activity;
 pub mod alerts;
 pub mod auth;
 pub mod bench;
+pub mod client_addr;
 pub mod demo;
 pub mod error;
 pub mod events;
@@ -13,12 +14,15 @@ pub mod exercises;
 pub mod extract;
 pub mod http_client;
 pub mod incidents;
+pub mod login_guard;
 pub mod openapi;
 pub mod public;
 pub mod records;
 pub mod requests;
 pub mod routes;
 pub mod runner;
+pub mod settings;
+pub mod text_rules;
 pub mod write;
 
 use axum::Router;
@@ -63,13 +67,16 @@ pub struct LiveEvent {
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
-    pub limiter: Arc<auth::LoginLimiter>,
+    /// Login attempts, counted before their password checks.
+    pub limiter: Arc<login_guard::LoginLimiter>,
+    /// The bounded pool of argon2 checks.
+    pub password_checks: Arc<login_guard::PasswordChecks>,
     pub live: broadcast::Sender<LiveEvent>,
     pub progress: Arc<Mutex<HashMap<i64, incidents::Progress>>>,
     pub run_slots: Arc<Semaphore>,
     pub web_dir: PathBuf,
-    /// Add `Secure` to cookies (when not bound to loopback).
-    pub secure_cookies: bool,
+    /// Public URL, trusted proxies, Secure cookies, login limits.
+    pub settings: Arc<settings::HttpSettings>,
     /// Bearer token hash -> user, for [`TOKEN_CACHE_TTL`]; cleared when a token is revoked here.
     pub token_cache: Arc<Mutex<HashMap<String, (forewarn_store::User, std::time::Instant)>>>,
     /// Live exercises of this process.
@@ -83,15 +90,35 @@ pub struct AppState {
 pub const TOKEN_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl AppState {
+    /// The state with default settings (links from the `Host` header, no trusted proxy).
     pub fn new(store: Store, web_dir: PathBuf, secure_cookies: bool) -> AppState {
+        AppState::with_settings(
+            store,
+            web_dir,
+            settings::HttpSettings {
+                secure_cookies,
+                ..settings::HttpSettings::default()
+            },
+        )
+    }
+
+    pub fn with_settings(
+        store: Store,
+        web_dir: PathBuf,
+        settings: settings::HttpSettings,
+    ) -> AppState {
         AppState {
             store,
-            limiter: Arc::new(auth::LoginLimiter::default()),
+            limiter: Arc::new(login_guard::LoginLimiter::new(settings.login.clone())),
+            password_checks: Arc::new(login_guard::PasswordChecks::new(
+                settings.login.concurrent_checks,
+                settings.login.check_wait,
+            )),
             live: broadcast::channel(1024).0,
             progress: Arc::new(Mutex::new(HashMap::new())),
             run_slots: Arc::new(Semaphore::new(1)),
             web_dir,
-            secure_cookies,
+            settings: Arc::new(settings),
             token_cache: Arc::new(Mutex::new(HashMap::new())),
             exercises: Arc::new(exercises::Registry::default()),
             scenarios_dir: default_scenarios_dir(),
@@ -174,6 +201,7 @@ pub fn router(st: AppState) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(
             extract::BODY_LIMIT_BYTES,
         ))
+        .layer(axum::middleware::from_fn(extract::hash_idempotent_request))
         .layer(axum::middleware::from_fn(security_headers))
         .with_state(st)
 }
@@ -185,6 +213,10 @@ pub struct ServerConfig {
     pub bind: SocketAddr,
     pub demo: Option<String>,
     pub web_dir: PathBuf,
+    /// Where clients reach the server (`--public-url`); required unless `bind` is loopback.
+    pub public_url: Option<settings::PublicUrl>,
+    /// Reverse proxies whose forwarding headers name the client (`--trusted-proxy`).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// Errors starting the server.
@@ -203,8 +235,24 @@ pub enum ServeError {
 
 /// Opens the store, seeds the demo if asked, and returns the state and router.
 pub async fn prepare(cfg: &ServerConfig) -> Result<(AppState, Router), ServeError> {
+    let loopback = cfg.bind.ip().is_loopback();
+    if cfg.public_url.is_none() && !loopback {
+        return Err(ServeError::Setup(format!(
+            "--public-url is required with the non-loopback address {}: it is the address clients use (https:// gives Secure cookies; feed and CAP links are built from it, never from the Host header)",
+            cfg.bind
+        )));
+    }
     let store = Store::open(&cfg.db).await?;
-    let st = AppState::new(store, cfg.web_dir.clone(), !cfg.bind.ip().is_loopback());
+    let settings = settings::HttpSettings {
+        secure_cookies: cfg
+            .public_url
+            .as_ref()
+            .map_or(!loopback, settings::PublicUrl::is_https),
+        public_url: cfg.public_url.clone(),
+        trusted_proxies: cfg.trusted_proxies.clone(),
+        login: login_guard::LoginLimits::default(),
+    };
+    let st = AppState::with_settings(store, cfg.web_dir.clone(), settings);
     runner::fail_interrupted(&st)
         .await
         .map_err(|e| ServeError::Setup(e.to_string()))?;

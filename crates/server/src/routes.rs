@@ -84,7 +84,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             Some("LoginIn"),
             200,
             "MeOut",
-            post(auth::login)
+            crate::extract::with_body_limit(post(auth::login), auth::LOGIN_BODY_LIMIT_BYTES)
         ),
         ep!(
             "POST",

@@ -33,6 +33,16 @@ fn replay(stored: StoredResponse, idem: &Idem) -> Result<Response, ApiError> {
             Some("Idempotency-Key"),
         ));
     }
+    // Rows stored before request hashes were recorded have '' and are not compared.
+    if !stored.request_hash.is_empty() && stored.request_hash != idem.request_hash {
+        return Err(ApiError::invalid(
+            format!(
+                "Idempotency-Key was already used for a different {} {} request body; use a new key for a new request",
+                stored.method, stored.path
+            ),
+            "Idempotency-Key",
+        ));
+    }
     let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
     Ok(json_response(status, stored.body, true))
 }
@@ -86,6 +96,7 @@ where
                 path: idem.path.clone(),
                 status: status.as_u16(),
                 body: body.clone(),
+                request_hash: idem.request_hash.clone(),
             },
         )
         .await?;

@@ -39,8 +39,58 @@ pub enum StoreError {
     Url(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
-    #[error("database commit failed: {0}")]
-    Commit(String),
+    /// The batch this write was part of did not commit; `unavailable` as for
+    /// [`StoreError::is_unavailable`].
+    #[error("database commit failed: {message}")]
+    Commit { message: String, unavailable: bool },
+}
+
+impl StoreError {
+    /// Whether the database is unreachable or busy (connection refused or lost, pool timed out
+    /// or closed, database locked, disk full or I/O error): a retry later may succeed, and the
+    /// server answers 503. Everything else (corrupt rows or files, constraint violations,
+    /// decoding errors, bad SQL) is a fault of the data or the program: 500.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Database(e) => sqlx_unavailable(e),
+            StoreError::Commit { unavailable, .. } => *unavailable,
+            StoreError::Migrate(_) | StoreError::Url(_) | StoreError::Corrupt(_) => false,
+        }
+    }
+}
+
+/// SQLite primary result codes that mean "busy or unreachable", not "bad data"
+/// (<https://www.sqlite.org/rescode.html>): BUSY 5, LOCKED 6, NOMEM 7, READONLY 8, IOERR 10,
+/// FULL 13, CANTOPEN 14, PROTOCOL 15.
+const SQLITE_UNAVAILABLE: [i64; 8] = [5, 6, 7, 8, 10, 13, 14, 15];
+
+/// PostgreSQL SQLSTATE classes and codes that mean "unreachable, overloaded or retry"
+/// (<https://www.postgresql.org/docs/current/errcodes-appendix.html>): 08 connection
+/// exception, 53 insufficient resources, 57P01-57P05 operator intervention (shutdown, cannot
+/// connect now, idle session timeout), 58 system error (I/O), 40001 serialization failure,
+/// 40P01 deadlock, 55P03 lock not available, 57014 query cancelled (statement timeout).
+const PG_UNAVAILABLE_PREFIXES: [&str; 8] =
+    ["08", "53", "57P", "58", "40001", "40P01", "55P03", "57014"];
+
+/// [`StoreError::is_unavailable`] for a sqlx error.
+pub(crate) fn sqlx_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                code.parse::<i64>()
+                    .is_ok_and(|c| SQLITE_UNAVAILABLE.contains(&(c & 0xff)))
+            } else {
+                PG_UNAVAILABLE_PREFIXES.iter().any(|p| code.starts_with(p))
+            }
+        }
+        _ => false,
+    }
 }
 
 /// Which database is behind the store.

@@ -391,7 +391,7 @@ impl Store {
         user_id: i64,
         key: &str,
     ) -> Result<Option<StoredResponse>, StoreError> {
-        let row = sqlx::query("SELECT method, path, status, body FROM idempotency WHERE user_id = $1 AND idem_key = $2").bind(user_id).bind(key).fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT method, path, status, body, request_hash FROM idempotency WHERE user_id = $1 AND idem_key = $2").bind(user_id).bind(key).fetch_optional(&self.pool).await?;
         row.as_ref().map(stored_from_row).transpose()
     }
 }
@@ -404,5 +404,6 @@ pub(crate) fn stored_from_row(r: &AnyRow) -> Result<StoredResponse, StoreError> 
         status: u16::try_from(status)
             .map_err(|_| StoreError::Corrupt(format!("stored status {status}")))?,
         body: r.try_get("body")?,
+        request_hash: r.try_get("request_hash")?,
     })
 }

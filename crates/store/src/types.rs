@@ -170,6 +170,9 @@ pub struct StoredResponse {
     pub path: String,
     pub status: u16,
     pub body: String,
+    /// SHA-256 (hex) of the request's method, path and body; a replay must match it ('' for
+    /// rows stored before it was recorded: not compared).
+    pub request_hash: String,
 }
 
 /// Which journal entries a read covers.

@@ -35,7 +35,7 @@ pub const MAX_BATCH: usize = 256;
 /// added by waiting for others).
 pub const MAX_BATCH_AGE: Duration = Duration::from_millis(4);
 
-type Done = oneshot::Sender<Result<(), String>>;
+type Done = oneshot::Sender<Result<(), CommitFailure>>;
 
 /// A row queued for the next flush.
 enum Queued {
@@ -109,7 +109,7 @@ const RECORD_COLS: [&str; 11] = [
     "updated_at",
     "exercise_id",
 ];
-const RESPONSE_COLS: [&str; 7] = [
+const RESPONSE_COLS: [&str; 8] = [
     "user_id",
     "idem_key",
     "method",
@@ -117,6 +117,7 @@ const RESPONSE_COLS: [&str; 7] = [
     "status",
     "body",
     "created_at",
+    "request_hash",
 ];
 
 /// The multi-row INSERT statements of one placeholder style.
@@ -242,6 +243,7 @@ async fn flush(
                 .bind(i64::from(r.status))
                 .bind(&r.body)
                 .bind(created_at.as_str())
+                .bind(&r.request_hash)
         },
     )
     .await
@@ -290,9 +292,9 @@ async fn commit_batch(b: &mut Batch, shared: &Shared) {
     let queued = std::mem::take(&mut b.queued);
     let result = match b.tx.take() {
         Some(mut tx) => match flush(&mut tx, shared.sqls, queued).await {
-            Ok(()) => tx.commit().await.map_err(|e| e.to_string()),
+            Ok(()) => tx.commit().await.map_err(|e| CommitFailure::of(&e)),
             // Dropping the transaction rolls it back.
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(CommitFailure::of(&e)),
         },
         None => Ok(()),
     };
@@ -311,8 +313,40 @@ async fn commit_batch(b: &mut Batch, shared: &Shared) {
     }
 }
 
+/// Why a batch did not commit, kept for each of its writers.
+#[derive(Debug, Clone)]
+pub(crate) struct CommitFailure {
+    message: String,
+    /// The database could not be reached or was busy (see [`crate::StoreError::is_unavailable`]).
+    unavailable: bool,
+}
+
+impl CommitFailure {
+    fn of(e: &sqlx::Error) -> CommitFailure {
+        CommitFailure {
+            message: e.to_string(),
+            unavailable: crate::sqlx_unavailable(e),
+        }
+    }
+    fn abandoned() -> CommitFailure {
+        CommitFailure {
+            message: "the batch was abandoned".into(),
+            unavailable: true,
+        }
+    }
+}
+
+impl From<CommitFailure> for StoreError {
+    fn from(f: CommitFailure) -> StoreError {
+        StoreError::Commit {
+            message: f.message,
+            unavailable: f.unavailable,
+        }
+    }
+}
+
 /// Abandons the whole batch (its transaction is rolled back on drop) and fails its writers.
-fn abort_batch(b: &mut Batch, why: &str) {
+fn abort_batch(b: &mut Batch, why: &CommitFailure) {
     b.tx = None;
     b.queued.clear();
     b.generation += 1;
@@ -320,7 +354,7 @@ fn abort_batch(b: &mut Batch, why: &str) {
     b.started = None;
     b.events.clear();
     for p in b.pending.drain(..) {
-        let _ = p.send(Err(why.to_string()));
+        let _ = p.send(Err(why.clone()));
     }
 }
 
@@ -402,7 +436,7 @@ impl WriteTx {
             };
             if let Err(e) = r {
                 // The earlier writers' rows are lost with the transaction: fail the batch.
-                abort_batch(g, &e.to_string());
+                abort_batch(g, &CommitFailure::of(&e));
                 return Err(e.into());
             }
         }
@@ -412,7 +446,7 @@ impl WriteTx {
                 None => Ok(()),
             };
             if let Err(e) = r {
-                abort_batch(g, &e.to_string());
+                abort_batch(g, &CommitFailure::of(&e));
                 return Err(e.into());
             }
             self.savepoint = true;
@@ -460,8 +494,8 @@ impl WriteTx {
         loop {
             match tokio::time::timeout(Duration::from_millis(25), &mut rx).await {
                 Ok(Ok(Ok(()))) => return Ok(mine),
-                Ok(Ok(Err(e))) => return Err(StoreError::Commit(e)),
-                Ok(Err(_)) => return Err(StoreError::Commit("the batch was abandoned".into())),
+                Ok(Ok(Err(e))) => return Err(e.into()),
+                Ok(Err(_)) => return Err(CommitFailure::abandoned().into()),
                 Err(_) => {
                     // The writers we left the batch open for did not finish it (e.g. they were
                     // cancelled while queued): commit it ourselves. Queueing for the lock must
@@ -470,8 +504,8 @@ impl WriteTx {
                         biased;
                         r = &mut rx => return match r {
                             Ok(Ok(())) => Ok(mine),
-                            Ok(Err(e)) => Err(StoreError::Commit(e)),
-                            Err(_) => Err(StoreError::Commit("the batch was abandoned".into())),
+                            Ok(Err(e)) => Err(e.into()),
+                            Err(_) => Err(CommitFailure::abandoned().into()),
                         },
                         mut g = self.shared.batch.lock() => {
                             if g.generation == generation {
@@ -764,7 +798,7 @@ impl WriteTx {
         user_id: i64,
         key: &str,
     ) -> Result<Option<StoredResponse>, StoreError> {
-        let row = sqlx::query("SELECT method, path, status, body FROM idempotency WHERE user_id = $1 AND idem_key = $2").bind(user_id).bind(key).fetch_optional(self.direct(false).await?).await?;
+        let row = sqlx::query("SELECT method, path, status, body, request_hash FROM idempotency WHERE user_id = $1 AND idem_key = $2").bind(user_id).bind(key).fetch_optional(self.direct(false).await?).await?;
         row.as_ref().map(stored_from_row).transpose()
     }
 
@@ -807,7 +841,7 @@ async fn finish_rollback(g: &mut Batch, shared: &Shared, undo: Undo) -> Result<(
         _ => Ok(()),
     };
     if let Err(e) = r {
-        abort_batch(g, &e.to_string());
+        abort_batch(g, &CommitFailure::of(&e));
         return Err(e.into());
     }
     if shared.waiting.load(Ordering::SeqCst) == 0 {
@@ -833,7 +867,13 @@ impl Drop for WriteTx {
                     let _ = finish_rollback(&mut g, &shared, undo).await;
                 });
             }
-            Err(_) => abort_batch(&mut g, "write dropped outside a runtime"),
+            Err(_) => abort_batch(
+                &mut g,
+                &CommitFailure {
+                    message: "write dropped outside a runtime".into(),
+                    unavailable: true,
+                },
+            ),
         }
     }
 }

@@ -83,6 +83,7 @@ async fn exercise(store: Store) {
             path: "/api/requests".into(),
             status: 201,
             body: "{}".into(),
+            request_hash: "h".into(),
         },
     )
     .await
@@ -384,6 +385,7 @@ async fn queued_rows(store: Store) {
             path: "/api/requests".into(),
             status: 201,
             body: "{}".into(),
+            request_hash: "h".into(),
         },
     )
     .await
