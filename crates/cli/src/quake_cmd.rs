@@ -225,7 +225,7 @@ pub fn run(data: Option<&Path>, a: Args) -> Result<ExitCode> {
     );
     if let Some(fs) = &run.fatalities_shaking {
         println!(
-            "  With shaking uncertainty ({} fields): deaths median {:.0}, 90% range {:.0} - {:.0}",
+            "  Spread over {} shaking fields (expected deaths per field, no G): median {:.0}, 5-95% {:.0} - {:.0}",
             run.request.realizations, fs.median, fs.p5, fs.p95
         );
     }
