@@ -214,6 +214,10 @@ pub fn run(data: Option<&Path>, a: Args) -> Result<ExitCode> {
         run.alert_economic.as_str()
     );
     println!(
+        "  Ground motion: {} ({})",
+        run.model_selection.models, run.model_selection.reason
+    );
+    println!(
         "  Deaths: median {:.0}, 90% range {:.0} - {:.0}",
         f.median, f.p5, f.p95
     );

@@ -14,6 +14,7 @@ use forewarn_impact::pager::{self, AlertLevel, LossDistribution};
 use forewarn_quake::gmice;
 use forewarn_quake::gmpe::{Imt, SiteParams};
 use forewarn_quake::logic_tree::LogicTree;
+use forewarn_quake::regime;
 use forewarn_quake::rupture::Rupture;
 use forewarn_quake::shaking::{self, Correlation, GmfSettings, Shaking, Site};
 use forewarn_quake::site::{self, Vs30Source};
@@ -106,6 +107,8 @@ pub struct SiteResult {
 /// Everything a quake run produced.
 pub struct QuakeRun {
     pub request: QuakeRequest,
+    /// Which ground-motion models were used and why (by depth and regionalisation polygon).
+    pub model_selection: regime::ModelSelection,
     pub rupture: Rupture,
     pub exposure_source: String,
     pub grid_mmi: Grid<f32>,
@@ -199,6 +202,7 @@ fn footprint_radius_km(rup: &Rupture, tree: &LogicTree) -> f64 {
             rjb_km: r,
             rx_km: -r,
             ry0_km: 0.0,
+            rhypo_km: (r * r + rp.hypo_depth_km.powi(2)).sqrt(),
         };
         let mmi = tree
             .ground_motion(Imt::Pga, &rp, &d, &site)
@@ -298,8 +302,12 @@ pub fn run(
         )));
     }
     progress("rupture", 0, 1);
-    let tree = LogicTree::from_name(&req.gmpe)?;
+    // Validate the requested model name before anything else.
+    LogicTree::from_name(&req.gmpe)?;
     let (rupture, event_name_from_file) = build_rupture(&req.source)?;
+    let model_selection =
+        regime::select(&req.gmpe, rupture.hypocenter, rupture.hypo_depth_km);
+    let tree = LogicTree::from_name(&model_selection.models)?;
     check_coverage(region, rupture.hypocenter)?;
     let radius = footprint_radius_km(&rupture, &tree);
     let mut footprint = BBox::around(rupture.hypocenter, radius);
@@ -552,6 +560,7 @@ pub fn run(
             )
         });
     Ok(QuakeRun {
+        model_selection,
         exposure_source: exposure.source.describe(),
         n_sites: sites.len(),
         n_exposure_points: n_pts,

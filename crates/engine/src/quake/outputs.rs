@@ -86,6 +86,7 @@ pub fn summary_json(run: &QuakeRun) -> Value {
             "geometry_source": r.geometry_source,
         },
         "exposure_source": run.exposure_source,
+        "ground_motion_models": run.model_selection,
         "alert_level": run.alert_level.as_str(),
         "alert_level_fatalities": run.alert_fatalities.as_str(),
         "alert_level_economic": run.alert_economic.as_str(),
