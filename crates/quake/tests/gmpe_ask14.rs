@@ -36,8 +36,8 @@ fn context(t: &Table, row: usize) -> (RuptureParams, Distances, SiteParams) {
         rrup_km: col(t, row, "dist_rrup"),
         rjb_km: col(t, row, "dist_rjb"),
         rx_km: col(t, row, "dist_rx"),
-        ry0_km: col(t,
-        rhypo_km: f64::NAN, row, "dist_ry0"),
+        ry0_km: col(t, row, "dist_ry0"),
+        rhypo_km: f64::NAN,
     };
     let site = SiteParams {
         vs30_mps: col(t, row, "site_vs30"),
