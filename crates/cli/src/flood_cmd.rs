@@ -118,7 +118,10 @@ pub fn run(data: Option<&Path>, cmd: Cmd) -> Result<ExitCode> {
             "  Deaths: {:.0} without warning; {:.0} with a warning {:.1} h before the water arrives; {:.0} lives saved",
             ll.without_warning, ll.with_warning, lead, ll.lives_saved
         ),
-        None => println!("  Deaths: {:.0} (no place with people reached)", ll.without_warning),
+        None => println!(
+            "  Deaths: {:.0} (no place with people reached)",
+            ll.without_warning
+        ),
     }
     println!(
         "  Cross-check, Graham (1999) rates: {:.0} without warning ({:.0}-{:.0}), {:.0} with the warning ({:.0}-{:.0})",

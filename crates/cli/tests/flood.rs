@@ -34,5 +34,8 @@ fn sarez_summary_has_deaths_without_and_with_warning_and_lives_saved() {
     // The deaths reported as the estimate are the ones with the warning.
     assert_eq!(s["impact"]["deaths"].as_f64().unwrap(), with);
     let text = stdout(&o);
-    assert!(text.contains("without warning") && text.contains("lives saved"), "{text}");
+    assert!(
+        text.contains("without warning") && text.contains("lives saved"),
+        "{text}"
+    );
 }

@@ -41,7 +41,10 @@ pub fn reluctant_share(u: f64) -> f64 {
 pub fn flood_outcome(people: f64, f_d: f64, lead_s: Option<f64>, u: f64) -> (Evacuation, LifeLoss) {
     let p = warning_params(u);
     let lead_h = lead_s.map(|l| l / 3600.0);
-    (evacuation(lead_h, &p), LifeLoss::at(people, f_d, lead_h, &p))
+    (
+        evacuation(lead_h, &p),
+        LifeLoss::at(people, f_d, lead_h, &p),
+    )
 }
 
 /// Survival of trapped people rescued on day 1..5 after the earthquake (Tangshan 1976, as
@@ -126,10 +129,19 @@ mod tests {
     #[test]
     fn warning_benefit_keeps_growing_with_lead_time() {
         let f_d = 1.0;
-        let deaths = |lead_h: Option<f64>| flood_outcome(4000.0, f_d, lead_h.map(|h| h * 3600.0), 0.5).1.with_warning;
+        let deaths = |lead_h: Option<f64>| {
+            flood_outcome(4000.0, f_d, lead_h.map(|h| h * 3600.0), 0.5)
+                .1
+                .with_warning
+        };
         assert_eq!(deaths(None), 4000.0);
         assert_eq!(deaths(Some(0.2)), 4000.0, "no time to reach safety");
-        let (d1, d2, d6, d28) = (deaths(Some(1.0)), deaths(Some(2.0)), deaths(Some(6.0)), deaths(Some(28.0)));
+        let (d1, d2, d6, d28) = (
+            deaths(Some(1.0)),
+            deaths(Some(2.0)),
+            deaths(Some(6.0)),
+            deaths(Some(28.0)),
+        );
         assert!(d1 > d2 && d2 > d6 && d6 > d28, "{d1} {d2} {d6} {d28}");
         // The old logistic saturated at about 1.5 h (10 % never acted); now many hours keep
         // clearing the reluctant share.

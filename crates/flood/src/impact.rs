@@ -13,11 +13,11 @@
 //!   for people displaced.
 
 use crate::run::FloodRun;
+use crate::solver::FLOOD_DEPTH_M;
+use forewarn_core::{Grid, LonLat, Region};
 use forewarn_impact::life_loss::{
     self, FloodZone, GrahamSeverity, GrahamWarning, LifeLoss, RiseRate, WarningParams, graham_1999,
 };
-use crate::solver::FLOOD_DEPTH_M;
-use forewarn_core::{Grid, LonLat, Region};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -536,7 +536,12 @@ mod tests {
         assert_eq!(gdacs_alert(150.0, 1000.0), "orange");
         assert_eq!(gdacs_alert(5.0, 900_000.0), "red");
         // Probabilities of the three levels sum to one and follow the median.
-        for (d, disp) in [(50.0, 1000.0), (600.0, 1000.0), (4000.0, 1000.0), (5.0, 900_000.0)] {
+        for (d, disp) in [
+            (50.0, 1000.0),
+            (600.0, 1000.0),
+            (4000.0, 1000.0),
+            (5.0, 900_000.0),
+        ] {
             let sum: f64 = ["green", "orange", "red"]
                 .iter()
                 .map(|l| gdacs_alert_probability(d, disp, l))

@@ -185,11 +185,7 @@ fn hypoexp_cdf(ma: f64, mb: f64, t: f64) -> f64 {
     }
     let ln2 = std::f64::consts::LN_2;
     let single = |m: f64| {
-        if m > 0.0 {
-            Some(ln2 / m)
-        } else {
-            None
-        }
+        if m > 0.0 { Some(ln2 / m) } else { None }
     };
     match (single(ma), single(mb)) {
         (None, None) => 1.0,
@@ -265,8 +261,16 @@ impl LifeLoss {
 
     /// Life loss of `people` at a place of lethality `f_d` warned `lead_h` hours ahead.
     pub fn at(people: f64, f_d: f64, lead_h: Option<f64>, p: &WarningParams) -> LifeLoss {
-        let people = if people.is_finite() { people.max(0.0) } else { 0.0 };
-        let f_d = if f_d.is_finite() { f_d.clamp(0.0, 1.0) } else { 0.0 };
+        let people = if people.is_finite() {
+            people.max(0.0)
+        } else {
+            0.0
+        };
+        let f_d = if f_d.is_finite() {
+            f_d.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
         let e = evacuation(lead_h, p);
         let without = people * f_d;
         let with = people * f_d * (1.0 - e.cleared);
@@ -368,7 +372,10 @@ mod tests {
     fn zones_follow_jonkman_criteria() {
         assert_eq!(zone(4.0, 2.0, RiseRate::Known(0.1)), FloodZone::Breach);
         assert_eq!(zone(6.0, 1.5, RiseRate::Known(0.1)), FloodZone::Remaining);
-        assert_eq!(zone(3.0, 1.0, RiseRate::Known(0.6)), FloodZone::RapidlyRising);
+        assert_eq!(
+            zone(3.0, 1.0, RiseRate::Known(0.6)),
+            FloodZone::RapidlyRising
+        );
         assert_eq!(zone(2.0, 1.0, RiseRate::Known(5.0)), FloodZone::Remaining);
         assert_eq!(zone(3.0, 1.0, RiseRate::Unknown), FloodZone::RapidlyRising);
     }
@@ -381,7 +388,10 @@ mod tests {
         // The GFDRR logistic is a close fit of Jonkman's curve between 2 and 8 m.
         for h in [2.5, 3.0, 4.0, 5.0, 6.0, 8.0] {
             let logistic = 0.985 / (1.0 + (6.32f64 - 1.412 * h).exp());
-            assert!((lethality(FloodZone::RapidlyRising, h) - logistic).abs() < 0.07, "{h}");
+            assert!(
+                (lethality(FloodZone::RapidlyRising, h) - logistic).abs() < 0.07,
+                "{h}"
+            );
         }
         // Remaining zone: about 1 % at 3 m.
         let r = lethality(FloodZone::Remaining, 3.0);
@@ -456,7 +466,10 @@ mod tests {
         assert_eq!(m.map(|r| r.suggested), Some(0.15));
         assert_eq!(GrahamWarning::for_lead_h(Some(0.1)), GrahamWarning::None);
         assert_eq!(GrahamWarning::for_lead_h(Some(0.5)), GrahamWarning::Some);
-        assert_eq!(GrahamWarning::for_lead_h(Some(27.8)), GrahamWarning::Adequate);
+        assert_eq!(
+            GrahamWarning::for_lead_h(Some(27.8)),
+            GrahamWarning::Adequate
+        );
         assert!(graham_1999(GrahamSeverity::High, GrahamWarning::Adequate).is_none());
     }
 }

@@ -305,8 +305,7 @@ pub fn run(
     // Validate the requested model name before anything else.
     LogicTree::from_name(&req.gmpe)?;
     let (rupture, event_name_from_file) = build_rupture(&req.source)?;
-    let model_selection =
-        regime::select(&req.gmpe, rupture.hypocenter, rupture.hypo_depth_km);
+    let model_selection = regime::select(&req.gmpe, rupture.hypocenter, rupture.hypo_depth_km);
     let tree = LogicTree::from_name(&model_selection.models)?;
     check_coverage(region, rupture.hypocenter)?;
     let radius = footprint_radius_km(&rupture, &tree);

@@ -220,9 +220,9 @@ impl Gmpe for BcHydroSlab {
         let (mag, rh, zh) = (rup.mag, dist.rhypo_km, rup.hypo_depth_km);
         // Median PGA on rock (Vs30 = 1000 m/s): linear site term only.
         let cp = TABLE[0];
-        let pga1000 =
-            (self.source_path(&cp, mag, rh, zh) + (cp.theta12 + cp.b * N) * (1000.0 / cp.vlin).ln())
-                .exp();
+        let pga1000 = (self.source_path(&cp, mag, rh, zh)
+            + (cp.theta12 + cp.b * N) * (1000.0 / cp.vlin).ln())
+        .exp();
         let ln_median = self.source_path(&c, mag, rh, zh) + Self::site(&c, site.vs30_mps, pga1000);
         Ok(GroundMotion {
             ln_median,
@@ -262,7 +262,8 @@ mod tests {
                 ry0_km: 0.0,
                 rhypo_km: rh,
             };
-            g.ground_motion(Imt::Pga, &rup, &d, &site).map(|m| m.ln_median)
+            g.ground_motion(Imt::Pga, &rup, &d, &site)
+                .map(|m| m.ln_median)
         };
         assert!(at(100.0, 150.0).unwrap() > at(60.0, 150.0).unwrap());
         assert_eq!(at(120.0, 250.0).unwrap(), at(210.0, 250.0).unwrap());
