@@ -8,9 +8,9 @@
 //! - Deaths: `forewarn_impact::life_loss` (Jonkman et al. 2008 zone lethality x the share not
 //!   cleared by the warning, HEC-LifeSim timeline) for the people affected, reported without a
 //!   warning, with a warning at the modelled lead time, and as lives saved.
-//! - Alert: GDACS flood thresholds: red > 1000 dead or > 800,000 displaced; orange > 100 dead or
-//!   > 80,000 displaced; green otherwise, on the deaths without warning. People affected stand in
-//!   for people displaced.
+//! - Alert: GDACS flood thresholds on the deaths without warning: red above 1000 dead or 800,000
+//!   displaced; orange above 100 dead or 80,000 displaced; green otherwise. People affected
+//!   stand in for people displaced.
 
 use crate::run::FloodRun;
 use crate::solver::FLOOD_DEPTH_M;

@@ -100,7 +100,7 @@ pub fn zone(depth_m: f64, speed_ms: f64, rise: RiseRate) -> FloodZone {
 
 /// F_D: the share of the people still in the zone who die, at maximum depth `depth_m`.
 pub fn lethality(zone: FloodZone, depth_m: f64) -> f64 {
-    if !(depth_m > 0.0) {
+    if depth_m.is_nan() || depth_m <= 0.0 {
         return 0.0;
     }
     let lognormal = |mu: f64, sigma: f64| phi((depth_m.ln() - mu) / sigma);
@@ -180,7 +180,7 @@ pub struct Evacuation {
 
 /// P(X + Y <= t) for independent exponential X, Y with medians `ma`, `mb` (hours).
 fn hypoexp_cdf(ma: f64, mb: f64, t: f64) -> f64 {
-    if !(t > 0.0) {
+    if t.is_nan() || t <= 0.0 {
         return 0.0;
     }
     let ln2 = std::f64::consts::LN_2;
