@@ -108,10 +108,29 @@ pub fn run(data: Option<&Path>, cmd: Cmd) -> Result<ExitCode> {
         run.volume_error_pct()
     );
     println!(
-        "  People affected (depth >= 0.1 m): {:.0}; estimated deaths {:.0}; residential damage EUR {:.1}M",
+        "  People affected (depth >= 0.1 m): {:.0}; residential damage EUR {:.1}M",
         impact.affected,
-        impact.deaths,
         impact.damage_eur / 1e6
+    );
+    let ll = &impact.life_loss;
+    match ll.lead_time_h {
+        Some(lead) => println!(
+            "  Deaths: {:.0} without warning; {:.0} with a warning {:.1} h before the water arrives; {:.0} lives saved",
+            ll.without_warning, ll.with_warning, lead, ll.lives_saved
+        ),
+        None => println!(
+            "  Deaths: {:.0} (no place with people reached)",
+            ll.without_warning
+        ),
+    }
+    println!(
+        "  Cross-check, Graham (1999) rates: {:.0} without warning ({:.0}-{:.0}), {:.0} with the warning ({:.0}-{:.0})",
+        ll.graham_1999.without_warning,
+        ll.graham_1999.without_warning_range[0],
+        ll.graham_1999.without_warning_range[1],
+        ll.graham_1999.with_warning,
+        ll.graham_1999.with_warning_range[0],
+        ll.graham_1999.with_warning_range[1]
     );
     let reached: Vec<_> = impact
         .settlements

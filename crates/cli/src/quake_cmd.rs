@@ -214,6 +214,10 @@ pub fn run(data: Option<&Path>, a: Args) -> Result<ExitCode> {
         run.alert_economic.as_str()
     );
     println!(
+        "  Ground motion: {} ({})",
+        run.model_selection.models, run.model_selection.reason
+    );
+    println!(
         "  Deaths: median {:.0}, 90% range {:.0} - {:.0}",
         f.median, f.p5, f.p95
     );
@@ -225,7 +229,7 @@ pub fn run(data: Option<&Path>, a: Args) -> Result<ExitCode> {
     );
     if let Some(fs) = &run.fatalities_shaking {
         println!(
-            "  With shaking uncertainty ({} fields): deaths median {:.0}, 90% range {:.0} - {:.0}",
+            "  Spread over {} shaking fields (expected deaths per field, no G): median {:.0}, 5-95% {:.0} - {:.0}",
             run.request.realizations, fs.median, fs.p5, fs.p95
         );
     }

@@ -49,6 +49,13 @@ pub fn summary_json(run: &FloodRun, impact: &FloodImpact) -> Value {
             "released_volume_m3": b.released_volume_m3,
         })).collect::<Vec<_>>(),
         "alert_level": impact.alert,
+        "life_loss": {
+            "without_warning": impact.life_loss.without_warning,
+            "with_warning": impact.life_loss.with_warning,
+            "lives_saved": impact.life_loss.lives_saved,
+            "lead_time_h": impact.life_loss.lead_time_h,
+            "detail": &impact.life_loss,
+        },
         "impact": impact,
         "warnings": run.warnings,
     })
@@ -119,8 +126,15 @@ fn render_map(
             impact.alert.to_uppercase()
         ),
         subtitle: format!(
-            "{:.0} people affected (depth >= 0.1 m), {:.0} estimated deaths; labels: settlement (arrival time)",
-            impact.affected, impact.deaths
+            "{:.0} people affected (depth >= 0.1 m); deaths {:.0} without warning, {:.0} with a warning {}; labels: settlement (arrival time)",
+            impact.affected,
+            impact.life_loss.without_warning,
+            impact.life_loss.with_warning,
+            impact
+                .life_loss
+                .lead_time_h
+                .map(|l| format!("{l:.1} h ahead"))
+                .unwrap_or_else(|| "(no place reached)".into())
         ),
         bbox: run.spec.bbox(),
         hillshade: shade.as_ref(),

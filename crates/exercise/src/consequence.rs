@@ -1,18 +1,12 @@
 //! The consequence model: how players' decisions change outcomes. Pure functions; the
 //! relations and their sources are documented in docs/exercise.md.
 //!
-//! 1. Warning lead time -> protective action. The share of people at risk who have received a
-//!    warning by the time the hazard arrives follows an S-shaped diffusion curve in the lead
-//!    time (Sorensen 2000, "Hazard warning systems: review of 20 years of progress", Natural
-//!    Hazards Review 1(2):119-125; Rogers & Sorensen 1991 diffusion curves). We use a logistic
-//!    with its midpoint at 30 min and scale 10 min, so that a warning less than 15 min ahead
-//!    reaches few people and one more than 60 min ahead reaches nearly everyone, matching the
-//!    "no / some / adequate warning" classes (< 15 min, 15-60 min, > 60 min) of Graham (1999),
-//!    "A procedure for estimating loss of life caused by dam failure", USBR DSO-99-06. Of those
-//!    reached, a share [`COMPLIANCE`] acts (evacuates to high ground); Sorensen (2000) reports
-//!    that most, but not all, warned people take protective action.
-//! 2. Flood deaths: people who stay in the water die at the depth-mortality rate of
-//!    `forewarn_flood::impact::mortality_fraction`; people who acted are safe.
+//! 1. Warning lead time -> protective action, and 2. flood deaths: the flood life-loss model of
+//!    `forewarn_impact::life_loss`, the same one `forewarn flood run` uses. People at risk get a
+//!    first alert, mobilise and reach safety on the HEC-LifeSim timeline; those not cleared when
+//!    the water arrives die at the Jonkman et al. (2008) lethality of their flood zone. The
+//!    reluctant share (LifeSim: 5-20 % do not act even when ordered) is a seeded draw per impact
+//!    from that published range ([`reluctant_share`]).
 //! 3. USAR arrival -> rescue survival: survival of people rescued alive from collapsed
 //!    buildings by day of rescue, 1976 Tangshan earthquake, as tabulated by Coburn & Spence
 //!    (2002), "Earthquake Protection", 2nd ed., Wiley, ch. 9 (see also Noji 1997, "The Public
@@ -22,31 +16,41 @@
 //!    2,100 kcal of food per person per day, 3.5 m2 of covered living space per person and
 //!    one toilet per 20 people.
 
-/// Logistic midpoint of warning reach, seconds of lead time (see the module docs).
-pub const REACH_MIDPOINT_S: f64 = 1800.0;
-/// Logistic scale of warning reach, seconds.
-pub const REACH_SCALE_S: f64 = 600.0;
-/// Share of reached people who take protective action (nominal; the seeded draw varies it by
-/// +/- [`COMPLIANCE_SPREAD`]).
-pub const COMPLIANCE: f64 = 0.9;
-pub const COMPLIANCE_SPREAD: f64 = 0.05;
+use forewarn_impact::life_loss::{
+    Evacuation, LifeLoss, RELUCTANT_SHARE_RANGE, WarningParams, evacuation,
+};
 
-/// Share of the people at risk reached by a warning published `lead_s` seconds before the
-/// hazard arrives (0 when the warning came at or after the impact).
-pub fn warning_reach(lead_s: Option<f64>) -> f64 {
-    match lead_s {
-        Some(l) if l > 0.0 => {
-            // Normalised so that a zero lead time gives exactly zero reach.
-            let f = |x: f64| 1.0 / (1.0 + (-(x - REACH_MIDPOINT_S) / REACH_SCALE_S).exp());
-            ((f(l) - f(0.0)) / (1.0 - f(0.0))).clamp(0.0, 1.0)
-        }
-        _ => 0.0,
+/// Warning parameters for one impact: the defaults of `forewarn_impact::life_loss` with the
+/// reluctant share at `u` (0..1) across its published range.
+pub fn warning_params(u: f64) -> WarningParams {
+    WarningParams {
+        reluctant_share: reluctant_share(u),
+        ..WarningParams::default()
     }
 }
 
+/// The reluctant share at `u` (0..1) across LifeSim's published 5-20 % range
+/// (`forewarn_impact::life_loss::RELUCTANT_SHARE_RANGE`).
+pub fn reluctant_share(u: f64) -> f64 {
+    let [lo, hi] = RELUCTANT_SHARE_RANGE;
+    lo + u.clamp(0.0, 1.0) * (hi - lo)
+}
+
+/// Shares alerted and cleared, and the deaths among `people` at a place of lethality `f_d`,
+/// for a warning `lead_s` seconds before the water arrives (None: no warning in time).
+pub fn flood_outcome(people: f64, f_d: f64, lead_s: Option<f64>, u: f64) -> (Evacuation, LifeLoss) {
+    let p = warning_params(u);
+    let lead_h = lead_s.map(|l| l / 3600.0);
+    (
+        evacuation(lead_h, &p),
+        LifeLoss::at(people, f_d, lead_h, &p),
+    )
+}
+
 /// Survival of trapped people rescued on day 1..5 after the earthquake (Tangshan 1976, as
-/// tabulated by Coburn & Spence 2002): 81.0 %, 36.7 %, 33.7 %, 19.0 %, 7.4 %.
-pub const TRAPPED_SURVIVAL_BY_DAY: [f64; 5] = [0.810, 0.367, 0.337, 0.190, 0.074];
+/// tabulated by Coburn & Spence 2002, ch. 9): 81.0 %, 53.0 %, 36.7 %, 19.0 %, 7.4 %. (An earlier
+/// version had day 2 at 36.7 %, day 3's value, and day 3 at 33.7 %.)
+pub const TRAPPED_SURVIVAL_BY_DAY: [f64; 5] = [0.810, 0.530, 0.367, 0.190, 0.074];
 
 /// Survival probability of a trapped person reached `hours` after the earthquake: the day's
 /// value from [`TRAPPED_SURVIVAL_BY_DAY`]; after day 5 it halves every further day (a Forewarn
@@ -123,31 +127,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reach_is_monotone_and_matches_graham_classes() {
-        assert_eq!(warning_reach(None), 0.0);
-        assert_eq!(warning_reach(Some(0.0)), 0.0);
-        assert_eq!(warning_reach(Some(-60.0)), 0.0);
-        assert!(
-            warning_reach(Some(900.0)) < 0.2,
-            "no warning class: < 15 min"
+    fn warning_benefit_keeps_growing_with_lead_time() {
+        let f_d = 1.0;
+        let deaths = |lead_h: Option<f64>| {
+            flood_outcome(4000.0, f_d, lead_h.map(|h| h * 3600.0), 0.5)
+                .1
+                .with_warning
+        };
+        assert_eq!(deaths(None), 4000.0);
+        assert_eq!(deaths(Some(0.2)), 4000.0, "no time to reach safety");
+        let (d1, d2, d6, d28) = (
+            deaths(Some(1.0)),
+            deaths(Some(2.0)),
+            deaths(Some(6.0)),
+            deaths(Some(28.0)),
         );
-        assert!(
-            warning_reach(Some(3600.0)) > 0.9,
-            "adequate warning class: > 60 min"
-        );
-        let mut last = 0.0;
-        for m in 1..240 {
-            let r = warning_reach(Some(m as f64 * 60.0));
-            assert!(r >= last);
-            last = r;
-        }
-        assert!(last > 0.999);
+        assert!(d1 > d2 && d2 > d6 && d6 > d28, "{d1} {d2} {d6} {d28}");
+        // The old logistic saturated at about 1.5 h (10 % never acted); now many hours keep
+        // clearing the reluctant share.
+        assert!(d6 - d28 > 100.0, "{d6} {d28}");
+        assert!(d28 < 0.08 * 4000.0, "{d28}");
+        assert_eq!(reluctant_share(0.0), 0.05);
+        assert_eq!(reluctant_share(1.0), 0.20);
     }
 
     #[test]
     fn survival_falls_by_day() {
         assert_eq!(trapped_survival(3.0), 0.81);
-        assert_eq!(trapped_survival(30.0), 0.367);
+        assert_eq!(trapped_survival(30.0), 0.53);
+        assert_eq!(trapped_survival(60.0), 0.367);
         assert_eq!(trapped_survival(80.0), 0.19);
         assert_eq!(trapped_survival(100.0), 0.074);
         assert!(trapped_survival(150.0) < 0.074);

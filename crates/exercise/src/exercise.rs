@@ -1261,15 +1261,15 @@ impl Exercise {
         let lead_s = first_warning
             .map(|t| (u.impact_s - t) as f64)
             .filter(|l| *l > 0.0);
-        let reach = cq::warning_reach(lead_s);
-        let compliance =
-            cq::COMPLIANCE + (self.rng.random::<f64>() * 2.0 - 1.0) * cq::COMPLIANCE_SPREAD;
-        let protective = (reach * compliance).clamp(0.0, 1.0);
+        let (evac, loss) = cq::flood_outcome(
+            u.people,
+            u.mortality_if_unprotected,
+            lead_s,
+            self.rng.random::<f64>(),
+        );
+        let (reach, protective) = (evac.alerted, evac.cleared);
         let (deaths, trapped) = match kind {
-            HazardKind::Flood => (
-                u.people * (1.0 - protective) * u.mortality_if_unprotected,
-                0.0,
-            ),
+            HazardKind::Flood => (loss.with_warning, 0.0),
             _ => (u.deaths_fixed, u.trapped),
         };
         let unwarned = u.people * (1.0 - reach);

@@ -312,7 +312,7 @@ fn flood_hazard(
             people: s.affected,
             impact_s: onset_s + arr.round() as i64,
             deaths_fixed: 0.0,
-            mortality_if_unprotected: forewarn_flood::impact::mortality_fraction(s.max_depth_m),
+            mortality_if_unprotected: s.life_loss.lethality,
             displaced: s.affected,
             trapped: 0.0,
             mmi: None,
@@ -322,8 +322,20 @@ fn flood_hazard(
     units.sort_by(|a, b| a.impact_s.cmp(&b.impact_s).then(a.name.cmp(&b.name)));
     let footprint = flood_footprint(&fr.max_depth_m);
     let peak = units.iter().filter_map(|u| u.depth_m).fold(0.0, f64::max);
+    let likelihood = forewarn_flood::impact::gdacs_alert_probability(
+        imp.life_loss.without_warning,
+        imp.affected,
+        &imp.alert,
+    );
     let warning = flood_warning(
-        plan, h, onset_s, region, &units, &footprint, &imp.alert, peak,
+        plan,
+        h,
+        onset_s,
+        region,
+        &units,
+        &footprint,
+        (imp.alert.as_str(), likelihood),
+        peak,
     );
     Ok(HazardResult {
         id: h.id.clone(),
@@ -338,12 +350,13 @@ fn flood_hazard(
         max_mmi: None,
         peak_depth_m: Some(peak),
         engine_note: format!(
-            "{}: {} steps over {:.0} h, {:.0} people affected, {:.0} deaths without warning",
+            "{}: {} steps over {:.0} h, {:.0} people affected, {:.0} deaths without warning, {:.0} with a warning at the flood's start",
             sc.name,
             fr.steps,
             fr.end_time_s / 3600.0,
             imp.affected,
-            imp.deaths
+            imp.life_loss.without_warning,
+            imp.life_loss.with_warning
         ),
     })
 }
@@ -366,7 +379,7 @@ fn flood_warning(
     region: &Region,
     units: &[AtRiskUnit],
     footprint: &MultiPolygon<f64>,
-    alert: &str,
+    (alert, likelihood): (&str, f64),
     peak_m: f64,
 ) -> Option<ImpactWarning> {
     if units.is_empty() {
@@ -417,9 +430,20 @@ fn flood_warning(
     };
     let first = &units[0];
     let people: f64 = units.iter().map(|u| u.people).sum();
+    // The text's death estimate assumes the warning this message starts goes out at the onset:
+    // never the toll without a warning (issue 13, item 6).
     let deaths: f64 = units
         .iter()
-        .map(|u| u.people * u.mortality_if_unprotected)
+        .map(|u| {
+            let lead_h = (u.impact_s - onset_s) as f64 / 3600.0;
+            forewarn_impact::LifeLoss::at(
+                u.people,
+                u.mortality_if_unprotected,
+                Some(lead_h),
+                &forewarn_impact::WarningParams::default(),
+            )
+            .with_warning
+        })
         .sum();
     let t = CapTime(plan.start);
     Some(ImpactWarning {
@@ -429,7 +453,7 @@ fn flood_warning(
         event_time: t.plus_seconds(first.impact_s),
         sent: t.plus_seconds(onset_s),
         alert_level: level,
-        likelihood: 0.8,
+        likelihood,
         place: format!("in the valley of {} ({})", first.name, first.country),
         facts: ImpactFacts {
             people_affected: Some(people.round() as u64),

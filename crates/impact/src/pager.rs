@@ -7,9 +7,14 @@
 //!   folded into IX (as science.md specifies).
 //! - Economic loss: sum over the same bins of people x GDP per capita x alpha x
 //!   Phi(ln(S / theta_e) / beta_e).
-//! - Uncertainty: the estimate is the median of a lognormal with log-sd G;
+//! - Uncertainty: the estimate is the median of a lognormal with log-sd G ("gnormvalue": the
+//!   fatality G from fatality.xml for deaths, the economic G from economy.xml for losses);
 //!   P(L in [a, b)) = Phi((ln b - ln E)/G) - Phi((ln a - ln E)/G). With several countries
-//!   G = sqrt(sum G_i^2), capped at 2.5.
+//!   G = sqrt(sum G_i^2) over the countries with a loss of at least one (death or US$), or over
+//!   all exposed countries when none has one, capped at 2.5 (PAGER's `getCombinedG`,
+//!   losspager/models/emploss.py, which counts a country when `int(loss) > 0`).
+//! - Physical limits: the distribution is censored at a cap (deaths: people exposed; losses: the
+//!   exposed countries' GDP), so no quantile or band exceeds what can physically be lost.
 //! - Alert levels. Deaths: green 0, yellow 1-99, orange 100-999, red >= 1000. Losses (US$):
 //!   green < 1M, yellow < 100M, orange < 1B, red >= 1B.
 
@@ -27,6 +32,8 @@ pub struct PagerParams {
     pub econ_theta: f64,
     pub econ_beta: f64,
     pub econ_alpha: f64,
+    /// Log-sd of the economic loss estimate ("gnormvalue" in economy.xml).
+    pub econ_g: f64,
     /// Where the values come from.
     pub source: &'static str,
 }
@@ -40,6 +47,7 @@ const fn p(
     et: f64,
     eb: f64,
     ea: f64,
+    eg: f64,
     source: &'static str,
 ) -> PagerParams {
     PagerParams {
@@ -50,6 +58,7 @@ const fn p(
         econ_theta: et,
         econ_beta: eb,
         econ_alpha: ea,
+        econ_g: eg,
         source,
     }
 }
@@ -58,44 +67,45 @@ const SCI: &str = "usgs/pager fatality.xml v2.2 / economy.xml v1.3 (science.md t
 
 /// Country parameters: usgs/pager fatality.xml v2.2 and economy.xml v1.3 (science.md table;
 /// BY and MN read from the same files: fatality.xml at usgs/pager commit ab8be63, economy.xml
-/// at commit 0f7107a). TJ, KG, KZ, UZ, RU and BY fatality values are group values, not
+/// at commit 0f7107a). Columns: fatality theta, beta, G; economic theta, beta, alpha, G (the
+/// economic G, "gnormvalue" of economy.xml, read for all 12 countries at commit 0f7107a). TJ, KG, KZ, UZ, RU and BY fatality values are group values, not
 /// calibrated per country.
 pub const PAGER_TABLE: [PagerParams; 12] = [
     p(
-        "PK", 9.704905, 0.100000, 2.342961, 8.517250, 0.100000, 14.858200, SCI,
+        "PK", 9.704905, 0.100000, 2.342961, 8.517250, 0.100000, 14.858200, 2.011920, SCI,
     ),
     p(
-        "AF", 11.613073, 0.180683, 1.883609, 9.013810, 0.100000, 15.065400, SCI,
+        "AF", 11.613073, 0.180683, 1.883609, 9.013810, 0.100000, 15.065400, 1.763800, SCI,
     ),
     p(
-        "IN", 10.986839, 0.128601, 1.971188, 8.437910, 0.100000, 15.200200, SCI,
+        "IN", 10.986839, 0.128601, 1.971188, 8.437910, 0.100000, 15.200200, 2.225850, SCI,
     ),
     p(
-        "CN", 10.328811, 0.100058, 2.013134, 7.511120, 0.100328, 9.794960, SCI,
+        "CN", 10.328811, 0.100058, 2.013134, 7.511120, 0.100328, 9.794960, 2.500000, SCI,
     ),
     p(
-        "IR", 9.318099, 0.100001, 2.500000, 9.483180, 0.100000, 15.614500, SCI,
+        "IR", 9.318099, 0.100001, 2.500000, 9.483180, 0.100000, 15.614500, 1.328670, SCI,
     ),
     p(
-        "TJ", 20.476568, 0.280662, 1.462592, 8.712340, 0.100000, 15.614500, SCI,
+        "TJ", 20.476568, 0.280662, 1.462592, 8.712340, 0.100000, 15.614500, 1.752620, SCI,
     ),
     p(
-        "KZ", 20.476568, 0.280662, 1.462592, 8.712340, 0.100000, 15.614500, SCI,
+        "KZ", 20.476568, 0.280662, 1.462592, 8.712340, 0.100000, 15.614500, 1.752620, SCI,
     ),
     p(
-        "UZ", 20.476568, 0.280662, 1.462592, 8.712340, 0.100000, 15.614500, SCI,
+        "UZ", 20.476568, 0.280662, 1.462592, 8.712340, 0.100000, 15.614500, 1.752620, SCI,
     ),
     p(
-        "KG", 20.476568, 0.280662, 1.462592, 9.025760, 0.130104, 15.614500, SCI,
+        "KG", 20.476568, 0.280662, 1.462592, 9.025760, 0.130104, 15.614500, 2.455650, SCI,
     ),
     p(
-        "RU", 24.800128, 0.310575, 1.687952, 8.223750, 0.104093, 21.860000, SCI,
+        "RU", 24.800128, 0.310575, 1.687952, 8.223750, 0.104093, 21.860000, 1.848430, SCI,
     ),
     p(
-        "BY", 24.800128, 0.310575, 1.687952, 8.223750, 0.104093, 19.934000, BYMN,
+        "BY", 24.800128, 0.310575, 1.687952, 8.223750, 0.104093, 19.934000, 1.848430, BYMN,
     ),
     p(
-        "MN", 10.336322, 0.100007, 2.013090, 9.945520, 0.150000, 11.827600, BYMN,
+        "MN", 10.336322, 0.100007, 2.013090, 9.945520, 0.150000, 11.827600, 2.026670, BYMN,
     ),
 ];
 
@@ -169,6 +179,25 @@ pub fn combined_g(gs: &[f64]) -> f64 {
     gs.iter().map(|g| g * g).sum::<f64>().sqrt().min(2.5)
 }
 
+/// PAGER's `getCombinedG` (losspager/models/emploss.py): the G of the countries whose loss is
+/// at least one (PAGER keeps a country when `int(loss) > 0`), or of all the given countries
+/// when none has a loss that large. `per_country` holds (loss, G) pairs.
+pub fn combined_g_pager(per_country: &[(f64, f64)]) -> f64 {
+    if per_country.is_empty() {
+        return 0.0;
+    }
+    let with_loss: Vec<f64> = per_country
+        .iter()
+        .filter(|(loss, _)| loss.trunc() > 0.0)
+        .map(|(_, g)| *g)
+        .collect();
+    if with_loss.is_empty() {
+        combined_g(&per_country.iter().map(|(_, g)| *g).collect::<Vec<_>>())
+    } else {
+        combined_g(&with_loss)
+    }
+}
+
 /// PAGER alert levels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -231,6 +260,11 @@ pub struct LossDistribution {
     pub band_probabilities: Vec<f64>,
     /// P(each alert level): green, yellow, orange, red.
     pub alert_probabilities: [f64; 4],
+    /// Physical limit the distribution is censored at (None: uncapped): P(loss >= cap) is put
+    /// at the cap, so no quantile or band exceeds it.
+    pub cap: Option<f64>,
+    /// P(loss >= cap) before censoring (0 without a cap).
+    pub p_at_cap: f64,
 }
 
 fn cdf(estimates: &[f64], g: f64, x: f64) -> f64 {
@@ -274,28 +308,36 @@ fn quantile(estimates: &[f64], g: f64, q: f64) -> f64 {
 }
 
 impl LossDistribution {
-    /// The distribution of a mixture of lognormals centred on `estimates` with log-sd `g`.
+    /// The distribution of a mixture of lognormals centred on `estimates` with log-sd `g`,
+    /// censored at `cap` when given.
     pub fn from_estimates(
         estimates: &[f64],
         g: f64,
         edges: &[f64],
         level_edges: [f64; 3],
+        cap: Option<f64>,
     ) -> LossDistribution {
+        let cap = cap.filter(|c| c.is_finite() && *c >= 0.0);
+        // Censored distribution function: all the mass above the cap sits at the cap.
+        let capped_cdf = |x: f64| match cap {
+            Some(c) if x > c => 1.0,
+            _ => cdf(estimates, g, x),
+        };
         let band = |a: f64, b: f64| {
-            let fb = if b.is_infinite() {
-                1.0
-            } else {
-                cdf(estimates, g, b)
-            };
-            let fa = if a <= 0.0 { 0.0 } else { cdf(estimates, g, a) };
+            let fb = if b.is_infinite() { 1.0 } else { capped_cdf(b) };
+            let fa = if a <= 0.0 { 0.0 } else { capped_cdf(a) };
             (fb - fa).max(0.0)
+        };
+        let q = |p: f64| {
+            let v = quantile(estimates, g, p);
+            cap.map_or(v, |c| v.min(c))
         };
         let band_probabilities = edges.windows(2).map(|w| band(w[0], w[1])).collect();
         let l = level_edges;
         LossDistribution {
-            median: quantile(estimates, g, 0.5),
-            p5: quantile(estimates, g, 0.05),
-            p95: quantile(estimates, g, 0.95),
+            median: q(0.5),
+            p5: q(0.05),
+            p95: q(0.95),
             mean_estimate: estimates.iter().sum::<f64>() / estimates.len().max(1) as f64,
             g,
             band_edges: edges.to_vec(),
@@ -306,15 +348,36 @@ impl LossDistribution {
                 band(l[1], l[2]),
                 band(l[2], f64::INFINITY),
             ],
+            cap,
+            p_at_cap: cap.map_or(0.0, |c| 1.0 - cdf(estimates, g, c)),
         }
     }
 
-    pub fn deaths(estimates: &[f64], g: f64) -> LossDistribution {
-        Self::from_estimates(estimates, g, &DEATH_BANDS, [1.0, 100.0, 1000.0])
+    /// Deaths, capped at the people exposed (`cap`).
+    pub fn deaths(estimates: &[f64], g: f64, cap: Option<f64>) -> LossDistribution {
+        Self::from_estimates(estimates, g, &DEATH_BANDS, [1.0, 100.0, 1000.0], cap)
     }
 
-    pub fn losses_usd(estimates: &[f64], g: f64) -> LossDistribution {
-        Self::from_estimates(estimates, g, &LOSS_BANDS_USD, [1e6, 1e8, 1e9])
+    /// Losses in US$, capped at the exposed countries' GDP (`cap`).
+    pub fn losses_usd(estimates: &[f64], g: f64, cap: Option<f64>) -> LossDistribution {
+        Self::from_estimates(estimates, g, &LOSS_BANDS_USD, [1e6, 1e8, 1e9], cap)
+    }
+
+    /// Band probabilities labelled as PAGER labels its ranges ("0-1", "1-10", ...,
+    /// "100000+"), in `unit`s of the loss (1 for deaths, 1e6 for US$ millions).
+    pub fn pager_bands(&self, unit: f64) -> Vec<(String, f64)> {
+        self.band_edges
+            .windows(2)
+            .zip(&self.band_probabilities)
+            .map(|(w, p)| {
+                let label = if w[1].is_infinite() {
+                    format!("{}+", w[0] / unit)
+                } else {
+                    format!("{}-{}", w[0] / unit, w[1] / unit)
+                };
+                (label, *p)
+            })
+            .collect()
     }
 }
 
@@ -358,13 +421,42 @@ mod tests {
 
     #[test]
     fn single_estimate_distribution_is_the_pager_lognormal() {
-        let d = LossDistribution::deaths(&[500.0], 2.0);
+        let d = LossDistribution::deaths(&[500.0], 2.0, None);
         assert!((d.median - 500.0).abs() < 1e-6);
         assert!((d.p95 - 500.0 * (2.0f64 * 1.6448536).exp()).abs() / d.p95 < 1e-6);
         let total: f64 = d.band_probabilities.iter().sum();
         assert!((total - 1.0).abs() < 1e-9);
         let want = phi((1000f64.ln() - 500f64.ln()) / 2.0) - phi((100f64.ln() - 500f64.ln()) / 2.0);
         assert!((d.alert_probabilities[2] - want).abs() < 1e-12);
+    }
+
+    #[test]
+    fn cap_censors_quantiles_and_bands() {
+        // 40,000 people exposed, median 30,000 deaths, G 2.5: uncapped p95 is far above.
+        let d = LossDistribution::deaths(&[30_000.0], 2.5, Some(40_000.0));
+        assert!(d.p95 <= 40_000.0);
+        assert!(d.p_at_cap > 0.4);
+        let total: f64 = d.band_probabilities.iter().sum();
+        assert!((total - 1.0).abs() < 1e-9);
+        assert_eq!(d.band_probabilities[6], 0.0, "no mass above 100,000");
+        let u = LossDistribution::deaths(&[30_000.0], 2.5, None);
+        assert!(u.p95 > 1e6);
+        let labels: Vec<String> = d.pager_bands(1.0).into_iter().map(|b| b.0).collect();
+        assert_eq!(labels[0], "0-1");
+        assert_eq!(labels[6], "100000+");
+    }
+
+    #[test]
+    fn combined_g_counts_only_countries_with_a_loss() {
+        // PK 2.342961 with deaths, IN 1.971188 with 0.4 deaths (int(0.4) = 0): PK alone.
+        let g = combined_g_pager(&[(120.0, 2.342961), (0.4, 1.971188)]);
+        assert!((g - 2.342961).abs() < 1e-12);
+        // No country with a loss: all of them, capped.
+        assert_eq!(combined_g_pager(&[(0.2, 2.342961), (0.4, 1.971188)]), 2.5);
+        assert_eq!(combined_g_pager(&[]), 0.0);
+        // The economic G is economy.xml's, not the fatality G.
+        assert_eq!(params("PK").econ_g, 2.011920);
+        assert_ne!(params("PK").econ_g, params("PK").fatality_g);
     }
 
     #[test]

@@ -276,6 +276,7 @@ impl SiteDistances {
             rjb_km: self.rjb_km,
             rx_km: self.rx_km,
             ry0_km: self.ry0_km,
+            rhypo_km: self.rhypo_km,
         }
     }
 }

@@ -37,6 +37,7 @@ fn context(t: &Table, row: usize) -> (RuptureParams, Distances, SiteParams) {
         rjb_km: col(t, row, "dist_rjb"),
         rx_km: col(t, row, "dist_rx"),
         ry0_km: col(t, row, "dist_ry0"),
+        rhypo_km: f64::NAN,
     };
     let site = SiteParams {
         vs30_mps: col(t, row, "site_vs30"),

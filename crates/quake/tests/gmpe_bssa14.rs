@@ -33,6 +33,7 @@ fn context(t: &Table, row: usize) -> (RuptureParams, Distances, SiteParams) {
         rjb_km,
         rx_km: rjb_km,
         ry0_km: 0.0,
+        rhypo_km: f64::NAN,
     };
     let site = SiteParams {
         vs30_mps: column(t, row, "site_vs30"),

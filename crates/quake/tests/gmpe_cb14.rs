@@ -34,6 +34,7 @@ fn inputs(t: &Table, row: usize) -> (RuptureParams, Distances, SiteParams) {
             rjb_km: v("dist_rjb"),
             rx_km: v("dist_rx"),
             ry0_km: 0.0,
+            rhypo_km: f64::NAN,
         },
         SiteParams {
             vs30_mps: v("site_vs30"),

@@ -14,6 +14,7 @@ use forewarn_impact::pager::{self, AlertLevel, LossDistribution};
 use forewarn_quake::gmice;
 use forewarn_quake::gmpe::{Imt, SiteParams};
 use forewarn_quake::logic_tree::LogicTree;
+use forewarn_quake::regime;
 use forewarn_quake::rupture::Rupture;
 use forewarn_quake::shaking::{self, Correlation, GmfSettings, Shaking, Site};
 use forewarn_quake::site::{self, Vs30Source};
@@ -106,6 +107,8 @@ pub struct SiteResult {
 /// Everything a quake run produced.
 pub struct QuakeRun {
     pub request: QuakeRequest,
+    /// Which ground-motion models were used and why (by depth and regionalisation polygon).
+    pub model_selection: regime::ModelSelection,
     pub rupture: Rupture,
     pub exposure_source: String,
     pub grid_mmi: Grid<f32>,
@@ -119,8 +122,8 @@ pub struct QuakeRun {
     /// alert level, as in PAGER.
     pub fatalities: LossDistribution,
     pub losses: LossDistribution,
-    /// The same with shaking uncertainty from the simulated fields (a mixture of lognormals
-    /// over realisations); `None` with --realizations 0.
+    /// The spread of the expected losses over the simulated shaking fields, without PAGER's G
+    /// (G already holds the shaking scatter); `None` with --realizations 0.
     pub fatalities_shaking: Option<LossDistribution>,
     pub losses_shaking: Option<LossDistribution>,
     pub alert_fatalities: AlertLevel,
@@ -199,6 +202,7 @@ fn footprint_radius_km(rup: &Rupture, tree: &LogicTree) -> f64 {
             rjb_km: r,
             rx_km: -r,
             ry0_km: 0.0,
+            rhypo_km: (r * r + rp.hypo_depth_km.powi(2)).sqrt(),
         };
         let mmi = tree
             .ground_motion(Imt::Pga, &rp, &d, &site)
@@ -298,8 +302,11 @@ pub fn run(
         )));
     }
     progress("rupture", 0, 1);
-    let tree = LogicTree::from_name(&req.gmpe)?;
+    // Validate the requested model name before anything else.
+    LogicTree::from_name(&req.gmpe)?;
     let (rupture, event_name_from_file) = build_rupture(&req.source)?;
+    let model_selection = regime::select(&req.gmpe, rupture.hypocenter, rupture.hypo_depth_km);
+    let tree = LogicTree::from_name(&model_selection.models)?;
     check_coverage(region, rupture.hypocenter)?;
     let radius = footprint_radius_km(&rupture, &tree);
     let mut footprint = BBox::around(rupture.hypocenter, radius);
@@ -427,8 +434,12 @@ pub fn run(
             progress("realisations", r as u64 + 1, req.realizations as u64);
         });
     }
-    let mut gs_f = Vec::new();
-    let mut gs_e = Vec::new();
+    // PAGER's combined G: per country (loss, G), fatality G from fatality.xml and economic G
+    // from economy.xml, counting the countries with a loss of at least one.
+    let mut g_deaths = Vec::new();
+    let mut g_losses = Vec::new();
+    let mut people_exposed = 0.0;
+    let mut gdp_exposed_usd = 0.0;
     let mut countries = Vec::new();
     for (c, people) in region.countries.iter().zip(&table) {
         let total: f64 = people.iter().sum();
@@ -439,8 +450,10 @@ pub fn run(
         let d = pager::expected_deaths(&p, people);
         let l = pager::expected_loss_usd(&p, c.gdp_per_capita_usd, people);
         if people[4..].iter().sum::<f64>() > 0.0 {
-            gs_f.push(p.fatality_g);
-            gs_e.push(p.fatality_g);
+            g_deaths.push((d, p.fatality_g));
+            g_losses.push((l, p.econ_g));
+            people_exposed += people[4..].iter().sum::<f64>();
+            gdp_exposed_usd += c.population as f64 * c.gdp_per_capita_usd;
         }
         countries.push(CountryImpact {
             iso2: c.iso2.clone(),
@@ -451,21 +464,23 @@ pub fn run(
             pager: p,
         });
     }
-    let g_f = if gs_f.is_empty() {
-        0.0
-    } else {
-        pager::combined_g(&gs_f)
-    };
-    let g_e = if gs_e.is_empty() {
-        0.0
-    } else {
-        pager::combined_g(&gs_e)
-    };
-    let fatalities = LossDistribution::deaths(&[deaths_med], g_f);
-    let losses_d = LossDistribution::losses_usd(&[loss_med], g_e);
+    let g_f = pager::combined_g_pager(&g_deaths);
+    let g_e = pager::combined_g_pager(&g_losses);
+    // Physical limits: no more deaths than people exposed (MMI V and above, the bins the model
+    // counts) and no larger loss than the exposed countries' GDP.
+    let deaths_cap = Some(people_exposed.round());
+    let losses_cap = (gdp_exposed_usd > 0.0).then_some(gdp_exposed_usd);
+    let fatalities = LossDistribution::deaths(&[deaths_med], g_f, deaths_cap);
+    let losses_d = LossDistribution::losses_usd(&[loss_med], g_e, losses_cap);
+    // The spread of the expected losses over the simulated shaking fields, without G: PAGER's
+    // G was fitted to observed losses with ShakeMap shaking, so it already holds the shaking
+    // scatter, and a mixture of G-lognormals over fields would count that scatter twice. This
+    // block only shows how much of the range the shaking alone explains.
     let simulated = req.realizations > 0 && n_pts > 0;
-    let fatalities_shaking = simulated.then(|| LossDistribution::deaths(&death_estimates, g_f));
-    let losses_shaking = simulated.then(|| LossDistribution::losses_usd(&loss_estimates, g_e));
+    let fatalities_shaking =
+        simulated.then(|| LossDistribution::deaths(&death_estimates, 0.0, deaths_cap));
+    let losses_shaking =
+        simulated.then(|| LossDistribution::losses_usd(&loss_estimates, 0.0, losses_cap));
     let alert_fatalities = AlertLevel::for_deaths(fatalities.median);
     let alert_economic = AlertLevel::for_loss_usd(losses_d.median);
 
@@ -544,6 +559,7 @@ pub fn run(
             )
         });
     Ok(QuakeRun {
+        model_selection,
         exposure_source: exposure.source.describe(),
         n_sites: sites.len(),
         n_exposure_points: n_pts,

@@ -45,7 +45,12 @@ pub fn summary_json(run: &QuakeRun) -> Value {
             .collect();
         exposure_by_mmi.insert(c.iso2.clone(), Value::Object(bins));
     }
-    let dist = |d: &forewarn_impact::LossDistribution| {
+    let dist_in = |d: &forewarn_impact::LossDistribution, unit: f64| {
+        let bands: serde_json::Map<String, Value> = d
+            .pager_bands(unit)
+            .into_iter()
+            .map(|(k, p)| (k, json!(round6(p))))
+            .collect();
         json!({
             "median": d.median.round(),
             "p5": d.p5.round(),
@@ -54,6 +59,10 @@ pub fn summary_json(run: &QuakeRun) -> Value {
             "log_sd_g": d.g,
             "band_edges": d.band_edges.iter().map(|e| if e.is_finite() { json!(e) } else { json!("inf") }).collect::<Vec<_>>(),
             "band_probabilities": d.band_probabilities.iter().map(|p| round6(*p)).collect::<Vec<_>>(),
+            "pager_bands": bands,
+            "pager_bands_unit": if unit == 1.0 { "deaths" } else { "US$ millions" },
+            "cap": d.cap.map(|c| c.round()),
+            "p_at_cap": round6(d.p_at_cap),
             "alert_probabilities": {
                 "green": round6(d.alert_probabilities[0]),
                 "yellow": round6(d.alert_probabilities[1]),
@@ -62,6 +71,8 @@ pub fn summary_json(run: &QuakeRun) -> Value {
             },
         })
     };
+    let dist = |d: &forewarn_impact::LossDistribution| dist_in(d, 1.0);
+    let dist_usd = |d: &forewarn_impact::LossDistribution| dist_in(d, 1e6);
     json!({
         "forewarn_version": env!("CARGO_PKG_VERSION"),
         "kind": "earthquake",
@@ -75,14 +86,15 @@ pub fn summary_json(run: &QuakeRun) -> Value {
             "geometry_source": r.geometry_source,
         },
         "exposure_source": run.exposure_source,
+        "ground_motion_models": run.model_selection,
         "alert_level": run.alert_level.as_str(),
         "alert_level_fatalities": run.alert_fatalities.as_str(),
         "alert_level_economic": run.alert_economic.as_str(),
         "fatalities": dist(&run.fatalities),
-        "economic_loss_usd": dist(&run.losses),
-        "loss_method": "PAGER (Jaiswal & Wald 2010): expected losses at median shaking, lognormal with log-sd G; the *_with_shaking_uncertainty blocks mix one such lognormal per simulated ground-motion field",
-        "fatalities_with_shaking_uncertainty": run.fatalities_shaking.as_ref().map(dist),
-        "economic_loss_usd_with_shaking_uncertainty": run.losses_shaking.as_ref().map(dist),
+        "economic_loss_usd": dist_usd(&run.losses),
+        "loss_method": "PAGER (Jaiswal & Wald 2010, 2011): expected losses at median shaking, lognormal with log-sd G (fatality G from fatality.xml, economic G from economy.xml; combined over the countries with a loss of at least one, as PAGER's getCombinedG), censored at the people exposed (MMI V+) and at the exposed countries' GDP. The *_over_shaking_fields blocks are the spread of the expected loss over the simulated ground-motion fields without G: G already holds the shaking scatter, so they are not added to it",
+        "fatalities_over_shaking_fields": run.fatalities_shaking.as_ref().map(dist),
+        "economic_loss_usd_over_shaking_fields": run.losses_shaking.as_ref().map(dist_usd),
         "exposure_by_mmi": exposure_by_mmi,
         "countries": run.countries.iter().map(|c| json!({
             "iso2": c.iso2,

@@ -604,6 +604,7 @@ mod tests {
             rjb_km: r_km,
             rx_km: r_km,
             ry0_km: 0.0,
+            rhypo_km: f64::NAN,
         }
     }
 

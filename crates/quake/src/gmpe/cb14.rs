@@ -583,6 +583,7 @@ mod tests {
             rjb_km: r_km,
             rx_km: -r_km,
             ry0_km: 0.0,
+            rhypo_km: f64::NAN,
         }
     }
 
@@ -764,6 +765,7 @@ mod tests {
             rjb_km: 5.0,
             rx_km: -5.0,
             ry0_km: 0.0,
+            rhypo_km: f64::NAN,
         };
         let hang = Distances { rx_km: 8.0, ..foot };
         let f = m.ground_motion(Imt::Pga, &r, &foot, &site(760.0)).unwrap();

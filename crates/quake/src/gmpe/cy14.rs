@@ -516,6 +516,7 @@ mod tests {
             rjb_km,
             rx_km,
             ry0_km: 0.0,
+            rhypo_km: f64::NAN,
         }
     }
 

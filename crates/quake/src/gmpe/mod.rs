@@ -1,4 +1,4 @@
-//! Ground-motion models for active shallow crust (NGA-West2).
+//! Ground-motion models: active shallow crust (NGA-West2) and subduction in-slab (BC Hydro).
 //!
 //! One model per module, each with its coefficient table (cited next to it) and its
 //! verification test against the OpenQuake tables in ../shared/reference/gmpe/
@@ -9,6 +9,7 @@
 //! natural-log units.
 
 pub mod ask14;
+pub mod bchydro;
 pub mod bssa14;
 pub mod cb14;
 pub mod cy14;
@@ -77,6 +78,8 @@ pub struct Distances {
     pub rx_km: f64,
     /// Horizontal distance off the end of the rupture measured parallel to strike.
     pub ry0_km: f64,
+    /// Hypocentral distance (used by the in-slab model; NaN where a caller has no hypocentre).
+    pub rhypo_km: f64,
 }
 
 /// Site parameters a model may use.

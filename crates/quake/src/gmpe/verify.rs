@@ -88,6 +88,10 @@ impl Table {
 pub enum Kind {
     Mean,
     TotalStd,
+    /// Within-event standard deviation (phi).
+    IntraStd,
+    /// Between-event standard deviation (tau).
+    InterStd,
 }
 
 /// Check every row and IMT of `table` against `gmpe`; returns (values checked, failures).
@@ -122,6 +126,8 @@ pub fn check(
             let computed = match kind {
                 Kind::Mean => gm.ln_median.exp(),
                 Kind::TotalStd => gm.sigma,
+                Kind::IntraStd => gm.phi,
+                Kind::InterStd => gm.tau,
             };
             n += 1;
             let dev = (computed / expected * 100.0 - 100.0).abs();
