@@ -78,7 +78,9 @@ pub struct SoakArgs {
 fn positive_minutes(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 && v <= 7.0 * 24.0 * 60.0 => Ok(v),
-        _ => Err(format!("'{s}': give minutes > 0 and at most 10080 (a week)")),
+        _ => Err(format!(
+            "'{s}': give minutes > 0 and at most 10080 (a week)"
+        )),
     }
 }
 

@@ -266,8 +266,7 @@ impl<'a> Client<'a> {
                 Some(if r.body.is_empty() {
                     Value::Null
                 } else {
-                    serde_json::from_slice(&r.body)
-                        .unwrap_or_else(|_| Value::String(r.text()))
+                    serde_json::from_slice(&r.body).unwrap_or_else(|_| Value::String(r.text()))
                 })
             }
             Ok(r) => {
@@ -279,8 +278,10 @@ impl<'a> Client<'a> {
                 None
             }
             Err(e) => {
-                self.stats
-                    .fail(format!("{} {method} {path}: transport error: {e}", self.user));
+                self.stats.fail(format!(
+                    "{} {method} {path}: transport error: {e}",
+                    self.user
+                ));
                 None
             }
         }
@@ -339,7 +340,8 @@ async fn writer(n: usize, mut req: Client<'_>, mut off: Client<'_>, deadline: In
     let pause = || tokio::time::sleep(WRITE_PAUSE);
     while Instant::now() < deadline {
         i += 1;
-        let sitrep = json!({"title": format!("soak {n}-{i}"), "body": "soak test situation report"});
+        let sitrep =
+            json!({"title": format!("soak {n}-{i}"), "body": "soak test situation report"});
         req.call("POST", "/api/sitreps", Some(sitrep), None, 201)
             .await;
         pause().await;
@@ -398,7 +400,13 @@ async fn writer(n: usize, mut req: Client<'_>, mut off: Client<'_>, deadline: In
 
 /// Opens `/api/events`, counts events for [`SSE_HOLD`] (or until the deadline), closes and
 /// reconnects.
-async fn subscriber(stats: &Stats, addr: SocketAddr, auth: String, user: String, deadline: Instant) {
+async fn subscriber(
+    stats: &Stats,
+    addr: SocketAddr,
+    auth: String,
+    user: String,
+    deadline: Instant,
+) {
     while Instant::now() < deadline {
         let hold_end = (Instant::now() + SSE_HOLD).min(deadline);
         match sse_hold(addr, &auth, hold_end, stats).await {
@@ -643,10 +651,22 @@ async fn exercises(
             .is_some()
         {
             stats.exercises.fetch_add(1, Ordering::Relaxed);
-            dir.call("GET", &format!("/api/exercises/{id}/report"), None, None, 200)
-                .await;
-            dir.call("GET", &format!("/api/exercises/{id}/metrics"), None, None, 200)
-                .await;
+            dir.call(
+                "GET",
+                &format!("/api/exercises/{id}/report"),
+                None,
+                None,
+                200,
+            )
+            .await;
+            dir.call(
+                "GET",
+                &format!("/api/exercises/{id}/metrics"),
+                None,
+                None,
+                200,
+            )
+            .await;
         }
     }
 }
@@ -668,7 +688,11 @@ pub async fn run_async(
     for i in 0..cfg.readers {
         readers.push(login(reader_users[i % reader_users.len()]).await?);
     }
-    let pairs = [("pk.duty", "kz.duty"), ("in.duty", "cn.duty"), ("ru.duty", "uz.duty")];
+    let pairs = [
+        ("pk.duty", "kz.duty"),
+        ("in.duty", "cn.duty"),
+        ("ru.duty", "uz.duty"),
+    ];
     let mut writers = Vec::new();
     for i in 0..cfg.writers {
         let (a, b) = pairs[i % pairs.len()];
@@ -763,7 +787,11 @@ pub async fn run_async(
         (Some(w), Some(l)) if w > 0.0 => Some(((l.rss_mb - w) / w * 1000.0).round() / 10.0),
         _ => None,
     };
-    let notes = stats.notes.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let notes = stats
+        .notes
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
     Ok(SoakReport {
         samples,
         requests: stats.requests.load(Ordering::Relaxed),
