@@ -1439,6 +1439,18 @@ async fn matrix(app: &App) {
         assert_eq!(resp.status().as_u16(), want);
     }
 
+    // Lists that need a login refuse anonymous callers.
+    for list in [
+        "/api/alerts",
+        "/api/requests",
+        "/api/offers",
+        "/api/sitreps",
+        "/api/activity",
+        "/api/exercises",
+    ] {
+        m.check(&anon, "GET", list, list, None, 401).await;
+    }
+
     // Every route of the router's table was exercised, and every route that is not public
     // was refused to someone.
     let table = forewarn_server::routes::route_table();
