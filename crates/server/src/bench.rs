@@ -2,6 +2,8 @@
 //! token auth) to a real server on 127.0.0.1, measuring committed writes per second and the
 //! latency distribution.
 
+pub mod soak;
+
 use crate::http_client::Conn;
 use crate::{AppState, auth, router};
 use forewarn_store::{Org, Store};

@@ -37,6 +37,28 @@ pub struct Endpoint {
     pub route: MethodRouter<AppState>,
 }
 
+/// One route as the router mounts it: what the access-matrix test must exercise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub method: &'static str,
+    /// The path template, as given to the router (`/api/alerts/{id}`).
+    pub path: &'static str,
+    pub access: Access,
+}
+
+/// Every route [`crate::router`] mounts, in table order (the router is built from the same
+/// [`endpoints`]).
+pub fn route_table() -> Vec<Route> {
+    endpoints()
+        .iter()
+        .map(|e| Route {
+            method: e.method,
+            path: e.path,
+            access: e.access,
+        })
+        .collect()
+}
+
 macro_rules! ep {
     ($m:literal, $p:literal, $s:literal, $a:expr, $req:expr, $st:literal, $resp:literal, $route:expr) => {
         Endpoint {

@@ -1,6 +1,7 @@
 //! Authorisation matrix: every endpoint of the router, called by anonymous clients and users
-//! of several roles and organisations, on SQLite and on PostgreSQL. The test fails if an
-//! endpoint of `routes::endpoints()` is not exercised.
+//! of several roles and organisations, on SQLite and on PostgreSQL. The test fails if a route
+//! of `routes::route_table()` (the table the router is built from) is not exercised, or if a
+//! route that is not public has no case where the server refuses the caller.
 
 mod common;
 
@@ -14,6 +15,8 @@ use tower::ServiceExt;
 
 struct Matrix {
     covered: BTreeSet<(String, String)>,
+    /// Routes with at least one refused call (401, 403 or 404).
+    refused: BTreeSet<(String, String)>,
 }
 
 impl Matrix {
@@ -29,6 +32,10 @@ impl Matrix {
     ) -> Value {
         self.covered
             .insert((method.to_string(), template.to_string()));
+        if [401, 403, 404].contains(&want) {
+            self.refused
+                .insert((method.to_string(), template.to_string()));
+        }
         let (s, v) = c.call(method, path, body).await;
         assert_eq!(
             s.as_u16(),
@@ -71,6 +78,7 @@ async fn wait_status(c: &Client<'_>, id: i64, want: &str) -> Value {
 async fn matrix(app: &App) {
     let mut m = Matrix {
         covered: BTreeSet::new(),
+        refused: BTreeSet::new(),
     };
     let anon = app.anon();
     let pv = app.login("pk.viewer").await;
@@ -1419,6 +1427,9 @@ async fn matrix(app: &App) {
     // Events: status only here (the stream is tested in events.rs).
     for (c, want) in [(&anon, 401u16), (&pv, 200)] {
         m.covered.insert(("GET".into(), "/api/events".into()));
+        if want == 401 {
+            m.refused.insert(("GET".into(), "/api/events".into()));
+        }
         let resp = app
             .router
             .clone()
@@ -1428,20 +1439,44 @@ async fn matrix(app: &App) {
         assert_eq!(resp.status().as_u16(), want);
     }
 
-    // Every endpoint was exercised.
-    let all: BTreeSet<(String, String)> = forewarn_server::routes::endpoints()
+    // Lists that need a login refuse anonymous callers.
+    for list in [
+        "/api/alerts",
+        "/api/requests",
+        "/api/offers",
+        "/api/sitreps",
+        "/api/activity",
+        "/api/exercises",
+    ] {
+        m.check(&anon, "GET", list, list, None, 401).await;
+    }
+
+    // Every route of the router's table was exercised, and every route that is not public
+    // was refused to someone.
+    let table = forewarn_server::routes::route_table();
+    let all: BTreeSet<(String, String)> = table
         .iter()
-        .map(|e| (e.method.to_string(), e.path.to_string()))
+        .map(|r| (r.method.to_string(), r.path.to_string()))
         .collect();
     let missing: Vec<_> = all.difference(&m.covered).collect();
     assert!(
         missing.is_empty(),
-        "endpoints not covered by the matrix: {missing:?}"
+        "routes of routes::route_table() with no case in the matrix: {missing:?}"
     );
     let unknown: Vec<_> = m.covered.difference(&all).collect();
     assert!(
         unknown.is_empty(),
-        "matrix names unknown endpoints: {unknown:?}"
+        "matrix names routes that are not in routes::route_table(): {unknown:?}"
+    );
+    let never_refused: Vec<_> = table
+        .iter()
+        .filter(|r| r.access != forewarn_server::routes::Access::Public)
+        .map(|r| (r.method.to_string(), r.path.to_string()))
+        .filter(|k| !m.refused.contains(k))
+        .collect();
+    assert!(
+        never_refused.is_empty(),
+        "non-public routes with no refused (401/403/404) case in the matrix: {never_refused:?}"
     );
     let _ = StatusCode::OK;
 }
