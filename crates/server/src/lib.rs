@@ -14,6 +14,7 @@ pub mod extract;
 pub mod http_client;
 pub mod incidents;
 pub mod openapi;
+pub mod pool;
 pub mod public;
 pub mod records;
 pub mod requests;
@@ -31,7 +32,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use tokio::sync::{Semaphore, broadcast};
+use tokio::sync::broadcast;
 
 /// The regional centre's organisation code.
 pub const RC: &str = "rc";
@@ -66,7 +67,8 @@ pub struct AppState {
     pub limiter: Arc<auth::LoginLimiter>,
     pub live: broadcast::Sender<LiveEvent>,
     pub progress: Arc<Mutex<HashMap<i64, incidents::Progress>>>,
-    pub run_slots: Arc<Semaphore>,
+    /// The bounded, fair pool hazard engines run on (incident runs, exercise hazards).
+    pub pool: Arc<pool::RunPool>,
     pub web_dir: PathBuf,
     /// Add `Secure` to cookies (when not bound to loopback).
     pub secure_cookies: bool,
@@ -89,7 +91,7 @@ impl AppState {
             limiter: Arc::new(auth::LoginLimiter::default()),
             live: broadcast::channel(1024).0,
             progress: Arc::new(Mutex::new(HashMap::new())),
-            run_slots: Arc::new(Semaphore::new(1)),
+            pool: Arc::new(pool::RunPool::new(pool::PoolConfig::default())),
             web_dir,
             secure_cookies,
             token_cache: Arc::new(Mutex::new(HashMap::new())),
