@@ -71,16 +71,18 @@ async fn apply_committed(
 ) -> Result<(), ApiError> {
     let held = live_of(st, id)?;
     let team = team_for(&lock(&held), id, &caller.user.org, role)?;
-    change(st, &held, &caller.user.username, |sg| {
+    // A rejected action is journaled too (as rejected), then refused.
+    let applied = change(st, &held, &caller.user.username, |sg| {
         let Some(ex) = sg.ex.as_mut() else {
             return Err(ApiError::conflict(format!("exercise {id} has not started")));
         };
         ex.tick(now_ms());
-        ex.apply(&team, action)
-            .map_err(|e| ApiError::conflict(e.to_string()))?;
-        Ok(Outcome::quiet(()))
+        Ok(Outcome::quiet(ex.apply(&team, action)))
     })
-    .await
+    .await?;
+    applied
+        .map(|_| ())
+        .map_err(|e| ApiError::conflict(e.to_string()))
 }
 
 /// A player's action through the normal endpoints, fed to the consequence model. Returns the
