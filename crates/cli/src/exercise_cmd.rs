@@ -1,7 +1,7 @@
 //! `forewarn exercise`: validate an exercise file, or run it headless with bot players.
 
 use anyhow::{Context, Result};
-use forewarn_exercise::{Exercise, HazardSet, Options, Speed};
+use forewarn_exercise::{Exercise, HazardSet, Options, PlanFiles, Speed};
 use forewarn_exposure::Exposure;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -14,6 +14,10 @@ pub enum Cmd {
     Validate {
         #[arg(value_name = "FILE.toml")]
         file: PathBuf,
+        /// Let the plan name files anywhere (absolute paths, `..`); by default they must be
+        /// inside the plan's folder.
+        #[arg(long)]
+        allow_any_path: bool,
     },
     /// Run an exercise headless and write journal.jsonl, metrics.json, aar.html and cap/*.xml.
     Run(RunArgs),
@@ -35,12 +39,30 @@ pub struct RunArgs {
     /// Output directory.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
+    /// Let the plan name files anywhere (absolute paths, `..`); by default they must be
+    /// inside the plan's folder.
+    #[arg(long)]
+    allow_any_path: bool,
+}
+
+/// Reads the plan; the files it names resolve inside its folder unless `allow_any_path`.
+fn load(file: &Path, allow_any_path: bool) -> Result<forewarn_exercise::Plan> {
+    let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    let files = if allow_any_path {
+        PlanFiles::unrestricted(&dir)
+    } else {
+        PlanFiles::local(&dir)
+    };
+    Ok(forewarn_exercise::load_with(file, files)?)
 }
 
 pub fn run(data: Option<&Path>, cmd: Cmd) -> Result<ExitCode> {
     match cmd {
-        Cmd::Validate { file } => {
-            let plan = forewarn_exercise::load(&file)?;
+        Cmd::Validate {
+            file,
+            allow_any_path,
+        } => {
+            let plan = load(&file, allow_any_path)?;
             let d = &plan.def;
             let conditional = plan.inject_condition.iter().filter(|c| c.is_some()).count();
             println!(
@@ -68,7 +90,7 @@ fn run_headless(data: Option<&Path>, a: RunArgs) -> Result<ExitCode> {
     let speed = Speed::parse(&a.speed)
         .map_err(anyhow::Error::msg)
         .context("--speed")?;
-    let plan = Arc::new(forewarn_exercise::load(&a.file)?);
+    let plan = Arc::new(load(&a.file, a.allow_any_path)?);
     let region = forewarn_embedded::region_or_dir(data).context("loading the region")?;
     let exposure = Exposure::proxy(&region);
     let hazards = Arc::new(HazardSet::compute(&plan, &region, &exposure, a.seed)?);

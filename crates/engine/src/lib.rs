@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod contours;
 pub mod flood;
+pub mod limits;
 pub mod map;
 pub mod quake;
 pub mod sites_csv;
@@ -37,10 +38,25 @@ pub enum EngineError {
     },
     #[error("map rendering failed: {0}")]
     Map(String),
+    /// An input over one of the [`limits`] (names the field and the limit).
+    #[error(transparent)]
+    Limit(#[from] limits::LimitError),
+    /// The caller cancelled the run (see [`Cancel`]).
+    #[error("the run was cancelled")]
+    Cancelled,
 }
 
 /// Progress callback: (stage, done, total).
 pub type Progress<'a> = &'a (dyn Fn(&str, u64, u64) + Sync);
+
+/// Cancellation check: a run asks it between stages and chunks of work and stops with
+/// [`EngineError::Cancelled`] once it answers true.
+pub type Cancel<'a> = &'a (dyn Fn() -> bool + Sync);
+
+/// A [`Cancel`] that never cancels.
+pub fn never_cancel() -> bool {
+    false
+}
 
 /// Write a file, naming it in the error.
 pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), EngineError> {

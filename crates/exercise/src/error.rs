@@ -48,6 +48,8 @@ pub enum ExerciseError {
     Action(String),
     #[error("clock: {0}")]
     Clock(String),
+    #[error("the hazard runs were cancelled")]
+    Cancelled,
 }
 
 impl ExerciseError {

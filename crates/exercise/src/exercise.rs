@@ -148,7 +148,9 @@ pub struct DeliveredInject {
     pub expected_action: Option<String>,
 }
 
-/// A running exercise.
+/// A running exercise. Cloning it copies its whole state (a server changes a copy and
+/// keeps it only once the change is journaled).
+#[derive(Clone)]
 pub struct Exercise {
     plan: Arc<Plan>,
     hazards: Arc<HazardSet>,

@@ -15,6 +15,7 @@ use forewarn_cap::{
     AlertLevel as CapLevel, CapTime, Hazard, ImpactArea, ImpactFacts, ImpactWarning, Status,
 };
 use forewarn_core::{Grid, Region};
+use forewarn_engine::Cancel;
 use forewarn_engine::quake::{self, QuakeRequest, QuakeSource};
 use forewarn_exposure::Exposure;
 use geo::{BooleanOps, BoundingRect, Intersects, MultiPolygon};
@@ -95,12 +96,27 @@ impl HazardSet {
         exposure: &Exposure,
         seed: u64,
     ) -> Result<HazardSet, ExerciseError> {
+        Self::compute_cancellable(plan, region, exposure, seed, &forewarn_engine::never_cancel)
+    }
+
+    /// [`HazardSet::compute`] that stops with [`ExerciseError::Cancelled`] soon after
+    /// `cancel` answers true (asked between hazards and inside earthquake runs).
+    pub fn compute_cancellable(
+        plan: &Plan,
+        region: &Region,
+        exposure: &Exposure,
+        seed: u64,
+        cancel: Cancel<'_>,
+    ) -> Result<HazardSet, ExerciseError> {
         let mut hazards = Vec::with_capacity(plan.def.hazards.len());
         for (i, h) in plan.def.hazards.iter().enumerate() {
+            if cancel() {
+                return Err(ExerciseError::Cancelled);
+            }
             let onset_s = plan.hazard_onset_s[i];
             let r = match h.kind {
                 HazardKind::Earthquake | HazardKind::Aftershock => {
-                    quake_hazard(plan, h, onset_s, region, exposure, seed)?
+                    quake_hazard(plan, h, onset_s, region, exposure, seed, cancel)?
                 }
                 HazardKind::Flood => flood_hazard(plan, h, onset_s, region)?,
             };
@@ -114,6 +130,23 @@ fn herr(h: &HazardDef, m: impl std::fmt::Display) -> ExerciseError {
     ExerciseError::Hazard {
         hazard: h.id.clone(),
         message: m.to_string(),
+    }
+}
+
+/// An engine error of hazard `h`: over a limit (the hazard's field is named) or cancelled.
+fn engine_err(
+    plan: &Plan,
+    h: &HazardDef,
+    index: usize,
+    e: forewarn_engine::EngineError,
+) -> ExerciseError {
+    match e {
+        forewarn_engine::EngineError::Cancelled => ExerciseError::Cancelled,
+        forewarn_engine::EngineError::Limit(l) => ExerciseError::Hazard {
+            hazard: h.id.clone(),
+            message: format!("hazard[{index}].{}: {}", l.field, l.message),
+        },
+        other => herr(h, plan.files.scrub(&other.to_string())),
     }
 }
 
@@ -146,10 +179,18 @@ fn quake_hazard(
     region: &Region,
     exposure: &Exposure,
     seed: u64,
+    cancel: Cancel<'_>,
 ) -> Result<HazardResult, ExerciseError> {
+    let index = plan.hazard_index(&h.id).unwrap_or(0);
     let source = match &h.rupture {
         Some(r) => QuakeSource::NrmlRupture {
-            path: plan.base_dir.join(r).display().to_string(),
+            path: plan
+                .files
+                .resolve(r)
+                .map_err(|m| herr(h, m))?
+                .path
+                .display()
+                .to_string(),
         },
         None => {
             let (Some(lon), Some(lat), Some(depth_km), Some(mag)) =
@@ -182,7 +223,8 @@ fn quake_hazard(
         sites_file: None,
         event_name: h.name.clone(),
     };
-    let run = quake::run(region, exposure, req, &|_, _, _| {}).map_err(|e| herr(h, e))?;
+    let run = quake::run_cancellable(region, exposure, req, &|_, _, _| {}, cancel)
+        .map_err(|e| engine_err(plan, h, index, e))?;
     let mut units = Vec::new();
     for c in &run.countries {
         let people: f64 = c.people_by_mmi[5..].iter().sum();
@@ -279,9 +321,13 @@ fn flood_hazard(
     let Some(file) = &h.scenario else {
         return Err(herr(h, "needs scenario = \"file.toml\""));
     };
-    let path = plan.base_dir.join(file);
-    let mut sc =
-        forewarn_flood::Scenario::from_toml_path(&path, Some(region)).map_err(|e| herr(h, e))?;
+    let found = plan.files.resolve(file).map_err(|m| herr(h, m))?;
+    let mut sc = if plan.files.is_confined() {
+        forewarn_flood::Scenario::from_toml_path_within(&found.path, Some(region), &found.root)
+    } else {
+        forewarn_flood::Scenario::from_toml_path(&found.path, Some(region))
+    }
+    .map_err(|e| herr(h, plan.files.scrub(&e.to_string())))?;
     if let Some(d) = h.duration_h {
         sc.sim.end_time_s = d * 3600.0;
     }
@@ -294,7 +340,7 @@ fn flood_hazard(
             precision: None,
         },
     )
-    .map_err(|e| herr(h, e))?;
+    .map_err(|e| herr(h, plan.files.scrub(&e.to_string())))?;
     let imp = forewarn_flood::impact(&fr, region, None);
     let mut units = Vec::new();
     for s in &imp.settlements {

@@ -5,11 +5,13 @@
 use crate::clock::Speed;
 use crate::def::{ActionKind, Channel, Condition, ExerciseDef, HazardKind, Role};
 use crate::error::{ExerciseError, Problem};
+use crate::files::PlanFiles;
+use crate::limits;
 use crate::spans::SourceMap;
 use crate::time::{self, TimeExpr};
 use chrono::{DateTime, FixedOffset};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// A resolved condition.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,8 +38,8 @@ pub enum PlannedCondition {
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub def: ExerciseDef,
-    /// The file's directory (relative paths in the file are resolved against it).
-    pub base_dir: PathBuf,
+    /// Where the files the plan names (`rupture`, `scenario`) are found.
+    pub files: PlanFiles,
     pub file: String,
     pub start: DateTime<FixedOffset>,
     pub wall_start_ms: i64,
@@ -61,19 +63,49 @@ impl Plan {
     }
 }
 
-/// Reads and validates an exercise file.
+/// Reads and validates an exercise file; the files it names resolve inside its folder.
 pub fn load(path: &Path) -> Result<Plan, ExerciseError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ExerciseError::Read {
-        path: path.display().to_string(),
-        source,
-    })?;
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    parse(&text, &path.display().to_string(), &base)
+    load_with(path, PlanFiles::local(&base))
 }
 
-/// Parses and validates exercise TOML; `file` names it in errors, `base_dir` resolves
-/// relative paths.
+/// [`load`] with the plan's files resolved by `files` (e.g. [`PlanFiles::unrestricted`]).
+pub fn load_with(path: &Path, files: PlanFiles) -> Result<Plan, ExerciseError> {
+    use std::io::Read;
+    let read_err = |source| ExerciseError::Read {
+        path: path.display().to_string(),
+        source,
+    };
+    let f = std::fs::File::open(path).map_err(read_err)?;
+    let mut text = String::new();
+    f.take(limits::MAX_PLAN_BYTES as u64 + 1)
+        .read_to_string(&mut text)
+        .map_err(read_err)?;
+    parse_with(&text, &path.display().to_string(), files)
+}
+
+/// Parses and validates exercise TOML; `file` names it in errors; the files it names
+/// resolve inside `base_dir` ([`PlanFiles::local`]).
 pub fn parse(text: &str, file: &str, base_dir: &Path) -> Result<Plan, ExerciseError> {
+    parse_with(text, file, PlanFiles::local(base_dir))
+}
+
+/// [`parse`] with the plan's files resolved by `files`.
+pub fn parse_with(text: &str, file: &str, files: PlanFiles) -> Result<Plan, ExerciseError> {
+    if text.len() > limits::MAX_PLAN_BYTES {
+        return Err(ExerciseError::Invalid {
+            file: file.to_string(),
+            problems: vec![Problem {
+                line: 1,
+                col: 1,
+                field: "(document)".into(),
+                message: format!(
+                    "the plan is over the limit of {} bytes",
+                    limits::MAX_PLAN_BYTES
+                ),
+            }],
+        });
+    }
     let map = SourceMap::new(text);
     let def: ExerciseDef = match toml::from_str(text) {
         Ok(d) => d,
@@ -113,7 +145,7 @@ pub fn parse(text: &str, file: &str, base_dir: &Path) -> Result<Plan, ExerciseEr
         map: &map,
         problems: Vec::new(),
     };
-    let plan = v.check(def, file, base_dir);
+    let plan = v.check(def, file, files);
     if v.problems.is_empty()
         && let Some(p) = plan
     {
@@ -173,7 +205,49 @@ impl Validator<'_, '_> {
         }
     }
 
-    fn check(&mut self, def: ExerciseDef, file: &str, base_dir: &Path) -> Option<Plan> {
+    /// Counts within [`limits`].
+    fn counts(&mut self, def: &ExerciseDef) {
+        let counts = [
+            (
+                "exercise.languages",
+                def.exercise.languages.len(),
+                limits::MAX_LANGUAGES,
+            ),
+            (
+                "organisation",
+                def.organisations.len(),
+                limits::MAX_ORGANISATIONS,
+            ),
+            ("team", def.teams.len(), limits::MAX_TEAMS),
+            ("objective", def.objectives.len(), limits::MAX_OBJECTIVES),
+            ("hazard", def.hazards.len(), limits::MAX_HAZARDS),
+            ("inject", def.injects.len(), limits::MAX_INJECTS),
+        ];
+        for (field, n, max) in counts {
+            if n > max {
+                self.err(field, format!("{n} entries is over the limit of {max}"));
+            }
+        }
+        for (i, o) in def.objectives.iter().enumerate() {
+            if o.criteria.len() > limits::MAX_CRITERIA {
+                self.err(
+                    format!("objective[{i}].criterion"),
+                    format!(
+                        "{} criteria is over the limit of {}",
+                        o.criteria.len(),
+                        limits::MAX_CRITERIA
+                    ),
+                );
+            }
+        }
+    }
+
+    fn check(&mut self, def: ExerciseDef, file: &str, files: PlanFiles) -> Option<Plan> {
+        self.counts(&def);
+        if !self.problems.is_empty() {
+            // Over a count limit: report that alone rather than validate every entry.
+            return None;
+        }
         let meta = &def.exercise;
         let start = match time::parse_start(&meta.start) {
             Ok(s) => Some(s),
@@ -183,6 +257,18 @@ impl Validator<'_, '_> {
             }
         };
         let duration_s = match time::parse_duration_s(&meta.duration) {
+            Ok(d) if d > limits::MAX_DURATION_S => {
+                self.err(
+                    "exercise.duration",
+                    format!(
+                        "'{}' is over the limit of {} ({} days)",
+                        meta.duration,
+                        time::label(limits::MAX_DURATION_S),
+                        limits::MAX_DURATION_S / 86_400
+                    ),
+                );
+                0
+            }
             Ok(d) if d > 0 => d,
             Ok(_) => {
                 self.err("exercise.duration", "the exercise must last longer than 0");
@@ -304,6 +390,18 @@ impl Validator<'_, '_> {
                     ("sitrep_every_h", b.sitrep_every_h),
                     ("jitter_min", Some(b.jitter_min)),
                 ];
+                if let Some(h) = b.sitrep_every_h
+                    && h.is_finite()
+                    && h < limits::MIN_SITREP_EVERY_H
+                {
+                    self.err(
+                        format!("team[{i}].bot.sitrep_every_h"),
+                        format!(
+                            "{h} h is under the limit of {} h",
+                            limits::MIN_SITREP_EVERY_H
+                        ),
+                    );
+                }
                 for (k, v) in fields {
                     if let Some(v) = v
                         && (!nonneg(v) || (k == "sitrep_every_h" && v <= 0.0))
@@ -381,12 +479,14 @@ impl Validator<'_, '_> {
                         need("depth_km", h.depth_km, 0.0, 700.0);
                         need("mag", h.mag, 4.0, 9.5);
                     } else if let Some(r) = &h.rupture
-                        && !base_dir.join(r).is_file()
+                        && let Err(m) = files.resolve(r)
                     {
-                        self.err(
-                            format!("hazard[{i}].rupture"),
-                            format!("rupture file '{}' not found", base_dir.join(r).display()),
-                        );
+                        self.err(format!("hazard[{i}].rupture"), m);
+                    }
+                    if let Some(s) = h.spacing_km
+                        && let Err(e) = forewarn_engine::limits::check_spacing_km(s)
+                    {
+                        self.err(format!("hazard[{i}].spacing_km"), e.message);
                     }
                     if h.scenario.is_some() {
                         self.err(
@@ -400,11 +500,11 @@ impl Validator<'_, '_> {
                         format!("hazard[{i}]"),
                         format!("flood hazard '{}' needs scenario = \"file.toml\"", h.id),
                     ),
-                    Some(s) if !base_dir.join(s).is_file() => self.err(
-                        format!("hazard[{i}].scenario"),
-                        format!("flood scenario '{}' not found", base_dir.join(s).display()),
-                    ),
-                    _ => {}
+                    Some(s) => {
+                        if let Err(m) = files.resolve(s) {
+                            self.err(format!("hazard[{i}].scenario"), m);
+                        }
+                    }
                 },
             }
             match (&h.kind, &h.mainshock) {
@@ -429,10 +529,18 @@ impl Validator<'_, '_> {
                 ),
                 _ => {}
             }
-            if let Some(d) = h.duration_h
-                && !(d.is_finite() && d > 0.0)
-            {
-                self.err(format!("hazard[{i}].duration_h"), "must be positive");
+            if let Some(d) = h.duration_h {
+                if !(d.is_finite() && d > 0.0) {
+                    self.err(format!("hazard[{i}].duration_h"), "must be positive");
+                } else if d > limits::MAX_FLOOD_DURATION_H {
+                    self.err(
+                        format!("hazard[{i}].duration_h"),
+                        format!(
+                            "{d} h is over the limit of {} h",
+                            limits::MAX_FLOOD_DURATION_H
+                        ),
+                    );
+                }
             }
             if let Some(t) = &h.triggered_by
                 && !hazard_ids.contains_key(t.as_str())
@@ -671,7 +779,7 @@ impl Validator<'_, '_> {
         let start = start?;
         Some(Plan {
             def,
-            base_dir: base_dir.to_path_buf(),
+            files,
             file: file.to_string(),
             start,
             wall_start_ms,

@@ -22,6 +22,9 @@ pub enum TimeExpr {
 }
 
 /// Parses a duration such as "1h30m", "90m", "2d", "45s" or "0" into seconds.
+/// Longest duration any time expression may give, seconds (about 31 million years).
+const MAX_PARSED_S: f64 = 1e15;
+
 pub fn parse_duration_s(s: &str) -> Result<i64, String> {
     let s = s.trim();
     if s == "0" {
@@ -59,6 +62,12 @@ pub fn parse_duration_s(s: &str) -> Result<i64, String> {
     if !num.is_empty() || !any {
         return Err(format!(
             "'{s}': a number needs a unit d, h, m or s (e.g. 90m)"
+        ));
+    }
+    // Far beyond any exercise, and small enough that sums of times never overflow.
+    if !(total.is_finite() && total <= MAX_PARSED_S) {
+        return Err(format!(
+            "'{s}' is over the limit of {MAX_PARSED_S:e} s for any time in a plan"
         ));
     }
     Ok(total.round() as i64)

@@ -24,6 +24,7 @@ pub mod breach;
 pub mod condition;
 pub mod error;
 pub mod impact;
+pub mod limits;
 pub mod lisflood;
 pub mod output;
 pub mod real;

@@ -115,6 +115,7 @@ fn relative_error_pct(m: &MassRecord, initial: f64) -> f64 {
 
 /// Run a scenario to its end time.
 pub fn run(scenario: &Scenario, options: &RunOptions<'_>) -> Result<FloodRun, FloodError> {
+    crate::limits::check(scenario)?;
     let precision = options.precision.unwrap_or(scenario.sim.precision);
     let mut builder = rayon::ThreadPoolBuilder::new();
     if options.threads > 0 {

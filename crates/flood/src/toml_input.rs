@@ -189,6 +189,8 @@ struct TomlGauge {
 struct Ctx {
     file: String,
     dir: PathBuf,
+    /// When set, files the scenario names must be relative paths inside this folder.
+    root: Option<PathBuf>,
     warnings: Vec<String>,
 }
 
@@ -210,12 +212,32 @@ impl Ctx {
         }
     }
 
-    fn path(&self, name: &str) -> PathBuf {
+    fn path(&self, name: &str) -> Result<PathBuf, FloodError> {
         let p = Path::new(name);
-        if p.is_absolute() {
-            p.to_path_buf()
-        } else {
-            self.dir.join(p)
+        let Some(root) = &self.root else {
+            return Ok(if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                self.dir.join(p)
+            });
+        };
+        let plain = p
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+        let outside = || {
+            self.err(
+                "file",
+                format!("'{name}' must be a relative path inside the scenario's folder (no absolute path or '..')"),
+            )
+        };
+        if name.is_empty() || !plain {
+            return Err(outside());
+        }
+        let full = self.dir.join(p);
+        match (full.canonicalize(), root.canonicalize()) {
+            (Ok(f), Ok(r)) if f.starts_with(&r) => Ok(f),
+            (Err(_), _) => Err(self.err("file", format!("no file '{name}'"))),
+            _ => Err(outside()),
         }
     }
 
@@ -230,7 +252,7 @@ impl Ctx {
             return Ok(TimeSeries::constant(v));
         }
         if let Some(f) = &s.file {
-            let path = self.path(f);
+            let path = self.path(f)?;
             return read_series_csv(&path);
         }
         match (&s.times_s, &s.values) {
@@ -396,6 +418,26 @@ impl Scenario {
         path: &Path,
         region: Option<&Region>,
     ) -> Result<Scenario, FloodError> {
+        Scenario::parse_toml(text, path, region, None)
+    }
+
+    /// [`Scenario::from_toml_path`] for a scenario from an untrusted source: every file it
+    /// names must be a relative path that stays inside `root` (no absolute path, no `..`).
+    pub fn from_toml_path_within(
+        path: &Path,
+        region: Option<&Region>,
+        root: &Path,
+    ) -> Result<Scenario, FloodError> {
+        let text = std::fs::read_to_string(path).map_err(|e| FloodError::io(path, e))?;
+        Scenario::parse_toml(&text, path, region, Some(root))
+    }
+
+    fn parse_toml(
+        text: &str,
+        path: &Path,
+        region: Option<&Region>,
+        root: Option<&Path>,
+    ) -> Result<Scenario, FloodError> {
         let file = path.display().to_string();
         let doc: TomlScenario = toml::from_str(text).map_err(|e| {
             let field = e
@@ -410,6 +452,7 @@ impl Scenario {
         let mut ctx = Ctx {
             file: file.clone(),
             dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            root: root.map(Path::to_path_buf),
             warnings: Vec::new(),
         };
         ctx.warn_extra("", &doc.extra);
@@ -436,7 +479,7 @@ impl Scenario {
                     )
                 })?
             }
-            (None, Some(f)) => read_raster(&ctx.path(f), crs)?,
+            (None, Some(f)) => read_raster(&ctx.path(f)?, crs)?,
             (Some(s), None) => {
                 return Err(ctx.err(
                     "terrain.source",
@@ -529,7 +572,7 @@ impl Scenario {
                         Manning::Uniform(n)
                     }
                     (None, Some(name)) => {
-                        let p = ctx.path(name);
+                        let p = ctx.path(name)?;
                         let pf = p.display().to_string();
                         let g = match_terrain(read_raster(&p, spec.crs)?, &spec, &pf, "manning")?;
                         check_manning(&g, &terrain, &pf)?;
@@ -604,7 +647,7 @@ impl Scenario {
                                 format!("time {} s does not follow {} s", f.time_s, t0),
                             ));
                         }
-                        let p = ctx.path(&f.file);
+                        let p = ctx.path(&f.file)?;
                         let pf = p.display().to_string();
                         let g = match_terrain(read_raster(&p, spec.crs)?, &spec, &pf, &field)?;
                         if g.data.iter().any(|&v| v < 0.0) {
@@ -622,7 +665,7 @@ impl Scenario {
         if let Some(init) = &doc.initial {
             ctx.warn_extra("initial", &init.extra);
             if let Some(f) = &init.depth_file {
-                let p = ctx.path(f);
+                let p = ctx.path(f)?;
                 let pf = p.display().to_string();
                 sc.initial_depth = Some(match_terrain(
                     read_raster(&p, spec.crs)?,
@@ -730,6 +773,7 @@ impl Scenario {
             tracing::info!("{file}: depression filling raised {raised} terrain cells");
         }
         sc.warnings = ctx.warnings;
+        crate::limits::check(&sc)?;
         Ok(sc)
     }
 }

@@ -169,6 +169,8 @@ pub async fn seed_incident(st: &AppState) -> Result<(), ApiError> {
             seed: Some(42),
         }),
         progress: None,
+        started_at: None,
+        queue_position: None,
         summary: None,
         alert_level: None,
         error: None,

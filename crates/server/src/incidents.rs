@@ -76,9 +76,11 @@ impl QuakeParams {
                 "quake.gmpe",
             ));
         }
-        if self.realizations.is_some_and(|n| n > 200) {
+        if let Some(n) = self.realizations
+            && let Err(e) = forewarn_engine::limits::check_realizations(n)
+        {
             return Err(ApiError::invalid(
-                "quake.realizations must be 0 to 200",
+                format!("quake.realizations: {}", e.message),
                 "quake.realizations",
             ));
         }
@@ -108,6 +110,12 @@ pub struct Incident {
     pub quake: Option<QuakeParams>,
     #[serde(default)]
     pub progress: Option<Progress>,
+    /// When the run left the queue and started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    /// While the run waits for the pool: its place in the fair queue (1 = next).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_position: Option<usize>,
     #[serde(default)]
     #[schema(value_type = Object)]
     pub summary: Option<Value>,
@@ -171,6 +179,8 @@ pub async fn create(
             exercise_id: c.exercise,
             exercise_hazard: None,
             progress: None,
+            started_at: None,
+            queue_position: None,
             summary: None,
             alert_level: None,
             error: None,
@@ -192,6 +202,7 @@ pub async fn create(
 }
 
 fn with_progress(st: &AppState, mut inc: Incident) -> Incident {
+    inc.queue_position = None;
     if inc.status == "running" {
         inc.progress = st
             .progress
@@ -199,6 +210,7 @@ fn with_progress(st: &AppState, mut inc: Incident) -> Incident {
             .unwrap_or_else(|p| p.into_inner())
             .get(&inc.id)
             .cloned();
+        inc.queue_position = st.pool.queue_position(&crate::runner::run_key(inc.id));
     }
     inc
 }
@@ -248,10 +260,10 @@ pub async fn close(
 ) -> Result<Response, ApiError> {
     caller.require("duty_officer")?;
     let c = caller.clone();
-    write_op(&st, &caller, &idem, StatusCode::OK, async move |tx| {
+    let resp = write_op(&st, &caller, &idem, StatusCode::OK, async move |tx| {
         let mut inc = records::load_tx::<Incident>(tx, &c.reader(), c.exercise, id).await?;
         owner_only(&c, &inc.org)?;
-        if inc.status != "complete" && inc.status != "failed" {
+        if !matches!(inc.status.as_str(), "running" | "complete" | "failed") {
             return Err(bad_transition("incident", &inc.status, "close"));
         }
         inc.status = "closed".into();
@@ -259,7 +271,11 @@ pub async fn close(
         records::update(tx, &c.user.username, "incident.closed", &inc).await?;
         Ok(inc)
     })
-    .await
+    .await?;
+    // After the commit: a queued run never starts, a running one stops.
+    st.pool
+        .cancel(&crate::runner::run_key(id), crate::pool::Stop::Cancelled);
+    Ok(resp)
 }
 
 /// Layer names served by `/layers/{name}`.

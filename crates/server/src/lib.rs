@@ -16,6 +16,7 @@ pub mod http_client;
 pub mod incidents;
 pub mod login_guard;
 pub mod openapi;
+pub mod pool;
 pub mod public;
 pub mod records;
 pub mod requests;
@@ -35,7 +36,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use tokio::sync::{Semaphore, broadcast};
+use tokio::sync::broadcast;
 
 /// The regional centre's organisation code.
 pub const RC: &str = "rc";
@@ -73,7 +74,8 @@ pub struct AppState {
     pub password_checks: Arc<login_guard::PasswordChecks>,
     pub live: broadcast::Sender<LiveEvent>,
     pub progress: Arc<Mutex<HashMap<i64, incidents::Progress>>>,
-    pub run_slots: Arc<Semaphore>,
+    /// The bounded, fair pool hazard engines run on (incident runs, exercise hazards).
+    pub pool: Arc<pool::RunPool>,
     pub web_dir: PathBuf,
     /// Public URL, trusted proxies, Secure cookies, login limits.
     pub settings: Arc<settings::HttpSettings>,
@@ -116,7 +118,7 @@ impl AppState {
             )),
             live: broadcast::channel(1024).0,
             progress: Arc::new(Mutex::new(HashMap::new())),
-            run_slots: Arc::new(Semaphore::new(1)),
+            pool: Arc::new(pool::RunPool::new(pool::PoolConfig::default())),
             web_dir,
             settings: Arc::new(settings),
             token_cache: Arc::new(Mutex::new(HashMap::new())),

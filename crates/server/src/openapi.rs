@@ -96,6 +96,10 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .schema_from::<exercises::AckIn>()
         .schema_from::<exercises::RatingIn>()
         .schema_from::<exercises::InjectOut>()
+        .schema_from::<exercises::UploadedFile>()
+        .schema_from::<exercises::directors::DirectorRightIn>()
+        .schema_from::<exercises::directors::DirectorGrant>()
+        .schema_from::<exercises::directors::GrantStatus>()
         .security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()))
         .security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description("fw_session", "Session cookie from POST /api/login; unsafe methods also need the X-CSRF-Token header"))))
         .build();

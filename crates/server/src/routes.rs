@@ -189,6 +189,16 @@ pub fn endpoints() -> Vec<Endpoint> {
             get(public::orgs)
         ),
         ep!(
+            "POST",
+            "/api/orgs/{code}/exercise-director",
+            "Grant or revoke an organisation's right to create live exercises",
+            Roles("admin of the regional centre"),
+            Some("DirectorRightIn"),
+            200,
+            "DirectorGrant",
+            post(exercises::directors::set_right)
+        ),
+        ep!(
             "GET",
             "/api/region/countries.geojson",
             "Country boundaries (GeoJSON)",
@@ -581,7 +591,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep!(
             "POST",
             "/api/exercises",
-            "Create a live exercise from a plan (the director team's organisation)",
+            "Create a live exercise from a plan (an organisation with the exercise-director right)",
             Roles("duty_officer or admin"),
             Some("ExerciseIn"),
             201,

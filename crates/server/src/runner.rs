@@ -1,8 +1,12 @@
-//! The earthquake run of an incident, as a background job: `spawn_blocking` around
-//! `forewarn_engine::quake::run`, progress to live events, results journaled at the end.
+//! The earthquake run of an incident, as a background job on the run pool ([`crate::pool`]):
+//! queued fairly with the other organisations' runs, journaled when it starts
+//! (`incident.started`), progress to live events, stopped by the pool's time limit or when
+//! the incident is closed, results journaled at the end.
 
 use crate::AppState;
+use crate::error::ApiError;
 use crate::incidents::{CAP_PROPOSAL, Incident, Progress, publish_progress};
+use crate::pool::{CancelToken, Stop};
 use crate::records;
 use forewarn_cap::{CapTime, Status};
 use forewarn_core::Region;
@@ -100,6 +104,7 @@ fn compute(
     inc: &Incident,
     sender: &str,
     progress: &(dyn Fn(&str, u64, u64) + Sync),
+    cancel: forewarn_engine::Cancel<'_>,
 ) -> Result<RunOutput, String> {
     let w = world()?;
     let q = inc
@@ -128,7 +133,8 @@ fn compute(
         vs30_grid: None,
         vs30_file: None,
     };
-    let run = quake::run(&w.region, &w.exposure, req, progress).map_err(|e| e.to_string())?;
+    let run = quake::run_cancellable(&w.region, &w.exposure, req, progress, cancel)
+        .map_err(|e| e.to_string())?;
     let now = CapTime::from_utc(
         chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp(), 0).unwrap_or_default(),
     );
@@ -143,18 +149,60 @@ fn compute(
     })
 }
 
-/// Starts the run of `inc` in the background. Runs execute one at a time.
+/// The pool key of incident `id`'s run.
+pub fn run_key(id: i64) -> String {
+    format!("incident:{id}")
+}
+
+/// Why a stopped run failed, for the incident's `error`.
+pub fn stop_message(why: Stop, timeout: Duration) -> String {
+    match why {
+        Stop::TimedOut => format!(
+            "timed out: the run took longer than the limit of {} s for a hazard run",
+            timeout.as_secs()
+        ),
+        Stop::Cancelled => "cancelled: the incident was closed".into(),
+        Stop::Abandoned => "cancelled: nobody waits for the run".into(),
+    }
+}
+
+/// Journals that the run of `inc` started; its CAP sender. `None` when the incident is gone
+/// or closed (nothing to run).
+async fn mark_started(st: &AppState, inc: &Incident) -> Result<Option<String>, ApiError> {
+    let sender = match st.store.org(&inc.org).await? {
+        Some(o) => o.cap_sender,
+        None => format!("{}@forewarn.example", inc.org),
+    };
+    let mut tx = st.store.begin_write().await?;
+    let mut cur: Incident = match tx.get_record("incident", inc.id).await? {
+        Some(r) => records::from_record(&r)?,
+        None => return Ok(None),
+    };
+    if cur.status != "running" {
+        return Ok(None);
+    }
+    let now = now_ts();
+    cur.started_at = Some(now.clone());
+    cur.updated_at = now;
+    records::update(&mut tx, "system", "incident.started", &cur).await?;
+    tx.commit().await?;
+    Ok(Some(sender))
+}
+
+/// Queues the run of `inc` on the pool (in turn with the other organisations' runs).
 pub fn start(st: AppState, inc: Incident) {
-    tokio::spawn(async move {
-        let _permit = st.run_slots.clone().acquire_owned().await;
-        let sender = match st.store.org(&inc.org).await {
-            Ok(Some(o)) => o.cap_sender,
-            _ => format!("{}@forewarn.example", inc.org),
-        };
-        let st2 = st.clone();
-        let inc2 = inc.clone();
-        let handle = tokio::runtime::Handle::current();
-        let out = tokio::task::spawn_blocking(move || {
+    let handle = tokio::runtime::Handle::current();
+    let timeout = st.pool.config().timeout;
+    let (st2, inc2) = (st.clone(), inc.clone());
+    let job = st.pool.submit(
+        &inc.org,
+        Some(run_key(inc.id)),
+        move |token: &CancelToken| {
+            let sender = match handle.block_on(mark_started(&st2, &inc2)) {
+                Ok(Some(s)) => s,
+                Ok(None) => return Err("cancelled: the incident was closed".to_string()),
+                Err(e) => return Err(format!("cannot record the start: {}", e.error)),
+            };
             let _rt = handle.enter();
             let last =
                 std::sync::Mutex::new((String::new(), Instant::now() - Duration::from_secs(1)));
@@ -174,10 +222,20 @@ pub fn start(st: AppState, inc: Incident) {
                     );
                 }
             };
-            compute(&inc2, &sender, &progress)
-        })
-        .await
-        .unwrap_or_else(|e| Err(format!("the run crashed: {e}")));
+            let out = compute(&inc2, &sender, &progress, &|| token.is_stopped());
+            // A stopped run's own error ("the run was cancelled") gives way to why it stopped.
+            match token.stopped() {
+                Some(why) => Err(stop_message(why, timeout)),
+                None => out,
+            }
+        },
+    );
+    tokio::spawn(async move {
+        let token_stop = job.result().await;
+        let out = match token_stop {
+            Ok(r) => r,
+            Err(why) => Err(stop_message(why, timeout)),
+        };
         finish(&st, inc, out).await;
     });
 }
@@ -187,12 +245,16 @@ async fn finish(st: &AppState, inc: Incident, out: Result<RunOutput, String>) {
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .remove(&inc.id);
-    let result: Result<(), crate::error::ApiError> = async {
+    let result: Result<(), ApiError> = async {
         let mut tx = st.store.begin_write().await?;
         let mut cur: Incident = match tx.get_record("incident", inc.id).await? {
             Some(r) => records::from_record(&r)?,
             None => return Ok(()),
         };
+        if cur.status == "closed" {
+            // Closed while running: the run was cancelled; nothing to store.
+            return Ok(());
+        }
         cur.updated_at = now_ts();
         let kind = match out {
             Ok(o) => {
@@ -228,7 +290,7 @@ async fn finish(st: &AppState, inc: Incident, out: Result<RunOutput, String>) {
 }
 
 /// Marks incidents left `running` by a previous process as failed (journaled).
-pub async fn fail_interrupted(st: &AppState) -> Result<(), crate::error::ApiError> {
+pub async fn fail_interrupted(st: &AppState) -> Result<(), ApiError> {
     let running = st
         .store
         .list_records(

@@ -1325,6 +1325,54 @@ async fn matrix(app: &App) {
         403,
     )
     .await;
+    // The exercise-director right: only the regional centre's admin changes it.
+    let dr = "/api/orgs/{code}/exercise-director";
+    let revoke = json!({"granted": false});
+    m.check(
+        &anon,
+        "POST",
+        dr,
+        "/api/orgs/kz/exercise-director",
+        Some(revoke.clone()),
+        401,
+    )
+    .await;
+    m.check(
+        &kd,
+        "POST",
+        dr,
+        "/api/orgs/kz/exercise-director",
+        Some(revoke.clone()),
+        403,
+    )
+    .await;
+    m.check(
+        &padmin,
+        "POST",
+        dr,
+        "/api/orgs/pk/exercise-director",
+        Some(revoke.clone()),
+        403,
+    )
+    .await;
+    m.check(
+        &rc,
+        "POST",
+        dr,
+        "/api/orgs/xx/exercise-director",
+        Some(revoke.clone()),
+        404,
+    )
+    .await;
+    m.check(
+        &rc,
+        "POST",
+        dr,
+        "/api/orgs/kz/exercise-director",
+        Some(revoke),
+        200,
+    )
+    .await;
     let x = m
         .check(
             &rc,

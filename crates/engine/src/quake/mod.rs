@@ -6,8 +6,9 @@ mod outputs;
 
 pub use outputs::{mmi_color, summary_json, write_outputs};
 
+use crate::limits;
 use crate::sites_csv::UserSite;
-use crate::{EngineError, Progress};
+use crate::{Cancel, EngineError, Progress};
 use forewarn_core::{BBox, Grid, GridSpec, LonLat, Region};
 use forewarn_exposure::{Exposure, PopPoint};
 use forewarn_impact::pager::{self, AlertLevel, LossDistribution};
@@ -157,16 +158,16 @@ fn build_rupture(src: &QuakeSource) -> Result<(Rupture, Option<String>), EngineE
             Ok((r, None))
         }
         QuakeSource::NrmlRupture { path } => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| EngineError::Input(format!("{path}: cannot read: {e}")))?;
+            let text = limits::read_input_file(std::path::Path::new(path))
+                .map_err(|e| EngineError::Input(format!("{path}: {e}")))?;
             Ok((
                 forewarn_quake::source_files::parse_nrml_rupture(&text, path)?,
                 None,
             ))
         }
         QuakeSource::UsgsEvent { path } => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| EngineError::Input(format!("{path}: cannot read: {e}")))?;
+            let text = limits::read_input_file(std::path::Path::new(path))
+                .map_err(|e| EngineError::Input(format!("{path}: {e}")))?;
             let ev = forewarn_quake::source_files::parse_usgs_event(&text, path)?;
             let r = Rupture::from_hypocenter(
                 LonLat::new(ev.lon, ev.lat),
@@ -272,6 +273,20 @@ fn losses(region: &Region, table: &[[f64; 10]]) -> (f64, f64) {
     (d, l)
 }
 
+/// Sites per chunk of the median-shaking stage (a cancellation check between chunks).
+const SHAKING_CHUNK: usize = 50_000;
+
+/// Checks the request against the [`limits`] that do not need the rupture (the grid-cell
+/// limit is checked once the footprint is known).
+pub fn check_limits(req: &QuakeRequest) -> Result<(), EngineError> {
+    if let Some(s) = req.spacing_km {
+        limits::check_spacing_km(s)?;
+    }
+    limits::check_realizations(req.realizations)?;
+    limits::check_user_sites(req.sites.len())?;
+    Ok(())
+}
+
 /// Run the earthquake pipeline.
 pub fn run(
     region: &Region,
@@ -279,6 +294,26 @@ pub fn run(
     req: QuakeRequest,
     progress: Progress<'_>,
 ) -> Result<QuakeRun, EngineError> {
+    run_cancellable(region, exposure, req, progress, &crate::never_cancel)
+}
+
+/// [`run`] that stops with [`EngineError::Cancelled`] soon after `cancel` answers true (it is
+/// asked between stages, between chunks of sites and between realisations).
+pub fn run_cancellable(
+    region: &Region,
+    exposure: &Exposure,
+    req: QuakeRequest,
+    progress: Progress<'_>,
+    cancel: Cancel<'_>,
+) -> Result<QuakeRun, EngineError> {
+    let check = || {
+        if cancel() {
+            Err(EngineError::Cancelled)
+        } else {
+            Ok(())
+        }
+    };
+    check_limits(&req)?;
     if let Some(g) = &req.vs30_grid
         && g.spec.crs != forewarn_core::Crs::Epsg4326
     {
@@ -292,13 +327,6 @@ pub fn run(
         return Err(EngineError::Input(format!(
             "truncation {} must be >= 0",
             req.truncation
-        )));
-    }
-    if let Some(s) = req.spacing_km
-        && !(s > 0.05 && s <= 50.0)
-    {
-        return Err(EngineError::Input(format!(
-            "spacing_km {s} must be within (0.05, 50]"
         )));
     }
     progress("rupture", 0, 1);
@@ -328,6 +356,8 @@ pub fn run(
     let dlon = spacing_km / (111.195 * rupture.hypocenter.lat.to_radians().cos().max(0.05));
     let ncols = (footprint.width() / dlon).ceil() as usize;
     let nrows = (footprint.height() / dlat).ceil() as usize;
+    limits::check_grid_cells(ncols, nrows, spacing_km)?;
+    check()?;
     let spec = GridSpec {
         x_min: footprint.west,
         y_max: footprint.north,
@@ -382,9 +412,25 @@ pub fn run(
     }
     let n_grid = spec.len();
     let n_pts = points.len();
+    check()?;
     progress("median shaking", 0, sites.len() as u64);
-    let sh: Shaking = shaking::median_shaking(&rupture, &tree, &IMTS, &sites)?;
-    progress("median shaking", sites.len() as u64, sites.len() as u64);
+    let mut sh = Shaking {
+        imts: IMTS.to_vec(),
+        ln_median: vec![Vec::with_capacity(sites.len()); IMTS.len()],
+        tau: vec![Vec::with_capacity(sites.len()); IMTS.len()],
+        phi: vec![Vec::with_capacity(sites.len()); IMTS.len()],
+    };
+    for chunk in sites.chunks(SHAKING_CHUNK) {
+        check()?;
+        let part = shaking::median_shaking(&rupture, &tree, &IMTS, chunk)?;
+        for k in 0..IMTS.len() {
+            sh.ln_median[k].extend_from_slice(&part.ln_median[k]);
+            sh.tau[k].extend_from_slice(&part.tau[k]);
+            sh.phi[k].extend_from_slice(&part.phi[k]);
+        }
+        progress("median shaking", sh.n_sites() as u64, sites.len() as u64);
+    }
+    check()?;
 
     // Grids.
     let grid_pga_g = Grid {
@@ -426,13 +472,20 @@ pub fn run(
         };
         death_estimates.clear();
         loss_estimates.clear();
+        let mut cancelled = false;
         shaking::simulate(&rupture, pt_sites, &pt_shaking, &settings, |r, f| {
+            // The simulation itself cannot be stopped; once cancelled, its fields are skipped.
+            if cancelled || cancel() {
+                cancelled = true;
+                return;
+            }
             let t = people_by_mmi(&points, &f[0], region.countries.len());
             let (d, l) = losses(region, &t);
             death_estimates.push(d);
             loss_estimates.push(l);
             progress("realisations", r as u64 + 1, req.realizations as u64);
         });
+        check()?;
     }
     // PAGER's combined G: per country (loss, G), fatality G from fatality.xml and economic G
     // from economy.xml, counting the countries with a loss of at least one.

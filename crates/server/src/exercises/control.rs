@@ -1,0 +1,546 @@
+//! Changing a live exercise: the director's clock control, the ticker that advances a running
+//! exercise with the wall clock, and [`change`], the one path every change takes (copy the
+//! state, change the copy, commit what it produced, then replace the state in memory).
+
+use super::{ExerciseRec, Held, Live, internal, lock};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::{Caller, JsonBody};
+use crate::incidents::{CAP_PROPOSAL, Incident};
+use crate::records::{self, Stored, next_id};
+use axum::extract::{Path, State};
+use forewarn_exercise::def::{HazardKind, Role};
+use forewarn_exercise::hazards::HazardResult;
+use forewarn_exercise::journal::Body;
+use forewarn_exercise::{Exercise, HazardSet, Options, Plan, Speed};
+use forewarn_store::{NewEntry, Visibility, now_ts};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How often a running exercise's clock is advanced.
+const TICK: Duration = Duration::from_millis(250);
+
+pub(super) fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// The copy of an exercise's state a change works on.
+pub(super) struct Staged {
+    pub rec: ExerciseRec,
+    pub ex: Option<Exercise>,
+    forwarded: usize,
+    pub plan: Arc<Plan>,
+    pub hazards: Arc<HazardSet>,
+    pub human: BTreeSet<String>,
+    pub speed: Speed,
+}
+
+/// What a change asks to journal: the exercise record's new state (`kind`), and with `end`
+/// the metrics and the after-action report.
+pub(super) struct Outcome<T> {
+    pub kind: Option<&'static str>,
+    pub end: bool,
+    pub value: T,
+}
+
+impl<T> Outcome<T> {
+    pub fn quiet(value: T) -> Outcome<T> {
+        Outcome {
+            kind: None,
+            end: false,
+            value,
+        }
+    }
+}
+
+/// Applies `op` to a copy of exercise `held`'s state, commits the exercise journal records it
+/// produced (with the exercise incidents of hazard onsets, the exercise record's new state,
+/// and at the end the metrics and the report), and only then replaces the state in memory.
+/// When `op` or the commit fails, the state in memory is unchanged. Changes of one exercise
+/// run one at a time; player actions that arrive meanwhile ([`super::act`]) are applied to
+/// the state in memory at once and replayed on the copy before it replaces it.
+pub(super) async fn change<T>(
+    st: &AppState,
+    held: &Held,
+    actor: &str,
+    op: impl FnOnce(&mut Staged) -> Result<Outcome<T>, ApiError>,
+) -> Result<T, ApiError> {
+    let _writer = held.writer.lock().await;
+    let mut sg = {
+        let mut l = lock(held);
+        l.acts_during_change = Some(Vec::new());
+        Staged {
+            rec: l.rec.clone(),
+            ex: l.ex.clone(),
+            forwarded: l.forwarded,
+            plan: l.plan.clone(),
+            hazards: l.hazards.clone(),
+            human: l.human.clone(),
+            speed: l.speed,
+        }
+    };
+    let result = match op(&mut sg) {
+        Ok(o) => commit(st, &mut sg, actor, o.kind, o.end)
+            .await
+            .map(|_| o.value),
+        Err(e) => Err(e),
+    };
+    let mut l = lock(held);
+    let acts = l.acts_during_change.take().unwrap_or_default();
+    if result.is_ok() {
+        if let Some(ex) = sg.ex.as_mut() {
+            for a in acts {
+                ex.tick(a.wall_ms);
+                if let Err(e) = ex.apply(&a.team, a.action) {
+                    tracing::warn!(exercise = sg.rec.id, error = %e, "a player action could not be replayed");
+                }
+            }
+        }
+        l.rec = sg.rec;
+        l.ex = sg.ex;
+        l.forwarded = sg.forwarded;
+    }
+    result
+}
+
+/// Journals what the staged copy produced since the last commit; the expensive parts (the
+/// report) are built here, outside the state's lock.
+async fn commit(
+    st: &AppState,
+    sg: &mut Staged,
+    actor: &str,
+    kind: Option<&str>,
+    end: bool,
+) -> Result<(), ApiError> {
+    let mut entries = Vec::new();
+    let mut onsets = Vec::new();
+    let mut report = None;
+    if let Some(ex) = sg.ex.as_ref() {
+        let new = &ex.journal()[sg.forwarded..];
+        for r in new {
+            forward(sg, r, &mut entries, &mut onsets);
+        }
+        let (n, t_s) = (new.len(), ex.now_s());
+        if end {
+            let m = forewarn_exercise::metrics::evaluate(ex);
+            let w = crate::runner::world().map_err(internal)?;
+            let html = forewarn_exercise::aar::render(ex, &m, &w.region);
+            let mj = serde_json::to_string_pretty(&m).map_err(internal)?;
+            let totals = serde_json::to_value(ex.totals()).map_err(internal)?;
+            report = Some((html, mj, totals));
+        }
+        sg.forwarded += n;
+        sg.rec.t_s = t_s;
+    }
+    if let Some((_, _, totals)) = &report {
+        sg.rec.totals = Some(totals.clone());
+        sg.rec.ended_at = Some(now_ts());
+        sg.rec.report_url = Some(format!("/api/exercises/{}/report", sg.rec.id));
+    }
+    if kind.is_some() {
+        sg.rec.updated_at = now_ts();
+    }
+    if entries.is_empty() && onsets.is_empty() && report.is_none() && kind.is_none() {
+        return Ok(());
+    }
+    let mut senders = BTreeMap::new();
+    for o in &onsets {
+        if let Some(org) = st.store.org(&o.org).await? {
+            senders.insert(o.org.clone(), org.cap_sender);
+        }
+    }
+    let mut tx = st.store.begin_write().await?;
+    for e in entries {
+        tx.append(e).await?;
+    }
+    for o in onsets {
+        let sender = senders
+            .get(&o.org)
+            .cloned()
+            .unwrap_or_else(|| format!("{}@forewarn.example", o.org));
+        hazard_incident(&mut tx, &sg.plan, &sg.rec, &o, &sender).await?;
+    }
+    if let Some((html, mj, _)) = &report {
+        tx.put_document(ExerciseRec::TYPE, sg.rec.id, "aar.html", html)
+            .await?;
+        tx.put_document(ExerciseRec::TYPE, sg.rec.id, "metrics.json", mj)
+            .await?;
+    }
+    if let Some(k) = kind {
+        records::update(&mut tx, actor, k, &sg.rec).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ControlIn {
+    /// start, pause, resume, speed, jump or end.
+    pub op: String,
+    /// For `speed`: `real` or `xN`.
+    #[serde(default)]
+    pub speed: Option<String>,
+    /// For `jump`: the scenario time to jump to, such as `2h` or `T+90min`.
+    #[serde(default)]
+    pub to: Option<String>,
+}
+
+fn require_director(l: &Live, caller: &Caller) -> Result<(), ApiError> {
+    caller.require_any(&["duty_officer", "admin"])?;
+    if l.team_as(&caller.user.org, Role::Director).is_some() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "only the exercise director's organisation controls the clock",
+        ))
+    }
+}
+
+fn clock_error(e: forewarn_exercise::ExerciseError) -> ApiError {
+    ApiError::conflict(e.to_string())
+}
+
+/// Applies clock operation `inp` to the staged exercise at wall time `now`.
+fn clock_op(sg: &mut Staged, inp: &ControlIn, now: i64) -> Result<&'static str, ApiError> {
+    let status = sg.rec.status.clone();
+    let running = matches!(status.as_str(), "running" | "paused");
+    let bad =
+        |what: &str| ApiError::conflict(format!("cannot {what} an exercise that is {status}"));
+    Ok(match inp.op.as_str() {
+        "start" => {
+            if status != "planned" {
+                return Err(bad("start"));
+            }
+            let ex = Exercise::new(
+                sg.plan.clone(),
+                sg.hazards.clone(),
+                Options {
+                    seed: sg.rec.seed,
+                    bots: sg.rec.bots,
+                    speed: Some(sg.speed),
+                    live_wall_ms: Some(now),
+                    human_teams: sg.human.clone(),
+                },
+            )
+            .map_err(internal)?;
+            sg.ex = Some(ex);
+            sg.rec.status = "running".into();
+            sg.rec.started_at = Some(now_ts());
+            "exercise.started"
+        }
+        "pause" | "resume" | "speed" | "jump" | "end" if !running => {
+            return Err(bad(&inp.op));
+        }
+        "pause" => {
+            if let Some(ex) = sg.ex.as_mut() {
+                ex.pause(Some(now)).map_err(clock_error)?;
+            }
+            sg.rec.status = "paused".into();
+            "exercise.paused"
+        }
+        "resume" => {
+            if let Some(ex) = sg.ex.as_mut() {
+                ex.resume(Some(now)).map_err(clock_error)?;
+            }
+            sg.rec.status = "running".into();
+            "exercise.resumed"
+        }
+        "speed" => {
+            let s = inp
+                .speed
+                .as_deref()
+                .ok_or_else(|| ApiError::invalid("give speed", "speed"))?;
+            let sp = Speed::parse(s).map_err(|e| ApiError::invalid(e, "speed"))?;
+            if sp == Speed::Max {
+                return Err(ApiError::invalid("a live clock cannot run at max", "speed"));
+            }
+            if let Some(ex) = sg.ex.as_mut() {
+                ex.set_speed(sp, Some(now));
+            }
+            sg.rec.speed = sp.label();
+            "exercise.speed"
+        }
+        "jump" => {
+            let to = inp
+                .to
+                .as_deref()
+                .ok_or_else(|| ApiError::invalid("give to, such as 2h", "to"))?;
+            let t = forewarn_exercise::time::parse_duration_s(to.trim().trim_start_matches("T+"))
+                .map_err(|e| ApiError::invalid(e, "to"))?;
+            if let Some(ex) = sg.ex.as_mut() {
+                ex.jump_to(t, Some(now)).map_err(clock_error)?;
+            }
+            "exercise.jumped"
+        }
+        "end" => {
+            if let Some(ex) = sg.ex.as_mut() {
+                ex.tick(now);
+            }
+            sg.rec.status = "ended".into();
+            "exercise.ended"
+        }
+        other => {
+            return Err(ApiError::invalid(
+                format!("unknown op '{other}' (start, pause, resume, speed, jump, end)"),
+                "op",
+            ));
+        }
+    })
+}
+
+/// `POST /api/exercises/{id}/control`.
+pub async fn control(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    JsonBody(inp): JsonBody<ControlIn>,
+) -> Result<axum::Json<Value>, ApiError> {
+    super::check_participant(&st, id, &caller.user).await?;
+    let held = super::live_of(&st, id)?;
+    require_director(&lock(&held), &caller)?;
+    let kind = change(&st, &held, &caller.user.username, |sg| {
+        let kind = clock_op(sg, &inp, now_ms())?;
+        Ok(Outcome {
+            kind: Some(kind),
+            end: kind == "exercise.ended",
+            value: kind,
+        })
+    })
+    .await?;
+    if kind == "exercise.started" {
+        tokio::spawn(ticker(st.clone(), id));
+    }
+    let l = lock(&held);
+    Ok(axum::Json(
+        serde_json::to_value(super::views::view(&l, &caller)).map_err(internal)?,
+    ))
+}
+
+/// Advances a running exercise with the wall clock until it ends.
+async fn ticker(st: AppState, id: i64) {
+    loop {
+        tokio::time::sleep(TICK).await;
+        let Some(held) = st.exercises.get(id) else {
+            return;
+        };
+        match lock(&held).rec.status.as_str() {
+            "ended" => return,
+            "running" => {}
+            _ => continue,
+        }
+        let r = change(&st, &held, "exercise-clock", |sg| {
+            if sg.rec.status != "running" {
+                return Ok(Outcome::quiet(sg.rec.status == "ended"));
+            }
+            let Some(ex) = sg.ex.as_mut() else {
+                return Ok(Outcome::quiet(false));
+            };
+            ex.tick(now_ms());
+            if ex.is_finished() {
+                sg.rec.status = "ended".into();
+                return Ok(Outcome {
+                    kind: Some("exercise.ended"),
+                    end: true,
+                    value: true,
+                });
+            }
+            Ok(Outcome::quiet(false))
+        })
+        .await;
+        match r {
+            Ok(true) => return,
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!(exercise = id, error = %e.error, "exercise journal copy failed")
+            }
+        }
+    }
+}
+
+/// A hazard that began: an exercise incident is due for a player team it reaches.
+struct Onset {
+    org: String,
+    country: String,
+    hazard: HazardResult,
+}
+
+fn entry(rec: &ExerciseRec, org: &str, vis: Visibility, kind: &str, payload: Value) -> NewEntry {
+    NewEntry {
+        actor: "exercise".into(),
+        org: org.to_string(),
+        kind: kind.to_string(),
+        record_type: ExerciseRec::TYPE.into(),
+        record_id: rec.id,
+        visibility: vis,
+        party_org: None,
+        payload,
+        exercise_id: Some(rec.id),
+    }
+}
+
+/// Store entries for one exercise journal record: injects and messages go to each recipient
+/// team's organisation only (injects with their text in the team's language); hazard onsets
+/// to every participant; the rest (consequences, bot actions, clock) to the director's
+/// organisation.
+fn forward(
+    sg: &Staged,
+    r: &forewarn_exercise::journal::Record,
+    out: &mut Vec<NewEntry>,
+    onsets: &mut Vec<Onset>,
+) {
+    let rec = &sg.rec;
+    let payload = serde_json::to_value(r).unwrap_or_default();
+    let (to, kind, content) = match &r.body {
+        Body::Inject { to, content, .. } => (to, "exercise.inject", Some(content)),
+        Body::Message { to, .. } => (to, "exercise.message", None),
+        Body::Hazard {
+            hazard, countries, ..
+        } => {
+            out.push(entry(
+                rec,
+                &rec.org,
+                Visibility::Regional,
+                "exercise.hazard",
+                payload,
+            ));
+            let Some(h) = sg.hazards.get(hazard) else {
+                return;
+            };
+            for t in rec
+                .teams
+                .iter()
+                .filter(|t| t.role == Role::Player && t.human)
+            {
+                if let Some(c) = sg.plan.team_country.get(&t.id)
+                    && countries.contains(c)
+                {
+                    onsets.push(Onset {
+                        org: t.org.clone(),
+                        country: c.clone(),
+                        hazard: h.clone(),
+                    });
+                }
+            }
+            return;
+        }
+        _ => {
+            let kind = format!(
+                "exercise.{}",
+                payload
+                    .get("type")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("record")
+            );
+            out.push(entry(rec, &rec.org, Visibility::OwnOrg, &kind, payload));
+            return;
+        }
+    };
+    for team in to {
+        let Some(t) = rec.teams.iter().find(|t| &t.id == team) else {
+            continue;
+        };
+        let mut p = payload.clone();
+        p["team"] = json!(team);
+        if let Some(content) = content {
+            p["text"] = json!(forewarn_exercise::def::text_in(content, &t.language));
+        }
+        out.push(entry(rec, &t.org, Visibility::OwnOrg, kind, p));
+    }
+}
+
+/// At a hazard's onset, an exercise incident for a player team whose country it reaches:
+/// the footprint and the settlements at risk as layers, and a CAP proposal (status Exercise)
+/// for the alert composer.
+async fn hazard_incident(
+    tx: &mut forewarn_store::WriteTx,
+    plan: &Plan,
+    rec: &ExerciseRec,
+    onset: &Onset,
+    sender: &str,
+) -> Result<(), ApiError> {
+    let (h, org, country) = (&onset.hazard, onset.org.as_str(), onset.country.as_str());
+    let cfg = forewarn_cap::WarningConfig::embedded().map_err(internal)?;
+    let langs = forewarn_exercise::cap_out::cap_languages(&plan.def.exercise.languages, &cfg);
+    let sent = forewarn_cap::CapTime(plan.start).plus_seconds(h.onset_s.max(0));
+    // A country the hazard barely touches may have nothing to warn about: no proposal then.
+    let proposal =
+        forewarn_exercise::cap_out::exercise_alert(h, Some(country), sent, sender, langs, &cfg)
+            .ok();
+    let is_quake = matches!(h.kind, HazardKind::Earthquake | HazardKind::Aftershock);
+    let footprint: Vec<Value> = h
+        .footprint
+        .iter()
+        .map(|ring| {
+            let mut props = json!({"label": if is_quake { "MMI >= VI" } else { "depth >= 0.1 m" },
+                "color": if is_quake { "#ff9a00" } else { "#3c8dff" }});
+            if is_quake {
+                props["mmi"] = json!(6);
+            }
+            json!({"type": "Feature", "properties": props,
+                "geometry": {"type": "Polygon", "coordinates": [ring]}})
+        })
+        .collect();
+    let settlements: Vec<Value> = h
+        .units
+        .iter()
+        .map(|u| {
+            json!({"type": "Feature",
+                "properties": {"name": u.name, "country": u.country, "population": u.people.round(),
+                    "mmi": u.mmi, "depth_m": u.depth_m,
+                    "impact": forewarn_exercise::time::label(u.impact_s)},
+                "geometry": {"type": "Point", "coordinates": [u.lon, u.lat]}})
+        })
+        .collect();
+    let now = now_ts();
+    let mut layers = vec!["mmi_contours".to_string(), "settlements".to_string()];
+    if proposal.is_some() {
+        layers.push(CAP_PROPOSAL.to_string());
+    }
+    let inc = Incident {
+        id: next_id::<Incident>(tx).await?,
+        org: org.to_string(),
+        visibility: Visibility::Regional,
+        title: format!("EXERCISE: {}", h.name),
+        hazard: if is_quake { "earthquake" } else { "flood" }.into(),
+        status: "complete".into(),
+        quake: None,
+        progress: None,
+        started_at: None,
+        queue_position: None,
+        summary: Some(
+            json!({"people_at_risk": h.people_at_risk().round(), "countries": h.countries(),
+            "max_mmi": h.max_mmi, "peak_depth_m": h.peak_depth_m, "note": h.engine_note}),
+        ),
+        alert_level: Some(h.alert_level.clone()),
+        error: None,
+        layers,
+        created_by: "exercise".into(),
+        created_at: now.clone(),
+        updated_at: now,
+        exercise_id: Some(rec.id),
+        exercise_hazard: Some(h.id.clone()),
+    };
+    records::insert(tx, "exercise", "incident.created", &inc).await?;
+    tx.put_layer(
+        inc.id,
+        "mmi_contours",
+        &json!({"type": "FeatureCollection", "name": "footprint", "features": footprint})
+            .to_string(),
+    )
+    .await?;
+    tx.put_layer(
+        inc.id,
+        "settlements",
+        &json!({"type": "FeatureCollection", "name": "settlements", "features": settlements})
+            .to_string(),
+    )
+    .await?;
+    if let Some(p) = proposal {
+        tx.put_layer(inc.id, CAP_PROPOSAL, &p.xml).await?;
+    }
+    Ok(())
+}

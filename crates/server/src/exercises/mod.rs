@@ -1,0 +1,269 @@
+//! Live exercises through the platform (docs/exercise.md, "Live runs").
+//!
+//! A director (a duty officer or admin of the regional centre, or of an organisation the
+//! regional centre's admin granted the exercise-director right, [`directors`]) creates an
+//! exercise from a plan ([`creation`]), then starts, pauses, resumes, re-times and ends it
+//! ([`control`]).
+//! The [`forewarn_exercise::Exercise`] state machine runs in memory, driven by the wall clock
+//! ([`ticker`]); everything it records is copied into the store's journal with the exercise's
+//! id ([`forward`]), so injects reach each team's organisation through the normal live stream
+//! and nothing of it appears in real lists or feeds. Players act through the normal endpoints
+//! with the `Forewarn-Exercise` header; their alerts, requests, offers and situation reports
+//! are fed to the consequence model ([`act`]). Evaluators rate objectives; ending the exercise
+//! stores the metrics and the after-action report.
+//!
+//! A change of an exercise (clock control, ticks, acknowledgements, ratings) works on a copy
+//! of its state, commits what it produced, and only then replaces the state held in memory
+//! ([`control::change`]); readers never see a state the store does not hold.
+//!
+//! The state machine is not rebuilt after a server restart: exercises that were running are
+//! marked `interrupted` (their journal stays).
+
+mod actions;
+mod control;
+mod creation;
+pub mod directors;
+mod views;
+
+pub use actions::{AckIn, RatingIn, acknowledge, act, rate, warning_hazard};
+pub use control::{ControlIn, control};
+pub use creation::{ExerciseIn, UploadedFile, create, scenarios};
+pub use views::{ExerciseView, InjectOut, get, injects, list, metrics, report};
+
+use crate::error::ApiError;
+use crate::records::{self, Stored};
+use crate::{AppState, RC};
+use axum::http::StatusCode;
+use forewarn_exercise::def::{HseepType, Role};
+use forewarn_exercise::{Action, Exercise, HazardSet, Plan, Speed};
+use forewarn_store::{Reader, RecordFilter, User, Visibility, now_ts};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+
+/// A team of the plan as the platform maps it.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TeamOut {
+    pub id: String,
+    pub name: String,
+    #[schema(value_type = String)]
+    pub role: Role,
+    /// The platform organisation that plays the team.
+    pub org: String,
+    pub language: String,
+    /// Played by people (bots never act for it).
+    pub human: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ObjectiveOut {
+    pub id: String,
+    pub title: String,
+}
+
+/// An exercise as stored: a real record (an exercise being held is a fact of real
+/// operations); what happens inside it carries its id.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ExerciseRec {
+    pub id: i64,
+    pub org: String,
+    #[schema(value_type = String)]
+    pub visibility: Visibility,
+    /// planned, running, paused, ended or interrupted.
+    pub status: String,
+    pub name: String,
+    #[schema(value_type = String)]
+    pub hseep_type: HseepType,
+    pub scenario: String,
+    pub seed: u64,
+    pub bots: bool,
+    pub speed: String,
+    pub languages: Vec<String>,
+    pub scenario_start: String,
+    pub duration_s: i64,
+    pub teams: Vec<TeamOut>,
+    pub objectives: Vec<ObjectiveOut>,
+    /// Scenario seconds since the start, as of the last change of state.
+    pub t_s: i64,
+    pub created_by: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub started_at: Option<String>,
+    pub ended_at: Option<String>,
+    #[schema(value_type = Object)]
+    pub totals: Option<Value>,
+    pub report_url: Option<String>,
+}
+
+impl ExerciseRec {
+    /// Whether `org` takes part (the regional centre always may read).
+    fn takes_part(&self, org: &str) -> bool {
+        org == RC || self.teams.iter().any(|t| t.org == org)
+    }
+}
+
+impl Stored for ExerciseRec {
+    const TYPE: &'static str = "exercise";
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn org(&self) -> &str {
+        &self.org
+    }
+    fn visibility(&self) -> Visibility {
+        self.visibility
+    }
+    fn status(&self) -> &str {
+        &self.status
+    }
+    fn created_at(&self) -> &str {
+        &self.created_at
+    }
+}
+
+/// One exercise held in memory.
+pub struct Live {
+    pub rec: ExerciseRec,
+    plan: Arc<Plan>,
+    hazards: Arc<HazardSet>,
+    human: BTreeSet<String>,
+    speed: Speed,
+    /// Present from the start.
+    ex: Option<Exercise>,
+    /// Exercise journal records already copied to the store.
+    forwarded: usize,
+    /// While a change is being committed: the player actions applied meanwhile, replayed on
+    /// the changed copy before it replaces this state.
+    acts_during_change: Option<Vec<PendingAct>>,
+}
+
+/// A player action applied while a change was being committed.
+struct PendingAct {
+    team: String,
+    action: Action,
+    wall_ms: i64,
+}
+
+/// An exercise held in memory with the lock that serialises its changes.
+pub struct Held {
+    state: Mutex<Live>,
+    /// Held by a change from copying the state to replacing it (see [`control::change`]).
+    writer: tokio::sync::Mutex<()>,
+}
+
+impl Live {
+    fn teams_of(&self, org: &str) -> impl Iterator<Item = &TeamOut> {
+        self.rec.teams.iter().filter(move |t| t.org == org)
+    }
+    /// The team with `role` that an organisation plays.
+    fn team_as(&self, org: &str, role: Role) -> Option<&TeamOut> {
+        self.teams_of(org).find(|t| t.role == role)
+    }
+}
+
+/// The exercises of this server process.
+#[derive(Default)]
+pub struct Registry {
+    live: Mutex<BTreeMap<i64, Arc<Held>>>,
+}
+
+impl Registry {
+    fn get(&self, id: i64) -> Option<Arc<Held>> {
+        self.live
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&id)
+            .cloned()
+    }
+    fn insert(&self, id: i64, l: Live) {
+        self.live.lock().unwrap_or_else(|p| p.into_inner()).insert(
+            id,
+            Arc::new(Held {
+                state: Mutex::new(l),
+                writer: tokio::sync::Mutex::new(()),
+            }),
+        );
+    }
+}
+
+fn lock(l: &Held) -> std::sync::MutexGuard<'_, Live> {
+    l.state.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn live_of(st: &AppState, id: i64) -> Result<Arc<Held>, ApiError> {
+    st.exercises.get(id).ok_or_else(|| {
+        ApiError::conflict(format!(
+            "exercise {id} is not live in this server (ended or interrupted)"
+        ))
+    })
+}
+
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), None)
+}
+
+/// Exercise `id` as held in memory, else as stored; 404 naming the scope header when there is
+/// none.
+async fn exercise_rec(st: &AppState, id: i64) -> Result<ExerciseRec, ApiError> {
+    if let Some(l) = st.exercises.get(id) {
+        return Ok(lock(&l).rec.clone());
+    }
+    match st.store.get_record(ExerciseRec::TYPE, id).await? {
+        Some(r) => records::from_record(&r),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("no exercise {id}"),
+            Some("Forewarn-Exercise"),
+        )),
+    }
+}
+
+/// Exercise `id` if `user`'s organisation takes part in it (403 otherwise, 404 when there is
+/// no such exercise).
+pub async fn check_participant(
+    st: &AppState,
+    id: i64,
+    user: &User,
+) -> Result<ExerciseRec, ApiError> {
+    let rec = exercise_rec(st, id).await?;
+    if rec.takes_part(&user.org) {
+        Ok(rec)
+    } else {
+        Err(ApiError::forbidden(format!(
+            "organisation '{}' does not take part in exercise {id}",
+            user.org
+        )))
+    }
+}
+
+/// Every stored exercise record, newest first.
+async fn exercise_records(st: &AppState) -> Result<Vec<ExerciseRec>, ApiError> {
+    let rs = st
+        .store
+        .list_records(
+            ExerciseRec::TYPE,
+            &Reader::All,
+            &RecordFilter {
+                limit: 1000,
+                ..Default::default()
+            },
+        )
+        .await?;
+    rs.iter().map(records::from_record).collect()
+}
+
+/// Marks exercises left planned, running or paused by a previous process as interrupted.
+pub async fn interrupt_stale(st: &AppState) -> Result<(), ApiError> {
+    for mut rec in exercise_records(st).await? {
+        if !matches!(rec.status.as_str(), "planned" | "running" | "paused") {
+            continue;
+        }
+        rec.status = "interrupted".into();
+        rec.updated_at = now_ts();
+        let mut tx = st.store.begin_write().await?;
+        records::update(&mut tx, "server", "exercise.interrupted", &rec).await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
