@@ -40,7 +40,7 @@ use crate::solver::{
 use rayon::prelude::*;
 
 /// Default tile side, cells (chosen by `forewarn bench flood`, see docs/benchmarks.md).
-pub const DEFAULT_TILE_SIDE: usize = 64;
+pub const DEFAULT_TILE_SIDE: usize = 16;
 /// Steps a tile stays active after the last step it was needed at (see the module notes).
 pub const KEEP_STEPS: u8 = 2;
 /// Age of a tile that has never been needed.
@@ -291,9 +291,9 @@ impl TileSet {
 /// column).
 fn row_flags<T: Real>(h: &[T], side: usize, tc0: usize, flags: &mut [u8]) {
     for (k, seg) in h.chunks(side).enumerate() {
-        let top = seg.iter().fold(T::ZERO, |a, &v| a.max(v));
+        // Stops at the first wet cell: a wet tile costs a read or two, a dry one a scan.
         let mut f = 0;
-        if top > T::ZERO {
+        if seg.iter().any(|&v| v > T::ZERO) {
             f = WET;
             if seg[0] > T::ZERO {
                 f |= WET_WEST;
