@@ -88,7 +88,7 @@ pub struct FloodRun {
     pub initial_volume_m3: f64,
     pub breaches: Vec<BreachHydrograph>,
     pub steps: u64,
-    /// Cells processed, summed over steps (the active region grows as the flood spreads).
+    /// Cells updated, summed over steps (the cells of the active tiles at each step).
     pub cell_updates: u64,
     pub wall_time_s: f64,
     pub end_time_s: f64,
