@@ -4,7 +4,7 @@
 use anyhow::{Context, Result};
 use forewarn_engine::bench::{gmf_case, peak_rss_mb};
 use forewarn_quake::shaking::Correlation;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
@@ -37,12 +37,32 @@ pub enum Cmd {
     /// sampling the server's RSS, open files and p99 latency; exit 1 if any request failed or
     /// RSS grew by --max-rss-growth-pct or more after the warm-up.
     Soak(SoakArgs),
-    /// Fully wet 1000 x 1000 dam break on 1 and 2 threads, with a copy-bandwidth probe.
+    /// Fully wet 1000 x 1000 dam break on 1 and 2 threads with a copy-bandwidth probe, and
+    /// Environment Agency test 5 (7200 s): the tiled sweep against the bounding-rows kernel
+    /// before it, in the same invocation.
     Flood {
+        /// Dam-break grid side, cells (4-8000).
         #[arg(long, default_value_t = 1000)]
         n: usize,
+        /// Dam-break steps (1-100000).
         #[arg(long, default_value_t = 200)]
         steps: usize,
+        /// Directory of the EA test 5 inputs (LISFLOOD-FP .par, .bci, .bdy, .stage and the
+        /// gzipped DEM ea5-10m.dem.raw.gz).
+        #[arg(long, default_value = "../shared/reference/flood/ea-test5")]
+        ea5_dir: PathBuf,
+        /// Simulated time of the EA test 5 case, s (0 skips the case; at most 108000).
+        #[arg(long, default_value_t = 7200.0)]
+        ea5_end_s: f64,
+        /// Worker threads of the EA test 5 case (1-256).
+        #[arg(long, default_value_t = 2)]
+        ea5_threads: usize,
+        /// Tile sides to run, comma-separated (1-4096 cells, at most 8 sides).
+        #[arg(long, value_delimiter = ',', default_value = "16,32")]
+        tile_sides: Vec<usize>,
+        /// Runs of each EA test 5 sweep, alternating between sweeps (1-20).
+        #[arg(long, default_value_t = 1)]
+        repeats: usize,
     },
 }
 
@@ -424,28 +444,257 @@ pub fn run(data: Option<&Path>, cmd: Cmd) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Soak(a) => soak(data, a),
-        Cmd::Flood { n, steps } => {
-            println!("forewarn bench flood: {}", machine());
-            println!(
-                "  fully wet {n} x {n} dam break, {steps} steps, f32 structure of arrays; cell-updates/s = cells x steps / wall time"
-            );
-            let r = forewarn_flood::bench::run_benchmark(n, steps);
-            for b in [&r.one_thread, &r.two_threads] {
-                println!(
-                    "  {} thread(s): {:.1} M cell-updates/s ({:.2} s), {:.1} B/cell-update -> {:.1} GB/s moved",
-                    b.threads,
-                    b.cell_updates_per_s / 1e6,
-                    b.seconds,
-                    b.bytes_per_cell_update,
-                    b.achieved_gb_s
-                );
-            }
-            println!("  speed-up on 2 threads: {:.2}x", r.speedup);
-            println!(
-                "  copy-bandwidth probe: {:.1} GB/s (1 thread), {:.1} GB/s (2 threads)",
-                r.copy_gb_s_one_thread, r.copy_gb_s_two_threads
-            );
+        Cmd::Flood {
+            n,
+            steps,
+            ea5_dir,
+            ea5_end_s,
+            ea5_threads,
+            tile_sides,
+            repeats,
+        } => {
+            let args = FloodArgs {
+                n,
+                steps,
+                ea5_dir,
+                ea5_end_s,
+                ea5_threads,
+                tile_sides,
+                repeats,
+            };
+            args.check()?;
+            flood(&args)?;
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+struct FloodArgs {
+    n: usize,
+    steps: usize,
+    ea5_dir: PathBuf,
+    ea5_end_s: f64,
+    ea5_threads: usize,
+    tile_sides: Vec<usize>,
+    repeats: usize,
+}
+
+impl FloodArgs {
+    /// Limits on every argument, each error naming the flag and its limit.
+    fn check(&self) -> Result<()> {
+        if !(4..=8000).contains(&self.n) {
+            anyhow::bail!("--n must be 4-8000 cells, got {}", self.n);
+        }
+        if !(1..=100_000).contains(&self.steps) {
+            anyhow::bail!("--steps must be 1-100000, got {}", self.steps);
+        }
+        if !(self.ea5_end_s.is_finite() && (0.0..=108_000.0).contains(&self.ea5_end_s)) {
+            anyhow::bail!("--ea5-end-s must be 0-108000 s, got {}", self.ea5_end_s);
+        }
+        if !(1..=256).contains(&self.ea5_threads) {
+            anyhow::bail!("--ea5-threads must be 1-256, got {}", self.ea5_threads);
+        }
+        if self.tile_sides.is_empty() || self.tile_sides.len() > 8 {
+            anyhow::bail!(
+                "--tile-sides takes 1-8 sides, got {}",
+                self.tile_sides.len()
+            );
+        }
+        if let Some(s) = self.tile_sides.iter().find(|s| !(1..=4096).contains(*s)) {
+            anyhow::bail!("--tile-sides: each side must be 1-4096 cells, got {s}");
+        }
+        if !(1..=20).contains(&self.repeats) {
+            anyhow::bail!("--repeats must be 1-20, got {}", self.repeats);
+        }
+        Ok(())
+    }
+}
+
+/// `forewarn bench flood`: the fully wet dam break and EA test 5, tiles against bounding rows.
+fn flood(a: &FloodArgs) -> Result<()> {
+    use forewarn_flood::Sweep;
+    use forewarn_flood::bench::{self as fb, max_abs_diff};
+    let (n, steps) = (a.n, a.steps);
+    let mut sweeps: Vec<Sweep> = a
+        .tile_sides
+        .iter()
+        .map(|&side| Sweep::Tiles { side })
+        .collect();
+    sweeps.push(Sweep::BoundingRows);
+    println!("forewarn bench flood: {}", machine());
+    println!(
+        "  fully wet {n} x {n} dam break, {steps} steps, f32 structure of arrays; cell-updates/s = cells x steps / wall time of the step loop; each sweep in turn on the same machine (other load affects both)"
+    );
+    let mut tiled_two = None;
+    let mut tiled_one = None;
+    for threads in [1usize, 2] {
+        let mut cpu = Vec::new();
+        let runs: Vec<fb::BenchResult> = sweeps
+            .iter()
+            .map(|&s| {
+                let cpu0 = process_cpu_s();
+                let r = fb::dam_break(n, steps, threads, s);
+                cpu.push(process_cpu_s() - cpu0);
+                r
+            })
+            .collect();
+        let rows = &runs[runs.len() - 1];
+        let mut line = format!("  {threads} thread(s):");
+        for (r, cpu) in runs.iter().zip(&cpu) {
+            line += &format!(
+                " {} {:.1} M cell-updates/s ({:.2} s, {:.2} CPU-s incl. set-up, {:.1} GB/s at {:.0} B/update);",
+                r.sweep,
+                r.cell_updates_per_s / 1e6,
+                r.seconds,
+                cpu,
+                r.achieved_gb_s,
+                r.bytes_per_cell_update
+            );
+        }
+        println!("{}", line.trim_end_matches(';'));
+        let rows_cpu = cpu[cpu.len() - 1];
+        for (r, cpu) in runs[..runs.len() - 1].iter().zip(&cpu) {
+            println!(
+                "    {} time / bounding rows time: {:.3} wall, {:.3} CPU; max |final depth difference| {} m",
+                r.sweep,
+                r.seconds / rows.seconds.max(1e-12),
+                cpu / rows_cpu.max(1e-12),
+                max_abs_diff(&r.final_depth_m, &rows.final_depth_m)
+            );
+        }
+        if threads == 1 {
+            tiled_one = Some(runs[0].seconds);
+        } else {
+            tiled_two = Some(runs[0].seconds);
+        }
+    }
+    if let (Some(one), Some(two)) = (tiled_one, tiled_two) {
+        println!(
+            "  speed-up on 2 threads ({}): {:.2}x",
+            fb::sweep_name(sweeps[0]),
+            one / two.max(1e-12)
+        );
+    }
+    println!(
+        "  copy-bandwidth probe: {:.1} GB/s (1 thread), {:.1} GB/s (2 threads)",
+        fb::copy_bandwidth_gb_s(1, 256, 5),
+        fb::copy_bandwidth_gb_s(2, 256, 5)
+    );
+    if a.ea5_end_s > 0.0 {
+        ea5(a, &sweeps)?;
+    }
+    Ok(())
+}
+
+/// CPU time (user + system) used by this process so far, s (from /proc/self/stat, in clock
+/// ticks of 1/100 s; 0 when unreadable). On a machine shared with other work it is steadier
+/// than wall time: time spent waiting for a core is not counted.
+fn process_cpu_s() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // Fields after the command name (which ends with ')'): utime is the 12th, stime the 13th.
+            let rest = s.rsplit_once(')')?.1;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            let ut: f64 = f.get(11)?.parse().ok()?;
+            let st: f64 = f.get(12)?.parse().ok()?;
+            Some((ut + st) / 100.0)
+        })
+        .unwrap_or(0.0)
+}
+
+/// The EA test 5 case: the shared inputs unpacked into a temporary directory, run to
+/// `ea5_end_s` with each sweep (alternating, `repeats` times), outputs compared.
+fn ea5(a: &FloodArgs, sweeps: &[forewarn_flood::Sweep]) -> Result<()> {
+    use forewarn_flood::bench::{max_run_diff, scenario_case};
+    use std::io::Read;
+    let tmp = std::env::temp_dir().join(format!("forewarn-bench-ea5-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp)?;
+    let result = (|| -> Result<()> {
+        for f in ["ea5-10m.par", "ea5-10m.bci", "ea5.bdy", "ea5.stage"] {
+            std::fs::copy(a.ea5_dir.join(f), tmp.join(f))
+                .with_context(|| format!("--ea5-dir: {}", a.ea5_dir.join(f).display()))?;
+        }
+        let gz_path = a.ea5_dir.join("ea5-10m.dem.raw.gz");
+        let gz = std::fs::File::open(&gz_path)
+            .with_context(|| format!("--ea5-dir: {}", gz_path.display()))?;
+        // The DEM is 1378 x 1224 values as text (~10 MB); refuse anything far larger.
+        let mut dem = String::new();
+        flate2::read::GzDecoder::new(gz)
+            .take(200 << 20)
+            .read_to_string(&mut dem)
+            .with_context(|| format!("--ea5-dir: unpacking {}", gz_path.display()))?;
+        std::fs::write(tmp.join("ea5-10m.dem"), dem)?;
+        let mut sc = forewarn_flood::lisflood::read_par(&tmp.join("ea5-10m.par"))?;
+        sc.sim.end_time_s = a.ea5_end_s;
+        sc.sim.output_interval_s = 0.0;
+        let spec = sc.terrain.spec;
+        println!(
+            "  EA test 5 ({}; {} x {} cells of {} m, {} s simulated, {} thread(s), f32; wall time of the whole run incl. set-up and mass records; cells/step = cells updated / steps; sweeps alternate):",
+            a.ea5_dir.display(),
+            spec.ncols,
+            spec.nrows,
+            spec.dx,
+            a.ea5_end_s,
+            a.ea5_threads
+        );
+        let mut best: Vec<Option<forewarn_flood::bench::ScenarioFigures>> =
+            sweeps.iter().map(|_| None).collect();
+        let mut cpu_s = vec![f64::INFINITY; sweeps.len()];
+        for rep in 0..a.repeats {
+            for (k, &s) in sweeps.iter().enumerate() {
+                let cpu0 = process_cpu_s();
+                let f = scenario_case(&sc, a.ea5_threads, s)?;
+                let cpu = process_cpu_s() - cpu0;
+                cpu_s[k] = cpu_s[k].min(cpu);
+                println!(
+                    "    run {}: {:<14} {:>7.2} s wall, {:>7.2} CPU-s, {} steps, {:>8.0} cells/step, {:>6.1} M cell-updates/s",
+                    rep + 1,
+                    f.sweep,
+                    f.wall_s,
+                    cpu,
+                    f.steps,
+                    f.cells_per_step,
+                    f.cell_updates_per_s / 1e6
+                );
+                if best[k].as_ref().is_none_or(|b| f.wall_s < b.wall_s) {
+                    best[k] = Some(f);
+                }
+            }
+        }
+        let best: Vec<_> = best.into_iter().flatten().collect();
+        let rows = &best[best.len() - 1];
+        let flooded = rows
+            .run
+            .max_depth_m
+            .data
+            .iter()
+            .filter(|&&h| h >= 0.1)
+            .count();
+        let last = rows.run.mass_balance.last();
+        println!(
+            "    bounding rows: {flooded} cells flooded >= 0.1 m; stored {:.4e} m3 of {:.4e} m3 inflow",
+            last.map(|m| m.stored_m3).unwrap_or(0.0),
+            last.map(|m| m.inflow_m3).unwrap_or(0.0)
+        );
+        let rows_cpu = cpu_s[best.len() - 1];
+        for (k, f) in best[..best.len() - 1].iter().enumerate() {
+            println!(
+                "    {}: {:.2}x faster than bounding rows in wall time ({:.2} s vs {:.2} s), {:.2}x in CPU time ({:.2} vs {:.2} CPU-s), best of {} run(s) each; {:.2}x fewer cells/step; max |difference| over max/final depth, speed, arrival, duration, gauges, volumes: {}",
+                f.sweep,
+                rows.wall_s / f.wall_s.max(1e-12),
+                f.wall_s,
+                rows.wall_s,
+                rows_cpu / cpu_s[k].max(1e-12),
+                cpu_s[k],
+                rows_cpu,
+                a.repeats,
+                rows.cells_per_step / f.cells_per_step.max(1e-12),
+                max_run_diff(&f.run, &rows.run)
+            );
+        }
+        Ok(())
+    })();
+    let _ = std::fs::remove_dir_all(&tmp);
+    result
 }

@@ -4,7 +4,7 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let n: usize = args.next().and_then(|v| v.parse().ok()).unwrap_or(1000);
     let steps: usize = args.next().and_then(|v| v.parse().ok()).unwrap_or(100);
-    let r = forewarn_flood::bench::run_benchmark(n, steps);
+    let r = forewarn_flood::bench::run_benchmark(n, steps, forewarn_flood::Sweep::default());
     for b in [&r.one_thread, &r.two_threads] {
         println!(
             "{} x {} dam break, {} steps, {} thread(s): {:.3} s, {:.1} M cell-updates/s, {:.1} GB/s at {} B/update",

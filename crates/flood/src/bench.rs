@@ -1,5 +1,7 @@
-//! Throughput benchmark: a fully wet dam break on an n x n grid, and a memory copy-bandwidth
-//! probe to compare the solver's achieved bandwidth against.
+//! Benchmarks: a fully wet dam break on an n x n grid (throughput), a memory copy-bandwidth
+//! probe to compare the solver's achieved bandwidth against, and whole scenario runs (EA test 5
+//! in `forewarn bench flood`) with the tiled sweep and, with the `reference-kernel` feature,
+//! the bounding-rows kernel before it.
 //!
 //! The dam break: flat bed, 10 m cells, Manning n = 0.03, 2 m of water west of the middle and
 //! 1 m east of it, closed edges. Each step runs the full kernel ([`State::step`]: fluxes and the
@@ -7,7 +9,10 @@
 //! speed for the next CFL time step), as `run` does.
 
 use crate::real::Real;
-use crate::solver::{KernelParams, RainRate, Rect, State};
+use crate::run::{FloodRun, RunOptions, Sweep, run_with};
+use crate::scenario::Scenario;
+use crate::solver::{KernelParams, RainRate, State};
+use crate::{FloodError, OUTPUT_NODATA};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::time::Instant;
@@ -22,6 +27,8 @@ pub const BYTES_PER_CELL_UPDATE_F32: f64 = 72.0;
 /// Figures of one benchmark run.
 #[derive(Debug, Clone, Serialize)]
 pub struct BenchResult {
+    /// The sweep: "tiles N" or "bounding rows".
+    pub sweep: String,
     pub n: usize,
     pub steps: usize,
     pub threads: usize,
@@ -34,6 +41,9 @@ pub struct BenchResult {
     pub simulated_s: f64,
     /// Relative change of the stored volume over the run (should be ~1e-7 in f32).
     pub volume_change: f64,
+    /// The final depths, to compare sweeps.
+    #[serde(skip)]
+    pub final_depth_m: Vec<f32>,
 }
 
 /// The full benchmark report: one and two threads, and the copy probe on each.
@@ -60,8 +70,18 @@ fn pool(threads: usize) -> rayon::ThreadPool {
     })
 }
 
-/// Run the dam break on an `n` x `n` grid for `steps` steps on `threads` threads.
-pub fn dam_break(n: usize, steps: usize, threads: usize) -> BenchResult {
+/// The name of a sweep in benchmark output.
+pub fn sweep_name(sweep: Sweep) -> String {
+    match sweep {
+        Sweep::Tiles { side } => format!("tiles {side}"),
+        #[cfg(any(test, feature = "reference-kernel"))]
+        Sweep::BoundingRows => "bounding rows".into(),
+    }
+}
+
+/// Run the dam break on an `n` x `n` grid for `steps` steps on `threads` threads with `sweep`
+/// (every tile is wet, so the tiled sweep updates every cell).
+pub fn dam_break(n: usize, steps: usize, threads: usize, sweep: Sweep) -> BenchResult {
     let n = n.max(4);
     let dx = 10.0;
     let z = vec![0.0f64; n * n];
@@ -72,11 +92,20 @@ pub fn dam_break(n: usize, steps: usize, threads: usize) -> BenchResult {
             st.h[r * n + c] = if c < n / 2 { 2.0 } else { 1.0 };
         }
     }
-    st.active = Rect {
-        r0: 0,
-        r1: n,
-        c0: 0,
-        c1: n,
+    match sweep {
+        Sweep::Tiles { side } => st.set_tile_side(side),
+        #[cfg(any(test, feature = "reference-kernel"))]
+        Sweep::BoundingRows => {}
+    }
+    st.wake_wet_cells();
+    #[cfg(any(test, feature = "reference-kernel"))]
+    let rows = crate::reference::RowSweep {
+        rect: crate::solver::Rect {
+            r0: 0,
+            r1: n,
+            c0: 0,
+            c1: n,
+        },
     };
     let kp = KernelParams {
         theta: 0.7,
@@ -91,7 +120,11 @@ pub fn dam_break(n: usize, steps: usize, threads: usize) -> BenchResult {
         let start = Instant::now();
         for _ in 0..steps {
             let dt = (0.7 * dx / wave.max(1e-6)).min(10.0);
-            let s = st.step(dt, t + dt, RainRate::None, &kp);
+            let s = match sweep {
+                Sweep::Tiles { .. } => st.step(dt, t + dt, RainRate::None, &kp),
+                #[cfg(any(test, feature = "reference-kernel"))]
+                Sweep::BoundingRows => rows.step(&mut st, dt, t + dt, RainRate::None, &kp).stats,
+            };
             wave = s.wave_speed_ms;
             t += dt;
         }
@@ -100,6 +133,7 @@ pub fn dam_break(n: usize, steps: usize, threads: usize) -> BenchResult {
     let v1 = st.stored_volume_m3();
     let cups = (n * n * steps) as f64 / seconds.max(1e-12);
     BenchResult {
+        sweep: sweep_name(sweep),
         n,
         steps,
         threads: pool.current_num_threads(),
@@ -109,6 +143,7 @@ pub fn dam_break(n: usize, steps: usize, threads: usize) -> BenchResult {
         achieved_gb_s: cups * BYTES_PER_CELL_UPDATE_F32 / 1e9,
         simulated_s: t,
         volume_change: (v1 - v0) / v0,
+        final_depth_m: st.h,
     }
 }
 
@@ -136,10 +171,10 @@ pub fn copy_bandwidth_gb_s(threads: usize, megabytes: usize, repeats: usize) -> 
     2.0 * (n * 4) as f64 / best / 1e9
 }
 
-/// Run the benchmark on one and two threads, plus the copy probe.
-pub fn run_benchmark(n: usize, steps: usize) -> BenchReport {
-    let one = dam_break(n, steps, 1);
-    let two = dam_break(n, steps, 2);
+/// Run the benchmark on one and two threads with `sweep`, plus the copy probe.
+pub fn run_benchmark(n: usize, steps: usize, sweep: Sweep) -> BenchReport {
+    let one = dam_break(n, steps, 1, sweep);
+    let two = dam_break(n, steps, 2, sweep);
     let speedup = one.seconds / two.seconds.max(1e-12);
     BenchReport {
         copy_gb_s_one_thread: copy_bandwidth_gb_s(1, 256, 5),
@@ -148,4 +183,94 @@ pub fn run_benchmark(n: usize, steps: usize) -> BenchReport {
         two_threads: two,
         speedup,
     }
+}
+
+/// Figures of one scenario run.
+#[derive(Debug, Clone)]
+pub struct ScenarioFigures {
+    pub sweep: String,
+    pub threads: usize,
+    /// Wall time of the whole run (set-up, steps, records), s.
+    pub wall_s: f64,
+    pub steps: u64,
+    /// Cells updated per step, averaged over the steps.
+    pub cells_per_step: f64,
+    /// Cells updated over the run per second of wall time.
+    pub cell_updates_per_s: f64,
+    pub run: FloodRun,
+}
+
+/// Run `scenario` with `sweep` on `threads` threads.
+pub fn scenario_case(
+    scenario: &Scenario,
+    threads: usize,
+    sweep: Sweep,
+) -> Result<ScenarioFigures, FloodError> {
+    let run = run_with(
+        scenario,
+        &RunOptions {
+            threads,
+            ..Default::default()
+        },
+        sweep,
+    )?;
+    Ok(ScenarioFigures {
+        sweep: sweep_name(sweep),
+        threads,
+        wall_s: run.wall_time_s,
+        steps: run.steps,
+        cells_per_step: run.cell_updates as f64 / (run.steps.max(1)) as f64,
+        cell_updates_per_s: run.cell_updates as f64 / run.wall_time_s.max(1e-12),
+        run,
+    })
+}
+
+/// Largest |difference| between two equal-length grids (m, s or m/s), NODATA cells included as
+/// values (a cell NODATA in one and not the other counts as infinite).
+pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f64 {
+    if a.len() != b.len() {
+        return f64::INFINITY;
+    }
+    a.iter()
+        .zip(b)
+        .map(|(&x, &y)| {
+            if x.to_bits() == y.to_bits() {
+                0.0
+            } else if x == OUTPUT_NODATA || y == OUTPUT_NODATA || !x.is_finite() || !y.is_finite() {
+                f64::INFINITY
+            } else {
+                (x as f64 - y as f64).abs()
+            }
+        })
+        .fold(0.0, f64::max)
+}
+
+/// Largest |difference| between the results of two runs of one scenario over the maximum and
+/// final depths (m), maximum speeds (m/s), arrival times and durations (s), gauge depths and
+/// stored volumes; 0 when they are bit for bit the same. Runs of different lengths differ by
+/// infinity.
+pub fn max_run_diff(a: &FloodRun, b: &FloodRun) -> f64 {
+    if a.steps != b.steps || a.mass_balance.len() != b.mass_balance.len() {
+        return f64::INFINITY;
+    }
+    let mut d = [
+        (&a.max_depth_m, &b.max_depth_m),
+        (&a.final_depth_m, &b.final_depth_m),
+        (&a.max_speed_ms, &b.max_speed_ms),
+        (&a.arrival_time_s, &b.arrival_time_s),
+        (&a.duration_s, &b.duration_s),
+    ]
+    .iter()
+    .map(|(x, y)| max_abs_diff(&x.data, &y.data))
+    .fold(0.0, f64::max);
+    for (x, y) in a.mass_balance.iter().zip(&b.mass_balance) {
+        d = d.max((x.stored_m3 - y.stored_m3).abs());
+        d = d.max((x.inflow_m3 - y.inflow_m3).abs());
+    }
+    for (x, y) in a.gauges.iter().zip(&b.gauges) {
+        for (p, q) in x.depth_m.iter().zip(&y.depth_m) {
+            d = d.max((p - q).abs());
+        }
+    }
+    d
 }

@@ -2,7 +2,8 @@
 //!
 //! - Scheme: Bates, Horritt & Fewtrell (2010) with the q-centred, theta-weighted update of
 //!   de Almeida et al. (2012); adaptive CFL time step; Manning friction (uniform or raster);
-//!   wetting and drying with exact mass accounting ([`solver`]).
+//!   wetting and drying with exact mass accounting ([`solver`]); each step updates only the
+//!   tiles that hold water or touch it ([`tiles`]).
 //! - Inputs: a TOML scenario ([`Scenario::from_toml_path`], documented in docs/flood.md) or
 //!   LISFLOOD-FP files ([`lisflood::read_par`]).
 //! - Sources: point and line inflow hydrographs, rainfall (uniform series or raster frames),
@@ -24,20 +25,28 @@ pub mod breach;
 pub mod condition;
 pub mod error;
 pub mod impact;
+mod kernel;
 pub mod limits;
 pub mod lisflood;
 pub mod output;
 pub mod real;
+#[cfg(any(test, feature = "reference-kernel"))]
+pub mod reference;
 pub mod run;
 pub mod scenario;
 pub mod series;
 pub mod solver;
+#[cfg(test)]
+mod sweep_tests;
+pub mod tiles;
 pub mod toml_input;
 
 pub use breach::{BreachHydrograph, BreachParams, FailureMode};
 pub use error::FloodError;
 pub use impact::{FloodImpact, impact};
-pub use run::{FloodRun, GaugeSeries, MassRecord, OUTPUT_NODATA, RunOptions, Snapshot, run};
+pub use run::{
+    FloodRun, GaugeSeries, MassRecord, OUTPUT_NODATA, RunOptions, Snapshot, Sweep, run, run_with,
+};
 pub use scenario::{
     Boundary, BoundaryKind, Edge, Gauge, InputFormat, Lake, LineInflow, Manning, PointInflow,
     PointLevel, Precision, Rain, Scenario, SimParams,

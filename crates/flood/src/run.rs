@@ -4,8 +4,13 @@ use crate::boundary::Boundaries;
 use crate::breach::BreachHydrograph;
 use crate::error::FloodError;
 use crate::real::Real;
+#[cfg(any(test, feature = "reference-kernel"))]
+use crate::reference::RowSweep;
 use crate::scenario::{InputFormat, Manning, Precision, Rain, Scenario};
-use crate::solver::{ContinuityStats, G, KernelParams, RainRate, Rect, State};
+#[cfg(any(test, feature = "reference-kernel"))]
+use crate::solver::Rect;
+use crate::solver::{G, KernelParams, RainRate, State, StepStats};
+use crate::tiles::DEFAULT_TILE_SIDE;
 use forewarn_core::{Grid, GridSpec};
 use serde::Serialize;
 use std::time::Instant;
@@ -83,7 +88,7 @@ pub struct FloodRun {
     pub initial_volume_m3: f64,
     pub breaches: Vec<BreachHydrograph>,
     pub steps: u64,
-    /// Cells processed, summed over steps (the active region grows as the flood spreads).
+    /// Cells updated, summed over steps (the cells of the active tiles at each step).
     pub cell_updates: u64,
     pub wall_time_s: f64,
     pub end_time_s: f64,
@@ -113,8 +118,38 @@ fn relative_error_pct(m: &MassRecord, initial: f64) -> f64 {
     100.0 * m.error_m3 / base
 }
 
+/// Which cells a step updates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sweep {
+    /// The active tiles of `side` x `side` cells (at least 1): tiles that hold water or touch a
+    /// wet cell ([`crate::tiles`]). The solver's sweep.
+    Tiles { side: usize },
+    /// Every cell of the bounding rectangle of all the water so far, grown by one cell: the
+    /// kernel before tiles, with bit-identical results, kept as the reference that the tiles
+    /// are tested and benchmarked against ([`crate::reference`]).
+    #[cfg(any(test, feature = "reference-kernel"))]
+    BoundingRows,
+}
+
+impl Default for Sweep {
+    fn default() -> Self {
+        Sweep::Tiles {
+            side: DEFAULT_TILE_SIDE,
+        }
+    }
+}
+
 /// Run a scenario to its end time.
 pub fn run(scenario: &Scenario, options: &RunOptions<'_>) -> Result<FloodRun, FloodError> {
+    run_with(scenario, options, Sweep::default())
+}
+
+/// [`run`] with a chosen sweep.
+pub fn run_with(
+    scenario: &Scenario,
+    options: &RunOptions<'_>,
+    sweep: Sweep,
+) -> Result<FloodRun, FloodError> {
     crate::limits::check(scenario)?;
     let precision = options.precision.unwrap_or(scenario.sim.precision);
     let mut builder = rayon::ThreadPoolBuilder::new();
@@ -126,8 +161,8 @@ pub fn run(scenario: &Scenario, options: &RunOptions<'_>) -> Result<FloodRun, Fl
         message: format!("cannot start worker threads: {e}"),
     })?;
     pool.install(|| match precision {
-        Precision::F32 => run_typed::<f32>(scenario, options),
-        Precision::F64 => run_typed::<f64>(scenario, options),
+        Precision::F32 => run_typed::<f32>(scenario, options, sweep),
+        Precision::F64 => run_typed::<f64>(scenario, options, sweep),
     })
 }
 
@@ -150,6 +185,8 @@ struct PointSource {
 
 struct Setup<T: Real> {
     state: State<T>,
+    /// Cells that receive water from outside the scheme (inflows, levels, edge inflows).
+    source_cells: Vec<usize>,
     datum_m: f64,
     n2: Vec<f64>,
     inflows: Vec<PointSource>,
@@ -380,27 +417,15 @@ fn setup<T: Real>(sc: &Scenario) -> Result<Setup<T>, FloodError> {
         ));
     }
 
-    // Active region: wet cells, cells that receive water, or everything when it rains.
-    let mut active = state.wet_rect();
-    if sc.rain.is_some() {
-        active = Rect {
-            r0: 0,
-            r1: nr,
-            c0: 0,
-            c1: nc,
-        };
-    }
-    for &i in inflows
+    let source_cells: Vec<usize> = inflows
         .iter()
         .chain(levels.iter())
-        .map(|p| &p.cell)
-        .chain(boundaries.source_cells.iter())
-    {
-        active.add_cell(i / nc, i % nc);
-    }
-    state.active = active.grown(nr, nc);
+        .map(|p| p.cell)
+        .chain(boundaries.source_cells.iter().copied())
+        .collect();
     Ok(Setup {
         state,
+        source_cells,
         datum_m,
         n2,
         inflows,
@@ -429,10 +454,106 @@ fn line_cells(spec: &GridSpec, walls: &[bool], a: (f64, f64), b: (f64, f64)) -> 
     out
 }
 
-fn run_typed<T: Real>(sc: &Scenario, opt: &RunOptions<'_>) -> Result<FloodRun, FloodError> {
+/// The sweep of a run and what it keeps between steps.
+enum Sweeper {
+    Tiles,
+    #[cfg(any(test, feature = "reference-kernel"))]
+    Rows {
+        sweep: RowSweep,
+        wet: Rect,
+    },
+}
+
+impl Sweeper {
+    /// Set up `sweep` on a state holding its initial water: active cells are the wet cells,
+    /// the cells that receive water (and their neighbours), or every cell when it rains.
+    fn new<T: Real>(sweep: Sweep, st: &mut State<T>, sources: &[usize], rain: bool) -> Sweeper {
+        match sweep {
+            Sweep::Tiles { side } => {
+                st.set_tile_side(side);
+                for &i in sources {
+                    st.tiles.pin_cell(i);
+                }
+                if rain {
+                    st.tiles.pin_all();
+                }
+                st.wake_wet_cells();
+                Sweeper::Tiles
+            }
+            #[cfg(any(test, feature = "reference-kernel"))]
+            Sweep::BoundingRows => {
+                let (nr, nc) = (st.nrows, st.ncols);
+                let mut active = st.wet_rect();
+                if rain {
+                    active = Rect {
+                        r0: 0,
+                        r1: nr,
+                        c0: 0,
+                        c1: nc,
+                    };
+                }
+                for &i in sources {
+                    active.add_cell(i / nc, i % nc);
+                }
+                Sweeper::Rows {
+                    sweep: RowSweep {
+                        rect: active.grown(nr, nc),
+                    },
+                    wet: Rect::empty(),
+                }
+            }
+        }
+    }
+
+    /// Cells the next step updates.
+    fn cells<T: Real>(&self, st: &State<T>) -> u64 {
+        match self {
+            Sweeper::Tiles => st.tiles.active_cells() as u64,
+            #[cfg(any(test, feature = "reference-kernel"))]
+            Sweeper::Rows { sweep, .. } => {
+                let a = sweep.rect;
+                ((a.r1.saturating_sub(a.r0)) * (a.c1.saturating_sub(a.c0))) as u64
+            }
+        }
+    }
+
+    fn advance<T: Real>(
+        &mut self,
+        st: &mut State<T>,
+        dt_s: f64,
+        t_end_s: f64,
+        rain: RainRate<'_, T>,
+        p: &KernelParams,
+    ) -> StepStats {
+        match self {
+            Sweeper::Tiles => st.advance(dt_s, t_end_s, rain, p),
+            #[cfg(any(test, feature = "reference-kernel"))]
+            Sweeper::Rows { sweep, wet } => {
+                let s = sweep.advance(st, dt_s, t_end_s, rain, p);
+                *wet = s.wet;
+                s.stats
+            }
+        }
+    }
+
+    /// After the sources of a step were added.
+    fn end_step<T: Real>(&mut self, _st: &State<T>) {
+        #[cfg(any(test, feature = "reference-kernel"))]
+        if let Sweeper::Rows { sweep, wet } = self {
+            sweep.grow(_st, wet);
+        }
+    }
+}
+
+fn run_typed<T: Real>(
+    sc: &Scenario,
+    opt: &RunOptions<'_>,
+    sweep: Sweep,
+) -> Result<FloodRun, FloodError> {
     let started = Instant::now();
     let Setup {
         mut state,
+        source_cells,
         datum_m,
         n2,
         inflows,
@@ -447,7 +568,8 @@ fn run_typed<T: Real>(sc: &Scenario, opt: &RunOptions<'_>) -> Result<FloodRun, F
         depth_threshold_m: p.depth_threshold_m,
         froude_limit: p.froude_limit,
     };
-    let (nc, nr) = (state.ncols, state.nrows);
+    let nc = state.ncols;
+    let mut sweeper = Sweeper::new(sweep, &mut state, &source_cells, sc.rain.is_some());
     let d_min = state.dx_m.min(state.dy_m);
     let area = state.cell_area_m2();
     // Point levels hold their cells from the start.
@@ -545,13 +667,11 @@ fn run_typed<T: Real>(sc: &Scenario, opt: &RunOptions<'_>) -> Result<FloodRun, F
                 }
             }
         };
-        let act = state.active;
-        cell_updates += ((act.r1.saturating_sub(act.r0)) * (act.c1.saturating_sub(act.c0))) as u64;
-        let ContinuityStats {
+        cell_updates += sweeper.cells(&state);
+        let StepStats {
             wave_speed_ms,
-            wet,
             rain_added_m3,
-        } = state.advance(dt, t_next, rain, &kp);
+        } = sweeper.advance(&mut state, dt, t_next, rain, &kp);
         inflow_m3 += rain_added_m3;
         wave = wave_speed_ms;
         for s in &inflows {
@@ -581,7 +701,7 @@ fn run_typed<T: Real>(sc: &Scenario, opt: &RunOptions<'_>) -> Result<FloodRun, F
                 message: "the water depth became non-finite".into(),
             });
         }
-        state.active = state.active.union(&wet.grown(nr, nc));
+        sweeper.end_step(&state);
         t = t_next;
         steps += 1;
         if t >= next_mass {
