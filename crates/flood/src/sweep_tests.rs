@@ -175,7 +175,8 @@ fn plane_wave() {
 /// message when the shared reference files are missing outside CI, as tests/lisflood_ea5.rs.
 #[test]
 fn ea_test5_window() {
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/flood/ea-test5");
+    let beside =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/flood/ea-test5");
     let dir = if beside.is_dir() {
         beside
     } else {

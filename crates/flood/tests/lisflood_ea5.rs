@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 
 /// ../shared beside the repository (as CI has it), else the workplace copy.
 fn ref_dir() -> PathBuf {
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/flood/ea-test5");
+    let beside =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/flood/ea-test5");
     if beside.is_dir() {
         beside
     } else {
@@ -40,7 +41,10 @@ fn reference_dir() -> Option<PathBuf> {
     if missing.is_empty() {
         return Some(dir.to_path_buf());
     }
-    let msg = format!("EA test 5 reference files missing in {}: {missing:?}", dir.display());
+    let msg = format!(
+        "EA test 5 reference files missing in {}: {missing:?}",
+        dir.display()
+    );
     if std::env::var("CI").map(|v| v == "true").unwrap_or(false) {
         panic!("{msg}");
     }
