@@ -29,15 +29,15 @@ fn generated_messages_pass_one_check() {
     let xml = to_valid_xml(&alert).unwrap();
     assert_eq!(xml, alert.to_xml());
     require_valid(&xml).unwrap();
-    // An info block without an area is invalid CAP practice: refused with the problem's path.
+    // An identifier with spaces and a comma breaks a CAP rule: refused with the problem's path.
     let mut broken = alert.clone();
-    broken.infos[0].areas.clear();
+    broken.identifier = "two words, one comma".into();
     match to_valid_xml(&broken) {
         Err(CapError::Invalid(problems)) => {
             assert!(!problems.is_empty());
             assert!(problems.iter().all(|p| p.is_error()));
             assert!(
-                problems.iter().any(|p| p.path.contains("info")),
+                problems.iter().any(|p| p.path.contains("identifier")),
                 "{problems:?}"
             );
         }
