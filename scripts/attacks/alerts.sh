@@ -61,8 +61,8 @@ r=$(anon GET "/cap/$pk_id.xml")
 report "anonymous GET /cap/$pk_id.xml: sender $(tag "$r" sender)" "200" "$r"
 pk_feed=$(anon GET /feeds/pk.atom)
 in_feed=$(anon GET /feeds/in.atom)
-report "/feeds/pk.atom lists /cap/$pk_id.xml: $(grep -c "/cap/$pk_id.xml" <<<"$pk_feed"), /cap/$in_id.xml: $(grep -c "/cap/$in_id.xml" <<<"$pk_feed")" "1, 0" "$pk_feed"
-report "/feeds/in.atom lists /cap/$in_id.xml: $(grep -c "/cap/$in_id.xml" <<<"$in_feed"), /cap/$pk_id.xml: $(grep -c "/cap/$pk_id.xml" <<<"$in_feed")" "1, 0" "$in_feed"
+report "/feeds/pk.atom lists /cap/$pk_id.xml: $(grep -c "alternate.*/cap/$pk_id.xml\"" <<<"$pk_feed"), /cap/$in_id.xml: $(grep -c "alternate.*/cap/$in_id.xml\"" <<<"$pk_feed")" "1, 0" "$pk_feed"
+report "/feeds/in.atom lists /cap/$in_id.xml: $(grep -c "alternate.*/cap/$in_id.xml\"" <<<"$in_feed"), /cap/$pk_id.xml: $(grep -c "alternate.*/cap/$pk_id.xml\"" <<<"$in_feed")" "1, 0" "$in_feed"
 report "/feeds/pk.atom?limit=1 next link: $(grep -c 'rel="next"' <<<"$(anon GET '/feeds/pk.atom?limit=1')")" "0 or 1" "$(anon GET '/feeds/pk.atom?limit=1')"
 report "/feeds/pk.atom?limit=100000" "422" "$(anon GET '/feeds/pk.atom?limit=100000')"
 report "/api/alerts?limit=100000" "422" "$(as pk.duty GET '/api/alerts?limit=100000')"
