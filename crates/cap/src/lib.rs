@@ -9,7 +9,9 @@
 //!   and per-language templates ([`WarningConfig`]).
 //! - [`update`], [`supersede`] and [`cancel`] continue a message thread.
 //! - [`sign`] and [`verify`] handle enveloped XML signatures.
-//! - [`atom_feeds`] builds Atom feeds, one per sender and language.
+//! - [`atom_feeds`] builds Atom feeds, one per sender and language; [`atom_feed`] one feed
+//!   page with caller-given identity and RFC 5005 paging links.
+//! - [`to_valid_xml`] / [`require_valid`]: every message we generate passes our validator.
 
 mod c14n;
 mod config;
@@ -36,7 +38,7 @@ pub use config::{
 };
 pub use dsig::{SignatureStatus, sign, verify};
 pub use error::CapError;
-pub use feed::{AtomFeed, atom_feeds};
+pub use feed::{AtomFeed, FeedEntry, FeedPage, atom_feed, atom_feeds};
 pub use generate::{ImpactArea, ImpactFacts, ImpactWarning, generate};
 pub use model::*;
 pub use reader::read_alert;
@@ -45,5 +47,5 @@ pub use thread::{UpdateChanges, cancel, next_identifier, supersede, update};
 pub use time::CapTime;
 pub use validate::{
     Level, MAX_COORD_DECIMALS, MAX_EVENT_CHARS, MAX_POLYGON_VERTICES, Problem, XmlReport,
-    polygon_problems, validate, validate_xml,
+    polygon_problems, require_valid, to_valid_xml, validate, validate_xml,
 };

@@ -145,6 +145,29 @@ pub fn validate_xml(xml: &str) -> XmlReport {
     }
 }
 
+/// `Ok` when `xml` passes [`validate_xml`] (warnings allowed); else [`CapError::Invalid`] with
+/// the errors. The one check every message we generate or publish goes through.
+pub fn require_valid(xml: &str) -> Result<(), CapError> {
+    let errors: Vec<Problem> = validate_xml(xml)
+        .problems
+        .into_iter()
+        .filter(Problem::is_error)
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(CapError::Invalid(errors))
+    }
+}
+
+/// Serialises an alert we generated and checks it with [`require_valid`]: a message that
+/// fails our own validator never leaves the program.
+pub fn to_valid_xml(alert: &Alert) -> Result<String, CapError> {
+    let xml = alert.to_xml();
+    require_valid(&xml)?;
+    Ok(xml)
+}
+
 /// Checks the rules of CAP 1.2 and common practice that the schema cannot express:
 ///
 /// - `identifier` and `sender` contain no spaces, commas, `<` or `&`;

@@ -108,20 +108,8 @@ pub fn exercise_alert(
             alert.identifier, alert.status
         )));
     }
-    let xml = alert.to_xml();
-    let report = forewarn_cap::validate_xml(&xml);
-    if !report.is_valid() {
-        let msgs: Vec<String> = report
-            .problems
-            .iter()
-            .filter(|p| p.is_error())
-            .map(|p| format!("{}: {}", p.path, p.message))
-            .collect();
-        return Err(ExerciseError::Cap(format!(
-            "generated alert is invalid: {}",
-            msgs.join("; ")
-        )));
-    }
+    let xml = forewarn_cap::to_valid_xml(&alert)
+        .map_err(|e| ExerciseError::Cap(format!("generated alert is invalid: {e}")))?;
     if !xml.contains("<status>Exercise</status>") {
         return Err(ExerciseError::Cap(
             "generated XML lacks <status>Exercise</status>".into(),

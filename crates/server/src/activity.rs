@@ -3,12 +3,12 @@
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{Caller, Idem, JsonBody};
-use crate::records::{self, ListQuery, Stored, load, next_id, visibility_or};
+use crate::records::{self, ListQuery, ParentParam, load, next_id, visibility_or};
 use crate::write::write_op;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use forewarn_store::{RecordFilter, Scope, Visibility, now_ts};
+use forewarn_store::{Scope, Visibility, now_ts};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -104,24 +104,10 @@ pub async fn list_sitreps(
     caller: Caller,
     Query(q): Query<ListQuery>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    let rs = st
-        .store
-        .list_records(
-            Sitrep::TYPE,
-            &caller.reader(),
-            &RecordFilter {
-                exercise_id: caller.exercise,
-                status: q.status,
-                parent_id: q.incident_id,
-                limit: q.limit.unwrap_or(100),
-            },
-        )
-        .await?;
-    let items: Vec<Sitrep> = rs
-        .iter()
-        .map(records::from_record)
-        .collect::<Result<_, _>>()?;
-    Ok(axum::Json(json!({"items": items})))
+    let page =
+        records::list_page::<Sitrep>(&st, &caller, "/api/sitreps", &q, ParentParam::Incident)
+            .await?;
+    Ok(axum::Json(json!({"items": page.items, "next": page.next})))
 }
 
 pub async fn get_sitrep(

@@ -1,21 +1,121 @@
 //! CAP alerts: draft -> approved -> published, then Update or Cancel threads; validation,
-//! the stable `/cap/{id}.xml` URL and per-sender Atom feeds.
+//! the stable `/cap/{id}.xml` URL and per-organisation Atom feeds.
+//!
+//! The server owns a message's identity: `<sender>` is the organisation's CAP sender and
+//! `<identifier>` is derived from the record id, whatever the submitted XML says, and
+//! `<references>` may only name the organisation's own published messages. Feeds are built
+//! from the organisation's records, never from sender strings.
 
 use crate::error::ApiError;
 use crate::extract::{Caller, Idem, JsonBody, MaybeCaller};
 use crate::incidents::{CAP_PROPOSAL, Incident};
 use crate::records::{
-    self, ListQuery, Stored, bad_transition, load, load_tx, next_id, owner_only, visibility_or,
+    self, ListQuery, ParentParam, Stored, bad_transition, load, load_tx, next_id, owner_only,
+    page_cursor, page_limit, visibility_or,
 };
 use crate::write::write_op;
 use crate::{AppState, Empty};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use forewarn_cap::{CapTime, Certainty, Severity, UpdateChanges, Urgency};
-use forewarn_store::{Reader, RecordFilter, Visibility, WriteTx, now_ts};
+use forewarn_cap::{CapTime, Certainty, MsgType, Severity, UpdateChanges, Urgency};
+use forewarn_store::{Reader, RecordFilter, RecordPage, Visibility, WriteTx, now_ts};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+/// The life of an alert record. Every transition is in [`AlertStatus::after`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertStatus {
+    Draft,
+    Approved,
+    Published,
+    /// A published message replaced by a published Update of its thread.
+    Superseded,
+    /// A published message whose thread a published Cancel closed.
+    Cancelled,
+}
+
+/// What happens to an alert record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertAction {
+    Revise,
+    Approve,
+    Reject,
+    Publish,
+    /// Draft an Update of this published message.
+    Update,
+    /// Draft a Cancel of this published message.
+    Cancel,
+    /// An Update of this message was published.
+    Supersede,
+    /// A Cancel of this message was published.
+    Close,
+}
+
+impl AlertAction {
+    fn as_str(self) -> &'static str {
+        match self {
+            AlertAction::Revise => "revise",
+            AlertAction::Approve => "approve",
+            AlertAction::Reject => "reject",
+            AlertAction::Publish => "publish",
+            AlertAction::Update => "update",
+            AlertAction::Cancel => "cancel",
+            AlertAction::Supersede => "supersede",
+            AlertAction::Close => "close the thread of",
+        }
+    }
+}
+
+impl AlertStatus {
+    /// The stored and JSON spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertStatus::Draft => "draft",
+            AlertStatus::Approved => "approved",
+            AlertStatus::Published => "published",
+            AlertStatus::Superseded => "superseded",
+            AlertStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// The states served publicly (CAP URL, feeds) for real alerts.
+    pub const PUBLIC: [AlertStatus; 3] = [
+        AlertStatus::Published,
+        AlertStatus::Superseded,
+        AlertStatus::Cancelled,
+    ];
+
+    pub fn is_public(self) -> bool {
+        AlertStatus::PUBLIC.contains(&self)
+    }
+
+    /// The state after `action`; 409 when `action` is not allowed in this state.
+    pub fn after(self, action: AlertAction) -> Result<AlertStatus, ApiError> {
+        use AlertAction as A;
+        use AlertStatus as S;
+        match (self, action) {
+            (S::Draft, A::Revise | A::Reject) => Ok(S::Draft),
+            (S::Draft, A::Approve) => Ok(S::Approved),
+            (S::Approved, A::Publish) => Ok(S::Published),
+            // Drafting a follow-up leaves the published message as it is until the follow-up
+            // itself is published.
+            (S::Published, A::Update | A::Cancel) => Ok(S::Published),
+            (S::Published, A::Supersede) => Ok(S::Superseded),
+            (S::Published, A::Close) => Ok(S::Cancelled),
+            _ => Err(bad_transition("alert", self.as_str(), action.as_str())),
+        }
+    }
+}
+
+/// One revision of a draft's text: who replaced it, and when.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Revision {
+    pub by: String,
+    pub at: String,
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Alert {
@@ -23,7 +123,7 @@ pub struct Alert {
     pub org: String,
     #[schema(value_type = String)]
     pub visibility: Visibility,
-    pub status: String,
+    pub status: AlertStatus,
     pub msg_type: String,
     pub incident_id: Option<i64>,
     pub supersedes: Option<i64>,
@@ -36,6 +136,10 @@ pub struct Alert {
     pub event: Option<String>,
     pub xml: Option<String>,
     pub drafted_by: String,
+    /// Every revision of the text since it was drafted (the authors the two-person rule
+    /// excludes from approving, with `drafted_by`).
+    #[serde(default)]
+    pub revisions: Vec<Revision>,
     pub approved_by: Option<String>,
     pub published_by: Option<String>,
     pub rejection: Option<String>,
@@ -48,7 +152,148 @@ pub struct Alert {
     pub exercise_id: Option<i64>,
 }
 
-crate::records::impl_stored!(Alert, "alert", parent = incident_id);
+impl Alert {
+    /// Everyone who wrote the current text: the drafter and every reviser.
+    pub fn authors(&self) -> BTreeSet<&str> {
+        std::iter::once(self.drafted_by.as_str())
+            .chain(self.revisions.iter().map(|r| r.by.as_str()))
+            .collect()
+    }
+
+    /// Moves to the state after `action` (409 if not allowed).
+    fn apply(&mut self, action: AlertAction) -> Result<(), ApiError> {
+        self.status = self.status.after(action)?;
+        self.updated_at = now_ts();
+        Ok(())
+    }
+}
+
+impl Stored for Alert {
+    const TYPE: &'static str = "alert";
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn org(&self) -> &str {
+        &self.org
+    }
+    fn visibility(&self) -> Visibility {
+        self.visibility
+    }
+    fn status(&self) -> &str {
+        self.status.as_str()
+    }
+    fn parent_id(&self) -> Option<i64> {
+        self.incident_id
+    }
+    fn created_at(&self) -> &str {
+        &self.created_at
+    }
+    fn exercise_id(&self) -> Option<i64> {
+        self.exercise_id
+    }
+}
+
+/// The CAP identifier of alert record `id` of organisation `org`.
+pub fn cap_identifier(org: &str, id: i64) -> String {
+    format!("urn:forewarn:{org}:alert:{id}")
+}
+
+/// The record id named by an identifier of [`cap_identifier`]'s form.
+fn record_of_identifier(identifier: &str) -> Option<i64> {
+    identifier
+        .strip_prefix("urn:forewarn:")?
+        .rsplit_once(":alert:")?
+        .1
+        .parse()
+        .ok()
+}
+
+/// Where a draft's `<references>` come from.
+enum Refs {
+    /// Submitted by the client: each must name a published message of the caller's
+    /// organisation in the same scope; an Update or Cancel supersedes the thread's head.
+    Submitted,
+    /// Built by the server from its own published record `prev` (Update and Cancel).
+    Thread { prev: i64 },
+}
+
+/// The organisation's CAP sender (422 naming `xml` if the organisation is unknown).
+async fn org_sender(st: &AppState, org: &str) -> Result<String, ApiError> {
+    st.store
+        .org(org)
+        .await?
+        .map(|o| o.cap_sender)
+        .ok_or_else(|| ApiError::invalid(format!("organisation '{org}' has no CAP sender"), "xml"))
+}
+
+/// Checks submitted references (see [`Refs::Submitted`]) and returns the thread head they
+/// continue, if any; 422 naming `references`.
+async fn check_references(
+    tx: &mut WriteTx,
+    a: &Alert,
+    cap: &forewarn_cap::Alert,
+) -> Result<Option<i64>, ApiError> {
+    let mut head = None;
+    for (i, r) in cap.references.iter().enumerate() {
+        let bad = || {
+            ApiError::invalid(
+                format!(
+                    "references[{i}] '{r}' is not a published alert of organisation '{}'{}: a message may only continue its own organisation's threads",
+                    a.org,
+                    if a.exercise_id.is_some() {
+                        " in this exercise"
+                    } else {
+                        ""
+                    }
+                ),
+                "references",
+            )
+        };
+        let id = record_of_identifier(&r.identifier).ok_or_else(bad)?;
+        let Some(rec) = tx.get_record(Alert::TYPE, id).await? else {
+            return Err(bad());
+        };
+        let prev: Alert = records::from_record(&rec)?;
+        let same = prev.org == a.org
+            && prev.exercise_id == a.exercise_id
+            && prev.status.is_public()
+            && prev.identifier == r.identifier
+            && prev.sender == r.sender
+            && prev.sent == r.sent.to_string();
+        if !same {
+            return Err(bad());
+        }
+        if prev.status == AlertStatus::Published {
+            head = Some(prev.id);
+        }
+    }
+    if matches!(cap.msg_type, MsgType::Update | MsgType::Cancel) && head.is_none() {
+        return Err(ApiError::invalid(
+            format!(
+                "an {} must reference the currently published message of its thread (one of organisation '{}')",
+                cap.msg_type, a.org
+            ),
+            "references",
+        ));
+    }
+    Ok(head)
+}
+
+/// Takes CAP XML for the draft `a`: sets `<sender>` to `sender` and `<identifier>` to the
+/// record's, checks the references, and fills the CAP-derived fields; 422 naming `xml` when
+/// it does not parse (or is not an Exercise in an exercise), `references` for a foreign one.
+async fn set_xml(
+    tx: &mut WriteTx,
+    a: &mut Alert,
+    xml: String,
+    sender: &str,
+    refs: Refs,
+) -> Result<(), ApiError> {
+    if xml.len() > 900_000 {
+        return Err(ApiError::invalid("CAP XML is too large", "xml"));
+    }
+    let parsed = off_worker(move || forewarn_cap::read_alert(&xml)).await?;
+    let mut cap = parsed.map_err(|e| ApiError::invalid(format!("not a CAP alert: {e}"), "xml"))?;
 
 /// Runs CPU-bound parsing of request text on the blocking pool, never on an async worker.
 async fn off_worker<T: Send + 'static>(
@@ -63,24 +308,22 @@ async fn off_worker<T: Send + 'static>(
     })
 }
 
-/// Fills the CAP-derived fields from the XML; 422 naming `xml` when it does not parse. The
-/// XML is parsed off the async workers.
-async fn set_xml(a: &mut Alert, xml: String) -> Result<(), ApiError> {
-    if xml.len() > 900_000 {
-        return Err(ApiError::invalid("CAP XML is too large", "xml"));
-    }
-    let (parsed, xml) = off_worker(move || (forewarn_cap::read_alert(&xml), xml)).await?;
-    let cap = parsed.map_err(|e| ApiError::invalid(format!("not a CAP alert: {e}"), "xml"))?;
-    a.identifier = cap.identifier.clone();
-    a.sender = cap.sender.clone();
-    a.sent = cap.sent.to_string();
-    a.cap_status = cap.status.as_str().to_string();
     if a.exercise_id.is_some() && cap.status != forewarn_cap::Status::Exercise {
         return Err(ApiError::invalid(
             "an alert drafted in an exercise must have <status>Exercise</status>",
             "xml",
         ));
     }
+    cap.sender = sender.to_string();
+    cap.identifier = cap_identifier(&a.org, a.id);
+    a.supersedes = match refs {
+        Refs::Submitted => check_references(tx, a, &cap).await?,
+        Refs::Thread { prev } => Some(prev),
+    };
+    a.identifier = cap.identifier.clone();
+    a.sender = cap.sender.clone();
+    a.sent = cap.sent.to_string();
+    a.cap_status = cap.status.as_str().to_string();
     a.msg_type = cap.msg_type.as_str().to_string();
     let info = cap
         .infos
@@ -90,20 +333,31 @@ async fn set_xml(a: &mut Alert, xml: String) -> Result<(), ApiError> {
     a.headline = info.and_then(|i| i.headline.clone());
     a.severity = info.map(|i| i.severity.as_str().to_string());
     a.event = info.map(|i| i.event.clone());
-    a.xml = Some(xml);
+    a.xml = Some(cap.to_xml());
     Ok(())
 }
 
-/// 422 naming `xml` unless the XML passes the CAP validator.
+/// 422 naming `xml` unless the XML passes our CAP validator ([`forewarn_cap::require_valid`]):
+/// checked at approval, at publication, and for every message the server generates.
 fn check_valid(xml: &str) -> Result<(), ApiError> {
-    let report = forewarn_cap::validate_xml(xml);
-    if let Some(p) = report.problems.iter().find(|p| p.is_error()) {
-        return Err(ApiError::invalid(
-            format!("CAP XML is invalid: {}: {}", p.path, p.message),
-            "xml",
-        ));
+    match forewarn_cap::require_valid(xml) {
+        Ok(()) => Ok(()),
+        Err(forewarn_cap::CapError::Invalid(problems)) => {
+            let more = match problems.len() {
+                0 | 1 => String::new(),
+                n => format!(" (and {} more)", n - 1),
+            };
+            let first = problems
+                .first()
+                .map(|p| format!("{}: {}", p.path, p.message))
+                .unwrap_or_default();
+            Err(ApiError::invalid(
+                format!("CAP XML is invalid: {first}{more}"),
+                "xml",
+            ))
+        }
+        Err(e) => Err(ApiError::invalid(format!("CAP XML is invalid: {e}"), "xml")),
     }
-    Ok(())
 }
 
 fn new_alert(
@@ -121,7 +375,7 @@ fn new_alert(
         id,
         org: org.to_string(),
         visibility,
-        status: "draft".into(),
+        status: AlertStatus::Draft,
         msg_type: "Alert".into(),
         incident_id,
         supersedes,
@@ -134,6 +388,7 @@ fn new_alert(
         event: None,
         xml: None,
         drafted_by: by.to_string(),
+        revisions: Vec::new(),
         approved_by: None,
         published_by: None,
         rejection: None,
@@ -213,6 +468,7 @@ pub async fn create(
             .await
             .map_err(|_| ApiError::invalid("no such incident", "incident_id"))?;
     }
+    let sender = org_sender(&st, &caller.user.org).await?;
     let c = caller.clone();
     write_op(&st, &caller, &idem, StatusCode::CREATED, async move |tx| {
         let mut a = new_alert(
@@ -224,7 +480,7 @@ pub async fn create(
             &c.user.username,
             c.exercise,
         );
-        set_xml(&mut a, xml).await?;
+        set_xml(tx, &mut a, xml, &sender, Refs::Submitted).await?;
         records::insert(tx, &c.user.username, "alert.drafted", &a).await?;
         Ok(a)
     })
@@ -246,15 +502,18 @@ pub async fn revise(
     JsonBody(inp): JsonBody<ValidateIn>,
 ) -> Result<Response, ApiError> {
     caller.require("duty_officer")?;
+    let sender = org_sender(&st, &caller.user.org).await?;
     let c = caller.clone();
     write_op(&st, &caller, &idem, StatusCode::OK, async move |tx| {
         let mut a = own_alert(tx, &c, id).await?;
-        if a.status != "draft" {
-            return Err(bad_transition("alert", &a.status, "revise"));
-        }
-        set_xml(&mut a, inp.xml).await?;
+        a.apply(AlertAction::Revise)?;
+        // The revised text is the client's: its references are checked like a new draft's.
+        set_xml(tx, &mut a, inp.xml, &sender, Refs::Submitted).await?;
+        a.revisions.push(Revision {
+            by: c.user.username.clone(),
+            at: now_ts(),
+        });
         a.rejection = None;
-        a.updated_at = now_ts();
         records::update(tx, &c.user.username, "alert.revised", &a).await?;
         Ok(a)
     })
@@ -272,18 +531,18 @@ pub async fn approve(
     let c = caller.clone();
     write_op(&st, &caller, &idem, StatusCode::OK, async move |tx| {
         let mut a = own_alert(tx, &c, id).await?;
-        if a.status != "draft" {
-            return Err(bad_transition("alert", &a.status, "approve"));
-        }
-        if a.drafted_by == c.user.username {
-            return Err(ApiError::forbidden(
-                "the approver must be a different user from the one who drafted the alert",
-            ));
+        a.status.after(AlertAction::Approve)?;
+        // Two-person rule: nobody who wrote the current text approves it.
+        let authors = a.authors();
+        if authors.contains(c.user.username.as_str()) {
+            return Err(ApiError::forbidden(format!(
+                "the approver must be a different user from everyone who drafted or revised the alert ({})",
+                authors.into_iter().collect::<Vec<_>>().join(", ")
+            )));
         }
         check_valid(a.xml.as_deref().unwrap_or(""))?;
-        a.status = "approved".into();
+        a.apply(AlertAction::Approve)?;
         a.approved_by = Some(c.user.username.clone());
-        a.updated_at = now_ts();
         records::update(tx, &c.user.username, "alert.approved", &a).await?;
         Ok(a)
     })
@@ -310,11 +569,8 @@ pub async fn reject(
     let c = caller.clone();
     write_op(&st, &caller, &idem, StatusCode::OK, async move |tx| {
         let mut a = own_alert(tx, &c, id).await?;
-        if a.status != "draft" {
-            return Err(bad_transition("alert", &a.status, "reject"));
-        }
+        a.apply(AlertAction::Reject)?;
         a.rejection = Some(inp.reason);
-        a.updated_at = now_ts();
         records::update(tx, &c.user.username, "alert.rejected", &a).await?;
         Ok(a)
     })
@@ -333,9 +589,7 @@ pub async fn publish(
     let st2 = st.clone();
     write_op(&st, &caller, &idem, StatusCode::OK, async move |tx| {
         let mut a = own_alert(tx, &c, id).await?;
-        if a.status != "approved" {
-            return Err(bad_transition("alert", &a.status, "publish"));
-        }
+        a.status.after(AlertAction::Publish)?;
         check_valid(a.xml.as_deref().unwrap_or(""))?;
         if a.exercise_id.is_some() && a.msg_type == "Alert" {
             // The consequence model hears of the public warning (its lead time sets the
@@ -365,21 +619,19 @@ pub async fn publish(
                 None => tracing::info!(alert = a.id, "exercise alert names no hazard that has begun"),
             }
         }
-        a.status = "published".into();
+        a.apply(AlertAction::Publish)?;
         a.visibility = Visibility::Public;
         a.published_by = Some(c.user.username.clone());
         a.published_at = Some(now_ts());
-        a.updated_at = now_ts();
         records::update(tx, &c.user.username, "alert.published", &a).await?;
         if let Some(prev_id) = a.supersedes {
-            let mut prev = load_tx::<Alert>(tx, &Reader::All, c.exercise, prev_id).await?;
-            let (status, kind) = if a.msg_type == "Cancel" {
-                ("cancelled", "alert.cancelled")
+            let mut prev = load_tx::<Alert>(tx, &Reader::All, a.exercise_id, prev_id).await?;
+            let (action, kind) = if a.msg_type == MsgType::Cancel.as_str() {
+                (AlertAction::Close, "alert.cancelled")
             } else {
-                ("superseded", "alert.superseded")
+                (AlertAction::Supersede, "alert.superseded")
             };
-            prev.status = status.into();
-            prev.updated_at = now_ts();
+            prev.apply(action)?;
             records::update(tx, &c.user.username, kind, &prev).await?;
         }
         Ok(a)
@@ -438,20 +690,15 @@ async fn follow_up(
     if note.trim().is_empty() {
         return Err(ApiError::invalid("give a note", "note"));
     }
+    let sender = org_sender(st, &caller.user.org).await?;
     let c = caller.clone();
     write_op(st, caller, idem, StatusCode::CREATED, async move |tx| {
         let prev = own_alert(tx, &c, id).await?;
-        if prev.status != "published" {
-            return Err(bad_transition(
-                "alert",
-                &prev.status,
-                if changes.is_some() {
-                    "update"
-                } else {
-                    "cancel"
-                },
-            ));
-        }
+        prev.status.after(if changes.is_some() {
+            AlertAction::Update
+        } else {
+            AlertAction::Cancel
+        })?;
         let cap = forewarn_cap::read_alert(prev.xml.as_deref().unwrap_or(""))
             .map_err(|e| ApiError::conflict(format!("stored CAP XML unreadable: {e}")))?;
         let sent = follow_up_time(&cap);
@@ -473,7 +720,16 @@ async fn follow_up(
             &c.user.username,
             prev.exercise_id,
         );
-        set_xml(&mut a, next.to_xml()).await?;
+        set_xml(
+            tx,
+            &mut a,
+            next.to_xml(),
+            &sender,
+            Refs::Thread { prev: prev.id },
+        )
+        .await?;
+        // The server wrote this message: it must pass our validator now, not at approval.
+        check_valid(a.xml.as_deref().unwrap_or(""))?;
         records::insert(tx, &c.user.username, "alert.drafted", &a).await?;
         Ok(a)
     })
@@ -516,26 +772,14 @@ pub async fn list(
     caller: Caller,
     Query(q): Query<ListQuery>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    let rs = st
-        .store
-        .list_records(
-            Alert::TYPE,
-            &caller.reader(),
-            &RecordFilter {
-                exercise_id: caller.exercise,
-                status: q.status,
-                parent_id: q.incident_id,
-                limit: q.limit.unwrap_or(100),
-            },
-        )
-        .await?;
-    let mut items = Vec::new();
-    for r in &rs {
-        let mut a: Alert = records::from_record(r)?;
-        a.xml = None;
-        items.push(a);
-    }
-    Ok(axum::Json(json!({"items": items})))
+    let page =
+        records::list_page::<Alert>(&st, &caller, "/api/alerts", &q, ParentParam::Incident).await?;
+    let items: Vec<Alert> = page
+        .items
+        .into_iter()
+        .map(|a| Alert { xml: None, ..a })
+        .collect();
+    Ok(axum::Json(json!({"items": items, "next": page.next})))
 }
 
 pub async fn get(
@@ -548,11 +792,8 @@ pub async fn get(
     ))
 }
 
-fn is_public(a: &Alert) -> bool {
-    matches!(a.status.as_str(), "published" | "superseded" | "cancelled")
-}
-
-/// `GET /cap/{id}.xml`.
+/// `GET /cap/{id}.xml`: a real alert once published, for everyone; a draft to those who may
+/// read it; an exercise alert only to logged-in users of the exercise's organisations.
 pub async fn cap_xml(
     State(st): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
@@ -562,16 +803,23 @@ pub async fn cap_xml(
         .strip_suffix(".xml")
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| ApiError::not_found("alert"))?;
-    let reader = caller
-        .as_ref()
-        .map(|c| c.reader())
-        .unwrap_or(Reader::Anonymous);
     let Some(r) = st.store.get_record(Alert::TYPE, id).await? else {
         return Err(ApiError::not_found("alert"));
     };
     let a: Alert = records::from_record(&r)?;
-    // Exercise alerts are never public.
-    if !(is_public(&a) && a.exercise_id.is_none() || caller.is_some() && r.readable_by(&reader)) {
+    let readable = caller.as_ref().is_some_and(|c| r.readable_by(&c.reader()));
+    let visible = match (a.exercise_id, &caller) {
+        (None, _) => a.status.is_public() || readable,
+        // Exercise alerts are never public: participants only.
+        (Some(x), Some(c)) => {
+            readable
+                && crate::exercises::check_participant(&st, x, &c.user)
+                    .await
+                    .is_ok()
+        }
+        (Some(_), None) => false,
+    };
+    if !visible {
         return Err(ApiError::not_found("alert"));
     }
     let mut resp = a.xml.unwrap_or_default().into_response();
@@ -582,42 +830,37 @@ pub async fn cap_xml(
     Ok(resp)
 }
 
+/// Entries per feed page when `limit` is not given.
+pub const FEED_LIMIT_DEFAULT: i64 = 50;
+/// The largest `limit` of a feed page.
+pub const FEED_LIMIT_MAX: i64 = 200;
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FeedQuery {
     pub lang: Option<String>,
+    pub limit: Option<i64>,
+    pub before: Option<i64>,
 }
 
-async fn published_of(
-    st: &AppState,
-    org: &str,
-) -> Result<Vec<(String, forewarn_cap::Alert)>, ApiError> {
-    let mut out = Vec::new();
-    for status in ["published", "superseded", "cancelled"] {
-        let rs = st
-            .store
-            .list_records(
-                Alert::TYPE,
-                &Reader::Anonymous,
-                &RecordFilter {
-                    exercise_id: None,
-                    status: Some(status.into()),
-                    parent_id: None,
-                    limit: 1000,
-                },
-            )
-            .await?;
-        for r in rs.iter().filter(|r| r.org == org) {
-            let a: Alert = records::from_record(r)?;
-            if let Ok(cap) = forewarn_cap::read_alert(a.xml.as_deref().unwrap_or("")) {
-                out.push((a.url.clone(), cap));
-            }
-        }
-    }
-    Ok(out)
+/// The info block of `cap` a feed in `lang` shows: that language, else the same primary
+/// language (`en` for `en-US`), else the first. Every alert is in every language's feed.
+fn info_for(cap: &forewarn_cap::Alert, lang: &str) -> Option<usize> {
+    let primary = |l: &str| l.split('-').next().unwrap_or("").to_ascii_lowercase();
+    cap.infos
+        .iter()
+        .position(|i| i.language.eq_ignore_ascii_case(lang))
+        .or_else(|| {
+            cap.infos
+                .iter()
+                .position(|i| primary(&i.language) == primary(lang))
+        })
+        .or(if cap.infos.is_empty() { None } else { Some(0) })
 }
 
-/// `GET /feeds/{org}.atom`.
+/// `GET /feeds/{org}.atom?lang=&limit=&before=`: the organisation's published (and later
+/// superseded or cancelled) real alerts, newest first, one page with RFC 5005 `first` and
+/// `next` links.
 pub async fn feed(
     State(st): State<AppState>,
     headers: HeaderMap,
@@ -631,34 +874,87 @@ pub async fn feed(
         return Err(ApiError::not_found("feed"));
     };
     let base = crate::settings::link_base(&st.settings, &headers);
-    let alerts = published_of(&st, &o.code).await?;
     let lang = q.lang.unwrap_or_else(|| "en".into());
-    let feeds = forewarn_cap::atom_feeds(&alerts, &base);
-    let xml = match feeds.iter().find(|f| f.language == lang).or(feeds.first()) {
-        Some(f) => f.xml.clone(),
-        None => empty_feed(&base, &o.code, &o.name),
+    if lang.is_empty()
+        || lang.len() > 35
+        || !lang.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
+        return Err(ApiError::invalid(
+            "lang must be a language tag (1 to 35 characters a-z, 0-9 or -)",
+            "lang",
+        ));
+    }
+    let limit = page_limit(q.limit, FEED_LIMIT_DEFAULT, FEED_LIMIT_MAX, "limit")?;
+    let before = page_cursor(q.before)?;
+    let rs = st
+        .store
+        .list_records_page(
+            Alert::TYPE,
+            &Reader::Anonymous,
+            &RecordFilter {
+                exercise_id: None,
+                status: None,
+                parent_id: None,
+                limit: limit + 1,
+            },
+            &RecordPage {
+                org: Some(o.code.clone()),
+                statuses: AlertStatus::PUBLIC
+                    .iter()
+                    .map(|s| s.as_str().to_string())
+                    .collect(),
+                before_id: before,
+            },
+        )
+        .await?;
+    let more = rs.len() as i64 > limit;
+    let mut alerts: Vec<(String, forewarn_cap::Alert)> = Vec::new();
+    let mut last_id = None;
+    for r in rs.iter().take(limit as usize) {
+        let a: Alert = records::from_record(r)?;
+        last_id = Some(a.id);
+        match forewarn_cap::read_alert(a.xml.as_deref().unwrap_or("")) {
+            Ok(cap) => alerts.push((a.url, cap)),
+            Err(e) => {
+                tracing::warn!(alert = a.id, error = %e, "stored CAP XML unreadable; left out of the feed")
+            }
+        }
+    }
+    let feed_url = format!("{base}/feeds/{}.atom?lang={lang}", o.code);
+    let page_url = |b: Option<i64>| {
+        let mut u = format!("{feed_url}&limit={limit}");
+        if let Some(b) = b {
+            u.push_str(&format!("&before={b}"));
+        }
+        u
     };
-    let mut resp = xml.into_response();
+    let page = forewarn_cap::FeedPage {
+        id: feed_url.clone(),
+        title: format!("{}: CAP alerts", o.name),
+        author: o.name.clone(),
+        language: lang.clone(),
+        self_url: page_url(before),
+        first_url: Some(page_url(None)),
+        next_url: if more {
+            last_id.map(|l| page_url(Some(l)))
+        } else {
+            None
+        },
+    };
+    let entries: Vec<forewarn_cap::FeedEntry<'_>> = alerts
+        .iter()
+        .map(|(href, cap)| forewarn_cap::FeedEntry {
+            href,
+            alert: cap,
+            info: info_for(cap, &lang),
+        })
+        .collect();
+    let mut resp = forewarn_cap::atom_feed(&page, &entries, &base).into_response();
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/atom+xml"),
     );
     Ok(resp)
-}
-
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-fn empty_feed(base: &str, org: &str, name: &str) -> String {
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n  <id>{base}/feeds/{org}.atom</id>\n  <title>{}</title>\n  <updated>1970-01-01T00:00:00Z</updated>\n  <author><name>{}</name></author>\n  <link rel=\"self\" href=\"{base}/feeds/{org}.atom\"/>\n</feed>\n",
-        xml_escape(&format!("{name}: CAP alerts")),
-        xml_escape(name)
-    )
 }
 
 /// `GET /feeds/index.json`.

@@ -4,14 +4,14 @@
 use crate::error::ApiError;
 use crate::extract::{Caller, Idem, JsonBody};
 use crate::records::{
-    self, ListQuery, Stored, bad_transition, load, next_id, owner_only, visibility_or,
+    self, ListQuery, ParentParam, bad_transition, load, next_id, owner_only, visibility_or,
 };
 use crate::write::write_op;
 use crate::{AppState, LiveEvent};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use forewarn_store::{RecordFilter, Visibility, now_ts};
+use forewarn_store::{Visibility, now_ts};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -220,26 +220,18 @@ pub async fn list(
     caller: Caller,
     Query(q): Query<ListQuery>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    let rs = st
-        .store
-        .list_records(
-            Incident::TYPE,
-            &caller.reader(),
-            &RecordFilter {
-                exercise_id: caller.exercise,
-                status: q.status,
-                parent_id: None,
-                limit: q.limit.unwrap_or(100),
-            },
-        )
-        .await?;
-    let mut items = Vec::new();
-    for r in &rs {
-        let mut inc = with_progress(&st, records::from_record::<Incident>(r)?);
-        inc.summary = None;
-        items.push(inc);
-    }
-    Ok(axum::Json(json!({"items": items})))
+    let page =
+        records::list_page::<Incident>(&st, &caller, "/api/incidents", &q, ParentParam::None)
+            .await?;
+    let items: Vec<Incident> = page
+        .items
+        .into_iter()
+        .map(|inc| Incident {
+            summary: None,
+            ..with_progress(&st, inc)
+        })
+        .collect();
+    Ok(axum::Json(json!({"items": items, "next": page.next})))
 }
 
 pub async fn get(

@@ -133,15 +133,28 @@ fn content_type(path: &Path) -> &'static str {
     }
 }
 
+/// Directories of the web checkout that are not the UI (browser tests, their packages) and
+/// are never served.
+pub const NOT_SERVED: [&str; 4] = ["e2e", "node_modules", "tests", "test"];
+
+/// Whether `rel` (relative to the web root) is part of the UI: only plain components, no
+/// hidden files, nothing under [`NOT_SERVED`].
+pub fn servable(rel: &Path) -> bool {
+    rel.components().all(|c| match c {
+        Component::Normal(n) => {
+            let n = n.to_string_lossy();
+            !n.starts_with('.') && !NOT_SERVED.contains(&n.as_ref())
+        }
+        _ => false,
+    })
+}
+
 /// Static files of the web UI; paths without an extension fall back to index.html.
 pub async fn static_file(State(st): State<AppState>, uri: Uri) -> Response {
     let rel = uri.path().trim_start_matches('/');
     let rel = if rel.is_empty() { "index.html" } else { rel };
     let rel_path = Path::new(rel);
-    if rel_path
-        .components()
-        .any(|c| !matches!(c, Component::Normal(_)))
-    {
+    if !servable(rel_path) {
         return ApiError::not_found("file").into_response();
     }
     let root = web_root(&st.web_dir);

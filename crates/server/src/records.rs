@@ -190,11 +190,141 @@ pub fn owner_only(caller: &Caller, org: &str) -> Result<(), ApiError> {
     caller.require_org(org)
 }
 
-/// Query `?limit=`.
-#[derive(Debug, serde::Deserialize)]
+/// Query of the list endpoints: `?limit=&before=&status=` and the parent filter of the list
+/// (`incident_id` or `request_id`).
+#[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     pub limit: Option<i64>,
+    /// Only records with an id below this one (the cursor in `next`).
+    pub before: Option<i64>,
     pub status: Option<String>,
     pub incident_id: Option<i64>,
+    pub request_id: Option<i64>,
+}
+
+/// Items per page of a list when `limit` is not given.
+pub const LIST_LIMIT_DEFAULT: i64 = 100;
+/// The largest `limit` a list accepts.
+pub const LIST_LIMIT_MAX: i64 = 500;
+
+/// Which query parameter of a list selects the parent record (`parent_id`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParentParam {
+    /// The list has no parent filter.
+    None,
+    /// `incident_id`.
+    Incident,
+    /// `request_id`.
+    Request,
+}
+
+/// One page of a list, newest first, and the relative URL of the next page.
+pub struct ListPage<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+/// `limit` checked against `1..=max` (default `default`); 422 naming `field` otherwise.
+pub fn page_limit(
+    limit: Option<i64>,
+    default: i64,
+    max: i64,
+    field: &str,
+) -> Result<i64, ApiError> {
+    match limit {
+        None => Ok(default),
+        Some(l) if (1..=max).contains(&l) => Ok(l),
+        Some(_) => Err(ApiError::invalid(
+            format!("{field} must be 1 to {max}"),
+            field,
+        )),
+    }
+}
+
+/// A `before` cursor: a positive id; 422 naming `before` otherwise.
+pub fn page_cursor(before: Option<i64>) -> Result<Option<i64>, ApiError> {
+    match before {
+        Some(b) if b < 1 => Err(ApiError::invalid(
+            "before must be a positive record id",
+            "before",
+        )),
+        b => Ok(b),
+    }
+}
+
+/// The list pages of every record type: records of `T` the caller may read in its scope,
+/// newest first, filtered in the query (status, parent, cursor) and then cut to `limit`, with
+/// `next` set when more records follow. `path` is the list's own path (for `next`).
+pub async fn list_page<T: Stored>(
+    st: &crate::AppState,
+    caller: &Caller,
+    path: &str,
+    q: &ListQuery,
+    parent: ParentParam,
+) -> Result<ListPage<T>, ApiError> {
+    let limit = page_limit(q.limit, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, "limit")?;
+    let before = page_cursor(q.before)?;
+    if let Some(s) = &q.status
+        && (s.is_empty() || s.len() > 32 || !s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+    {
+        return Err(ApiError::invalid(
+            "status must be 1 to 32 characters a-z or _",
+            "status",
+        ));
+    }
+    let given = [
+        ("incident_id", ParentParam::Incident, q.incident_id),
+        ("request_id", ParentParam::Request, q.request_id),
+    ];
+    let mut parent_id = None;
+    for (name, kind, value) in given {
+        match value {
+            Some(v) if kind == parent => parent_id = Some((name, v)),
+            Some(_) => {
+                return Err(ApiError::invalid(
+                    format!("{name} does not filter {path}"),
+                    name,
+                ));
+            }
+            None => {}
+        }
+    }
+    let rs = st
+        .store
+        .list_records_page(
+            T::TYPE,
+            &caller.reader(),
+            &forewarn_store::RecordFilter {
+                exercise_id: caller.exercise,
+                status: q.status.clone(),
+                parent_id: parent_id.map(|p| p.1),
+                limit: limit + 1,
+            },
+            &forewarn_store::RecordPage {
+                before_id: before,
+                ..Default::default()
+            },
+        )
+        .await?;
+    let more = rs.len() as i64 > limit;
+    let items: Vec<T> = rs
+        .iter()
+        .take(limit as usize)
+        .map(from_record)
+        .collect::<Result<_, _>>()?;
+    let next = match items.last() {
+        Some(last) if more => {
+            let mut url = format!("{path}?limit={limit}&before={}", last.id());
+            if let Some(s) = &q.status {
+                url.push_str(&format!("&status={s}"));
+            }
+            if let Some((name, v)) = parent_id {
+                url.push_str(&format!("&{name}={v}"));
+            }
+            Some(url)
+        }
+        _ => None,
+    };
+    Ok(ListPage { items, next })
 }

@@ -5,14 +5,15 @@
 use crate::error::ApiError;
 use crate::extract::{Caller, Idem, JsonBody};
 use crate::records::{
-    self, ListQuery, Stored, bad_transition, load, load_tx, next_id, owner_only, visibility_or,
+    self, ListQuery, ParentParam, Stored, bad_transition, load, load_tx, next_id, owner_only,
+    visibility_or,
 };
 use crate::write::write_op;
 use crate::{AppState, Empty};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use forewarn_store::{Reader, RecordFilter, Visibility, now_ts};
+use forewarn_store::{Reader, RecordFilter, RecordPage, Visibility, now_ts};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -212,26 +213,41 @@ pub async fn create(
     .await
 }
 
+/// Every offer on request `request_id` that `reader` may see, newest first (read in pages of
+/// 1000 until the end: a request's offers are never cut short).
 async fn offers_of(
     st: &AppState,
     reader: &Reader,
     exercise: Option<i64>,
     request_id: i64,
 ) -> Result<Vec<Offer>, ApiError> {
-    let rs = st
-        .store
-        .list_records(
-            Offer::TYPE,
-            reader,
-            &RecordFilter {
-                exercise_id: exercise,
-                status: None,
-                parent_id: Some(request_id),
-                limit: 1000,
-            },
-        )
-        .await?;
-    rs.iter().map(records::from_record).collect()
+    let mut out: Vec<Offer> = Vec::new();
+    loop {
+        let rs = st
+            .store
+            .list_records_page(
+                Offer::TYPE,
+                reader,
+                &RecordFilter {
+                    exercise_id: exercise,
+                    status: None,
+                    parent_id: Some(request_id),
+                    limit: 1000,
+                },
+                &RecordPage {
+                    before_id: out.last().map(|o| o.id),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        let full = rs.len() == 1000;
+        for r in &rs {
+            out.push(records::from_record(r)?);
+        }
+        if !full {
+            return Ok(out);
+        }
+    }
 }
 
 pub async fn list(
@@ -240,26 +256,19 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<axum::Json<Value>, ApiError> {
     let reader = caller.reader();
-    let rs = st
-        .store
-        .list_records(
-            ResourceRequest::TYPE,
-            &reader,
-            &RecordFilter {
-                exercise_id: caller.exercise,
-                status: q.status,
-                parent_id: q.incident_id,
-                limit: q.limit.unwrap_or(100),
-            },
-        )
-        .await?;
-    let mut items = Vec::new();
-    for r in &rs {
-        let mut req: ResourceRequest = records::from_record(r)?;
+    let page = records::list_page::<ResourceRequest>(
+        &st,
+        &caller,
+        "/api/requests",
+        &q,
+        ParentParam::Incident,
+    )
+    .await?;
+    let mut items = page.items;
+    for req in &mut items {
         req.offers = offers_of(&st, &reader, caller.exercise, req.id).await?;
-        items.push(req);
     }
-    Ok(axum::Json(json!({"items": items})))
+    Ok(axum::Json(json!({"items": items, "next": page.next})))
 }
 
 pub async fn get(
@@ -375,24 +384,9 @@ pub async fn list_offers(
     caller: Caller,
     Query(q): Query<ListQuery>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    let rs = st
-        .store
-        .list_records(
-            Offer::TYPE,
-            &caller.reader(),
-            &RecordFilter {
-                exercise_id: caller.exercise,
-                status: q.status,
-                parent_id: None,
-                limit: q.limit.unwrap_or(100),
-            },
-        )
-        .await?;
-    let items: Vec<Offer> = rs
-        .iter()
-        .map(records::from_record)
-        .collect::<Result<_, _>>()?;
-    Ok(axum::Json(json!({"items": items})))
+    let page =
+        records::list_page::<Offer>(&st, &caller, "/api/offers", &q, ParentParam::Request).await?;
+    Ok(axum::Json(json!({"items": page.items, "next": page.next})))
 }
 
 /// Which side of an offer may act.

@@ -138,7 +138,13 @@ fn compute(
     let now = CapTime::from_utc(
         chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp(), 0).unwrap_or_default(),
     );
-    let warning = quake::alert::impact_warning(&run, &w.region, Status::Actual, now, now, sender);
+    // An incident inside a live exercise proposes an Exercise message, never an Actual one.
+    let status = if inc.exercise_id.is_some() {
+        Status::Exercise
+    } else {
+        Status::Actual
+    };
+    let warning = quake::alert::impact_warning(&run, &w.region, status, now, now, sender);
     let cap_xml = quake::alert::alert_xml(&warning).map_err(|e| e.to_string());
     Ok(RunOutput {
         summary: quake::summary_json(&run),

@@ -178,14 +178,40 @@ impl Store {
         reader: &Reader,
         f: &RecordFilter,
     ) -> Result<Vec<Record>, StoreError> {
+        self.list_records_page(record_type, reader, f, &RecordPage::default())
+            .await
+    }
+
+    /// Records of a type readable by `reader`, newest first (by id), with the conditions of
+    /// `f` and `p` applied in the query; at most `f.limit` (capped at 1000).
+    pub async fn list_records_page(
+        &self,
+        record_type: &str,
+        reader: &Reader,
+        f: &RecordFilter,
+        p: &RecordPage,
+    ) -> Result<Vec<Record>, StoreError> {
         let mut q = Q::new("SELECT * FROM records WHERE record_type = ");
         q.arg(Bind::Str(record_type.to_string()));
         push_reader(&mut q, reader);
         if let Some(s) = &f.status {
             q.push(" AND status = ").arg(Bind::Str(s.clone()));
         }
+        if let Some((first, rest)) = p.statuses.split_first() {
+            q.push(" AND status IN (").arg(Bind::Str(first.clone()));
+            for s in rest {
+                q.push(", ").arg(Bind::Str(s.clone()));
+            }
+            q.push(")");
+        }
+        if let Some(o) = &p.org {
+            q.push(" AND org = ").arg(Bind::Str(o.clone()));
+        }
         if let Some(p) = f.parent_id {
             q.push(" AND parent_id = ").arg(Bind::I64(p));
+        }
+        if let Some(b) = p.before_id {
+            q.push(" AND id < ").arg(Bind::I64(b));
         }
         push_exercise(&mut q, f.exercise_id);
         q.push(" ORDER BY id DESC LIMIT ")

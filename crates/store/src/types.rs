@@ -204,6 +204,19 @@ pub struct RecordFilter {
     pub limit: i64,
 }
 
+/// More conditions for [`crate::Store::list_records_page`]: keyset paging (newest first) and
+/// the owner and status columns, so that lists and feeds filter in the query, never after a
+/// truncated read.
+#[derive(Debug, Clone, Default)]
+pub struct RecordPage {
+    /// Only records owned by this organisation (the `org` column).
+    pub org: Option<String>,
+    /// Only records in one of these statuses (empty: any status).
+    pub statuses: Vec<String>,
+    /// Only records with an id below this one: the cursor of the next page.
+    pub before_id: Option<i64>,
+}
+
 /// Current UTC time as RFC 3339 with milliseconds, the store's timestamp format.
 pub fn now_ts() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)

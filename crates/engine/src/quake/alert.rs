@@ -152,21 +152,8 @@ pub fn alert_xml(w: &ImpactWarning) -> Result<String, EngineError> {
             .map_err(|e| EngineError::Input(format!("warning configuration: {e}")))?,
     )
     .map_err(|e| EngineError::Input(format!("generating the CAP alert: {e}")))?;
-    let xml = alert.to_xml();
-    let report = forewarn_cap::validate_xml(&xml);
-    if !report.is_valid() {
-        let msgs: Vec<String> = report
-            .problems
-            .iter()
-            .filter(|p| p.is_error())
-            .map(|p| format!("{}: {}", p.path, p.message))
-            .collect();
-        return Err(EngineError::Input(format!(
-            "generated CAP alert is invalid: {}",
-            msgs.join("; ")
-        )));
-    }
-    Ok(xml)
+    forewarn_cap::to_valid_xml(&alert)
+        .map_err(|e| EngineError::Input(format!("generated CAP alert is invalid: {e}")))
 }
 
 /// The epicentre as a point, for callers that need it.

@@ -68,8 +68,8 @@ pub async fn list(
     let items = exercise_records(&st)
         .await?
         .iter()
-        .take(200)
         .filter(|rec| rec.takes_part(&caller.user.org))
+        .take(200)
         .map(|rec| view_json(&st, rec, &caller))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(axum::Json(json!({ "items": items })))
