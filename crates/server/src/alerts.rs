@@ -279,6 +279,19 @@ async fn check_references(
     Ok(head)
 }
 
+/// Runs CPU-bound parsing of request text on the blocking pool, never on an async worker.
+async fn off_worker<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("parsing failed: {e}"),
+            None,
+        )
+    })
+}
+
 /// Takes CAP XML for the draft `a`: sets `<sender>` to `sender` and `<identifier>` to the
 /// record's, checks the references, and fills the CAP-derived fields; 422 naming `xml` when
 /// it does not parse (or is not an Exercise in an exercise), `references` for a foreign one.
@@ -295,18 +308,6 @@ async fn set_xml(
     let parsed = off_worker(move || forewarn_cap::read_alert(&xml)).await?;
     let mut cap = parsed.map_err(|e| ApiError::invalid(format!("not a CAP alert: {e}"), "xml"))?;
 
-/// Runs CPU-bound parsing of request text on the blocking pool, never on an async worker.
-async fn off_worker<T: Send + 'static>(
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("parsing failed: {e}"),
-            None,
-        )
-    })
-}
 
     if a.exercise_id.is_some() && cap.status != forewarn_cap::Status::Exercise {
         return Err(ApiError::invalid(
