@@ -208,13 +208,13 @@ impl LoginLimiter {
                 || t.accounts.len() >= l.max_entries
         };
         // Prune once per window, or once a second while a table is full (pruning walks it).
-        let every = if full(&*t) {
+        let every = if full(&t) {
             Duration::from_secs(1)
         } else {
             l.pair_window
         };
         if t.last_prune.is_none_or(|p| now.duration_since(p) >= every) {
-            self.prune(&mut *t, now);
+            self.prune(&mut t, now);
         }
         let live = |w: Option<&Window>, window: Duration| {
             w.copied().filter(|w| now.duration_since(w.start) < window)
