@@ -208,13 +208,13 @@ impl LoginLimiter {
                 || t.accounts.len() >= l.max_entries
         };
         // Prune once per window, or once a second while a table is full (pruning walks it).
-        let every = if full(&*t) {
+        let every = if full(&t) {
             Duration::from_secs(1)
         } else {
             l.pair_window
         };
         if t.last_prune.is_none_or(|p| now.duration_since(p) >= every) {
-            self.prune(&mut *t, now);
+            self.prune(&mut t, now);
         }
         let live = |w: Option<&Window>, window: Duration| {
             w.copied().filter(|w| now.duration_since(w.start) < window)
@@ -357,19 +357,53 @@ impl Refusal {
     }
 }
 
-/// The bounded pool of argon2 checks (password verification and hashing).
+/// A job for a check thread.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The bounded pool of argon2 checks (password verification and hashing): a fixed set of
+/// threads of its own. Not tokio's blocking pool: that starts a new thread whenever none is
+/// idle at the moment of asking, and each new thread gets its own allocator arena that keeps
+/// its 19 MiB after the check (measured: 30 checks, 4 at a time, left 525 MB resident). With
+/// fixed threads the memory is bounded by the number of threads.
 pub struct PasswordChecks {
     slots: std::sync::Arc<Semaphore>,
     wait: Duration,
     done: AtomicU64,
+    jobs: Mutex<std::sync::mpsc::Sender<Job>>,
 }
 
 impl PasswordChecks {
     pub fn new(concurrent: usize, wait: Duration) -> PasswordChecks {
+        let n = concurrent.max(1);
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let rx = std::sync::Arc::new(Mutex::new(rx));
+        for i in 0..n {
+            let rx = rx.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("password-check-{i}"))
+                .spawn(move || {
+                    loop {
+                        // The lock is held only while taking a job; the pool ends when the
+                        // sender is dropped.
+                        let job = match rx.lock() {
+                            Ok(r) => r.recv(),
+                            Err(p) => p.into_inner().recv(),
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => break,
+                        }
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::error!("cannot start password-check thread {i}: {e}");
+            }
+        }
         PasswordChecks {
-            slots: std::sync::Arc::new(Semaphore::new(concurrent.max(1))),
+            slots: std::sync::Arc::new(Semaphore::new(n)),
             wait,
             done: AtomicU64::new(0),
+            jobs: Mutex::new(tx),
         }
     }
 
@@ -378,9 +412,9 @@ impl PasswordChecks {
         self.done.load(Ordering::Relaxed)
     }
 
-    /// Runs `f` (an argon2 check) on a blocking thread once a slot is free; 503 with
-    /// Retry-After when none frees up within the wait. The slot is held until `f` ends, even
-    /// if the request is abandoned meanwhile.
+    /// Runs `f` (an argon2 check) on a check thread once a slot is free; 503 with Retry-After
+    /// when none frees up within the wait. The slot is held until `f` ends, even if the request
+    /// is abandoned meanwhile.
     pub async fn run<T: Send + 'static>(
         &self,
         f: impl FnOnce() -> T + Send + 'static,
@@ -400,19 +434,28 @@ impl PasswordChecks {
             Ok(Err(_)) | Err(_) => return Err(busy()),
         };
         self.done.fetch_add(1, Ordering::Relaxed);
-        tokio::task::spawn_blocking(move || {
-            let out = f();
+        let (done, result) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = done.send(f());
             drop(permit);
-            out
-        })
-        .await
-        .map_err(|e| {
+        });
+        let sent = self
+            .jobs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .send(job)
+            .is_ok();
+        let lost = || {
             ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                format!("password check: {e}"),
+                "password check threads are gone",
                 None,
             )
-        })
+        };
+        if !sent {
+            return Err(lost());
+        }
+        result.await.map_err(|_| lost())
     }
 
     /// Whether no slot is free right now.
