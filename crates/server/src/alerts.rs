@@ -308,7 +308,6 @@ async fn set_xml(
     let parsed = off_worker(move || forewarn_cap::read_alert(&xml)).await?;
     let mut cap = parsed.map_err(|e| ApiError::invalid(format!("not a CAP alert: {e}"), "xml"))?;
 
-
     if a.exercise_id.is_some() && cap.status != forewarn_cap::Status::Exercise {
         return Err(ApiError::invalid(
             "an alert drafted in an exercise must have <status>Exercise</status>",
