@@ -144,3 +144,33 @@ fn sites_csv_row_count_is_bounded() {
         "{out}"
     );
 }
+
+#[test]
+fn flood_inputs_that_are_devices_or_too_large_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out").display().to_string();
+    // A device named as the scenario or the .par file used to be read until memory ran out.
+    let out = expect_exit(&["flood", "run", "/dev/zero", "--out", &out_dir], 2);
+    assert!(
+        out.contains("/dev/zero") && out.contains("not a regular file"),
+        "{out}"
+    );
+    let out = expect_exit(
+        &["flood", "run", "--lisflood", "/dev/zero", "--out", &out_dir],
+        2,
+    );
+    assert!(out.contains("not a regular file"), "{out}");
+    // A scenario file over the text-input limit names the limit.
+    let big = dir.path().join("big.toml");
+    let f = std::fs::File::create(&big).unwrap();
+    f.set_len(forewarn_core::MAX_TEXT_INPUT_BYTES + 1).unwrap();
+    let big = big.display().to_string();
+    let out = expect_exit(&["flood", "run", &big, "--out", &out_dir], 2);
+    assert!(
+        out.contains(&format!(
+            "over the limit of {} bytes",
+            forewarn_core::MAX_TEXT_INPUT_BYTES
+        )),
+        "{out}"
+    );
+}

@@ -11,12 +11,14 @@ pub mod raster_ascii;
 pub mod raster_tiff;
 pub mod rasterize;
 pub mod region;
+pub mod text_file;
 
 pub use geo_types::{BBox, LonLat, haversine_km};
 pub use grid::{Crs, Grid, GridSpec, MAX_GRID_CELLS, MAX_GRID_DIM};
 pub use region::{
     Airport, Country, CountryIndex, Region, RegionError, Settlement, SettlementIndex,
 };
+pub use text_file::{MAX_ASCII_GRID_BYTES, MAX_TEXT_INPUT_BYTES, read_text_limited};
 
 /// Errors raised while reading or writing rasters. Every variant names the file.
 #[derive(Debug, thiserror::Error)]

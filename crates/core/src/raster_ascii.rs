@@ -10,9 +10,11 @@ use std::path::Path;
 
 /// Read an ESRI ASCII grid. `crs` says how to interpret the coordinates (ASCII grids carry none).
 pub fn read_ascii_grid(path: &Path, crs: Crs) -> Result<Grid<f32>, RasterError> {
-    let text = std::fs::read_to_string(path).map_err(|source| RasterError::Io {
-        path: path.display().to_string(),
-        source,
+    let text = crate::read_text_limited(path, crate::MAX_ASCII_GRID_BYTES).map_err(|source| {
+        RasterError::Io {
+            path: path.display().to_string(),
+            source,
+        }
     })?;
     parse_ascii_grid(&text, path, crs)
 }

@@ -23,7 +23,7 @@ pub const QUAKE_MAX_REALIZATIONS: usize = 200;
 pub const QUAKE_SPACING_KM: (f64, f64) = (0.05, 50.0);
 
 /// Most bytes of an input file a run reads (NRML rupture, USGS event, flood scenario).
-pub const MAX_INPUT_FILE_BYTES: u64 = 16 * 1024 * 1024;
+pub const MAX_INPUT_FILE_BYTES: u64 = forewarn_core::MAX_TEXT_INPUT_BYTES;
 
 /// An over-limit or out-of-range input: the field and what the limit is.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -97,20 +97,8 @@ pub fn check_user_sites(n: usize) -> Result<(), LimitError> {
 /// Reads a text input file of at most [`MAX_INPUT_FILE_BYTES`] (a device or a huge file is
 /// refused before it is read).
 pub fn read_input_file(path: &std::path::Path) -> Result<String, String> {
-    use std::io::Read;
-    let f = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
-    let meta = f.metadata().map_err(|e| format!("cannot read: {e}"))?;
-    if !meta.is_file() {
-        return Err("not a regular file".into());
-    }
-    let mut text = String::new();
-    f.take(MAX_INPUT_FILE_BYTES + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| format!("cannot read: {e}"))?;
-    if text.len() as u64 > MAX_INPUT_FILE_BYTES {
-        return Err(format!(
-            "larger than the limit of {MAX_INPUT_FILE_BYTES} bytes"
-        ));
-    }
-    Ok(text)
+    forewarn_core::read_text_limited(path, MAX_INPUT_FILE_BYTES).map_err(|e| match e.kind() {
+        std::io::ErrorKind::InvalidData => e.to_string(),
+        _ => format!("cannot read: {e}"),
+    })
 }

@@ -71,16 +71,12 @@ pub fn load(path: &Path) -> Result<Plan, ExerciseError> {
 
 /// [`load`] with the plan's files resolved by `files` (e.g. [`PlanFiles::unrestricted`]).
 pub fn load_with(path: &Path, files: PlanFiles) -> Result<Plan, ExerciseError> {
-    use std::io::Read;
-    let read_err = |source| ExerciseError::Read {
-        path: path.display().to_string(),
-        source,
-    };
-    let f = std::fs::File::open(path).map_err(read_err)?;
-    let mut text = String::new();
-    f.take(limits::MAX_PLAN_BYTES as u64 + 1)
-        .read_to_string(&mut text)
-        .map_err(read_err)?;
+    let text = forewarn_core::read_text_limited(path, limits::MAX_PLAN_BYTES as u64).map_err(
+        |source| ExerciseError::Read {
+            path: path.display().to_string(),
+            source,
+        },
+    )?;
     parse_with(&text, &path.display().to_string(), files)
 }
 

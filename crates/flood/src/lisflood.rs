@@ -51,7 +51,8 @@ pub struct ParOutputs {
 }
 
 fn read_text(path: &Path) -> Result<String, FloodError> {
-    std::fs::read_to_string(path).map_err(|e| FloodError::io(path, e))
+    forewarn_core::read_text_limited(path, forewarn_core::MAX_TEXT_INPUT_BYTES)
+        .map_err(|e| FloodError::io(path, e))
 }
 
 /// Read a LISFLOOD-FP .par file and everything it names. Relative names are resolved against

@@ -267,7 +267,8 @@ impl Ctx {
 
 /// Read a two-column CSV time series (time in s, value) with one header line.
 pub fn read_series_csv(path: &Path) -> Result<TimeSeries, FloodError> {
-    let text = std::fs::read_to_string(path).map_err(|e| FloodError::io(path, e))?;
+    let text = forewarn_core::read_text_limited(path, forewarn_core::MAX_TEXT_INPUT_BYTES)
+        .map_err(|e| FloodError::io(path, e))?;
     let name = path.display().to_string();
     let (mut t, mut v) = (Vec::new(), Vec::new());
     for (i, line) in text.lines().enumerate().skip(1) {
@@ -408,7 +409,8 @@ impl Scenario {
     /// Read a TOML scenario. `region` supplies the terrain when `terrain.source = "embedded"`
     /// (pass `Some(forewarn_embedded::region())`); it is not needed for terrain files.
     pub fn from_toml_path(path: &Path, region: Option<&Region>) -> Result<Scenario, FloodError> {
-        let text = std::fs::read_to_string(path).map_err(|e| FloodError::io(path, e))?;
+        let text = forewarn_core::read_text_limited(path, forewarn_core::MAX_TEXT_INPUT_BYTES)
+            .map_err(|e| FloodError::io(path, e))?;
         Scenario::from_toml_str(&text, path, region)
     }
 
@@ -428,7 +430,8 @@ impl Scenario {
         region: Option<&Region>,
         root: &Path,
     ) -> Result<Scenario, FloodError> {
-        let text = std::fs::read_to_string(path).map_err(|e| FloodError::io(path, e))?;
+        let text = forewarn_core::read_text_limited(path, forewarn_core::MAX_TEXT_INPUT_BYTES)
+            .map_err(|e| FloodError::io(path, e))?;
         Scenario::parse_toml(&text, path, region, Some(root))
     }
 

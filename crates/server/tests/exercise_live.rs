@@ -412,3 +412,45 @@ async fn live_exercise_end_to_end() {
         .await;
     assert_eq!(s, StatusCode::CONFLICT);
 }
+
+/// Ended exercises do not pile up in memory: beyond `MAX_ENDED_HELD` the oldest is dropped and
+/// answered from the store (record, report) like one of a previous process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ended_exercises_leave_memory_beyond_the_bound() {
+    let app = App::sqlite().await;
+    let rc = app.login("rc.coordinator").await;
+    let n = forewarn_server::exercises::MAX_ENDED_HELD + 1;
+    let mut ids = Vec::new();
+    for _ in 0..n {
+        let (s, x) = rc
+            .post(
+                "/api/exercises",
+                json!({"scenario": "exercise-pamir.toml", "seed": 1}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{x}");
+        let id = x["id"].as_i64().unwrap();
+        control(&rc, id, json!({"op": "start"})).await;
+        let v = control(&rc, id, json!({"op": "end"})).await;
+        assert_eq!(v["status"], "ended");
+        ids.push(id);
+    }
+    // The first is no longer live: its injects are a 409 naming why, its record and report
+    // come from the store.
+    let (s, v) = rc.get(&format!("/api/exercises/{}/injects", ids[0])).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(
+        v["error"].as_str().unwrap_or("").contains("not live"),
+        "{v}"
+    );
+    let (s, v) = rc.get(&format!("/api/exercises/{}", ids[0])).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "ended");
+    let (s, _) = rc.get(&format!("/api/exercises/{}/report", ids[0])).await;
+    assert_eq!(s, StatusCode::OK);
+    // The newest is still held.
+    let (s, v) = rc
+        .get(&format!("/api/exercises/{}/injects", ids[n - 1]))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+}

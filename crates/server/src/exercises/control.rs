@@ -88,9 +88,23 @@ pub(super) async fn change<T>(
             .map(|_| o.value),
         Err(e) => Err(e),
     };
-    let mut l = lock(held);
+    let id = sg.rec.id;
+    let ended = {
+        let mut l = lock(held);
+        apply_staged(&mut l, sg, result.is_ok());
+        l.rec.status == "ended"
+    };
+    if ended {
+        st.exercises.retire(id);
+    }
+    result
+}
+
+/// Replaces the state in memory by the committed copy (when `committed`), replaying the player
+/// actions that arrived during the change.
+fn apply_staged(l: &mut Live, mut sg: Staged, committed: bool) {
     let acts = l.acts_during_change.take().unwrap_or_default();
-    if result.is_ok() {
+    if committed {
         if let Some(ex) = sg.ex.as_mut() {
             for a in acts {
                 ex.tick(a.wall_ms);
@@ -103,7 +117,6 @@ pub(super) async fn change<T>(
         l.ex = sg.ex;
         l.forwarded = sg.forwarded;
     }
-    result
 }
 
 /// Journals what the staged copy produced since the last commit; the expensive parts (the

@@ -162,10 +162,17 @@ impl Live {
     }
 }
 
+/// How many ended exercises stay in memory (for their delivered injects) before the oldest
+/// is dropped; an exercise dropped from memory is read from the store like one from a previous
+/// process (its record, report and metrics are stored; its live views answer 409).
+pub const MAX_ENDED_HELD: usize = 8;
+
 /// The exercises of this server process.
 #[derive(Default)]
 pub struct Registry {
     live: Mutex<BTreeMap<i64, Arc<Held>>>,
+    /// Ended exercises still held, oldest first.
+    ended: Mutex<std::collections::VecDeque<i64>>,
 }
 
 impl Registry {
@@ -175,6 +182,26 @@ impl Registry {
             .unwrap_or_else(|p| p.into_inner())
             .get(&id)
             .cloned()
+    }
+    /// Notes that exercise `id` ended; drops the oldest ended exercises beyond
+    /// [`MAX_ENDED_HELD`] from memory.
+    fn retire(&self, id: i64) {
+        let dropped: Vec<i64> = {
+            let mut ended = self.ended.lock().unwrap_or_else(|p| p.into_inner());
+            if !ended.contains(&id) {
+                ended.push_back(id);
+            }
+            let excess = ended.len().saturating_sub(MAX_ENDED_HELD);
+            ended.drain(..excess).collect()
+        };
+        let mut live = self.live.lock().unwrap_or_else(|p| p.into_inner());
+        for id in dropped {
+            live.remove(&id);
+        }
+    }
+    /// Number of exercises held in memory.
+    pub fn held(&self) -> usize {
+        self.live.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
     fn insert(&self, id: i64, l: Live) {
         self.live.lock().unwrap_or_else(|p| p.into_inner()).insert(
