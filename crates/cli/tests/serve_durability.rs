@@ -155,23 +155,26 @@ fn token(addr: SocketAddr) -> String {
 }
 
 fn titles(addr: SocketAddr, auth: &str) -> Vec<String> {
-    let (s, b) = http(
-        addr,
-        "GET",
-        "/api/sitreps?limit=1000",
-        &[("Authorization", auth)],
-        None,
-    )
-    .unwrap();
-    assert_eq!(s, 200, "{b}");
-    let v: Value = serde_json::from_str(&b).unwrap();
-    v["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["title"].as_str().unwrap().to_string())
-        .filter(|t| t.starts_with("burst "))
-        .collect()
+    // Lists come in pages of at most 500; follow `next` to the end.
+    let mut out = Vec::new();
+    let mut path = "/api/sitreps?limit=500".to_string();
+    loop {
+        let (s, b) = http(addr, "GET", &path, &[("Authorization", auth)], None).unwrap();
+        assert_eq!(s, 200, "{b}");
+        let v: Value = serde_json::from_str(&b).unwrap();
+        out.extend(
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["title"].as_str().unwrap().to_string())
+                .filter(|t| t.starts_with("burst ")),
+        );
+        match v["next"].as_str() {
+            Some(next) => path = next.to_string(),
+            None => return out,
+        }
+    }
 }
 
 #[test]
