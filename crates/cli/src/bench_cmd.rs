@@ -322,6 +322,7 @@ fn one_case(
             vs30_grid: None,
             vs30_file: None,
             event_name: None,
+            event_year: None,
         };
         let run = forewarn_engine::quake::run(&region, &exposure, req, &|_, _, _| {})?;
         forewarn_engine::quake::write_outputs(&run, &region, &dir.join("out"))?;
