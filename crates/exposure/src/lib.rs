@@ -2,13 +2,16 @@
 //!
 //! Two sources, one interface ([`Exposure::points`]):
 //! - **Proxy** (default, no census grid ships with Forewarn): each settlement's GeoNames
-//!   population sits at its location, and each country's *residual* (national total minus the
-//!   sum of its settlements) is spread over a 0.05° grid of the country's land: a share
-//!   [`UNIFORM_SHARE`] uniformly by area, the rest in proportion to a Gaussian kernel
-//!   (sigma [`KERNEL_SIGMA_KM`]) of nearby settlement population, because rural people live
-//!   near towns and in valleys, not evenly across deserts. Country totals match the GeoNames
-//!   table by construction (within discretisation, tested < 1%). It is a proxy: every output
-//!   built on it says so.
+//!   population sits at its location, except admin-unit totals ([`admin_totals`]: the town
+//!   keeps its own count and the rest of the unit is spread over the unit), and each country's
+//!   *residual* (national total minus the people in settlements and units) is spread over a
+//!   0.05° grid of the country's land: a share [`UNIFORM_SHARE`] by area, the rest in
+//!   proportion to a Gaussian kernel (sigma [`KERNEL_SIGMA_KM`]) of nearby settlement
+//!   population (town counts), because rural people live near towns and in valleys, not
+//!   evenly across deserts; both shares weighted by [`habitability`] (nobody on lakes, fewer
+//!   people higher up) where the region has terrain. Country totals match the GeoNames table
+//!   by construction (within discretisation, tested < 1%). [`years`] scales the points to an
+//!   event's year. It is a proxy: every output built on it says so.
 //! - **Raster**: a WorldPop/GHSL-style GeoTIFF of people per cell in EPSG:4326
 //!   (`--population FILE`), which replaces the proxy entirely.
 
