@@ -399,8 +399,16 @@ fn expocat(data: Option<&Path>, a: &ExpocatArgs) -> Result<ExitCode> {
     let mut rows = Vec::new();
     let (mut ok7, mut ok8, mut ix_both, mut ix_cat) = (0, 0, 0, 0);
     let cell = |f: f64, e: f64| -> String {
-        let mark = if expocat::within_factor(f, e, 2.0) { "" } else { " **x**" };
-        let ratio = if e > 0.0 { format!(" ({:.2})", f / e) } else { String::new() };
+        let mark = if expocat::within_factor(f, e, 2.0) {
+            ""
+        } else {
+            " **x**"
+        };
+        let ratio = if e > 0.0 {
+            format!(" ({:.2})", f / e)
+        } else {
+            String::new()
+        };
         format!("{:.0}k / {:.0}k{ratio}{mark}", f / 1e3, e / 1e3)
     };
     for e in &events {
@@ -466,9 +474,21 @@ fn expocat(data: Option<&Path>, a: &ExpocatArgs) -> Result<ExitCode> {
     if let Some(p) = &a.csv {
         let mut w = csv::Writer::from_path(p).with_context(|| p.display().to_string())?;
         w.write_record([
-            "event_id", "time", "name", "country", "mag", "deaths", "year_used", "max_mmi",
-            "forewarn_vii_plus", "expocat_vii_plus", "forewarn_viii_plus", "expocat_viii_plus",
-            "forewarn_ix_plus", "expocat_ix_plus", "forewarn_median_deaths",
+            "event_id",
+            "time",
+            "name",
+            "country",
+            "mag",
+            "deaths",
+            "year_used",
+            "max_mmi",
+            "forewarn_vii_plus",
+            "expocat_vii_plus",
+            "forewarn_viii_plus",
+            "expocat_viii_plus",
+            "forewarn_ix_plus",
+            "expocat_ix_plus",
+            "forewarn_median_deaths",
         ])?;
         for c in &rows {
             let e = &c.event;

@@ -455,5 +455,8 @@ fn event_time_picks_the_year_of_the_population_and_is_recorded() {
             .sum()
     };
     let ratio = pk(&y2005) / pk(&today);
-    assert!((ratio - 161_712_498.0 / 235_780_209.0).abs() < 0.01, "{ratio}");
+    assert!(
+        (ratio - 161_712_498.0 / 235_780_209.0).abs() < 0.01,
+        "{ratio}"
+    );
 }

@@ -143,10 +143,10 @@ pub fn band_weights(region: &Region, in_country: impl Fn(f64, f64) -> bool) -> O
     let ceiling_m = highest.max(0.0) + BAND_M;
     // Normalise over the terrain's land below the ceiling (band centres).
     let mut wsum = 0.0;
-    for b in 0..N_BANDS {
+    for (b, a) in area.iter().enumerate() {
         let x = (b as f64 + 0.5) * BAND_M;
         if x <= ceiling_m {
-            wsum += area[b] * (slope * x).exp();
+            wsum += a * (slope * x).exp();
         }
     }
     let norm = (wsum / total_a).ln();
