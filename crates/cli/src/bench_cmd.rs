@@ -37,6 +37,10 @@ pub enum Cmd {
     /// sampling the server's RSS, open files and p99 latency; exit 1 if any request failed or
     /// RSS grew by --max-rss-growth-pct or more after the warm-up.
     Soak(SoakArgs),
+    /// Exposure against PAGER's EXPO-CAT: the region's deadliest events (M >= 6, 1960-2007)
+    /// run as points at their catalogue time; people at MMI VII+, VIII+, IX+ compared
+    /// (docs/validation.md). Not a timing: a validation table.
+    Expocat(ExpocatArgs),
     /// Fully wet 1000 x 1000 dam break on 1 and 2 threads with a copy-bandwidth probe, and
     /// Environment Agency test 5 (7200 s): the tiled sweep against the bounding-rows kernel
     /// before it, in the same invocation.
@@ -64,6 +68,27 @@ pub enum Cmd {
         #[arg(long, default_value_t = 1)]
         repeats: usize,
     },
+}
+
+#[derive(clap::Args)]
+pub struct ExpocatArgs {
+    /// The EXPO-CAT catalogue (CSV conversion of USGS PAGER's expocat).
+    #[arg(long, default_value = "../shared/reference/pager/expocat.csv")]
+    expocat: PathBuf,
+    /// Number of events: the deadliest first.
+    #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    events: u16,
+    /// Smallest magnitude.
+    #[arg(long, default_value_t = 6.0)]
+    min_mag: f64,
+    /// First and last catalogue year.
+    #[arg(long, default_value_t = 1960)]
+    first_year: i32,
+    #[arg(long, default_value_t = 2007)]
+    last_year: i32,
+    /// Also write the table as CSV to this file.
+    #[arg(long, value_name = "FILE.csv")]
+    csv: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -322,6 +347,7 @@ fn one_case(
             vs30_grid: None,
             vs30_file: None,
             event_name: None,
+            event_year: None,
         };
         let run = forewarn_engine::quake::run(&region, &exposure, req, &|_, _, _| {})?;
         forewarn_engine::quake::write_outputs(&run, &region, &dir.join("out"))?;
@@ -344,8 +370,154 @@ fn one_case(
     Ok(serde_json::to_value(&r)?)
 }
 
+fn expocat(data: Option<&Path>, a: &ExpocatArgs) -> Result<ExitCode> {
+    use forewarn_engine::expocat;
+    let region = forewarn_embedded::region_or_dir(data)?;
+    let exposure = forewarn_exposure::Exposure::proxy(&region);
+    let all = expocat::read_catalogue(&a.expocat)?;
+    let events = expocat::deadliest(
+        &all,
+        &region,
+        a.min_mag,
+        a.first_year,
+        a.last_year,
+        a.events as usize,
+    );
+    println!(
+        "forewarn bench expocat: {} events (M >= {}, {}-{}, deadliest first) from {}; points at the catalogue epicentre and time, median shaking, nga-west2 default; exposure: {}",
+        events.len(),
+        a.min_mag,
+        a.first_year,
+        a.last_year,
+        a.expocat.display(),
+        exposure.source.describe()
+    );
+    println!(
+        "| Event | Date | M | Deaths | Year used | Max MMI | VII+ Forewarn / EXPO-CAT | VIII+ | IX+ |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    let mut rows = Vec::new();
+    let (mut ok7, mut ok8, mut ix_both, mut ix_cat) = (0, 0, 0, 0);
+    let cell = |f: f64, e: f64| -> String {
+        let mark = if expocat::within_factor(f, e, 2.0) {
+            ""
+        } else {
+            " **x**"
+        };
+        let ratio = if e > 0.0 {
+            format!(" ({:.2})", f / e)
+        } else {
+            String::new()
+        };
+        format!("{:.0}k / {:.0}k{ratio}{mark}", f / 1e3, e / 1e3)
+    };
+    for e in &events {
+        let c = expocat::compare(&region, &exposure, e)
+            .with_context(|| format!("event {} {}", e.event_id, e.name))?;
+        if expocat::within_factor(c.forewarn[0], c.expocat[0], 2.0) {
+            ok7 += 1;
+        }
+        if expocat::within_factor(c.forewarn[1], c.expocat[1], 2.0) {
+            ok8 += 1;
+        }
+        if c.expocat[2] >= expocat::NEGLIGIBLE_PEOPLE {
+            ix_cat += 1;
+            if c.forewarn[2] >= expocat::NEGLIGIBLE_PEOPLE {
+                ix_both += 1;
+            }
+        }
+        println!(
+            "| {} ({}) | {} | {:.1} | {:.0} | {} | {:.2} | {} | {} | {} |",
+            e.name,
+            e.country,
+            &e.time[..10.min(e.time.len())],
+            e.mag,
+            e.deaths,
+            c.year_used.map_or("-".to_string(), |y| y.to_string()),
+            c.max_mmi,
+            cell(c.forewarn[0], c.expocat[0]),
+            cell(c.forewarn[1], c.expocat[1]),
+            cell(c.forewarn[2], c.expocat[2]),
+        );
+        rows.push(c);
+    }
+    let n = events.len().max(1) as f64;
+    println!(
+        "\nWithin a factor of 2: VII+ {ok7}/{} ({:.0}%), VIII+ {ok8}/{} ({:.0}%); people at IX+ where EXPO-CAT has them (>= {:.0}): {ix_both}/{ix_cat}",
+        events.len(),
+        100.0 * ok7 as f64 / n,
+        events.len(),
+        100.0 * ok8 as f64 / n,
+        expocat::NEGLIGIBLE_PEOPLE
+    );
+    let ratios = |k: usize| -> Vec<f64> {
+        let mut v: Vec<f64> = rows
+            .iter()
+            .filter(|c| c.expocat[k] > 0.0 && c.forewarn[k] > 0.0)
+            .map(|c| c.forewarn[k] / c.expocat[k])
+            .collect();
+        v.sort_by(f64::total_cmp);
+        v
+    };
+    for (k, name) in [(0, "VII+"), (1, "VIII+")] {
+        let v = ratios(k);
+        if !v.is_empty() {
+            let geo = (v.iter().map(|r| r.ln()).sum::<f64>() / v.len() as f64).exp();
+            println!(
+                "{name}: median ratio Forewarn/EXPO-CAT {:.2}, geometric mean {:.2} over {} events with people in both",
+                v[v.len() / 2],
+                geo,
+                v.len()
+            );
+        }
+    }
+    if let Some(p) = &a.csv {
+        let mut w = csv::Writer::from_path(p).with_context(|| p.display().to_string())?;
+        w.write_record([
+            "event_id",
+            "time",
+            "name",
+            "country",
+            "mag",
+            "deaths",
+            "year_used",
+            "max_mmi",
+            "forewarn_vii_plus",
+            "expocat_vii_plus",
+            "forewarn_viii_plus",
+            "expocat_viii_plus",
+            "forewarn_ix_plus",
+            "expocat_ix_plus",
+            "forewarn_median_deaths",
+        ])?;
+        for c in &rows {
+            let e = &c.event;
+            w.write_record([
+                e.event_id.clone(),
+                e.time.clone(),
+                e.name.clone(),
+                e.country.clone(),
+                format!("{:.1}", e.mag),
+                format!("{:.0}", e.deaths),
+                c.year_used.map_or(String::new(), |y| y.to_string()),
+                format!("{:.2}", c.max_mmi),
+                format!("{:.0}", c.forewarn[0]),
+                format!("{:.0}", c.expocat[0]),
+                format!("{:.0}", c.forewarn[1]),
+                format!("{:.0}", c.expocat[1]),
+                format!("{:.0}", c.forewarn[2]),
+                format!("{:.0}", c.expocat[2]),
+                format!("{:.0}", c.deaths_median),
+            ])?;
+        }
+        w.flush()?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn run(data: Option<&Path>, cmd: Cmd) -> Result<ExitCode> {
     match cmd {
+        Cmd::Expocat(a) => expocat(data, &a),
         Cmd::Quake {
             case: Some(c),
             realizations,

@@ -77,8 +77,9 @@ pub struct Args {
     /// CAP status of the alert (Actual, Exercise or Test; case-insensitive).
     #[arg(long, value_enum, default_value = "actual", ignore_case = true)]
     status: StatusArg,
-    /// Event origin time, e.g. 2005-10-08T03:50:40+00:00 (default: now). Also the alert's sent
-    /// time, so pass it for byte-identical reruns.
+    /// Event origin time, ISO 8601, e.g. 2005-10-08T03:50:40+00:00 (default: now). Also the
+    /// alert's sent time, so pass it for byte-identical reruns. Its year picks the national
+    /// population and GDP per capita (data/country_years.csv); without it, today's are used.
     #[arg(long)]
     time: Option<String>,
     /// CAP sender id.
@@ -173,6 +174,10 @@ pub fn run(data: Option<&Path>, a: Args) -> Result<ExitCode> {
         },
         vs30_file: a.vs30.as_ref().map(|p| p.display().to_string()),
         event_name: a.name.clone(),
+        event_year: a.time.as_ref().map(|_| {
+            use chrono::Datelike;
+            time.to_utc().year()
+        }),
     };
     let bar = StageBar::new(a.quiet);
     let progress = |stage: &str, done: u64, total: u64| bar.update(stage, done, total);

@@ -417,3 +417,46 @@ fn vs30_raster_overrides_slope_and_default() {
         "{text}"
     );
 }
+
+#[test]
+fn event_time_picks_the_year_of_the_population_and_is_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |time: Option<&str>, name: &str| -> serde_json::Value {
+        let out = dir.path().join(name);
+        let mut args = vec!["quake", "--quiet", "--realizations", "0", "--out"];
+        args.push(out.to_str().unwrap());
+        if let Some(t) = time {
+            args.extend(["--time", t]);
+        }
+        args.extend(SMALL.iter().copied());
+        let o = forewarn(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
+    };
+    let y2005 = run(Some("2005-10-08T03:50:40+00:00"), "y2005");
+    let today = run(None, "today");
+    assert_eq!(y2005["exposure_year"]["requested"], 2005);
+    assert_eq!(y2005["exposure_year"]["year"], 2005);
+    assert_eq!(today["exposure_year"]["requested"], serde_json::Value::Null);
+    assert_eq!(today["exposure_year"]["year"], 2023);
+    let src = y2005["exposure_source"].as_str().unwrap();
+    assert!(
+        src.contains("PROXY") && src.contains("admin-unit totals") && src.contains("2005"),
+        "{src}"
+    );
+    // Same shaking, people scaled by Pakistan's 2005 / 2023 population (country_years.csv:
+    // 161,712,498 / 235,780,209).
+    let pk = |s: &serde_json::Value| -> f64 {
+        s["exposure_by_mmi"]["PK"]
+            .as_object()
+            .unwrap()
+            .values()
+            .filter_map(|v| v.as_f64())
+            .sum()
+    };
+    let ratio = pk(&y2005) / pk(&today);
+    assert!(
+        (ratio - 161_712_498.0 / 235_780_209.0).abs() < 0.01,
+        "{ratio}"
+    );
+}

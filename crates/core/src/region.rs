@@ -7,6 +7,11 @@
 //! - `settlements.csv`: geonameid, name, country, admin1, lat, lon, population
 //! - `airports.csv`: icao, iata, name, city, country, lat, lon, elevation_ft
 //! - `terrain.tif`: GEBCO 2023 elevation, int16 metres, EPSG:4326
+//! - `settlement_corrections.csv` (optional): settlements whose GeoNames population is an
+//!   admin-unit total, with the town's and the unit's population and the source of each
+//!   (see [`SettlementCorrection`] and docs/exposure.md)
+//! - `country_years.csv` (optional): national population and GDP per capita per year
+//!   (see [`CountryYear`])
 
 use crate::geo_types::{BBox, LonLat};
 use crate::grid::Grid;
@@ -92,6 +97,41 @@ pub struct Airport {
     pub elevation_ft: f64,
 }
 
+/// A settlement whose GeoNames population is the total of an administrative unit (district,
+/// tehsil, county) rather than of the town: the exposure proxy puts `town_population` at the
+/// settlement and spreads the rest of `unit_population` over the unit's area. Written by
+/// `cargo xtask data` (rules in forewarn-exposure's `admin_totals`); every row names its rule,
+/// its reason and the source of the corrected values.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SettlementCorrection {
+    pub geonameid: u64,
+    pub name: String,
+    pub country: String,
+    /// The population in settlements.csv (the admin-unit total).
+    pub geonames_population: u64,
+    /// People in the town itself.
+    pub town_population: u64,
+    /// People in the whole unit (town included).
+    pub unit_population: u64,
+    /// Area of the unit, km²; empty when it is estimated from the national density.
+    pub unit_area_km2: Option<f64>,
+    pub rule: String,
+    pub reason: String,
+    pub source: String,
+}
+
+/// National population and GDP per capita in one year (`country_years.csv`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CountryYear {
+    pub iso2: String,
+    pub year: i32,
+    pub population: u64,
+    /// Current US$.
+    pub gdp_per_capita_usd: f64,
+    pub population_source: String,
+    pub gdp_source: String,
+}
+
 /// Raw bytes of the region's files, from disk or embedded in the binary.
 pub struct RegionFiles<'a> {
     pub countries_csv: &'a [u8],
@@ -99,6 +139,8 @@ pub struct RegionFiles<'a> {
     pub settlements_csv: &'a [u8],
     pub airports_csv: &'a [u8],
     pub terrain_tif: Option<&'a [u8]>,
+    pub settlement_corrections_csv: Option<&'a [u8]>,
+    pub country_years_csv: Option<&'a [u8]>,
     /// Where the files came from, for error messages (a directory or "embedded").
     pub origin: String,
 }
@@ -110,6 +152,10 @@ pub struct Region {
     pub airports: Vec<Airport>,
     /// Elevation in metres (NaN where missing), if the region has terrain.
     pub terrain: Option<Grid<f32>>,
+    /// Admin-unit totals among the settlements (empty when the region has no such file).
+    pub settlement_corrections: Vec<SettlementCorrection>,
+    /// National population and GDP per capita by year (empty when the region has none).
+    pub country_years: Vec<CountryYear>,
     pub origin: String,
     country_index: CountryIndex,
 }
@@ -148,18 +194,24 @@ impl Region {
         let boundaries = read("boundaries.geojson")?;
         let settlements = read("settlements.csv")?;
         let airports = read("airports.csv")?;
-        let terrain_path = dir.join("terrain.tif");
-        let terrain = if terrain_path.exists() {
-            Some(read("terrain.tif")?)
-        } else {
-            None
+        let optional = |name: &str| {
+            if dir.join(name).exists() {
+                read(name).map(Some)
+            } else {
+                Ok(None)
+            }
         };
+        let terrain = optional("terrain.tif")?;
+        let corrections = optional("settlement_corrections.csv")?;
+        let years = optional("country_years.csv")?;
         Region::from_files(RegionFiles {
             countries_csv: &countries,
             boundaries_geojson: &boundaries,
             settlements_csv: &settlements,
             airports_csv: &airports,
             terrain_tif: terrain.as_deref(),
+            settlement_corrections_csv: corrections.as_deref(),
+            country_years_csv: years.as_deref(),
             origin: dir.display().to_string(),
         })
     }
@@ -211,12 +263,22 @@ impl Region {
             )?),
             None => None,
         };
+        let settlement_corrections: Vec<SettlementCorrection> = match f.settlement_corrections_csv {
+            Some(b) => read_csv(b, &p("settlement_corrections.csv"))?,
+            None => Vec::new(),
+        };
+        let country_years: Vec<CountryYear> = match f.country_years_csv {
+            Some(b) => read_csv(b, &p("country_years.csv"))?,
+            None => Vec::new(),
+        };
         let country_index = CountryIndex::new(&countries);
         Ok(Region {
             countries,
             settlements,
             airports,
             terrain,
+            settlement_corrections,
+            country_years,
             origin: f.origin,
             country_index,
         })

@@ -23,6 +23,8 @@ pub fn files() -> RegionFiles<'static> {
         settlements_csv: data_file!("settlements.csv"),
         airports_csv: data_file!("airports.csv"),
         terrain_tif: Some(data_file!("terrain.tif")),
+        settlement_corrections_csv: Some(data_file!("settlement_corrections.csv")),
+        country_years_csv: Some(data_file!("country_years.csv")),
         origin: "embedded".to_string(),
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod contours;
+pub mod expocat;
 pub mod flood;
 pub mod limits;
 pub mod map;

@@ -222,6 +222,7 @@ fn quake_hazard(
         vs30_file: None,
         sites_file: None,
         event_name: h.name.clone(),
+        event_year: None,
     };
     let run = quake::run_cancellable(region, exposure, req, &|_, _, _| {}, cancel)
         .map_err(|e| engine_err(plan, h, index, e))?;

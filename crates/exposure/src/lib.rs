@@ -2,22 +2,31 @@
 //!
 //! Two sources, one interface ([`Exposure::points`]):
 //! - **Proxy** (default, no census grid ships with Forewarn): each settlement's GeoNames
-//!   population sits at its location, and each country's *residual* (national total minus the
-//!   sum of its settlements) is spread over a 0.05° grid of the country's land: a share
-//!   [`UNIFORM_SHARE`] uniformly by area, the rest in proportion to a Gaussian kernel
-//!   (sigma [`KERNEL_SIGMA_KM`]) of nearby settlement population, because rural people live
-//!   near towns and in valleys, not evenly across deserts. Country totals match the GeoNames
-//!   table by construction (within discretisation, tested < 1%). It is a proxy: every output
-//!   built on it says so.
+//!   population sits at its location, except admin-unit totals ([`admin_totals`]: the town
+//!   keeps its own count and the rest of the unit is spread over the unit), and each country's
+//!   *residual* (national total minus the people in settlements and units) is spread over a
+//!   0.05° grid of the country's land: a share [`UNIFORM_SHARE`] by area, the rest in
+//!   proportion to a Gaussian kernel (sigma [`KERNEL_SIGMA_KM`]) of nearby settlement
+//!   population (town counts), because rural people live near towns and in valleys, not
+//!   evenly across deserts; both shares weighted by [`habitability`] (nobody on lakes, fewer
+//!   people higher up) where the region has terrain. Country totals match the GeoNames table
+//!   by construction (within discretisation, tested < 1%). [`years`] scales the points to an
+//!   event's year. It is a proxy: every output built on it says so.
 //! - **Raster**: a WorldPop/GHSL-style GeoTIFF of people per cell in EPSG:4326
 //!   (`--population FILE`), which replaces the proxy entirely.
 
 use forewarn_core::grid::{Crs, Grid, GridSpec};
 use forewarn_core::rasterize;
-use forewarn_core::region::Region;
+use forewarn_core::region::{Region, SettlementCorrection};
+
+pub mod admin_totals;
+pub mod habitability;
+pub mod years;
+
 use forewarn_core::{BBox, LonLat, RasterError, raster_tiff};
 use geo::ChamberlainDuquetteArea;
 use std::path::{Path, PathBuf};
+pub use years::EventYear;
 
 /// Cell size of the proxy grid, degrees (about 5.5 km at the equator).
 pub const PROXY_CELL_DEG: f64 = 0.05;
@@ -51,7 +60,12 @@ pub enum ExposureError {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ExposureSource {
     /// Settlements plus a rural residual (see the crate docs).
-    Proxy,
+    Proxy {
+        /// Settlements whose GeoNames figure is an admin-unit total, split (admin_totals.rs).
+        corrected_settlements: usize,
+        /// Whether the terrain's altitude bands and water shaped the rural share.
+        terrain_mask: bool,
+    },
     /// A user-supplied population raster.
     Raster { path: PathBuf },
 }
@@ -59,7 +73,17 @@ pub enum ExposureSource {
 impl ExposureSource {
     pub fn describe(&self) -> String {
         match self {
-            ExposureSource::Proxy => "PROXY: GeoNames settlements plus a modelled rural residual matched to national totals (not a census grid; pass --population FILE for a real one)".into(),
+            ExposureSource::Proxy {
+                corrected_settlements,
+                terrain_mask,
+            } => format!(
+                "PROXY: GeoNames settlements ({corrected_settlements} admin-unit totals split into town and unit, settlement_corrections.csv) plus a modelled rural residual matched to national totals{} (not a census grid; pass --population FILE for a real one)",
+                if *terrain_mask {
+                    ", kept off water and thinned with altitude where the region has terrain"
+                } else {
+                    ""
+                }
+            ),
             ExposureSource::Raster { path } => format!("population raster {}", path.display()),
         }
     }
@@ -88,7 +112,38 @@ pub struct Exposure {
     pub settlement_people: Vec<f64>,
 }
 
-fn country_grid(region: &Region, spec: &GridSpec) -> Grid<u8> {
+/// Cells of `spec` whose centre lies within `radius_km` of `p` and that `keep` accepts, as
+/// (cell index, row).
+fn cells_within(
+    spec: &GridSpec,
+    p: LonLat,
+    radius_km: f64,
+    keep: impl Fn(usize) -> bool,
+) -> Vec<(usize, usize)> {
+    let b = BBox::around(p, radius_km);
+    let (Some((c0, r0)), Some((c1, r1))) = (
+        spec.cell_of(b.west.max(spec.x_min), b.north.min(spec.y_max - 1e-9)),
+        spec.cell_of(b.east.min(spec.x_max() - 1e-9), b.south.max(spec.y_min())),
+    ) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for row in r0..=r1 {
+        for col in c0..=c1 {
+            let i = row * spec.ncols + col;
+            if !keep(i) {
+                continue;
+            }
+            let (x, y) = spec.cell_center(col, row);
+            if p.distance_km(&LonLat::new(x, y)) <= radius_km {
+                out.push((i, row));
+            }
+        }
+    }
+    out
+}
+
+pub(crate) fn country_grid(region: &Region, spec: &GridSpec) -> Grid<u8> {
     let mut g = Grid::filled(*spec, NO_COUNTRY);
     let bbox = spec.bbox();
     for (ci, c) in region.countries.iter().enumerate() {
@@ -113,17 +168,45 @@ impl Exposure {
         let spec = GridSpec::covering(&bbox, PROXY_CELL_DEG);
         let country = country_grid(region, &spec);
         let nc = region.countries.len();
-        // Residual per country.
-        let mut settled = vec![0.0f64; nc];
         let code_index = |code: &str| region.countries.iter().position(|c| c.iso2 == code);
         let s_country: Vec<Option<usize>> = region
             .settlements
             .iter()
             .map(|s| code_index(&s.country))
             .collect();
-        for (s, ci) in region.settlements.iter().zip(&s_country) {
+        // Admin-unit totals: the town keeps its own count, the rest of the unit is spread
+        // over the unit (admin_totals.rs). A correction applies only to the GeoNames figure
+        // it was made for.
+        let corrections: Vec<Option<&SettlementCorrection>> = region
+            .settlements
+            .iter()
+            .map(|s| {
+                region
+                    .settlement_corrections
+                    .iter()
+                    .find(|c| c.geonameid == s.geonameid && c.geonames_population == s.population)
+            })
+            .collect();
+        let n_corrected = corrections.iter().flatten().count();
+        let town_people: Vec<f64> = region
+            .settlements
+            .iter()
+            .zip(&corrections)
+            .map(|(s, c)| c.map_or(s.population, |c| c.town_population) as f64)
+            .collect();
+        let unit_rest: Vec<f64> = corrections
+            .iter()
+            .map(|c| {
+                c.map_or(0.0, |c| {
+                    c.unit_population.saturating_sub(c.town_population) as f64
+                })
+            })
+            .collect();
+        // Residual per country: national total minus everyone in settlements and units.
+        let mut settled = vec![0.0f64; nc];
+        for ((t, u), ci) in town_people.iter().zip(&unit_rest).zip(&s_country) {
             if let Some(ci) = ci {
-                settled[*ci] += s.population as f64;
+                settled[*ci] += t + u;
             }
         }
         // If settlements exceed a national total, scale them down to it (no residual left).
@@ -140,42 +223,70 @@ impl Exposure {
         let residual: Vec<f64> = (0..nc)
             .map(|ci| (region.countries[ci].population as f64 - settled[ci] * scale[ci]).max(0.0))
             .collect();
-        let settlement_people: Vec<f64> = region
-            .settlements
+        let mut settlement_people: Vec<f64> = town_people
             .iter()
             .zip(&s_country)
-            .map(|(s, ci)| s.population as f64 * ci.map_or(1.0, |c| scale[c]))
+            .map(|(t, ci)| t * ci.map_or(1.0, |c| scale[c]))
             .collect();
 
-        // Kernel weights around settlements, restricted to each settlement's own country.
+        // Where people may live: altitude bands and water from the terrain (habitability.rs).
+        let bands = habitability::band_weights(region, |x, y| {
+            country.at(x, y).is_some_and(|c| c != NO_COUNTRY)
+        });
+        let habitable = habitability::habitability_grid(region, &spec, bands.as_ref());
+        let mut grid = Grid::filled(spec, 0.0f32);
+
+        // The rest of each admin unit, spread uniformly over its habitable land within the
+        // unit's radius and its own country.
+        let areas = country_areas_km2(region);
+        for (si, s) in region.settlements.iter().enumerate() {
+            let (Some(c), Some(ci)) = (corrections[si], s_country[si]) else {
+                continue;
+            };
+            let rest = unit_rest[si] * scale[ci];
+            if rest <= 0.0 {
+                continue;
+            }
+            let area = admin_totals::unit_area_km2(c, region.countries[ci].population, areas[ci]);
+            let radius_km = (area / std::f64::consts::PI)
+                .sqrt()
+                .max(PROXY_CELL_DEG * 111.0);
+            let cells = cells_within(&spec, s.lonlat(), radius_km, |i| {
+                country.data[i] as usize == ci && habitable.data[i] > 0.0
+            });
+            let w: f64 = cells
+                .iter()
+                .map(|&(i, row)| spec.cell_area_km2(row) * habitable.data[i] as f64)
+                .sum();
+            if w <= 0.0 {
+                settlement_people[si] += rest;
+                continue;
+            }
+            for (i, row) in cells {
+                let share = spec.cell_area_km2(row) * habitable.data[i] as f64 / w;
+                grid.data[i] += (rest * share) as f32;
+            }
+        }
+
+        // Kernel weights around settlements (their town counts, never unit totals),
+        // restricted to each settlement's own country.
         let mut kernel = vec![0.0f32; spec.len()];
         let sigma_km = KERNEL_SIGMA_KM;
         let reach_km = 3.0 * sigma_km;
-        for (s, ci) in region.settlements.iter().zip(&s_country) {
+        for ((s, ci), &town) in region.settlements.iter().zip(&s_country).zip(&town_people) {
             let Some(ci) = *ci else { continue };
-            let b = BBox::around(s.lonlat(), reach_km);
-            let (Some((c0, r0)), Some((c1, r1))) = (
-                spec.cell_of(b.west.max(spec.x_min), b.north.min(spec.y_max - 1e-9)),
-                spec.cell_of(b.east.min(spec.x_max() - 1e-9), b.south.max(spec.y_min())),
-            ) else {
+            if town <= 0.0 {
                 continue;
-            };
-            for row in r0..=r1 {
-                for col in c0..=c1 {
-                    let i = row * spec.ncols + col;
-                    if country.data[i] as usize != ci {
-                        continue;
-                    }
-                    let (x, y) = spec.cell_center(col, row);
-                    let d = s.lonlat().distance_km(&LonLat::new(x, y));
-                    if d <= reach_km {
-                        kernel[i] +=
-                            (s.population as f64 * (-0.5 * (d / sigma_km).powi(2)).exp()) as f32;
-                    }
-                }
+            }
+            for (i, _) in cells_within(&spec, s.lonlat(), reach_km, |i| {
+                country.data[i] as usize == ci
+            }) {
+                let (x, y) = spec.cell_center(i % spec.ncols, i / spec.ncols);
+                let d = s.lonlat().distance_km(&LonLat::new(x, y));
+                kernel[i] += (town * (-0.5 * (d / sigma_km).powi(2)).exp()) as f32;
             }
         }
-        // Normalise per country: uniform share by area, kernel share by weight.
+        // Normalise per country: uniform share by habitable area, kernel share by weight.
         let mut area = vec![0.0f64; nc];
         let mut ksum = vec![0.0f64; nc];
         for row in 0..spec.nrows {
@@ -184,12 +295,12 @@ impl Exposure {
                 let i = row * spec.ncols + col;
                 let ci = country.data[i];
                 if ci != NO_COUNTRY {
-                    area[ci as usize] += a;
-                    ksum[ci as usize] += kernel[i] as f64;
+                    let h = habitable.data[i] as f64;
+                    area[ci as usize] += a * h;
+                    ksum[ci as usize] += kernel[i] as f64 * h;
                 }
             }
         }
-        let mut grid = Grid::filled(spec, 0.0f32);
         for row in 0..spec.nrows {
             let a = spec.cell_area_km2(row);
             for col in 0..spec.ncols {
@@ -199,20 +310,27 @@ impl Exposure {
                     continue;
                 }
                 let c = ci as usize;
+                let h = habitable.data[i] as f64;
                 let (u_share, k_share) = if ksum[c] > 0.0 {
                     (UNIFORM_SHARE, 1.0 - UNIFORM_SHARE)
                 } else {
                     (1.0, 0.0)
                 };
-                let mut v = residual[c] * u_share * a / area[c].max(1e-9);
-                if ksum[c] > 0.0 {
-                    v += residual[c] * k_share * kernel[i] as f64 / ksum[c];
+                let mut v = 0.0;
+                if area[c] > 0.0 {
+                    v += residual[c] * u_share * a * h / area[c];
                 }
-                grid.data[i] = v as f32;
+                if ksum[c] > 0.0 {
+                    v += residual[c] * k_share * kernel[i] as f64 * h / ksum[c];
+                }
+                grid.data[i] += v as f32;
             }
         }
         Exposure {
-            source: ExposureSource::Proxy,
+            source: ExposureSource::Proxy {
+                corrected_settlements: n_corrected,
+                terrain_mask: bands.is_some(),
+            },
             grid,
             country,
             settlement_people,
@@ -408,5 +526,114 @@ mod tests {
             pts.iter()
                 .any(|p| p.country.map(|c| region.countries[c].iso2.as_str()) == Some("PK"))
         );
+    }
+}
+
+#[cfg(test)]
+mod proxy_tests {
+    use super::*;
+
+    /// Rural people per km² of the proxy grid cell at (lon, lat).
+    fn density(e: &Exposure, lon: f64, lat: f64) -> f64 {
+        let (c, r) = e.grid.spec.cell_of(lon, lat).unwrap();
+        e.grid.get(c, r) as f64 / e.grid.spec.cell_area_km2(r)
+    }
+
+    #[test]
+    fn pamir_plateau_is_sparse_and_lakes_are_empty() {
+        let region = forewarn_embedded::region().unwrap();
+        let e = Exposure::proxy(&region);
+        let bw = habitability::band_weights(&region, |x, y| {
+            e.country.at(x, y).is_some_and(|c| c != NO_COUNTRY)
+        })
+        .unwrap();
+        eprintln!("band weights {:?}", bw);
+        // The eastern Pamir plateau (Murghob district, 3,600-4,200 m): 1-4 people/km² in
+        // reality (GBAO's eastern half: about 15,000 people on 38,000 km²).
+        let mut sum = 0.0;
+        let mut n = 0.0;
+        for (lon, lat) in [
+            (73.5, 38.0),
+            (74.0, 38.5),
+            (74.5, 38.0),
+            (73.8, 37.6),
+            (74.3, 37.3),
+        ] {
+            let d = density(&e, lon, lat);
+            eprintln!("Pamir {lon} {lat}: {d:.2}/km2");
+            sum += d;
+            n += 1.0;
+        }
+        let mean = sum / n;
+        let tj = region
+            .countries
+            .iter()
+            .position(|c| c.iso2 == "TJ")
+            .unwrap();
+        let gbao: f64 = e
+            .points(&region, &BBox::new(71.3, 36.6, 75.2, 39.5))
+            .iter()
+            .filter(|q| q.country == Some(tj))
+            .map(|q| q.people)
+            .sum();
+        // Gorno-Badakhshan (GBAO, about 220,000 people) is most of Tajikistan east of 71.3 E.
+        eprintln!("Tajikistan east of 71.3 E: {gbao:.0}");
+        assert!((1.2e5..4.0e5).contains(&gbao), "{gbao}");
+        assert!(mean < 4.0, "eastern Pamir mean {mean:.2} people/km2");
+        // Issyk-Kul: water.
+        assert_eq!(density(&e, 77.3, 42.4), 0.0);
+    }
+
+    #[test]
+    fn proxy_is_deterministic() {
+        let region = forewarn_embedded::region().unwrap();
+        let a = Exposure::proxy(&region);
+        let b = Exposure::proxy(&region);
+        assert_eq!(a.settlement_people, b.settlement_people);
+        assert!(
+            a.grid
+                .data
+                .iter()
+                .zip(&b.grid.data)
+                .all(|(x, y)| x.to_bits() == y.to_bits())
+        );
+        assert_eq!(a.source, b.source);
+    }
+
+    #[test]
+    fn admin_totals_are_split_around_their_seat() {
+        let region = forewarn_embedded::region().unwrap();
+        let e = Exposure::proxy(&region);
+        let at = |id: u64| {
+            region
+                .settlements
+                .iter()
+                .position(|s| s.geonameid == id)
+                .unwrap()
+        };
+        // Muzaffarabad keeps its 2017 city count; the district's other 500,457 are spread.
+        assert_eq!(e.settlement_people[at(1169607)], 149_913.0);
+        assert_eq!(e.settlement_people[at(1183105)], 0.0);
+        // People within 50 km of Muzaffarabad (settlements and grid): the district totals no
+        // longer draw a second rural crowd around them.
+        let p = forewarn_core::LonLat::new(73.47, 34.37);
+        let near: f64 = e
+            .points(&region, &BBox::around(p, 50.0))
+            .iter()
+            .filter(|q| p.distance_km(&forewarn_core::LonLat::new(q.lon, q.lat)) <= 50.0)
+            .map(|q| q.people)
+            .sum();
+        eprintln!("people within 50 km of Muzaffarabad: {near:.0}");
+        assert!(near < 4.0e6, "{near}");
+        match &e.source {
+            ExposureSource::Proxy {
+                corrected_settlements,
+                terrain_mask,
+            } => {
+                assert_eq!(*corrected_settlements, region.settlement_corrections.len());
+                assert!(*terrain_mask);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

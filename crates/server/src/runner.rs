@@ -132,6 +132,7 @@ fn compute(
         event_name: Some(inc.title.clone()),
         vs30_grid: None,
         vs30_file: None,
+        event_year: None,
     };
     let run = quake::run_cancellable(&w.region, &w.exposure, req, progress, cancel)
         .map_err(|e| e.to_string())?;

@@ -10,7 +10,7 @@ use crate::limits;
 use crate::sites_csv::UserSite;
 use crate::{Cancel, EngineError, Progress};
 use forewarn_core::{BBox, Grid, GridSpec, LonLat, Region};
-use forewarn_exposure::{Exposure, PopPoint};
+use forewarn_exposure::{EventYear, Exposure, PopPoint};
 use forewarn_impact::pager::{self, AlertLevel, LossDistribution};
 use forewarn_quake::gmice;
 use forewarn_quake::gmpe::{Imt, SiteParams};
@@ -65,6 +65,9 @@ pub struct QuakeRequest {
     pub vs30_file: Option<String>,
     pub sites_file: Option<String>,
     pub event_name: Option<String>,
+    /// Year of the event: the exposure is scaled to that year's national populations and the
+    /// economic loss uses that year's GDP per capita (`country_years.csv`); `None` is today.
+    pub event_year: Option<i32>,
 }
 
 /// Per-country results.
@@ -112,6 +115,8 @@ pub struct QuakeRun {
     pub model_selection: regime::ModelSelection,
     pub rupture: Rupture,
     pub exposure_source: String,
+    /// The national population and GDP per capita used (the event's year or today).
+    pub exposure_year: EventYear,
     pub grid_mmi: Grid<f32>,
     pub grid_pga_g: Grid<f32>,
     pub footprint: BBox,
@@ -262,13 +267,18 @@ fn people_by_mmi(points: &[PopPoint], ln_pga: &[f32], n_countries: usize) -> Vec
     t
 }
 
-fn losses(region: &Region, table: &[[f64; 10]]) -> (f64, f64) {
+fn losses(region: &Region, year: &EventYear, table: &[[f64; 10]]) -> (f64, f64) {
     let mut d = 0.0;
     let mut l = 0.0;
-    for (c, people) in region.countries.iter().zip(table) {
+    for ((c, people), gdp) in region
+        .countries
+        .iter()
+        .zip(table)
+        .zip(&year.gdp_per_capita_usd)
+    {
         let p = pager::params(&c.iso2);
         d += pager::expected_deaths(&p, people);
-        l += pager::expected_loss_usd(&p, c.gdp_per_capita_usd, people);
+        l += pager::expected_loss_usd(&p, *gdp, people);
     }
     (d, l)
 }
@@ -370,7 +380,9 @@ pub fn run_cancellable(
     progress("rupture", 1, 1);
 
     // Sites: output grid cells, exposure points, user sites.
-    let points = exposure.points(region, &footprint);
+    let exposure_year = EventYear::for_year(region, req.event_year);
+    let mut points = exposure.points(region, &footprint);
+    exposure_year.scale(&mut points);
     let terrain = region.terrain.as_ref();
     let raster_vs30 = |lon: f64, lat: f64| -> Option<f64> {
         req.vs30_grid
@@ -451,7 +463,7 @@ pub fn run_cancellable(
     // Exposure and losses at median shaking.
     let pt_ln_pga = &sh.ln_median[0][n_grid..n_grid + n_pts];
     let table = people_by_mmi(&points, pt_ln_pga, region.countries.len());
-    let (deaths_med, loss_med) = losses(region, &table);
+    let (deaths_med, loss_med) = losses(region, &exposure_year, &table);
 
     // Realisations: shaking uncertainty into the loss distribution.
     let mut death_estimates = vec![deaths_med];
@@ -480,7 +492,7 @@ pub fn run_cancellable(
                 return;
             }
             let t = people_by_mmi(&points, &f[0], region.countries.len());
-            let (d, l) = losses(region, &t);
+            let (d, l) = losses(region, &exposure_year, &t);
             death_estimates.push(d);
             loss_estimates.push(l);
             progress("realisations", r as u64 + 1, req.realizations as u64);
@@ -494,19 +506,20 @@ pub fn run_cancellable(
     let mut people_exposed = 0.0;
     let mut gdp_exposed_usd = 0.0;
     let mut countries = Vec::new();
-    for (c, people) in region.countries.iter().zip(&table) {
+    for (ci, (c, people)) in region.countries.iter().zip(&table).enumerate() {
         let total: f64 = people.iter().sum();
         if total <= 0.0 {
             continue;
         }
         let p = pager::params(&c.iso2);
+        let gdp = exposure_year.gdp_per_capita_usd[ci];
         let d = pager::expected_deaths(&p, people);
-        let l = pager::expected_loss_usd(&p, c.gdp_per_capita_usd, people);
+        let l = pager::expected_loss_usd(&p, gdp, people);
         if people[4..].iter().sum::<f64>() > 0.0 {
             g_deaths.push((d, p.fatality_g));
             g_losses.push((l, p.econ_g));
             people_exposed += people[4..].iter().sum::<f64>();
-            gdp_exposed_usd += c.population as f64 * c.gdp_per_capita_usd;
+            gdp_exposed_usd += exposure_year.population[ci] * gdp;
         }
         countries.push(CountryImpact {
             iso2: c.iso2.clone(),
@@ -613,7 +626,22 @@ pub fn run_cancellable(
         });
     Ok(QuakeRun {
         model_selection,
-        exposure_source: exposure.source.describe(),
+        exposure_source: format!(
+            "{}; {}",
+            exposure.source.describe(),
+            if matches!(
+                exposure.source,
+                forewarn_exposure::ExposureSource::Proxy { .. }
+            ) {
+                format!("scaled to the {}", exposure_year.describe())
+            } else {
+                format!(
+                    "raster scaled to the {} (assuming the raster matches today's totals)",
+                    exposure_year.describe()
+                )
+            }
+        ),
+        exposure_year,
         n_sites: sites.len(),
         n_exposure_points: n_pts,
         request: req,

@@ -86,6 +86,12 @@ pub fn summary_json(run: &QuakeRun) -> Value {
             "geometry_source": r.geometry_source,
         },
         "exposure_source": run.exposure_source,
+        "exposure_year": {
+            "requested": run.exposure_year.requested,
+            "year": run.exposure_year.year,
+            "clamped": run.exposure_year.clamped,
+            "basis": run.exposure_year.describe(),
+        },
         "ground_motion_models": run.model_selection,
         "alert_level": run.alert_level.as_str(),
         "alert_level_fatalities": run.alert_fatalities.as_str(),

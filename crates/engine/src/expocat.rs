@@ -1,0 +1,243 @@
+//! Exposure against USGS PAGER's exposure catalogue (EXPO-CAT; Allen et al. 2009, "An Atlas of
+//! ShakeMaps and population exposure catalog for earthquake loss modeling", Bull. Earthquake
+//! Eng. 7:701-718): each of the region's deadliest events is run as a point source at its
+//! catalogue time, and Forewarn's people at MMI VII+, VIII+ and IX+ are compared with
+//! EXPO-CAT's (LandScan population of the event's year under the event's ShakeMap).
+//!
+//! Run by `forewarn bench expocat`; the table and its reading are in docs/validation.md.
+
+use crate::EngineError;
+use crate::quake::{self, QuakeRequest, QuakeSource};
+use forewarn_core::Region;
+use forewarn_exposure::Exposure;
+use forewarn_quake::shaking::Correlation;
+use serde::Serialize;
+
+/// Population below which a catalogue and a Forewarn figure both count as "nobody" (they then
+/// agree whatever their ratio).
+pub const NEGLIGIBLE_PEOPLE: f64 = 1000.0;
+/// Default depth for catalogue events without one, km (the centroid depth of a shallow crustal
+/// event; EXPO-CAT leaves the field empty for some older events).
+pub const DEFAULT_DEPTH_KM: f64 = 10.0;
+/// Largest EXPO-CAT file read, bytes (the 2007 catalogue is about 0.6 MB).
+const MAX_CATALOGUE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// One catalogue event.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExpocatEvent {
+    pub event_id: String,
+    pub time: String,
+    pub year: i32,
+    pub name: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub depth_km: Option<f64>,
+    pub mag: f64,
+    pub country: String,
+    /// People at MMI I..IX+ (the last bin holds IX and above).
+    pub people_by_mmi: [f64; 9],
+    pub deaths: f64,
+}
+
+impl ExpocatEvent {
+    /// People at `mmi` and above (7, 8 or 9).
+    pub fn at_or_above(&self, mmi: usize) -> f64 {
+        self.people_by_mmi[mmi.clamp(1, 9) - 1..].iter().sum()
+    }
+}
+
+/// Read EXPO-CAT (the CSV conversion in ../shared/reference/pager/expocat.csv).
+pub fn read_catalogue(path: &std::path::Path) -> Result<Vec<ExpocatEvent>, EngineError> {
+    let p = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|e| EngineError::Input(format!("{p}: {e}")))?;
+    if meta.len() > MAX_CATALOGUE_BYTES {
+        return Err(EngineError::Input(format!(
+            "{p}: {} bytes is more than the {MAX_CATALOGUE_BYTES} bytes an EXPO-CAT file may have",
+            meta.len()
+        )));
+    }
+    let mut rdr =
+        csv::Reader::from_path(path).map_err(|e| EngineError::Input(format!("{p}: {e}")))?;
+    let hdr = rdr
+        .headers()
+        .map_err(|e| EngineError::Input(format!("{p}: {e}")))?
+        .clone();
+    let col = |n: &str| {
+        hdr.iter()
+            .position(|h| h == n)
+            .ok_or_else(|| EngineError::Input(format!("{p}: no column '{n}'")))
+    };
+    let (ci, ct, cn, cla, clo, cd, cm, cc, ctd, csd) = (
+        col("EventID")?,
+        col("Time")?,
+        col("Name")?,
+        col("Lat")?,
+        col("Lon")?,
+        col("Depth")?,
+        col("Magnitude")?,
+        col("CountryCode")?,
+        col("TotalDeaths")?,
+        col("ShakingDeaths")?,
+    );
+    let mmi_cols: Vec<usize> = (1..=9)
+        .map(|k| {
+            col(&if k == 9 {
+                "MMI9+".to_string()
+            } else {
+                format!("MMI{k}")
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::new();
+    for (line, rec) in rdr.records().enumerate() {
+        let rec = rec.map_err(|e| EngineError::Input(format!("{p}: {e}")))?;
+        let num = |i: usize, field: &str| -> Result<f64, EngineError> {
+            rec[i].trim().parse::<f64>().map_err(|_| {
+                EngineError::Input(format!(
+                    "{p}: line {}: {field} '{}' is not a number",
+                    line + 2,
+                    &rec[i]
+                ))
+            })
+        };
+        let opt = |i: usize| rec[i].trim().parse::<f64>().ok();
+        let time = rec[ct].to_string();
+        let year = time
+            .get(..4)
+            .and_then(|y| y.parse::<i32>().ok())
+            .ok_or_else(|| EngineError::Input(format!("{p}: line {}: Time '{time}'", line + 2)))?;
+        let mut people = [0.0; 9];
+        for (k, &c) in mmi_cols.iter().enumerate() {
+            people[k] = opt(c).unwrap_or(0.0);
+        }
+        out.push(ExpocatEvent {
+            event_id: rec[ci].to_string(),
+            time,
+            year,
+            name: rec[cn].trim_matches('"').to_string(),
+            lat: num(cla, "Lat")?,
+            lon: num(clo, "Lon")?,
+            depth_km: opt(cd),
+            mag: num(cm, "Magnitude")?,
+            country: rec[cc].to_string(),
+            people_by_mmi: people,
+            deaths: opt(ctd).or(opt(csd)).unwrap_or(0.0),
+        });
+    }
+    Ok(out)
+}
+
+/// The `n` deadliest events of M >= `min_mag` in the region's countries from `first_year` to
+/// `last_year`, deadliest first (ties by event id).
+pub fn deadliest(
+    events: &[ExpocatEvent],
+    region: &Region,
+    min_mag: f64,
+    first_year: i32,
+    last_year: i32,
+    n: usize,
+) -> Vec<ExpocatEvent> {
+    let mut v: Vec<ExpocatEvent> = events
+        .iter()
+        .filter(|e| {
+            e.mag >= min_mag
+                && (first_year..=last_year).contains(&e.year)
+                && e.deaths > 0.0
+                && region.countries.iter().any(|c| c.iso2 == e.country)
+        })
+        .cloned()
+        .collect();
+    v.sort_by(|a, b| {
+        b.deaths
+            .total_cmp(&a.deaths)
+            .then(a.event_id.cmp(&b.event_id))
+    });
+    v.truncate(n);
+    v
+}
+
+/// One event's comparison.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    pub event: ExpocatEvent,
+    /// Forewarn's people at MMI VII+, VIII+, IX+ (median shaking, event-year population).
+    pub forewarn: [f64; 3],
+    /// EXPO-CAT's at the same levels.
+    pub expocat: [f64; 3],
+    pub max_mmi: f64,
+    pub deaths_median: f64,
+    /// The event year used for the population (after clamping into the year table).
+    pub year_used: Option<i32>,
+}
+
+/// Agreement within a factor `f` (both negligible also agrees).
+pub fn within_factor(forewarn: f64, expocat: f64, f: f64) -> bool {
+    if forewarn < NEGLIGIBLE_PEOPLE && expocat < NEGLIGIBLE_PEOPLE {
+        return true;
+    }
+    if forewarn <= 0.0 || expocat <= 0.0 {
+        return false;
+    }
+    let r = forewarn / expocat;
+    r <= f && r >= 1.0 / f
+}
+
+/// Run one event as a point at its catalogue time (medians only, default models).
+pub fn compare(
+    region: &Region,
+    exposure: &Exposure,
+    e: &ExpocatEvent,
+) -> Result<Comparison, EngineError> {
+    let req = QuakeRequest {
+        source: QuakeSource::Hypocenter {
+            lon: e.lon,
+            lat: e.lat,
+            depth_km: e.depth_km.unwrap_or(DEFAULT_DEPTH_KM),
+            mag: e.mag,
+            strike_deg: None,
+            dip_deg: None,
+            rake_deg: None,
+        },
+        gmpe: "nga-west2".into(),
+        spacing_km: None,
+        realizations: 0,
+        correlation: Correlation::None,
+        truncation: 3.0,
+        seed: 42,
+        sites: Vec::new(),
+        vs30_grid: None,
+        vs30_file: None,
+        sites_file: None,
+        event_name: Some(e.name.clone()),
+        event_year: Some(e.year),
+    };
+    let run = quake::run(region, exposure, req, &|_, _, _| {})?;
+    let mut f = [0.0; 3];
+    for c in &run.countries {
+        for (k, lvl) in [7usize, 8, 9].iter().enumerate() {
+            f[k] += c.people_by_mmi[lvl - 1..].iter().sum::<f64>();
+        }
+    }
+    Ok(Comparison {
+        forewarn: f,
+        expocat: [e.at_or_above(7), e.at_or_above(8), e.at_or_above(9)],
+        max_mmi: run.max_mmi,
+        deaths_median: run.fatalities.median,
+        year_used: run.exposure_year.year,
+        event: e.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn factor_of_two_and_negligible_counts() {
+        assert!(within_factor(150_000.0, 100_000.0, 2.0));
+        assert!(!within_factor(250_000.0, 100_000.0, 2.0));
+        assert!(!within_factor(40_000.0, 100_000.0, 2.0));
+        assert!(within_factor(0.0, 500.0, 2.0));
+        assert!(!within_factor(5000.0, 0.0, 2.0));
+    }
+}
