@@ -10,7 +10,7 @@
 //! are mixtures (documented approximation). Fields are sampled on regular grids by circulant
 //! embedding ([`crate::field`]) with spacing range/6 and assigned to sites by nearest node.
 
-use crate::correlation::{cross_imt_cholesky, jb2009_range_km};
+use crate::correlation::{cross_imt_cholesky, spatial_range_km};
 use crate::field::CirculantSampler;
 use crate::gmpe::{GmpeError, Imt, SiteParams};
 use crate::logic_tree::LogicTree;
@@ -35,6 +35,8 @@ pub struct Shaking {
     pub ln_median: Vec<Vec<f32>>,
     pub tau: Vec<Vec<f32>>,
     pub phi: Vec<Vec<f32>>,
+    /// Rupture distance of each site, km (the intensity conversion's distance term).
+    pub rrup_km: Vec<f32>,
 }
 
 impl Shaking {
@@ -56,22 +58,25 @@ pub fn median_shaking(
     let dc = DistanceCalculator::new(rup);
     let rp = rup.gmpe_params();
     let n_imt = imts.len();
-    let per_site: Vec<Result<Vec<[f32; 3]>, GmpeError>> = sites
+    let per_site: Vec<Result<(f32, Vec<[f32; 3]>), GmpeError>> = sites
         .par_iter()
         .map(|s| {
             let d = dc.at(LonLat::new(s.lon, s.lat)).gmpe();
+            let rrup = d.rrup_km as f32;
             let sp = SiteParams {
                 vs30_mps: s.vs30_mps,
                 vs30_measured: false,
                 z1pt0_m: None,
                 z2pt5_km: None,
             };
-            imts.iter()
+            let v = imts
+                .iter()
                 .map(|&imt| {
                     let gm = tree.ground_motion(imt, &rp, &d, &sp)?;
                     Ok([gm.ln_median as f32, gm.tau as f32, gm.phi as f32])
                 })
-                .collect()
+                .collect::<Result<Vec<_>, GmpeError>>()?;
+            Ok((rrup, v))
         })
         .collect();
     let mut out = Shaking {
@@ -79,9 +84,12 @@ pub fn median_shaking(
         ln_median: vec![Vec::with_capacity(sites.len()); n_imt],
         tau: vec![Vec::with_capacity(sites.len()); n_imt],
         phi: vec![Vec::with_capacity(sites.len()); n_imt],
+        rrup_km: Vec::with_capacity(sites.len()),
     };
     for r in per_site {
-        for (k, v) in r?.into_iter().enumerate() {
+        let (rrup, v) = r?;
+        out.rrup_km.push(rrup);
+        for (k, v) in v.into_iter().enumerate() {
             out.ln_median[k].push(v[0]);
             out.tau[k].push(v[1]);
             out.phi[k].push(v[2]);
@@ -110,7 +118,7 @@ pub struct GmfSettings {
 
 /// A deterministic seed for one stream (realisation, IMT, purpose) derived from the user seed
 /// (SplitMix64 finaliser).
-fn stream_seed(seed: u64, a: u64, b: u64) -> u64 {
+pub fn stream_seed(seed: u64, a: u64, b: u64) -> u64 {
     let mut z =
         seed ^ a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.wrapping_mul(0xD1B5_4A32_D192_ED03);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -225,10 +233,7 @@ pub fn simulate(
             shaking
                 .imts
                 .par_iter()
-                .map(|imt| {
-                    let t = crate::correlation::correlation_period(*imt).unwrap_or(1.0);
-                    field_grid(&frame, sites, jb2009_range_km(t, false))
-                })
+                .map(|imt| field_grid(&frame, sites, spatial_range_km(*imt)))
                 .collect(),
         ),
     };
