@@ -23,8 +23,19 @@
 //! distance), computed here for Forewarn's own rupture geometry instead of read from the
 //! ps2ff tables. By symmetry the means depend only on the epicentral distance, so they are
 //! tabulated once per event on [`REPI_NODES`] distances and interpolated. Rx and Ry0 are 0, as
-//! in ShakeMap's `PointRupture.computeGC2`. Unlike ShakeMap, the variance of the distances is
-//! not added to the within-event sigma.
+//! in ShakeMap's `PointRupture.computeGC2`.
+//!
+//! **Ensemble correction.** Ground motion at the mean distance is not the mean ground motion
+//! of the ensemble: near a large rupture a site lies over the fault (Rjb = 0) or on its
+//! hanging wall in part of the ensemble, and ln Y is convex in distance. So the medians get a
+//! correction per IMT and epicentral distance, Delta(Repi) = mean over the ensemble of ln Y
+//! minus ln Y at the equivalent distances, both on reference rock (Vs30 760 m/s, where the
+//! site terms are linear), with each member's own Rjb, Rrup, Rx and Ry0 ([`ENSEMBLE_STRIKES`]
+//! x [`ENSEMBLE_POSITIONS`] members). The median at a site is the models' median at the
+//! equivalent distances and the site's Vs30, plus Delta: the ensemble's mean ln Y (OpenQuake's
+//! treatment of a point source with a distribution of nodal planes, averaged in ln units)
+//! at the cost of one model evaluation per site. The spread of ln Y over the ensemble is not
+//! added to sigma (ShakeMap adds the distance variance to the within-event term).
 
 use crate::rupture::{Mechanism, PlaneXyz, place_down_dip, wells_coppersmith_1994};
 use forewarn_core::LonLat;
@@ -34,6 +45,11 @@ use serde::{Deserialize, Serialize};
 pub const STRIKES: usize = 72;
 /// Hypocentre positions along the strike (fractions 0.05, 0.15, ..., 0.95 of the length).
 pub const POSITIONS: usize = 10;
+/// Strikes of the ensemble correction (every 20 degrees).
+pub const ENSEMBLE_STRIKES: usize = 18;
+/// Hypocentre positions of the ensemble correction (fractions 0.1, 0.3, ..., 0.9).
+pub const ENSEMBLE_POSITIONS: usize = 5;
+
 /// Epicentral distances of the table: 0 and a geometric series from 0.25 km by a factor 1.1
 /// up to beyond 3,000 km.
 pub const REPI_NODES: usize = 100;
@@ -192,20 +208,13 @@ impl PointSource {
         }
     }
 
-    /// Mean (Rjb, Rrup) in km by epicentral distance, tabulated (see the module docs).
-    pub fn table(&self) -> EquivalentDistances {
-        let mut repi = Vec::with_capacity(REPI_NODES);
-        repi.push(0.0);
-        let mut r = 0.25;
-        while repi.len() < REPI_NODES {
-            repi.push(r);
-            r *= 1.1;
-        }
-        let planes: Vec<PlaneXyz> = (0..POSITIONS)
+    /// The ensemble's planes for `positions` hypocentre positions: strike north, dip east,
+    /// the hypocentre at the origin and a fraction (k + 0.5) / positions along the strike.
+    pub(crate) fn planes(&self, positions: usize) -> Vec<PlaneXyz> {
+        (0..positions)
             .map(|k| {
-                let f = (k as f64 + 0.5) / POSITIONS as f64;
+                let f = (k as f64 + 0.5) / positions as f64;
                 let dp = self.dip_deg.to_radians();
-                // Strike north, dip east; the hypocentre at the origin, fraction f along strike.
                 PlaneXyz::from_local(
                     [-self.hypo_down_dip_km * dp.cos(), -f * self.length_km, self.ztor_km],
                     0.0,
@@ -214,7 +223,25 @@ impl PointSource {
                     self.width_km,
                 )
             })
-            .collect();
+            .collect()
+    }
+
+    /// The epicentral distances of the tables, km.
+    pub fn repi_nodes() -> Vec<f64> {
+        let mut repi = Vec::with_capacity(REPI_NODES);
+        repi.push(0.0);
+        let mut r = 0.25;
+        while repi.len() < REPI_NODES {
+            repi.push(r);
+            r *= 1.1;
+        }
+        repi
+    }
+
+    /// Mean (Rjb, Rrup) in km by epicentral distance, tabulated (see the module docs).
+    pub fn table(&self) -> EquivalentDistances {
+        let repi = Self::repi_nodes();
+        let planes = self.planes(POSITIONS);
         let n = (STRIKES * POSITIONS) as f64;
         let (mut rjb, mut rrup) = (Vec::with_capacity(REPI_NODES), Vec::with_capacity(REPI_NODES));
         for &d in &repi {

@@ -232,8 +232,13 @@ fn build_rupture(src: &QuakeSource) -> Result<(Rupture, Option<String>), EngineE
 /// the footprint radius, between 30 and 1000 km. For a finite fault the distance is Rjb
 /// (measured from the surface outline); for a point source it is the epicentral distance
 /// (with the equivalent distances).
-fn footprint_radius_km(rup: &Rupture, tree: &LogicTree, mmi_imt: Imt) -> f64 {
+fn footprint_radius_km(
+    rup: &Rupture,
+    tree: &LogicTree,
+    mmi_imt: Imt,
+) -> Result<f64, EngineError> {
     let rp = rup.gmpe_params();
+    let corr = shaking::PointSourceCorrection::new(rup, tree, &[mmi_imt])?;
     let site = SiteParams {
         vs30_mps: 180.0,
         vs30_measured: false,
@@ -255,17 +260,20 @@ fn footprint_radius_km(rup: &Rupture, tree: &LogicTree, mmi_imt: Imt) -> f64 {
                 rhypo_km: (r * r + rp.hypo_depth_km.powi(2)).sqrt(),
             }
         };
+        let delta = corr.as_ref().map_or(0.0, |c| c.at(0, r));
         let mmi = tree
             .ground_motion(mmi_imt, &rp, &d, &site)
             .ok()
-            .and_then(|g| gmice::mmi_with_terms(mmi_imt, g.ln_median.exp(), d.rrup_km, rup.mag))
+            .and_then(|g| {
+                gmice::mmi_with_terms(mmi_imt, (g.ln_median + delta).exp(), d.rrup_km, rup.mag)
+            })
             .unwrap_or(1.0);
         if mmi < 3.5 {
             break;
         }
         r *= 1.15;
     }
-    r.min(1000.0)
+    Ok(r.min(1000.0))
 }
 
 /// Check the event lies within the region's data coverage; the error names the coverage.
@@ -412,7 +420,8 @@ pub fn run_cancellable(
     let k_mmi = imts.iter().position(|&i| i == mmi_imt).unwrap_or(0);
     let k_pga = imts.iter().position(|&i| i == Imt::Pga);
     let k_pgv = imts.iter().position(|&i| i == Imt::Pgv);
-    let radius = footprint_radius_km(&rupture, &tree, mmi_imt);
+    let radius = footprint_radius_km(&rupture, &tree, mmi_imt)?;
+    let ps_corr = shaking::PointSourceCorrection::new(&rupture, &tree, &imts)?;
     // A point source's outline is unknown: its footprint is a circle of `radius` in
     // epicentral distance around the epicentre.
     let mut footprint = BBox::around(rupture.hypocenter, radius);
@@ -503,7 +512,7 @@ pub fn run_cancellable(
     };
     for chunk in sites.chunks(SHAKING_CHUNK) {
         check()?;
-        let part = shaking::median_shaking(&rupture, &tree, &imts, chunk)?;
+        let part = shaking::median_shaking_with(&rupture, &tree, &imts, chunk, ps_corr.as_ref())?;
         for k in 0..imts.len() {
             sh.ln_median[k].extend_from_slice(&part.ln_median[k]);
             sh.tau[k].extend_from_slice(&part.tau[k]);
