@@ -374,7 +374,13 @@ pub fn run(data: Option<&Path>, cmd: Cmd) -> Result<ExitCode> {
         } => {
             println!(
                 "{}",
-                serde_json::to_string(&one_case(data, &c, realizations, &gmpe, oq_dir.as_deref())?)?
+                serde_json::to_string(&one_case(
+                    data,
+                    &c,
+                    realizations,
+                    &gmpe,
+                    oq_dir.as_deref()
+                )?)?
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -430,7 +436,14 @@ pub fn run(data: Option<&Path>, cmd: Cmd) -> Result<ExitCode> {
                         v["sites"],
                         realizations,
                         v["imts"].as_array().map_or(0, Vec::len),
-                        v["imts"].as_array().map(|a| a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(", ")).unwrap_or_default(),
+                        v["imts"]
+                            .as_array()
+                            .map(|a| a
+                                .iter()
+                                .filter_map(|x| x.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", "))
+                            .unwrap_or_default(),
                         v["median_s"].as_f64().unwrap_or(0.0),
                         v["fields_and_csv_s"].as_f64().unwrap_or(0.0),
                         v["total_s"].as_f64().unwrap_or(0.0),

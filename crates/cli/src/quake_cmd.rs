@@ -195,7 +195,9 @@ pub fn run(data: Option<&Path>, a: Args) -> Result<ExitCode> {
         extra_imts: a.imts.clone(),
         sites_file: a.sites.as_ref().map(|p| p.display().to_string()),
         vs30_grid: match &a.vs30 {
-            Some(p) => Some(std::sync::Arc::new(forewarn_core::raster_tiff::read_geotiff(p)?)),
+            Some(p) => Some(std::sync::Arc::new(
+                forewarn_core::raster_tiff::read_geotiff(p)?,
+            )),
             None => None,
         },
         vs30_file: a.vs30.as_ref().map(|p| p.display().to_string()),

@@ -465,7 +465,17 @@ fn gmf_csv_holds_every_realisation_site_and_imt_correlated_and_deterministic() {
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     assert_eq!(
         header,
-        ["site_id", "lon", "lat", "realisation", "pga_g", "pgv_cms", "sa0_3_g", "sa1_0_g", "sa2_0_g"]
+        [
+            "site_id",
+            "lon",
+            "lat",
+            "realisation",
+            "pga_g",
+            "pgv_cms",
+            "sa0_3_g",
+            "sa1_0_g",
+            "sa2_0_g"
+        ]
     );
     let rows: Vec<Vec<f64>> = lines
         .map(|l| l.split(',').map(|v| v.parse::<f64>().unwrap()).collect())
@@ -481,7 +491,10 @@ fn gmf_csv_holds_every_realisation_site_and_imt_correlated_and_deterministic() {
     for site in 0..4 {
         let v = ln(site, 4);
         assert_eq!(v.len(), 200);
-        let distinct = v.iter().map(|x| x.to_bits()).collect::<std::collections::BTreeSet<_>>();
+        let distinct = v
+            .iter()
+            .map(|x| x.to_bits())
+            .collect::<std::collections::BTreeSet<_>>();
         assert!(distinct.len() > 190, "realisations differ at site {site}");
     }
     // Realisations counted 0..199, site ids 0..3, coordinates as given.
@@ -498,18 +511,32 @@ fn gmf_csv_holds_every_realisation_site_and_imt_correlated_and_deterministic() {
     let pga_sa03 = corr(&ln(0, 4), &ln(0, 6));
     let pga_sa20 = corr(&ln(0, 4), &ln(0, 8));
     let pgv_sa10 = corr(&ln(0, 5), &ln(0, 7));
-    assert!(pga_sa03 > 0.75 && pga_sa20 < pga_sa03 - 0.15, "{pga_sa03} {pga_sa20}");
+    assert!(
+        pga_sa03 > 0.75 && pga_sa20 < pga_sa03 - 0.15,
+        "{pga_sa03} {pga_sa20}"
+    );
     assert!(pgv_sa10 > 0.6, "{pgv_sa10}");
     // The median sites.csv and the summary describe the same file.
-    let s: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.path().join("a/summary.json")).unwrap(),
-    )
-    .unwrap();
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("a/summary.json")).unwrap())
+            .unwrap();
     assert_eq!(s["gmf"]["rows"], 800);
     assert_eq!(s["intensity"]["mmi_from"], "pgv_cms");
     let sites = std::fs::read_to_string(dir.path().join("a/sites.csv")).unwrap();
-    assert!(sites.lines().next().unwrap().starts_with("site_id,lon,lat,vs30,vs30_source"));
-    assert!(sites.lines().nth(1).unwrap().starts_with("0,73.6,34.4,400,user,"));
+    assert!(
+        sites
+            .lines()
+            .next()
+            .unwrap()
+            .starts_with("site_id,lon,lat,vs30,vs30_source")
+    );
+    assert!(
+        sites
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("0,73.6,34.4,400,user,")
+    );
     assert!(sites.lines().nth(4).unwrap().starts_with("3,73.61,34.4,"));
 }
 
@@ -534,16 +561,32 @@ fn a_large_event_given_as_a_point_gets_a_finite_footprint() {
     let out = dir.path().join("p");
     let o = quake(
         &[
-            "--lat", "34.49", "--lon", "73.63", "--depth-km", "15", "--mag", "7.9",
-            "--realizations", "0", "--spacing-km", "5",
+            "--lat",
+            "34.49",
+            "--lon",
+            "73.63",
+            "--depth-km",
+            "15",
+            "--mag",
+            "7.9",
+            "--realizations",
+            "0",
+            "--spacing-km",
+            "5",
         ],
         &out,
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let s: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
-    assert_eq!(s["rupture"]["treatment"], "point_source_equivalent_distances");
-    assert_eq!(s["rupture"]["point_source"]["mechanism"]["zone"], "india_eurasia_collision");
+    assert_eq!(
+        s["rupture"]["treatment"],
+        "point_source_equivalent_distances"
+    );
+    assert_eq!(
+        s["rupture"]["point_source"]["mechanism"]["zone"],
+        "india_eurasia_collision"
+    );
     assert!(s["rupture"]["point_source"]["length_km"].as_f64().unwrap() > 100.0);
     assert_eq!(s["intensity"]["mmi_from"], "pgv_cms");
     assert!(s["max_mmi"].as_f64().unwrap() >= 8.5, "{}", s["max_mmi"]);

@@ -80,11 +80,7 @@ pub fn bradley_2012_pgv_sa(t_s: f64) -> f64 {
         (0.76, 0.70, 5.0, 3.2, 10.0),
     ];
     let t = t_s.clamp(0.01, 10.0);
-    let (a, b, c, d, _) = ROWS
-        .iter()
-        .copied()
-        .find(|r| t < r.4)
-        .unwrap_or(ROWS[3]);
+    let (a, b, c, d, _) = ROWS.iter().copied().find(|r| t < r.4).unwrap_or(ROWS[3]);
     (a + b) / 2.0 - (a - b) / 2.0 * (d * (t / c).ln()).tanh()
 }
 

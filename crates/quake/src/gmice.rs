@@ -155,10 +155,7 @@ mod tests {
             select_mmi_imt(|i| matches!(i, Imt::Sa(_))),
             Some(Imt::Sa(1.0))
         );
-        assert_eq!(
-            select_mmi_imt(|i| matches!(i, Imt::Sa(t) if t < 0.5)),
-            None
-        );
+        assert_eq!(select_mmi_imt(|i| matches!(i, Imt::Sa(t) if t < 0.5)), None);
         // PGV wins even where PGA would give the higher intensity (a rule of order, not a
         // maximum): 10 cm/s -> 6.05 while 0.5 g -> 8.36.
         let imt = select_mmi_imt(|_| true).unwrap();

@@ -216,7 +216,11 @@ impl PointSource {
                 let f = (k as f64 + 0.5) / positions as f64;
                 let dp = self.dip_deg.to_radians();
                 PlaneXyz::from_local(
-                    [-self.hypo_down_dip_km * dp.cos(), -f * self.length_km, self.ztor_km],
+                    [
+                        -self.hypo_down_dip_km * dp.cos(),
+                        -f * self.length_km,
+                        self.ztor_km,
+                    ],
                     0.0,
                     self.dip_deg,
                     self.length_km,
@@ -243,7 +247,10 @@ impl PointSource {
         let repi = Self::repi_nodes();
         let planes = self.planes(POSITIONS);
         let n = (STRIKES * POSITIONS) as f64;
-        let (mut rjb, mut rrup) = (Vec::with_capacity(REPI_NODES), Vec::with_capacity(REPI_NODES));
+        let (mut rjb, mut rrup) = (
+            Vec::with_capacity(REPI_NODES),
+            Vec::with_capacity(REPI_NODES),
+        );
         for &d in &repi {
             let (mut sj, mut sr) = (0.0, 0.0);
             for a in 0..STRIKES {
@@ -301,9 +308,15 @@ mod tests {
     #[test]
     fn regional_defaults() {
         let k = regional_mechanism(LonLat::new(73.63, 34.49), 26.0);
-        assert_eq!((k.zone.as_str(), k.rake_deg, k.dip_deg), ("india_eurasia_collision", 90.0, 40.0));
+        assert_eq!(
+            (k.zone.as_str(), k.rake_deg, k.dip_deg),
+            ("india_eurasia_collision", 90.0, 40.0)
+        );
         let c = regional_mechanism(LonLat::new(66.6, 30.5), 15.0);
-        assert_eq!((c.zone.as_str(), c.rake_deg, c.dip_deg), ("chaman_fault_system", 0.0, 90.0));
+        assert_eq!(
+            (c.zone.as_str(), c.rake_deg, c.dip_deg),
+            ("chaman_fault_system", 0.0, 90.0)
+        );
         let m = regional_mechanism(LonLat::new(99.0, 47.0), 10.0);
         assert_eq!(m.zone, "mongolia_altai");
         let hk = regional_mechanism(LonLat::new(70.37, 36.52), 210.0);
@@ -313,7 +326,13 @@ mod tests {
     #[test]
     fn equivalent_distances_of_a_large_event() {
         // M7.9 reverse at 15 km: WC94 length 145 km.
-        let ps = PointSource::new(7.9, 15.0, 90.0, 40.0, regional_mechanism(LonLat::new(73.0, 34.0), 15.0));
+        let ps = PointSource::new(
+            7.9,
+            15.0,
+            90.0,
+            40.0,
+            regional_mechanism(LonLat::new(73.0, 34.0), 15.0),
+        );
         assert!((ps.length_km - 10f64.powf(-2.42 + 0.58 * 7.9)).abs() < 1e-9);
         let t = ps.table();
         let (rjb0, _) = t.at(0.0);

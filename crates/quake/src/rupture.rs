@@ -244,7 +244,13 @@ impl PlaneXyz {
     }
 
     /// A plane from its top-start corner `o` (km east, km north, depth km) in a local frame.
-    pub(crate) fn from_local(o: [f64; 3], strike_deg: f64, dip_deg: f64, len: f64, wid: f64) -> Self {
+    pub(crate) fn from_local(
+        o: [f64; 3],
+        strike_deg: f64,
+        dip_deg: f64,
+        len: f64,
+        wid: f64,
+    ) -> Self {
         let st = strike_deg.to_radians();
         let dp = dip_deg.to_radians();
         let s = [st.sin(), st.cos(), 0.0];
@@ -446,7 +452,12 @@ impl Rupture {
         let regional = crate::point_source::regional_mechanism(hypocenter, depth_km);
         let (rake, mechanism) = match rake_deg {
             Some(r) => {
-                check("rake", r, (-360.0..=360.0).contains(&r), "rake must be within [-360, 360]")?;
+                check(
+                    "rake",
+                    r,
+                    (-360.0..=360.0).contains(&r),
+                    "rake must be within [-360, 360]",
+                )?;
                 (
                     r,
                     crate::point_source::RegionalMechanism {
@@ -471,7 +482,7 @@ impl Rupture {
             hypo_depth_km: depth_km,
             planes: Vec::new(),
             geometry_source: format!(
-                "point source: {:.0} x {:.0} km rupture from Wells & Coppersmith (1994) scaling,                  strike unknown (equivalent distances)",
+                "point source: {:.0} x {:.0} km rupture from Wells & Coppersmith (1994) scaling, strike unknown (equivalent distances)",
                 ps.length_km, ps.width_km
             ),
             point_source: Some(ps),

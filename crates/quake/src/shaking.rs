@@ -95,7 +95,8 @@ impl PointSourceCorrection {
                         let at_eq = tree.ground_motion(imt, &rp, &eq, &rock)?.ln_median;
                         let mut sum = 0.0;
                         for a in 0..ENSEMBLE_STRIKES {
-                            let az = ((a as f64 + 0.5) * 360.0 / ENSEMBLE_STRIKES as f64).to_radians();
+                            let az =
+                                ((a as f64 + 0.5) * 360.0 / ENSEMBLE_STRIKES as f64).to_radians();
                             let (x, y) = (r * az.sin(), r * az.cos());
                             for p in &planes {
                                 let (rrup, rjb, rx, ry0) = p.distances(x, y);

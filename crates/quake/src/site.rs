@@ -229,6 +229,9 @@ mod tests {
         // 0.005 deg = 0.56 km of a 30 km blend from 360 to 760 m/s: ln step 0.014 (~10 m/s).
         assert!(max_step < 15.0, "largest step {max_step} m/s");
         // Deep inside: the slope value itself.
-        assert_eq!(vs30_for(None, None, Some(&g), 71.0, 37.0), (760.0, Vs30Source::Slope));
+        assert_eq!(
+            vs30_for(None, None, Some(&g), 71.0, 37.0),
+            (760.0, Vs30Source::Slope)
+        );
     }
 }

@@ -110,7 +110,10 @@ fn m79_point_source_matches_a_known_rupture_of_similar_size_not_a_point() {
 fn given_rake_and_dip_are_kept_and_bad_rake_names_the_field() {
     let r = Rupture::point_source(HYPO, 10.0, 6.5, Some(0.0), None).unwrap();
     let ps = r.point_source.as_ref().unwrap();
-    assert_eq!((r.rake_deg, ps.dip_deg, ps.mechanism.zone.as_str()), (0.0, 90.0, "given"));
+    assert_eq!(
+        (r.rake_deg, ps.dip_deg, ps.mechanism.zone.as_str()),
+        (0.0, 90.0, "given")
+    );
     let r = Rupture::point_source(HYPO, 10.0, 6.5, Some(-90.0), Some(60.0)).unwrap();
     assert_eq!(r.point_source.unwrap().dip_deg, 60.0);
     let e = Rupture::point_source(HYPO, 10.0, 6.5, Some(f64::NAN), None).unwrap_err();

@@ -27,7 +27,10 @@ fn no_vs30_step_across_36_32_n() {
             lat += step;
         }
         // 60 km inside, the slope-based values are back (the blend is only at the edge).
-        let deep = (0..40).map(|k| v(edge + 0.6 + k as f64 * 0.01).0).sum::<f64>() / 40.0;
+        let deep = (0..40)
+            .map(|k| v(edge + 0.6 + k as f64 * 0.01).0)
+            .sum::<f64>()
+            / 40.0;
         inner_minus_default.push((deep - DEFAULT_VS30_MPS).abs());
     }
     assert!(

@@ -230,13 +230,9 @@ pub fn start(st: AppState, inc: Incident) {
                     );
                 }
             };
-            let out = compute(
-                &inc2,
-                st2.vs30.as_deref(),
-                &sender,
-                &progress,
-                &|| token.is_stopped(),
-            );
+            let out = compute(&inc2, st2.vs30.as_deref(), &sender, &progress, &|| {
+                token.is_stopped()
+            });
             // A stopped run's own error ("the run was cancelled") gives way to why it stopped.
             match token.stopped() {
                 Some(why) => Err(stop_message(why, timeout)),

@@ -186,7 +186,8 @@ fn build_rupture(src: &QuakeSource) -> Result<(Rupture, Option<String>), EngineE
             let r = match strike_deg {
                 // A known strike: one finite fault with the given (else regional) mechanism.
                 Some(strike) => {
-                    let regional = forewarn_quake::point_source::regional_mechanism(hypo, *depth_km);
+                    let regional =
+                        forewarn_quake::point_source::regional_mechanism(hypo, *depth_km);
                     let rake = rake_deg.unwrap_or(regional.rake_deg);
                     let dip = dip_deg.unwrap_or(match rake_deg {
                         Some(r) => forewarn_quake::point_source::default_dip_deg(
@@ -232,11 +233,7 @@ fn build_rupture(src: &QuakeSource) -> Result<(Rupture, Option<String>), EngineE
 /// the footprint radius, between 30 and 1000 km. For a finite fault the distance is Rjb
 /// (measured from the surface outline); for a point source it is the epicentral distance
 /// (with the equivalent distances).
-fn footprint_radius_km(
-    rup: &Rupture,
-    tree: &LogicTree,
-    mmi_imt: Imt,
-) -> Result<f64, EngineError> {
+fn footprint_radius_km(rup: &Rupture, tree: &LogicTree, mmi_imt: Imt) -> Result<f64, EngineError> {
     let rp = rup.gmpe_params();
     let corr = shaking::PointSourceCorrection::new(rup, tree, &[mmi_imt])?;
     let site = SiteParams {

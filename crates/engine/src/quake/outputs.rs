@@ -73,15 +73,28 @@ pub fn summary_json(run: &QuakeRun) -> Value {
     };
     let dist = |d: &forewarn_impact::LossDistribution| dist_in(d, 1.0);
     let dist_usd = |d: &forewarn_impact::LossDistribution| dist_in(d, 1e6);
-    let names = |v: &[forewarn_quake::gmpe::Imt]| v.iter().map(|i| i.column_name()).collect::<Vec<_>>();
+    let names =
+        |v: &[forewarn_quake::gmpe::Imt]| v.iter().map(|i| i.column_name()).collect::<Vec<_>>();
     let gmf_written = !run.sites.is_empty() && run.request.realizations > 0;
-    let mut files = vec!["summary.json", "mmi.tif", "pga.tif", "mmi.geojson", "settlements.csv", "map.png"];
+    let mut files = vec![
+        "summary.json",
+        "mmi.tif",
+        "pga.tif",
+        "mmi.geojson",
+        "settlements.csv",
+        "map.png",
+    ];
     if !run.sites.is_empty() {
         files.push("sites.csv");
     }
     if gmf_written {
         files.push("gmf.csv");
     }
+    let gmf_columns: Vec<String> = ["site_id", "lon", "lat", "realisation"]
+        .into_iter()
+        .map(String::from)
+        .chain(names(&run.site_imts))
+        .collect();
     let vs30_default_used = run.vs30_counts.grid_cells.contains_key("default")
         || run.vs30_counts.exposure_points.contains_key("default");
     json!({
@@ -143,7 +156,7 @@ pub fn summary_json(run: &QuakeRun) -> Value {
             "sites": run.sites.len(),
             "realizations": run.request.realizations,
             "rows": run.sites.len() * run.request.realizations,
-            "columns": ["site_id", "lon", "lat", "realisation"].into_iter().map(String::from).chain(names(&run.site_imts)).collect::<Vec<_>>(),
+            "columns": gmf_columns,
             "imts_not_supported": names(&run.imts_not_supported),
             "seed": run.request.seed,
             "correlation": run.request.correlation,
@@ -221,9 +234,8 @@ pub fn write_outputs(
             .unwrap_or_default()
             .as_bytes(),
     )?;
-    let mut csv = String::from(
-        "name,country,admin1,lon,lat,population,mmi,pga_g,expected_deaths,pgv_cms\n",
-    );
+    let mut csv =
+        String::from("name,country,admin1,lon,lat,population,mmi,pga_g,expected_deaths,pgv_cms\n");
     for s in &run.settlements {
         csv.push_str(&format!(
             "{},{},{},{:.5},{:.5},{:.0},{:.2},{:.5},{:.2},{}\n",
