@@ -181,9 +181,11 @@ fn write_oq_inputs(
 ) -> Result<(), crate::EngineError> {
     let put = |name: &str, text: &str| crate::write_file(&dir.join(name), text.as_bytes());
     put("rupture.xml", nrml_text)?;
-    let mut sm = String::from("lon,lat,vs30,vs30measured\n");
+    // z1pt0 = z2pt5 = -999: OpenQuake's CY14, ASK14 and CB14 then use their own defaults
+    // for the Vs30, as Forewarn's models do (BSSA14 uses no basin depth by default).
+    let mut sm = String::from("lon,lat,vs30,z1pt0,z2pt5,vs30measured\n");
     for s in sites {
-        sm.push_str(&format!("{},{},{},0\n", s.lon, s.lat, s.vs30_mps));
+        sm.push_str(&format!("{},{},{},-999,-999,0\n", s.lon, s.lat, s.vs30_mps));
     }
     put("site_model.csv", &sm)?;
     put(
