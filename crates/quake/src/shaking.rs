@@ -48,6 +48,9 @@ impl Shaking {
     }
 }
 
+/// One site's rupture distance (km) and [ln median, tau, phi] per IMT.
+type SiteMedians = (f32, Vec<[f32; 3]>);
+
 /// The ensemble correction of a point source's ln medians, per IMT and epicentral distance
 /// (see [`crate::point_source`], "Ensemble correction").
 pub struct PointSourceCorrection {
@@ -163,7 +166,7 @@ pub fn median_shaking_with(
     let dc = DistanceCalculator::new(rup);
     let rp = rup.gmpe_params();
     let n_imt = imts.len();
-    let per_site: Vec<Result<(f32, Vec<[f32; 3]>), GmpeError>> = sites
+    let per_site: Vec<Result<SiteMedians, GmpeError>> = sites
         .par_iter()
         .map(|s| {
             let sd = dc.at(LonLat::new(s.lon, s.lat));
