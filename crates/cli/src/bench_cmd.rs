@@ -10,11 +10,18 @@ use std::time::Instant;
 
 #[derive(clap::Subcommand)]
 pub enum Cmd {
-    /// Ground-motion fields (100k sites uncorrelated; 40k/200k/1M with JB2009) and the Kashmir run.
+    /// Ground-motion fields (100k sites uncorrelated; 40k/200k/1M with JB2009), the Kashmir
+    /// run, and OpenQuake's scenario work on 10k sites (oq-scenario-10000: gmf.csv of PGA, PGV,
+    /// SA(0.3), SA(1.0); the equivalent OpenQuake job is written beside it, see --oq-dir).
     Quake {
-        /// Run one case only: uncorrelated-<N>, jb2009-<N> or kashmir (used internally).
+        /// Run one case only: uncorrelated-<N>, jb2009-<N>, oq-scenario-<N> or kashmir.
         #[arg(long)]
         case: Option<String>,
+        /// Keep the oq-scenario case's files here (gmf.csv and the OpenQuake job.ini,
+        /// gmpe_logic_tree.xml, site_model.csv, rupture.xml doing the same work; run it with
+        /// `oq engine --run DIR/job.ini`). Default: a temporary directory, removed.
+        #[arg(long, value_name = "DIR")]
+        oq_dir: Option<PathBuf>,
         /// Realisations per case.
         #[arg(long, default_value_t = 100)]
         realizations: usize,
@@ -322,7 +329,18 @@ fn one_case(
     case: &str,
     realizations: usize,
     gmpe: &str,
+    oq_dir: Option<&Path>,
 ) -> Result<serde_json::Value> {
+    if let Some(n) = case.strip_prefix("oq-scenario-") {
+        let n: usize = n.parse().context("case size")?;
+        forewarn_engine::limits::check_user_sites(n)?;
+        let tmp = tempfile::tempdir()?;
+        let dir = oq_dir.map_or_else(|| tmp.path().to_path_buf(), Path::to_path_buf);
+        let text = include_str!("../../../scenarios/kashmir-2005.xml");
+        let sites = forewarn_engine::bench::lattice_sites(n);
+        let r = forewarn_engine::bench::oq_scenario_case(text, &sites, realizations, gmpe, &dir)?;
+        return Ok(serde_json::to_value(&r)?);
+    }
     if case == "kashmir" {
         let t0 = Instant::now();
         let region = forewarn_embedded::region_or_dir(data)?;
@@ -343,6 +361,7 @@ fn one_case(
             truncation: 3.0,
             seed: 42,
             sites: vec![],
+            extra_imts: vec![],
             sites_file: None,
             vs30_grid: None,
             vs30_file: None,
@@ -522,11 +541,18 @@ pub fn run(data: Option<&Path>, cmd: Cmd) -> Result<ExitCode> {
             case: Some(c),
             realizations,
             gmpe,
+            oq_dir,
             ..
         } => {
             println!(
                 "{}",
-                serde_json::to_string(&one_case(data, &c, realizations, &gmpe)?)?
+                serde_json::to_string(&one_case(
+                    data,
+                    &c,
+                    realizations,
+                    &gmpe,
+                    oq_dir.as_deref()
+                )?)?
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -535,6 +561,7 @@ pub fn run(data: Option<&Path>, cmd: Cmd) -> Result<ExitCode> {
             realizations,
             gmpe,
             max_sites,
+            oq_dir,
         } => {
             println!("forewarn bench quake: {}", machine());
             println!(
@@ -548,15 +575,19 @@ pub fn run(data: Option<&Path>, cmd: Cmd) -> Result<ExitCode> {
                 }
             }
             cases.push("kashmir".into());
+            cases.push("oq-scenario-10000".into());
             for c in cases {
                 let mut cmd = Command::new(&exe);
                 if let Some(d) = data {
                     cmd.arg("--data").arg(d);
                 }
+                if let (Some(d), true) = (&oq_dir, c.starts_with("oq-scenario")) {
+                    cmd.arg("bench").arg("quake").arg("--oq-dir").arg(d);
+                } else {
+                    cmd.args(["bench", "quake"]);
+                }
                 let out = cmd
                     .args([
-                        "bench",
-                        "quake",
                         "--case",
                         &c,
                         "--realizations",
@@ -570,7 +601,29 @@ pub fn run(data: Option<&Path>, cmd: Cmd) -> Result<ExitCode> {
                 }
                 let v: serde_json::Value = serde_json::from_slice(&out.stdout)
                     .with_context(|| format!("case {c} output"))?;
-                if c == "kashmir" {
+                if c.starts_with("oq-scenario") {
+                    println!(
+                        "  {:<22} OpenQuake scenario work: {} sites x {} fields x {} IMTs ({}), JB2009 + cross-IMT correlation, gmf.csv written: median {:.2} s + fields and CSV {:.2} s = {:.2} s, {} rows, {:.0} MB CSV, peak {:.0} MB",
+                        c,
+                        v["sites"],
+                        realizations,
+                        v["imts"].as_array().map_or(0, Vec::len),
+                        v["imts"]
+                            .as_array()
+                            .map(|a| a
+                                .iter()
+                                .filter_map(|x| x.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", "))
+                            .unwrap_or_default(),
+                        v["median_s"].as_f64().unwrap_or(0.0),
+                        v["fields_and_csv_s"].as_f64().unwrap_or(0.0),
+                        v["total_s"].as_f64().unwrap_or(0.0),
+                        v["rows"],
+                        v["csv_bytes"].as_f64().unwrap_or(0.0) / 1e6,
+                        v["peak_rss_mb"].as_f64().unwrap_or(0.0)
+                    );
+                } else if c == "kashmir" {
                     println!(
                         "  {:<22} whole `forewarn quake` pipeline (Kashmir NRML, {} realisations, JB2009, all outputs): {:.2} s wall, peak {:.0} MB",
                         c,

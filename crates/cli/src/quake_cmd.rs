@@ -56,9 +56,15 @@ pub struct Args {
     /// Ground-motion model or the equal-weight NGA-West2 set.
     #[arg(long, default_value = "nga-west2", value_parser = ["bssa14", "cy14", "ask14", "cb14", "nga-west2"])]
     gmpe: String,
-    /// CSV of extra sites with header lon,lat[,vs30]; results go to sites.csv.
+    /// CSV of extra sites with header lon,lat[,vs30]; medians go to sites.csv and, with
+    /// --realizations N > 0, every simulated field at every site to gmf.csv.
     #[arg(long, value_name = "FILE.csv")]
     sites: Option<PathBuf>,
+    /// Extra intensity measure at the sites (besides PGA, PGV, SA(0.3), SA(1.0)), as
+    /// OpenQuake writes them: PGA, PGV or SA(T) with T in seconds, e.g. --imt "SA(2.0)";
+    /// repeatable.
+    #[arg(long = "imt", value_name = "IMT", value_parser = parse_imt)]
+    imts: Vec<forewarn_quake::gmpe::Imt>,
     /// Output grid spacing in km (default: from the footprint size, 1-10 km).
     #[arg(long = "spacing-km")]
     spacing_km: Option<f64>,
@@ -103,6 +109,26 @@ pub struct Args {
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
+}
+
+/// An intensity measure as OpenQuake names it: PGA, PGV or SA(T) (T in seconds, 0.01-10).
+fn parse_imt(s: &str) -> std::result::Result<forewarn_quake::gmpe::Imt, String> {
+    use forewarn_quake::gmpe::Imt;
+    let u = s.trim().to_ascii_uppercase();
+    match u.as_str() {
+        "PGA" => return Ok(Imt::Pga),
+        "PGV" => return Ok(Imt::Pgv),
+        _ => {}
+    }
+    let t = u
+        .strip_prefix("SA(")
+        .and_then(|r| r.strip_suffix(')'))
+        .and_then(|t| t.trim().parse::<f64>().ok())
+        .ok_or_else(|| format!("'{s}' is not PGA, PGV or SA(T) with T in seconds"))?;
+    if !(0.01..=10.0).contains(&t) {
+        return Err(format!("SA period {t} s must be within [0.01, 10] s"));
+    }
+    Ok(Imt::Sa(t))
 }
 
 fn parse_time(s: &str) -> Result<CapTime> {
@@ -167,9 +193,12 @@ pub fn run(data: Option<&Path>, a: Args) -> Result<ExitCode> {
         truncation: a.truncation,
         seed: a.seed,
         sites,
+        extra_imts: a.imts.clone(),
         sites_file: a.sites.as_ref().map(|p| p.display().to_string()),
         vs30_grid: match &a.vs30 {
-            Some(p) => Some(forewarn_core::raster_tiff::read_geotiff(p)?),
+            Some(p) => Some(std::sync::Arc::new(
+                forewarn_core::raster_tiff::read_geotiff(p)?,
+            )),
             None => None,
         },
         vs30_file: a.vs30.as_ref().map(|p| p.display().to_string()),
@@ -221,6 +250,11 @@ pub fn run(data: Option<&Path>, a: Args) -> Result<ExitCode> {
     println!(
         "  Ground motion: {} ({})",
         run.model_selection.models, run.model_selection.reason
+    );
+    println!(
+        "  Rupture: {}; MMI from {}",
+        run.rupture.geometry_source,
+        run.mmi_imt.column_name()
     );
     println!(
         "  Deaths: median {:.0}, 90% range {:.0} - {:.0}",

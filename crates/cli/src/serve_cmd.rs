@@ -35,6 +35,10 @@ pub struct Args {
     /// login limits; repeat for several. Without it those headers are ignored.
     #[arg(long = "trusted-proxy", value_name = "IP")]
     trusted_proxies: Vec<IpAddr>,
+    /// Vs30 raster (GeoTIFF, EPSG:4326, m/s) for every incident's earthquake run, overriding
+    /// slope-based Vs30 where it has data (as `forewarn quake --vs30`).
+    #[arg(long, value_name = "FILE.tif")]
+    vs30: Option<PathBuf>,
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
@@ -51,6 +55,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         web_dir: a.web_dir.unwrap_or_else(forewarn_server::default_web_dir),
         public_url: a.public_url.clone(),
         trusted_proxies: a.trusted_proxies.clone(),
+        vs30: a.vs30.clone(),
     };
     forewarn_server::serve_blocking(cfg, |addr| {
         println!("forewarn serve: listening on http://{addr} (database {})", a.db);

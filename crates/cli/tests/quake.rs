@@ -413,7 +413,7 @@ fn vs30_raster_overrides_slope_and_default() {
     assert!(o.status.success(), "{}", stderr(&o));
     let text = std::fs::read_to_string(out.join("sites.csv")).unwrap();
     assert!(
-        text.lines().nth(1).unwrap().contains(",555,user,"),
+        text.lines().nth(1).unwrap().contains(",555,raster,"),
         "{text}"
     );
 }
@@ -459,4 +459,179 @@ fn event_time_picks_the_year_of_the_population_and_is_recorded() {
         (ratio - 161_712_498.0 / 235_780_209.0).abs() < 0.01,
         "{ratio}"
     );
+}
+
+/// Pearson correlation of two samples.
+fn corr(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len() as f64;
+    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+    for (x, y) in a.iter().zip(b) {
+        sab += (x - ma) * (y - mb);
+        saa += (x - ma).powi(2);
+        sbb += (y - mb).powi(2);
+    }
+    sab / (saa * sbb).sqrt()
+}
+
+#[test]
+fn gmf_csv_holds_every_realisation_site_and_imt_correlated_and_deterministic() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("sites.csv");
+    // Sites 0 and 1 are 1.1 km apart, site 2 about 100 km from both, site 3 near site 0.
+    std::fs::write(
+        &p,
+        "lon,lat,vs30\n73.60,34.40,400\n73.60,34.41,400\n74.70,34.40,400\n73.61,34.40,\n",
+    )
+    .unwrap();
+    let run = |name: &str, seed: &str| {
+        let out = dir.path().join(name);
+        let mut args = SMALL.to_vec();
+        args.extend([
+            "--sites",
+            p.to_str().unwrap(),
+            "--realizations",
+            "200",
+            "--imt",
+            "SA(2.0)",
+            "--seed",
+            seed,
+        ]);
+        let o = quake(&args, &out);
+        assert!(o.status.success(), "{}", stderr(&o));
+        std::fs::read_to_string(out.join("gmf.csv")).unwrap()
+    };
+    let a = run("a", "7");
+    assert_eq!(a, run("b", "7"), "same seed, same gmf.csv");
+    assert_ne!(a, run("c", "8"), "another seed, other fields");
+    let mut lines = a.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(
+        header,
+        [
+            "site_id",
+            "lon",
+            "lat",
+            "realisation",
+            "pga_g",
+            "pgv_cms",
+            "sa0_3_g",
+            "sa1_0_g",
+            "sa2_0_g"
+        ]
+    );
+    let rows: Vec<Vec<f64>> = lines
+        .map(|l| l.split(',').map(|v| v.parse::<f64>().unwrap()).collect())
+        .collect();
+    assert_eq!(rows.len(), 4 * 200, "every site in every realisation");
+    // ln values per (site, imt) over realisations.
+    let ln = |site: usize, col: usize| -> Vec<f64> {
+        rows.iter()
+            .filter(|r| r[0] as usize == site)
+            .map(|r| r[col].ln())
+            .collect()
+    };
+    for site in 0..4 {
+        let v = ln(site, 4);
+        assert_eq!(v.len(), 200);
+        let distinct = v
+            .iter()
+            .map(|x| x.to_bits())
+            .collect::<std::collections::BTreeSet<_>>();
+        assert!(distinct.len() > 190, "realisations differ at site {site}");
+    }
+    // Realisations counted 0..199, site ids 0..3, coordinates as given.
+    assert_eq!(rows[0][3], 0.0);
+    assert_eq!(rows[4 * 200 - 1][3], 199.0);
+    assert_eq!((rows[2][1], rows[2][2]), (74.70, 34.40));
+    // Within-event spatial correlation (JB2009) plus the shared between-event term: close
+    // sites move together much more than distant ones.
+    let near = corr(&ln(0, 4), &ln(1, 4));
+    let far = corr(&ln(0, 4), &ln(2, 4));
+    assert!(near > 0.8 && near > far + 0.3, "near {near}, far {far}");
+    // Between IMTs (Baker & Jayaram 2008; Bradley 2012 for PGV): PGA and SA(0.3) strongly,
+    // PGA and SA(2.0) less so; PGV with SA(1.0) strongly.
+    let pga_sa03 = corr(&ln(0, 4), &ln(0, 6));
+    let pga_sa20 = corr(&ln(0, 4), &ln(0, 8));
+    let pgv_sa10 = corr(&ln(0, 5), &ln(0, 7));
+    assert!(
+        pga_sa03 > 0.75 && pga_sa20 < pga_sa03 - 0.15,
+        "{pga_sa03} {pga_sa20}"
+    );
+    assert!(pgv_sa10 > 0.6, "{pgv_sa10}");
+    // The median sites.csv and the summary describe the same file.
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("a/summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(s["gmf"]["rows"], 800);
+    assert_eq!(s["intensity"]["mmi_from"], "pgv_cms");
+    let sites = std::fs::read_to_string(dir.path().join("a/sites.csv")).unwrap();
+    assert!(
+        sites
+            .lines()
+            .next()
+            .unwrap()
+            .starts_with("site_id,lon,lat,vs30,vs30_source")
+    );
+    assert!(
+        sites
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("0,73.6,34.4,400,user,")
+    );
+    assert!(sites.lines().nth(4).unwrap().starts_with("3,73.61,34.4,"));
+}
+
+#[test]
+fn gmf_over_the_row_limit_and_bad_imt_name_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("sites.csv");
+    std::fs::write(&p, "lon,lat\n73.5,34.4\n").unwrap();
+    let mut args = SMALL.to_vec();
+    args.extend(["--sites", p.to_str().unwrap(), "--imt", "SA(abc)"]);
+    expect_error(&args, &["--imt", "SA(abc)"]);
+    let mut args = SMALL.to_vec();
+    args.extend(["--sites", p.to_str().unwrap(), "--imt", "SA(20)"]);
+    expect_error(&args, &["--imt", "[0.01, 10]"]);
+}
+
+#[test]
+fn a_large_event_given_as_a_point_gets_a_finite_footprint() {
+    // M7.9 at the Kashmir epicentre, given as a point: the rupture treatment is reported and
+    // MMI comes from PGV; the footprint of strong shaking is that of a ~145 km rupture.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("p");
+    let o = quake(
+        &[
+            "--lat",
+            "34.49",
+            "--lon",
+            "73.63",
+            "--depth-km",
+            "15",
+            "--mag",
+            "7.9",
+            "--realizations",
+            "0",
+            "--spacing-km",
+            "5",
+        ],
+        &out,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        s["rupture"]["treatment"],
+        "point_source_equivalent_distances"
+    );
+    assert_eq!(
+        s["rupture"]["point_source"]["mechanism"]["zone"],
+        "india_eurasia_collision"
+    );
+    assert!(s["rupture"]["point_source"]["length_km"].as_f64().unwrap() > 100.0);
+    assert_eq!(s["intensity"]["mmi_from"], "pgv_cms");
+    assert!(s["max_mmi"].as_f64().unwrap() >= 8.5, "{}", s["max_mmi"]);
+    assert!(s["vs30"]["count_by_source"]["grid_cells"].is_object());
 }

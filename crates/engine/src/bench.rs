@@ -3,11 +3,12 @@
 //! Each case reports wall time and the process's peak resident memory (VmHWM); the CLI runs
 //! each case in a fresh process so that peaks do not accumulate.
 
-use crate::quake::IMTS;
 use forewarn_core::LonLat;
+use forewarn_quake::gmpe::Imt;
 use forewarn_quake::logic_tree::LogicTree;
 use forewarn_quake::rupture::Rupture;
 use forewarn_quake::shaking::{self, Correlation, GmfSettings, Site};
+
 use serde::Serialize;
 use std::time::Instant;
 
@@ -58,6 +59,9 @@ pub fn lattice_sites(n: usize) -> Vec<Site> {
         .collect()
 }
 
+/// The IMTs of the field benchmarks (kept at three so figures stay comparable over time).
+pub const BENCH_IMTS: [Imt; 3] = [Imt::Pga, Imt::Sa(0.3), Imt::Sa(1.0)];
+
 /// Median shaking plus `realizations` fields for `n` sites and PGA, SA(0.3), SA(1.0).
 pub fn gmf_case(
     n: usize,
@@ -69,7 +73,7 @@ pub fn gmf_case(
     let tree = LogicTree::from_name(gmpe)?;
     let sites = lattice_sites(n);
     let t0 = Instant::now();
-    let sh = shaking::median_shaking(&rup, &tree, &IMTS, &sites)?;
+    let sh = shaking::median_shaking(&rup, &tree, &BENCH_IMTS, &sites)?;
     let median_s = t0.elapsed().as_secs_f64();
     let settings = GmfSettings {
         realizations,
@@ -87,14 +91,142 @@ pub fn gmf_case(
     Ok(GmfBench {
         sites: n,
         realizations,
-        imts: IMTS.len(),
+        imts: BENCH_IMTS.len(),
         correlation,
         gmpe: gmpe.to_string(),
         median_s,
         fields_s,
         total_s,
         peak_rss_mb: peak_rss_mb(),
-        values_per_s: (n * realizations * IMTS.len()) as f64 / fields_s.max(1e-9),
+        values_per_s: (n * realizations * BENCH_IMTS.len()) as f64 / fields_s.max(1e-9),
         mean_ln_pga: sum / (n * realizations.max(1)) as f64,
     })
+}
+
+/// Result of the OpenQuake-equivalent scenario case.
+#[derive(Debug, Clone, Serialize)]
+pub struct OqScenarioBench {
+    pub sites: usize,
+    pub realizations: usize,
+    pub imts: Vec<String>,
+    pub gmpe: String,
+    pub median_s: f64,
+    /// Fields simulated and written to gmf.csv.
+    pub fields_and_csv_s: f64,
+    pub total_s: f64,
+    pub rows: usize,
+    pub csv_bytes: u64,
+    pub peak_rss_mb: f64,
+}
+
+/// The scenario-calculator work of OpenQuake (`calculation_mode = scenario`) on `sites`: the
+/// NRML rupture in `nrml_text`, medians and sigmas of PGA, PGV, SA(0.3), SA(1.0) at every
+/// site, `realizations` fields with JB2009 spatial and cross-IMT correlation, truncation 3,
+/// written to `dir`/gmf.csv. `dir` also gets the inputs OpenQuake needs to do the same job
+/// (job.ini, gmpe_logic_tree.xml, site_model.csv, rupture.xml; see docs/benchmarks.md).
+pub fn oq_scenario_case(
+    nrml_text: &str,
+    sites: &[Site],
+    realizations: usize,
+    gmpe: &str,
+    dir: &std::path::Path,
+) -> Result<OqScenarioBench, crate::EngineError> {
+    let io = |path: &std::path::Path, e: std::io::Error| crate::EngineError::Write {
+        path: path.display().to_string(),
+        source: e,
+    };
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    write_oq_inputs(nrml_text, sites, realizations, dir)?;
+    let t0 = Instant::now();
+    let rup = forewarn_quake::source_files::parse_nrml_rupture(nrml_text, "rupture.xml")?;
+    let tree = LogicTree::from_name(gmpe)?;
+    let imts: Vec<Imt> = crate::quake::IMTS
+        .iter()
+        .copied()
+        .filter(|&i| tree.supports(i))
+        .collect();
+    let sh = shaking::median_shaking(&rup, &tree, &imts, sites)?;
+    let median_s = t0.elapsed().as_secs_f64();
+    let settings = GmfSettings {
+        realizations,
+        correlation: Correlation::Jb2009,
+        truncation: 3.0,
+        seed: 42,
+    };
+    let t1 = Instant::now();
+    let path = dir.join("gmf.csv");
+    let rows = crate::quake::write_gmf(&path, &rup, sites, &sh, &settings)?;
+    let fields_and_csv_s = t1.elapsed().as_secs_f64();
+    Ok(OqScenarioBench {
+        sites: sites.len(),
+        realizations,
+        imts: imts.iter().map(|i| i.column_name()).collect(),
+        gmpe: gmpe.to_string(),
+        median_s,
+        fields_and_csv_s,
+        total_s: t0.elapsed().as_secs_f64(),
+        rows,
+        csv_bytes: std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0),
+        peak_rss_mb: peak_rss_mb(),
+    })
+}
+
+/// The OpenQuake job doing the same work as [`oq_scenario_case`] (the same rupture, sites,
+/// IMTs, models, truncation and number of fields), written next to Forewarn's output.
+fn write_oq_inputs(
+    nrml_text: &str,
+    sites: &[Site],
+    realizations: usize,
+    dir: &std::path::Path,
+) -> Result<(), crate::EngineError> {
+    let put = |name: &str, text: &str| crate::write_file(&dir.join(name), text.as_bytes());
+    put("rupture.xml", nrml_text)?;
+    // z1pt0 = z2pt5 = -999: OpenQuake's CY14, ASK14 and CB14 then use their own defaults
+    // for the Vs30, as Forewarn's models do (BSSA14 uses no basin depth by default).
+    let mut sm = String::from("lon,lat,vs30,z1pt0,z2pt5,vs30measured\n");
+    for s in sites {
+        sm.push_str(&format!("{},{},{},-999,-999,0\n", s.lon, s.lat, s.vs30_mps));
+    }
+    put("site_model.csv", &sm)?;
+    put(
+        "gmpe_logic_tree.xml",
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<nrml xmlns="http://openquake.org/xmlns/nrml/0.5">
+  <logicTree logicTreeID="lt1">
+    <logicTreeBranchSet uncertaintyType="gmpeModel" branchSetID="bs1"
+                        applyToTectonicRegionType="Active Shallow Crust">
+      <logicTreeBranch branchID="BSSA14"><uncertaintyModel>BooreEtAl2014</uncertaintyModel><uncertaintyWeight>0.25</uncertaintyWeight></logicTreeBranch>
+      <logicTreeBranch branchID="CY14"><uncertaintyModel>ChiouYoungs2014</uncertaintyModel><uncertaintyWeight>0.25</uncertaintyWeight></logicTreeBranch>
+      <logicTreeBranch branchID="ASK14"><uncertaintyModel>AbrahamsonEtAl2014</uncertaintyModel><uncertaintyWeight>0.25</uncertaintyWeight></logicTreeBranch>
+      <logicTreeBranch branchID="CB14"><uncertaintyModel>CampbellBozorgnia2014</uncertaintyModel><uncertaintyWeight>0.25</uncertaintyWeight></logicTreeBranch>
+    </logicTreeBranchSet>
+  </logicTree>
+</nrml>
+"#,
+    )?;
+    put(
+        "job.ini",
+        &format!(
+            "[general]\n\
+             description = Forewarn bench oq-scenario: Kashmir 2005 rupture, {n} sites, {realizations} fields\n\
+             calculation_mode = scenario\n\
+             random_seed = 42\n\n\
+             [rupture]\n\
+             rupture_model_file = rupture.xml\n\
+             rupture_mesh_spacing = 2.0\n\n\
+             [site_params]\n\
+             site_model_file = site_model.csv\n\n\
+             [calculation]\n\
+             gsim_logic_tree_file = gmpe_logic_tree.xml\n\
+             intensity_measure_types = PGA, PGV, SA(0.3), SA(1.0)\n\
+             truncation_level = 3\n\
+             maximum_distance = 1000\n\
+             number_of_ground_motion_fields = {realizations}\n\
+             ground_motion_correlation_model = JB2009\n\
+             ground_motion_correlation_params = {{\"vs30_clustering\": False}}\n\n\
+             [output]\n\
+             export_dir = out\n",
+            n = sites.len()
+        ),
+    )
 }

@@ -94,6 +94,40 @@ pub fn check_user_sites(n: usize) -> Result<(), LimitError> {
     }
 }
 
+/// Most rows of gmf.csv (user sites x realisations): 10,000,000 rows, about 0.8 GB of CSV;
+/// the largest sites file (100,000 sites) with the default 100 realisations fits.
+pub const QUAKE_MAX_GMF_ROWS: usize = 10_000_000;
+
+/// Most extra intensity measures (`--imt`) besides PGA, PGV, SA(0.3) and SA(1.0).
+pub const QUAKE_MAX_EXTRA_IMTS: usize = 16;
+
+/// gmf.csv of `sites` x `realizations` rows within [`QUAKE_MAX_GMF_ROWS`].
+pub fn check_gmf_rows(sites: usize, realizations: usize) -> Result<(), LimitError> {
+    let rows = sites.saturating_mul(realizations);
+    if rows <= QUAKE_MAX_GMF_ROWS {
+        Ok(())
+    } else {
+        Err(LimitError::new(
+            "realizations",
+            format!(
+                "{sites} sites x {realizations} realizations = {rows} rows of gmf.csv, over the limit of {QUAKE_MAX_GMF_ROWS} rows (fewer sites or realizations)"
+            ),
+        ))
+    }
+}
+
+/// At most [`QUAKE_MAX_EXTRA_IMTS`] extra intensity measures.
+pub fn check_extra_imts(n: usize) -> Result<(), LimitError> {
+    if n <= QUAKE_MAX_EXTRA_IMTS {
+        Ok(())
+    } else {
+        Err(LimitError::new(
+            "imt",
+            format!("{n} intensity measures is over the limit of {QUAKE_MAX_EXTRA_IMTS}"),
+        ))
+    }
+}
+
 /// Reads a text input file of at most [`MAX_INPUT_FILE_BYTES`] (a device or a huge file is
 /// refused before it is read).
 pub fn read_input_file(path: &std::path::Path) -> Result<String, String> {

@@ -218,6 +218,7 @@ fn quake_hazard(
         truncation: 3.0,
         seed,
         sites: Vec::new(),
+        extra_imts: Vec::new(),
         vs30_grid: None,
         vs30_file: None,
         sites_file: None,

@@ -57,21 +57,63 @@ pub fn correlation_period(imt: Imt) -> Option<f64> {
     }
 }
 
-/// Lower-triangular Cholesky factor of the inter-IMT correlation matrix (row-major).
-/// Returns `None` when the matrix is not positive definite or an IMT has no period.
+/// Range b (km) of the JB2009 within-event correlation for `imt` (case 1). JB2009 covers
+/// PGA and SA only; PGV takes the range of SA(1.0 s), b = 25.7 km, the period PGV is most
+/// strongly correlated with (Bradley 2012, below: rho(PGV, SA(1 s)) = 0.79). OpenQuake's
+/// `jbcorrelation` means the same (`period = 1.0 if imt.string == 'PGV'`) but evaluates
+/// eq. 19 with PGV's period 0, which gives b = 22.0 km.
+pub fn spatial_range_km(imt: Imt) -> f64 {
+    jb2009_range_km(correlation_period(imt).unwrap_or(1.0), false)
+}
+
+/// Correlation of PGV with SA(T): Bradley (2012), "Empirical correlations between peak
+/// ground velocity and spectrum-based intensity measures", Earthquake Spectra 28(1):17-35,
+/// the piecewise PGV-SA(T) model: rho = (a_n + b_n)/2 - (a_n - b_n)/2 tanh(d_n ln(T / c_n)) for
+/// T_{n-1} <= T < T_n (valid 0.01-10 s; T is clipped to that range). Coefficients checked
+/// against OpenSHA's Bradley11_ImCorrRel (PGV-SA case).
+pub fn bradley_2012_pgv_sa(t_s: f64) -> f64 {
+    // (a_n, b_n, c_n, d_n, upper bound T_n in s)
+    const ROWS: [(f64, f64, f64, f64, f64); 4] = [
+        (0.73, 0.54, 0.045, 1.8, 0.1),
+        (0.54, 0.81, 0.28, 1.5, 0.75),
+        (0.80, 0.76, 1.1, 3.0, 2.5),
+        (0.76, 0.70, 5.0, 3.2, 10.0),
+    ];
+    let t = t_s.clamp(0.01, 10.0);
+    let (a, b, c, d, _) = ROWS.iter().copied().find(|r| t < r.4).unwrap_or(ROWS[3]);
+    (a + b) / 2.0 - (a - b) / 2.0 * (d * (t / c).ln()).tanh()
+}
+
+/// Correlation of PGV with PGA: Bradley (2012), rho = 0.733 (also OpenSHA's
+/// Bradley11_ImCorrRel, PGV-PGA case).
+pub const BRADLEY_2012_PGV_PGA: f64 = 0.733;
+
+/// Correlation between the residuals of two IMTs: Baker & Jayaram (2008) between PGA and SA
+/// (PGA as 0.01 s), Bradley (2012) with PGV.
+pub fn cross_imt_rho(a: Imt, b: Imt) -> f64 {
+    match (a, b) {
+        (Imt::Pgv, Imt::Pgv) => 1.0,
+        (Imt::Pgv, Imt::Pga) | (Imt::Pga, Imt::Pgv) => BRADLEY_2012_PGV_PGA,
+        (Imt::Pgv, Imt::Sa(t)) | (Imt::Sa(t), Imt::Pgv) => bradley_2012_pgv_sa(t),
+        _ => match (correlation_period(a), correlation_period(b)) {
+            (Some(ta), Some(tb)) if (ta - tb).abs() < 1e-12 => 1.0,
+            (Some(ta), Some(tb)) => baker_jayaram_2008(ta, tb),
+            _ => 0.0,
+        },
+    }
+}
+
+/// Lower-triangular Cholesky factor of the inter-IMT correlation matrix (row-major,
+/// [`cross_imt_rho`]). Returns `None` when the matrix is not positive definite.
 pub fn cross_imt_cholesky(imts: &[Imt]) -> Option<Vec<f64>> {
     let n = imts.len();
-    let periods: Vec<f64> = imts
-        .iter()
-        .map(|i| correlation_period(*i))
-        .collect::<Option<_>>()?;
     let mut c = vec![0.0; n * n];
     for i in 0..n {
         for j in 0..n {
             c[i * n + j] = if i == j {
                 1.0
             } else {
-                baker_jayaram_2008(periods[i], periods[j])
+                cross_imt_rho(imts[i], imts[j])
             };
         }
     }
@@ -113,5 +155,34 @@ mod tests {
         assert!(a > b && b > 0.3 && a < 1.0, "{a} {b}");
         let l = cross_imt_cholesky(&[Imt::Pga, Imt::Sa(0.3), Imt::Sa(1.0)]).unwrap();
         assert!((l[0] - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn pgv_correlations_from_bradley_2012() {
+        // At the segment centres c_n the correlation is the mean of a_n and b_n.
+        assert!((bradley_2012_pgv_sa(0.28) - (0.54 + 0.81) / 2.0).abs() < 1e-12);
+        assert!((bradley_2012_pgv_sa(1.1) - 0.78).abs() < 1e-12);
+        // Continuous across the segment bounds to within 0.02 and peaks near 0.5-1 s.
+        for tb in [0.1, 0.75, 2.5] {
+            let d = bradley_2012_pgv_sa(tb - 1e-9) - bradley_2012_pgv_sa(tb);
+            assert!(d.abs() < 0.02, "{tb}: {d}");
+        }
+        assert!(bradley_2012_pgv_sa(1.0) > bradley_2012_pgv_sa(0.05));
+        assert_eq!(cross_imt_rho(Imt::Pga, Imt::Pgv), 0.733);
+        assert_eq!(cross_imt_rho(Imt::Pgv, Imt::Pgv), 1.0);
+        // The four IMTs of a quake run (and with more periods) form a valid correlation matrix.
+        let set = [Imt::Pga, Imt::Pgv, Imt::Sa(0.3), Imt::Sa(1.0)];
+        assert!(cross_imt_cholesky(&set).is_some());
+        let more = [
+            Imt::Pga,
+            Imt::Pgv,
+            Imt::Sa(0.1),
+            Imt::Sa(0.3),
+            Imt::Sa(1.0),
+            Imt::Sa(2.0),
+            Imt::Sa(3.0),
+        ];
+        assert!(cross_imt_cholesky(&more).is_some());
+        assert!((spatial_range_km(Imt::Pgv) - 25.7).abs() < 1e-12);
     }
 }

@@ -9,6 +9,7 @@ pub mod field;
 pub mod gmice;
 pub mod gmpe;
 pub mod logic_tree;
+pub mod point_source;
 pub mod regime;
 pub mod rupture;
 pub mod shaking;

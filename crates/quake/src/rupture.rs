@@ -11,6 +11,7 @@
 //! strike), Rhypo and Repi.
 
 use crate::gmpe::{Distances, RuptureParams};
+use crate::point_source::{EquivalentDistances, PointSource};
 use forewarn_core::{LonLat, geo_types::EARTH_RADIUS_KM};
 use serde::{Deserialize, Serialize};
 
@@ -68,9 +69,44 @@ pub struct Rupture {
     pub rake_deg: f64,
     pub hypocenter: LonLat,
     pub hypo_depth_km: f64,
+    /// The rupture surface; empty for a point source (its strike is unknown).
     pub planes: Vec<Plane>,
     /// How the geometry was obtained, for the summary.
     pub geometry_source: String,
+    /// Set when the event is known only as a point: the scaled rupture size and the
+    /// equivalent-distance treatment of the unknown strike ([`crate::point_source`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub point_source: Option<PointSource>,
+}
+
+/// Where a rupture of width `width_km` and dip `dip_deg` sits down-dip around a hypocentre.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DownDip {
+    pub width_km: f64,
+    pub ztor_km: f64,
+    pub hypo_down_dip_km: f64,
+}
+
+/// The width is limited so the bottom stays above the seismogenic depth, max(25 km, depth +
+/// 5 km) (a Forewarn choice: 25 km is about the base of the brittle crust in the region, and
+/// deeper hypocentres keep their rupture around them); the rupture is centred down-dip on the
+/// hypocentre, its top kept at or below the surface and its bottom above that depth.
+pub fn place_down_dip(depth_km: f64, width_km: f64, dip_deg: f64) -> DownDip {
+    let sin_dip = dip_deg.to_radians().sin();
+    let seismogenic_km = 25.0f64.max(depth_km + 5.0);
+    let width_km = width_km.min(seismogenic_km / sin_dip);
+    let mut ztor = depth_km - 0.5 * width_km * sin_dip;
+    if ztor < 0.0 {
+        ztor = 0.0;
+    }
+    if ztor + width_km * sin_dip > seismogenic_km {
+        ztor = (seismogenic_km - width_km * sin_dip).max(0.0);
+    }
+    DownDip {
+        width_km,
+        ztor_km: ztor,
+        hypo_down_dip_km: ((depth_km - ztor) / sin_dip).clamp(0.0, width_km),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -182,7 +218,7 @@ impl LocalFrame {
 
 /// A plane expressed in a local frame: origin (top-start corner) and unit vectors.
 #[derive(Debug, Clone, Copy)]
-struct PlaneXyz {
+pub(crate) struct PlaneXyz {
     o: [f64; 3],
     s: [f64; 3], // along strike (horizontal)
     d: [f64; 3], // down dip (z positive down)
@@ -198,24 +234,41 @@ fn dot3(a: [f64; 3], b: [f64; 3]) -> f64 {
 impl PlaneXyz {
     fn new(p: &Plane, f: &LocalFrame) -> Self {
         let (x, y) = f.to_xy(p.top_start);
-        let st = p.strike_deg.to_radians();
-        let dp = p.dip_deg.to_radians();
+        Self::from_local(
+            [x, y, p.ztor_km],
+            p.strike_deg,
+            p.dip_deg,
+            p.length_km,
+            p.width_km,
+        )
+    }
+
+    /// A plane from its top-start corner `o` (km east, km north, depth km) in a local frame.
+    pub(crate) fn from_local(
+        o: [f64; 3],
+        strike_deg: f64,
+        dip_deg: f64,
+        len: f64,
+        wid: f64,
+    ) -> Self {
+        let st = strike_deg.to_radians();
+        let dp = dip_deg.to_radians();
         let s = [st.sin(), st.cos(), 0.0];
         // Dip direction is strike + 90 degrees (right-hand rule).
         let h = [st.cos(), -st.sin()];
         let d = [h[0] * dp.cos(), h[1] * dp.cos(), dp.sin()];
         PlaneXyz {
-            o: [x, y, p.ztor_km],
+            o,
             s,
             d,
             h,
-            len: p.length_km,
-            wid: p.width_km,
+            len,
+            wid,
         }
     }
 
     /// (rrup, rjb, rx, ry0) for a site at (x, y, 0).
-    fn distances(&self, x: f64, y: f64) -> (f64, f64, f64, f64) {
+    pub(crate) fn distances(&self, x: f64, y: f64) -> (f64, f64, f64, f64) {
         let r = [x - self.o[0], y - self.o[1], -self.o[2]];
         let u = dot3(r, self.s);
         let v = dot3(r, self.d);
@@ -253,6 +306,8 @@ impl PlaneXyz {
 pub struct DistanceCalculator {
     frame: LocalFrame,
     planes: Vec<PlaneXyz>,
+    /// Point sources: mean distances by epicentral distance.
+    equivalent: Option<EquivalentDistances>,
     hypo_xy: (f64, f64),
     hypo_depth_km: f64,
     epicenter: LonLat,
@@ -291,6 +346,7 @@ impl DistanceCalculator {
                 .iter()
                 .map(|p| PlaneXyz::new(p, &frame))
                 .collect(),
+            equivalent: rup.point_source.as_ref().map(PointSource::table),
             hypo_xy: frame.to_xy(rup.hypocenter),
             hypo_depth_km: rup.hypo_depth_km,
             epicenter: rup.hypocenter,
@@ -299,6 +355,18 @@ impl DistanceCalculator {
 
     pub fn at(&self, site: LonLat) -> SiteDistances {
         let (x, y) = self.frame.to_xy(site);
+        let dh = ((x - self.hypo_xy.0).powi(2) + (y - self.hypo_xy.1).powi(2)).sqrt();
+        if let Some(eq) = &self.equivalent {
+            let (rjb, rrup) = eq.at(dh);
+            return SiteDistances {
+                rrup_km: rrup,
+                rjb_km: rjb,
+                rx_km: 0.0,
+                ry0_km: 0.0,
+                rhypo_km: (dh * dh + self.hypo_depth_km.powi(2)).sqrt(),
+                repi_km: site.distance_km(&self.epicenter),
+            };
+        }
         let mut best: Option<(f64, f64, f64, f64)> = None;
         for p in &self.planes {
             let d = p.distances(x, y);
@@ -314,7 +382,6 @@ impl DistanceCalculator {
             });
         }
         let (rrup, rjb, rx, ry0) = best.unwrap_or((f64::NAN, f64::NAN, f64::NAN, f64::NAN));
-        let dh = ((x - self.hypo_xy.0).powi(2) + (y - self.hypo_xy.1).powi(2)).sqrt();
         SiteDistances {
             rrup_km: rrup,
             rjb_km: rjb,
@@ -339,19 +406,11 @@ impl Rupture {
         rake_deg: f64,
     ) -> Result<Rupture, RuptureError> {
         validate_params(mag, depth_km, dip_deg, hypocenter.lon, hypocenter.lat)?;
-        let (length_km, mut width_km) = wells_coppersmith_1994(mag, Mechanism::from_rake(rake_deg));
-        let sin_dip = dip_deg.to_radians().sin();
-        let seismogenic_km = 25.0f64.max(depth_km + 5.0);
-        width_km = width_km.min(seismogenic_km / sin_dip);
-        let mut ztor = depth_km - 0.5 * width_km * sin_dip;
-        if ztor < 0.0 {
-            ztor = 0.0;
-        }
-        if ztor + width_km * sin_dip > seismogenic_km {
-            ztor = (seismogenic_km - width_km * sin_dip).max(0.0);
-        }
+        let (length_km, width_km) = wells_coppersmith_1994(mag, Mechanism::from_rake(rake_deg));
+        let dd = place_down_dip(depth_km, width_km, dip_deg);
+        let (width_km, ztor) = (dd.width_km, dd.ztor_km);
         // Down-dip offset of the hypocentre from the top edge, and the top-start corner.
-        let v_hypo = ((depth_km - ztor) / sin_dip).clamp(0.0, width_km);
+        let v_hypo = dd.hypo_down_dip_km;
         let frame = LocalFrame::new(hypocenter);
         let st = strike_deg.to_radians();
         let dp = dip_deg.to_radians();
@@ -375,11 +434,83 @@ impl Rupture {
             geometry_source:
                 "finite fault from Wells & Coppersmith (1994) scaling, centred on the hypocentre"
                     .into(),
+            point_source: None,
         })
+    }
+
+    /// An event known only as a point: a rupture sized by Wells & Coppersmith (1994) with the
+    /// given rake (else the region's typical mechanism) and dip (else the mechanism's default),
+    /// its strike unknown, distances by the equivalent-distance treatment
+    /// ([`crate::point_source`]).
+    pub fn point_source(
+        hypocenter: LonLat,
+        depth_km: f64,
+        mag: f64,
+        rake_deg: Option<f64>,
+        dip_deg: Option<f64>,
+    ) -> Result<Rupture, RuptureError> {
+        let regional = crate::point_source::regional_mechanism(hypocenter, depth_km);
+        let (rake, mechanism) = match rake_deg {
+            Some(r) => {
+                check(
+                    "rake",
+                    r,
+                    (-360.0..=360.0).contains(&r),
+                    "rake must be within [-360, 360]",
+                )?;
+                (
+                    r,
+                    crate::point_source::RegionalMechanism {
+                        zone: "given".into(),
+                        rake_deg: r,
+                        dip_deg: dip_deg.unwrap_or(crate::point_source::default_dip_deg(
+                            Mechanism::from_rake(r),
+                        )),
+                        reference: "rake given with the event".into(),
+                    },
+                )
+            }
+            None => (regional.rake_deg, regional),
+        };
+        let dip = dip_deg.unwrap_or(mechanism.dip_deg);
+        validate_params(mag, depth_km, dip, hypocenter.lon, hypocenter.lat)?;
+        let ps = PointSource::new(mag, depth_km, rake, dip, mechanism);
+        Ok(Rupture {
+            mag,
+            rake_deg: rake,
+            hypocenter,
+            hypo_depth_km: depth_km,
+            planes: Vec::new(),
+            geometry_source: format!(
+                "point source: {:.0} x {:.0} km rupture from Wells & Coppersmith (1994) scaling, strike unknown (equivalent distances)",
+                ps.length_km, ps.width_km
+            ),
+            point_source: Some(ps),
+        })
+    }
+
+    /// How the rupture was treated, for the summary: `finite_fault` (planes known or built
+    /// with a given strike) or `point_source_equivalent_distances`.
+    pub fn treatment(&self) -> &'static str {
+        if self.point_source.is_some() {
+            "point_source_equivalent_distances"
+        } else {
+            "finite_fault"
+        }
     }
 
     /// Rupture parameters for the ground-motion models (from the first plane).
     pub fn gmpe_params(&self) -> RuptureParams {
+        if let Some(ps) = &self.point_source {
+            return RuptureParams {
+                mag: self.mag,
+                rake_deg: self.rake_deg,
+                dip_deg: ps.dip_deg,
+                ztor_km: ps.ztor_km,
+                width_km: ps.width_km,
+                hypo_depth_km: self.hypo_depth_km,
+            };
+        }
         let p = self.planes.first();
         RuptureParams {
             mag: self.mag,
@@ -441,6 +572,7 @@ mod tests {
                 width_km: 10.0,
             }],
             geometry_source: "test".into(),
+            point_source: None,
         }
     }
 
@@ -482,6 +614,7 @@ mod tests {
                 width_km: 20.0,
             }],
             geometry_source: "test".into(),
+            point_source: None,
         };
         let dc = DistanceCalculator::new(&r);
         // Site on the hanging wall, 10 km east of the top edge: the fault lies beneath.

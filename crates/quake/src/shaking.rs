@@ -10,7 +10,7 @@
 //! are mixtures (documented approximation). Fields are sampled on regular grids by circulant
 //! embedding ([`crate::field`]) with spacing range/6 and assigned to sites by nearest node.
 
-use crate::correlation::{cross_imt_cholesky, jb2009_range_km};
+use crate::correlation::{cross_imt_cholesky, spatial_range_km};
 use crate::field::CirculantSampler;
 use crate::gmpe::{GmpeError, Imt, SiteParams};
 use crate::logic_tree::LogicTree;
@@ -35,6 +35,8 @@ pub struct Shaking {
     pub ln_median: Vec<Vec<f32>>,
     pub tau: Vec<Vec<f32>>,
     pub phi: Vec<Vec<f32>>,
+    /// Rupture distance of each site, km (the intensity conversion's distance term).
+    pub rrup_km: Vec<f32>,
 }
 
 impl Shaking {
@@ -46,32 +48,146 @@ impl Shaking {
     }
 }
 
-/// Median shaking at `sites` (parallel over sites, deterministic).
+/// One site's rupture distance (km) and [ln median, tau, phi] per IMT.
+type SiteMedians = (f32, Vec<[f32; 3]>);
+
+/// The ensemble correction of a point source's ln medians, per IMT and epicentral distance
+/// (see [`crate::point_source`], "Ensemble correction").
+pub struct PointSourceCorrection {
+    repi_km: Vec<f64>,
+    /// delta[imt][node], ln units.
+    delta: Vec<Vec<f64>>,
+}
+
+impl PointSourceCorrection {
+    /// `None` for a rupture that is not a point source.
+    pub fn new(
+        rup: &Rupture,
+        tree: &LogicTree,
+        imts: &[Imt],
+    ) -> Result<Option<PointSourceCorrection>, GmpeError> {
+        use crate::point_source::{ENSEMBLE_POSITIONS, ENSEMBLE_STRIKES, PointSource};
+        let Some(ps) = &rup.point_source else {
+            return Ok(None);
+        };
+        let rp = rup.gmpe_params();
+        let rock = SiteParams {
+            vs30_mps: 760.0,
+            vs30_measured: false,
+            z1pt0_m: None,
+            z2pt5_km: None,
+        };
+        let table = ps.table();
+        let planes = ps.planes(ENSEMBLE_POSITIONS);
+        let repi_km = PointSource::repi_nodes();
+        let h = rup.hypo_depth_km;
+        let per_node: Vec<Result<Vec<f64>, GmpeError>> = repi_km
+            .par_iter()
+            .map(|&r| {
+                let (rjb, rrup) = table.at(r);
+                let rhypo = (r * r + h * h).sqrt();
+                let eq = crate::gmpe::Distances {
+                    rrup_km: rrup,
+                    rjb_km: rjb,
+                    rx_km: 0.0,
+                    ry0_km: 0.0,
+                    rhypo_km: rhypo,
+                };
+                imts.iter()
+                    .map(|&imt| {
+                        let at_eq = tree.ground_motion(imt, &rp, &eq, &rock)?.ln_median;
+                        let mut sum = 0.0;
+                        for a in 0..ENSEMBLE_STRIKES {
+                            let az =
+                                ((a as f64 + 0.5) * 360.0 / ENSEMBLE_STRIKES as f64).to_radians();
+                            let (x, y) = (r * az.sin(), r * az.cos());
+                            for p in &planes {
+                                let (rrup, rjb, rx, ry0) = p.distances(x, y);
+                                let d = crate::gmpe::Distances {
+                                    rrup_km: rrup,
+                                    rjb_km: rjb,
+                                    rx_km: rx,
+                                    ry0_km: ry0,
+                                    rhypo_km: rhypo,
+                                };
+                                sum += tree.ground_motion(imt, &rp, &d, &rock)?.ln_median;
+                            }
+                        }
+                        Ok(sum / (ENSEMBLE_STRIKES * ENSEMBLE_POSITIONS) as f64 - at_eq)
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut delta = vec![Vec::with_capacity(repi_km.len()); imts.len()];
+        for node in per_node {
+            for (k, d) in node?.into_iter().enumerate() {
+                delta[k].push(d);
+            }
+        }
+        Ok(Some(PointSourceCorrection { repi_km, delta }))
+    }
+
+    /// Delta (ln units) of IMT `k` at epicentral distance `repi_km` (linear between nodes; 0
+    /// beyond the last).
+    pub fn at(&self, k: usize, repi_km: f64) -> f64 {
+        let r = &self.repi_km;
+        let d = &self.delta[k];
+        let last = r.len().saturating_sub(1);
+        if r.is_empty() || !repi_km.is_finite() || repi_km >= r[last] {
+            return 0.0;
+        }
+        let i = r.partition_point(|&x| x <= repi_km).clamp(1, last);
+        let t = ((repi_km - r[i - 1]) / (r[i] - r[i - 1])).clamp(0.0, 1.0);
+        d[i - 1] + t * (d[i] - d[i - 1])
+    }
+}
+
+/// Median shaking at `sites` (parallel over sites, deterministic); point sources get their
+/// ensemble correction (computed here; see [`median_shaking_with`] to compute it once).
 pub fn median_shaking(
     rup: &Rupture,
     tree: &LogicTree,
     imts: &[Imt],
     sites: &[Site],
 ) -> Result<Shaking, GmpeError> {
+    let corr = PointSourceCorrection::new(rup, tree, imts)?;
+    median_shaking_with(rup, tree, imts, sites, corr.as_ref())
+}
+
+/// [`median_shaking`] with a point source's correction computed beforehand for the same
+/// `imts` (`None` for finite ruptures).
+pub fn median_shaking_with(
+    rup: &Rupture,
+    tree: &LogicTree,
+    imts: &[Imt],
+    sites: &[Site],
+    corr: Option<&PointSourceCorrection>,
+) -> Result<Shaking, GmpeError> {
     let dc = DistanceCalculator::new(rup);
     let rp = rup.gmpe_params();
     let n_imt = imts.len();
-    let per_site: Vec<Result<Vec<[f32; 3]>, GmpeError>> = sites
+    let per_site: Vec<Result<SiteMedians, GmpeError>> = sites
         .par_iter()
         .map(|s| {
-            let d = dc.at(LonLat::new(s.lon, s.lat)).gmpe();
+            let sd = dc.at(LonLat::new(s.lon, s.lat));
+            let d = sd.gmpe();
+            let rrup = d.rrup_km as f32;
             let sp = SiteParams {
                 vs30_mps: s.vs30_mps,
                 vs30_measured: false,
                 z1pt0_m: None,
                 z2pt5_km: None,
             };
-            imts.iter()
-                .map(|&imt| {
+            let v = imts
+                .iter()
+                .enumerate()
+                .map(|(k, &imt)| {
                     let gm = tree.ground_motion(imt, &rp, &d, &sp)?;
-                    Ok([gm.ln_median as f32, gm.tau as f32, gm.phi as f32])
+                    let delta = corr.map_or(0.0, |c| c.at(k, sd.repi_km));
+                    Ok([(gm.ln_median + delta) as f32, gm.tau as f32, gm.phi as f32])
                 })
-                .collect()
+                .collect::<Result<Vec<_>, GmpeError>>()?;
+            Ok((rrup, v))
         })
         .collect();
     let mut out = Shaking {
@@ -79,9 +195,12 @@ pub fn median_shaking(
         ln_median: vec![Vec::with_capacity(sites.len()); n_imt],
         tau: vec![Vec::with_capacity(sites.len()); n_imt],
         phi: vec![Vec::with_capacity(sites.len()); n_imt],
+        rrup_km: Vec::with_capacity(sites.len()),
     };
     for r in per_site {
-        for (k, v) in r?.into_iter().enumerate() {
+        let (rrup, v) = r?;
+        out.rrup_km.push(rrup);
+        for (k, v) in v.into_iter().enumerate() {
             out.ln_median[k].push(v[0]);
             out.tau[k].push(v[1]);
             out.phi[k].push(v[2]);
@@ -110,7 +229,7 @@ pub struct GmfSettings {
 
 /// A deterministic seed for one stream (realisation, IMT, purpose) derived from the user seed
 /// (SplitMix64 finaliser).
-fn stream_seed(seed: u64, a: u64, b: u64) -> u64 {
+pub fn stream_seed(seed: u64, a: u64, b: u64) -> u64 {
     let mut z =
         seed ^ a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.wrapping_mul(0xD1B5_4A32_D192_ED03);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -225,10 +344,7 @@ pub fn simulate(
             shaking
                 .imts
                 .par_iter()
-                .map(|imt| {
-                    let t = crate::correlation::correlation_period(*imt).unwrap_or(1.0);
-                    field_grid(&frame, sites, jb2009_range_km(t, false))
-                })
+                .map(|imt| field_grid(&frame, sites, spatial_range_km(*imt)))
                 .collect(),
         ),
     };

@@ -338,6 +338,7 @@ pub fn parse_nrml_rupture(text: &str, file: &str) -> Result<Rupture, SourceFileE
         hypo_depth_km: hdepth,
         planes,
         geometry_source: format!("NRML {root} from {file}"),
+        point_source: None,
     })
 }
 

@@ -85,6 +85,33 @@ pub struct AppState {
     pub exercises: Arc<exercises::Registry>,
     /// Bundled exercise plans (and the hazard scenario files they name).
     pub scenarios_dir: PathBuf,
+    /// The Vs30 raster of every incident run (`--vs30`), as `forewarn quake --vs30`.
+    pub vs30: Option<Arc<Vs30Raster>>,
+}
+
+/// A Vs30 raster (m/s, EPSG:4326) loaded at start.
+pub struct Vs30Raster {
+    pub path: String,
+    pub grid: Arc<forewarn_core::Grid<f32>>,
+}
+
+impl Vs30Raster {
+    /// Reads and checks the raster (GeoTIFF, EPSG:4326); the error names the file.
+    pub fn load(path: &std::path::Path) -> Result<Vs30Raster, String> {
+        let grid = forewarn_core::raster_tiff::read_geotiff(path)
+            .map_err(|e| format!("--vs30 {}: {e}", path.display()))?;
+        if grid.spec.crs != forewarn_core::Crs::Epsg4326 {
+            return Err(format!(
+                "--vs30 {}: Vs30 raster CRS is {}; expected EPSG:4326",
+                path.display(),
+                grid.spec.crs.describe()
+            ));
+        }
+        Ok(Vs30Raster {
+            path: path.display().to_string(),
+            grid: Arc::new(grid),
+        })
+    }
 }
 
 /// How long a verified API token is trusted without asking the database again. A token
@@ -124,6 +151,7 @@ impl AppState {
             token_cache: Arc::new(Mutex::new(HashMap::new())),
             exercises: Arc::new(exercises::Registry::default()),
             scenarios_dir: default_scenarios_dir(),
+            vs30: None,
         }
     }
 }
@@ -219,6 +247,8 @@ pub struct ServerConfig {
     pub public_url: Option<settings::PublicUrl>,
     /// Reverse proxies whose forwarding headers name the client (`--trusted-proxy`).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Vs30 raster for the incident runs (`--vs30`); `None`: slope-based and default Vs30.
+    pub vs30: Option<PathBuf>,
 }
 
 /// Errors starting the server.
@@ -244,6 +274,10 @@ pub async fn prepare(cfg: &ServerConfig) -> Result<(AppState, Router), ServeErro
             cfg.bind
         )));
     }
+    let vs30 = match &cfg.vs30 {
+        Some(p) => Some(Arc::new(Vs30Raster::load(p).map_err(ServeError::Setup)?)),
+        None => None,
+    };
     let store = Store::open(&cfg.db).await?;
     let settings = settings::HttpSettings {
         secure_cookies: cfg
@@ -254,7 +288,8 @@ pub async fn prepare(cfg: &ServerConfig) -> Result<(AppState, Router), ServeErro
         trusted_proxies: cfg.trusted_proxies.clone(),
         login: login_guard::LoginLimits::default(),
     };
-    let st = AppState::with_settings(store, cfg.web_dir.clone(), settings);
+    let mut st = AppState::with_settings(store, cfg.web_dir.clone(), settings);
+    st.vs30 = vs30;
     runner::fail_interrupted(&st)
         .await
         .map_err(|e| ServeError::Setup(e.to_string()))?;

@@ -102,6 +102,7 @@ fn settlements_geojson(run: &quake::QuakeRun) -> Value {
 
 fn compute(
     inc: &Incident,
+    vs30: Option<&crate::Vs30Raster>,
     sender: &str,
     progress: &(dyn Fn(&str, u64, u64) + Sync),
     cancel: forewarn_engine::Cancel<'_>,
@@ -128,10 +129,11 @@ fn compute(
         truncation: 3.0,
         seed: q.seed.unwrap_or(42),
         sites: vec![],
+        extra_imts: vec![],
         sites_file: None,
         event_name: Some(inc.title.clone()),
-        vs30_grid: None,
-        vs30_file: None,
+        vs30_grid: vs30.map(|v| v.grid.clone()),
+        vs30_file: vs30.map(|v| v.path.clone()),
         event_year: None,
     };
     let run = quake::run_cancellable(&w.region, &w.exposure, req, progress, cancel)
@@ -229,7 +231,9 @@ pub fn start(st: AppState, inc: Incident) {
                     );
                 }
             };
-            let out = compute(&inc2, &sender, &progress, &|| token.is_stopped());
+            let out = compute(&inc2, st2.vs30.as_deref(), &sender, &progress, &|| {
+                token.is_stopped()
+            });
             // A stopped run's own error ("the run was cancelled") gives way to why it stopped.
             match token.stopped() {
                 Some(why) => Err(stop_message(why, timeout)),

@@ -2,8 +2,10 @@
 //! intensity -> PAGER losses and alert level -> output files.
 
 pub mod alert;
+mod gmf;
 mod outputs;
 
+pub use gmf::{GMF_SEED_STREAM, write_gmf, write_gmf_csv};
 pub use outputs::{mmi_color, summary_json, write_outputs};
 
 use crate::limits;
@@ -20,10 +22,13 @@ use forewarn_quake::rupture::Rupture;
 use forewarn_quake::shaking::{self, Correlation, GmfSettings, Shaking, Site};
 use forewarn_quake::site::{self, Vs30Source};
 use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
-/// Intensity measures computed for every site: PGA, SA(0.3 s), SA(1.0 s). MMI comes from PGA
-/// with Worden et al. (2012).
-pub const IMTS: [Imt; 3] = [Imt::Pga, Imt::Sa(0.3), Imt::Sa(1.0)];
+/// Intensity measures computed for every site (those the ground-motion models provide): PGA,
+/// PGV, SA(0.3 s), SA(1.0 s). MMI comes from the first of PGV, PGA, SA(1.0) the models
+/// provide, as in ShakeMap 4 ([`forewarn_quake::gmice`]).
+pub const IMTS: [Imt; 4] = [Imt::Pga, Imt::Pgv, Imt::Sa(0.3), Imt::Sa(1.0)];
 
 /// Where the rupture comes from.
 #[derive(Debug, Clone, Serialize)]
@@ -59,9 +64,11 @@ pub struct QuakeRequest {
     pub seed: u64,
     #[serde(skip)]
     pub sites: Vec<UserSite>,
+    /// Intensity measures asked for besides [`IMTS`] (`--imt`), at the user sites.
+    pub extra_imts: Vec<Imt>,
     /// Vs30 raster (m/s, EPSG:4326) overriding slope-based values where it has data.
     #[serde(skip)]
-    pub vs30_grid: Option<Grid<f32>>,
+    pub vs30_grid: Option<Arc<Grid<f32>>>,
     pub vs30_file: Option<String>,
     pub sites_file: Option<String>,
     pub event_name: Option<String>,
@@ -93,12 +100,16 @@ pub struct SettlementImpact {
     pub population: f64,
     pub mmi: f64,
     pub pga_g: f64,
+    /// Median PGV (cm/s); `None` when the models have no PGV (in-slab).
+    pub pgv_cms: Option<f64>,
     pub expected_deaths: f64,
 }
 
 /// One user site.
 #[derive(Debug, Clone, Serialize)]
 pub struct SiteResult {
+    /// Row of the site in the sites file, from 0 (as gmf.csv's `site_id`).
+    pub site_id: usize,
     pub lon: f64,
     pub lat: f64,
     pub vs30_mps: f64,
@@ -106,6 +117,20 @@ pub struct SiteResult {
     /// (IMT column name, median, ln sigma).
     pub imts: Vec<(String, f64, f64)>,
     pub mmi: f64,
+}
+
+/// How many sites took their Vs30 from each source.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Vs30Counts {
+    pub grid_cells: BTreeMap<&'static str, usize>,
+    pub exposure_points: BTreeMap<&'static str, usize>,
+    pub user_sites: BTreeMap<&'static str, usize>,
+}
+
+/// The user sites' medians for every IMT, kept for the simulated fields (gmf.csv).
+pub struct UserSiteShaking {
+    pub sites: Vec<Site>,
+    pub shaking: Shaking,
 }
 
 /// Everything a quake run produced.
@@ -119,6 +144,16 @@ pub struct QuakeRun {
     pub exposure_year: EventYear,
     pub grid_mmi: Grid<f32>,
     pub grid_pga_g: Grid<f32>,
+    /// The ground motion MMI was converted from (PGV, else PGA, else SA(1.0)).
+    pub mmi_imt: Imt,
+    /// IMTs computed on the grid and at the exposure points.
+    pub imts: Vec<Imt>,
+    /// IMTs at the user sites (those of `imts` and the supported `--imt` extras).
+    pub site_imts: Vec<Imt>,
+    /// IMTs asked for that the models do not provide (not computed).
+    pub imts_not_supported: Vec<Imt>,
+    pub vs30_counts: Vs30Counts,
+    pub user_shaking: Option<UserSiteShaking>,
     pub footprint: BBox,
     pub spacing_km: f64,
     pub countries: Vec<CountryImpact>,
@@ -152,14 +187,23 @@ fn build_rupture(src: &QuakeSource) -> Result<(Rupture, Option<String>), EngineE
             dip_deg,
             rake_deg,
         } => {
-            let r = Rupture::from_hypocenter(
-                LonLat::new(*lon, *lat),
-                *depth_km,
-                *mag,
-                strike_deg.unwrap_or(0.0),
-                dip_deg.unwrap_or(90.0),
-                rake_deg.unwrap_or(0.0),
-            )?;
+            let hypo = LonLat::new(*lon, *lat);
+            let r = match strike_deg {
+                // A known strike: one finite fault with the given (else regional) mechanism.
+                Some(strike) => {
+                    let regional =
+                        forewarn_quake::point_source::regional_mechanism(hypo, *depth_km);
+                    let rake = rake_deg.unwrap_or(regional.rake_deg);
+                    let dip = dip_deg.unwrap_or(match rake_deg {
+                        Some(r) => forewarn_quake::point_source::default_dip_deg(
+                            forewarn_quake::rupture::Mechanism::from_rake(*r),
+                        ),
+                        None => regional.dip_deg,
+                    });
+                    Rupture::from_hypocenter(hypo, *depth_km, *mag, *strike, dip, rake)?
+                }
+                None => Rupture::point_source(hypo, *depth_km, *mag, *rake_deg, *dip_deg)?,
+            };
             Ok((r, None))
         }
         QuakeSource::NrmlRupture { path } => {
@@ -174,13 +218,12 @@ fn build_rupture(src: &QuakeSource) -> Result<(Rupture, Option<String>), EngineE
             let text = limits::read_input_file(std::path::Path::new(path))
                 .map_err(|e| EngineError::Input(format!("{path}: {e}")))?;
             let ev = forewarn_quake::source_files::parse_usgs_event(&text, path)?;
-            let r = Rupture::from_hypocenter(
+            let r = Rupture::point_source(
                 LonLat::new(ev.lon, ev.lat),
                 ev.depth_km,
                 ev.mag,
-                0.0,
-                90.0,
-                0.0,
+                None,
+                None,
             )?;
             let name = ev
                 .place
@@ -192,35 +235,47 @@ fn build_rupture(src: &QuakeSource) -> Result<(Rupture, Option<String>), EngineE
 }
 
 /// Distance (km) beyond which median MMI on soft soil (Vs30 180 m/s) stays below 3.5:
-/// the footprint radius, between 30 and 1000 km.
-fn footprint_radius_km(rup: &Rupture, tree: &LogicTree) -> f64 {
+/// the footprint radius, between 30 and 1000 km. For a finite fault the distance is Rjb
+/// (measured from the surface outline); for a point source it is the epicentral distance
+/// (with the equivalent distances).
+fn footprint_radius_km(rup: &Rupture, tree: &LogicTree, mmi_imt: Imt) -> Result<f64, EngineError> {
     let rp = rup.gmpe_params();
+    let corr = shaking::PointSourceCorrection::new(rup, tree, &[mmi_imt])?;
     let site = SiteParams {
         vs30_mps: 180.0,
         vs30_measured: false,
         z1pt0_m: None,
         z2pt5_km: None,
     };
+    let dc = forewarn_quake::rupture::DistanceCalculator::new(rup);
+    let frame = forewarn_quake::rupture::LocalFrame::new(rup.hypocenter);
     let mut r = 30.0;
     while r < 1000.0 {
-        let d = forewarn_quake::gmpe::Distances {
-            rrup_km: (r * r + rp.ztor_km.powi(2)).sqrt(),
-            rjb_km: r,
-            rx_km: -r,
-            ry0_km: 0.0,
-            rhypo_km: (r * r + rp.hypo_depth_km.powi(2)).sqrt(),
+        let d = if rup.point_source.is_some() {
+            dc.at(frame.to_lonlat(r, 0.0)).gmpe()
+        } else {
+            forewarn_quake::gmpe::Distances {
+                rrup_km: (r * r + rp.ztor_km.powi(2)).sqrt(),
+                rjb_km: r,
+                rx_km: -r,
+                ry0_km: 0.0,
+                rhypo_km: (r * r + rp.hypo_depth_km.powi(2)).sqrt(),
+            }
         };
+        let delta = corr.as_ref().map_or(0.0, |c| c.at(0, r));
         let mmi = tree
-            .ground_motion(Imt::Pga, &rp, &d, &site)
+            .ground_motion(mmi_imt, &rp, &d, &site)
             .ok()
-            .and_then(|g| gmice::mmi(Imt::Pga, g.ln_median.exp()))
+            .and_then(|g| {
+                gmice::mmi_with_terms(mmi_imt, (g.ln_median + delta).exp(), d.rrup_km, rup.mag)
+            })
             .unwrap_or(1.0);
         if mmi < 3.5 {
             break;
         }
         r *= 1.15;
     }
-    r.min(1000.0)
+    Ok(r.min(1000.0))
 }
 
 /// Check the event lies within the region's data coverage; the error names the coverage.
@@ -253,15 +308,17 @@ fn check_coverage(region: &Region, p: LonLat) -> Result<(), EngineError> {
     )))
 }
 
-fn mmi_of_ln_pga(ln_pga: f32) -> f64 {
-    gmice::mmi(Imt::Pga, (ln_pga as f64).exp()).unwrap_or(1.0)
+/// MMI from the ln median (or simulated value) of `imt` at rupture distance `rrup_km`
+/// (Worden et al. 2012 with the distance and magnitude terms, as ShakeMap 4).
+fn mmi_of(imt: Imt, ln_value: f32, rrup_km: f32, mag: f64) -> f64 {
+    gmice::mmi_with_terms(imt, (ln_value as f64).exp(), rrup_km as f64, mag).unwrap_or(1.0)
 }
 
-fn people_by_mmi(points: &[PopPoint], ln_pga: &[f32], n_countries: usize) -> Vec<[f64; 10]> {
+fn people_by_mmi(points: &[PopPoint], mmi: &[f64], n_countries: usize) -> Vec<[f64; 10]> {
     let mut t = vec![[0.0; 10]; n_countries];
-    for (p, &l) in points.iter().zip(ln_pga) {
+    for (p, &m) in points.iter().zip(mmi) {
         if let Some(c) = p.country {
-            t[c][pager::mmi_bin(mmi_of_ln_pga(l)) - 1] += p.people;
+            t[c][pager::mmi_bin(m) - 1] += p.people;
         }
     }
     t
@@ -294,6 +351,8 @@ pub fn check_limits(req: &QuakeRequest) -> Result<(), EngineError> {
     }
     limits::check_realizations(req.realizations)?;
     limits::check_user_sites(req.sites.len())?;
+    limits::check_extra_imts(req.extra_imts.len())?;
+    limits::check_gmf_rows(req.sites.len(), req.realizations)?;
     Ok(())
 }
 
@@ -346,7 +405,32 @@ pub fn run_cancellable(
     let model_selection = regime::select(&req.gmpe, rupture.hypocenter, rupture.hypo_depth_km);
     let tree = LogicTree::from_name(&model_selection.models)?;
     check_coverage(region, rupture.hypocenter)?;
-    let radius = footprint_radius_km(&rupture, &tree);
+    // The IMTs the models provide, and the one MMI comes from (ShakeMap 4's order).
+    let imts: Vec<Imt> = IMTS.iter().copied().filter(|&i| tree.supports(i)).collect();
+    let Some(mmi_imt) = gmice::select_mmi_imt(|i| tree.supports(i)) else {
+        return Err(EngineError::Input(format!(
+            "{}: the ground-motion models provide none of PGV, PGA, SA(1.0) for the intensity conversion",
+            model_selection.models
+        )));
+    };
+    let mut site_imts = imts.clone();
+    let mut imts_not_supported = Vec::new();
+    for &i in IMTS.iter().chain(&req.extra_imts) {
+        if !tree.supports(i) {
+            if !imts_not_supported.contains(&i) {
+                imts_not_supported.push(i);
+            }
+        } else if !site_imts.contains(&i) {
+            site_imts.push(i);
+        }
+    }
+    let k_mmi = imts.iter().position(|&i| i == mmi_imt).unwrap_or(0);
+    let k_pga = imts.iter().position(|&i| i == Imt::Pga);
+    let k_pgv = imts.iter().position(|&i| i == Imt::Pgv);
+    let radius = footprint_radius_km(&rupture, &tree, mmi_imt)?;
+    let ps_corr = shaking::PointSourceCorrection::new(&rupture, &tree, &imts)?;
+    // A point source's outline is unknown: its footprint is a circle of `radius` in
+    // epicentral distance around the epicentre.
     let mut footprint = BBox::around(rupture.hypocenter, radius);
     for ring in rupture.surface_outline() {
         for p in ring {
@@ -379,7 +463,8 @@ pub fn run_cancellable(
     };
     progress("rupture", 1, 1);
 
-    // Sites: output grid cells, exposure points, user sites.
+    // Sites: output grid cells and exposure points (people scaled to the event year); the
+    // user sites separately (all IMTs).
     let exposure_year = EventYear::for_year(region, req.event_year);
     let mut points = exposure.points(region, &footprint);
     exposure_year.scale(&mut points);
@@ -391,32 +476,34 @@ pub fn run_cancellable(
             .filter(|v| v.is_finite() && *v > 0.0)
             .map(f64::from)
     };
-    let mut sites: Vec<Site> = Vec::with_capacity(spec.len() + points.len() + req.sites.len());
-    let mut vs30_src = Vec::with_capacity(req.sites.len());
+    let mut vs30_counts = Vs30Counts::default();
+    let mut sites: Vec<Site> = Vec::with_capacity(spec.len() + points.len());
     for i in 0..spec.len() {
         let c = spec.cell_center_lonlat(i);
+        let (v, src) = site::vs30_for(None, raster_vs30(c.lon, c.lat), terrain, c.lon, c.lat);
+        *vs30_counts.grid_cells.entry(src.as_str()).or_default() += 1;
         sites.push(Site {
             lon: c.lon,
             lat: c.lat,
-            vs30_mps: site::vs30_for(raster_vs30(c.lon, c.lat), terrain, c.lon, c.lat).0,
+            vs30_mps: v,
         });
     }
     for p in &points {
+        let (v, src) = site::vs30_for(None, raster_vs30(p.lon, p.lat), terrain, p.lon, p.lat);
+        *vs30_counts.exposure_points.entry(src.as_str()).or_default() += 1;
         sites.push(Site {
             lon: p.lon,
             lat: p.lat,
-            vs30_mps: site::vs30_for(raster_vs30(p.lon, p.lat), terrain, p.lon, p.lat).0,
+            vs30_mps: v,
         });
     }
+    let mut user_sites = Vec::with_capacity(req.sites.len());
+    let mut vs30_src = Vec::with_capacity(req.sites.len());
     for s in &req.sites {
-        let (v, src) = site::vs30_for(
-            s.vs30_mps.or_else(|| raster_vs30(s.lon, s.lat)),
-            terrain,
-            s.lon,
-            s.lat,
-        );
+        let (v, src) = site::vs30_for(s.vs30_mps, raster_vs30(s.lon, s.lat), terrain, s.lon, s.lat);
+        *vs30_counts.user_sites.entry(src.as_str()).or_default() += 1;
         vs30_src.push(src);
-        sites.push(Site {
+        user_sites.push(Site {
             lon: s.lon,
             lat: s.lat,
             vs30_mps: v,
@@ -427,54 +514,70 @@ pub fn run_cancellable(
     check()?;
     progress("median shaking", 0, sites.len() as u64);
     let mut sh = Shaking {
-        imts: IMTS.to_vec(),
-        ln_median: vec![Vec::with_capacity(sites.len()); IMTS.len()],
-        tau: vec![Vec::with_capacity(sites.len()); IMTS.len()],
-        phi: vec![Vec::with_capacity(sites.len()); IMTS.len()],
+        imts: imts.clone(),
+        ln_median: vec![Vec::with_capacity(sites.len()); imts.len()],
+        tau: vec![Vec::with_capacity(sites.len()); imts.len()],
+        phi: vec![Vec::with_capacity(sites.len()); imts.len()],
+        rrup_km: Vec::with_capacity(sites.len()),
     };
     for chunk in sites.chunks(SHAKING_CHUNK) {
         check()?;
-        let part = shaking::median_shaking(&rupture, &tree, &IMTS, chunk)?;
-        for k in 0..IMTS.len() {
+        let part = shaking::median_shaking_with(&rupture, &tree, &imts, chunk, ps_corr.as_ref())?;
+        for k in 0..imts.len() {
             sh.ln_median[k].extend_from_slice(&part.ln_median[k]);
             sh.tau[k].extend_from_slice(&part.tau[k]);
             sh.phi[k].extend_from_slice(&part.phi[k]);
         }
+        sh.rrup_km.extend_from_slice(&part.rrup_km);
         progress("median shaking", sh.n_sites() as u64, sites.len() as u64);
     }
     check()?;
+    let user_shaking = if user_sites.is_empty() {
+        None
+    } else {
+        Some(UserSiteShaking {
+            shaking: shaking::median_shaking(&rupture, &tree, &site_imts, &user_sites)?,
+            sites: user_sites,
+        })
+    };
+    check()?;
+    let mag = rupture.mag;
+    let mmi_at = |k: usize| mmi_of(mmi_imt, sh.ln_median[k_mmi][k], sh.rrup_km[k], mag);
 
     // Grids.
     let grid_pga_g = Grid {
         spec,
-        data: sh.ln_median[0][..n_grid].iter().map(|l| l.exp()).collect(),
+        data: match k_pga {
+            Some(k) => sh.ln_median[k][..n_grid].iter().map(|l| l.exp()).collect(),
+            None => vec![f32::NAN; n_grid],
+        },
         nodata: None,
     };
     let grid_mmi = Grid {
         spec,
-        data: sh.ln_median[0][..n_grid]
-            .iter()
-            .map(|&l| mmi_of_ln_pga(l) as f32)
-            .collect(),
+        data: (0..n_grid).map(|i| mmi_at(i) as f32).collect(),
         nodata: None,
     };
     let max_mmi = grid_mmi.data.iter().fold(1.0f32, |a, &b| a.max(b)) as f64;
 
     // Exposure and losses at median shaking.
-    let pt_ln_pga = &sh.ln_median[0][n_grid..n_grid + n_pts];
-    let table = people_by_mmi(&points, pt_ln_pga, region.countries.len());
+    let pt_mmi: Vec<f64> = (n_grid..n_grid + n_pts).map(mmi_at).collect();
+    let table = people_by_mmi(&points, &pt_mmi, region.countries.len());
     let (deaths_med, loss_med) = losses(region, &exposure_year, &table);
 
-    // Realisations: shaking uncertainty into the loss distribution.
+    // Realisations of the intensity's ground motion: shaking uncertainty into the losses.
     let mut death_estimates = vec![deaths_med];
     let mut loss_estimates = vec![loss_med];
     if req.realizations > 0 && n_pts > 0 {
-        let pt_sites = &sites[n_grid..n_grid + n_pts];
+        let pt = n_grid..n_grid + n_pts;
+        let pt_sites = &sites[pt.clone()];
+        let pt_rrup = &sh.rrup_km[pt.clone()];
         let pt_shaking = Shaking {
-            imts: vec![Imt::Pga],
-            ln_median: vec![pt_ln_pga.to_vec()],
-            tau: vec![sh.tau[0][n_grid..n_grid + n_pts].to_vec()],
-            phi: vec![sh.phi[0][n_grid..n_grid + n_pts].to_vec()],
+            imts: vec![mmi_imt],
+            ln_median: vec![sh.ln_median[k_mmi][pt.clone()].to_vec()],
+            tau: vec![sh.tau[k_mmi][pt.clone()].to_vec()],
+            phi: vec![sh.phi[k_mmi][pt.clone()].to_vec()],
+            rrup_km: pt_rrup.to_vec(),
         };
         let settings = GmfSettings {
             realizations: req.realizations,
@@ -485,13 +588,17 @@ pub fn run_cancellable(
         death_estimates.clear();
         loss_estimates.clear();
         let mut cancelled = false;
+        let mut field_mmi = vec![0.0f64; n_pts];
         shaking::simulate(&rupture, pt_sites, &pt_shaking, &settings, |r, f| {
             // The simulation itself cannot be stopped; once cancelled, its fields are skipped.
             if cancelled || cancel() {
                 cancelled = true;
                 return;
             }
-            let t = people_by_mmi(&points, &f[0], region.countries.len());
+            for ((m, &l), &d) in field_mmi.iter_mut().zip(&f[0]).zip(pt_rrup) {
+                *m = mmi_of(mmi_imt, l, d, mag);
+            }
+            let t = people_by_mmi(&points, &field_mmi, region.countries.len());
             let (d, l) = losses(region, &exposure_year, &t);
             death_estimates.push(d);
             loss_estimates.push(l);
@@ -553,11 +660,12 @@ pub fn run_cancellable(
     // Settlements.
     let mut settlements: Vec<SettlementImpact> = points
         .iter()
-        .zip(pt_ln_pga)
-        .filter_map(|(p, &l)| {
+        .enumerate()
+        .filter_map(|(j, p)| {
             let si = p.settlement?;
             let s = &region.settlements[si];
-            let mmi = mmi_of_ln_pga(l);
+            let i = n_grid + j;
+            let mmi = pt_mmi[j];
             let bin = pager::mmi_bin(mmi);
             let pp = pager::params(&s.country);
             let deaths = if bin >= 5 {
@@ -573,7 +681,8 @@ pub fn run_cancellable(
                 lat: s.lat,
                 population: p.people,
                 mmi,
-                pga_g: (l as f64).exp(),
+                pga_g: k_pga.map_or(f64::NAN, |k| (sh.ln_median[k][i] as f64).exp()),
+                pgv_cms: k_pgv.map(|k| (sh.ln_median[k][i] as f64).exp()),
                 expected_deaths: deaths,
             })
         })
@@ -587,33 +696,36 @@ pub fn run_cancellable(
     });
 
     // User sites.
-    let off = n_grid + n_pts;
-    let sites_out = req
-        .sites
-        .iter()
-        .enumerate()
-        .map(|(k, _)| {
-            let i = off + k;
-            SiteResult {
-                lon: sites[i].lon,
-                lat: sites[i].lat,
-                vs30_mps: sites[i].vs30_mps,
-                vs30_source: vs30_src[k],
-                imts: IMTS
-                    .iter()
-                    .enumerate()
-                    .map(|(m, imt)| {
-                        (
-                            imt.column_name(),
-                            (sh.ln_median[m][i] as f64).exp(),
-                            sh.sigma(m, i) as f64,
-                        )
-                    })
-                    .collect(),
-                mmi: mmi_of_ln_pga(sh.ln_median[0][i]),
-            }
-        })
-        .collect();
+    let sites_out = match &user_shaking {
+        None => Vec::new(),
+        Some(us) => {
+            let ush = &us.shaking;
+            let k_mmi_u = site_imts.iter().position(|&i| i == mmi_imt).unwrap_or(0);
+            us.sites
+                .iter()
+                .enumerate()
+                .map(|(i, s)| SiteResult {
+                    site_id: i,
+                    lon: s.lon,
+                    lat: s.lat,
+                    vs30_mps: s.vs30_mps,
+                    vs30_source: vs30_src[i],
+                    imts: site_imts
+                        .iter()
+                        .enumerate()
+                        .map(|(m, imt)| {
+                            (
+                                imt.column_name(),
+                                (ush.ln_median[m][i] as f64).exp(),
+                                ush.sigma(m, i) as f64,
+                            )
+                        })
+                        .collect(),
+                    mmi: mmi_of(mmi_imt, ush.ln_median[k_mmi_u][i], ush.rrup_km[i], mag),
+                })
+                .collect()
+        }
+    };
     let event_name = req
         .event_name
         .clone()
@@ -642,8 +754,14 @@ pub fn run_cancellable(
             }
         ),
         exposure_year,
-        n_sites: sites.len(),
+        n_sites: sites.len() + req.sites.len(),
         n_exposure_points: n_pts,
+        mmi_imt,
+        imts,
+        site_imts,
+        imts_not_supported,
+        vs30_counts,
+        user_shaking,
         request: req,
         rupture,
         grid_mmi,

@@ -1,5 +1,5 @@
 //! Files a quake run writes: summary.json, mmi.tif, pga.tif, mmi.geojson, settlements.csv,
-//! sites.csv (with --sites) and map.png. All are deterministic for the same inputs and seed;
+//! sites.csv and gmf.csv (with --sites; gmf.csv with realisations) and map.png. All are deterministic for the same inputs and seed;
 //! wall-clock timings are kept out of them (the CLI writes runtime.json).
 
 use super::QuakeRun;
@@ -73,6 +73,30 @@ pub fn summary_json(run: &QuakeRun) -> Value {
     };
     let dist = |d: &forewarn_impact::LossDistribution| dist_in(d, 1.0);
     let dist_usd = |d: &forewarn_impact::LossDistribution| dist_in(d, 1e6);
+    let names =
+        |v: &[forewarn_quake::gmpe::Imt]| v.iter().map(|i| i.column_name()).collect::<Vec<_>>();
+    let gmf_written = !run.sites.is_empty() && run.request.realizations > 0;
+    let mut files = vec![
+        "summary.json",
+        "mmi.tif",
+        "pga.tif",
+        "mmi.geojson",
+        "settlements.csv",
+        "map.png",
+    ];
+    if !run.sites.is_empty() {
+        files.push("sites.csv");
+    }
+    if gmf_written {
+        files.push("gmf.csv");
+    }
+    let gmf_columns: Vec<String> = ["site_id", "lon", "lat", "realisation"]
+        .into_iter()
+        .map(String::from)
+        .chain(names(&run.site_imts))
+        .collect();
+    let vs30_default_used = run.vs30_counts.grid_cells.contains_key("default")
+        || run.vs30_counts.exposure_points.contains_key("default");
     json!({
         "forewarn_version": env!("CARGO_PKG_VERSION"),
         "kind": "earthquake",
@@ -84,6 +108,21 @@ pub fn summary_json(run: &QuakeRun) -> Value {
             "hypocenter": {"lon": r.hypocenter.lon, "lat": r.hypocenter.lat, "depth_km": r.hypo_depth_km},
             "planes": r.planes,
             "geometry_source": r.geometry_source,
+            "treatment": r.treatment(),
+            "point_source": r.point_source,
+        },
+        "intensity": {
+            "mmi_from": run.mmi_imt.column_name(),
+            "gmice": "Worden et al. (2012) with distance (Rrup, 10-300 km) and magnitude (M3.0-7.3) terms",
+            "rule": "the first of PGV, PGA, SA(1.0) that every ground-motion model provides, as ShakeMap 4's VirtualIPE",
+        },
+        "vs30": {
+            "sources": "user (sites file) > raster (--vs30) > slope (Wald & Allen 2007 on the embedded terrain; slope_blended within the terrain_edge_blend_km of its edge, geometric blend into the default) > default",
+            "raster_file": run.request.vs30_file,
+            "default_mps": forewarn_quake::site::DEFAULT_VS30_MPS,
+            "default_used": vs30_default_used,
+            "terrain_edge_blend_km": forewarn_quake::site::TERRAIN_EDGE_BLEND_KM,
+            "count_by_source": run.vs30_counts,
         },
         "exposure_source": run.exposure_source,
         "exposure_year": {
@@ -115,16 +154,30 @@ pub fn summary_json(run: &QuakeRun) -> Value {
         "grid": {"spacing_km": run.spacing_km, "ncols": run.grid_mmi.spec.ncols, "nrows": run.grid_mmi.spec.nrows, "cell_deg_x": run.grid_mmi.spec.dx, "cell_deg_y": run.grid_mmi.spec.dy},
         "settlements_top": run.settlements.iter().take(20).map(|s| json!({
             "name": s.name, "country": s.country, "population": s.population.round(),
-            "mmi": (s.mmi * 100.0).round() / 100.0, "pga_g": round6(s.pga_g), "expected_deaths": s.expected_deaths.round(),
+            "mmi": (s.mmi * 100.0).round() / 100.0, "pga_g": round6(s.pga_g),
+            "pgv_cms": s.pgv_cms.map(|v| (v * 1e3).round() / 1e3), "expected_deaths": s.expected_deaths.round(),
         })).collect::<Vec<_>>(),
+        "gmf": gmf_written.then(|| json!({
+            "file": "gmf.csv",
+            "sites": run.sites.len(),
+            "realizations": run.request.realizations,
+            "rows": run.sites.len() * run.request.realizations,
+            "columns": gmf_columns,
+            "imts_not_supported": names(&run.imts_not_supported),
+            "seed": run.request.seed,
+            "correlation": run.request.correlation,
+            "truncation": run.request.truncation,
+        })),
         "runtime": {
             "sites": run.n_sites,
             "exposure_points": run.n_exposure_points,
             "realizations": run.request.realizations,
-            "intensity_measures": super::IMTS.iter().map(|i| i.column_name()).collect::<Vec<_>>(),
+            "intensity_measures": names(&run.imts),
+            "intensity_measures_at_user_sites": names(&run.site_imts),
+            "intensity_measures_not_supported": names(&run.imts_not_supported),
             "wall_clock": "see runtime.json (kept out of summary.json so that outputs are byte-identical)",
         },
-        "files": ["summary.json", "mmi.tif", "pga.tif", "mmi.geojson", "settlements.csv", "map.png"],
+        "files": files,
     })
 }
 
@@ -188,10 +241,10 @@ pub fn write_outputs(
             .as_bytes(),
     )?;
     let mut csv =
-        String::from("name,country,admin1,lon,lat,population,mmi,pga_g,expected_deaths\n");
+        String::from("name,country,admin1,lon,lat,population,mmi,pga_g,expected_deaths,pgv_cms\n");
     for s in &run.settlements {
         csv.push_str(&format!(
-            "{},{},{},{:.5},{:.5},{:.0},{:.2},{:.5},{:.2}\n",
+            "{},{},{},{:.5},{:.5},{:.0},{:.2},{:.5},{:.2},{}\n",
             csv_field(&s.name),
             s.country,
             csv_field(&s.admin1),
@@ -200,26 +253,25 @@ pub fn write_outputs(
             s.population,
             s.mmi,
             s.pga_g,
-            s.expected_deaths
+            s.expected_deaths,
+            s.pgv_cms.map(|v| format!("{v:.3}")).unwrap_or_default()
         ));
     }
     put("settlements.csv", csv.as_bytes())?;
     if !run.sites.is_empty() {
-        let mut h = String::from("lon,lat,vs30,vs30_source");
+        let mut h = String::from("site_id,lon,lat,vs30,vs30_source");
         for (name, _, _) in &run.sites[0].imts {
             h.push_str(&format!(",{name},{name}_ln_sigma"));
         }
         h.push_str(",mmi\n");
         for s in &run.sites {
             h.push_str(&format!(
-                "{},{},{},{}",
+                "{},{},{},{},{}",
+                s.site_id,
                 s.lon,
                 s.lat,
                 s.vs30_mps,
-                serde_json::to_value(s.vs30_source)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default()
+                s.vs30_source.as_str()
             ));
             for (_, m, sg) in &s.imts {
                 h.push_str(&format!(",{m:.6e},{sg:.4}"));
@@ -227,6 +279,9 @@ pub fn write_outputs(
             h.push_str(&format!(",{:.2}\n", s.mmi));
         }
         put("sites.csv", h.as_bytes())?;
+    }
+    if super::write_gmf_csv(run, &dir.join("gmf.csv"))? {
+        files.push("gmf.csv".to_string());
     }
     render_map(run, region, &dir.join("map.png"))?;
     files.extend([
@@ -267,8 +322,13 @@ fn render_map(run: &QuakeRun, region: &Region, path: &Path) -> Result<(), Engine
             run.alert_level.as_str().to_uppercase()
         ),
         subtitle: format!(
-            "Median MMI (Worden 2012 from PGA, {}); deaths median {:.0} (90% {:.0}-{:.0}); exposure: {}",
-            run.request.gmpe.to_uppercase(),
+            "Median MMI (Worden 2012 from {}, {}); deaths median {:.0} (90% {:.0}-{:.0}); exposure: {}",
+            match run.mmi_imt {
+                forewarn_quake::gmpe::Imt::Pgv => "PGV",
+                forewarn_quake::gmpe::Imt::Pga => "PGA",
+                _ => "SA(1.0)",
+            },
+            run.model_selection.models.to_uppercase(),
             run.fatalities.median,
             run.fatalities.p5,
             run.fatalities.p95,
