@@ -104,7 +104,7 @@ pub struct Args {
     quiet: bool,
 }
 
-fn parse_time(s: &str) -> Result<CapTime> {
+pub(crate) fn parse_time(s: &str) -> Result<CapTime> {
     if let Ok(t) = CapTime::parse(s) {
         return Ok(t);
     }

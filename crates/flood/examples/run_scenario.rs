@@ -65,7 +65,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("|{line}|");
         }
     }
-    let imp = forewarn_flood::impact(&r, &region, None);
+    let imp = forewarn_flood::impact(&r, &region, forewarn_flood::People::Settlements);
     println!("{}", serde_json::to_string_pretty(&imp)?);
     for g in &r.gauges {
         let (k, h) = g

@@ -111,8 +111,10 @@ pub fn grid_shares(spec: &GridSpec, pop: &Grid<f32>) -> Vec<Share> {
     let c1 = (((b.east - ps.x_min) / ps.dx).ceil().max(0.0) as usize).min(ps.ncols);
     let r0 = ((ps.y_max - b.north) / ps.dy).floor().max(0.0) as usize;
     let r1 = (((ps.y_max - b.south) / ps.dy).ceil().max(0.0) as usize).min(ps.nrows);
-    let kx = ((ps.dx / spec.dx).ceil() as usize).clamp(1, MAX_SAMPLES_PER_SIDE);
-    let ky = ((ps.dy / spec.dy).ceil() as usize).clamp(1, MAX_SAMPLES_PER_SIDE);
+    // Samples per side: the population cell's size in flood cells (1e-9 absorbs the rounding of
+    // sizes such as 0.05 deg / 30 arc-seconds = 6).
+    let kx = ((ps.dx / spec.dx - 1e-9).ceil().max(1.0) as usize).min(MAX_SAMPLES_PER_SIDE);
+    let ky = ((ps.dy / spec.dy - 1e-9).ceil().max(1.0) as usize).min(MAX_SAMPLES_PER_SIDE);
     let mut out = Vec::new();
     for row in r0..r1 {
         for col in c0..c1 {
