@@ -222,7 +222,7 @@ pub fn run(data: Option<&Path>, cmd: Cmd) -> Result<ExitCode> {
     }
     println!("  {alert_note}");
     println!(
-        "  Wrote {} files (+ summary.json, map.png, runtime.json, alert.xml) to {}",
+        "  Wrote {} grid and table files (+ summary.json, runtime.json, map.png for geographic runs, alert.xml when issued) to {}",
         written.len(),
         a.out.display()
     );

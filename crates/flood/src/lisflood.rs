@@ -5,7 +5,7 @@
 //! step), massint, saveint, fpfric, manningfile, bcifile, bdyfile, startfile (initial depth),
 //! stagefile, dirroot, resroot, acceleration (the local-inertial scheme, theta = 1 unless `theta`
 //! is given), theta, cfl, depththresh, max_Froude (the Froude cap; none without it, as in
-//! LISFLOOD-FP), rainfall (a uniform rain series in mm/h, .bdy layout
+//! LISFLOOD-FP), 1Dfriction (friction from the face-normal flux only), rainfall (a uniform rain series in mm/h, .bdy layout
 //! without the name line), elevoff (accepted; elevation output is never written). Any other
 //! keyword raises a warning that names it.
 //!
@@ -130,6 +130,7 @@ pub fn read_par_with_outputs(path: &Path) -> Result<(Scenario, ParOutputs), Floo
         "depththresh",
         "rainfall",
         "max_froude",
+        "1dfriction",
     ];
     for (k, (line, _)) in &kv {
         if KNOWN.contains(&k.as_str()) || (k == "elevoff") {
@@ -192,6 +193,9 @@ pub fn read_par_with_outputs(path: &Path) -> Result<(Scenario, ParOutputs), Floo
     if let Some(v) = num("cfl")? {
         sc.sim.alpha = positive("cfl", v)?.min(1.0);
     }
+    // LISFLOOD-FP 8 uses the two-dimensional friction term unless the .par file says
+    // `1Dfriction` (pars.cpp, fricSolver2D).
+    sc.sim.friction_2d = !kv.contains_key("1dfriction");
     if let Some(v) = num("max_froude")? {
         sc.sim.froude_limit = Some(positive("max_Froude", v)?);
     }

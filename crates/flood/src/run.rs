@@ -567,6 +567,7 @@ fn run_typed<T: Real>(
         theta: p.theta,
         depth_threshold_m: p.depth_threshold_m,
         froude_limit: p.froude_limit,
+        friction_2d: p.friction_2d,
     };
     let nc = state.ncols;
     let mut sweeper = Sweeper::new(sweep, &mut state, &source_cells, sc.rain.is_some());

@@ -47,6 +47,10 @@ pub struct SimParams {
     /// Limit on the Froude number of face flows ([`DEFAULT_FROUDE_LIMIT`] by default; `None`:
     /// no limit, as LISFLOOD-FP inputs without `max_Froude`).
     pub froude_limit: Option<f64>,
+    /// Friction from the magnitude of the unit-discharge vector at a face (true, the default,
+    /// as LISFLOOD-FP 8) or from the face-normal flux alone (false: Bates et al. 2010, LISFLOOD-FP
+    /// `1Dfriction`). See docs/flood.md, "EA test 5".
+    pub friction_2d: bool,
     pub precision: Precision,
 }
 
@@ -69,6 +73,7 @@ impl Default for SimParams {
             theta: 0.7,
             depth_threshold_m: 1e-3,
             froude_limit: Some(DEFAULT_FROUDE_LIMIT),
+            friction_2d: true,
             precision: Precision::F32,
         }
     }

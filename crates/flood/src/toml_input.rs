@@ -65,6 +65,7 @@ struct TomlSim {
     theta: Option<f64>,
     depth_threshold_m: Option<f64>,
     froude_limit: Option<f64>,
+    friction_2d: Option<bool>,
     precision: Option<String>,
     #[serde(flatten)]
     extra: Extra,
@@ -554,6 +555,9 @@ impl Scenario {
                 ));
             }
             sim.froude_limit = Some(v);
+        }
+        if let Some(v) = s.friction_2d {
+            sim.friction_2d = v;
         }
         sim.precision = match s.precision.as_deref() {
             None | Some("f32") => Precision::F32,
