@@ -88,8 +88,8 @@ impl<T: Real> FaceConsts<T> {
 ///
 /// Friction uses the magnitude of the unit-discharge vector at the face,
 /// |q| = sqrt(q^2 + (qo4 / 4)^2), the two-dimensional Manning friction slope
-/// S_f = n^2 q |q_vec| / h^(10/3) (as LISFLOOD-FP's acceleration solver does by default since
-/// version 6, `fricSolver2D`); with `quarter_2d` = 0 it is the one-dimensional |q| of Bates et
+/// S_f = n^2 q |q_vec| / h^(10/3) (as LISFLOOD-FP 8.1's acceleration solver does by default,
+/// `fricSolver2D`); with `quarter_2d` = 0 it is the one-dimensional |q| of Bates et
 /// al. (2010).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
@@ -415,5 +415,44 @@ fn cell_chunk_slices<T: Real>(
         let a = ar[j];
         ar[j] = if flooded & (a < 0.0) { k.t_end } else { a };
         du[j] += if flooded { k.dt_f64 } else { 0.0 };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn consts(friction_2d: bool) -> FaceConsts<f64> {
+        FaceConsts::new(
+            0.5,
+            10.0,
+            10.0,
+            &KernelParams {
+                theta: 1.0,
+                depth_threshold_m: 1e-3,
+                froude_limit: None,
+                friction_2d,
+            },
+        )
+    }
+
+    #[test]
+    fn friction_uses_the_discharge_vector() {
+        // 1 m of water on a slope of 1e-3 with q = 1 m2/s across the face and 1 m2/s along it
+        // (flow at 45 degrees to the grid), n = 0.04.
+        let (h, n2, q) = (1.0f64, 0.04f64 * 0.04, 1.0f64);
+        let flux = |k: &FaceConsts<f64>, qo4: f64| {
+            face_flux(h, h, 0.01, 0.0, q, q, q, qo4, n2, k.g_dt_dx, k.cap_x, k)
+        };
+        let k2 = consts(true);
+        let k1 = consts(false);
+        let num = q - G * 0.5 / 10.0 * h * (0.0 - 0.01);
+        let expect = |qmag: f64| num / (1.0 + G * 0.5 * n2 * qmag / h.powf(7.0 / 3.0));
+        // Four orthogonal faces of 1 m2/s: |q_vec| = sqrt(2).
+        assert!((flux(&k2, 4.0) - expect(2f64.sqrt())).abs() < 1e-12);
+        // Without orthogonal flow both forms agree; the 1D form ignores it.
+        assert_eq!(flux(&k2, 0.0), flux(&k1, 0.0));
+        assert!((flux(&k1, 4.0) - expect(1.0)).abs() < 1e-12);
+        assert!(flux(&k2, 4.0) < flux(&k1, 4.0));
     }
 }
