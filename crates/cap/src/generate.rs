@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use crate::config::{AlertLevel, Hazard, MatrixCell, WarningConfig};
 use crate::error::CapError;
 use crate::geometry::footprint_polygon;
-use crate::model::{Alert, Area, Category, Info, MsgType, Scope, Status, ValuePair};
+use crate::model::{
+    Alert, Area, Category, Certainty, Info, MsgType, Scope, Status, Urgency, ValuePair,
+};
 use crate::template;
 use crate::time::CapTime;
 
@@ -34,6 +36,13 @@ pub struct ImpactArea {
     pub footprints_lon_lat: Vec<Vec<(f64, f64)>>,
     /// Extra geocodes (e.g. admin unit codes).
     pub geocodes: Vec<ValuePair>,
+    /// Urgency of this area when it differs between areas (a flood reaching the downstream
+    /// reaches one after another); `None` takes the matrix's. Areas of different urgency go in
+    /// different `info` blocks, most urgent first.
+    pub urgency: Option<Urgency>,
+    /// When the hazard reaches this area (the `onset` of its `info` block: the earliest of the
+    /// block's areas); `None` takes the warning's `event_time`.
+    pub onset: Option<CapTime>,
 }
 
 /// A hazard-agnostic impact warning: the input of [`generate`].
@@ -56,6 +65,10 @@ pub struct ImpactWarning {
     pub sender: String,
     /// Language codes; one info block each, in this order. Each needs a template file.
     pub languages: Vec<String>,
+    /// The event itself has been observed (an earthquake recorded, a dam breach seen): certainty
+    /// `Observed` (CAP 1.2: "Determined to have occurred or to be ongoing") instead of the
+    /// matrix's likelihood-based certainty.
+    pub observed: bool,
 }
 
 fn fmt_fixed(v: f64, decimals: usize) -> String {
@@ -235,7 +248,10 @@ fn check_input(w: &ImpactWarning, cfg: &WarningConfig) -> Result<(), CapError> {
 ///
 /// - Fields from the warning matrix ([`WarningConfig::cell`]); with several countries the most
 ///   severe country's row is used.
-/// - One info block per requested language, texts from that language's templates. Messages
+/// - One info block per requested language (per language and urgency when the areas carry
+///   their own urgency, most urgent first, each with the onset of its earliest area), texts
+///   from that language's templates. Certainty `Observed` when the warning says the event was
+///   observed. Messages
 ///   that are not Actual carry the status word (e.g. "EXERCISE") at the start of headline,
 ///   description and instruction in every language, and a `note`.
 /// - `effective` = `sent`, `onset` = event time, `expires` = `sent` + the matrix's hours.
@@ -273,8 +289,37 @@ pub fn generate(w: &ImpactWarning, cfg: &WarningConfig) -> Result<Alert, CapErro
         // CAP 1.2: "Met - Meteorological (inc. flood)".
         Hazard::Flood => Category::Met,
     };
-    let mut infos = Vec::with_capacity(w.languages.len());
+    // Areas grouped by urgency (one group with the matrix's urgency when no area sets its own),
+    // most urgent first; each group becomes one info block per language.
+    let rank = |u: Urgency| match u {
+        Urgency::Immediate => 0,
+        Urgency::Expected => 1,
+        Urgency::Future => 2,
+        Urgency::Past => 3,
+        Urgency::Unknown => 4,
+    };
+    let mut groups: Vec<(Urgency, Vec<usize>)> = Vec::new();
+    for (i, a) in w.areas.iter().enumerate() {
+        let u = a.urgency.unwrap_or(cell.urgency);
+        match groups.iter_mut().find(|g| g.0 == u) {
+            Some(g) => g.1.push(i),
+            None => groups.push((u, vec![i])),
+        }
+    }
+    groups.sort_by_key(|g| rank(g.0));
+    let certainty = if w.observed {
+        Certainty::Observed
+    } else {
+        cell.certainty
+    };
+    let mut infos = Vec::with_capacity(w.languages.len() * groups.len());
     let mut note = None;
+    for (urgency, members) in &groups {
+    let onset = members
+        .iter()
+        .filter_map(|&i| w.areas[i].onset)
+        .min_by_key(|t| t.to_utc())
+        .unwrap_or(w.event_time);
     for lang in &w.languages {
         let t = cfg
             .templates(lang)
@@ -309,10 +354,9 @@ pub fn generate(w: &ImpactWarning, cfg: &WarningConfig) -> Result<Alert, CapErro
                 note = t.notes.get(w.status.as_str()).cloned();
             }
         }
-        let areas = w
-            .areas
+        let areas = members
             .iter()
-            .zip(&polygons_by_area)
+            .map(|&i| (&w.areas[i], &polygons_by_area[i]))
             .map(|(a, polys)| {
                 let country = t
                     .countries
@@ -341,13 +385,13 @@ pub fn generate(w: &ImpactWarning, cfg: &WarningConfig) -> Result<Alert, CapErro
             categories: vec![category],
             event: texts.event.clone(),
             response_types: cell.response.clone(),
-            urgency: cell.urgency,
+            urgency: *urgency,
             severity: cell.severity,
-            certainty: cell.certainty,
+            certainty,
             audience: None,
             event_codes: Vec::new(),
             effective: Some(w.sent),
-            onset: Some(w.event_time),
+            onset: Some(onset),
             expires: Some(expires),
             sender_name: sender_name.map(str::to_string),
             headline: Some(headline),
@@ -359,6 +403,7 @@ pub fn generate(w: &ImpactWarning, cfg: &WarningConfig) -> Result<Alert, CapErro
             resources: Vec::new(),
             areas,
         });
+    }
     }
     Ok(Alert {
         identifier: identifier(w, cfg),

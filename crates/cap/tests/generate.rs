@@ -315,3 +315,71 @@ fn simplified_footprints_keep_their_area() {
         );
     }
 }
+
+#[test]
+fn flood_areas_get_their_own_urgency_and_onset_and_no_death_toll() {
+    use forewarn_cap::{ImpactArea, Urgency};
+    let cfg = cfg();
+    let mut w = flood(AlertLevel::Red);
+    w.languages = vec!["en".into(), "ru".into(), "zh".into(), "ur".into()];
+    let reach = |desc: &str, lon: f64, urgency: Urgency, onset: &str| ImpactArea {
+        country_iso2: "PK".into(),
+        area_desc: desc.into(),
+        footprints_lon_lat: vec![vec![
+            (lon, 27.0),
+            (lon + 0.2, 27.0),
+            (lon + 0.2, 27.2),
+            (lon, 27.2),
+        ]],
+        geocodes: vec![],
+        urgency: Some(urgency),
+        onset: Some(CapTime::parse(onset).unwrap()),
+    };
+    // Listed out of order: the generator puts the most urgent first.
+    w.areas = vec![
+        reach("far", 69.0, Urgency::Future, "2022-08-26T20:00:00+05:00"),
+        reach("near", 68.0, Urgency::Immediate, "2022-08-25T09:30:00+05:00"),
+        reach("middle", 68.5, Urgency::Expected, "2022-08-25T12:30:00+05:00"),
+        reach("far 2", 69.4, Urgency::Future, "2022-08-26T18:00:00+05:00"),
+    ];
+    let alert = generate(&w, &cfg).unwrap();
+    check_message(&alert);
+    assert_eq!(alert.infos.len(), 3 * 4);
+    let en: Vec<_> = alert.infos.iter().filter(|i| i.language == "en").collect();
+    assert_eq!(
+        en.iter().map(|i| i.urgency).collect::<Vec<_>>(),
+        [Urgency::Immediate, Urgency::Expected, Urgency::Future]
+    );
+    // Each block's onset is its earliest area's; onsets follow the urgency.
+    let onsets: Vec<_> = en.iter().map(|i| i.onset.unwrap().to_utc()).collect();
+    assert!(onsets.windows(2).all(|p| p[0] < p[1]), "{onsets:?}");
+    assert_eq!(en[2].onset, Some(CapTime::parse("2022-08-26T18:00:00+05:00").unwrap()));
+    assert_eq!(en[2].areas.len(), 2);
+    // Not observed: certainty from the matrix. Observed once the breach is seen.
+    assert!(alert.infos.iter().all(|i| i.certainty == Certainty::Likely));
+    w.observed = true;
+    let seen = generate(&w, &cfg).unwrap();
+    check_message(&seen);
+    assert!(seen.infos.iter().all(|i| i.certainty == Certainty::Observed));
+    // The public texts carry no death toll in any language (it stays in medianDeaths).
+    for i in &alert.infos {
+        let d = i.description.as_deref().unwrap();
+        assert!(!d.contains("120"), "{}: {d}", i.language);
+        for word in ["deaths", "погибш", "死亡", "ہلاکت"] {
+            assert!(!d.contains(word), "{}: {d}", i.language);
+        }
+    }
+    // Green is the expected impact of a flood that is coming, never "Unlikely".
+    for p in [0.2, 0.9] {
+        let mut g = flood(AlertLevel::Green);
+        g.likelihood = p;
+        let a = generate(&g, &cfg).unwrap();
+        assert!(a.infos.iter().all(|i| i.certainty != Certainty::Unlikely));
+        let want = if p >= 0.5 {
+            Certainty::Likely
+        } else {
+            Certainty::Possible
+        };
+        assert!(a.infos.iter().all(|i| i.certainty == want));
+    }
+}

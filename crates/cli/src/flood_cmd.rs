@@ -1,6 +1,11 @@
 //! `forewarn flood run`: 2D inundation from a scenario or LISFLOOD-FP inputs, with impact.
 
+use crate::quake_cmd::{StatusArg, parse_time};
 use anyhow::{Context, Result, bail};
+use forewarn_cap::{CapTime, Status};
+use forewarn_engine::flood_alert::{self, FloodAlertOptions};
+use forewarn_exposure::Exposure;
+use forewarn_flood::impact::{People, WarningOptions};
 use forewarn_flood::output::OutputOptions;
 use forewarn_flood::{RunOptions, Scenario};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -37,9 +42,26 @@ pub struct RunArgs {
     /// Also write ESRI ASCII grids (always on for LISFLOOD-FP input).
     #[arg(long)]
     ascii: bool,
-    /// Population raster (GeoTIFF, EPSG:4326) for people affected; default: settlements.
+    /// Population raster (GeoTIFF or ESRI ASCII, EPSG:4326, people per cell) replacing the
+    /// proxy exposure (settlements plus the residual grid of people outside them).
     #[arg(long, value_name = "FILE")]
     population: Option<PathBuf>,
+    /// CAP status of the alert (Actual, Exercise or Test; case-insensitive).
+    #[arg(long, value_enum, default_value = "actual", ignore_case = true)]
+    status: StatusArg,
+    /// Date-time of the start of the run (the breach's start), e.g. 2026-05-13T06:00:00+00:00
+    /// (default: now). Also the alert's sent time, so pass it for byte-identical reruns.
+    #[arg(long)]
+    time: Option<String>,
+    /// The breach has been observed (seen or measured, not only feared): CAP certainty Observed.
+    #[arg(long)]
+    breach_observed: bool,
+    /// CAP sender id.
+    #[arg(long, default_value = "forewarn@rcc.sco-forewarn.example")]
+    sender: String,
+    /// Write alert.xml even for a green alert.
+    #[arg(long)]
+    cap_always: bool,
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
@@ -80,11 +102,22 @@ pub fn run(data: Option<&Path>, cmd: Cmd) -> Result<ExitCode> {
         },
     )?;
     bar.finish_and_clear();
-    let pop = match &a.population {
-        Some(p) => Some(forewarn_core::raster_tiff::read_geotiff(p)?),
-        None => None,
+    for w in run.warnings.iter().filter(|w| !scenario.warnings.contains(w)) {
+        eprintln!("warning: {w}");
+    }
+    let exposure = match &a.population {
+        Some(p) => Exposure::from_raster(&region, p)?,
+        None => Exposure::proxy(&region),
     };
-    let impact = forewarn_flood::impact(&run, &region, pop.as_ref());
+    let people = match &a.population {
+        Some(_) => People::Raster(&exposure.grid),
+        None => People::Proxy {
+            settlement_people: &exposure.settlement_people,
+            residual: &exposure.grid,
+        },
+    };
+    let warning = WarningOptions::default();
+    let impact = forewarn_flood::impact::impact_with(&run, &region, people, &warning);
     let written = run.write_outputs(
         &a.out,
         &OutputOptions {
@@ -93,6 +126,40 @@ pub fn run(data: Option<&Path>, cmd: Cmd) -> Result<ExitCode> {
         },
     )?;
     forewarn_engine::flood::write_extras(&run, &impact, &region, &a.out)?;
+    let start = match &a.time {
+        Some(s) => parse_time(s)?,
+        None => CapTime::from_utc(
+            chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp(), 0).unwrap_or_default(),
+        ),
+    };
+    let alert_note = if impact.alert != "green" || a.cap_always {
+        let opt = FloodAlertOptions {
+            status: match a.status {
+                StatusArg::Actual => Status::Actual,
+                StatusArg::Exercise => Status::Exercise,
+                StatusArg::Test => Status::Test,
+            },
+            start,
+            sent: start,
+            sender: a.sender.clone(),
+            breach_observed: a.breach_observed,
+            params: warning.params,
+        };
+        match flood_alert::impact_warning(&run, &impact, &region, &opt) {
+            Some(w) => {
+                let xml = flood_alert::alert_xml(&w)?;
+                forewarn_engine::write_file(&a.out.join("alert.xml"), xml.as_bytes())?;
+                format!(
+                    "alert.xml: {} areas (downstream reaches), certainty {}",
+                    w.areas.len(),
+                    if w.observed { "Observed" } else { "from the warning matrix" }
+                )
+            }
+            None => "no alert.xml: no flooded area on geographic terrain".into(),
+        }
+    } else {
+        "Green alert: no alert.xml written (use --cap-always to write one)".into()
+    };
     let runtime = serde_json::json!({"wall_s": run.wall_time_s, "steps": run.steps, "cell_updates": run.cell_updates, "threads": a.threads});
     forewarn_engine::write_file(
         &a.out.join("runtime.json"),
@@ -108,14 +175,15 @@ pub fn run(data: Option<&Path>, cmd: Cmd) -> Result<ExitCode> {
         run.volume_error_pct()
     );
     println!(
-        "  People affected (depth >= 0.1 m): {:.0}; residential damage EUR {:.1}M",
+        "  People affected (depth >= 0.1 m): {:.0} ({:.0} outside settlements); residential damage USD {:.1}M (2010 prices)",
         impact.affected,
-        impact.damage_eur / 1e6
+        impact.affected_outside_settlements,
+        impact.damage_usd / 1e6
     );
     let ll = &impact.life_loss;
     match ll.lead_time_h {
         Some(lead) => println!(
-            "  Deaths: {:.0} without warning; {:.0} with a warning {:.1} h before the water arrives; {:.0} lives saved",
+            "  Deaths: {:.0} without warning; {:.0} with a warning {:.1} h before the water's early-bound arrival; {:.0} lives saved",
             ll.without_warning, ll.with_warning, lead, ll.lives_saved
         ),
         None => println!(
@@ -138,20 +206,23 @@ pub fn run(data: Option<&Path>, cmd: Cmd) -> Result<ExitCode> {
         .filter(|s| s.arrival_time_s.is_some())
         .collect();
     if !reached.is_empty() {
-        println!("  Settlements reached (arrival of 0.1 m):");
+        println!("  Settlements reached (arrival of 0.1 m: early bound / modelled):");
         for s in reached.iter().take(15) {
             println!(
-                "    {:<22} {} pop {:>7}  arrival {:>6.2} h  max depth {:>5.1} m",
+                "    {:<22} {} pop {:>7}  arrival {:>6.2} / {:>6.2} h  flooded {:>3.0} %  max depth {:>5.1} m",
                 s.name,
                 s.country,
                 s.population,
+                s.arrival_early_s.unwrap_or(0.0) / 3600.0,
                 s.arrival_time_s.unwrap_or(0.0) / 3600.0,
+                100.0 * s.share_flooded,
                 s.max_depth_m
             );
         }
     }
+    println!("  {alert_note}");
     println!(
-        "  Wrote {} files (+ summary.json, map.png, runtime.json) to {}",
+        "  Wrote {} grid and table files (+ summary.json, runtime.json, map.png for geographic runs, alert.xml when issued) to {}",
         written.len(),
         a.out.display()
     );

@@ -131,7 +131,7 @@ fn parse_imt(s: &str) -> std::result::Result<forewarn_quake::gmpe::Imt, String> 
     Ok(Imt::Sa(t))
 }
 
-fn parse_time(s: &str) -> Result<CapTime> {
+pub(crate) fn parse_time(s: &str) -> Result<CapTime> {
     if let Ok(t) = CapTime::parse(s) {
         return Ok(t);
     }

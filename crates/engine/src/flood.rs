@@ -49,6 +49,7 @@ pub fn summary_json(run: &FloodRun, impact: &FloodImpact) -> Value {
             "released_volume_m3": b.released_volume_m3,
         })).collect::<Vec<_>>(),
         "alert_level": impact.alert,
+        "damage_usd": impact.damage_usd,
         "life_loss": {
             "without_warning": impact.life_loss.without_warning,
             "with_warning": impact.life_loss.with_warning,
@@ -98,10 +99,10 @@ fn render_map(
         .filter(|s| s.max_depth_m >= 0.1)
         .take(15)
         .map(|s| {
-            let t = s
-                .arrival_time_s
-                .map(|t| format!(" ({:.1} h)", t / 3600.0))
-                .unwrap_or_default();
+            let t = match (s.arrival_early_s, s.arrival_time_s) {
+                (Some(e), Some(t)) => format!(" ({:.1}-{:.1} h)", e / 3600.0, t / 3600.0),
+                _ => String::new(),
+            };
             (LonLat::new(s.lon, s.lat), format!("{}{t}", s.name))
         })
         .collect();
@@ -126,7 +127,7 @@ fn render_map(
             impact.alert.to_uppercase()
         ),
         subtitle: format!(
-            "{:.0} people affected (depth >= 0.1 m); deaths {:.0} without warning, {:.0} with a warning {}; labels: settlement (arrival time)",
+            "{:.0} people affected (depth >= 0.1 m); deaths {:.0} without warning, {:.0} with a warning {}; labels: settlement (arrival: early bound-modelled)",
             impact.affected,
             impact.life_loss.without_warning,
             impact.life_loss.with_warning,

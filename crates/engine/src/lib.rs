@@ -5,6 +5,7 @@ pub mod bench;
 pub mod contours;
 pub mod expocat;
 pub mod flood;
+pub mod flood_alert;
 pub mod limits;
 pub mod map;
 pub mod quake;

@@ -92,6 +92,8 @@ pub fn exercise_alert(
                     })
                     .collect(),
                 geocodes: vec![],
+                urgency: None,
+                onset: None,
             });
         }
     }

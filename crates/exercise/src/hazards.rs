@@ -343,7 +343,7 @@ fn flood_hazard(
         },
     )
     .map_err(|e| herr(h, plan.files.scrub(&e.to_string())))?;
-    let imp = forewarn_flood::impact(&fr, region, None);
+    let imp = forewarn_flood::impact(&fr, region, forewarn_flood::People::Settlements);
     let mut units = Vec::new();
     for s in &imp.settlements {
         let Some(arr) = s.arrival_time_s else {
@@ -468,6 +468,8 @@ fn flood_warning(
             area_desc: "flood zone".into(),
             footprints_lon_lat: rings_ll,
             geocodes: vec![],
+            urgency: None,
+            onset: None,
         });
     }
     let level = match alert {
@@ -513,5 +515,6 @@ fn flood_warning(
         status: Status::Exercise,
         sender: "exercise@forewarn.example".into(),
         languages: vec!["en".into()],
+        observed: false,
     })
 }

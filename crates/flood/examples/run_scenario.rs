@@ -1,5 +1,7 @@
-//! Run a TOML scenario and print a summary:
+//! Run a TOML scenario or a LISFLOOD-FP .par file and print a summary:
 //! `cargo run --release -p forewarn-flood --example run_scenario -- scenarios/sarez-outburst.toml [out_dir]`.
+//! Set `FLOOD_FRICTION_1D=1` to use the one-dimensional friction term (for the EA test 5
+//! comparison in docs/flood.md).
 //! The embedded terrain is loaded from the repository's data/ directory.
 
 use forewarn_core::Region;
@@ -15,7 +17,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         env!("CARGO_MANIFEST_DIR"),
         "/../../data"
     )))?;
-    let sc = forewarn_flood::Scenario::from_toml_path(Path::new(&path), Some(&region))?;
+    let mut sc = if path.ends_with(".par") {
+        forewarn_flood::lisflood::read_par(Path::new(&path))?
+    } else {
+        forewarn_flood::Scenario::from_toml_path(Path::new(&path), Some(&region))?
+    };
+    if std::env::var("FLOOD_FRICTION_1D").is_ok() {
+        sc.sim.friction_2d = false;
+    }
     for w in &sc.warnings {
         eprintln!("warning: {w}");
     }
@@ -65,8 +74,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("|{line}|");
         }
     }
-    let imp = forewarn_flood::impact(&r, &region, None);
-    println!("{}", serde_json::to_string_pretty(&imp)?);
+    if r.spec.crs.is_geographic() {
+        let imp = forewarn_flood::impact(&r, &region, forewarn_flood::People::Settlements);
+        println!("{}", serde_json::to_string_pretty(&imp)?);
+    }
     for g in &r.gauges {
         let (k, h) = g
             .depth_m

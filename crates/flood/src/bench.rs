@@ -111,6 +111,7 @@ pub fn dam_break(n: usize, steps: usize, threads: usize, sweep: Sweep) -> BenchR
         theta: 0.7,
         depth_threshold_m: 1e-3,
         froude_limit: None,
+        friction_2d: true,
     };
     let pool = pool(threads);
     let v0 = st.stored_volume_m3();

@@ -57,6 +57,9 @@ pub(crate) struct FaceConsts<T> {
     pub(crate) cap_y: T,
     pub(crate) thresh: T,
     pub(crate) froude: Option<T>,
+    /// 1/4 for the two-dimensional friction term (the mean of the four orthogonal faces around
+    /// a face enters |q|), 0 for the one-dimensional one.
+    pub(crate) quarter_2d: T,
 }
 
 impl<T: Real> FaceConsts<T> {
@@ -72,13 +75,22 @@ impl<T: Real> FaceConsts<T> {
             cap_y: T::from_f64(dy / (4.0 * dt)),
             thresh: T::from_f64(p.depth_threshold_m),
             froude: p.froude_limit.map(T::from_f64),
+            quarter_2d: T::from_f64(if p.friction_2d { 0.25 } else { 0.0 }),
         }
     }
 }
 
 /// The momentum update of one face. `hl/hr`, `zl/zr`: depths and elevations of the upstream
 /// (west/north) and downstream (east/south) cells; `q`, `qm`, `qp`: previous flux of the face and
-/// of its two neighbours along the flow direction; `n2f`: face Manning n^2.
+/// of its two neighbours along the flow direction; `qo4`: the sum of the previous fluxes of the
+/// four orthogonal faces around it (the two cells' faces across the flow); `n2f`: face Manning
+/// n^2.
+///
+/// Friction uses the magnitude of the unit-discharge vector at the face,
+/// |q| = sqrt(q^2 + (qo4 / 4)^2), the two-dimensional Manning friction slope
+/// S_f = n^2 q |q_vec| / h^(10/3) (as LISFLOOD-FP 8.1's acceleration solver does by default,
+/// `fricSolver2D`); with `quarter_2d` = 0 it is the one-dimensional |q| of Bates et
+/// al. (2010).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 pub(crate) fn face_flux<T: Real>(
@@ -89,6 +101,7 @@ pub(crate) fn face_flux<T: Real>(
     q: T,
     qm: T,
     qp: T,
+    qo4: T,
     n2f: T,
     g_dt_d: T,
     cap: T,
@@ -102,7 +115,8 @@ pub(crate) fn face_flux<T: Real>(
     let num = qc - g_dt_d * hf_safe * (er - el);
     // h_f^(7/3) = h_f^2 * cbrt(h_f)
     let h73 = hf_safe * hf_safe * hf_safe.cbrt_pos();
-    let den = T::ONE + k.g_dt * n2f * q.abs() / h73;
+    let qo = k.quarter_2d * qo4;
+    let den = T::ONE + k.g_dt * n2f * (q * q + qo * qo).sqrt() / h73;
     let mut qn = num / den;
     if let Some(fr) = k.froude {
         let qmax = fr * hf_safe * (k.g * hf_safe).sqrt();
@@ -114,18 +128,22 @@ pub(crate) fn face_flux<T: Real>(
 }
 
 /// x faces of one row. `out[j]` is face fa+j; `prev` holds faces fa-1 ..= fb+1; `h`, `z`, `n2`
-/// hold cells fa-1 ..= fb.
+/// hold cells fa-1 ..= fb; `qy` holds the previous y faces above (`.0`) and below (`.1`) cells
+/// fa-1 ..= fb.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn x_faces<T: Real>(
     out: &mut [T],
     prev: &[T],
     h: &[T],
     z: &[T],
     n2: &[T],
+    qy: (&[T], &[T]),
     k: &FaceConsts<T>,
 ) {
     let n = out.len();
     let prev = &prev[..n + 2];
     let (h, z, n2) = (&h[..n + 1], &z[..n + 1], &n2[..n + 1]);
+    let (qn, qs) = (&qy.0[..n + 1], &qy.1[..n + 1]);
     let half = T::from_f64(0.5);
     for j in 0..n {
         out[j] = face_flux(
@@ -136,6 +154,7 @@ pub(crate) fn x_faces<T: Real>(
             prev[j + 1],
             prev[j],
             prev[j + 2],
+            (qn[j] + qn[j + 1]) + (qs[j] + qs[j + 1]),
             half * (n2[j] + n2[j + 1]),
             k.g_dt_dx,
             k.cap_x,
@@ -144,7 +163,9 @@ pub(crate) fn x_faces<T: Real>(
     }
 }
 
-/// y faces of one face row: `above`/`below` cells are the (north, south) pairs.
+/// y faces of one face row: `above`/`below` cells are the (north, south) pairs; `qx` holds the
+/// previous x faces of the north (`.0`) and south (`.1`) cell rows, faces c0 ..= c1 for the
+/// cells c0 .. c1.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn y_faces<T: Real>(
     out: &mut [T],
@@ -154,10 +175,12 @@ pub(crate) fn y_faces<T: Real>(
     h: (&[T], &[T]),
     z: (&[T], &[T]),
     n2: (&[T], &[T]),
+    qx: (&[T], &[T]),
     k: &FaceConsts<T>,
 ) {
     let n = out.len();
     let (prev_n, prev, prev_s) = (&prev_n[..n], &prev[..n], &prev_s[..n]);
+    let (qn, qs) = (&qx.0[..n + 1], &qx.1[..n + 1]);
     let (hn, hs) = (&h.0[..n], &h.1[..n]);
     let (zn, zs) = (&z.0[..n], &z.1[..n]);
     let (nn, ns) = (&n2.0[..n], &n2.1[..n]);
@@ -171,6 +194,7 @@ pub(crate) fn y_faces<T: Real>(
             prev[j],
             prev_n[j],
             prev_s[j],
+            (qn[j] + qn[j + 1]) + (qs[j] + qs[j + 1]),
             half * (nn[j] + ns[j]),
             k.g_dt_dy,
             k.cap_y,
@@ -391,5 +415,44 @@ fn cell_chunk_slices<T: Real>(
         let a = ar[j];
         ar[j] = if flooded & (a < 0.0) { k.t_end } else { a };
         du[j] += if flooded { k.dt_f64 } else { 0.0 };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn consts(friction_2d: bool) -> FaceConsts<f64> {
+        FaceConsts::new(
+            0.5,
+            10.0,
+            10.0,
+            &KernelParams {
+                theta: 1.0,
+                depth_threshold_m: 1e-3,
+                froude_limit: None,
+                friction_2d,
+            },
+        )
+    }
+
+    #[test]
+    fn friction_uses_the_discharge_vector() {
+        // 1 m of water on a slope of 1e-3 with q = 1 m2/s across the face and 1 m2/s along it
+        // (flow at 45 degrees to the grid), n = 0.04.
+        let (h, n2, q) = (1.0f64, 0.04f64 * 0.04, 1.0f64);
+        let flux = |k: &FaceConsts<f64>, qo4: f64| {
+            face_flux(h, h, 0.01, 0.0, q, q, q, qo4, n2, k.g_dt_dx, k.cap_x, k)
+        };
+        let k2 = consts(true);
+        let k1 = consts(false);
+        let num = q - G * 0.5 / 10.0 * h * (0.0 - 0.01);
+        let expect = |qmag: f64| num / (1.0 + G * 0.5 * n2 * qmag / h.powf(7.0 / 3.0));
+        // Four orthogonal faces of 1 m2/s: |q_vec| = sqrt(2).
+        assert!((flux(&k2, 4.0) - expect(2f64.sqrt())).abs() < 1e-12);
+        // Without orthogonal flow both forms agree; the 1D form ignores it.
+        assert_eq!(flux(&k2, 0.0), flux(&k1, 0.0));
+        assert!((flux(&k1, 4.0) - expect(1.0)).abs() < 1e-12);
+        assert!(flux(&k2, 4.0) < flux(&k1, 4.0));
     }
 }

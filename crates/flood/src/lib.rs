@@ -11,7 +11,9 @@
 //!   boundaries ([`boundary`]).
 //! - Outputs: [`run`] returns a [`FloodRun`] (maximum depth and speed, arrival time, duration,
 //!   snapshots, gauges, mass balance) that [`FloodRun::write_outputs`] writes to disk;
-//!   [`impact`] turns it into people affected, damage, deaths and an alert level.
+//!   [`impact`] turns it into people affected ([`people`]: settlements over their footprint and
+//!   the residual population grid), damage in US dollars ([`damage`]), arrival times with an
+//!   early bound ([`arrival`]), deaths with and without a warning, and an alert level.
 //! - [`bench`]: the dam-break throughput benchmark and a copy-bandwidth probe.
 //!
 //! Coordinates of sources, gauges and boundaries are in the terrain's CRS (degrees for the
@@ -19,16 +21,20 @@
 //! the domain's centre latitude. NODATA terrain cells are closed walls and are written as the
 //! nodata value (-9999) in every output raster; outputs never hold NaN.
 
+pub mod arrival;
 pub mod bench;
 pub mod boundary;
 pub mod breach;
+pub mod channel;
 pub mod condition;
+pub mod damage;
 pub mod error;
 pub mod impact;
 mod kernel;
 pub mod limits;
 pub mod lisflood;
 pub mod output;
+pub mod people;
 pub mod real;
 #[cfg(any(test, feature = "reference-kernel"))]
 pub mod reference;
@@ -43,7 +49,7 @@ pub mod toml_input;
 
 pub use breach::{BreachHydrograph, BreachParams, FailureMode};
 pub use error::FloodError;
-pub use impact::{FloodImpact, impact};
+pub use impact::{FloodImpact, People, impact};
 pub use run::{
     FloodRun, GaugeSeries, MassRecord, OUTPUT_NODATA, RunOptions, Snapshot, Sweep, run, run_with,
 };

@@ -4,7 +4,8 @@
 //! Keywords read from the .par file: DEMfile, sim_time, initial_tstep (used as the largest time
 //! step), massint, saveint, fpfric, manningfile, bcifile, bdyfile, startfile (initial depth),
 //! stagefile, dirroot, resroot, acceleration (the local-inertial scheme, theta = 1 unless `theta`
-//! is given), theta, cfl, depththresh, rainfall (a uniform rain series in mm/h, .bdy layout
+//! is given), theta, cfl, depththresh, max_Froude (the Froude cap; none without it, as in
+//! LISFLOOD-FP), 1Dfriction (friction from the face-normal flux only), rainfall (a uniform rain series in mm/h, .bdy layout
 //! without the name line), elevoff (accepted; elevation output is never written). Any other
 //! keyword raises a warning that names it.
 //!
@@ -129,6 +130,8 @@ pub fn read_par_with_outputs(path: &Path) -> Result<(Scenario, ParOutputs), Floo
         "cfl",
         "depththresh",
         "rainfall",
+        "max_froude",
+        "1dfriction",
     ];
     for (k, (line, _)) in &kv {
         if KNOWN.contains(&k.as_str()) || (k == "elevoff") {
@@ -155,6 +158,9 @@ pub fn read_par_with_outputs(path: &Path) -> Result<(Scenario, ParOutputs), Floo
     sc.source_path = path.to_path_buf();
     sc.format = InputFormat::Lisflood;
     sc.sim.theta = 1.0;
+    // LISFLOOD-FP caps face flows only when the .par file sets max_Froude (its default,
+    // 10000, never binds), so its inputs run uncapped unless they ask for it.
+    sc.sim.froude_limit = None;
     let positive = |key: &str, v: f64| -> Result<f64, FloodError> {
         if v.is_finite() && v > 0.0 {
             Ok(v)
@@ -187,6 +193,12 @@ pub fn read_par_with_outputs(path: &Path) -> Result<(Scenario, ParOutputs), Floo
     }
     if let Some(v) = num("cfl")? {
         sc.sim.alpha = positive("cfl", v)?.min(1.0);
+    }
+    // LISFLOOD-FP 8 uses the two-dimensional friction term unless the .par file says
+    // `1Dfriction` (pars.cpp, fricSolver2D).
+    sc.sim.friction_2d = !kv.contains_key("1dfriction");
+    if let Some(v) = num("max_froude")? {
+        sc.sim.froude_limit = Some(positive("max_Froude", v)?);
     }
     if let Some(v) = num("depththresh")? {
         sc.sim.depth_threshold_m = positive("depththresh", v)?;

@@ -183,6 +183,10 @@ impl RowSweep {
                             &h[base + fa - 1..=base + fb],
                             &z[base + fa - 1..=base + fb],
                             &n2[base + fa - 1..=base + fb],
+                            (
+                                &qyp[r * nc + fa - 1..=r * nc + fb],
+                                &qyp[(r + 1) * nc + fa - 1..=(r + 1) * nc + fb],
+                            ),
                             &k,
                         );
                     }
@@ -211,6 +215,10 @@ impl RowSweep {
                         (
                             &n2[(f - 1) * nc + c0..(f - 1) * nc + c1],
                             &n2[f * nc + c0..f * nc + c1],
+                        ),
+                        (
+                            &qxp[(f - 1) * (nc + 1) + c0..=(f - 1) * (nc + 1) + c1],
+                            &qxp[f * (nc + 1) + c0..=f * (nc + 1) + c1],
                         ),
                         &k,
                     );
@@ -350,6 +358,10 @@ impl<T: Real> StepCtx<'_, T> {
                 &self.n2[(f - 1) * nc + c0..(f - 1) * nc + c1],
                 &self.n2[f * nc + c0..f * nc + c1],
             ),
+            (
+                &self.qxp[(f - 1) * (nc + 1) + c0..=(f - 1) * (nc + 1) + c1],
+                &self.qxp[f * (nc + 1) + c0..=f * (nc + 1) + c1],
+            ),
             &self.fk,
         );
     }
@@ -395,6 +407,10 @@ impl<T: Real> StepCtx<'_, T> {
                         &s.h[lr * nc + fa - 1..=lr * nc + fb],
                         &self.z[r * nc + fa - 1..=r * nc + fb],
                         &self.n2[r * nc + fa - 1..=r * nc + fb],
+                        (
+                            &self.qyp[r * nc + fa - 1..=r * nc + fb],
+                            &self.qyp[(r + 1) * nc + fa - 1..=(r + 1) * nc + fb],
+                        ),
                         &self.fk,
                     );
                 }
@@ -509,6 +525,7 @@ pub(crate) mod tests {
             theta: 0.7,
             depth_threshold_m: 1e-3,
             froude_limit: Some(1.5),
+            friction_2d: true,
         };
         let rates: Vec<T> = (0..nc * nr)
             .map(|i| T::from_f64(1e-5 * (i % 5) as f64))

@@ -567,6 +567,7 @@ fn run_typed<T: Real>(
         theta: p.theta,
         depth_threshold_m: p.depth_threshold_m,
         froude_limit: p.froude_limit,
+        friction_2d: p.friction_2d,
     };
     let nc = state.ncols;
     let mut sweeper = Sweeper::new(sweep, &mut state, &source_cells, sc.rain.is_some());
@@ -759,6 +760,13 @@ fn run_typed<T: Real>(
             nodata: Some(OUTPUT_NODATA as f64),
         }
     };
+    let max_depth_m = masked(state.max_h.clone());
+    let mut warnings = sc.warnings.clone();
+    warnings.extend(crate::channel::narrow_channel_warning(
+        &max_depth_m,
+        state.dx_m,
+        state.dy_m,
+    ));
     let arrival = state
         .arrival_s
         .iter()
@@ -770,7 +778,7 @@ fn run_typed<T: Real>(
         spec,
         dx_m: state.dx_m,
         dy_m: state.dy_m,
-        max_depth_m: masked(state.max_h.clone()),
+        max_depth_m,
         max_speed_ms: masked(state.max_speed.clone()),
         arrival_time_s: masked(arrival),
         duration_s: masked(state.duration_s.iter().map(|&d| d as f32).collect()),
@@ -784,7 +792,7 @@ fn run_typed<T: Real>(
         cell_updates,
         wall_time_s: started.elapsed().as_secs_f64(),
         end_time_s: t,
-        warnings: sc.warnings.clone(),
+        warnings,
     })
 }
 

@@ -44,10 +44,23 @@ pub struct SimParams {
     pub theta: f64,
     /// Faces with a flow depth at or below this (m) carry no flow.
     pub depth_threshold_m: f64,
-    /// Optional limit on the Froude number of face flows (steep terrain).
+    /// Limit on the Froude number of face flows ([`DEFAULT_FROUDE_LIMIT`] by default; `None`:
+    /// no limit, as LISFLOOD-FP inputs without `max_Froude`).
     pub froude_limit: Option<f64>,
+    /// Friction from the magnitude of the unit-discharge vector at a face (true, the default,
+    /// as LISFLOOD-FP 8) or from the face-normal flux alone (false: Bates et al. 2010, LISFLOOD-FP
+    /// `1Dfriction`). See docs/flood.md, "EA test 5".
+    pub friction_2d: bool,
     pub precision: Precision,
 }
+
+/// Default cap on the Froude number of face flows: 1. The local-inertial equations drop the
+/// advection term of the momentum equation, which de Almeida & Bates (2013, "Applicability of
+/// the local inertial approximation of the shallow water equations to flood modeling", Water
+/// Resour. Res. 49:4833-4844) show is acceptable for subcritical flow and not beyond it: errors
+/// grow as the Froude number approaches 1 and the scheme becomes unstable above it. Capping face
+/// flows at Fr = 1 keeps the scheme inside its range on steep terrain.
+pub const DEFAULT_FROUDE_LIMIT: f64 = 1.0;
 
 impl Default for SimParams {
     fn default() -> Self {
@@ -59,7 +72,8 @@ impl Default for SimParams {
             alpha: 0.7,
             theta: 0.7,
             depth_threshold_m: 1e-3,
-            froude_limit: None,
+            froude_limit: Some(DEFAULT_FROUDE_LIMIT),
+            friction_2d: true,
             precision: Precision::F32,
         }
     }

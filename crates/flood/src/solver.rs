@@ -6,10 +6,12 @@
 //! ```text
 //! h_f   = max(eta_L, eta_R) - max(z_L, z_R)
 //! q^new = [theta q + (1 - theta)/2 (q_- + q_+) - g h_f dt (eta_R - eta_L)/dx]
-//!         / [1 + g dt n^2 |q| / h_f^(7/3)]
+//!         / [1 + g dt n^2 |q_vec| / h_f^(7/3)]
 //! ```
 //!
-//! where q_- and q_+ are the neighbouring faces' fluxes along the same direction. Faces with
+//! where q_- and q_+ are the neighbouring faces' fluxes along the same direction and
+//! |q_vec| = sqrt(q^2 + q_o^2), q_o the mean of the four orthogonal faces around the face (the
+//! two-dimensional friction term; `friction_2d = false` uses |q|). Faces with
 //! h_f <= depth threshold carry no flow. Two limiters keep depths non-negative and the scheme
 //! stable on steep terrain: a face never moves more than a quarter of its upstream cell's water
 //! in one step (so the four faces together can never empty a cell below zero, which makes the
@@ -108,6 +110,9 @@ pub struct KernelParams {
     pub theta: f64,
     pub depth_threshold_m: f64,
     pub froude_limit: Option<f64>,
+    /// Two-dimensional friction term (|q| of the face's unit-discharge vector; see
+    /// [`crate::kernel`]); false: Bates et al.'s (2010) one-dimensional |q|.
+    pub friction_2d: bool,
 }
 
 /// Figures returned by a step.

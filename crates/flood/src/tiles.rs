@@ -457,6 +457,10 @@ impl<T: Real> TileCtx<'_, T> {
                     &self.n2[(f - 1) * nc + c0..(f - 1) * nc + c1],
                     &self.n2[f * nc + c0..f * nc + c1],
                 ),
+                (
+                    &self.qxp[(f - 1) * (nc + 1) + c0..=(f - 1) * (nc + 1) + c1],
+                    &self.qxp[f * (nc + 1) + c0..=f * (nc + 1) + c1],
+                ),
                 &self.fk,
             );
         }
@@ -481,6 +485,10 @@ impl<T: Real> TileCtx<'_, T> {
                     &h[fa - 1..=fb],
                     &z[fa - 1..=fb],
                     &n2[fa - 1..=fb],
+                    (
+                        &self.qyp[r * nc + fa - 1..=r * nc + fb],
+                        &self.qyp[(r + 1) * nc + fa - 1..=(r + 1) * nc + fb],
+                    ),
                     &self.fk,
                 );
             }
@@ -635,6 +643,7 @@ mod tests {
             theta: 0.7,
             depth_threshold_m: 1e-3,
             froude_limit: Some(1.5),
+            friction_2d: true,
         };
         let rates: Vec<T> = (0..nc * nr)
             .map(|i| T::from_f64(1e-5 * (i % 5) as f64))

@@ -65,6 +65,7 @@ struct TomlSim {
     theta: Option<f64>,
     depth_threshold_m: Option<f64>,
     froude_limit: Option<f64>,
+    friction_2d: Option<bool>,
     precision: Option<String>,
     #[serde(flatten)]
     extra: Extra,
@@ -546,7 +547,20 @@ impl Scenario {
             sim.depth_threshold_m = positive(&ctx, v, "simulation.depth_threshold_m")?;
         }
         if let Some(v) = s.froude_limit {
-            sim.froude_limit = Some(positive(&ctx, v, "simulation.froude_limit")?);
+            let v = positive(&ctx, v, "simulation.froude_limit")?;
+            if v > crate::scenario::DEFAULT_FROUDE_LIMIT {
+                ctx.warnings.push(format!(
+                    "{}: simulation.froude_limit = {v} allows supercritical face flows, where the \
+                     local-inertial approximation does not hold (de Almeida & Bates 2013); the \
+                     default is {}",
+                    ctx.file,
+                    crate::scenario::DEFAULT_FROUDE_LIMIT
+                ));
+            }
+            sim.froude_limit = Some(v);
+        }
+        if let Some(v) = s.friction_2d {
+            sim.friction_2d = v;
         }
         sim.precision = match s.precision.as_deref() {
             None | Some("f32") => Precision::F32,

@@ -263,3 +263,38 @@ fn same_inputs_give_identical_results() {
         assert_eq!(a, b);
     }
 }
+
+#[test]
+fn froude_limit_defaults_to_one_and_a_higher_one_warns() {
+    let dem = dem_text(20, 12, &[]);
+    // Default: Fr = 1 (de Almeida & Bates 2013), two-dimensional friction.
+    let d = scenario_dir(SCENARIO, &dem);
+    let sc = Scenario::from_toml_path(&d.path().join("s.toml"), None).unwrap();
+    assert_eq!(sc.sim.froude_limit, Some(1.0));
+    assert_eq!(
+        sc.sim.froude_limit,
+        Some(forewarn_flood::scenario::DEFAULT_FROUDE_LIMIT)
+    );
+    assert!(sc.sim.friction_2d);
+    // A limit above 1 is kept but named in a warning; 1 or below is not.
+    let high = SCENARIO.replace("max_dt_s = 2\n", "max_dt_s = 2\nfroude_limit = 2.0\n");
+    let d = scenario_dir(&high, &dem);
+    let sc = Scenario::from_toml_path(&d.path().join("s.toml"), None).unwrap();
+    assert_eq!(sc.sim.froude_limit, Some(2.0));
+    assert!(
+        sc.warnings
+            .iter()
+            .any(|w| w.contains("simulation.froude_limit") && w.contains("de Almeida")),
+        "{:?}",
+        sc.warnings
+    );
+    let low = SCENARIO.replace(
+        "max_dt_s = 2\n",
+        "max_dt_s = 2\nfroude_limit = 0.8\nfriction_2d = false\n",
+    );
+    let d = scenario_dir(&low, &dem);
+    let sc = Scenario::from_toml_path(&d.path().join("s.toml"), None).unwrap();
+    assert_eq!(sc.sim.froude_limit, Some(0.8));
+    assert!(!sc.sim.friction_2d);
+    assert!(sc.warnings.is_empty(), "{:?}", sc.warnings);
+}

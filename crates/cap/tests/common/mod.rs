@@ -89,17 +89,22 @@ pub fn kashmir(status: Status) -> ImpactWarning {
                 area_desc: "Azad Kashmir, Khyber Pakhtunkhwa".into(),
                 footprints_lon_lat: vec![wobbly_ring(73.4, 34.4, 1.1, 0.9, 1500, 0.3)],
                 geocodes: vec![ValuePair::new("ADM1", "PK-KP")],
+                urgency: None,
+                onset: None,
             },
             ImpactArea {
                 country_iso2: "IN".into(),
                 area_desc: "Jammu and Kashmir".into(),
                 footprints_lon_lat: vec![wobbly_ring(74.5, 34.2, 0.6, 0.5, 700, 1.1)],
                 geocodes: vec![],
+                urgency: None,
+                onset: None,
             },
         ],
         status,
         sender: "forewarn@forewarn.example".into(),
         languages: vec!["en".into(), "ru".into(), "zh".into(), "ur".into()],
+        observed: false,
     }
 }
 
@@ -134,10 +139,13 @@ pub fn flood(level: AlertLevel) -> ImpactWarning {
             area_desc: "Sindh".into(),
             footprints_lon_lat: vec![wobbly_ring(68.8, 27.7, 0.8, 1.4, 3000, 2.0)],
             geocodes: vec![],
+            urgency: None,
+            onset: None,
         }],
         status: Status::Actual,
         sender: "forewarn@forewarn.example".into(),
         languages: vec!["en".into(), "ur".into()],
+        observed: false,
     }
 }
 

@@ -101,6 +101,8 @@ pub fn impact_warning(
             area_desc: format!("MMI {} or more", ["I", "II", "III", "IV", "V", "VI"][k - 1]),
             footprints_lon_lat: rings,
             geocodes: vec![],
+            urgency: None,
+            onset: None,
         });
     }
     let (dist, level) = if run.alert_fatalities >= run.alert_economic {
@@ -140,6 +142,7 @@ pub fn impact_warning(
         status,
         sender: sender.to_string(),
         languages: LANGUAGES.iter().map(|s| s.to_string()).collect(),
+        observed: false,
     }
 }
 

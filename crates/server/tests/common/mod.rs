@@ -214,10 +214,13 @@ pub fn cap_xml(org: &str) -> String {
             area_desc: "test area".into(),
             footprints_lon_lat: vec![ring],
             geocodes: vec![],
+            urgency: None,
+            onset: None,
         }],
         status: Status::Exercise,
         sender: format!("{org}@forewarn.example"),
         languages: vec!["en".into(), "ru".into()],
+        observed: false,
     };
     let a = generate(&w, &WarningConfig::embedded().unwrap()).expect("generate");
     a.to_xml()
