@@ -24,6 +24,7 @@ pub mod routes;
 pub mod runner;
 pub mod settings;
 pub mod text_rules;
+pub mod watch;
 pub mod write;
 
 use axum::Router;
@@ -85,6 +86,8 @@ pub struct AppState {
     pub exercises: Arc<exercises::Registry>,
     /// Bundled exercise plans (and the hazard scenario files they name).
     pub scenarios_dir: PathBuf,
+    /// The proactive watch, when the server runs with `--watch` (set once at start).
+    pub watch: Arc<std::sync::OnceLock<Arc<watch::WatchService>>>,
 }
 
 /// How long a verified API token is trusted without asking the database again. A token
@@ -124,6 +127,7 @@ impl AppState {
             token_cache: Arc::new(Mutex::new(HashMap::new())),
             exercises: Arc::new(exercises::Registry::default()),
             scenarios_dir: default_scenarios_dir(),
+            watch: Arc::new(std::sync::OnceLock::new()),
         }
     }
 }
@@ -219,6 +223,8 @@ pub struct ServerConfig {
     pub public_url: Option<settings::PublicUrl>,
     /// Reverse proxies whose forwarding headers name the client (`--trusted-proxy`).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The sources to watch (`--watch FILE.toml`, validated).
+    pub watch: Option<forewarn_watch::WatchConfig>,
 }
 
 /// Errors starting the server.
@@ -265,6 +271,19 @@ pub async fn prepare(cfg: &ServerConfig) -> Result<(AppState, Router), ServeErro
         demo::seed(&st, pw)
             .await
             .map_err(|e| ServeError::Setup(format!("demo seeding: {e}")))?;
+    }
+    if let Some(w) = &cfg.watch {
+        // Rules: the demo defaults with --demo; without it no organisation has rules yet
+        // (the sources are still polled and their health shown).
+        let orgs = if cfg.demo.is_some() {
+            watch::demo_rules().map_err(ServeError::Setup)?
+        } else {
+            Vec::new()
+        };
+        let svc = watch::WatchService::new(&st, w.clone(), orgs)
+            .await
+            .map_err(ServeError::Setup)?;
+        watch::start(&st, Arc::new(svc));
     }
     Ok((st.clone(), router(st)))
 }

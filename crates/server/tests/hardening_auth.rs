@@ -492,6 +492,7 @@ async fn a_network_server_needs_a_public_url() {
         web_dir: dir.path().to_path_buf(),
         public_url: public_url.map(|u| u.parse().unwrap()),
         trusted_proxies: vec![],
+        watch: None,
     };
     let e = forewarn_server::prepare(&cfg("0.0.0.0:0", None))
         .await
