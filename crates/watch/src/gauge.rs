@@ -44,7 +44,7 @@ pub fn parse_sensorthings(body: &[u8]) -> Result<Parsed<GaugeReading>, FeedError
             .or(o.get("resultTime"))
             .and_then(Value::as_str)
             .map(|t| t.rsplit('/').next().unwrap_or(t));
-        let r = (|| {
+        let r = (|| -> Result<GaugeReading, String> {
             let t = time.ok_or("phenomenonTime is missing")?;
             let time_ms = parse_ms(t)
                 .ok_or_else(|| format!("phenomenonTime '{}' is not a time", limits::text(t)))?;

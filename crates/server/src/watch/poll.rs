@@ -198,7 +198,7 @@ async fn process(
             rejected(svc, src, &parsed.rejected);
             for r in parsed.items {
                 let changed = super::act::take_report(st, svc, r).await;
-                update_health(svc, &src.name, |h| match changed {
+                update_health(svc, &src.name, |h| match &changed {
                     Ok(true) => h.items_accepted += 1,
                     Ok(false) => h.items_unchanged += 1,
                     Err(_) => {}
