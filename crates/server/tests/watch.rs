@@ -34,14 +34,18 @@ struct Feeds {
     docs: Arc<Mutex<HashMap<String, Doc>>>,
     /// Requests answered 304 per document.
     not_modified: Arc<Mutex<HashMap<String, u64>>>,
+    /// Every change of a document gets a new ETag.
+    versions: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Feeds {
     fn set(&self, name: &str, body: String) {
         let mut d = self.docs.lock().unwrap();
-        let n = d.len() + body.len();
+        let version = self
+            .versions
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let e = d.entry(name.to_string()).or_default();
-        e.etag = format!("\"{name}-{n}-{}\"", body.len());
+        e.etag = format!("\"{name}-v{version}\"");
         e.body = body;
     }
     fn delay(&self, name: &str, ms: u64) {
@@ -200,7 +204,7 @@ async fn two_agencies_one_incident_then_update_then_cancel() {
     let (s, _) = kd.get(&format!("/api/incidents/{iid}")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     // Manual incidents say so.
-    let (s, m) = pd
+    let (s, m) = kd
         .post(
             "/api/incidents",
             json!({"title": "manual", "quake": {"lat": 30.0, "lon": 70.0, "depth_km": 10.0, "mag": 5.0, "realizations": 0}}),

@@ -64,6 +64,25 @@ impl WriteTx {
     }
 }
 
+impl WriteTx {
+    /// Stores (replacing) a source's health record. Not journaled: health is observation of
+    /// the outside world, rewritten at every poll. Written through the serialised write
+    /// transaction like everything else (a write beside it would break SQLite's snapshot).
+    pub async fn put_source_health(
+        &mut self,
+        name: &str,
+        data: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO watch_sources (name, data, updated_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET data = $2, updated_at = $3")
+            .bind(name)
+            .bind(data.to_string())
+            .bind(crate::now_ts())
+            .execute(self.direct(true).await?)
+            .await?;
+        Ok(())
+    }
+}
+
 impl Store {
     /// The newest `limit` events by origin time.
     pub async fn watch_events(&self, limit: i64) -> Result<Vec<WatchEventRow>, StoreError> {
@@ -97,22 +116,6 @@ impl Store {
         rows.iter()
             .map(|r| Ok((r.try_get("org")?, r.try_get("incident_id")?)))
             .collect()
-    }
-
-    /// Stores (replacing) a source's health record. Not journaled: health is observation of
-    /// the outside world, rewritten at every poll.
-    pub async fn put_source_health(
-        &self,
-        name: &str,
-        data: &serde_json::Value,
-    ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO watch_sources (name, data, updated_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET data = $2, updated_at = $3")
-            .bind(name)
-            .bind(data.to_string())
-            .bind(crate::now_ts())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
     }
 
     /// Every stored source health record: (name, data).

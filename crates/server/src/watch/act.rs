@@ -110,10 +110,8 @@ async fn act_on(
                 }
                 inc.updated_at = now_ts();
                 records::update(&mut tx, WATCH_ACTOR, "incident.source_deleted", &inc).await?;
+                // A run in progress finishes; its result drafts nothing (the event is deleted).
                 super::drafts::on_deleted(st, &mut tx, &inc).await?;
-                if inc.status == "running" {
-                    to_cancel.push(inc.id);
-                }
             }
             (ChangeKind::Deleted, None, _) | (_, _, None) => {}
             (_, None, Some(p)) => {

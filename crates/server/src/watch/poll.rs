@@ -313,10 +313,16 @@ pub async fn poll_once(st: &AppState, svc: &WatchService, i: usize) -> SourceHea
         }
         h.next_poll_in_s = backoff_s(src.poll_s, h.consecutive_failures);
     });
-    if let Ok(v) = serde_json::to_value(&h)
-        && let Err(e) = st.store.put_source_health(&src.name, &v).await
-    {
-        tracing::warn!(source = %src.name, "cannot store the source health: {e}");
+    if let Ok(v) = serde_json::to_value(&h) {
+        let stored = async {
+            let mut tx = st.store.begin_write().await?;
+            tx.put_source_health(&src.name, &v).await?;
+            tx.commit().await
+        }
+        .await;
+        if let Err(e) = stored {
+            tracing::warn!(source = %src.name, "cannot store the source health: {e}");
+        }
     }
     h
 }
