@@ -351,6 +351,11 @@ fn watch(data: Option<&Path>, speed: f64, grace_seconds: f64) -> Result<ExitCode
         fig.p50_incident_ms, fig.p95_incident_ms, fig.p50_draft_ms, fig.p95_draft_ms
     );
     println!(
+        "  published in the feed -> incident (ms): {}; -> draft (ms): {} (adds the wait for the next poll)",
+        list(&fig.published_incident_ms),
+        list(&fig.published_draft_ms)
+    );
+    println!(
         "  missed: {:?}; unexpected incidents: {:?}; duplicated: {:?}",
         fig.missed, fig.unexpected, fig.duplicated
     );

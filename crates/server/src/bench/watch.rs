@@ -264,6 +264,10 @@ pub struct WatchFigures {
     pub p95_incident_ms: f64,
     pub p50_draft_ms: f64,
     pub p95_draft_ms: f64,
+    /// The same from the moment the item was published in the feed (feed time), which adds
+    /// the wait for the next poll (up to the 2 s interval).
+    pub published_incident_ms: Vec<f64>,
+    pub published_draft_ms: Vec<f64>,
     /// Expected events without an incident, or without a draft.
     pub missed: Vec<String>,
     /// Events that should have given nothing but gave an incident.
@@ -334,6 +338,7 @@ pub async fn measure(
         .collect::<Vec<_>>()
         .join("; ");
     *feed.start.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+    let start_sys_ms = sys_ms(SystemTime::now());
     let feed_wall = Duration::from_secs_f64(EVENTS as f64 * EVERY_S / feed.speed);
     let started = Instant::now();
     let expected: BTreeSet<String> = feed
@@ -386,6 +391,8 @@ pub async fn measure(
         p95_incident_ms: 0.0,
         p50_draft_ms: 0.0,
         p95_draft_ms: 0.0,
+        published_incident_ms: vec![],
+        published_draft_ms: vec![],
         missed: vec![],
         unexpected: vec![],
         duplicated: vec![],
@@ -425,13 +432,16 @@ pub async fn measure(
             .filter(|d| mine.iter().any(|i| i["id"] == d["incident_id"]))
             .filter_map(|d| d["created_at"].as_str().and_then(ts_ms))
             .fold(f64::INFINITY, f64::min);
+        let published = start_sys_ms + e.t_s / feed.speed * 1000.0;
         if inc_at.is_finite() {
             fig.incident_ms.push(inc_at - first);
+            fig.published_incident_ms.push(inc_at - published);
         } else {
             fig.missed.push(format!("{} (no incident)", e.id));
         }
         if draft_at.is_finite() {
             fig.draft_ms.push(draft_at - first);
+            fig.published_draft_ms.push(draft_at - published);
         } else {
             fig.missed.push(format!("{} (no draft)", e.id));
         }
