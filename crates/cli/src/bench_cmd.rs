@@ -376,7 +376,7 @@ fn watch(data: Option<&Path>, speed: f64, grace_seconds: f64) -> Result<ExitCode
         && fig.duplicated.is_empty()
         && fig.p95_draft_ms <= 10_000.0;
     println!(
-        "  result: {} (target: p95 of incident-to-draft path <= 10 s, nothing missed or duplicated)",
+        "  result: {} (target: p95 from first served to draft <= 10 s, nothing missed or duplicated)",
         if ok { "PASS" } else { "FAIL" }
     );
     Ok(if ok {
