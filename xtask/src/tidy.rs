@@ -47,8 +47,10 @@ fn layers() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
     exercise.insert("forewarn-engine");
     m.insert("forewarn-exercise", exercise.clone());
     m.insert("forewarn-store", set(&[]));
+    // The watch: parsers, association and rules; the CAP reader for incoming warnings.
+    m.insert("forewarn-watch", set(&[CORE, "forewarn-cap"]));
     let mut server = exercise;
-    server.extend(["forewarn-exercise", "forewarn-store"]);
+    server.extend(["forewarn-exercise", "forewarn-store", "forewarn-watch"]);
     m.insert("forewarn-server", server.clone());
     let mut cli = server;
     cli.insert("forewarn-server");
@@ -66,6 +68,7 @@ const BOUND_TO: &[(&str, &[&str], &str)] = &[
     ("tower", &["forewarn-server"], "only server knows HTTP"),
     ("tower-http", &["forewarn-server"], "only server knows HTTP"),
     ("hyper", &["forewarn-server"], "only server knows HTTP"),
+    ("reqwest", &["forewarn-server"], "only server knows HTTP"),
     ("utoipa", &["forewarn-server"], "only server knows HTTP"),
     (
         "anyhow",

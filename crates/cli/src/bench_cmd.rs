@@ -48,6 +48,18 @@ pub enum Cmd {
     /// run as points at their catalogue time; people at MMI VII+, VIII+, IX+ compared
     /// (docs/validation.md). Not a timing: a validation table.
     Expocat(ExpocatArgs),
+    /// Proactive watch: a recorded feed of 60 events over 10 min of feed time (5 in the
+    /// region above the demo thresholds, duplicates from a second agency, revisions) replayed
+    /// to `serve --demo --watch` polling every 2 s; p50/p95 from an item first served to its
+    /// automatic incident and to its draft alert.
+    Watch {
+        /// Feed time runs this many times faster than wall time (1-100).
+        #[arg(long, default_value_t = 10.0, value_parser = speed_factor)]
+        speed: f64,
+        /// Seconds to wait after the feed ended for the last drafts.
+        #[arg(long, default_value_t = 120.0, value_parser = positive_seconds)]
+        grace_seconds: f64,
+    },
     /// Fully wet 1000 x 1000 dam break on 1 and 2 threads with a copy-bandwidth probe, and
     /// Environment Agency test 5 (7200 s): the tiled sweep against the bounding-rows kernel
     /// before it, in the same invocation.
@@ -136,6 +148,13 @@ fn positive_minutes(s: &str) -> Result<f64, String> {
     }
 }
 
+fn speed_factor(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && (1.0..=100.0).contains(&v) => Ok(v),
+        _ => Err(format!("'{s}': give a speed factor from 1 to 100")),
+    }
+}
+
 fn positive_seconds(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && (0.1..=86_400.0).contains(&v) => Ok(v),
@@ -168,6 +187,14 @@ impl ServerChild {
 /// Starts `forewarn serve --demo` on a fresh SQLite file and a free loopback port; returns
 /// it with the address from its "listening on" line.
 fn start_server(data: Option<&Path>) -> Result<(ServerChild, std::net::SocketAddr)> {
+    start_server_with(data, &[])
+}
+
+/// [`start_server`] with extra `serve` arguments.
+fn start_server_with(
+    data: Option<&Path>,
+    extra: &[std::ffi::OsString],
+) -> Result<(ServerChild, std::net::SocketAddr)> {
     use std::io::BufRead;
     let dir = tempfile::tempdir().context("creating a temporary directory")?;
     let db = dir.path().join("soak.db");
@@ -179,6 +206,7 @@ fn start_server(data: Option<&Path>) -> Result<(ServerChild, std::net::SocketAdd
     }
     cmd.args(["serve", "--demo", "--bind", "127.0.0.1:0", "--db"])
         .arg(&db)
+        .args(extra)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(stderr);
@@ -300,6 +328,89 @@ fn soak(data: Option<&Path>, a: SoakArgs) -> Result<ExitCode> {
         _ => println!("  RSS growth not judged: the run ended before the warm-up did"),
     }
     println!("  result: {}", if ok { "PASS" } else { "FAIL" });
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn watch(data: Option<&Path>, speed: f64, grace_seconds: f64) -> Result<ExitCode> {
+    use forewarn_server::bench::watch as bw;
+    let dir = tempfile::tempdir().context("creating a temporary directory")?;
+    let toml = dir.path().join("watch.toml");
+    println!("forewarn bench watch: {}", machine());
+    println!(
+        "  feed: {} events over {:.0} min of feed time at x{speed} ({:.0} s wall), {} in the region above the demo thresholds; a second agency (FDSN text) repeats every event 3 s later; revisions of every sixth event; both sources polled every {} s",
+        bw::EVENTS,
+        bw::EVENTS as f64 * bw::EVERY_S / 60.0,
+        bw::EVENTS as f64 * bw::EVERY_S / speed,
+        bw::script().iter().filter(|e| e.expected).count(),
+        bw::POLL_S
+    );
+    let run = bw::run_blocking(
+        speed,
+        "forewarn-demo",
+        std::time::Duration::from_secs_f64(grace_seconds),
+        |text| {
+            std::fs::write(&toml, text).map_err(|e| e.to_string())?;
+            start_server_with(data, &["--watch".into(), toml.clone().into()])
+                .map_err(|e| e.to_string())
+        },
+    );
+    let (fig, server, addr) = run.map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "  server: `forewarn serve --demo --watch` (pid {}) on {addr}, fresh SQLite file",
+        server.child.id()
+    );
+    drop(server);
+    let list = |v: &[f64]| {
+        v.iter()
+            .map(|x| format!("{:.0}", x))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    println!(
+        "  first served -> automatic incident (ms): {}",
+        list(&fig.incident_ms)
+    );
+    println!(
+        "  first served -> draft alert (ms):        {}",
+        list(&fig.draft_ms)
+    );
+    println!(
+        "  incident: p50 {:.0} ms, p95 {:.0} ms; draft: p50 {:.0} ms, p95 {:.0} ms",
+        fig.p50_incident_ms, fig.p95_incident_ms, fig.p50_draft_ms, fig.p95_draft_ms
+    );
+    println!(
+        "  published in the feed -> incident (ms): {}; -> draft (ms): {} (adds the wait for the next poll)",
+        list(&fig.published_incident_ms),
+        list(&fig.published_draft_ms)
+    );
+    println!(
+        "  missed: {:?}; unexpected incidents: {:?}; duplicated: {:?}",
+        fig.missed, fig.unexpected, fig.duplicated
+    );
+    for s in fig.source_health["items"].as_array().into_iter().flatten() {
+        println!(
+            "  source {}: polls {}, 304s {}, items seen {}, accepted {}, unchanged {}, rejected {}",
+            s["name"],
+            s["polls"],
+            s["not_modified"],
+            s["items_seen"],
+            s["items_accepted"],
+            s["items_unchanged"],
+            s["items_rejected"]
+        );
+    }
+    let ok = fig.missed.is_empty()
+        && fig.unexpected.is_empty()
+        && fig.duplicated.is_empty()
+        && fig.p95_draft_ms <= 10_000.0;
+    println!(
+        "  result: {} (target: p95 from first served to draft <= 10 s, nothing missed or duplicated)",
+        if ok { "PASS" } else { "FAIL" }
+    );
     Ok(if ok {
         ExitCode::SUCCESS
     } else {
@@ -669,6 +780,10 @@ pub fn run(data: Option<&Path>, cmd: Cmd) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Soak(a) => soak(data, a),
+        Cmd::Watch {
+            speed,
+            grace_seconds,
+        } => watch(data, speed, grace_seconds),
         Cmd::Flood {
             n,
             steps,

@@ -39,6 +39,11 @@ pub struct Args {
     /// slope-based Vs30 where it has data (as `forewarn quake --vs30`).
     #[arg(long, value_name = "FILE.tif")]
     vs30: Option<PathBuf>,
+    /// Watch the sources of this TOML file ([[source]] tables with name, kind, url, poll_s;
+    /// see docs/watch.md): events that concern an organisation become automatic incidents
+    /// with a quake run and a draft CAP alert. Checked at start (errors name line and field).
+    #[arg(long, value_name = "FILE.toml")]
+    watch: Option<PathBuf>,
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
@@ -48,6 +53,20 @@ pub fn run(a: Args) -> Result<ExitCode> {
             a.bind
         );
     }
+    let watch = match &a.watch {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("reading --watch {}", p.display()))?;
+            match forewarn_watch::config::parse(&text) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    eprintln!("error: {}: {e}", p.display());
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
+        None => None,
+    };
     let cfg = forewarn_server::ServerConfig {
         db: a.db.clone(),
         bind: a.bind,
@@ -56,9 +75,13 @@ pub fn run(a: Args) -> Result<ExitCode> {
         public_url: a.public_url.clone(),
         trusted_proxies: a.trusted_proxies.clone(),
         vs30: a.vs30.clone(),
+        watch,
     };
     forewarn_server::serve_blocking(cfg, |addr| {
         println!("forewarn serve: listening on http://{addr} (database {})", a.db);
+        if let Some(w) = &a.watch {
+            println!("watching the sources of {}", w.display());
+        }
         if a.demo {
             println!("demo users: <cc>.duty, <cc>.approver, <cc>.viewer (cc = af by cn in ir kg kz mn pk ru tj uz) and rc.coordinator");
         }

@@ -161,7 +161,7 @@ impl Alert {
     }
 
     /// Moves to the state after `action` (409 if not allowed).
-    fn apply(&mut self, action: AlertAction) -> Result<(), ApiError> {
+    pub(crate) fn apply(&mut self, action: AlertAction) -> Result<(), ApiError> {
         self.status = self.status.after(action)?;
         self.updated_at = now_ts();
         Ok(())
@@ -209,7 +209,7 @@ fn record_of_identifier(identifier: &str) -> Option<i64> {
 }
 
 /// Where a draft's `<references>` come from.
-enum Refs {
+pub(crate) enum Refs {
     /// Submitted by the client: each must name a published message of the caller's
     /// organisation in the same scope; an Update or Cancel supersedes the thread's head.
     Submitted,
@@ -218,7 +218,7 @@ enum Refs {
 }
 
 /// The organisation's CAP sender (422 naming `xml` if the organisation is unknown).
-async fn org_sender(st: &AppState, org: &str) -> Result<String, ApiError> {
+pub(crate) async fn org_sender(st: &AppState, org: &str) -> Result<String, ApiError> {
     st.store
         .org(org)
         .await?
@@ -295,7 +295,7 @@ async fn off_worker<T: Send + 'static>(
 /// Takes CAP XML for the draft `a`: sets `<sender>` to `sender` and `<identifier>` to the
 /// record's, checks the references, and fills the CAP-derived fields; 422 naming `xml` when
 /// it does not parse (or is not an Exercise in an exercise), `references` for a foreign one.
-async fn set_xml(
+pub(crate) async fn set_xml(
     tx: &mut WriteTx,
     a: &mut Alert,
     xml: String,
@@ -339,7 +339,7 @@ async fn set_xml(
 
 /// 422 naming `xml` unless the XML passes our CAP validator ([`forewarn_cap::require_valid`]):
 /// checked at approval, at publication, and for every message the server generates.
-fn check_valid(xml: &str) -> Result<(), ApiError> {
+pub(crate) fn check_valid(xml: &str) -> Result<(), ApiError> {
     match forewarn_cap::require_valid(xml) {
         Ok(()) => Ok(()),
         Err(forewarn_cap::CapError::Invalid(problems)) => {
@@ -360,7 +360,7 @@ fn check_valid(xml: &str) -> Result<(), ApiError> {
     }
 }
 
-fn new_alert(
+pub(crate) fn new_alert(
     id: i64,
     org: &str,
     visibility: Visibility,
@@ -667,7 +667,7 @@ pub struct CancelIn {
 }
 
 /// `sent` for a follow-up: now, whole seconds, and after the previous message.
-fn follow_up_time(prev: &forewarn_cap::Alert) -> CapTime {
+pub(crate) fn follow_up_time(prev: &forewarn_cap::Alert) -> CapTime {
     let now = CapTime::from_utc(
         chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp(), 0).unwrap_or_default(),
     );

@@ -3,6 +3,7 @@
 //! latency distribution.
 
 pub mod soak;
+pub mod watch;
 
 use crate::http_client::Conn;
 use crate::{AppState, auth, router};

@@ -156,6 +156,9 @@ pub async fn seed_incident(st: &AppState) -> Result<(), ApiError> {
         status: "running".into(),
         exercise_id: None,
         exercise_hazard: None,
+        origin: crate::incidents::Origin::Manual,
+        source_event_ids: vec![],
+        watch: None,
         quake: Some(QuakeParams {
             lat: 34.49,
             lon: 73.63,

@@ -134,6 +134,28 @@ pub struct Incident {
     /// For an exercise incident: the exercise hazard it shows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exercise_hazard: Option<String>,
+    /// `manual` (created by a person) or `auto` (created by the watch from a source event).
+    #[serde(default)]
+    pub origin: Origin,
+    /// The agencies' ids of the event an automatic incident was made from (`us7000abcd`).
+    #[serde(default)]
+    pub source_event_ids: Vec<String>,
+    /// For an automatic incident: its watch event and the last assessment drafts were made
+    /// from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub watch: Option<crate::watch::WatchLink>,
+}
+
+/// Who created an incident.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// A person, through `POST /api/incidents` (and every incident made before the watch).
+    #[default]
+    Manual,
+    /// The watch, from an event of its sources (docs/watch.md).
+    Auto,
 }
 
 crate::records::impl_stored!(Incident, "incident");
@@ -178,6 +200,9 @@ pub async fn create(
             quake: Some(quake),
             exercise_id: c.exercise,
             exercise_hazard: None,
+            origin: Origin::Manual,
+            source_event_ids: vec![],
+            watch: None,
             progress: None,
             started_at: None,
             queue_position: None,

@@ -24,6 +24,7 @@ pub mod routes;
 pub mod runner;
 pub mod settings;
 pub mod text_rules;
+pub mod watch;
 pub mod write;
 
 use axum::Router;
@@ -87,6 +88,8 @@ pub struct AppState {
     pub scenarios_dir: PathBuf,
     /// The Vs30 raster of every incident run (`--vs30`), as `forewarn quake --vs30`.
     pub vs30: Option<Arc<Vs30Raster>>,
+    /// The proactive watch, when the server runs with `--watch` (set once at start).
+    pub watch: Arc<std::sync::OnceLock<Arc<watch::WatchService>>>,
 }
 
 /// A Vs30 raster (m/s, EPSG:4326) loaded at start.
@@ -152,6 +155,7 @@ impl AppState {
             exercises: Arc::new(exercises::Registry::default()),
             scenarios_dir: default_scenarios_dir(),
             vs30: None,
+            watch: Arc::new(std::sync::OnceLock::new()),
         }
     }
 }
@@ -249,6 +253,8 @@ pub struct ServerConfig {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Vs30 raster for the incident runs (`--vs30`); `None`: slope-based and default Vs30.
     pub vs30: Option<PathBuf>,
+    /// The sources to watch (`--watch FILE.toml`, validated).
+    pub watch: Option<forewarn_watch::WatchConfig>,
 }
 
 /// Errors starting the server.
@@ -300,6 +306,19 @@ pub async fn prepare(cfg: &ServerConfig) -> Result<(AppState, Router), ServeErro
         demo::seed(&st, pw)
             .await
             .map_err(|e| ServeError::Setup(format!("demo seeding: {e}")))?;
+    }
+    if let Some(w) = &cfg.watch {
+        // Rules: the demo defaults with --demo; without it no organisation has rules yet
+        // (the sources are still polled and their health shown).
+        let orgs = if cfg.demo.is_some() {
+            watch::demo_rules().map_err(ServeError::Setup)?
+        } else {
+            Vec::new()
+        };
+        let svc = watch::WatchService::new(&st, w.clone(), orgs)
+            .await
+            .map_err(ServeError::Setup)?;
+        watch::start(&st, Arc::new(svc));
     }
     Ok((st.clone(), router(st)))
 }

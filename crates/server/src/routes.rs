@@ -1,7 +1,9 @@
 //! The endpoint table: one row per endpoint, used both to build the router and the OpenAPI
 //! document, so that every endpoint is documented.
 
-use crate::{AppState, activity, alerts, auth, events, exercises, incidents, public, requests};
+use crate::{
+    AppState, activity, alerts, auth, events, exercises, incidents, public, requests, watch,
+};
 use axum::routing::{MethodRouter, delete, get, post};
 
 /// Who may call an endpoint (for the documentation; enforced in the handlers).
@@ -577,6 +579,16 @@ pub fn endpoints() -> Vec<Endpoint> {
             200,
             "text/event-stream",
             get(events::events)
+        ),
+        ep!(
+            "GET",
+            "/api/watch/sources",
+            "The watched sources (--watch) with their health: last success, last error, items seen, accepted and rejected",
+            LoggedIn,
+            None,
+            200,
+            "List",
+            get(watch::sources)
         ),
         ep!(
             "GET",

@@ -266,6 +266,10 @@ async fn finish(st: &AppState, inc: Incident, out: Result<RunOutput, String>) {
             // Closed while running: the run was cancelled; nothing to store.
             return Ok(());
         }
+        if cur.watch.as_ref().map(|w| w.runs) != inc.watch.as_ref().map(|w| w.runs) {
+            // A revision of the event started a newer run: this one's result is stale.
+            return Ok(());
+        }
         cur.updated_at = now_ts();
         let kind = match out {
             Ok(o) => {
@@ -297,6 +301,10 @@ async fn finish(st: &AppState, inc: Incident, out: Result<RunOutput, String>) {
     .await;
     if let Err(e) = result {
         tracing::error!("incident {}: cannot store the result: {e}", inc.id);
+        return;
+    }
+    if inc.origin == crate::incidents::Origin::Auto {
+        crate::watch::drafts::after_run(st, inc.id).await;
     }
 }
 

@@ -1198,6 +1198,29 @@ async fn matrix(app: &App) {
     )
     .await;
 
+    // The watch's sources (this server runs without --watch: an empty list).
+    m.check(
+        &anon,
+        "GET",
+        "/api/watch/sources",
+        "/api/watch/sources",
+        None,
+        401,
+    )
+    .await;
+    let ws = m
+        .check(
+            &pv,
+            "GET",
+            "/api/watch/sources",
+            "/api/watch/sources",
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(ws["watching"], false);
+    assert_eq!(ws["items"], json!([]));
+
     // Activity and journal.
     let ka = m
         .check(

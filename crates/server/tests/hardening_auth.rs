@@ -493,6 +493,7 @@ async fn a_network_server_needs_a_public_url() {
         public_url: public_url.map(|u| u.parse().unwrap()),
         trusted_proxies: vec![],
         vs30: None,
+        watch: None,
     };
     let e = forewarn_server::prepare(&cfg("0.0.0.0:0", None))
         .await

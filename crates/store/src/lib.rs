@@ -16,9 +16,11 @@
 pub mod pg_temp;
 mod read;
 mod types;
+mod watch;
 mod write;
 
 pub use types::*;
+pub use watch::WatchEventRow;
 pub use write::WriteTx;
 
 use sqlx::any::AnyPoolOptions;

@@ -420,7 +420,10 @@ impl WriteTx {
     /// (the earlier writers' ones, then this writer's after its savepoint), so that reads see
     /// them. `savepoint`: take the savepoint even without queued rows of this writer (before
     /// a statement that changes something).
-    async fn direct(&mut self, savepoint: bool) -> Result<&mut AnyConnection, StoreError> {
+    pub(crate) async fn direct(
+        &mut self,
+        savepoint: bool,
+    ) -> Result<&mut AnyConnection, StoreError> {
         let finished = || StoreError::Corrupt("write transaction already finished".into());
         let g = match self.guard.as_deref_mut() {
             Some(g) if g.tx.is_some() => g,

@@ -536,6 +536,9 @@ async fn hazard_incident(
         updated_at: now,
         exercise_id: Some(rec.id),
         exercise_hazard: Some(h.id.clone()),
+        origin: crate::incidents::Origin::Manual,
+        source_event_ids: vec![],
+        watch: None,
     };
     records::insert(tx, "exercise", "incident.created", &inc).await?;
     tx.put_layer(

@@ -1,0 +1,386 @@
+//! Acting on what the sources say: an associated event that passes an organisation's rules
+//! becomes an automatic incident (journaled like a manual one) with a quake run on the fair
+//! pool; a revision re-runs it; a deletion drafts a Cancel (drafts.rs). Incoming CAP warnings
+//! whose area touches an organisation's area of interest are recorded for it
+//! (`incoming_warning.received` in its activity log); gauge crossings are logged and kept in
+//! the source's health.
+//!
+//! Automatic incidents are always real (`exercise_id` absent): a source feeds the real scope
+//! only, so exercise items never reach real incidents and real items never reach an exercise.
+
+use super::{WATCH_ACTOR, WatchLink, WatchService};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::incidents::{Incident, Origin, QuakeParams};
+use crate::records::{self, next_id};
+use forewarn_store::{Visibility, WatchEventRow, now_ts};
+use forewarn_watch::cap_atom::{self, IncomingWarning};
+use forewarn_watch::gauge::{GaugeThresholds, first_crossing};
+use forewarn_watch::{ChangeKind, GaugeReading, QuakeReport, SourceConfig, WatchEvent};
+use serde::{Deserialize, Serialize};
+
+/// The quake run's parameters for a report: a point source (the engine builds a finite
+/// rupture from magnitude scaling and the regime's default mechanism; the run's summary says
+/// which in `rupture.geometry_source`), median shaking only, the default model set.
+pub fn params_of(r: &QuakeReport) -> QuakeParams {
+    QuakeParams {
+        lat: r.lat,
+        lon: r.lon,
+        // Catalogue depths above sea level (negative) run at the surface.
+        depth_km: r.depth_km.clamp(0.0, 700.0),
+        mag: r.mag.clamp(4.0, 9.5),
+        strike_deg: None,
+        dip_deg: None,
+        rake_deg: None,
+        gmpe: None,
+        realizations: Some(0),
+        seed: Some(42),
+    }
+}
+
+fn title_of(r: &QuakeReport) -> String {
+    let place = r.place.as_deref().unwrap_or("");
+    let t = format!(
+        "Automatic: M{:.1} earthquake{}{} ({})",
+        r.mag,
+        if place.is_empty() { "" } else { ", " },
+        place,
+        r.event_id
+    );
+    t.chars().take(200).collect()
+}
+
+/// Takes one report: association, then incidents. `Ok(true)` when it was new or changed
+/// something.
+pub async fn take_report(
+    st: &AppState,
+    svc: &WatchService,
+    r: QuakeReport,
+) -> Result<bool, String> {
+    // One report at a time: association and the incidents it makes stay in step.
+    let mut assoc = svc.assoc.lock().await;
+    let change = assoc.ingest(r);
+    if change.kind == ChangeKind::Unchanged {
+        return Ok(false);
+    }
+    let Some(ev) = change.event else {
+        return Ok(false);
+    };
+    let cfg = assoc.cfg.clone();
+    act_on(st, svc, &cfg, change.kind, &ev)
+        .await
+        .map_err(|e| e.error)?;
+    Ok(true)
+}
+
+async fn act_on(
+    st: &AppState,
+    svc: &WatchService,
+    cfg: &forewarn_watch::AssocConfig,
+    kind: ChangeKind,
+    ev: &WatchEvent,
+) -> Result<(), ApiError> {
+    let preferred = ev.preferred(cfg).cloned();
+    let ids = ev.source_event_ids();
+    let mut to_start: Vec<Incident> = Vec::new();
+    let mut to_cancel: Vec<i64> = Vec::new();
+    let mut tx = st.store.begin_write().await?;
+    let origin_time = preferred
+        .as_ref()
+        .or(ev.reports.first())
+        .map(|r| forewarn_watch::time::format_ms(r.origin_time_ms))
+        .unwrap_or_default();
+    tx.put_watch_event(&WatchEventRow {
+        event_key: ev.key.clone(),
+        origin_time,
+        data: serde_json::to_value(ev).unwrap_or_default(),
+    })
+    .await?;
+    for o in &svc.orgs {
+        let org = o.rules.org.as_str();
+        let link = tx.watch_link(&ev.key, org).await?;
+        match (kind, link, &preferred) {
+            (ChangeKind::Deleted, Some(id), _) => {
+                let Some(rec) = tx.get_record("incident", id).await? else {
+                    continue;
+                };
+                let mut inc: Incident = records::from_record(&rec)?;
+                if let Some(w) = inc.watch.as_mut() {
+                    w.deleted = true;
+                }
+                inc.updated_at = now_ts();
+                records::update(&mut tx, WATCH_ACTOR, "incident.source_deleted", &inc).await?;
+                // A run in progress finishes; its result drafts nothing (the event is deleted).
+                super::drafts::on_deleted(st, &mut tx, &inc).await?;
+            }
+            (ChangeKind::Deleted, None, _) | (_, _, None) => {}
+            (_, None, Some(p)) => {
+                let d = o.rules.evaluate(p);
+                if !d.passes() {
+                    tracing::debug!(org, event = %ev.key, "watch: event does not concern {org}: {d:?}");
+                    continue;
+                }
+                let now = now_ts();
+                let inc = Incident {
+                    id: next_id::<Incident>(&mut tx).await?,
+                    org: org.to_string(),
+                    visibility: Visibility::OwnOrg,
+                    title: title_of(p),
+                    hazard: "earthquake".into(),
+                    status: "running".into(),
+                    quake: Some(params_of(p)),
+                    progress: None,
+                    started_at: None,
+                    queue_position: None,
+                    summary: None,
+                    alert_level: None,
+                    error: None,
+                    layers: vec![],
+                    created_by: WATCH_ACTOR.into(),
+                    created_at: now.clone(),
+                    updated_at: now,
+                    exercise_id: None,
+                    exercise_hazard: None,
+                    origin: Origin::Auto,
+                    source_event_ids: ids.clone(),
+                    watch: Some(WatchLink {
+                        event_key: ev.key.clone(),
+                        preferred: p.clone(),
+                        runs: 1,
+                        assessed: None,
+                        deleted: false,
+                    }),
+                };
+                records::insert(&mut tx, WATCH_ACTOR, "incident.created", &inc).await?;
+                tx.put_watch_link(&ev.key, org, inc.id).await?;
+                tracing::info!(org, incident = inc.id, event = %ev.key, "watch: automatic incident");
+                to_start.push(inc);
+            }
+            (_, Some(id), Some(p)) => {
+                let Some(rec) = tx.get_record("incident", id).await? else {
+                    continue;
+                };
+                let mut inc: Incident = records::from_record(&rec)?;
+                if inc.status == "closed" {
+                    continue;
+                }
+                let rerun =
+                    kind == ChangeKind::Revised || inc.watch.as_ref().is_some_and(|w| w.deleted);
+                if !rerun && inc.source_event_ids == ids {
+                    continue;
+                }
+                inc.source_event_ids = ids.clone();
+                inc.updated_at = now_ts();
+                if rerun {
+                    let runs = inc.watch.as_ref().map_or(1, |w| w.runs + 1);
+                    let assessed = inc.watch.as_ref().and_then(|w| w.assessed.clone());
+                    inc.watch = Some(WatchLink {
+                        event_key: ev.key.clone(),
+                        preferred: p.clone(),
+                        runs,
+                        assessed,
+                        deleted: false,
+                    });
+                    inc.quake = Some(params_of(p));
+                    inc.title = title_of(p);
+                    if inc.status == "running" {
+                        to_cancel.push(inc.id);
+                    }
+                    inc.status = "running".into();
+                    inc.error = None;
+                    inc.started_at = None;
+                    records::update(&mut tx, WATCH_ACTOR, "incident.revised", &inc).await?;
+                    to_start.push(inc);
+                } else {
+                    records::update(&mut tx, WATCH_ACTOR, "incident.sources", &inc).await?;
+                }
+            }
+        }
+    }
+    tx.commit().await?;
+    for id in to_cancel {
+        st.pool
+            .cancel(&crate::runner::run_key(id), crate::pool::Stop::Cancelled);
+    }
+    for inc in to_start {
+        crate::runner::start(st.clone(), inc);
+    }
+    Ok(())
+}
+
+/// An incoming CAP warning recorded for an organisation whose area it touches.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IncomingWarningRec {
+    pub id: i64,
+    pub org: String,
+    pub visibility: Visibility,
+    pub status: String,
+    pub source: String,
+    pub entry_id: String,
+    pub warning: IncomingWarning,
+    pub created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exercise_id: Option<i64>,
+}
+
+crate::records::impl_stored!(IncomingWarningRec, "incoming_warning");
+
+fn touches(o: &super::OrgWatch, w: &IncomingWarning) -> bool {
+    w.polygons_lon_lat
+        .iter()
+        .any(|r| o.rules.area.touches_ring(r))
+        || w.circles.iter().any(|&((lon, lat), radius_km)| {
+            o.rules.area.distance_km(lon, lat) <= o.rules.area.buffer_km + radius_km
+        })
+}
+
+/// Reads a CAP Atom/RSS feed body: entries not seen before are read (embedded, or fetched
+/// from their link, at most [`forewarn_watch::limits::MAX_CAP_LINKS`] a poll) and recorded
+/// for every organisation whose area they touch.
+pub async fn take_cap_feed(
+    st: &AppState,
+    svc: &WatchService,
+    src: &SourceConfig,
+    bytes: Vec<u8>,
+) -> Result<(), String> {
+    let parsed = tokio::task::spawn_blocking(move || cap_atom::parse_feed(&bytes))
+        .await
+        .map_err(|e| format!("parser task failed: {e}"))?
+        .map_err(|e| e.to_string())?;
+    super::poll::count(
+        svc,
+        &src.name,
+        parsed.items.len() + parsed.rejected.len(),
+        0,
+    );
+    super::poll::rejected(svc, src, &parsed.rejected);
+    let mut fetched = 0usize;
+    for e in parsed.items {
+        let seen_key = (
+            src.name.clone(),
+            e.id.clone(),
+            e.updated.clone().unwrap_or_default(),
+        );
+        if svc
+            .cap_seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&seen_key)
+        {
+            continue;
+        }
+        let xml = match (&e.embedded, &e.link) {
+            (Some(x), _) => x.clone(),
+            (None, Some(link)) => {
+                fetched += 1;
+                if fetched > forewarn_watch::limits::MAX_CAP_LINKS {
+                    break;
+                }
+                let timeout = std::time::Duration::from_secs_f64(src.timeout_s);
+                match super::poll::fetch(&svc.client, link, timeout, None, None).await {
+                    Ok(super::poll::Fetched::Body { bytes, .. }) => {
+                        String::from_utf8_lossy(&bytes).into_owned()
+                    }
+                    Ok(super::poll::Fetched::NotModified) => continue,
+                    Err(err) => {
+                        // The entry is tried again at the next poll.
+                        tracing::warn!(source = %src.name, entry = %e.id, "cannot fetch the linked CAP message: {err}");
+                        continue;
+                    }
+                }
+            }
+            (None, None) => continue,
+        };
+        let w = match tokio::task::spawn_blocking(move || cap_atom::read_warning(&xml)).await {
+            Ok(Ok(w)) => w,
+            Ok(Err(reason)) => {
+                super::poll::rejected(
+                    svc,
+                    src,
+                    &[forewarn_watch::Rejected {
+                        at: "entry".into(),
+                        id: Some(e.id.clone()),
+                        reason,
+                    }],
+                );
+                svc.cap_seen
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(seen_key);
+                continue;
+            }
+            Err(err) => return Err(format!("parser task failed: {err}")),
+        };
+        if w.signature_valid == Some(false) {
+            tracing::warn!(source = %src.name, entry = %e.id, "incoming CAP message with an INVALID signature: {}", w.signature);
+        }
+        let orgs: Vec<&str> = svc
+            .orgs
+            .iter()
+            .filter(|o| touches(o, &w))
+            .map(|o| o.rules.org.as_str())
+            .collect();
+        let result: Result<(), ApiError> = async {
+            let mut tx = st.store.begin_write().await?;
+            for org in &orgs {
+                let rec = IncomingWarningRec {
+                    id: next_id::<IncomingWarningRec>(&mut tx).await?,
+                    org: org.to_string(),
+                    visibility: Visibility::OwnOrg,
+                    status: "received".into(),
+                    source: src.name.clone(),
+                    entry_id: e.id.clone(),
+                    warning: w.clone(),
+                    created_at: now_ts(),
+                    exercise_id: None,
+                };
+                records::insert(&mut tx, WATCH_ACTOR, "incoming_warning.received", &rec).await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        }
+        .await;
+        if let Err(err) = result {
+            return Err(format!("cannot record the incoming warning: {}", err.error));
+        }
+        super::poll::count(svc, &src.name, 0, 1);
+        svc.cap_seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(seen_key);
+    }
+    Ok(())
+}
+
+/// Checks a gauge's readings against its thresholds; a new crossing is logged and kept in
+/// the source's health (`last_crossing`).
+pub async fn take_gauge(
+    _st: &AppState,
+    svc: &WatchService,
+    src: &SourceConfig,
+    readings: &[GaugeReading],
+    t: &GaugeThresholds,
+) {
+    let after = {
+        let h = svc.health.lock().unwrap_or_else(|p| p.into_inner());
+        h.get(&src.name)
+            .and_then(|h| h.last_crossing.as_ref())
+            .and_then(|c| c.get("time_ms"))
+            .and_then(serde_json::Value::as_i64)
+            .unwrap_or(i64::MIN)
+    };
+    if let Some(c) = first_crossing(readings, t, after) {
+        tracing::warn!(source = %src.name, kind = %c.kind, value = c.value, "gauge threshold crossed: {}", c.detail);
+        let mut h = svc.health.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(h) = h.get_mut(&src.name) {
+            h.last_crossing = serde_json::to_value(&c).ok();
+        }
+    }
+}
+
+/// A feed time in the FDSN text form (UTC, no zone), for the benchmark's replayed feed.
+pub fn format_feed_time(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|d| d.format("%Y-%m-%dT%H:%M:%S%.3f").to_string())
+        .unwrap_or_default()
+}

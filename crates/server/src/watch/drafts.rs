@@ -1,0 +1,281 @@
+//! Draft CAP alerts of automatic incidents, through the same alert records, validation and
+//! two-person approval as a person's drafts (crates/server/src/alerts.rs):
+//!
+//! - a completed run at or above the organisation's level ([`super::OrgWatch::draft_from`])
+//!   with no alert yet: a draft Alert from the run's CAP proposal;
+//! - a re-run (a revision of the event) whose alert level or PAGER deaths band changed: a
+//!   draft Update of the thread's published message (the new proposal made its Update with
+//!   `forewarn_cap::supersede`), or, while the first draft is unpublished and only the watch
+//!   wrote it, that draft revised;
+//! - a deletion of the event: a draft Cancel of the published message, and the watch's
+//!   unpublished drafts rejected with the reason.
+//!
+//! Nothing is published automatically.
+
+use super::{Assessed, WATCH_ACTOR};
+use crate::AppState;
+use crate::alerts::{
+    Alert, AlertAction, AlertStatus, Refs, Revision, check_valid, follow_up_time, new_alert,
+    org_sender, set_xml,
+};
+use crate::error::ApiError;
+use crate::incidents::{CAP_PROPOSAL, Incident, Origin};
+use crate::records::{self, next_id};
+use forewarn_impact::AlertLevel;
+use forewarn_store::{Reader, RecordFilter, Visibility, WriteTx, now_ts};
+
+/// The PAGER fatality band of a median death toll (see [`Assessed::deaths_band`]).
+pub fn deaths_band(median_deaths: f64) -> u8 {
+    let mut band = 0;
+    let mut edge = 1.0;
+    while median_deaths >= edge && band < 6 {
+        band += 1;
+        edge *= 10.0;
+    }
+    band
+}
+
+fn level_of(s: &str) -> Option<AlertLevel> {
+    [
+        AlertLevel::Green,
+        AlertLevel::Yellow,
+        AlertLevel::Orange,
+        AlertLevel::Red,
+    ]
+    .into_iter()
+    .find(|l| l.as_str() == s)
+}
+
+/// The real alerts of an incident, newest first.
+async fn alerts_of(st: &AppState, incident_id: i64) -> Result<Vec<Alert>, ApiError> {
+    let rs = st
+        .store
+        .list_records(
+            "alert",
+            &Reader::All,
+            &RecordFilter {
+                parent_id: Some(incident_id),
+                exercise_id: None,
+                status: None,
+                limit: 1000,
+            },
+        )
+        .await?;
+    rs.iter().map(records::from_record).collect()
+}
+
+fn only_watch_wrote(a: &Alert) -> bool {
+    a.drafted_by == WATCH_ACTOR && a.revisions.iter().all(|r| r.by == WATCH_ACTOR)
+}
+
+async fn insert_draft(
+    tx: &mut WriteTx,
+    inc: &Incident,
+    xml: String,
+    sender: &str,
+    prev: Option<i64>,
+) -> Result<Alert, ApiError> {
+    let mut a = new_alert(
+        next_id::<Alert>(tx).await?,
+        &inc.org,
+        Visibility::OwnOrg,
+        Some(inc.id),
+        prev,
+        WATCH_ACTOR,
+        inc.exercise_id,
+    );
+    let refs = match prev {
+        Some(p) => Refs::Thread { prev: p },
+        None => Refs::Submitted,
+    };
+    set_xml(tx, &mut a, xml, sender, refs).await?;
+    // The server wrote this message: it must pass our validator now.
+    check_valid(a.xml.as_deref().unwrap_or(""))?;
+    records::insert(tx, WATCH_ACTOR, "alert.drafted", &a).await?;
+    Ok(a)
+}
+
+/// The Update of published alert `prev` carrying the new proposal.
+fn update_xml(prev: &Alert, proposal: &str) -> Result<String, ApiError> {
+    let prev_cap = forewarn_cap::read_alert(prev.xml.as_deref().unwrap_or(""))
+        .map_err(|e| ApiError::conflict(format!("stored CAP XML unreadable: {e}")))?;
+    let new_cap = forewarn_cap::read_alert(proposal)
+        .map_err(|e| ApiError::conflict(format!("the run's CAP proposal is unreadable: {e}")))?;
+    let next = forewarn_cap::supersede(&prev_cap, new_cap)
+        .map_err(|e| ApiError::conflict(format!("cannot make the Update: {e}")))?;
+    Ok(next.to_xml())
+}
+
+/// After a run of incident `id` completed: the drafts of the module documentation.
+pub async fn after_run(st: &AppState, id: i64) {
+    if let Err(e) = after_run_inner(st, id).await {
+        tracing::error!(incident = id, "watch: cannot draft the alert: {}", e.error);
+    }
+}
+
+async fn after_run_inner(st: &AppState, id: i64) -> Result<(), ApiError> {
+    let Some(svc) = st.watch.get() else {
+        return Ok(());
+    };
+    let Some(rec) = st.store.get_record("incident", id).await? else {
+        return Ok(());
+    };
+    let inc: Incident = records::from_record(&rec)?;
+    let Some(link) = inc.watch.clone() else {
+        return Ok(());
+    };
+    if inc.origin != Origin::Auto || inc.status != "complete" || link.deleted {
+        return Ok(());
+    }
+    let level_s = inc.alert_level.clone().unwrap_or_else(|| "green".into());
+    let median = inc
+        .summary
+        .as_ref()
+        .and_then(|s| s.pointer("/fatalities/median"))
+        .and_then(serde_json::Value::as_f64)
+        .unwrap_or(0.0);
+    let now = Assessed {
+        alert_level: level_s.clone(),
+        deaths_band: deaths_band(median),
+    };
+    let material = link.assessed.as_ref() != Some(&now);
+    let threshold = svc
+        .org(&inc.org)
+        .map_or(AlertLevel::Green, |o| o.draft_from);
+    let above = level_of(&level_s).is_some_and(|l| l >= threshold);
+    let Some(proposal) = st.store.get_layer(id, CAP_PROPOSAL).await? else {
+        tracing::warn!(
+            incident = id,
+            "watch: the run made no CAP proposal; no draft"
+        );
+        return Ok(());
+    };
+    let alerts = alerts_of(st, id).await?;
+    let head = alerts
+        .iter()
+        .find(|a| a.status == AlertStatus::Published)
+        .cloned();
+    let open = alerts
+        .iter()
+        .find(|a| {
+            a.status == AlertStatus::Draft
+                && only_watch_wrote(a)
+                && a.supersedes == head.as_ref().map(|h| h.id)
+        })
+        .cloned();
+    let sender = org_sender(st, &inc.org).await?;
+    let mut tx = st.store.begin_write().await?;
+    // The incident as it is now: a newer revision may have started another run.
+    let cur: Incident = match tx.get_record("incident", id).await? {
+        Some(r) => records::from_record(&r)?,
+        None => return Ok(()),
+    };
+    if cur.watch.as_ref().map(|w| w.runs) != Some(link.runs) || cur.status != "complete" {
+        tx.rollback().await?;
+        return Ok(());
+    }
+    let outcome: Result<(), ApiError> = async {
+        match (&head, &open) {
+            (None, None) if alerts.is_empty() => {
+                if above {
+                    let a = insert_draft(&mut tx, &inc, proposal.clone(), &sender, None).await?;
+                    tracing::info!(incident = id, alert = a.id, level = %level_s, "watch: draft alert");
+                }
+            }
+            (None, None) => {
+                tracing::info!(incident = id, "watch: the incident's alerts are in people's hands; no automatic draft");
+            }
+            _ if !material => {}
+            (_, Some(d)) => {
+                let mut a = d.clone();
+                let xml = match &head {
+                    Some(h) => update_xml(h, &proposal)?,
+                    None => proposal.clone(),
+                };
+                a.apply(AlertAction::Revise)?;
+                let refs = match head.as_ref() {
+                    Some(h) => Refs::Thread { prev: h.id },
+                    None => Refs::Submitted,
+                };
+                set_xml(&mut tx, &mut a, xml, &sender, refs).await?;
+                check_valid(a.xml.as_deref().unwrap_or(""))?;
+                a.revisions.push(Revision {
+                    by: WATCH_ACTOR.into(),
+                    at: now_ts(),
+                });
+                a.rejection = None;
+                records::update(&mut tx, WATCH_ACTOR, "alert.revised", &a).await?;
+                tracing::info!(incident = id, alert = a.id, "watch: draft revised after a revision of the event");
+            }
+            (Some(h), None) => {
+                let xml = update_xml(h, &proposal)?;
+                let a = insert_draft(&mut tx, &inc, xml, &sender, Some(h.id)).await?;
+                tracing::info!(incident = id, alert = a.id, "watch: draft Update after a material change");
+            }
+        }
+        let mut cur = cur.clone();
+        if let Some(w) = cur.watch.as_mut() {
+            w.assessed = Some(now.clone());
+        }
+        cur.updated_at = now_ts();
+        records::update(&mut tx, WATCH_ACTOR, "incident.assessed", &cur).await?;
+        Ok(())
+    }
+    .await;
+    match outcome {
+        Ok(()) => {
+            tx.commit().await?;
+            Ok(())
+        }
+        Err(e) => {
+            tx.rollback().await?;
+            Err(e)
+        }
+    }
+}
+
+/// The event of `inc` was deleted by its agencies: a draft Cancel of the published message,
+/// the watch's unpublished drafts rejected.
+pub async fn on_deleted(st: &AppState, tx: &mut WriteTx, inc: &Incident) -> Result<(), ApiError> {
+    let alerts = alerts_of(st, inc.id).await?;
+    let sender = org_sender(st, &inc.org).await?;
+    let note = "The source agencies deleted the event this warning was based on.";
+    for a in &alerts {
+        match a.status {
+            AlertStatus::Published => {
+                let cap = forewarn_cap::read_alert(a.xml.as_deref().unwrap_or(""))
+                    .map_err(|e| ApiError::conflict(format!("stored CAP XML unreadable: {e}")))?;
+                let next = forewarn_cap::cancel(&cap, follow_up_time(&cap), note)
+                    .map_err(|e| ApiError::conflict(format!("cannot cancel: {e}")))?;
+                let c = insert_draft(tx, inc, next.to_xml(), &sender, Some(a.id)).await?;
+                tracing::info!(
+                    incident = inc.id,
+                    alert = c.id,
+                    "watch: draft Cancel after a deletion"
+                );
+            }
+            AlertStatus::Draft if only_watch_wrote(a) => {
+                let mut d = a.clone();
+                d.apply(AlertAction::Reject)?;
+                d.rejection = Some(note.into());
+                records::update(tx, WATCH_ACTOR, "alert.rejected", &d).await?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands() {
+        assert_eq!(deaths_band(0.4), 0);
+        assert_eq!(deaths_band(1.0), 1);
+        assert_eq!(deaths_band(99.0), 2);
+        assert_eq!(deaths_band(1500.0), 4);
+        assert_eq!(deaths_band(1e7), 6);
+    }
+}

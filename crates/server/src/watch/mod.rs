@@ -1,0 +1,231 @@
+//! The proactive watch on the server: pollers for the sources of `--watch FILE.toml`
+//! (poll.rs: conditional GET, timeouts, exponential backoff, health), the automatic
+//! incidents made from associated events (act.rs) and the draft CAP alerts made when their
+//! runs complete (drafts.rs). Parsing, association and the rules are in forewarn-watch.
+//! docs/watch.md describes the behaviour; `GET /api/watch/sources` shows each source's health.
+
+pub mod act;
+pub mod drafts;
+pub mod poll;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::Caller;
+use axum::extract::State;
+use forewarn_impact::AlertLevel;
+use forewarn_watch::{Associator, OrgRules, QuakeReport, WatchConfig, WatchEvent};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+/// The actor of the watch's journal entries.
+pub const WATCH_ACTOR: &str = "watch";
+/// Buffer of the demo areas of interest around each country, km (the default).
+pub const DEMO_BUFFER_KM: f64 = 100.0;
+
+/// What an automatic incident keeps of its watch event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WatchLink {
+    /// The associated event's key (`agency:event_id` of its first report).
+    pub event_key: String,
+    /// The report the current run used (the event's preferred origin).
+    pub preferred: QuakeReport,
+    /// Runs made so far (1 for the first; a revision adds one).
+    pub runs: u32,
+    /// The alert level and deaths band of the last completed run drafts were decided on.
+    #[serde(default)]
+    pub assessed: Option<Assessed>,
+    /// Every report of the event was deleted by its agency.
+    #[serde(default)]
+    pub deleted: bool,
+}
+
+/// The part of a run's result whose change is material (drafts a CAP Update).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assessed {
+    pub alert_level: String,
+    /// PAGER fatality band of the median deaths: 0 (< 1), 1 (1-9), 2 (10-99), 3 (100-999),
+    /// 4 (1,000-9,999), 5 (10,000-99,999), 6 (100,000 or more) (Jaiswal & Wald 2010, the
+    /// PAGER alert bands).
+    pub deaths_band: u8,
+}
+
+/// One organisation's rules and the alert level from which its runs draft a warning.
+#[derive(Debug, Clone)]
+pub struct OrgWatch {
+    pub rules: OrgRules,
+    pub draft_from: AlertLevel,
+}
+
+/// A source's health, rewritten at every poll (and stored).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SourceHealth {
+    /// `pending` (not polled yet), `ok`, or `failing`.
+    pub status: String,
+    pub last_poll: Option<String>,
+    pub last_success: Option<String>,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<String>,
+    pub consecutive_failures: u32,
+    /// Seconds until the next poll as decided after the last one (the poll interval, or the
+    /// backoff after failures).
+    pub next_poll_in_s: f64,
+    pub polls: u64,
+    /// Polls answered 304 Not Modified.
+    pub not_modified: u64,
+    /// Items in the bodies received.
+    pub items_seen: u64,
+    /// Items read and new or changed (a new report, a revision, a deletion).
+    pub items_accepted: u64,
+    /// Items read but already known (the same report again).
+    pub items_unchanged: u64,
+    /// Items rejected as malformed (their reasons are logged; the last ones are below).
+    pub items_rejected: u64,
+    #[serde(default)]
+    pub recent_rejections: Vec<Value>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    /// For a gauge with thresholds: the last crossing seen.
+    #[serde(default)]
+    pub last_crossing: Option<Value>,
+}
+
+/// Rejections kept per source in its health record.
+pub const RECENT_REJECTIONS: usize = 20;
+
+/// The watch of this server process.
+pub struct WatchService {
+    pub config: WatchConfig,
+    pub assoc: tokio::sync::Mutex<Associator>,
+    pub health: Mutex<BTreeMap<String, SourceHealth>>,
+    pub orgs: Vec<OrgWatch>,
+    /// The HTTP client of the pollers.
+    pub client: reqwest::Client,
+    /// CAP feed entries already read: (source, entry id, updated).
+    pub cap_seen: Mutex<std::collections::HashSet<(String, String, String)>>,
+}
+
+/// The demo rules: each member state's organisation watches its country plus
+/// [`DEMO_BUFFER_KM`], M >= 5.0 at depth <= 70 km and M >= 6.0 deeper, and drafts from
+/// every assessed event (Green up) so that the duty officer sees each one.
+pub fn demo_rules() -> Result<Vec<OrgWatch>, String> {
+    let w = crate::runner::world()?;
+    let mut v = Vec::new();
+    for code in crate::COUNTRY_ORGS {
+        let country = w
+            .region
+            .country(&code.to_uppercase())
+            .map_err(|e| format!("demo rules for {code}: {e}"))?;
+        v.push(OrgWatch {
+            rules: OrgRules {
+                org: code.to_string(),
+                area: forewarn_watch::AreaOfInterest::new(country.boundary.clone(), DEMO_BUFFER_KM),
+                magnitude_steps: OrgRules::default_steps(),
+                trusted_sources: vec![],
+            },
+            draft_from: AlertLevel::Green,
+        });
+    }
+    Ok(v)
+}
+
+impl WatchService {
+    /// The service for `config`, with the events stored by earlier runs.
+    pub async fn new(
+        st: &AppState,
+        config: WatchConfig,
+        orgs: Vec<OrgWatch>,
+    ) -> Result<WatchService, String> {
+        let rows = st
+            .store
+            .watch_events(forewarn_watch::assoc::MAX_EVENTS as i64)
+            .await
+            .map_err(|e| format!("reading the stored watch events: {e}"))?;
+        let mut events = Vec::new();
+        for r in rows {
+            match serde_json::from_value::<WatchEvent>(r.data) {
+                Ok(e) => events.push(e),
+                Err(e) => {
+                    tracing::warn!(event = %r.event_key, "stored watch event unreadable, dropped: {e}")
+                }
+            }
+        }
+        let stored: BTreeMap<String, Value> = st
+            .store
+            .source_health()
+            .await
+            .map_err(|e| format!("reading the stored source health: {e}"))?
+            .into_iter()
+            .collect();
+        let mut health = BTreeMap::new();
+        for s in &config.sources {
+            let mut h: SourceHealth = stored
+                .get(&s.name)
+                .and_then(|v| serde_json::from_value(v.clone()).ok())
+                .unwrap_or_default();
+            h.status = "pending".into();
+            h.consecutive_failures = 0;
+            health.insert(s.name.clone(), h);
+        }
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("forewarn-watch/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::limited(5))
+            .build()
+            .map_err(|e| format!("building the HTTP client: {e}"))?;
+        Ok(WatchService {
+            assoc: tokio::sync::Mutex::new(Associator::new(config.association.clone(), events)),
+            config,
+            health: Mutex::new(health),
+            orgs,
+            client,
+            cap_seen: Mutex::new(std::collections::HashSet::new()),
+        })
+    }
+
+    pub fn org(&self, code: &str) -> Option<&OrgWatch> {
+        self.orgs.iter().find(|o| o.rules.org == code)
+    }
+}
+
+/// Starts the watch: one poller task per source.
+pub fn start(st: &AppState, svc: Arc<WatchService>) {
+    let _ = st.watch.set(svc.clone());
+    for (i, _) in svc.config.sources.iter().enumerate() {
+        tokio::spawn(poll::run_source(st.clone(), svc.clone(), i));
+    }
+}
+
+/// `GET /api/watch/sources`: every configured source with its health.
+pub async fn sources(
+    State(st): State<AppState>,
+    _caller: Caller,
+) -> Result<axum::Json<Value>, ApiError> {
+    let Some(svc) = st.watch.get() else {
+        return Ok(axum::Json(json!({"items": [], "watching": false})));
+    };
+    let health = svc.health.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let items: Vec<Value> = svc
+        .config
+        .sources
+        .iter()
+        .map(|s| {
+            let h = health.get(&s.name).cloned().unwrap_or_default();
+            let mut v = json!({
+                "name": s.name, "kind": s.kind.as_str(), "url": s.url, "poll_s": s.poll_s,
+                "timeout_s": s.timeout_s, "agency": s.agency, "thresholds": s.thresholds,
+                "health": h,
+            });
+            // The health fields also at the top level, for simple clients.
+            if let (Some(obj), Ok(Value::Object(hm))) =
+                (v.as_object_mut(), serde_json::to_value(&h))
+            {
+                for (k, x) in hm {
+                    obj.entry(k).or_insert(x);
+                }
+            }
+            v
+        })
+        .collect();
+    Ok(axum::Json(json!({"items": items, "watching": true})))
+}

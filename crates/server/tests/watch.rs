@@ -1,0 +1,365 @@
+//! The proactive watch end to end inside the server: a local HTTP server (below) serves
+//! feeds written from each format's documentation, with ETags and optional delays; the watch
+//! polls it, associates reports, makes automatic incidents, runs them on the pool and drafts
+//! CAP alerts for the usual approval.
+//!
+//! Feed shapes: USGS GeoJSON summary feed
+//! (<https://earthquake.usgs.gov/earthquakes/feed/v1.0/geojson.php>) and the FDSN event text
+//! format of fdsnws-event 1.2 (<https://www.fdsn.org/webservices/fdsnws-event-1.2.pdf>); ids
+//! and values are invented.
+
+mod common;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use common::{App, Client};
+use forewarn_server::watch::{self, WatchService};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// One served document: its body, ETag and a delay before answering.
+#[derive(Clone, Default)]
+struct Doc {
+    body: String,
+    etag: String,
+    delay_ms: u64,
+}
+
+#[derive(Clone, Default)]
+struct Feeds {
+    docs: Arc<Mutex<HashMap<String, Doc>>>,
+    /// Requests answered 304 per document.
+    not_modified: Arc<Mutex<HashMap<String, u64>>>,
+    /// Every change of a document gets a new ETag.
+    versions: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Feeds {
+    fn set(&self, name: &str, body: String) {
+        let mut d = self.docs.lock().unwrap();
+        let version = self
+            .versions
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let e = d.entry(name.to_string()).or_default();
+        e.etag = format!("\"{name}-v{version}\"");
+        e.body = body;
+    }
+    fn delay(&self, name: &str, ms: u64) {
+        self.docs
+            .lock()
+            .unwrap()
+            .entry(name.into())
+            .or_default()
+            .delay_ms = ms;
+    }
+}
+
+async fn serve_doc(State(f): State<Feeds>, Path(name): Path<String>, h: HeaderMap) -> Response {
+    let doc = f.docs.lock().unwrap().get(&name).cloned();
+    let Some(doc) = doc else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    tokio::time::sleep(Duration::from_millis(doc.delay_ms)).await;
+    if h.get("if-none-match").and_then(|v| v.to_str().ok()) == Some(doc.etag.as_str()) {
+        *f.not_modified.lock().unwrap().entry(name).or_default() += 1;
+        return (StatusCode::NOT_MODIFIED, [("etag", doc.etag)]).into_response();
+    }
+    (StatusCode::OK, [("etag", doc.etag)], doc.body).into_response()
+}
+
+async fn feed_server(feeds: Feeds) -> SocketAddr {
+    let app = axum::Router::new()
+        .route("/{name}", axum::routing::get(serve_doc))
+        .with_state(feeds);
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+    addr
+}
+
+/// A USGS summary feed with one feature.
+fn usgs(id: &str, mag: f64, lon: f64, lat: f64, status: &str, updated_ms: i64) -> String {
+    json!({
+        "type": "FeatureCollection",
+        "metadata": {"generated": updated_ms, "title": "USGS test feed", "status": 200, "count": 1},
+        "features": [{
+            "type": "Feature",
+            "properties": {"mag": mag, "place": "near Islamabad, Pakistan", "time": 1_736_481_040_000i64,
+                "updated": updated_ms, "status": status, "net": "us", "code": id.trim_start_matches("us"),
+                "ids": format!(",{id},"), "sources": ",us,", "magType": "mww", "type": "earthquake"},
+            "geometry": {"type": "Point", "coordinates": [lon, lat, 15.0]},
+            "id": id
+        }]
+    })
+    .to_string()
+}
+
+const FDSN_HEADER: &str = "#EventID|Time|Latitude|Longitude|Depth/km|Author|Catalog|Contributor|ContributorID|MagType|Magnitude|MagAuthor|EventLocationName|EventType\n";
+
+async fn start_watch(app: &App, toml: &str) -> Arc<WatchService> {
+    let cfg = forewarn_watch::config::parse(toml).expect("watch config");
+    let svc = Arc::new(
+        WatchService::new(&app.st, cfg, watch::demo_rules().unwrap())
+            .await
+            .unwrap(),
+    );
+    watch::start(&app.st, svc.clone());
+    svc
+}
+
+async fn until<T>(what: &str, secs: u64, mut f: impl AsyncFnMut() -> Option<T>) -> T {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn auto_incidents(c: &Client<'_>) -> Vec<Value> {
+    let (_, v) = c.get("/api/incidents").await;
+    v["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|i| i["origin"] == "auto")
+        .collect()
+}
+
+async fn drafts_of(c: &Client<'_>, incident: i64) -> Vec<Value> {
+    let (_, v) = c
+        .get(&format!("/api/alerts?status=draft&incident_id={incident}"))
+        .await;
+    v["items"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_agencies_one_incident_then_update_then_cancel() {
+    let app = App::sqlite().await;
+    let feeds = Feeds::default();
+    let addr = feed_server(feeds.clone()).await;
+    // USGS reports M6.0; EMSC the same earthquake 4 s later, 12 km away, M6.1.
+    feeds.set(
+        "usgs",
+        usgs(
+            "us7000abcd",
+            6.0,
+            73.2,
+            33.8,
+            "automatic",
+            1_736_481_300_000,
+        ),
+    );
+    feeds.set(
+        "emsc",
+        format!("{FDSN_HEADER}20250110_0000042|2025-01-10T03:50:44.0|33.85|73.32|12.0|EMSC|EMSC-RTS|EMSC|1|mw|6.1|EMSC|PAKISTAN|earthquake\n"),
+    );
+    start_watch(
+        &app,
+        &format!(
+            "[association]\nagency_order = [\"us\", \"emsc\"]\n\n[[source]]\nname = \"usgs\"\nkind = \"usgs-geojson\"\nurl = \"http://{addr}/usgs\"\npoll_s = 1\n\n[[source]]\nname = \"emsc\"\nkind = \"fdsn-text\"\nurl = \"http://{addr}/emsc\"\npoll_s = 1\n"
+        ),
+    )
+    .await;
+    let pd = app.login("pk.duty").await;
+    let pa = app.login("pk.approver").await;
+    let kd = app.login("kg.duty").await;
+
+    // One automatic incident with both agencies' ids, its run complete with an alert level,
+    // and a draft made for it.
+    let inc = until(
+        "a complete automatic incident with both ids",
+        240,
+        async || {
+            let v = auto_incidents(&pd).await;
+            assert!(v.len() <= 1, "one event gave {} incidents: {v:?}", v.len());
+            let i = v.into_iter().next()?;
+            (i["status"] == "complete"
+                && i["source_event_ids"] == json!(["20250110_0000042", "us7000abcd"]))
+            .then_some(i)
+        },
+    )
+    .await;
+    assert!(inc["alert_level"].is_string(), "{inc}");
+    assert_eq!(inc["created_by"], "watch");
+    let iid = inc["id"].as_i64().unwrap();
+    let draft = until("the draft alert", 30, async || {
+        drafts_of(&pd, iid).await.into_iter().next()
+    })
+    .await;
+    assert_eq!(draft["incident_id"], iid);
+    assert_eq!(draft["msg_type"], "Alert");
+    // Kyrgyzstan's duty officer sees none of it.
+    assert!(auto_incidents(&kd).await.is_empty());
+    let (s, _) = kd.get(&format!("/api/incidents/{iid}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Manual incidents say so.
+    let (s, m) = kd
+        .post(
+            "/api/incidents",
+            json!({"title": "manual", "quake": {"lat": 30.0, "lon": 70.0, "depth_km": 10.0, "mag": 5.0, "realizations": 0}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{m}");
+    assert_eq!(m["origin"], "manual");
+
+    // The usual two-person approval, then publication.
+    let did = draft["id"].as_i64().unwrap();
+    let (s, v) = pa
+        .post(&format!("/api/alerts/{did}/approve"), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = pd
+        .post(&format!("/api/alerts/{did}/publish"), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    // USGS revises the magnitude to 7.5: a re-run, and a draft Update in the same thread.
+    feeds.set(
+        "usgs",
+        usgs("us7000abcd", 7.5, 73.2, 33.8, "reviewed", 1_736_482_000_000),
+    );
+    let upd = until("the draft Update", 240, async || {
+        drafts_of(&pd, iid)
+            .await
+            .into_iter()
+            .find(|a| a["msg_type"] == "Update")
+    })
+    .await;
+    assert_eq!(upd["supersedes"], did);
+    assert_eq!(upd["drafted_by"], "watch");
+    let (_, i2) = pd.get(&format!("/api/incidents/{iid}")).await;
+    assert_eq!(i2["quake"]["mag"], 7.5);
+    assert_eq!(auto_incidents(&pd).await.len(), 1);
+
+    // Both agencies delete the event: a draft Cancel of the published message; the
+    // unpublished Update draft is rejected with the reason.
+    feeds.set(
+        "usgs",
+        usgs("us7000abcd", 7.5, 73.2, 33.8, "deleted", 1_736_483_000_000),
+    );
+    feeds.set(
+        "emsc",
+        format!("{FDSN_HEADER}20250110_0000042|2025-01-10T03:50:44.0|33.85|73.32|12.0|EMSC|EMSC-RTS|EMSC|1|mw|6.1|EMSC|PAKISTAN|not existing\n"),
+    );
+    let cancel = until("the draft Cancel", 60, async || {
+        drafts_of(&pd, iid)
+            .await
+            .into_iter()
+            .find(|a| a["msg_type"] == "Cancel")
+    })
+    .await;
+    assert_eq!(cancel["supersedes"], did);
+    let (_, u) = pd.get(&format!("/api/alerts/{}", upd["id"])).await;
+    assert!(
+        u["rejection"]
+            .as_str()
+            .is_some_and(|r| r.contains("deleted")),
+        "{u}"
+    );
+    // The Cancel is a valid CAP message: it is approved like any draft.
+    let (s, v) = pa
+        .post(&format!("/api/alerts/{}/approve", cancel["id"]), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    // The sources' health, with the ETags honoured (304s while nothing changed).
+    let (s, v) = pd.get("/api/watch/sources").await;
+    assert_eq!(s, StatusCode::OK);
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    for it in items {
+        assert_eq!(it["health"]["status"], "ok", "{it}");
+        assert!(it["last_success"].is_string(), "{it}");
+        assert!(it["items_seen"].as_u64().unwrap() >= 1, "{it}");
+        assert!(it["items_accepted"].as_u64().unwrap() >= 1, "{it}");
+        assert_eq!(it["items_rejected"], 0, "{it}");
+    }
+    assert!(feeds.not_modified.lock().unwrap().values().sum::<u64>() > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_items_are_rejected_and_a_slow_source_backs_off_and_recovers() {
+    let app = App::sqlite().await;
+    let feeds = Feeds::default();
+    let addr = feed_server(feeds.clone()).await;
+    // A malformed line (latitude not a number), then a good one (M4.6: below every
+    // organisation's threshold, so read and accepted without an incident).
+    feeds.set(
+        "emsc",
+        format!("{FDSN_HEADER}e1|2025-01-10T04:10:00|not-a-latitude|74.6|10|EMSC||EMSC|||4.6||KYRGYZSTAN|earthquake\ne2|2025-01-10T05:00:00|42.8|74.6|10|EMSC||EMSC|||4.6||KYRGYZSTAN|earthquake\n"),
+    );
+    feeds.set("slow", usgs("us7000slow", 4.5, 74.6, 42.8, "automatic", 1));
+    feeds.delay("slow", 3_000);
+    let svc = start_watch(
+        &app,
+        &format!(
+            "[[source]]\nname = \"emsc\"\nkind = \"fdsn-text\"\nurl = \"http://{addr}/emsc\"\npoll_s = 1\n\n[[source]]\nname = \"slow\"\nkind = \"usgs-geojson\"\nurl = \"http://{addr}/slow\"\npoll_s = 1\ntimeout_s = 1\n"
+        ),
+    )
+    .await;
+    let v = app.login("kg.viewer").await;
+    let source = async |name: &str| -> Value {
+        let (_, l) = v.get("/api/watch/sources").await;
+        l["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["name"] == name)
+            .cloned()
+            .unwrap()
+    };
+    let emsc = until("the emsc source polled", 30, async || {
+        let s = source("emsc").await;
+        (s["items_seen"] == 2).then_some(s)
+    })
+    .await;
+    assert_eq!(emsc["items_rejected"], 1, "{emsc}");
+    assert_eq!(emsc["items_accepted"], 1, "{emsc}");
+    assert_eq!(emsc["status"], "ok");
+    let r = &emsc["recent_rejections"][0];
+    assert_eq!(r["at"], "line 2");
+    assert!(
+        r["reason"].as_str().unwrap().contains("not a number"),
+        "{r}"
+    );
+    assert_eq!(svc.assoc.lock().await.events().len(), 1);
+
+    // The slow source times out, and waits twice as long after each failure.
+    let slow = until("two failures of the slow source", 30, async || {
+        let s = source("slow").await;
+        (s["consecutive_failures"].as_u64() >= Some(2)).then_some(s)
+    })
+    .await;
+    assert_eq!(slow["status"], "failing");
+    assert!(
+        slow["last_error"].as_str().unwrap().contains("timed out"),
+        "{slow}"
+    );
+    assert!(slow["next_poll_in_s"].as_f64().unwrap() >= 4.0, "{slow}");
+    assert!(slow["last_success"].is_null());
+    // It answers in time again: the source recovers.
+    feeds.delay("slow", 0);
+    let ok = until("the slow source recovered", 60, async || {
+        let s = source("slow").await;
+        (s["status"] == "ok").then_some(s)
+    })
+    .await;
+    assert_eq!(ok["consecutive_failures"], 0);
+    assert_eq!(ok["next_poll_in_s"], 1.0);
+    assert!(ok["last_success"].is_string());
+    assert!(ok["last_error"].is_string(), "the last error is kept: {ok}");
+    // Anonymous callers see nothing.
+    let (s, _) = app.anon().get("/api/watch/sources").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
