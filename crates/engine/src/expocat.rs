@@ -205,6 +205,7 @@ pub fn compare(
         truncation: 3.0,
         seed: 42,
         sites: Vec::new(),
+        extra_imts: Vec::new(),
         vs30_grid: None,
         vs30_file: None,
         sites_file: None,
