@@ -174,7 +174,9 @@ pub fn to_valid_xml(alert: &Alert) -> Result<String, CapError> {
 /// - `restriction` only with scope Restricted (where it is required); `addresses` required
 ///   with scope Private;
 /// - `references` required for Update, Cancel, Ack and Error, and never to the message itself;
-/// - one info block per language;
+/// - one info block per language and urgency (CAP 1.2 allows several per language, "each set
+///   of info blocks containing the same language identifier SHALL be treated as a separate
+///   sequence"; a flood warning gives each urgency of its downstream reaches its own block);
 /// - in every info block: `expires`, `description` and at least one `area`; `event` at most
 ///   35 characters; `expires` after `effective` (or `sent`);
 /// - polygons: at least 4 points, closed, not self-intersecting, at most 100 vertices,
@@ -265,12 +267,14 @@ pub fn validate(alert: &Alert) -> Vec<Problem> {
     let mut languages = HashSet::new();
     for (i, info) in alert.infos.iter().enumerate() {
         let ipath = format!("/alert/info[{}]", i + 1);
-        if !languages.insert(info.language.to_ascii_lowercase()) {
+        if !languages.insert((info.language.to_ascii_lowercase(), info.urgency)) {
             out.push(Problem::new(
                 format!("{ipath}/language"),
                 format!(
-                    "a second info block in language '{}' (one info block per language)",
-                    info.language
+                    "a second info block in language '{}' with urgency {} (one info block per \
+                     language and urgency)",
+                    info.language,
+                    info.urgency.as_str()
                 ),
             ));
         }
