@@ -94,10 +94,7 @@ fn fact_values(
     v.insert("place", w.place.clone());
     v.insert(
         "event_time",
-        event_time
-            .to_utc()
-            .format("%Y-%m-%d %H:%M UTC")
-            .to_string(),
+        event_time.to_utc().format("%Y-%m-%d %H:%M UTC").to_string(),
     );
     v.insert("event_id", w.event_id.clone());
     let opt = |x: Option<f64>, d: usize| x.filter(|x| x.is_finite()).map(|x| fmt_fixed(x, d));
@@ -321,95 +318,95 @@ pub fn generate(w: &ImpactWarning, cfg: &WarningConfig) -> Result<Alert, CapErro
     let mut infos = Vec::with_capacity(w.languages.len() * groups.len());
     let mut note = None;
     for (urgency, members) in &groups {
-    let onset = members
-        .iter()
-        .filter_map(|&i| w.areas[i].onset)
-        .min_by_key(|t| t.to_utc())
-        .unwrap_or(w.event_time);
-    for lang in &w.languages {
-        let t = cfg
-            .templates(lang)
-            .ok_or_else(|| CapError::Config(format!("no templates for language '{lang}'")))?;
-        let texts = t.hazard(w.hazard);
-        let level_text = t
-            .levels
-            .get(&w.alert_level)
-            .map_or(w.alert_level.as_str(), String::as_str);
-        let values = fact_values(w, level_text, onset);
-        let fill = |name: &str, text: &str| {
-            template::render(text, &values).map_err(|fact| CapError::MissingFact {
-                template: format!("{}.{name}", w.hazard.key()),
-                language: lang.clone(),
-                fact,
-            })
-        };
-        let mut headline = fill("headline", &texts.headline)?;
-        let mut description = fill("description", &texts.description)?;
-        let instruction_text = texts.instruction.get(&w.alert_level).ok_or_else(|| {
-            CapError::Config(format!(
-                "{lang}: no instruction for {}",
-                w.alert_level.as_str()
-            ))
-        })?;
-        let mut instruction = fill("instruction", instruction_text)?;
-        if let Some(prefix) = t.status_prefix(w.status) {
-            headline = format!("{prefix}: {headline}");
-            description = format!("{prefix}: {description}");
-            instruction = format!("{prefix}: {instruction}");
-            if note.is_none() {
-                note = t.notes.get(w.status.as_str()).cloned();
-            }
-        }
-        let areas = members
+        let onset = members
             .iter()
-            .map(|&i| (&w.areas[i], &polygons_by_area[i]))
-            .map(|(a, polys)| {
-                let country = t
-                    .countries
-                    .get(&a.country_iso2)
-                    .cloned()
-                    .unwrap_or_else(|| a.country_iso2.clone());
-                let area_desc = if a.area_desc.trim().is_empty() {
-                    country
-                } else {
-                    format!("{country}: {}", a.area_desc.trim())
-                };
-                let mut geocodes = vec![ValuePair::new("ISO3166-1", a.country_iso2.clone())];
-                geocodes.extend(a.geocodes.iter().cloned());
-                Area {
-                    area_desc,
-                    polygons: polys.clone(),
-                    circles: Vec::new(),
-                    geocodes,
-                    altitude_ft: None,
-                    ceiling_ft: None,
+            .filter_map(|&i| w.areas[i].onset)
+            .min_by_key(|t| t.to_utc())
+            .unwrap_or(w.event_time);
+        for lang in &w.languages {
+            let t = cfg
+                .templates(lang)
+                .ok_or_else(|| CapError::Config(format!("no templates for language '{lang}'")))?;
+            let texts = t.hazard(w.hazard);
+            let level_text = t
+                .levels
+                .get(&w.alert_level)
+                .map_or(w.alert_level.as_str(), String::as_str);
+            let values = fact_values(w, level_text, onset);
+            let fill = |name: &str, text: &str| {
+                template::render(text, &values).map_err(|fact| CapError::MissingFact {
+                    template: format!("{}.{name}", w.hazard.key()),
+                    language: lang.clone(),
+                    fact,
+                })
+            };
+            let mut headline = fill("headline", &texts.headline)?;
+            let mut description = fill("description", &texts.description)?;
+            let instruction_text = texts.instruction.get(&w.alert_level).ok_or_else(|| {
+                CapError::Config(format!(
+                    "{lang}: no instruction for {}",
+                    w.alert_level.as_str()
+                ))
+            })?;
+            let mut instruction = fill("instruction", instruction_text)?;
+            if let Some(prefix) = t.status_prefix(w.status) {
+                headline = format!("{prefix}: {headline}");
+                description = format!("{prefix}: {description}");
+                instruction = format!("{prefix}: {instruction}");
+                if note.is_none() {
+                    note = t.notes.get(w.status.as_str()).cloned();
                 }
-            })
-            .collect();
-        infos.push(Info {
-            language: lang.clone(),
-            categories: vec![category],
-            event: texts.event.clone(),
-            response_types: cell.response.clone(),
-            urgency: *urgency,
-            severity: cell.severity,
-            certainty,
-            audience: None,
-            event_codes: Vec::new(),
-            effective: Some(w.sent),
-            onset: Some(onset),
-            expires: Some(expires),
-            sender_name: sender_name.map(str::to_string),
-            headline: Some(headline),
-            description: Some(description),
-            instruction: Some(instruction),
-            web: web.map(str::to_string),
-            contact: contact.map(str::to_string),
-            parameters: fact_parameters(w),
-            resources: Vec::new(),
-            areas,
-        });
-    }
+            }
+            let areas = members
+                .iter()
+                .map(|&i| (&w.areas[i], &polygons_by_area[i]))
+                .map(|(a, polys)| {
+                    let country = t
+                        .countries
+                        .get(&a.country_iso2)
+                        .cloned()
+                        .unwrap_or_else(|| a.country_iso2.clone());
+                    let area_desc = if a.area_desc.trim().is_empty() {
+                        country
+                    } else {
+                        format!("{country}: {}", a.area_desc.trim())
+                    };
+                    let mut geocodes = vec![ValuePair::new("ISO3166-1", a.country_iso2.clone())];
+                    geocodes.extend(a.geocodes.iter().cloned());
+                    Area {
+                        area_desc,
+                        polygons: polys.clone(),
+                        circles: Vec::new(),
+                        geocodes,
+                        altitude_ft: None,
+                        ceiling_ft: None,
+                    }
+                })
+                .collect();
+            infos.push(Info {
+                language: lang.clone(),
+                categories: vec![category],
+                event: texts.event.clone(),
+                response_types: cell.response.clone(),
+                urgency: *urgency,
+                severity: cell.severity,
+                certainty,
+                audience: None,
+                event_codes: Vec::new(),
+                effective: Some(w.sent),
+                onset: Some(onset),
+                expires: Some(expires),
+                sender_name: sender_name.map(str::to_string),
+                headline: Some(headline),
+                description: Some(description),
+                instruction: Some(instruction),
+                web: web.map(str::to_string),
+                contact: contact.map(str::to_string),
+                parameters: fact_parameters(w),
+                resources: Vec::new(),
+                areas,
+            });
+        }
     }
     Ok(Alert {
         identifier: identifier(w, cfg),

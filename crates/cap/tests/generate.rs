@@ -338,8 +338,18 @@ fn flood_areas_get_their_own_urgency_and_onset_and_no_death_toll() {
     // Listed out of order: the generator puts the most urgent first.
     w.areas = vec![
         reach("far", 69.0, Urgency::Future, "2022-08-26T20:00:00+05:00"),
-        reach("near", 68.0, Urgency::Immediate, "2022-08-25T09:30:00+05:00"),
-        reach("middle", 68.5, Urgency::Expected, "2022-08-25T12:30:00+05:00"),
+        reach(
+            "near",
+            68.0,
+            Urgency::Immediate,
+            "2022-08-25T09:30:00+05:00",
+        ),
+        reach(
+            "middle",
+            68.5,
+            Urgency::Expected,
+            "2022-08-25T12:30:00+05:00",
+        ),
         reach("far 2", 69.4, Urgency::Future, "2022-08-26T18:00:00+05:00"),
     ];
     let alert = generate(&w, &cfg).unwrap();
@@ -353,14 +363,21 @@ fn flood_areas_get_their_own_urgency_and_onset_and_no_death_toll() {
     // Each block's onset is its earliest area's; onsets follow the urgency.
     let onsets: Vec<_> = en.iter().map(|i| i.onset.unwrap().to_utc()).collect();
     assert!(onsets.windows(2).all(|p| p[0] < p[1]), "{onsets:?}");
-    assert_eq!(en[2].onset, Some(CapTime::parse("2022-08-26T18:00:00+05:00").unwrap()));
+    assert_eq!(
+        en[2].onset,
+        Some(CapTime::parse("2022-08-26T18:00:00+05:00").unwrap())
+    );
     assert_eq!(en[2].areas.len(), 2);
     // Not observed: certainty from the matrix. Observed once the breach is seen.
     assert!(alert.infos.iter().all(|i| i.certainty == Certainty::Likely));
     w.observed = true;
     let seen = generate(&w, &cfg).unwrap();
     check_message(&seen);
-    assert!(seen.infos.iter().all(|i| i.certainty == Certainty::Observed));
+    assert!(
+        seen.infos
+            .iter()
+            .all(|i| i.certainty == Certainty::Observed)
+    );
     // The public texts carry no death toll in any language (it stays in medianDeaths).
     for i in &alert.infos {
         let d = i.description.as_deref().unwrap();
@@ -403,7 +420,11 @@ fn each_urgency_block_says_when_its_reaches_flood() {
     ];
     let a = generate(&w, &cfg()).unwrap();
     check_message(&a);
-    let d: Vec<_> = a.infos.iter().map(|i| i.description.clone().unwrap()).collect();
+    let d: Vec<_> = a
+        .infos
+        .iter()
+        .map(|i| i.description.clone().unwrap())
+        .collect();
     assert!(d[0].contains("2022-08-25 04:30 UTC"), "{}", d[0]);
     assert!(d[1].contains("2022-08-26 15:00 UTC"), "{}", d[1]);
 }

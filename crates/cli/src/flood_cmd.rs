@@ -102,7 +102,11 @@ pub fn run(data: Option<&Path>, cmd: Cmd) -> Result<ExitCode> {
         },
     )?;
     bar.finish_and_clear();
-    for w in run.warnings.iter().filter(|w| !scenario.warnings.contains(w)) {
+    for w in run
+        .warnings
+        .iter()
+        .filter(|w| !scenario.warnings.contains(w))
+    {
         eprintln!("warning: {w}");
     }
     let exposure = match &a.population {
@@ -152,7 +156,11 @@ pub fn run(data: Option<&Path>, cmd: Cmd) -> Result<ExitCode> {
                 format!(
                     "alert.xml: {} areas (downstream reaches), certainty {}",
                     w.areas.len(),
-                    if w.observed { "Observed" } else { "from the warning matrix" }
+                    if w.observed {
+                        "Observed"
+                    } else {
+                        "from the warning matrix"
+                    }
                 )
             }
             None => "no alert.xml: no flooded area on geographic terrain".into(),

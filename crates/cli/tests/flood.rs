@@ -30,8 +30,13 @@ fn sarez_summary_has_deaths_without_and_with_warning_and_lives_saved() {
     let lead = ll["lead_time_h"].as_f64().unwrap();
     // The lead time is the early bound at the first people reached, never later than the
     // modelled arrival there.
-    let modelled = ll["detail"]["lead_time_modelled_arrival_h"].as_f64().unwrap();
-    assert!(lead >= 0.0 && lead <= modelled, "lead {lead} h, modelled {modelled} h");
+    let modelled = ll["detail"]["lead_time_modelled_arrival_h"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        lead >= 0.0 && lead <= modelled,
+        "lead {lead} h, modelled {modelled} h"
+    );
     assert!((without - with - saved).abs() < 1e-6);
     assert!(with < 0.5 * without, "{with} of {without}");
     // Rushon: the modelled wave comes about a day after the breach, the early bound hours
@@ -45,11 +50,16 @@ fn sarez_summary_has_deaths_without_and_with_warning_and_lives_saved() {
     let arrival = rushon["arrival_time_s"].as_f64().unwrap() / 3600.0;
     let early = rushon["arrival_early_s"].as_f64().unwrap() / 3600.0;
     assert!((20.0..36.0).contains(&arrival), "arrival {arrival} h");
-    assert!(early < 0.5 * arrival, "early {early} h, modelled {arrival} h");
+    assert!(
+        early < 0.5 * arrival,
+        "early {early} h, modelled {arrival} h"
+    );
     let share = rushon["share_flooded"].as_f64().unwrap();
     assert!(share > 0.0 && share < 1.0, "{share}");
     // People outside settlements (the proxy's residual grid) are counted.
-    let outside = s["impact"]["affected_outside_settlements"].as_f64().unwrap();
+    let outside = s["impact"]["affected_outside_settlements"]
+        .as_f64()
+        .unwrap();
     assert!(outside > 0.0);
     assert!(s["impact"]["affected"].as_f64().unwrap() > outside);
     assert!(s["damage_usd"].as_f64().unwrap() > 0.0);
@@ -144,17 +154,27 @@ fn sarez_writes_a_valid_alert_with_urgency_per_reach() {
         .collect();
     assert!(by_onset.windows(2).all(|w| w[0].1 < w[1].1), "{by_onset:?}");
     by_onset.sort();
-    assert!(by_onset.windows(2).all(|w| w[0].1 <= w[1].1), "{by_onset:?}");
+    assert!(
+        by_onset.windows(2).all(|w| w[0].1 <= w[1].1),
+        "{by_onset:?}"
+    );
     assert_eq!(by_onset[0].1, 0, "the reach below the dam is Immediate");
     for i in &en {
-        assert!(i.areas.iter().all(|ar| ar.area_desc.contains("after the breach")));
+        assert!(
+            i.areas
+                .iter()
+                .all(|ar| ar.area_desc.contains("after the breach"))
+        );
         assert_ne!(i.certainty, forewarn_cap::Certainty::Observed);
         assert_ne!(i.certainty, forewarn_cap::Certainty::Unlikely);
         // No death toll in the public text.
         let d = i.description.as_deref().unwrap();
         assert!(!d.contains("deaths"), "{d}");
     }
-    assert!(en.iter().any(|i| i.areas.iter().any(|ar| ar.area_desc.contains("Rŭshon"))));
+    assert!(
+        en.iter()
+            .any(|i| i.areas.iter().any(|ar| ar.area_desc.contains("Rŭshon")))
+    );
     // Once the breach is observed: certainty Observed everywhere.
     let seen = forewarn_cap::read_alert(&run(&dir.path().join("b"), true)).unwrap();
     assert!(

@@ -276,7 +276,11 @@ pub fn impact_warning(
         .join("-");
     Some(ImpactWarning {
         hazard: Hazard::Flood,
-        event_id: format!("flood-{}-{}", if slug.is_empty() { "run" } else { &slug }, opt.start.compact_utc()),
+        event_id: format!(
+            "flood-{}-{}",
+            if slug.is_empty() { "run" } else { &slug },
+            opt.start.compact_utc()
+        ),
         event_time: opt.start.plus_seconds(first_arrival_s.round() as i64),
         sent: opt.sent,
         alert_level: cap_level(&impact.alert),

@@ -93,7 +93,13 @@ pub fn early_arrival_s(run: &FloodRun) -> Grid<f32> {
         spec,
         data: t
             .iter()
-            .map(|&v| if v.is_finite() { v as f32 } else { OUTPUT_NODATA })
+            .map(|&v| {
+                if v.is_finite() {
+                    v as f32
+                } else {
+                    OUTPUT_NODATA
+                }
+            })
             .collect(),
         nodata: Some(OUTPUT_NODATA as f64),
     }

@@ -105,10 +105,18 @@ mod tests {
         let straight = grid(&["............", "############", "............"]);
         assert_eq!(count_narrow(&straight).narrow, 12);
         assert!(narrow_channel_warning(&straight, 900.0, 900.0).is_some());
-        let stairs = grid(&["##......", ".##.....", "..##....", "...##...", "....##..", ".....##."]);
+        let stairs = grid(&[
+            "##......", ".##.....", "..##....", "...##...", "....##..", ".....##.",
+        ]);
         let s = count_narrow(&stairs);
         assert_eq!(s.narrow, s.flooded);
-        let wide = grid(&["............", "############", "############", "############", "............"]);
+        let wide = grid(&[
+            "............",
+            "############",
+            "############",
+            "############",
+            "............",
+        ]);
         let w = count_narrow(&wide);
         assert_eq!(w.flooded, 36);
         // Only the four corners look narrow.

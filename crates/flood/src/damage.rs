@@ -67,18 +67,66 @@ pub struct CountryDamage {
 /// The region's countries (Huizinga et al. 2017, residential construction cost, 2010 EUR/m2).
 /// Belarus and Russia take the European curve, the others the Asian one.
 pub const COUNTRIES: [CountryDamage; 12] = [
-    CountryDamage { iso2: "AF", continent: Continent::Asia, residential_cost_eur_m2: 275.790831 },
-    CountryDamage { iso2: "BY", continent: Continent::Europe, residential_cost_eur_m2: 678.9469233 },
-    CountryDamage { iso2: "CN", continent: Continent::Asia, residential_cost_eur_m2: 611.4222514 },
-    CountryDamage { iso2: "IN", continent: Continent::Asia, residential_cost_eur_m2: 394.0367851 },
-    CountryDamage { iso2: "IR", continent: Continent::Asia, residential_cost_eur_m2: 672.4280463 },
-    CountryDamage { iso2: "KG", continent: Continent::Asia, residential_cost_eur_m2: 327.9761899 },
-    CountryDamage { iso2: "KZ", continent: Continent::Asia, residential_cost_eur_m2: 805.5689623 },
-    CountryDamage { iso2: "MN", continent: Continent::Asia, residential_cost_eur_m2: 473.7078907 },
-    CountryDamage { iso2: "PK", continent: Continent::Asia, residential_cost_eur_m2: 347.5813879 },
-    CountryDamage { iso2: "RU", continent: Continent::Europe, residential_cost_eur_m2: 858.7993592 },
-    CountryDamage { iso2: "TJ", continent: Continent::Asia, residential_cost_eur_m2: 306.7523615 },
-    CountryDamage { iso2: "UZ", continent: Continent::Asia, residential_cost_eur_m2: 389.7155571 },
+    CountryDamage {
+        iso2: "AF",
+        continent: Continent::Asia,
+        residential_cost_eur_m2: 275.790831,
+    },
+    CountryDamage {
+        iso2: "BY",
+        continent: Continent::Europe,
+        residential_cost_eur_m2: 678.9469233,
+    },
+    CountryDamage {
+        iso2: "CN",
+        continent: Continent::Asia,
+        residential_cost_eur_m2: 611.4222514,
+    },
+    CountryDamage {
+        iso2: "IN",
+        continent: Continent::Asia,
+        residential_cost_eur_m2: 394.0367851,
+    },
+    CountryDamage {
+        iso2: "IR",
+        continent: Continent::Asia,
+        residential_cost_eur_m2: 672.4280463,
+    },
+    CountryDamage {
+        iso2: "KG",
+        continent: Continent::Asia,
+        residential_cost_eur_m2: 327.9761899,
+    },
+    CountryDamage {
+        iso2: "KZ",
+        continent: Continent::Asia,
+        residential_cost_eur_m2: 805.5689623,
+    },
+    CountryDamage {
+        iso2: "MN",
+        continent: Continent::Asia,
+        residential_cost_eur_m2: 473.7078907,
+    },
+    CountryDamage {
+        iso2: "PK",
+        continent: Continent::Asia,
+        residential_cost_eur_m2: 347.5813879,
+    },
+    CountryDamage {
+        iso2: "RU",
+        continent: Continent::Europe,
+        residential_cost_eur_m2: 858.7993592,
+    },
+    CountryDamage {
+        iso2: "TJ",
+        continent: Continent::Asia,
+        residential_cost_eur_m2: 306.7523615,
+    },
+    CountryDamage {
+        iso2: "UZ",
+        continent: Continent::Asia,
+        residential_cost_eur_m2: 389.7155571,
+    },
 ];
 
 /// Fallback for a place outside the table: the report's "South Asia" aggregate (2010 EUR/m2)
@@ -163,7 +211,11 @@ mod tests {
     fn construction_costs_follow_the_report_fit() {
         // Huizinga et al. (2017): cost = 24.078 x GDPpc^0.3852 (2010 US$ GDP per capita);
         // Pakistan 1023.20, Tajikistan 739.73, Russia 10709.77 (the report's 2010 GDP per capita).
-        for (iso2, gdp) in [("PK", 1023.195756), ("TJ", 739.7321918), ("RU", 10709.76936)] {
+        for (iso2, gdp) in [
+            ("PK", 1023.195756),
+            ("TJ", 739.7321918),
+            ("RU", 10709.76936),
+        ] {
             let fit = 24.078 * f64::powf(gdp, 0.3852);
             let c = country(iso2).residential_cost_eur_m2;
             assert!((fit / c - 1.0).abs() < 1e-3, "{iso2}: fit {fit} table {c}");
@@ -176,7 +228,9 @@ mod tests {
         let pk = country("PK");
         assert!((pk.max_damage_usd_m2() - 248.83).abs() < 0.01);
         // 100 people at 2 m in Pakistan: 100 x 10 m2 x 248.83 x 0.72.
-        assert!((pk.damage_usd(100.0, 2.0) - 100.0 * 10.0 * pk.max_damage_usd_m2() * 0.72).abs() < 1e-6);
+        assert!(
+            (pk.damage_usd(100.0, 2.0) - 100.0 * 10.0 * pk.max_damage_usd_m2() * 0.72).abs() < 1e-6
+        );
         assert_eq!(country("RU").continent, Continent::Europe);
         assert_eq!(country("XX"), FALLBACK);
         assert_eq!(COUNTRIES.len(), 12);

@@ -410,7 +410,13 @@ struct Exposed {
 
 impl Exposed {
     /// Add `people` in a cell with hazard `h`.
-    fn add(&mut self, people: f64, h: &CellHazard, country: damage::CountryDamage, w: &WarningOptions) {
+    fn add(
+        &mut self,
+        people: f64,
+        h: &CellHazard,
+        country: damage::CountryDamage,
+        w: &WarningOptions,
+    ) {
         if h.depth_m > 0.0 {
             self.wet = true;
             self.max_speed_ms = self.max_speed_ms.max(h.speed_ms);
@@ -484,9 +490,9 @@ pub fn impact_with(
             if !e.wet {
                 continue;
             }
-            let (lethality, zone, rise) = e
-                .worst
-                .unwrap_or((0.0, FloodZone::Remaining, RiseRate::Unknown));
+            let (lethality, zone, rise) =
+                e.worst
+                    .unwrap_or((0.0, FloodZone::Remaining, RiseRate::Unknown));
             let life = e.tally.life.unwrap_or(LifeLoss::ZERO);
             settlements.push(SettlementImpact {
                 name: s.name.clone(),
@@ -545,7 +551,10 @@ pub fn impact_with(
                     .map(|c| c.iso2.clone())
                     .unwrap_or_else(|| "--".into());
                 let cd = damage::country(&iso2);
-                by_country.entry(iso2).or_default().add(people, &h, cd, warning);
+                by_country
+                    .entry(iso2)
+                    .or_default()
+                    .add(people, &h, cd, warning);
             }
             for (iso2, mut e) in by_country {
                 e.tally.affected_outside = e.tally.affected;

@@ -84,12 +84,20 @@ fn a_settlement_is_exposed_over_the_part_that_floods() {
     // The point's cell is 3 m deep, but the footprint (a disc of 2.7 km2, radius 925 m) spreads
     // over the cells north and south of the one-cell flood, which stay dry.
     assert_eq!(s.depth_at_point_m, 3.0);
-    assert!(s.share_flooded > 0.1 && s.share_flooded < 0.8, "{}", s.share_flooded);
+    assert!(
+        s.share_flooded > 0.1 && s.share_flooded < 0.8,
+        "{}",
+        s.share_flooded
+    );
     assert!((s.affected - 4031.0 * s.share_flooded).abs() < 1e-6);
     assert!(s.affected < 4031.0);
     // Without snapshots the rise rate is unknown and taken as rapid: Jonkman's rapidly-rising
     // lethality at 3 m, Phi((ln 3 - 1.46) / 0.28) = 0.098.
-    assert!((s.life_loss.lethality - 0.0983).abs() < 1e-3, "{}", s.life_loss.lethality);
+    assert!(
+        (s.life_loss.lethality - 0.0983).abs() < 1e-3,
+        "{}",
+        s.life_loss.lethality
+    );
     assert!(
         (s.life_loss.numbers.without_warning - s.affected * s.life_loss.lethality).abs() < 1e-6
     );
@@ -127,7 +135,11 @@ fn people_outside_settlements_are_counted() {
         },
     );
     // 6 of the 36 flood cells under the residual cell flood: 60 people.
-    assert!((imp.affected_outside_settlements - 60.0).abs() < 1e-6, "{}", imp.affected_outside_settlements);
+    assert!(
+        (imp.affected_outside_settlements - 60.0).abs() < 1e-6,
+        "{}",
+        imp.affected_outside_settlements
+    );
     assert!((imp.affected - 60.0).abs() < 1e-6);
     let tj = imp.countries.iter().find(|c| c.iso2 == "TJ").expect("TJ");
     assert!(tj.damage_usd > 0.0);
