@@ -80,7 +80,13 @@ fn fmt_fixed(v: f64, decimals: usize) -> String {
     }
 }
 
-fn fact_values(w: &ImpactWarning, level_text: &str) -> BTreeMap<&'static str, String> {
+/// The template values; `event_time` is the onset of the info block being written (the
+/// warning's event time, or the earliest onset of the block's areas).
+fn fact_values(
+    w: &ImpactWarning,
+    level_text: &str,
+    event_time: CapTime,
+) -> BTreeMap<&'static str, String> {
     let f = &w.facts;
     let mut v = BTreeMap::new();
     v.insert("level", level_text.to_string());
@@ -88,10 +94,7 @@ fn fact_values(w: &ImpactWarning, level_text: &str) -> BTreeMap<&'static str, St
     v.insert("place", w.place.clone());
     v.insert(
         "event_time",
-        w.event_time
-            .to_utc()
-            .format("%Y-%m-%d %H:%M UTC")
-            .to_string(),
+        event_time.to_utc().format("%Y-%m-%d %H:%M UTC").to_string(),
     );
     v.insert("event_id", w.event_id.clone());
     let opt = |x: Option<f64>, d: usize| x.filter(|x| x.is_finite()).map(|x| fmt_fixed(x, d));
@@ -329,7 +332,7 @@ pub fn generate(w: &ImpactWarning, cfg: &WarningConfig) -> Result<Alert, CapErro
                 .levels
                 .get(&w.alert_level)
                 .map_or(w.alert_level.as_str(), String::as_str);
-            let values = fact_values(w, level_text);
+            let values = fact_values(w, level_text, onset);
             let fill = |name: &str, text: &str| {
                 template::render(text, &values).map_err(|fact| CapError::MissingFact {
                     template: format!("{}.{name}", w.hazard.key()),

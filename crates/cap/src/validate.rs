@@ -174,9 +174,9 @@ pub fn to_valid_xml(alert: &Alert) -> Result<String, CapError> {
 /// - `restriction` only with scope Restricted (where it is required); `addresses` required
 ///   with scope Private;
 /// - `references` required for Update, Cancel, Ack and Error, and never to the message itself;
-/// - no two info blocks with the same language, event, urgency, onset and area descriptions
-///   (CAP 1.2 allows several blocks in one language, for example one per urgency group of
-///   areas, but a repeated block is a mistake);
+/// - one info block per language and urgency (CAP 1.2 allows several per language, "each set
+///   of info blocks containing the same language identifier SHALL be treated as a separate
+///   sequence"; a flood warning gives each urgency of its downstream reaches its own block);
 /// - in every info block: `expires`, `description` and at least one `area`; `event` at most
 ///   35 characters; `expires` after `effective` (or `sent`);
 /// - polygons: at least 4 points, closed, not self-intersecting, at most 100 vertices,
@@ -267,22 +267,14 @@ pub fn validate(alert: &Alert) -> Vec<Problem> {
     let mut languages = HashSet::new();
     for (i, info) in alert.infos.iter().enumerate() {
         let ipath = format!("/alert/info[{}]", i + 1);
-        let target = (
-            info.language.to_ascii_lowercase(),
-            info.event.clone(),
-            format!("{:?}", info.urgency),
-            info.onset.map(|t| t.to_string()),
-            info.areas
-                .iter()
-                .map(|a| a.area_desc.clone())
-                .collect::<Vec<_>>(),
-        );
-        if !languages.insert(target) {
+        if !languages.insert((info.language.to_ascii_lowercase(), info.urgency)) {
             out.push(Problem::new(
                 format!("{ipath}/language"),
                 format!(
-                    "a second info block in language '{}' with the same event, urgency, onset and areas",
-                    info.language
+                    "a second info block in language '{}' with urgency {} (one info block per \
+                     language and urgency)",
+                    info.language,
+                    info.urgency.as_str()
                 ),
             ));
         }

@@ -400,3 +400,31 @@ fn flood_areas_get_their_own_urgency_and_onset_and_no_death_toll() {
         assert!(a.infos.iter().all(|i| i.certainty == want));
     }
 }
+
+#[test]
+fn each_urgency_block_says_when_its_reaches_flood() {
+    use forewarn_cap::{ImpactArea, Urgency};
+    let mut w = flood(AlertLevel::Orange);
+    w.languages = vec!["en".into()];
+    let reach = |lon: f64, urgency: Urgency, onset: &str| ImpactArea {
+        country_iso2: "PK".into(),
+        area_desc: "reach".into(),
+        footprints_lon_lat: vec![vec![(lon, 27.0), (lon + 0.2, 27.0), (lon + 0.2, 27.2)]],
+        geocodes: vec![],
+        urgency: Some(urgency),
+        onset: Some(CapTime::parse(onset).unwrap()),
+    };
+    w.areas = vec![
+        reach(68.0, Urgency::Immediate, "2022-08-25T09:30:00+05:00"),
+        reach(69.0, Urgency::Future, "2022-08-26T20:00:00+05:00"),
+    ];
+    let a = generate(&w, &cfg()).unwrap();
+    check_message(&a);
+    let d: Vec<_> = a
+        .infos
+        .iter()
+        .map(|i| i.description.clone().unwrap())
+        .collect();
+    assert!(d[0].contains("2022-08-25 04:30 UTC"), "{}", d[0]);
+    assert!(d[1].contains("2022-08-26 15:00 UTC"), "{}", d[1]);
+}
