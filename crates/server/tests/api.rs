@@ -664,10 +664,8 @@ async fn api_postgres() {
 async fn incident_runs_use_the_servers_vs30_raster() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("vs30.tif");
-    let spec = forewarn_core::GridSpec::covering(
-        &forewarn_core::BBox::new(70.0, 31.0, 77.0, 37.0),
-        0.05,
-    );
+    let spec =
+        forewarn_core::GridSpec::covering(&forewarn_core::BBox::new(70.0, 31.0, 77.0, 37.0), 0.05);
     forewarn_core::raster_tiff::write_geotiff(&path, &forewarn_core::Grid::filled(spec, 555.0f32))
         .unwrap();
     let mut app = App::sqlite().await;
@@ -696,9 +694,21 @@ async fn incident_runs_use_the_servers_vs30_raster() {
     assert_eq!(done["status"], "complete", "{done}");
     let sm = &done["summary"];
     assert_eq!(sm["vs30"]["raster_file"], path.display().to_string());
-    assert!(sm["vs30"]["count_by_source"]["grid_cells"]["raster"].as_u64().unwrap() > 0, "{}", sm["vs30"]);
-    assert_eq!(sm["rupture"]["treatment"], "point_source_equivalent_distances");
+    assert!(
+        sm["vs30"]["count_by_source"]["grid_cells"]["raster"]
+            .as_u64()
+            .unwrap()
+            > 0,
+        "{}",
+        sm["vs30"]
+    );
+    assert_eq!(
+        sm["rupture"]["treatment"],
+        "point_source_equivalent_distances"
+    );
     // A raster that does not open is refused at start, naming the flag.
-    let e = forewarn_server::Vs30Raster::load(&dir.path().join("missing.tif")).err().unwrap();
+    let e = forewarn_server::Vs30Raster::load(&dir.path().join("missing.tif"))
+        .err()
+        .unwrap();
     assert!(e.contains("--vs30") && e.contains("missing.tif"), "{e}");
 }
