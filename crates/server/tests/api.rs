@@ -657,3 +657,58 @@ async fn api_postgres() {
     };
     all(&App::open(&urls[0], None).await).await;
 }
+
+/// `forewarn serve --vs30 FILE.tif`: the raster reaches every incident run (as `forewarn quake
+/// --vs30`), and an incident given as a point gets the point-source treatment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn incident_runs_use_the_servers_vs30_raster() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vs30.tif");
+    let spec =
+        forewarn_core::GridSpec::covering(&forewarn_core::BBox::new(70.0, 31.0, 77.0, 37.0), 0.05);
+    forewarn_core::raster_tiff::write_geotiff(&path, &forewarn_core::Grid::filled(spec, 555.0f32))
+        .unwrap();
+    let mut app = App::sqlite().await;
+    app.st.vs30 = Some(std::sync::Arc::new(
+        forewarn_server::Vs30Raster::load(&path).unwrap(),
+    ));
+    app.router = forewarn_server::router(app.st.clone());
+    let pd = app.login("pk.duty").await;
+    let (s, inc) = pd
+        .post(
+            "/api/incidents",
+            json!({"title": "point", "quake": {"lat": 34.0, "lon": 73.5, "depth_km": 10, "mag": 6.0}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{inc}");
+    let id = inc["id"].as_i64().unwrap();
+    let mut done = Value::Null;
+    for _ in 0..1200 {
+        let (_, v) = pd.get(&format!("/api/incidents/{id}")).await;
+        if v["status"] != "running" {
+            done = v;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(done["status"], "complete", "{done}");
+    let sm = &done["summary"];
+    assert_eq!(sm["vs30"]["raster_file"], path.display().to_string());
+    assert!(
+        sm["vs30"]["count_by_source"]["grid_cells"]["raster"]
+            .as_u64()
+            .unwrap()
+            > 0,
+        "{}",
+        sm["vs30"]
+    );
+    assert_eq!(
+        sm["rupture"]["treatment"],
+        "point_source_equivalent_distances"
+    );
+    // A raster that does not open is refused at start, naming the flag.
+    let e = forewarn_server::Vs30Raster::load(&dir.path().join("missing.tif"))
+        .err()
+        .unwrap();
+    assert!(e.contains("--vs30") && e.contains("missing.tif"), "{e}");
+}
