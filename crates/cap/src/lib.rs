@@ -11,6 +11,7 @@
 //! - [`sign`] and [`verify`] handle enveloped XML signatures.
 //! - [`atom_feeds`] builds Atom feeds, one per sender and language; [`atom_feed`] one feed
 //!   page with caller-given identity and RFC 5005 paging links.
+//! - [`id_slug`] turns a name into an identifier part (sender and event ids).
 //! - [`to_valid_xml`] / [`require_valid`]: every message we generate passes our validator.
 
 mod c14n;
@@ -20,6 +21,7 @@ mod error;
 mod feed;
 mod generate;
 pub mod geometry;
+mod ident;
 mod model;
 mod reader;
 mod schema;
@@ -40,6 +42,7 @@ pub use dsig::{SignatureStatus, sign, verify};
 pub use error::CapError;
 pub use feed::{AtomFeed, FeedEntry, FeedPage, atom_feed, atom_feeds};
 pub use generate::{ImpactArea, ImpactFacts, ImpactWarning, generate};
+pub use ident::id_slug;
 pub use model::*;
 pub use reader::read_alert;
 pub use schema::CapVersion;

@@ -264,16 +264,7 @@ pub fn impact_warning(
         &impact.alert,
     )
     .clamp(0.0, 1.0);
-    let slug: String = run
-        .scenario_name
-        .to_ascii_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect::<String>()
-        .split('-')
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join("-");
+    let slug = forewarn_cap::id_slug(&run.scenario_name);
     Some(ImpactWarning {
         hazard: Hazard::Flood,
         event_id: format!(

@@ -29,15 +29,7 @@ pub struct ExerciseAlert {
 
 /// Turns a sender label ("Agency of Hydrometeorology (sim)") into a CAP sender id.
 pub fn sender_id(label: &str) -> String {
-    let slug: String = label
-        .to_ascii_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect::<String>()
-        .split('-')
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join("-");
+    let slug = forewarn_cap::id_slug(label);
     format!(
         "{}@exercise.forewarn.example",
         if slug.is_empty() {

@@ -37,6 +37,7 @@
 //! at the cost of one model evaluation per site. The spread of ln Y over the ensemble is not
 //! added to sigma (ShakeMap adds the distance variance to the within-event term).
 
+use crate::regime::inside;
 use crate::rupture::{Mechanism, PlaneXyz, place_down_dip, wells_coppersmith_1994};
 use forewarn_core::LonLat;
 use serde::{Deserialize, Serialize};
@@ -151,18 +152,6 @@ pub fn regional_mechanism(epicentre: LonLat, depth_km: f64) -> RegionalMechanism
          (Himalaya, Sulaiman and Kirthar ranges, Hindu Kush, Pamir, Tien Shan, Zagros; USGS \
          tectonic summaries, Hayes et al. 2016, USGS OFR 2016-1192)",
     )
-}
-
-/// Point-in-polygon (even-odd rule).
-fn inside(p: LonLat, poly: &[(f64, f64)]) -> bool {
-    let mut c = false;
-    for w in poly.windows(2) {
-        let ((x1, y1), (x2, y2)) = (w[0], w[1]);
-        if (y1 > p.lat) != (y2 > p.lat) && p.lon < (x2 - x1) * (p.lat - y1) / (y2 - y1) + x1 {
-            c = !c;
-        }
-    }
-    c
 }
 
 /// The point-source treatment of a rupture: its scaled size and how distances are computed.

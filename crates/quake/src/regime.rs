@@ -60,16 +60,12 @@ pub struct ModelSelection {
     pub reason: String,
 }
 
-/// Point-in-polygon (even-odd rule).
-fn inside(p: LonLat, poly: &[(f64, f64)]) -> bool {
-    let mut c = false;
-    for w in poly.windows(2) {
-        let ((x1, y1), (x2, y2)) = (w[0], w[1]);
-        if (y1 > p.lat) != (y2 > p.lat) && p.lon < (x2 - x1) * (p.lat - y1) / (y2 - y1) + x1 {
-            c = !c;
-        }
-    }
-    c
+/// Whether `p` lies inside the polygon of (lon, lat) vertices (the regionalisation polygons of
+/// this module and of `point_source`), by the `geo` crate.
+pub(crate) fn inside(p: LonLat, poly: &[(f64, f64)]) -> bool {
+    use geo::Contains;
+    geo::Polygon::new(geo::LineString::from(poly.to_vec()), vec![])
+        .contains(&geo::Point::new(p.lon, p.lat))
 }
 
 /// True when `p` lies in the Hindu Kush-Pamir intermediate-depth zone polygon.

@@ -69,6 +69,12 @@ impl AlertAction {
     }
 }
 
+impl AsRef<str> for AlertStatus {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
 impl AlertStatus {
     /// The stored and JSON spelling.
     pub fn as_str(self) -> &'static str {
@@ -168,30 +174,7 @@ impl Alert {
     }
 }
 
-impl Stored for Alert {
-    const TYPE: &'static str = "alert";
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn org(&self) -> &str {
-        &self.org
-    }
-    fn visibility(&self) -> Visibility {
-        self.visibility
-    }
-    fn status(&self) -> &str {
-        self.status.as_str()
-    }
-    fn parent_id(&self) -> Option<i64> {
-        self.incident_id
-    }
-    fn created_at(&self) -> &str {
-        &self.created_at
-    }
-    fn exercise_id(&self) -> Option<i64> {
-        self.exercise_id
-    }
-}
+crate::records::impl_stored!(Alert, "alert", parent = incident_id);
 
 /// The CAP identifier of alert record `id` of organisation `org`.
 pub fn cap_identifier(org: &str, id: i64) -> String {

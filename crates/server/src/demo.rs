@@ -5,7 +5,7 @@ use crate::error::ApiError;
 use crate::incidents::{Incident, QuakeParams};
 use crate::records::{self, next_id};
 use crate::{AppState, COUNTRY_ORGS, RC, auth};
-use forewarn_store::{NewEntry, Org, Reader, RecordFilter, Visibility, now_ts};
+use forewarn_store::{NewEntry, Org, Reader, RecordFilter, Visibility};
 
 /// Title of the seeded incident.
 pub const DEMO_INCIDENT: &str = "Demo: M7.6 Kashmir 2005 scenario";
@@ -146,20 +146,12 @@ pub async fn seed_incident(st: &AppState) -> Result<(), ApiError> {
         return Ok(());
     }
     let mut tx = st.store.begin_write().await?;
-    let now = now_ts();
-    let inc = Incident {
-        id: next_id::<Incident>(&mut tx).await?,
-        org: "pk".into(),
-        visibility: Visibility::Regional,
-        title: DEMO_INCIDENT.into(),
-        hazard: "earthquake".into(),
-        status: "running".into(),
-        exercise_id: None,
-        exercise_hazard: None,
-        origin: crate::incidents::Origin::Manual,
-        source_event_ids: vec![],
-        watch: None,
-        quake: Some(QuakeParams {
+    let inc = Incident::new_quake_run(
+        next_id::<Incident>(&mut tx).await?,
+        "pk",
+        Visibility::Regional,
+        DEMO_INCIDENT.into(),
+        QuakeParams {
             lat: 34.49,
             lon: 73.63,
             depth_km: 15.0,
@@ -170,18 +162,9 @@ pub async fn seed_incident(st: &AppState) -> Result<(), ApiError> {
             gmpe: Some("nga-west2".into()),
             realizations: Some(0),
             seed: Some(42),
-        }),
-        progress: None,
-        started_at: None,
-        queue_position: None,
-        summary: None,
-        alert_level: None,
-        error: None,
-        layers: vec![],
-        created_by: "pk.duty".into(),
-        created_at: now.clone(),
-        updated_at: now,
-    };
+        },
+        "pk.duty",
+    );
     records::insert(&mut tx, "demo", "incident.created", &inc).await?;
     tx.commit().await?;
     crate::runner::start(st.clone(), inc);

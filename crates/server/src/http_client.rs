@@ -28,6 +28,13 @@ impl Resp {
     }
 }
 
+/// A logged-in session: the `Cookie` header value and the CSRF token for writes.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+}
+
 /// One connection.
 pub struct Conn {
     stream: BufReader<TcpStream>,
@@ -75,6 +82,33 @@ impl Conn {
         w.write_all(&buf).await?;
         w.flush().await?;
         self.read_response().await
+    }
+
+    /// Logs in as `user` with a JSON `POST /api/login`; the session's cookie header value and
+    /// its CSRF token. The error says which step failed and the response.
+    pub async fn login(&mut self, user: &str, password: &str) -> Result<Session, String> {
+        let body = serde_json::json!({"username": user, "password": password}).to_string();
+        let r = self
+            .request(
+                "POST",
+                "/api/login",
+                &[("Content-Type", "application/json")],
+                Some(body.as_bytes()),
+            )
+            .await
+            .map_err(|e| format!("login: {e}"))?;
+        if r.status != 200 {
+            return Err(format!("login: status {}: {}", r.status, r.text()));
+        }
+        let cookie = r
+            .headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+            .filter_map(|(_, v)| v.split(';').next())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let csrf = r.json()["csrf_token"].as_str().unwrap_or("").to_string();
+        Ok(Session { cookie, csrf })
     }
 
     async fn read_line(&mut self) -> std::io::Result<String> {

@@ -160,6 +160,45 @@ pub enum Origin {
 
 crate::records::impl_stored!(Incident, "incident");
 
+impl Incident {
+    /// A new real earthquake incident whose run is about to start (status running, nothing
+    /// computed yet, made by a person); callers set what differs, such as the origin.
+    pub fn new_quake_run(
+        id: i64,
+        org: &str,
+        visibility: Visibility,
+        title: String,
+        quake: QuakeParams,
+        created_by: &str,
+    ) -> Incident {
+        let now = now_ts();
+        Incident {
+            id,
+            org: org.to_string(),
+            visibility,
+            title,
+            hazard: "earthquake".into(),
+            status: "running".into(),
+            quake: Some(quake),
+            progress: None,
+            started_at: None,
+            queue_position: None,
+            summary: None,
+            alert_level: None,
+            error: None,
+            layers: vec![],
+            created_by: created_by.to_string(),
+            created_at: now.clone(),
+            updated_at: now,
+            exercise_id: None,
+            exercise_hazard: None,
+            origin: Origin::Manual,
+            source_event_ids: vec![],
+            watch: None,
+        }
+    }
+}
+
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IncidentIn {
@@ -189,30 +228,16 @@ pub async fn create(
     let c = caller.clone();
     let quake = inp.quake.clone();
     let resp = write_op(&st, &caller, &idem, StatusCode::ACCEPTED, async move |tx| {
-        let now = now_ts();
         let inc = Incident {
-            id: next_id::<Incident>(tx).await?,
-            org: c.user.org.clone(),
-            visibility,
-            title,
-            hazard: "earthquake".into(),
-            status: "running".into(),
-            quake: Some(quake),
             exercise_id: c.exercise,
-            exercise_hazard: None,
-            origin: Origin::Manual,
-            source_event_ids: vec![],
-            watch: None,
-            progress: None,
-            started_at: None,
-            queue_position: None,
-            summary: None,
-            alert_level: None,
-            error: None,
-            layers: vec![],
-            created_by: c.user.username.clone(),
-            created_at: now.clone(),
-            updated_at: now,
+            ..Incident::new_quake_run(
+                next_id::<Incident>(tx).await?,
+                &c.user.org,
+                visibility,
+                title,
+                quake,
+                &c.user.username,
+            )
         };
         records::insert(tx, &c.user.username, "incident.created", &inc).await?;
         Ok(inc)

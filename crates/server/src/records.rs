@@ -29,15 +29,23 @@ pub trait Stored: Serialize + DeserializeOwned {
 }
 
 /// Implements [`Stored`] for a record struct with the usual fields (`id`, `org`,
-/// `visibility`, `status`, `created_at`, and optionally a parent field).
+/// `visibility`, `status` (a `String` or a status enum with `AsRef<str>`), `created_at`,
+/// `exercise_id`, and optionally a parent field). `unscoped` is for the records that are never
+/// inside an exercise and have no `exercise_id` (exercises and director grants themselves).
 macro_rules! impl_stored {
     ($ty:ty, $name:literal) => {
-        $crate::records::impl_stored!(@impl $ty, $name, |_s: &$ty| -> Option<i64> { None });
+        $crate::records::impl_stored!(@impl $ty, $name,
+            |_s: &$ty| -> Option<i64> { None }, |s: &$ty| -> Option<i64> { s.exercise_id });
     };
     ($ty:ty, $name:literal, parent = $parent:ident) => {
-        $crate::records::impl_stored!(@impl $ty, $name, |s: &$ty| -> Option<i64> { s.$parent });
+        $crate::records::impl_stored!(@impl $ty, $name,
+            |s: &$ty| -> Option<i64> { s.$parent }, |s: &$ty| -> Option<i64> { s.exercise_id });
     };
-    (@impl $ty:ty, $name:literal, $parent:expr) => {
+    ($ty:ty, $name:literal, unscoped) => {
+        $crate::records::impl_stored!(@impl $ty, $name,
+            |_s: &$ty| -> Option<i64> { None }, |_s: &$ty| -> Option<i64> { None });
+    };
+    (@impl $ty:ty, $name:literal, $parent:expr, $exercise:expr) => {
         impl $crate::records::Stored for $ty {
             const TYPE: &'static str = $name;
             fn id(&self) -> i64 {
@@ -50,7 +58,7 @@ macro_rules! impl_stored {
                 self.visibility
             }
             fn status(&self) -> &str {
-                &self.status
+                self.status.as_ref()
             }
             fn parent_id(&self) -> Option<i64> {
                 ($parent)(self)
@@ -59,7 +67,7 @@ macro_rules! impl_stored {
                 &self.created_at
             }
             fn exercise_id(&self) -> Option<i64> {
-                self.exercise_id
+                ($exercise)(self)
             }
         }
     };

@@ -174,27 +174,10 @@ impl<'a> Client<'a> {
         let mut conn = Conn::connect(addr)
             .await
             .map_err(|e| setup("connect", e.to_string()))?;
-        let body = json!({"username": user, "password": password}).to_string();
-        let r = conn
-            .request(
-                "POST",
-                "/api/login",
-                &[("Content-Type", "application/json")],
-                Some(body.as_bytes()),
-            )
+        let crate::http_client::Session { cookie, csrf } = conn
+            .login(user, password)
             .await
-            .map_err(|e| setup("login", e.to_string()))?;
-        if r.status != 200 {
-            return Err(setup("login", format!("status {}: {}", r.status, r.text())));
-        }
-        let cookie = r
-            .headers
-            .iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
-            .filter_map(|(_, v)| v.split(';').next())
-            .collect::<Vec<_>>()
-            .join("; ");
-        let csrf = r.json()["csrf_token"].as_str().unwrap_or("").to_string();
+            .map_err(|e| setup("session", e))?;
         let body = json!({"name": "soak"}).to_string();
         let r = conn
             .request(

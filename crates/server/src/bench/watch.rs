@@ -317,26 +317,7 @@ pub async fn measure(
     grace: Duration,
 ) -> Result<WatchFigures, String> {
     let mut conn = Conn::connect(server).await.map_err(|e| e.to_string())?;
-    let body = json!({"username": "rc.coordinator", "password": password}).to_string();
-    let r = conn
-        .request(
-            "POST",
-            "/api/login",
-            &[("Content-Type", "application/json")],
-            Some(body.as_bytes()),
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-    if r.status != 200 {
-        return Err(format!("login: status {}", r.status));
-    }
-    let cookie = r
-        .headers
-        .iter()
-        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
-        .filter_map(|(_, v)| v.split(';').next())
-        .collect::<Vec<_>>()
-        .join("; ");
+    let cookie = conn.login("rc.coordinator", password).await?.cookie;
     *feed.start.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
     let start_sys_ms = sys_ms(SystemTime::now());
     let feed_wall = Duration::from_secs_f64(EVENTS as f64 * EVERY_S / feed.speed);

@@ -23,6 +23,12 @@ pub enum GrantStatus {
     Revoked,
 }
 
+impl AsRef<str> for GrantStatus {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
 impl GrantStatus {
     fn as_str(self) -> &'static str {
         match self {
@@ -46,24 +52,7 @@ pub struct DirectorGrant {
     pub updated_at: String,
 }
 
-impl Stored for DirectorGrant {
-    const TYPE: &'static str = "exercise_director";
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn org(&self) -> &str {
-        &self.org
-    }
-    fn visibility(&self) -> Visibility {
-        self.visibility
-    }
-    fn status(&self) -> &str {
-        self.status.as_str()
-    }
-    fn created_at(&self) -> &str {
-        &self.created_at
-    }
-}
+crate::records::impl_stored!(DirectorGrant, "exercise_director", unscoped);
 
 async fn grant_of(st: &AppState, org: &str) -> Result<Option<DirectorGrant>, ApiError> {
     let rs = st

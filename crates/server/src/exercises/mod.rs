@@ -103,24 +103,7 @@ impl ExerciseRec {
     }
 }
 
-impl Stored for ExerciseRec {
-    const TYPE: &'static str = "exercise";
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn org(&self) -> &str {
-        &self.org
-    }
-    fn visibility(&self) -> Visibility {
-        self.visibility
-    }
-    fn status(&self) -> &str {
-        &self.status
-    }
-    fn created_at(&self) -> &str {
-        &self.created_at
-    }
-}
+crate::records::impl_stored!(ExerciseRec, "exercise", unscoped);
 
 /// One exercise held in memory.
 pub struct Live {

@@ -120,27 +120,7 @@ async fn act_on(
                     tracing::debug!(org, event = %ev.key, "watch: event does not concern {org}: {d:?}");
                     continue;
                 }
-                let now = now_ts();
                 let inc = Incident {
-                    id: next_id::<Incident>(&mut tx).await?,
-                    org: org.to_string(),
-                    visibility: Visibility::OwnOrg,
-                    title: title_of(p),
-                    hazard: "earthquake".into(),
-                    status: "running".into(),
-                    quake: Some(params_of(p)),
-                    progress: None,
-                    started_at: None,
-                    queue_position: None,
-                    summary: None,
-                    alert_level: None,
-                    error: None,
-                    layers: vec![],
-                    created_by: WATCH_ACTOR.into(),
-                    created_at: now.clone(),
-                    updated_at: now,
-                    exercise_id: None,
-                    exercise_hazard: None,
                     origin: Origin::Auto,
                     source_event_ids: ids.clone(),
                     watch: Some(WatchLink {
@@ -150,6 +130,14 @@ async fn act_on(
                         assessed: None,
                         deleted: false,
                     }),
+                    ..Incident::new_quake_run(
+                        next_id::<Incident>(&mut tx).await?,
+                        org,
+                        Visibility::OwnOrg,
+                        title_of(p),
+                        params_of(p),
+                        WATCH_ACTOR,
+                    )
                 };
                 records::insert(&mut tx, WATCH_ACTOR, "incident.created", &inc).await?;
                 tx.put_watch_link(&ev.key, org, inc.id).await?;
