@@ -88,6 +88,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .schema_from::<activity::Sitrep>()
         .schema_from::<activity::SitrepIn>()
         .schema_from::<exercises::ExerciseRec>()
+        .schema_from::<exercises::ExerciseStatus>()
         .schema_from::<exercises::ExerciseView>()
         .schema_from::<exercises::TeamOut>()
         .schema_from::<exercises::ObjectiveOut>()

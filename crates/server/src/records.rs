@@ -50,7 +50,7 @@ macro_rules! impl_stored {
                 self.visibility
             }
             fn status(&self) -> &str {
-                &self.status
+                self.status.as_str()
             }
             fn parent_id(&self) -> Option<i64> {
                 ($parent)(self)
