@@ -470,7 +470,7 @@ fn map_svg(ex: &Exercise, region: &Region) -> String {
             );
         }
     }
-    for i in &ex.impacts {
+    for i in ex.impacts() {
         let r = 3.0 + i.people.max(0.0).sqrt() / 20.0;
         let g = (i.warned_share * 255.0) as u8;
         let rr = 255 - g;
@@ -496,12 +496,12 @@ fn map_svg(ex: &Exercise, region: &Region) -> String {
         );
     }
     let mut k = 0;
-    for wv in &ex.warnings {
+    for wv in ex.warnings() {
         let Some(u) = ex
-            .impacts
+            .impacts()
             .iter()
             .find(|i| i.country == wv.country && i.hazard == wv.hazard)
-            .or_else(|| ex.impacts.iter().find(|i| i.country == wv.country))
+            .or_else(|| ex.impacts().iter().find(|i| i.country == wv.country))
         else {
             continue;
         };
@@ -517,8 +517,9 @@ fn map_svg(ex: &Exercise, region: &Region) -> String {
             time::label(wv.t_s)
         );
     }
-    for (c, team, t) in &ex.usar_arrivals {
-        let Some(u) = ex.impacts.iter().find(|i| &i.country == c) else {
+    for a in ex.usar_arrivals() {
+        let (c, team, t) = (&a.country, &a.team, &a.t_s);
+        let Some(u) = ex.impacts().iter().find(|i| &i.country == c) else {
             continue;
         };
         let (x, y) = (px(u.lon) + 6.0, py(u.lat) + 16.0 + 12.0 * (k % 3) as f64);

@@ -2,7 +2,7 @@
 //! scenario time and wall time. Written as JSON Lines.
 
 use crate::action::Action;
-use crate::def::{Channel, HazardKind, HseepType, ResourceKind};
+use crate::def::{Channel, HazardKind, HseepType};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -155,18 +155,6 @@ pub enum Consequence {
         shelter_unmet_m2: f64,
         toilets_unmet: f64,
     },
-}
-
-/// A request and what answered it.
-#[derive(Debug, Clone, Serialize)]
-pub struct RequestState {
-    pub id: String,
-    pub t_s: i64,
-    pub team: String,
-    pub country: String,
-    pub resource: ResourceKind,
-    /// (t_s, team) of each offer.
-    pub offers: Vec<(i64, String)>,
 }
 
 /// Rounds for the journal (people to 0.1, shares to 1e-4).

@@ -162,7 +162,7 @@ pub fn measure(ex: &Exercise, c: &Criterion) -> Option<f64> {
     let onset = |h: &str| ex.hazards().get(h).map_or(0, |r| r.onset_s);
     match c.measure {
         Measure::TimeToFirstWarningMin => ex
-            .warnings
+            .warnings()
             .iter()
             .filter(|w| {
                 c.hazard.as_ref().is_none_or(|h| *h == w.hazard)
@@ -173,7 +173,7 @@ pub fn measure(ex: &Exercise, c: &Criterion) -> Option<f64> {
             .reduce(f64::min),
         Measure::WarnedBeforeImpactShare => {
             let imps: Vec<_> = ex
-                .impacts
+                .impacts()
                 .iter()
                 .filter(|i| {
                     c.hazard.as_ref().is_none_or(|h| *h == i.hazard)
@@ -189,7 +189,7 @@ pub fn measure(ex: &Exercise, c: &Criterion) -> Option<f64> {
         }
         Measure::RequestFulfilmentMin => {
             let reqs: Vec<_> = ex
-                .requests
+                .requests()
                 .iter()
                 .filter(|r| {
                     c.resource.is_none_or(|x| x == r.resource)
@@ -201,7 +201,7 @@ pub fn measure(ex: &Exercise, c: &Criterion) -> Option<f64> {
                 return None;
             }
             reqs.iter()
-                .map(|r| r.offers.first().map_or(plan.duration_s, |o| o.0) - r.t_s)
+                .map(|r| r.offers.first().map_or(plan.duration_s, |o| o.t_s) - r.t_s)
                 .max()
                 .map(|d| d as f64 / 60.0)
         }
@@ -218,10 +218,10 @@ pub fn measure(ex: &Exercise, c: &Criterion) -> Option<f64> {
                     u.trapped > 0.0 && c.country.as_ref().is_none_or(|x| *x == u.country)
                 }) {
                     if let Some(t) = ex
-                        .usar_arrivals
+                        .usar_arrivals()
                         .iter()
-                        .filter(|(cc, _, t)| *cc == u.country && *t >= h.onset_s)
-                        .map(|a| a.2)
+                        .filter(|a| a.country == u.country && a.t_s >= h.onset_s)
+                        .map(|a| a.t_s)
                         .min()
                     {
                         let v = (t - h.onset_s) as f64 / 3600.0;
@@ -235,7 +235,7 @@ pub fn measure(ex: &Exercise, c: &Criterion) -> Option<f64> {
         }
         Measure::UnmetNeedsShare => {
             let ns: Vec<&NeedsState> = ex
-                .needs
+                .needs()
                 .iter()
                 .filter(|(k, _)| c.country.as_ref().is_none_or(|x| *x == **k))
                 .map(|(_, v)| v)
@@ -251,11 +251,11 @@ pub fn measure(ex: &Exercise, c: &Criterion) -> Option<f64> {
             Some(0.5 * (share(wn, wu) + share(fnd, fu)))
         }
         Measure::InjectsAcknowledgedShare => {
-            let (n, a) = ex.delivered_and_acknowledged(c.team.as_deref());
-            if n == 0 {
+            let acks = ex.delivered_and_acknowledged(c.team.as_deref());
+            if acks.delivered == 0 {
                 None
             } else {
-                Some(a as f64 / n as f64)
+                Some(acks.acknowledged as f64 / acks.delivered as f64)
             }
         }
     }
@@ -285,10 +285,10 @@ pub fn evaluate(ex: &Exercise) -> Metrics {
             })
             .collect();
         let computed = criteria.iter().map(|c| c.rating).max().unwrap_or(Rating::U);
-        let evaluator = ex.ratings.get(&o.id).map(|(r, t, n)| EvaluatorRating {
-            team: t.clone(),
-            rating: *r,
-            note: n.clone(),
+        let evaluator = ex.ratings().get(&o.id).map(|g| EvaluatorRating {
+            team: g.team.clone(),
+            rating: g.rating,
+            note: g.note.clone(),
         });
         let rating = evaluator.as_ref().map_or(computed, |e| e.rating);
         if rating != Rating::P {
@@ -353,7 +353,7 @@ pub fn evaluate(ex: &Exercise) -> Metrics {
         .hazards
         .iter()
         .map(|h| {
-            let imps: Vec<_> = ex.impacts.iter().filter(|i| i.hazard == h.id).collect();
+            let imps: Vec<_> = ex.impacts().iter().filter(|i| i.hazard == h.id).collect();
             let people: f64 = imps.iter().map(|i| i.people).sum();
             let warned = if people > 0.0 {
                 Some(round(
@@ -363,7 +363,12 @@ pub fn evaluate(ex: &Exercise) -> Metrics {
             } else {
                 None
             };
-            let rescue_deaths: f64 = ex.rescues.iter().filter(|r| r.0 == h.id).map(|r| r.5).sum();
+            let rescue_deaths: f64 = ex
+                .rescues()
+                .iter()
+                .filter(|r| r.hazard == h.id)
+                .map(|r| r.died)
+                .sum();
             HazardMetric {
                 hazard: h.id.clone(),
                 people_at_risk: round(people, 1),
@@ -374,7 +379,7 @@ pub fn evaluate(ex: &Exercise) -> Metrics {
                     1,
                 ),
                 first_warning_min: ex
-                    .warnings
+                    .warnings()
                     .iter()
                     .filter(|w| w.hazard == h.id)
                     .map(|w| round((w.t_s - h.onset_s) as f64 / 60.0, 1))
@@ -383,7 +388,7 @@ pub fn evaluate(ex: &Exercise) -> Metrics {
         })
         .collect();
     let warnings = ex
-        .warnings
+        .warnings()
         .iter()
         .map(|w| WarningMetric {
             hazard: w.hazard.clone(),
@@ -398,7 +403,7 @@ pub fn evaluate(ex: &Exercise) -> Metrics {
         })
         .collect();
     let requests = ex
-        .requests
+        .requests()
         .iter()
         .map(|r| RequestMetric {
             id: r.id.clone(),
@@ -409,22 +414,22 @@ pub fn evaluate(ex: &Exercise) -> Metrics {
             fulfilment_min: r
                 .offers
                 .first()
-                .map(|o| round((o.0 - r.t_s) as f64 / 60.0, 1)),
+                .map(|o| round((o.t_s - r.t_s) as f64 / 60.0, 1)),
             offers: r
                 .offers
                 .iter()
-                .map(|o| format!("{} at {}", o.1, time::label(o.0)))
+                .map(|o| format!("{} at {}", o.team, time::label(o.t_s)))
                 .collect(),
         })
         .collect();
-    let (n, a) = ex.delivered_and_acknowledged(None);
+    let acks = ex.delivered_and_acknowledged(None);
     let mut t = ex.totals();
     t.people_at_risk = round(t.people_at_risk, 1);
     t.unwarned_at_impact = round(t.unwarned_at_impact, 1);
     t.deaths = round(t.deaths, 1);
     t.rescued_alive = round(t.rescued_alive, 1);
     t.unmet_needs_share = round(t.unmet_needs_share, 4);
-    let mut needs = ex.needs.clone();
+    let mut needs = ex.needs().clone();
     for v in needs.values_mut() {
         v.displaced = round(v.displaced, 1);
         v.water_need_l = round(v.water_need_l, 0);
@@ -449,8 +454,8 @@ pub fn evaluate(ex: &Exercise) -> Metrics {
             .iter()
             .filter(|d| ex.inject_fired_at(&d.id).is_some())
             .count(),
-        injects_expecting_action: n,
-        injects_acknowledged: a,
+        injects_expecting_action: acks.delivered,
+        injects_acknowledged: acks.acknowledged,
         cap_alerts: ex.alerts().len(),
     }
 }

@@ -56,9 +56,9 @@ pub fn write_outputs(
     if !ex.alerts().is_empty() {
         mkdir(&out.join("cap"))?;
     }
-    for (name, a) in ex.alerts() {
-        write(&out.join(name), a.xml.as_bytes())?;
-        files.push(name.clone());
+    for g in ex.alerts() {
+        write(&out.join(&g.file), g.alert.xml.as_bytes())?;
+        files.push(g.file.clone());
     }
     Ok((m, files))
 }

@@ -126,8 +126,8 @@ fn conditional_injects_fire_exactly_when_their_condition_holds() {
     let first = |team: Option<&str>, pred: &dyn Fn(&Action) -> bool| {
         busy.actions()
             .iter()
-            .find(|(_, t, a)| team.is_none_or(|x| x == t) && pred(a))
-            .map(|a| a.0)
+            .find(|a| team.is_none_or(|x| x == a.team) && pred(&a.action))
+            .map(|a| a.t_s)
     };
     let warn_t = first(
         Some("tj-coes"),
@@ -290,7 +290,10 @@ fn each_team_sees_only_its_own_injects() {
     );
     // The acknowledged inject stays in the team's inbox, marked.
     let all = ex.delivered_injects("tj-coes");
-    assert!(all.iter().any(|(i, acked)| i.inject == "i04" && *acked));
+    assert!(
+        all.iter()
+            .any(|e| e.inject.inject == "i04" && e.acknowledged)
+    );
     assert!(all.len() > ex.pending_injects("tj-coes").len());
 }
 
@@ -301,9 +304,9 @@ fn bots_never_act_for_human_teams() {
     o.human_teams.insert("tj-coes".to_string());
     let mut ex = Exercise::new(f.plan.clone(), f.hazards.clone(), o).unwrap();
     ex.run_to_end();
-    assert!(!ex.actions().iter().any(|(_, team, _)| team == "tj-coes"));
+    assert!(!ex.actions().iter().any(|a| a.team == "tj-coes"));
     assert!(
-        ex.actions().iter().any(|(_, team, _)| team == "af-andma"),
+        ex.actions().iter().any(|a| a.team == "af-andma"),
         "other teams' bots still act"
     );
 }
@@ -356,7 +359,8 @@ fn exercise_traffic_is_never_actual() {
     );
     ex.run_to_end();
     assert!(ex.alerts().len() >= 5);
-    for (name, a) in ex.alerts() {
+    for g in ex.alerts() {
+        let (name, a) = (&g.file, &g.alert);
         assert_eq!(a.status, forewarn_cap::Status::Exercise, "{name}");
         assert!(a.xml.contains("<status>Exercise</status>"), "{name}");
         assert!(!a.xml.contains("<status>Actual</status>"), "{name}");

@@ -3,8 +3,10 @@
 //! openquake/hazardlib/tests/gsim/abrahamson_2014_test.py.
 
 use forewarn_quake::gmpe::ask14::Ask14;
-use forewarn_quake::gmpe::verify::{self, Kind, Table};
+mod verify;
+
 use forewarn_quake::gmpe::{Distances, RuptureParams, SiteParams};
+use verify::{Kind, Table};
 
 const TOL_PCT: f64 = 0.1;
 

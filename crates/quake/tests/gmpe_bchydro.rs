@@ -7,8 +7,10 @@
 //! INTER file copied) also checks the central model.
 
 use forewarn_quake::gmpe::bchydro::{ArcSide, BcHydroSlab};
-use forewarn_quake::gmpe::verify::{Kind, Table, check, reference_dir};
+mod verify;
+
 use forewarn_quake::gmpe::{Distances, RuptureParams, SiteParams};
+use verify::{Kind, Table, check, reference_dir};
 
 const TOL_PCT: f64 = 0.1;
 

@@ -5,8 +5,10 @@
 //! Vs30, which are the table's input columns.
 
 use forewarn_quake::gmpe::bssa14::Bssa14;
-use forewarn_quake::gmpe::verify::{Kind, Table, check, reference_dir};
+mod verify;
+
 use forewarn_quake::gmpe::{Distances, Gmpe, Imt, RuptureParams, SiteParams};
+use verify::{Kind, Table, check, reference_dir};
 
 const MEAN_TOL_PCT: f64 = 2.0;
 const STD_TOL_PCT: f64 = 1.0;

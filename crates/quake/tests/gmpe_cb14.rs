@@ -3,8 +3,10 @@
 //! and on the total standard deviation.
 
 use forewarn_quake::gmpe::cb14::Cb14;
-use forewarn_quake::gmpe::verify::{Kind, Table, check, reference_dir};
+mod verify;
+
 use forewarn_quake::gmpe::{Distances, RuptureParams, SiteParams};
+use verify::{Kind, Table, check, reference_dir};
 
 const TOL_PCT: f64 = 0.1;
 

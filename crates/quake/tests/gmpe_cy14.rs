@@ -2,8 +2,10 @@
 //! checked as OpenQuake's chiou_youngs_2014_test.py does with ChiouYoungs2014(): 0.05 %.
 
 use forewarn_quake::gmpe::cy14::Cy14;
-use forewarn_quake::gmpe::verify::{Kind, Table, check, reference_dir};
+mod verify;
+
 use forewarn_quake::gmpe::{Distances, RuptureParams, SiteParams};
+use verify::{Kind, Table, check, reference_dir};
 
 const TOL_PCT: f64 = 0.05;
 

@@ -8,9 +8,26 @@ use crate::write::write_op;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use forewarn_store::{Scope, Visibility, now_ts};
+use forewarn_store::{Scope, UserRole, Visibility, now_ts};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+
+/// The state of a situation report: issued when written, and never changed (a correction is a
+/// new report).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SitrepStatus {
+    Issued,
+}
+
+impl SitrepStatus {
+    /// The stored and JSON spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SitrepStatus::Issued => "issued",
+        }
+    }
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Sitrep {
@@ -21,7 +38,7 @@ pub struct Sitrep {
     pub incident_id: Option<i64>,
     pub title: String,
     pub body: String,
-    pub status: String,
+    pub status: SitrepStatus,
     pub created_by: String,
     pub created_at: String,
     /// The live exercise this belongs to (absent for real records).
@@ -49,7 +66,7 @@ pub async fn create_sitrep(
     idem: Idem,
     JsonBody(inp): JsonBody<SitrepIn>,
 ) -> Result<Response, ApiError> {
-    caller.require("duty_officer")?;
+    caller.require(UserRole::DutyOfficer)?;
     let title = inp.title.trim().to_string();
     if title.is_empty() || title.len() > 200 {
         return Err(ApiError::invalid(
@@ -89,7 +106,7 @@ pub async fn create_sitrep(
             incident_id: inp.incident_id,
             title,
             body: inp.body,
-            status: "issued".into(),
+            status: SitrepStatus::Issued,
             created_by: c.user.username.clone(),
             created_at: now_ts(),
         };
@@ -148,7 +165,7 @@ pub async fn activity(
 
 /// `GET /api/journal/export`: JSON lines, oldest first.
 pub async fn export(State(st): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
-    caller.require("admin")?;
+    caller.require(UserRole::Admin)?;
     let reader = caller.reader();
     let mut out = String::new();
     let mut after = 0;

@@ -19,7 +19,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use forewarn_cap::{CapTime, Certainty, MsgType, Severity, UpdateChanges, Urgency};
-use forewarn_store::{Reader, RecordFilter, RecordPage, Visibility, WriteTx, now_ts};
+use forewarn_store::{Reader, RecordFilter, RecordPage, UserRole, Visibility, WriteTx, now_ts};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -69,12 +69,6 @@ impl AlertAction {
     }
 }
 
-impl AsRef<str> for AlertStatus {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
 impl AlertStatus {
     /// The stored and JSON spelling.
     pub fn as_str(self) -> &'static str {
@@ -116,6 +110,11 @@ impl AlertStatus {
     }
 }
 
+/// Writes a CAP message type in its CAP spelling (`Update`).
+fn cap_msg_type<S: serde::Serializer>(m: &MsgType, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(m.as_str())
+}
+
 /// One revision of a draft's text: who replaced it, and when.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Revision {
@@ -130,7 +129,10 @@ pub struct Alert {
     #[schema(value_type = String)]
     pub visibility: Visibility,
     pub status: AlertStatus,
-    pub msg_type: String,
+    /// The CAP `<msgType>` of the text (Alert, Update or Cancel).
+    #[schema(value_type = String)]
+    #[serde(serialize_with = "cap_msg_type")]
+    pub msg_type: MsgType,
     pub incident_id: Option<i64>,
     pub supersedes: Option<i64>,
     pub identifier: String,
@@ -307,7 +309,7 @@ pub(crate) async fn set_xml(
     a.sender = cap.sender.clone();
     a.sent = cap.sent.to_string();
     a.cap_status = cap.status.as_str().to_string();
-    a.msg_type = cap.msg_type.as_str().to_string();
+    a.msg_type = cap.msg_type;
     let info = cap
         .infos
         .iter()
@@ -359,7 +361,7 @@ pub(crate) fn new_alert(
         org: org.to_string(),
         visibility,
         status: AlertStatus::Draft,
-        msg_type: "Alert".into(),
+        msg_type: MsgType::Alert,
         incident_id,
         supersedes,
         identifier: String::new(),
@@ -425,7 +427,7 @@ pub async fn create(
     idem: Idem,
     JsonBody(inp): JsonBody<AlertIn>,
 ) -> Result<Response, ApiError> {
-    caller.require("duty_officer")?;
+    caller.require(UserRole::DutyOfficer)?;
     let visibility = visibility_or(inp.visibility, Visibility::OwnOrg, false)?;
     let xml = match (inp.xml, inp.incident_id) {
         (Some(x), _) => x,
@@ -484,7 +486,7 @@ pub async fn revise(
     Path(id): Path<i64>,
     JsonBody(inp): JsonBody<ValidateIn>,
 ) -> Result<Response, ApiError> {
-    caller.require("duty_officer")?;
+    caller.require(UserRole::DutyOfficer)?;
     let sender = org_sender(&st, &caller.user.org).await?;
     let c = caller.clone();
     write_op(&st, &caller, &idem, StatusCode::OK, async move |tx| {
@@ -510,7 +512,7 @@ pub async fn approve(
     Path(id): Path<i64>,
     JsonBody(_): JsonBody<Empty>,
 ) -> Result<Response, ApiError> {
-    caller.require("approver")?;
+    caller.require(UserRole::Approver)?;
     let c = caller.clone();
     write_op(&st, &caller, &idem, StatusCode::OK, async move |tx| {
         let mut a = own_alert(tx, &c, id).await?;
@@ -545,7 +547,7 @@ pub async fn reject(
     Path(id): Path<i64>,
     JsonBody(inp): JsonBody<RejectIn>,
 ) -> Result<Response, ApiError> {
-    caller.require("approver")?;
+    caller.require(UserRole::Approver)?;
     if inp.reason.trim().is_empty() {
         return Err(ApiError::invalid("give a reason", "reason"));
     }
@@ -567,14 +569,14 @@ pub async fn publish(
     Path(id): Path<i64>,
     JsonBody(_): JsonBody<Empty>,
 ) -> Result<Response, ApiError> {
-    caller.require_any(&["duty_officer", "approver"])?;
+    caller.require_any(&[UserRole::DutyOfficer, UserRole::Approver])?;
     let c = caller.clone();
     let st2 = st.clone();
     write_op(&st, &caller, &idem, StatusCode::OK, async move |tx| {
         let mut a = own_alert(tx, &c, id).await?;
         a.status.after(AlertAction::Publish)?;
         check_valid(a.xml.as_deref().unwrap_or(""))?;
-        if a.exercise_id.is_some() && a.msg_type == "Alert" {
+        if a.exercise_id.is_some() && a.msg_type == MsgType::Alert {
             // The consequence model hears of the public warning (its lead time sets the
             // protective-action fraction).
             let incident_hazard = match a.incident_id {
@@ -609,7 +611,7 @@ pub async fn publish(
         records::update(tx, &c.user.username, "alert.published", &a).await?;
         if let Some(prev_id) = a.supersedes {
             let mut prev = load_tx::<Alert>(tx, &Reader::All, a.exercise_id, prev_id).await?;
-            let (action, kind) = if a.msg_type == MsgType::Cancel.as_str() {
+            let (action, kind) = if a.msg_type == MsgType::Cancel {
                 (AlertAction::Close, "alert.cancelled")
             } else {
                 (AlertAction::Supersede, "alert.superseded")
@@ -669,7 +671,7 @@ async fn follow_up(
     note: String,
     changes: Option<UpdateChanges>,
 ) -> Result<Response, ApiError> {
-    caller.require("duty_officer")?;
+    caller.require(UserRole::DutyOfficer)?;
     if note.trim().is_empty() {
         return Err(ApiError::invalid("give a note", "note"));
     }
@@ -688,12 +690,13 @@ async fn follow_up(
         let (next, kind) = match changes {
             Some(mut ch) => {
                 ch.note = Some(note);
-                (forewarn_cap::update(&cap, sent, &ch), "Update")
+                (forewarn_cap::update(&cap, sent, &ch), MsgType::Update)
             }
-            None => (forewarn_cap::cancel(&cap, sent, &note), "Cancel"),
+            None => (forewarn_cap::cancel(&cap, sent, &note), MsgType::Cancel),
         };
-        let next =
-            next.map_err(|e| ApiError::conflict(format!("cannot {}: {e}", kind.to_lowercase())))?;
+        let next = next.map_err(|e| {
+            ApiError::conflict(format!("cannot {}: {e}", kind.as_str().to_lowercase()))
+        })?;
         let mut a = new_alert(
             next_id::<Alert>(tx).await?,
             &c.user.org,

@@ -1,19 +1,19 @@
 //! Authentication: argon2 passwords, sessions with CSRF tokens, API tokens; the
 //! login/logout/me/tokens/users endpoints. Login throttling is in [`crate::login_guard`].
 
+use crate::AppState;
 use crate::client_addr::ClientAddr;
 use crate::error::ApiError;
 use crate::extract::{AuthVia, Caller, Idem, JsonBody};
 use crate::login_guard::{account_key, address_key};
 use crate::text_rules::TextKind;
 use crate::write::write_op;
-use crate::{AppState, ROLES};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use forewarn_store::{NewEntry, Session, User, Visibility, now_ts};
+use forewarn_store::{NewEntry, Session, User, UserRole, Visibility, now_ts};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -102,7 +102,8 @@ pub struct UserOut {
     pub username: String,
     pub display_name: String,
     pub org: String,
-    pub roles: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    pub roles: Vec<UserRole>,
     pub created_at: String,
 }
 
@@ -362,7 +363,7 @@ pub async fn list_users(
     State(st): State<AppState>,
     caller: Caller,
 ) -> Result<axum::Json<serde_json::Value>, ApiError> {
-    caller.require("admin")?;
+    caller.require(UserRole::Admin)?;
     let users = st
         .store
         .users(if caller.is_rc() {
@@ -392,7 +393,7 @@ pub async fn create_user(
     idem: Idem,
     JsonBody(inp): JsonBody<UserIn>,
 ) -> Result<Response, ApiError> {
-    caller.require("admin")?;
+    caller.require(UserRole::Admin)?;
     if inp.username.is_empty()
         || inp.username.len() > 64
         || !inp
@@ -411,12 +412,14 @@ pub async fn create_user(
             "password",
         ));
     }
-    if inp.roles.is_empty() || inp.roles.iter().any(|r| !ROLES.contains(&r.as_str())) {
+    let roles: Option<Vec<UserRole>> = inp.roles.iter().map(|r| UserRole::parse(r)).collect();
+    let Some(roles) = roles.filter(|r| !r.is_empty()) else {
+        let all: Vec<&str> = UserRole::ALL.iter().map(|r| r.as_str()).collect();
         return Err(ApiError::invalid(
-            format!("roles must be a non-empty list of {}", ROLES.join(", ")),
+            format!("roles must be a non-empty list of {}", all.join(", ")),
             "roles",
         ));
-    }
+    };
     if st.store.org(&inp.org).await?.is_none() {
         return Err(ApiError::invalid(
             format!("unknown organisation '{}'", inp.org),
@@ -440,13 +443,7 @@ pub async fn create_user(
             ));
         }
         let u = tx
-            .insert_user(
-                &inp.username,
-                &inp.display_name,
-                &inp.org,
-                &inp.roles,
-                &hash,
-            )
+            .insert_user(&inp.username, &inp.display_name, &inp.org, &roles, &hash)
             .await?;
         let out = UserOut::from(&u);
         tx.append(NewEntry {

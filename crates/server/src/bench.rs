@@ -79,7 +79,7 @@ pub async fn run_async(
             &username,
             "Benchmark",
             "pk",
-            &["duty_officer".to_string()],
+            &[forewarn_store::UserRole::DutyOfficer],
             &hash,
         )
         .await?;

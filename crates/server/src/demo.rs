@@ -2,10 +2,10 @@
 //! and one sample incident. Idempotent: existing organisations and users are kept.
 
 use crate::error::ApiError;
-use crate::incidents::{Incident, QuakeParams};
+use crate::incidents::{Incident, IncidentStatus, QuakeParams};
 use crate::records::{self, next_id};
 use crate::{AppState, COUNTRY_ORGS, RC, auth};
-use forewarn_store::{NewEntry, Org, Reader, RecordFilter, Visibility};
+use forewarn_store::{NewEntry, Org, Reader, RecordFilter, UserRole, Visibility};
 
 /// Title of the seeded incident.
 pub const DEMO_INCIDENT: &str = "Demo: M7.6 Kashmir 2005 scenario";
@@ -49,7 +49,7 @@ pub fn organisations() -> Vec<Org> {
 }
 
 /// (username, display name, org, roles) of the demo users.
-pub fn users() -> Vec<(String, String, String, Vec<String>)> {
+pub fn users() -> Vec<(String, String, String, Vec<UserRole>)> {
     let mut v = Vec::new();
     for c in COUNTRY_ORGS {
         let n = country_name(c);
@@ -57,26 +57,26 @@ pub fn users() -> Vec<(String, String, String, Vec<String>)> {
             format!("{c}.duty"),
             format!("{n} duty officer"),
             c.to_string(),
-            vec!["duty_officer".to_string()],
+            vec![UserRole::DutyOfficer],
         ));
         v.push((
             format!("{c}.approver"),
             format!("{n} approver"),
             c.to_string(),
-            vec!["approver".to_string()],
+            vec![UserRole::Approver],
         ));
         v.push((
             format!("{c}.viewer"),
             format!("{n} viewer"),
             c.to_string(),
-            vec!["viewer".to_string()],
+            vec![UserRole::Viewer],
         ));
     }
     v.push((
         "rc.coordinator".into(),
         "Regional coordinator".into(),
         RC.into(),
-        vec!["admin".into(), "duty_officer".into(), "approver".into()],
+        vec![UserRole::Admin, UserRole::DutyOfficer, UserRole::Approver],
     ));
     v
 }
@@ -141,7 +141,8 @@ pub async fn seed_incident(st: &AppState) -> Result<(), ApiError> {
         )
         .await?;
     if existing.iter().any(|r| {
-        r.data.get("title").and_then(|t| t.as_str()) == Some(DEMO_INCIDENT) && r.status != "failed"
+        r.data.get("title").and_then(|t| t.as_str()) == Some(DEMO_INCIDENT)
+            && r.status != IncidentStatus::Failed.as_str()
     }) {
         return Ok(());
     }

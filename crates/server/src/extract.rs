@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, header};
-use forewarn_store::{Reader, User, now_ts};
+use forewarn_store::{Reader, User, UserRole, now_ts};
 use serde::de::DeserializeOwned;
 
 /// Maximum request body, bytes.
@@ -160,11 +160,11 @@ impl Caller {
             Reader::Org(self.user.org.clone())
         }
     }
-    pub fn has_role(&self, role: &str) -> bool {
-        self.user.roles.iter().any(|r| r == role)
+    pub fn has_role(&self, role: UserRole) -> bool {
+        self.user.roles.contains(&role)
     }
     /// 403 unless the caller has `role`.
-    pub fn require(&self, role: &str) -> Result<(), ApiError> {
+    pub fn require(&self, role: UserRole) -> Result<(), ApiError> {
         if self.has_role(role) {
             Ok(())
         } else {
@@ -172,13 +172,14 @@ impl Caller {
         }
     }
     /// 403 unless the caller has one of `roles`.
-    pub fn require_any(&self, roles: &[&str]) -> Result<(), ApiError> {
-        if roles.iter().any(|r| self.has_role(r)) {
+    pub fn require_any(&self, roles: &[UserRole]) -> Result<(), ApiError> {
+        if roles.iter().any(|r| self.has_role(*r)) {
             Ok(())
         } else {
+            let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
             Err(ApiError::forbidden(format!(
                 "this needs one of the roles {}",
-                roles.join(", ")
+                names.join(", ")
             )))
         }
     }

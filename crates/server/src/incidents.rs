@@ -3,17 +3,18 @@
 
 use crate::error::ApiError;
 use crate::extract::{Caller, Idem, JsonBody};
-use crate::records::{
-    self, ListQuery, ParentParam, bad_transition, load, next_id, owner_only, visibility_or,
-};
+use crate::records::{self, ListQuery, ParentParam, load, next_id, owner_only, visibility_or};
 use crate::write::write_op;
 use crate::{AppState, LiveEvent};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use forewarn_store::{Visibility, now_ts};
+use forewarn_store::{UserRole, Visibility, now_ts};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+
+mod status;
+pub use status::{IncidentAction, IncidentStatus};
 
 /// Earthquake parameters of an incident.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -104,7 +105,7 @@ pub struct Incident {
     pub visibility: Visibility,
     pub title: String,
     pub hazard: String,
-    pub status: String,
+    pub status: IncidentStatus,
     /// The earthquake's parameters (absent for an exercise flood incident).
     #[serde(default)]
     pub quake: Option<QuakeParams>,
@@ -178,7 +179,7 @@ impl Incident {
             visibility,
             title,
             hazard: "earthquake".into(),
-            status: "running".into(),
+            status: IncidentStatus::Running,
             quake: Some(quake),
             progress: None,
             started_at: None,
@@ -215,7 +216,7 @@ pub async fn create(
     idem: Idem,
     JsonBody(inp): JsonBody<IncidentIn>,
 ) -> Result<Response, ApiError> {
-    caller.require("duty_officer")?;
+    caller.require(UserRole::DutyOfficer)?;
     let title = inp.title.trim().to_string();
     if title.is_empty() || title.len() > 200 {
         return Err(ApiError::invalid(
@@ -253,7 +254,7 @@ pub async fn create(
 
 fn with_progress(st: &AppState, mut inc: Incident) -> Incident {
     inc.queue_position = None;
-    if inc.status == "running" {
+    if inc.status == IncidentStatus::Running {
         inc.progress = st
             .progress
             .lock()
@@ -300,15 +301,12 @@ pub async fn close(
     Path(id): Path<i64>,
     JsonBody(_): JsonBody<crate::Empty>,
 ) -> Result<Response, ApiError> {
-    caller.require("duty_officer")?;
+    caller.require(UserRole::DutyOfficer)?;
     let c = caller.clone();
     let resp = write_op(&st, &caller, &idem, StatusCode::OK, async move |tx| {
         let mut inc = records::load_tx::<Incident>(tx, &c.reader(), c.exercise, id).await?;
         owner_only(&c, &inc.org)?;
-        if !matches!(inc.status.as_str(), "running" | "complete" | "failed") {
-            return Err(bad_transition("incident", &inc.status, "close"));
-        }
-        inc.status = "closed".into();
+        inc.status = inc.status.after(IncidentAction::Close)?;
         inc.updated_at = now_ts();
         records::update(tx, &c.user.username, "incident.closed", &inc).await?;
         Ok(inc)

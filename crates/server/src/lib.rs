@@ -41,8 +41,6 @@ use tokio::sync::broadcast;
 
 /// The regional centre's organisation code.
 pub const RC: &str = "rc";
-/// The roles a user may hold.
-pub const ROLES: [&str; 4] = ["admin", "duty_officer", "approver", "viewer"];
 /// The member states' organisation codes (lowercase ISO 3166 alpha-2).
 pub const COUNTRY_ORGS: [&str; 12] = [
     "af", "by", "cn", "in", "ir", "kg", "kz", "mn", "pk", "ru", "tj", "uz",

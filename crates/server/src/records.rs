@@ -58,7 +58,7 @@ macro_rules! impl_stored {
                 self.visibility
             }
             fn status(&self) -> &str {
-                self.status.as_ref()
+                self.status.as_str()
             }
             fn parent_id(&self) -> Option<i64> {
                 ($parent)(self)
@@ -174,7 +174,12 @@ pub async fn next_id<T: Stored>(tx: &mut WriteTx) -> Result<i64, ApiError> {
 
 /// 409 for a transition not allowed from `status`.
 pub fn bad_transition(what: &str, status: &str, action: &str) -> ApiError {
-    ApiError::conflict(format!("cannot {action} a {what} that is {status}"))
+    let article = if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    ApiError::conflict(format!("cannot {action} {article} {what} that is {status}"))
 }
 
 /// The visibility requested for a new record, checked against the allowed set.

@@ -13,9 +13,167 @@ use crate::{AppState, Empty};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use forewarn_store::{Reader, RecordFilter, RecordPage, Visibility, now_ts};
+use forewarn_store::{Reader, RecordFilter, RecordPage, UserRole, Visibility, now_ts};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+
+/// The life of a request for assistance. Every transition is in [`RequestStatus::after`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RequestStatus {
+    /// Offers are welcome.
+    Open,
+    /// Closed by the requesting organisation.
+    Closed,
+}
+
+/// What happens to a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestAction {
+    /// Another organisation offers (the request stays open).
+    OfferOn,
+    Close,
+}
+
+impl RequestStatus {
+    /// The stored and JSON spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestStatus::Open => "open",
+            RequestStatus::Closed => "closed",
+        }
+    }
+
+    /// The state after `action`; 409 when `action` is not allowed in this state.
+    pub fn after(self, action: RequestAction) -> Result<RequestStatus, ApiError> {
+        match (self, action) {
+            (RequestStatus::Open, RequestAction::OfferOn) => Ok(RequestStatus::Open),
+            (RequestStatus::Open, RequestAction::Close) => Ok(RequestStatus::Closed),
+            _ => Err(bad_transition("request", self.as_str(), action.as_str())),
+        }
+    }
+}
+
+impl RequestAction {
+    fn as_str(self) -> &'static str {
+        match self {
+            RequestAction::OfferOn => "offer on",
+            RequestAction::Close => "close",
+        }
+    }
+}
+
+/// The life of an offer (EDXL-RM). Every transition is in [`OfferStatus::after`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OfferStatus {
+    Offered,
+    /// Accepted by the requesting organisation (RequisitionResource).
+    Accepted,
+    /// Declined by the requesting organisation.
+    Declined,
+    /// Withdrawn by the offering organisation.
+    Withdrawn,
+    /// Released by the requesting organisation after use (ReleaseResource).
+    Released,
+}
+
+/// What happens to an offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OfferAction {
+    Accept,
+    Decline,
+    Withdraw,
+    /// The offering organisation reports a deployment state (the offer stays accepted).
+    ReportDeployment,
+    Release,
+}
+
+impl OfferStatus {
+    /// The stored and JSON spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OfferStatus::Offered => "offered",
+            OfferStatus::Accepted => "accepted",
+            OfferStatus::Declined => "declined",
+            OfferStatus::Withdrawn => "withdrawn",
+            OfferStatus::Released => "released",
+        }
+    }
+
+    /// The state after `action`; 409 when `action` is not allowed in this state.
+    pub fn after(self, action: OfferAction) -> Result<OfferStatus, ApiError> {
+        use OfferAction as A;
+        use OfferStatus as S;
+        match (self, action) {
+            (S::Offered, A::Accept) => Ok(S::Accepted),
+            (S::Offered, A::Decline) => Ok(S::Declined),
+            (S::Offered, A::Withdraw) => Ok(S::Withdrawn),
+            (S::Accepted, A::ReportDeployment) => Ok(S::Accepted),
+            (S::Accepted, A::Release) => Ok(S::Released),
+            _ => Err(bad_transition("offer", self.as_str(), action.as_str())),
+        }
+    }
+}
+
+impl OfferAction {
+    fn as_str(self) -> &'static str {
+        match self {
+            OfferAction::Accept => "accept",
+            OfferAction::Decline => "decline",
+            OfferAction::Withdraw => "withdraw",
+            OfferAction::ReportDeployment => "report deployment status of",
+            OfferAction::Release => "release",
+        }
+    }
+}
+
+/// Where an accepted offer's resources are (EDXL-RM ReportResourceDeploymentStatus).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeployStatus {
+    Mobilising,
+    EnRoute,
+    OnSite,
+    Demobilising,
+    Returned,
+}
+
+impl DeployStatus {
+    /// Every deployment state, in order.
+    pub const ALL: [DeployStatus; 5] = [
+        DeployStatus::Mobilising,
+        DeployStatus::EnRoute,
+        DeployStatus::OnSite,
+        DeployStatus::Demobilising,
+        DeployStatus::Returned,
+    ];
+
+    /// The stored and JSON spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeployStatus::Mobilising => "mobilising",
+            DeployStatus::EnRoute => "en_route",
+            DeployStatus::OnSite => "on_site",
+            DeployStatus::Demobilising => "demobilising",
+            DeployStatus::Returned => "returned",
+        }
+    }
+
+    /// The state spelled `s`; 422 naming `deploy_status` and the allowed values otherwise.
+    pub fn parse(s: &str) -> Result<DeployStatus, ApiError> {
+        DeployStatus::ALL
+            .into_iter()
+            .find(|d| d.as_str() == s)
+            .ok_or_else(|| {
+                let all: Vec<&str> = DeployStatus::ALL.iter().map(|d| d.as_str()).collect();
+                ApiError::invalid(
+                    format!("deploy_status must be one of {}", all.join(", ")),
+                    "deploy_status",
+                )
+            })
+    }
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ResourceRequest {
@@ -30,7 +188,7 @@ pub struct ResourceRequest {
     pub unit: String,
     pub description: Option<String>,
     pub needed_by: Option<String>,
-    pub status: String,
+    pub status: RequestStatus,
     #[serde(default)]
     pub offers: Vec<Offer>,
     pub created_by: String,
@@ -55,8 +213,8 @@ pub struct Offer {
     pub quantity: f64,
     pub description: Option<String>,
     pub eta_hours: Option<f64>,
-    pub status: String,
-    pub deploy_status: Option<String>,
+    pub status: OfferStatus,
+    pub deploy_status: Option<DeployStatus>,
     pub deploy_note: Option<String>,
     pub decline_reason: Option<String>,
     pub created_by: String,
@@ -83,7 +241,7 @@ impl Stored for Offer {
         Some(&self.request_org)
     }
     fn status(&self) -> &str {
-        &self.status
+        self.status.as_str()
     }
     fn parent_id(&self) -> Option<i64> {
         Some(self.request_id)
@@ -153,7 +311,7 @@ pub async fn create(
     idem: Idem,
     JsonBody(inp): JsonBody<RequestIn>,
 ) -> Result<Response, ApiError> {
-    caller.require("duty_officer")?;
+    caller.require(UserRole::DutyOfficer)?;
     let title = text(&inp.title, "title", 200)?;
     let resource_type = text(&inp.resource_type, "resource_type", 100)?;
     let unit = text(&inp.unit, "unit", 50)?;
@@ -201,7 +359,7 @@ pub async fn create(
             unit,
             description: inp.description,
             needed_by: inp.needed_by,
-            status: "open".into(),
+            status: RequestStatus::Open,
             offers: vec![],
             created_by: c.user.username.clone(),
             created_at: now.clone(),
@@ -289,15 +447,12 @@ pub async fn close(
     Path(id): Path<i64>,
     JsonBody(_): JsonBody<Empty>,
 ) -> Result<Response, ApiError> {
-    caller.require("duty_officer")?;
+    caller.require(UserRole::DutyOfficer)?;
     let c = caller.clone();
     write_op(&st, &caller, &idem, StatusCode::OK, async move |tx| {
         let mut r = load_tx::<ResourceRequest>(tx, &c.reader(), c.exercise, id).await?;
         owner_only(&c, &r.org)?;
-        if r.status != "open" {
-            return Err(bad_transition("request", &r.status, "close"));
-        }
-        r.status = "closed".into();
+        r.status = r.status.after(RequestAction::Close)?;
         r.updated_at = now_ts();
         records::update(tx, &c.user.username, "request.closed", &r).await?;
         Ok(r)
@@ -322,7 +477,7 @@ pub async fn create_offer(
     Path(request_id): Path<i64>,
     JsonBody(inp): JsonBody<OfferIn>,
 ) -> Result<Response, ApiError> {
-    caller.require("duty_officer")?;
+    caller.require(UserRole::DutyOfficer)?;
     let quantity = positive(inp.quantity, "quantity")?;
     if let Some(h) = inp.eta_hours
         && !(h.is_finite() && (0.0..1e5).contains(&h))
@@ -341,9 +496,7 @@ pub async fn create_offer(
                 "an organisation cannot offer on its own request",
             ));
         }
-        if req.status != "open" {
-            return Err(bad_transition("request", &req.status, "offer on"));
-        }
+        req.status.after(RequestAction::OfferOn)?;
         // In an exercise, the offer commits the resource (EDXL-RM CommitResource): the
         // consequence model deploys it.
         if let Some(xref) = &req.exercise_ref {
@@ -365,7 +518,7 @@ pub async fn create_offer(
             quantity,
             description: inp.description,
             eta_hours: inp.eta_hours,
-            status: "offered".into(),
+            status: OfferStatus::Offered,
             deploy_status: None,
             deploy_note: None,
             decline_reason: None,
@@ -405,7 +558,7 @@ async fn offer_action(
     action: &'static str,
     apply: impl FnOnce(&mut Offer) -> Result<&'static str, ApiError> + Send,
 ) -> Result<Response, ApiError> {
-    caller.require("duty_officer")?;
+    caller.require(UserRole::DutyOfficer)?;
     let c = caller.clone();
     write_op(st, caller, idem, StatusCode::OK, async move |tx| {
         let mut o = load_tx::<Offer>(tx, &c.reader(), c.exercise, id).await?;
@@ -426,14 +579,6 @@ async fn offer_action(
     .await
 }
 
-fn from_status(o: &Offer, want: &str, action: &str) -> Result<(), ApiError> {
-    if o.status == want {
-        Ok(())
-    } else {
-        Err(bad_transition("offer", &o.status, action))
-    }
-}
-
 pub async fn accept(
     State(st): State<AppState>,
     caller: Caller,
@@ -442,8 +587,7 @@ pub async fn accept(
     JsonBody(_): JsonBody<Empty>,
 ) -> Result<Response, ApiError> {
     offer_action(&st, &caller, &idem, id, Side::Requester, "accept", |o| {
-        from_status(o, "offered", "accept")?;
-        o.status = "accepted".into();
+        o.status = o.status.after(OfferAction::Accept)?;
         Ok("offer.accepted")
     })
     .await
@@ -464,8 +608,7 @@ pub async fn decline(
     JsonBody(inp): JsonBody<DeclineIn>,
 ) -> Result<Response, ApiError> {
     offer_action(&st, &caller, &idem, id, Side::Requester, "decline", |o| {
-        from_status(o, "offered", "decline")?;
-        o.status = "declined".into();
+        o.status = o.status.after(OfferAction::Decline)?;
         o.decline_reason = inp.reason;
         Ok("offer.declined")
     })
@@ -480,21 +623,11 @@ pub async fn withdraw(
     JsonBody(_): JsonBody<Empty>,
 ) -> Result<Response, ApiError> {
     offer_action(&st, &caller, &idem, id, Side::Offerer, "withdraw", |o| {
-        from_status(o, "offered", "withdraw")?;
-        o.status = "withdrawn".into();
+        o.status = o.status.after(OfferAction::Withdraw)?;
         Ok("offer.withdrawn")
     })
     .await
 }
-
-/// Deployment states of an accepted offer.
-pub const DEPLOY_STATES: [&str; 5] = [
-    "mobilising",
-    "en_route",
-    "on_site",
-    "demobilising",
-    "returned",
-];
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -511,12 +644,7 @@ pub async fn deploy_status(
     Path(id): Path<i64>,
     JsonBody(inp): JsonBody<StatusIn>,
 ) -> Result<Response, ApiError> {
-    if !DEPLOY_STATES.contains(&inp.deploy_status.as_str()) {
-        return Err(ApiError::invalid(
-            format!("deploy_status must be one of {}", DEPLOY_STATES.join(", ")),
-            "deploy_status",
-        ));
-    }
+    let deploy_status = DeployStatus::parse(&inp.deploy_status)?;
     offer_action(
         &st,
         &caller,
@@ -525,8 +653,8 @@ pub async fn deploy_status(
         Side::Offerer,
         "report status of",
         |o| {
-            from_status(o, "accepted", "report deployment status of")?;
-            o.deploy_status = Some(inp.deploy_status);
+            o.status = o.status.after(OfferAction::ReportDeployment)?;
+            o.deploy_status = Some(deploy_status);
             o.deploy_note = inp.note;
             Ok("offer.status")
         },
@@ -542,8 +670,7 @@ pub async fn release(
     JsonBody(_): JsonBody<Empty>,
 ) -> Result<Response, ApiError> {
     offer_action(&st, &caller, &idem, id, Side::Requester, "release", |o| {
-        from_status(o, "accepted", "release")?;
-        o.status = "released".into();
+        o.status = o.status.after(OfferAction::Release)?;
         Ok("offer.released")
     })
     .await

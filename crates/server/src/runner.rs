@@ -5,7 +5,9 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::incidents::{CAP_PROPOSAL, Incident, Progress, publish_progress};
+use crate::incidents::{
+    CAP_PROPOSAL, Incident, IncidentAction, IncidentStatus, Progress, publish_progress,
+};
 use crate::pool::{CancelToken, Stop};
 use crate::records;
 use forewarn_cap::{CapTime, Status};
@@ -187,7 +189,7 @@ async fn mark_started(st: &AppState, inc: &Incident) -> Result<Option<String>, A
         Some(r) => records::from_record(&r)?,
         None => return Ok(None),
     };
-    if cur.status != "running" {
+    if cur.status != IncidentStatus::Running {
         return Ok(None);
     }
     let now = now_ts();
@@ -262,7 +264,7 @@ async fn finish(st: &AppState, inc: Incident, out: Result<RunOutput, String>) {
             Some(r) => records::from_record(&r)?,
             None => return Ok(()),
         };
-        if cur.status == "closed" {
+        if cur.status == IncidentStatus::Closed {
             // Closed while running: the run was cancelled; nothing to store.
             return Ok(());
         }
@@ -279,7 +281,7 @@ async fn finish(st: &AppState, inc: Incident, out: Result<RunOutput, String>) {
                     Ok(xml) => tx.put_layer(inc.id, CAP_PROPOSAL, xml).await?,
                     Err(e) => tracing::warn!("incident {}: no CAP proposal: {e}", inc.id),
                 }
-                cur.status = "complete".into();
+                cur.status = cur.status.after(IncidentAction::Complete)?;
                 cur.summary = Some(o.summary);
                 cur.alert_level = Some(o.alert_level);
                 cur.layers = crate::incidents::LAYERS
@@ -289,7 +291,7 @@ async fn finish(st: &AppState, inc: Incident, out: Result<RunOutput, String>) {
                 "incident.completed"
             }
             Err(e) => {
-                cur.status = "failed".into();
+                cur.status = cur.status.after(IncidentAction::Fail)?;
                 cur.error = Some(e);
                 "incident.failed"
             }
@@ -317,7 +319,7 @@ pub async fn fail_interrupted(st: &AppState) -> Result<(), ApiError> {
             &forewarn_store::Reader::All,
             &forewarn_store::RecordFilter {
                 exercise_id: None,
-                status: Some("running".into()),
+                status: Some(IncidentStatus::Running.as_str().into()),
                 parent_id: None,
                 limit: 1000,
             },
@@ -326,7 +328,7 @@ pub async fn fail_interrupted(st: &AppState) -> Result<(), ApiError> {
     for r in running {
         let mut tx = st.store.begin_write().await?;
         let mut inc: Incident = records::from_record(&r)?;
-        inc.status = "failed".into();
+        inc.status = inc.status.after(IncidentAction::Fail)?;
         inc.error = Some(
             "interrupted: the server stopped during the run; create the incident again".into(),
         );

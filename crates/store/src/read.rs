@@ -55,8 +55,10 @@ pub(crate) fn user_from_row(r: &AnyRow) -> Result<User, StoreError> {
         roles: roles
             .split(',')
             .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect(),
+            .map(|s| {
+                UserRole::parse(s).ok_or_else(|| StoreError::Corrupt(format!("unknown role '{s}'")))
+            })
+            .collect::<Result<_, _>>()?,
         password_hash: r.try_get("password_hash")?,
         created_at: r.try_get("created_at")?,
     })

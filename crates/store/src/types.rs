@@ -33,6 +33,52 @@ impl Visibility {
     }
 }
 
+/// What a user may do (stored comma-separated in `users.roles`, sent in snake case). Each
+/// write handler of the server names the roles it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserRole {
+    /// Manages the users (and, in the regional centre, the exercise-director right) of the
+    /// organisation.
+    Admin,
+    /// Creates incidents, drafts alerts, requests and offers help, writes situation reports.
+    DutyOfficer,
+    /// Approves and publishes alerts (never the ones they wrote).
+    Approver,
+    /// Reads only.
+    Viewer,
+}
+
+impl UserRole {
+    /// Every role, in the order error messages list them.
+    pub const ALL: [UserRole; 4] = [
+        UserRole::Admin,
+        UserRole::DutyOfficer,
+        UserRole::Approver,
+        UserRole::Viewer,
+    ];
+
+    /// The stored and JSON spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserRole::Admin => "admin",
+            UserRole::DutyOfficer => "duty_officer",
+            UserRole::Approver => "approver",
+            UserRole::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<UserRole> {
+        UserRole::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for UserRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The reading side of an access check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reader {
@@ -136,7 +182,7 @@ pub struct User {
     pub username: String,
     pub display_name: String,
     pub org: String,
-    pub roles: Vec<String>,
+    pub roles: Vec<UserRole>,
     pub password_hash: String,
     pub created_at: String,
 }

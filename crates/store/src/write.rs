@@ -706,7 +706,7 @@ impl WriteTx {
         username: &str,
         display_name: &str,
         org: &str,
-        roles: &[String],
+        roles: &[UserRole],
         password_hash: &str,
     ) -> Result<User, StoreError> {
         let id = self
@@ -726,7 +726,13 @@ impl WriteTx {
             .bind(&u.username)
             .bind(&u.display_name)
             .bind(&u.org)
-            .bind(u.roles.join(","))
+            .bind(
+                u.roles
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            )
             .bind(&u.password_hash)
             .bind(&u.created_at)
             .execute(self.direct(true).await?)

@@ -57,13 +57,7 @@ async fn exercise(store: Store) {
         .unwrap()
     );
     let u = tx
-        .insert_user(
-            "pk.duty",
-            "Duty",
-            "pk",
-            &["duty_officer".to_string()],
-            "hash",
-        )
+        .insert_user("pk.duty", "Duty", "pk", &[UserRole::DutyOfficer], "hash")
         .await
         .unwrap();
     let id = tx.next_record_id("request").await.unwrap();
@@ -214,7 +208,7 @@ async fn exercise(store: Store) {
             .unwrap()
             .unwrap()
             .roles,
-        vec!["duty_officer"]
+        vec![UserRole::DutyOfficer]
     );
 
     // Exercise separation: a record and entry of exercise 7 appear only when asked for.
@@ -338,7 +332,7 @@ async fn queued_rows(store: Store) {
     .await
     .unwrap();
     let u = tx
-        .insert_user("pk.duty", "Duty", "pk", &["duty_officer".into()], "h")
+        .insert_user("pk.duty", "Duty", "pk", &[UserRole::DutyOfficer], "h")
         .await
         .unwrap();
     tx.commit().await.unwrap();

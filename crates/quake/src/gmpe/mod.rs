@@ -13,8 +13,6 @@ pub mod bchydro;
 pub mod bssa14;
 pub mod cb14;
 pub mod cy14;
-#[doc(hidden)]
-pub mod verify;
 
 use serde::{Deserialize, Serialize};
 

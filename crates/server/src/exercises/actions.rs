@@ -9,6 +9,7 @@ use crate::extract::{Caller, JsonBody};
 use axum::extract::{Path, State};
 use forewarn_exercise::def::Role;
 use forewarn_exercise::{Action, Rating};
+use forewarn_store::UserRole;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -47,7 +48,7 @@ fn apply_as(
 
 /// The id of the team with `role` that `org` plays in a running or paused exercise.
 fn team_for(l: &super::Live, id: i64, org: &str, role: Role) -> Result<String, ApiError> {
-    if !matches!(l.rec.status.as_str(), "running" | "paused") {
+    if !l.rec.status.is_live() {
         return Err(ApiError::conflict(format!(
             "exercise {id} is {}",
             l.rec.status
@@ -130,7 +131,7 @@ pub async fn acknowledge(
     Path(id): Path<i64>,
     JsonBody(inp): JsonBody<AckIn>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    caller.require_any(&["duty_officer", "admin", "approver"])?;
+    caller.require_any(&[UserRole::DutyOfficer, UserRole::Admin, UserRole::Approver])?;
     check_participant(&st, id, &caller.user).await?;
     let ack = Action::Acknowledge { inject: inp.inject };
     apply_committed(&st, id, &caller, Role::Player, ack)
@@ -160,7 +161,7 @@ pub async fn rate(
     Path(id): Path<i64>,
     JsonBody(inp): JsonBody<RatingIn>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    caller.require_any(&["duty_officer", "admin", "approver"])?;
+    caller.require_any(&[UserRole::DutyOfficer, UserRole::Admin, UserRole::Approver])?;
     check_participant(&st, id, &caller.user).await?;
     let held = live_of(&st, id)?;
     if !lock(&held)

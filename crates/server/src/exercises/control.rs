@@ -2,18 +2,19 @@
 //! exercise with the wall clock, and [`change`], the one path every change takes (copy the
 //! state, change the copy, commit what it produced, then replace the state in memory).
 
+use super::lifecycle::{ExerciseOp, ExerciseStatus};
 use super::{ExerciseRec, Held, Live, internal, lock};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{Caller, JsonBody};
-use crate::incidents::{CAP_PROPOSAL, Incident};
+use crate::incidents::{CAP_PROPOSAL, Incident, IncidentStatus};
 use crate::records::{self, Stored, next_id};
 use axum::extract::{Path, State};
 use forewarn_exercise::def::{HazardKind, Role};
 use forewarn_exercise::hazards::HazardResult;
 use forewarn_exercise::journal::Body;
 use forewarn_exercise::{Exercise, HazardSet, Options, Plan, Speed};
-use forewarn_store::{NewEntry, Visibility, now_ts};
+use forewarn_store::{NewEntry, UserRole, Visibility, now_ts};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -92,7 +93,7 @@ pub(super) async fn change<T>(
     let ended = {
         let mut l = lock(held);
         apply_staged(&mut l, sg, result.is_ok());
-        l.rec.status == "ended"
+        l.rec.status == ExerciseStatus::Ended
     };
     if ended {
         st.exercises.retire(id);
@@ -203,7 +204,7 @@ pub struct ControlIn {
 }
 
 fn require_director(l: &Live, caller: &Caller) -> Result<(), ApiError> {
-    caller.require_any(&["duty_officer", "admin"])?;
+    caller.require_any(&[UserRole::DutyOfficer, UserRole::Admin])?;
     if l.team_as(&caller.user.org, Role::Director).is_some() {
         Ok(())
     } else {
@@ -217,17 +218,12 @@ fn clock_error(e: forewarn_exercise::ExerciseError) -> ApiError {
     ApiError::conflict(e.to_string())
 }
 
-/// Applies clock operation `inp` to the staged exercise at wall time `now`.
-fn clock_op(sg: &mut Staged, inp: &ControlIn, now: i64) -> Result<&'static str, ApiError> {
-    let status = sg.rec.status.clone();
-    let running = matches!(status.as_str(), "running" | "paused");
-    let bad =
-        |what: &str| ApiError::conflict(format!("cannot {what} an exercise that is {status}"));
-    Ok(match inp.op.as_str() {
-        "start" => {
-            if status != "planned" {
-                return Err(bad("start"));
-            }
+/// Applies clock operation `op` (with the fields of `inp` it needs) to the staged exercise at
+/// wall time `now`; the state change is [`ExerciseStatus::after`]'s.
+fn clock_op(sg: &mut Staged, op: ExerciseOp, inp: &ControlIn, now: i64) -> Result<(), ApiError> {
+    let next = sg.rec.status.after(op)?;
+    match op {
+        ExerciseOp::Start => {
             let ex = Exercise::new(
                 sg.plan.clone(),
                 sg.hazards.clone(),
@@ -241,28 +237,19 @@ fn clock_op(sg: &mut Staged, inp: &ControlIn, now: i64) -> Result<&'static str, 
             )
             .map_err(internal)?;
             sg.ex = Some(ex);
-            sg.rec.status = "running".into();
             sg.rec.started_at = Some(now_ts());
-            "exercise.started"
         }
-        "pause" | "resume" | "speed" | "jump" | "end" if !running => {
-            return Err(bad(&inp.op));
-        }
-        "pause" => {
+        ExerciseOp::Pause => {
             if let Some(ex) = sg.ex.as_mut() {
                 ex.pause(Some(now)).map_err(clock_error)?;
             }
-            sg.rec.status = "paused".into();
-            "exercise.paused"
         }
-        "resume" => {
+        ExerciseOp::Resume => {
             if let Some(ex) = sg.ex.as_mut() {
                 ex.resume(Some(now)).map_err(clock_error)?;
             }
-            sg.rec.status = "running".into();
-            "exercise.resumed"
         }
-        "speed" => {
+        ExerciseOp::Speed => {
             let s = inp
                 .speed
                 .as_deref()
@@ -275,9 +262,8 @@ fn clock_op(sg: &mut Staged, inp: &ControlIn, now: i64) -> Result<&'static str, 
                 ex.set_speed(sp, Some(now));
             }
             sg.rec.speed = sp.label();
-            "exercise.speed"
         }
-        "jump" => {
+        ExerciseOp::Jump => {
             let to = inp
                 .to
                 .as_deref()
@@ -287,22 +273,18 @@ fn clock_op(sg: &mut Staged, inp: &ControlIn, now: i64) -> Result<&'static str, 
             if let Some(ex) = sg.ex.as_mut() {
                 ex.jump_to(t, Some(now)).map_err(clock_error)?;
             }
-            "exercise.jumped"
         }
-        "end" => {
+        ExerciseOp::End => {
             if let Some(ex) = sg.ex.as_mut() {
                 ex.tick(now);
             }
-            sg.rec.status = "ended".into();
-            "exercise.ended"
         }
-        other => {
-            return Err(ApiError::invalid(
-                format!("unknown op '{other}' (start, pause, resume, speed, jump, end)"),
-                "op",
-            ));
-        }
-    })
+        // Not a clock operation (`parse_control` never gives it), and refused for a live
+        // exercise by the table above.
+        ExerciseOp::Interrupt => {}
+    }
+    sg.rec.status = next;
+    Ok(())
 }
 
 /// `POST /api/exercises/{id}/control`.
@@ -315,16 +297,17 @@ pub async fn control(
     super::check_participant(&st, id, &caller.user).await?;
     let held = super::live_of(&st, id)?;
     require_director(&lock(&held), &caller)?;
-    let kind = change(&st, &held, &caller.user.username, |sg| {
-        let kind = clock_op(sg, &inp, now_ms())?;
+    let op = ExerciseOp::parse_control(&inp.op)?;
+    change(&st, &held, &caller.user.username, |sg| {
+        clock_op(sg, op, &inp, now_ms())?;
         Ok(Outcome {
-            kind: Some(kind),
-            end: kind == "exercise.ended",
-            value: kind,
+            kind: Some(op.journal_kind()),
+            end: op == ExerciseOp::End,
+            value: (),
         })
     })
     .await?;
-    if kind == "exercise.started" {
+    if op == ExerciseOp::Start {
         tokio::spawn(ticker(st.clone(), id));
     }
     let l = lock(&held);
@@ -340,23 +323,23 @@ async fn ticker(st: AppState, id: i64) {
         let Some(held) = st.exercises.get(id) else {
             return;
         };
-        match lock(&held).rec.status.as_str() {
-            "ended" => return,
-            "running" => {}
+        match lock(&held).rec.status {
+            ExerciseStatus::Ended => return,
+            ExerciseStatus::Running => {}
             _ => continue,
         }
         let r = change(&st, &held, "exercise-clock", |sg| {
-            if sg.rec.status != "running" {
-                return Ok(Outcome::quiet(sg.rec.status == "ended"));
+            if sg.rec.status != ExerciseStatus::Running {
+                return Ok(Outcome::quiet(sg.rec.status == ExerciseStatus::Ended));
             }
             let Some(ex) = sg.ex.as_mut() else {
                 return Ok(Outcome::quiet(false));
             };
             ex.tick(now_ms());
             if ex.is_finished() {
-                sg.rec.status = "ended".into();
+                sg.rec.status = sg.rec.status.after(ExerciseOp::End)?;
                 return Ok(Outcome {
-                    kind: Some("exercise.ended"),
+                    kind: Some(ExerciseOp::End.journal_kind()),
                     end: true,
                     value: true,
                 });
@@ -519,7 +502,7 @@ async fn hazard_incident(
         visibility: Visibility::Regional,
         title: format!("EXERCISE: {}", h.name),
         hazard: if is_quake { "earthquake" } else { "flood" }.into(),
-        status: "complete".into(),
+        status: IncidentStatus::Complete,
         quake: None,
         progress: None,
         started_at: None,

@@ -16,7 +16,7 @@ use axum::response::Response;
 use forewarn_exercise::def::Role;
 use forewarn_exercise::limits::{MAX_FILE_BYTES, MAX_UPLOADED_FILES};
 use forewarn_exercise::{ExerciseError, HazardSet, PlanFiles, Speed};
-use forewarn_store::{Visibility, now_ts};
+use forewarn_store::{UserRole, Visibility, now_ts};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -137,7 +137,7 @@ pub async fn create(
     idem: Idem,
     JsonBody(inp): JsonBody<ExerciseIn>,
 ) -> Result<Response, ApiError> {
-    caller.require_any(&["duty_officer", "admin"])?;
+    caller.require_any(&[UserRole::DutyOfficer, UserRole::Admin])?;
     require_director_right(&st, &caller).await?;
     let dir = st.scenarios_dir.clone();
     let (text, file, field) = match (&inp.scenario, &inp.toml) {
@@ -277,7 +277,7 @@ pub async fn create(
         id: 0,
         org: caller.user.org.clone(),
         visibility: Visibility::Regional,
-        status: "planned".into(),
+        status: super::ExerciseStatus::Planned,
         name: d.exercise.name.clone(),
         hseep_type: d.exercise.hseep_type,
         scenario: file,

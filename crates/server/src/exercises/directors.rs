@@ -12,7 +12,7 @@ use crate::{AppState, RC};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use forewarn_store::{Reader, RecordFilter, Visibility, now_ts};
+use forewarn_store::{Reader, RecordFilter, UserRole, Visibility, now_ts};
 use serde::{Deserialize, Serialize};
 
 /// Whether an organisation holds the right (the record's `status`).
@@ -21,12 +21,6 @@ use serde::{Deserialize, Serialize};
 pub enum GrantStatus {
     Granted,
     Revoked,
-}
-
-impl AsRef<str> for GrantStatus {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
 }
 
 impl GrantStatus {
@@ -107,7 +101,7 @@ pub async fn set_right(
     Path(code): Path<String>,
     JsonBody(inp): JsonBody<DirectorRightIn>,
 ) -> Result<Response, ApiError> {
-    caller.require("admin")?;
+    caller.require(UserRole::Admin)?;
     caller.require_org(RC)?;
     if code == RC {
         return Err(ApiError::invalid(

@@ -23,11 +23,13 @@ mod actions;
 mod control;
 mod creation;
 pub mod directors;
+mod lifecycle;
 mod views;
 
 pub use actions::{AckIn, RatingIn, acknowledge, act, rate, warning_hazard};
 pub use control::{ControlIn, control};
 pub use creation::{ExerciseIn, UploadedFile, create, scenarios};
+pub use lifecycle::{ExerciseOp, ExerciseStatus};
 pub use views::{ExerciseView, InjectOut, get, injects, list, metrics, report};
 
 use crate::error::ApiError;
@@ -70,8 +72,7 @@ pub struct ExerciseRec {
     pub org: String,
     #[schema(value_type = String)]
     pub visibility: Visibility,
-    /// planned, running, paused, ended or interrupted.
-    pub status: String,
+    pub status: ExerciseStatus,
     pub name: String,
     #[schema(value_type = String)]
     pub hseep_type: HseepType,
@@ -266,13 +267,19 @@ async fn exercise_records(st: &AppState) -> Result<Vec<ExerciseRec>, ApiError> {
 /// Marks exercises left planned, running or paused by a previous process as interrupted.
 pub async fn interrupt_stale(st: &AppState) -> Result<(), ApiError> {
     for mut rec in exercise_records(st).await? {
-        if !matches!(rec.status.as_str(), "planned" | "running" | "paused") {
+        let Ok(next) = rec.status.after(ExerciseOp::Interrupt) else {
             continue;
-        }
-        rec.status = "interrupted".into();
+        };
+        rec.status = next;
         rec.updated_at = now_ts();
         let mut tx = st.store.begin_write().await?;
-        records::update(&mut tx, "server", "exercise.interrupted", &rec).await?;
+        records::update(
+            &mut tx,
+            "server",
+            ExerciseOp::Interrupt.journal_kind(),
+            &rec,
+        )
+        .await?;
         tx.commit().await?;
     }
     Ok(())

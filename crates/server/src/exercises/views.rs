@@ -111,7 +111,8 @@ pub async fn injects(
     let mut items = Vec::new();
     if let Some(ex) = &l.ex {
         for t in l.teams_of(&caller.user.org) {
-            for (d, acked) in ex.delivered_injects(&t.id) {
+            for entry in ex.delivered_injects(&t.id) {
+                let d = entry.inject;
                 items.push(InjectOut {
                     scenario_time: forewarn_exercise::time::scenario_time(&l.plan.start, d.t_s),
                     inject: d.inject,
@@ -120,7 +121,7 @@ pub async fn injects(
                     channel: d.channel,
                     content: d.content,
                     expected_action: d.expected_action,
-                    acknowledged: acked,
+                    acknowledged: entry.acknowledged,
                     team: t.id.clone(),
                 });
             }

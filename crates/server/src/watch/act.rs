@@ -11,7 +11,7 @@
 use super::{WATCH_ACTOR, WatchLink, WatchService};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::incidents::{Incident, Origin, QuakeParams};
+use crate::incidents::{Incident, IncidentAction, IncidentStatus, Origin, QuakeParams};
 use crate::records::{self, next_id};
 use forewarn_store::{Visibility, WatchEventRow, now_ts};
 use forewarn_watch::cap_atom::{self, IncomingWarning};
@@ -149,7 +149,7 @@ async fn act_on(
                     continue;
                 };
                 let mut inc: Incident = records::from_record(&rec)?;
-                if inc.status == "closed" {
+                if inc.status == IncidentStatus::Closed {
                     continue;
                 }
                 let rerun =
@@ -171,10 +171,10 @@ async fn act_on(
                     });
                     inc.quake = Some(params_of(p));
                     inc.title = title_of(p);
-                    if inc.status == "running" {
+                    if inc.status == IncidentStatus::Running {
                         to_cancel.push(inc.id);
                     }
-                    inc.status = "running".into();
+                    inc.status = inc.status.after(IncidentAction::Rerun)?;
                     inc.error = None;
                     inc.started_at = None;
                     records::update(&mut tx, WATCH_ACTOR, "incident.revised", &inc).await?;

@@ -19,7 +19,7 @@ use crate::alerts::{
     org_sender, set_xml,
 };
 use crate::error::ApiError;
-use crate::incidents::{CAP_PROPOSAL, Incident, Origin};
+use crate::incidents::{CAP_PROPOSAL, Incident, IncidentStatus, Origin};
 use crate::records::{self, next_id};
 use forewarn_impact::AlertLevel;
 use forewarn_store::{Reader, RecordFilter, Visibility, WriteTx, now_ts};
@@ -124,7 +124,7 @@ async fn after_run_inner(st: &AppState, id: i64) -> Result<(), ApiError> {
     let Some(link) = inc.watch.clone() else {
         return Ok(());
     };
-    if inc.origin != Origin::Auto || inc.status != "complete" || link.deleted {
+    if inc.origin != Origin::Auto || inc.status != IncidentStatus::Complete || link.deleted {
         return Ok(());
     }
     let level_s = inc.alert_level.clone().unwrap_or_else(|| "green".into());
@@ -170,7 +170,9 @@ async fn after_run_inner(st: &AppState, id: i64) -> Result<(), ApiError> {
         Some(r) => records::from_record(&r)?,
         None => return Ok(()),
     };
-    if cur.watch.as_ref().map(|w| w.runs) != Some(link.runs) || cur.status != "complete" {
+    if cur.watch.as_ref().map(|w| w.runs) != Some(link.runs)
+        || cur.status != IncidentStatus::Complete
+    {
         tx.rollback().await?;
         return Ok(());
     }

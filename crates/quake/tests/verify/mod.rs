@@ -1,10 +1,13 @@
-//! Reader and checker for the OpenQuake GMPE verification tables (../shared/reference/gmpe/).
-//! Used by the per-model tests in tests/gmpe_*.rs; not part of the public API.
+//! Reader and checker for the OpenQuake GMPE verification tables (../shared/reference/gmpe/),
+//! shared by the per-model tests in tests/gmpe_*.rs (`mod verify;`); not in the library build.
 //!
 //! OpenQuake's rule (hazardlib/tests/gsim/utils.py): a value fails when
 //! |computed / expected x 100 - 100| > tolerance (%). Means are compared in linear units.
 
-use super::{Distances, Gmpe, Imt, RuptureParams, SiteParams};
+// Each test binary uses part of it.
+#![allow(dead_code)]
+
+use forewarn_quake::gmpe::{Distances, Gmpe, Imt, RuptureParams, SiteParams};
 use std::path::{Path, PathBuf};
 
 /// The directory ../shared/reference/gmpe, or `None` (with a message) when it is absent
