@@ -489,7 +489,8 @@ async fn a_network_server_needs_a_public_url() {
         db: dir.path().join("s.db").display().to_string(),
         bind: bind.parse().unwrap(),
         demo: None,
-        web_dir: dir.path().to_path_buf(),
+        web_dir: Some(dir.path().to_path_buf()),
+        scenarios_dir: None,
         public_url: public_url.map(|u| u.parse().unwrap()),
         trusted_proxies: vec![],
     };

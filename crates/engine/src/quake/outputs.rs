@@ -86,6 +86,10 @@ pub fn summary_json(run: &QuakeRun) -> Value {
             "geometry_source": r.geometry_source,
         },
         "exposure_source": run.exposure_source,
+        "vs30_source": match &run.request.vs30_file {
+            Some(f) => format!("the Vs30 raster {f} where it has data; elsewhere from topographic slope (Wald & Allen 2007, active tectonic), and 360 m/s (the NEHRP C/D boundary) where there is no terrain"),
+            None => "from topographic slope on the embedded terrain (Wald & Allen 2007, active tectonic); 360 m/s (the NEHRP C/D boundary) where there is no terrain".to_string(),
+        },
         "ground_motion_models": run.model_selection,
         "alert_level": run.alert_level.as_str(),
         "alert_level_fatalities": run.alert_fatalities.as_str(),
@@ -108,7 +112,7 @@ pub fn summary_json(run: &QuakeRun) -> Value {
         "footprint_bbox": run.footprint.as_array(),
         "grid": {"spacing_km": run.spacing_km, "ncols": run.grid_mmi.spec.ncols, "nrows": run.grid_mmi.spec.nrows, "cell_deg_x": run.grid_mmi.spec.dx, "cell_deg_y": run.grid_mmi.spec.dy},
         "settlements_top": run.settlements.iter().take(20).map(|s| json!({
-            "name": s.name, "country": s.country, "population": s.population.round(),
+            "name": s.name, "country": s.country, "lon": round6(s.lon), "lat": round6(s.lat), "population": s.population.round(),
             "mmi": (s.mmi * 100.0).round() / 100.0, "pga_g": round6(s.pga_g), "expected_deaths": s.expected_deaths.round(),
         })).collect::<Vec<_>>(),
         "runtime": {
