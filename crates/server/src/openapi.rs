@@ -112,6 +112,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .schema_from::<incidents::Progress>()
         .schema_from::<incidents::IncidentIn>()
         .schema_from::<incidents::Incident>()
+        .schema_from::<alerts::AlertStatus>()
+        .schema_from::<alerts::Revision>()
         .schema_from::<alerts::Alert>()
         .schema_from::<alerts::AlertIn>()
         .schema_from::<alerts::ValidateIn>()

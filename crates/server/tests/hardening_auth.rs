@@ -30,7 +30,7 @@ async fn app_with(settings: HttpSettings) -> TestApp {
     let store = Store::open(&db_path.display().to_string()).await.unwrap();
     let st = AppState::with_settings(
         store,
-        std::env::temp_dir().join("forewarn-no-web"),
+        Some(std::env::temp_dir().join("forewarn-no-web")),
         settings,
     );
     forewarn_server::demo::seed_accounts(&st, PW).await.unwrap();

@@ -98,7 +98,7 @@ body{margin:0;background:#fff;color:#111;font:15px/1.45 system-ui,"Noto Sans","D
 .rpt-panel h3{margin:0 0 .4rem;font-size:1rem;display:flex;justify-content:space-between;gap:.5rem;align-items:center}
 .rpt-bands{display:flex;align-items:flex-end;gap:2px;height:7rem;margin:.3rem 0 0}
 .rpt-band{flex:1;display:flex;flex-direction:column;justify-content:flex-end;align-items:center;height:100%}
-.rpt-band-bar{width:100%;border:1px solid #333;border-bottom:none;min-height:1px}
+.rpt-band-bar{width:100%;border:1px solid #333;border-bottom:none;min-height:4px}
 .rpt-band-p{font-size:.8rem;font-weight:600}
 .rpt-band-labels{display:flex;gap:2px;font-size:.72rem;border-top:1px solid #333}
 .rpt-band-labels span{flex:1;text-align:center;overflow-wrap:anywhere}
@@ -110,6 +110,7 @@ body{margin:0;background:#fff;color:#111;font:15px/1.45 system-ui,"Noto Sans","D
 .rpt-mmi{display:inline-block;min-width:2.6rem;text-align:center;font-weight:700;border:1px solid #666;color:#000}
 .rpt-map{width:100%;height:auto;border:1px solid #999}
 .rpt-caption{font-size:.8rem;color:#333;margin:.2rem 0}
+.rpt-vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 .rpt-notes dt{font-weight:600}
 .rpt-notes dd{margin:0 0 .4rem 0}
 .rpt-foot{font-size:.78rem;color:#333;margin-top:1rem}
@@ -304,9 +305,17 @@ fn exposure_table(out: &mut String, s: &Value, w: &Words) {
     {
         iso = m.keys().map(|k| (k.clone(), k.clone())).collect();
     }
+    // Only the countries with people at MMI IV or more.
+    iso.retain(|(i, _)| {
+        words::ROMAN[3..]
+            .iter()
+            .map(|r| by[i][*r].as_f64().unwrap_or(0.0))
+            .sum::<f64>()
+            >= 1.0
+    });
     let _ = write!(
         out,
-        "<table id=\"rpt-exposure\"><caption class=\"rpt-caption\">{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>",
+        "<table id=\"rpt-exposure\"><caption class=\"rpt-vh\">{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>",
         escape(l.exposure),
         escape(l.mmi),
         escape(l.shaking),
@@ -349,6 +358,16 @@ fn exposure_table(out: &mut String, s: &Value, w: &Words) {
     out.push_str("</tbody></table>");
 }
 
+/// The country name of ISO code `iso2` from the summary's countries (the code otherwise).
+fn country_name(s: &Value, iso2: &str) -> String {
+    s["countries"]
+        .as_array()
+        .and_then(|cs| cs.iter().find(|c| c["iso2"] == iso2))
+        .and_then(|c| c["name"].as_str())
+        .unwrap_or(iso2)
+        .to_string()
+}
+
 fn settlements_table(out: &mut String, s: &Value, w: &Words) {
     let l = &w.labels;
     let rows: Vec<&Value> = s["settlements_top"]
@@ -374,7 +393,7 @@ fn settlements_table(out: &mut String, s: &Value, w: &Words) {
             out,
             "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{} {:.1}</td><td>{}</td></tr>",
             escape(r["name"].as_str().unwrap_or("")),
-            escape(r["country"].as_str().unwrap_or("")),
+            escape(&country_name(s, r["country"].as_str().unwrap_or(""))),
             group(r["population"].as_f64().unwrap_or(0.0), w.lang),
             mmi_chip(mmi),
             mmi,

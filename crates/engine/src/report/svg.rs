@@ -42,18 +42,25 @@ struct Proj {
     height: f64,
 }
 
+/// Height of the drawing in SVG units: the view is widened or heightened to this shape.
+const HEIGHT: f64 = 560.0;
+
 impl Proj {
+    /// A projection showing all of `b`, centred, at the drawing's shape.
     fn new(b: [f64; 4]) -> Proj {
         let [w, s, e, n] = b;
         let kx = ((s + n) / 2.0).to_radians().cos().abs().max(0.05);
         let span_x = ((e - w) * kx).max(1e-6);
-        let scale = WIDTH / span_x;
+        let span_y = (n - s).max(1e-6);
+        let scale = (WIDTH / span_x).min(HEIGHT / span_y);
+        let west = (w + e) / 2.0 - WIDTH / scale / kx / 2.0;
+        let north = (s + n) / 2.0 + HEIGHT / scale / 2.0;
         Proj {
-            west: w,
-            north: n,
+            west,
+            north,
             kx,
             scale,
-            height: ((n - s).max(1e-6) * scale).clamp(200.0, 1200.0),
+            height: HEIGHT,
         }
     }
     fn xy(&self, lon: f64, lat: f64) -> (f64, f64) {
@@ -125,9 +132,49 @@ fn nice_km(width_km: f64) -> f64 {
         .unwrap_or(p)
 }
 
+/// The area worth showing: the MMI V contour (else IV) with a quarter of its size around it,
+/// within `footprint`; the footprint when there is no such contour.
+fn view_bbox(footprint: [f64; 4], contours: Option<&Value>) -> [f64; 4] {
+    let feats: Vec<&Value> = contours
+        .and_then(|fc| fc["features"].as_array())
+        .map(|f| f.iter().collect())
+        .unwrap_or_default();
+    for min_mmi in [5, 4] {
+        let mut b = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+        for f in &feats {
+            if f["properties"]["mmi"].as_u64().unwrap_or(0) < min_mmi {
+                continue;
+            }
+            for poly in geojson_rings(&f["geometry"]) {
+                for c in poly.iter().flatten() {
+                    b = [b[0].min(c[0]), b[1].min(c[1]), b[2].max(c[0]), b[3].max(c[1])];
+                }
+            }
+        }
+        if b[0].is_finite() && b[2] > b[0] && b[3] > b[1] {
+            let (pw, ph) = ((b[2] - b[0]) * 0.25, (b[3] - b[1]) * 0.25);
+            return [
+                (b[0] - pw).max(footprint[0]),
+                (b[1] - ph).max(footprint[1]),
+                (b[2] + pw).min(footprint[2]),
+                (b[3] + ph).min(footprint[3]),
+            ];
+        }
+    }
+    footprint
+}
+
+/// Whether a label box overlaps one already placed.
+fn overlaps(placed: &[[f64; 4]], b: [f64; 4]) -> bool {
+    placed
+        .iter()
+        .any(|p| b[0] < p[2] && p[0] < b[2] && b[1] < p[3] && p[1] < b[3])
+}
+
 /// The map as an `<svg>` element.
 pub fn map_svg(m: &MapInput<'_>) -> String {
-    let p = Proj::new(m.bbox);
+    let view = view_bbox(m.bbox, m.contours);
+    let p = Proj::new(view);
     let h = p.height;
     let mut out = String::with_capacity(64 * 1024);
     let _ = write!(
@@ -164,7 +211,7 @@ pub fn map_svg(m: &MapInput<'_>) -> String {
     }
     // Country borders that reach into the map.
     if let Some(region) = m.region {
-        let [w, s, e, n] = m.bbox;
+        let [w, s, e, n] = view;
         let mut d = String::new();
         for c in &region.countries {
             for poly in &c.boundary.0 {
@@ -187,14 +234,27 @@ pub fn map_svg(m: &MapInput<'_>) -> String {
             );
         }
     }
-    // Settlements and their names (white halo for legibility on any colour).
+    // Settlements and their names (white halo for legibility on any colour); a name that
+    // would cover another, or the epicentre, is left out (the largest places come first).
+    let mut placed: Vec<[f64; 4]> = Vec::new();
+    if let Some((lon, lat)) = m.epicentre {
+        let (x, y) = p.xy(lon, lat);
+        placed.push([x - 14.0, y - 14.0, x + 14.0, y + 14.0]);
+    }
     for pl in &m.places {
         let (x, y) = p.xy(pl.lon, pl.lat);
         if !(0.0..=WIDTH).contains(&x) || !(0.0..=h).contains(&y) {
             continue;
         }
-        let anchor = if x > WIDTH - 120.0 { "end" } else { "start" };
+        let text_w = 8.0 * pl.name.chars().count() as f64;
+        let anchor = if x > WIDTH - text_w - 20.0 { "end" } else { "start" };
         let dx = if anchor == "end" { -6.0 } else { 6.0 };
+        let bx = if anchor == "end" { x - 6.0 - text_w } else { x + 6.0 };
+        let label = [bx, y - 10.0, bx + text_w, y + 8.0];
+        if overlaps(&placed, label) {
+            continue;
+        }
+        placed.push(label);
         let _ = write!(
             out,
             "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3.5\" fill=\"#fff\" stroke=\"#111\" stroke-width=\"1.2\"/>\
