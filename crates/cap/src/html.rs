@@ -180,7 +180,12 @@ fn area_words(area: &Area, l: &Labels) -> String {
     let mut parts = Vec::new();
     for p in &area.polygons {
         let (lat0, lat1, lon0, lon1) = p.0.iter().fold(
-            (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY),
+            (
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+            ),
             |(a, b, c, d), q| (a.min(q.lat), b.max(q.lat), c.min(q.lon), d.max(q.lon)),
         );
         if p.0.is_empty() {
@@ -227,7 +232,12 @@ fn area_svg(area: &Area, title: &str) -> String {
     }
     let pts = rings.iter().flatten();
     let (x0, x1, y0, y1) = pts.fold(
-        (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY),
+        (
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ),
         |(a, b, c, d), &(x, y)| (a.min(x), b.max(x), c.min(y), d.max(y)),
     );
     if !(x0.is_finite() && y0.is_finite()) {
@@ -289,7 +299,10 @@ fn info_section(out: &mut String, i: &Info, index: usize) {
         dd(out, l.issued_by, s);
     }
     out.push_str("</dl>");
-    for (label, text) in [(l.description, &i.description), (l.instruction, &i.instruction)] {
+    for (label, text) in [
+        (l.description, &i.description),
+        (l.instruction, &i.instruction),
+    ] {
         if let Some(t) = text {
             let _ = write!(
                 out,

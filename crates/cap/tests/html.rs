@@ -6,7 +6,11 @@ use forewarn_cap::*;
 
 #[test]
 fn page_shows_every_language_in_its_direction() {
-    let alert = generate(&kashmir(Status::Actual), &WarningConfig::embedded().unwrap()).unwrap();
+    let alert = generate(
+        &kashmir(Status::Actual),
+        &WarningConfig::embedded().unwrap(),
+    )
+    .unwrap();
     let page = alert_html(&alert, "/cap/7.xml");
     assert!(page.starts_with("<!doctype html>"));
     assert!(page.contains("<meta charset=\"utf-8\">"));
@@ -36,8 +40,11 @@ fn page_shows_every_language_in_its_direction() {
 
 #[test]
 fn page_escapes_the_message_text() {
-    let mut alert =
-        generate(&kashmir(Status::Exercise), &WarningConfig::embedded().unwrap()).unwrap();
+    let mut alert = generate(
+        &kashmir(Status::Exercise),
+        &WarningConfig::embedded().unwrap(),
+    )
+    .unwrap();
     let evil = "<script>alert('x')</script> & \"quoted\"";
     alert.infos[0].headline = Some(evil.into());
     alert.infos[0].description = Some(evil.into());
@@ -47,7 +54,9 @@ fn page_escapes_the_message_text() {
     assert!(!page.contains("<script>"), "{page}");
     assert!(!page.contains("<img"), "{page}");
     assert!(!page.contains("href=\"javascript:"), "{page}");
-    assert!(page.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;quoted&quot;"));
+    assert!(
+        page.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;quoted&quot;")
+    );
     assert!(page.contains("/cap/1.xml?a=&lt;b&gt;"));
     // A message that is not Actual says so at the top.
     assert!(page.contains("id=\"cap-status\">EXERCISE</span>"), "{page}");

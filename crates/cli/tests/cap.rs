@@ -198,7 +198,9 @@ fn signed_alerts_pass_the_wmo_cap_validator() {
     let key = d.join("key.pem");
     let cert = d.join("cert.pem");
     let o = std::process::Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"])
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
         .args(["-subj", "/CN=forewarn-capvalidator-test", "-keyout"])
         .arg(&key)
         .arg("-out")
@@ -208,9 +210,28 @@ fn signed_alerts_pass_the_wmo_cap_validator() {
     assert!(o.status.success(), "{}", stderr(&o));
     let out = d.join("q");
     let o = forewarn(&[
-        "quake", "--quiet", "--lat", "39.0", "--lon", "70.0", "--depth-km", "15", "--mag",
-        "6.5", "--realizations", "0", "--spacing-km", "5", "--gmpe", "bssa14", "--time",
-        "2026-01-01T00:00:00+00:00", "--cap-always", "--status", "Test", "--out",
+        "quake",
+        "--quiet",
+        "--lat",
+        "39.0",
+        "--lon",
+        "70.0",
+        "--depth-km",
+        "15",
+        "--mag",
+        "6.5",
+        "--realizations",
+        "0",
+        "--spacing-km",
+        "5",
+        "--gmpe",
+        "bssa14",
+        "--time",
+        "2026-01-01T00:00:00+00:00",
+        "--cap-always",
+        "--status",
+        "Test",
+        "--out",
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -219,8 +240,14 @@ fn signed_alerts_pass_the_wmo_cap_validator() {
     assert!(!passed && msg.contains("not been signed"), "{msg}");
     let signed = d.join("signed.xml");
     let o = forewarn(&[
-        "cap", "sign", out.join("alert.xml").to_str().unwrap(), "--key",
-        key.to_str().unwrap(), "--cert", cert.to_str().unwrap(), "--out",
+        "cap",
+        "sign",
+        out.join("alert.xml").to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+        "--cert",
+        cert.to_str().unwrap(),
+        "--out",
         signed.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));

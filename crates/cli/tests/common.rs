@@ -58,8 +58,12 @@ pub fn python_with(module: &str) -> Option<String> {
         return Some(python);
     }
     if std::env::var("CI").map(|v| v == "true").unwrap_or(false) {
-        panic!("CI=true but the Python module {module} is not importable by {python} (.ci/run installs it into target/py-venv and sets FOREWARN_PYTHON)");
+        panic!(
+            "CI=true but the Python module {module} is not importable by {python} (.ci/run installs it into target/py-venv and sets FOREWARN_PYTHON)"
+        );
     }
-    eprintln!("skipping: the Python module {module} is not importable by {python} (set FOREWARN_PYTHON; see .ci/run)");
+    eprintln!(
+        "skipping: the Python module {module} is not importable by {python} (set FOREWARN_PYTHON; see .ci/run)"
+    );
     None
 }

@@ -9,7 +9,10 @@ use std::time::{Duration, Instant};
 fn get(addr: SocketAddr, path: &str) -> std::io::Result<(u16, String)> {
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
     s.set_read_timeout(Some(Duration::from_secs(20)))?;
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )?;
     let mut out = Vec::new();
     s.read_to_end(&mut out)?;
     let text = String::from_utf8_lossy(&out).into_owned();
@@ -31,7 +34,13 @@ fn a_copied_binary_serves_its_ui_from_an_empty_directory() {
         .local_addr()
         .unwrap();
     let mut child = Command::new(&bin)
-        .args(["serve", "--db", "sqlite://t.db", "--bind", &addr.to_string()])
+        .args([
+            "serve",
+            "--db",
+            "sqlite://t.db",
+            "--bind",
+            &addr.to_string(),
+        ])
         .current_dir(dir.path())
         .env("FOREWARN_LOG", "error")
         .stdout(Stdio::null())
@@ -55,8 +64,15 @@ fn a_copied_binary_serves_its_ui_from_an_empty_directory() {
     assert!(health.is_some(), "the copied binary did not become healthy");
     let (s, body) = index.unwrap();
     assert_eq!(s, 200, "{body}");
-    assert!(body.to_ascii_lowercase().contains("content-type: text/html; charset=utf-8"), "{body}");
-    assert!(body.contains("<html") && body.contains("js/app.js"), "{body}");
+    assert!(
+        body.to_ascii_lowercase()
+            .contains("content-type: text/html; charset=utf-8"),
+        "{body}"
+    );
+    assert!(
+        body.contains("<html") && body.contains("js/app.js"),
+        "{body}"
+    );
     assert_eq!(css.unwrap().0, 200);
     assert_eq!(e2e.unwrap().0, 404);
 }

@@ -147,9 +147,9 @@ pub async fn report(
             ));
         }
         Some(p) => {
-            let prev = readable(&st, &caller, p).await.map_err(|_| {
-                ApiError::invalid(format!("no readable incident {p}"), "previous")
-            })?;
+            let prev = readable(&st, &caller, p)
+                .await
+                .map_err(|_| ApiError::invalid(format!("no readable incident {p}"), "previous"))?;
             if prev.summary.is_none() {
                 return Err(ApiError::invalid(
                     format!("incident {p} has no completed run"),

@@ -89,6 +89,8 @@ pub struct AppState {
     /// Bundled exercise plans (and the hazard scenario files they name): `--scenarios-dir`,
     /// or the embedded ones written to a private temporary directory.
     pub scenarios_dir: PathBuf,
+    /// That temporary directory, removed when the last clone of the state is dropped.
+    pub scenarios_tmp: Option<Arc<tempfile::TempDir>>,
 }
 
 /// How long a verified API token is trusted without asking the database again. A token
@@ -115,6 +117,13 @@ impl AppState {
         web_dir: Option<PathBuf>,
         settings: settings::HttpSettings,
     ) -> AppState {
+        let scenarios_tmp = match web_assets::scenarios_dir() {
+            Ok(d) => Some(Arc::new(d)),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot write the bundled scenarios to a temporary directory; bundled exercise plans are unavailable (use --scenarios-dir)");
+                None
+            }
+        };
         AppState {
             store,
             limiter: Arc::new(login_guard::LoginLimiter::new(settings.login.clone())),
@@ -129,7 +138,10 @@ impl AppState {
             settings: Arc::new(settings),
             token_cache: Arc::new(Mutex::new(HashMap::new())),
             exercises: Arc::new(exercises::Registry::default()),
-            scenarios_dir: web_assets::scenarios_dir().unwrap_or_else(default_scenarios_dir),
+            scenarios_dir: scenarios_tmp
+                .as_ref()
+                .map_or_else(default_scenarios_dir, |d| d.path().to_path_buf()),
+            scenarios_tmp,
         }
     }
 }
@@ -284,6 +296,7 @@ pub async fn prepare(cfg: &ServerConfig) -> Result<(AppState, Router), ServeErro
             )));
         }
         st.scenarios_dir = dir.clone();
+        st.scenarios_tmp = None;
     }
     runner::fail_interrupted(&st)
         .await

@@ -196,8 +196,9 @@ fn embedded_file(rel: &str, rel_path: &Path) -> Response {
     let found = crate::web_assets::web_file(rel).map(|b| (b, rel_path.to_path_buf()));
     let found = match found {
         Some(f) => Some(f),
-        None if rel_path.extension().is_none() => crate::web_assets::web_file("index.html")
-            .map(|b| (b, PathBuf::from("index.html"))),
+        None if rel_path.extension().is_none() => {
+            crate::web_assets::web_file("index.html").map(|b| (b, PathBuf::from("index.html")))
+        }
         None => None,
     };
     match found {

@@ -17,7 +17,8 @@ pub enum TextKind {
     Title,
     /// `body`, `description`, `instruction`, `note`, `reason`: free text.
     Text,
-    /// `xml`, `toml`: a whole document pasted or uploaded (CAP XML, an exercise plan).
+    /// `xml`, `toml`, `text`: a whole document pasted or uploaded (CAP XML, an exercise plan,
+    /// a file uploaded with a plan).
     Document,
     /// Every other string (codes, enum values, ids, list items, object keys).
     Short,
@@ -31,7 +32,7 @@ impl TextKind {
             "password" => TextKind::Password,
             "title" | "headline" | "display_name" | "name" => TextKind::Title,
             "body" | "description" | "instruction" | "note" | "reason" => TextKind::Text,
-            "xml" | "toml" => TextKind::Document,
+            "xml" | "toml" | "text" => TextKind::Document,
             _ => TextKind::Short,
         }
     }

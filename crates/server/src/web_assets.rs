@@ -4,8 +4,6 @@
 //! instead (for development).
 
 use std::borrow::Cow;
-use std::path::PathBuf;
-use std::sync::OnceLock;
 
 /// The repository's web/ without the browser tests, their packages and hidden files
 /// (the same rule as [`crate::public::servable`] for a directory).
@@ -39,20 +37,10 @@ pub fn web_files() -> Vec<String> {
     WebUi::iter().map(|p| p.into_owned()).collect()
 }
 
-/// A directory holding the embedded scenarios: written once per process into a private
-/// temporary directory (removed at exit), since exercise plans name their hazard files by
-/// path. `None` (logged) when it cannot be written.
-pub fn scenarios_dir() -> Option<PathBuf> {
-    static DIR: OnceLock<Option<tempfile::TempDir>> = OnceLock::new();
-    DIR.get_or_init(|| match extract_scenarios() {
-        Ok(d) => Some(d),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot write the bundled scenarios to a temporary directory; bundled exercise plans are unavailable (use --scenarios-dir)");
-            None
-        }
-    })
-    .as_ref()
-    .map(|d| d.path().to_path_buf())
+/// Writes the embedded scenarios into a new private temporary directory (exercise plans name
+/// their hazard files by path); the directory is removed when the returned value is dropped.
+pub fn scenarios_dir() -> std::io::Result<tempfile::TempDir> {
+    extract_scenarios()
 }
 
 fn extract_scenarios() -> std::io::Result<tempfile::TempDir> {

@@ -781,9 +781,19 @@ async fn matrix(app: &App) {
     let capx = anon.get(&format!("/cap/{aid}.xml")).await;
     assert_eq!(capx.0, 200);
     let page = m
-        .check(&anon, "GET", "/cap/{file}", &format!("/cap/{aid}.html"), None, 200)
+        .check(
+            &anon,
+            "GET",
+            "/cap/{file}",
+            &format!("/cap/{aid}.html"),
+            None,
+            200,
+        )
         .await;
-    assert!(page.as_str().is_some_and(|p| p.contains("<!doctype html>")), "{page}");
+    assert!(
+        page.as_str().is_some_and(|p| p.contains("<!doctype html>")),
+        "{page}"
+    );
     m.check(
         &kd,
         "GET",

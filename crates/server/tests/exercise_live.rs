@@ -291,7 +291,11 @@ async fn live_exercise_end_to_end() {
     // Participants in the exercise read its page (marked EXERCISE).
     let (s, page) = tj.get(&format!("/cap/{aid}.html")).await;
     assert_eq!(s, StatusCode::OK);
-    assert!(page.as_str().is_some_and(|p| p.contains(">EXERCISE</span>")), "{page}");
+    assert!(
+        page.as_str()
+            .is_some_and(|p| p.contains(">EXERCISE</span>")),
+        "{page}"
+    );
 
     // A request for USAR and a Kyrgyz offer, both fed to the consequence model.
     let (s, r) = tj

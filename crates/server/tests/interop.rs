@@ -35,12 +35,27 @@ fn python_with(module: &str) -> Option<String> {
 async fn openapi_document_is_valid_openapi_3_1() {
     let app = App::sqlite().await;
     let (s, h, body) = app
-        .send(Request::get("/api/openapi.json").body(Body::empty()).unwrap())
+        .send(
+            Request::get("/api/openapi.json")
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await;
     assert_eq!(s, StatusCode::OK);
-    assert!(h[header::CONTENT_TYPE].to_str().unwrap().starts_with("application/json"));
+    assert!(
+        h[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
     let doc: serde_json::Value = serde_json::from_slice(&body).unwrap();
-    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")), "{}", doc["openapi"]);
+    assert!(
+        doc["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1")),
+        "{}",
+        doc["openapi"]
+    );
     // Every reference names a schema of the document.
     let text = String::from_utf8_lossy(&body);
     let missing: std::collections::BTreeSet<&str> = text
@@ -49,7 +64,10 @@ async fn openapi_document_is_valid_openapi_3_1() {
         .map(|r| r.split('"').next().unwrap())
         .filter(|name| !doc["components"]["schemas"][name].is_object())
         .collect();
-    assert!(missing.is_empty(), "references to missing schemas: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "references to missing schemas: {missing:?}"
+    );
     let Some(python) = python_with("openapi_spec_validator") else {
         return;
     };
@@ -66,7 +84,10 @@ async fn openapi_document_is_valid_openapi_3_1() {
         .unwrap();
     let out = String::from_utf8_lossy(&o.stdout);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(o.status.success() && out.contains("valid"), "openapi-spec-validator: {out}{err}");
+    assert!(
+        o.status.success() && out.contains("valid"),
+        "openapi-spec-validator: {out}{err}"
+    );
 }
 
 /// A four-language (en, ru, zh, ur) alert of `org`.
@@ -122,7 +143,9 @@ async fn cap_and_atom_are_utf8_and_each_alert_has_a_page() {
     let app = App::sqlite().await;
     let pd = app.login("pk.duty").await;
     let pa = app.login("pk.approver").await;
-    let (s, a) = pd.post("/api/alerts", json!({"xml": four_language_xml("pk")})).await;
+    let (s, a) = pd
+        .post("/api/alerts", json!({"xml": four_language_xml("pk")}))
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{a}");
     let id = a["id"].as_i64().unwrap();
     // A draft has neither a public XML nor a public page.
@@ -132,9 +155,13 @@ async fn cap_and_atom_are_utf8_and_each_alert_has_a_page() {
     }
     let (s, page) = pd.get(&format!("/cap/{id}.html")).await;
     assert_eq!(s, StatusCode::OK, "{page}");
-    let (s, v) = pa.post(&format!("/api/alerts/{id}/approve"), json!({})).await;
+    let (s, v) = pa
+        .post(&format!("/api/alerts/{id}/approve"), json!({}))
+        .await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    let (s, v) = pd.post(&format!("/api/alerts/{id}/publish"), json!({})).await;
+    let (s, v) = pd
+        .post(&format!("/api/alerts/{id}/publish"), json!({}))
+        .await;
     assert_eq!(s, StatusCode::OK, "{v}");
 
     let get = |path: String, accept: Option<&'static str>| {
@@ -145,7 +172,11 @@ async fn cap_and_atom_are_utf8_and_each_alert_has_a_page() {
         app.send(r.body(Body::empty()).unwrap())
     };
     // The XML shows in a browser: an XML type with its charset, never an attachment.
-    let (s, h, xml) = get(format!("/cap/{id}.xml"), Some("text/html,application/xml;q=0.9,*/*;q=0.8")).await;
+    let (s, h, xml) = get(
+        format!("/cap/{id}.xml"),
+        Some("text/html,application/xml;q=0.9,*/*;q=0.8"),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(content_type(&h), "application/xml; charset=utf-8");
     assert!(h.get(header::CONTENT_DISPOSITION).is_none());
@@ -163,10 +194,19 @@ async fn cap_and_atom_are_utf8_and_each_alert_has_a_page() {
     assert_eq!(cap.languages(), vec!["en", "ru", "zh", "ur"]);
     for (k, info) in cap.infos.iter().enumerate() {
         let dir = if info.language == "ur" { "rtl" } else { "ltr" };
-        assert!(page.contains(&format!("id=\"info-{k}\" lang=\"{}\" dir=\"{dir}\"", info.language)), "{page}");
+        assert!(
+            page.contains(&format!(
+                "id=\"info-{k}\" lang=\"{}\" dir=\"{dir}\"",
+                info.language
+            )),
+            "{page}"
+        );
         assert!(page.contains(&escape_html(info.headline.as_deref().unwrap())));
     }
-    assert!(page.contains("test area &lt;b&gt;&amp;") && !page.contains("<b>&"), "{page}");
+    assert!(
+        page.contains("test area &lt;b&gt;&amp;") && !page.contains("<b>&"),
+        "{page}"
+    );
     assert!(page.contains(&format!("href=\"/cap/{id}.xml\"")));
     assert!(page.contains("<svg class=\"cap-area\""));
 
@@ -174,10 +214,18 @@ async fn cap_and_atom_are_utf8_and_each_alert_has_a_page() {
     let (s, h, feed) = get("/feeds/pk.atom?lang=ur".into(), None).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(content_type(&h), "application/atom+xml; charset=utf-8");
-    assert!(String::from_utf8(feed).unwrap().contains(&format!("/cap/{id}.xml")));
+    assert!(
+        String::from_utf8(feed)
+            .unwrap()
+            .contains(&format!("/cap/{id}.xml"))
+    );
 
     // Unknown extensions and ids are 404.
-    for path in [format!("/cap/{id}.txt"), "/cap/999999.html".into(), "/cap/x.html".into()] {
+    for path in [
+        format!("/cap/{id}.txt"),
+        "/cap/999999.html".into(),
+        "/cap/x.html".into(),
+    ] {
         let (s, _, _) = get(path.clone(), None).await;
         assert_eq!(s, StatusCode::NOT_FOUND, "{path}");
     }
@@ -187,7 +235,11 @@ async fn cap_and_atom_are_utf8_and_each_alert_has_a_page() {
 async fn responses_are_compressed_when_asked() {
     let app = App::sqlite().await;
     let plain = app
-        .send(Request::get("/api/openapi.json").body(Body::empty()).unwrap())
+        .send(
+            Request::get("/api/openapi.json")
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await;
     assert!(plain.1.get(header::CONTENT_ENCODING).is_none());
     let (s, h, gz) = app
@@ -200,7 +252,12 @@ async fn responses_are_compressed_when_asked() {
         .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(h[header::CONTENT_ENCODING], "gzip");
-    assert!(gz.len() * 3 < plain.2.len(), "{} of {}", gz.len(), plain.2.len());
+    assert!(
+        gz.len() * 3 < plain.2.len(),
+        "{} of {}",
+        gz.len(),
+        plain.2.len()
+    );
     let mut text = Vec::new();
     flate2::read::GzDecoder::new(&gz[..])
         .read_to_end(&mut text)
@@ -234,7 +291,11 @@ async fn responses_are_compressed_when_asked() {
     };
     assert_eq!(resp.status(), StatusCode::OK);
     assert!(content_type(resp.headers()).starts_with("text/event-stream"));
-    assert!(resp.headers().get(header::CONTENT_ENCODING).is_none(), "{:?}", resp.headers());
+    assert!(
+        resp.headers().get(header::CONTENT_ENCODING).is_none(),
+        "{:?}",
+        resp.headers()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -253,11 +314,15 @@ async fn the_embedded_web_ui_is_served_without_a_directory() {
                 .unwrap();
             let status = resp.status();
             let ct = content_type(resp.headers());
-            let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+            let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+                .await
+                .unwrap();
             (status, ct, String::from_utf8_lossy(&body).into_owned())
         }
     };
-    let index = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/index.html")).unwrap();
+    let index =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/index.html"))
+            .unwrap();
     for path in ["/", "/index.html", "/incidents"] {
         let (s, ct, body) = get(path).await;
         assert_eq!(s, StatusCode::OK, "{path}");
@@ -265,7 +330,10 @@ async fn the_embedded_web_ui_is_served_without_a_directory() {
         assert_eq!(body, index, "{path}");
     }
     let (s, ct, _) = get("/js/app.js").await;
-    assert_eq!((s, ct.as_str()), (StatusCode::OK, "text/javascript; charset=utf-8"));
+    assert_eq!(
+        (s, ct.as_str()),
+        (StatusCode::OK, "text/javascript; charset=utf-8")
+    );
     for path in ["/e2e/package.json", "/e2e/e2e.test.mjs", "/nope.js"] {
         let (s, _, body) = get(path).await;
         assert_eq!(s, StatusCode::NOT_FOUND, "{path}");
@@ -273,9 +341,20 @@ async fn the_embedded_web_ui_is_served_without_a_directory() {
     }
     let files = forewarn_server::web_assets::web_files();
     assert!(files.iter().any(|f| f == "index.html"));
-    assert!(!files.iter().any(|f| f.starts_with("e2e/") || f.contains("node_modules")), "{files:?}");
-    // The bundled scenarios come from the binary too.
+    assert!(
+        !files
+            .iter()
+            .any(|f| f.starts_with("e2e/") || f.contains("node_modules")),
+        "{files:?}"
+    );
+    // The bundled scenarios come from the binary too, written to a temporary directory that
+    // goes with the state.
     assert!(app.st.scenarios_dir.join("exercise-pamir.toml").is_file());
+    let dir = app.st.scenarios_dir.clone();
+    assert!(dir.starts_with(std::env::temp_dir()), "{}", dir.display());
+    drop(router);
+    drop(app);
+    assert!(!dir.exists(), "{} left behind", dir.display());
 }
 
 async fn run_quake(c: &common::Client<'_>, title: &str, lat: f64, mag: f64) -> i64 {
@@ -312,7 +391,10 @@ async fn incident_page_of_a_run_and_what_changed() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(content_type(&h), "text/html; charset=utf-8");
     let csp = h[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
-    assert!(csp.contains("frame-ancestors 'self'") && csp.contains("default-src 'none'"), "{csp}");
+    assert!(
+        csp.contains("frame-ancestors 'self'") && csp.contains("default-src 'none'"),
+        "{csp}"
+    );
     let html = String::from_utf8(body).unwrap();
     for part in [
         "id=\"rpt-fatalities\"",
@@ -329,21 +411,39 @@ async fn incident_page_of_a_run_and_what_changed() {
         assert!(html.contains(part), "{part} missing");
     }
     // The earlier run of the same event is found and compared with.
-    assert!(html.contains(&format!("#{first} Muzaffarabad first estimate")), "no comparison");
+    assert!(
+        html.contains(&format!("#{first} Muzaffarabad first estimate")),
+        "no comparison"
+    );
     assert!(html.contains("class=\"rpt-changed\""));
     // previous=0: no comparison; the first run has nothing before it.
     let (_, _, body) = page(format!("/api/incidents/{second}/report.html?previous=0")).await;
-    assert!(String::from_utf8(body).unwrap().contains("No earlier run of this event"));
+    assert!(
+        String::from_utf8(body)
+            .unwrap()
+            .contains("No earlier run of this event")
+    );
     let (_, _, body) = page(format!("/api/incidents/{first}/report.html")).await;
-    assert!(String::from_utf8(body).unwrap().contains("No earlier run of this event"));
+    assert!(
+        String::from_utf8(body)
+            .unwrap()
+            .contains("No earlier run of this event")
+    );
     // Russian.
     let (s, _, body) = page(format!("/api/incidents/{second}/report.html?lang=ru")).await;
     assert_eq!(s, StatusCode::OK);
     let ru = String::from_utf8(body).unwrap();
     assert!(ru.contains("<html lang=\"ru\">") && ru.contains("Ощущаемые сотрясения"));
     // Bad input names its field.
-    for (q, field) in [("lang=xx", "lang"), ("previous=999", "previous"), (&*format!("previous={second}"), "previous"), ("nope=1", "query")] {
-        let (s, v) = pd.get(&format!("/api/incidents/{second}/report.html?{q}")).await;
+    for (q, field) in [
+        ("lang=xx", "lang"),
+        ("previous=999", "previous"),
+        (&*format!("previous={second}"), "previous"),
+        ("nope=1", "query"),
+    ] {
+        let (s, v) = pd
+            .get(&format!("/api/incidents/{second}/report.html?{q}"))
+            .await;
         assert!(s.is_client_error(), "{q}: {s}");
         if field != "query" {
             assert_eq!(v["field"], field, "{q}: {v}");
@@ -351,6 +451,8 @@ async fn incident_page_of_a_run_and_what_changed() {
     }
     // Another organisation's own_org incident is not there.
     let kd = app.login("kz.duty").await;
-    let (s, _) = kd.get(&format!("/api/incidents/{second}/report.html")).await;
+    let (s, _) = kd
+        .get(&format!("/api/incidents/{second}/report.html"))
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }

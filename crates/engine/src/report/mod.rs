@@ -215,7 +215,9 @@ fn loss_panel(
         out,
         "<section class=\"rpt-panel\" id=\"{id}\" aria-labelledby=\"{id}-h\"><h3 id=\"{id}-h\"><span>{}</span>{}</h3>",
         escape(title),
-        level.map(|l| pill(l, w, &format!("{id}-level"))).unwrap_or_default()
+        level
+            .map(|l| pill(l, w, &format!("{id}-level")))
+            .unwrap_or_default()
     );
     let e = edges(block);
     let p = probs(block);
@@ -326,7 +328,11 @@ fn exposure_table(out: &mut String, s: &Value, w: &Words) {
         let _ = write!(out, "<th scope=\"col\" class=\"num\">{}</th>", escape(name));
     }
     if iso.len() > 1 {
-        let _ = write!(out, "<th scope=\"col\" class=\"num\">{}</th>", escape(l.total));
+        let _ = write!(
+            out,
+            "<th scope=\"col\" class=\"num\">{}</th>",
+            escape(l.total)
+        );
     }
     out.push_str("</tr></thead><tbody>");
     for k in (4..=10).rev() {
@@ -474,11 +480,7 @@ fn changes(out: &mut String, s: &Value, prev: Option<&(&Value, String)>, w: &Wor
             most_likely(&p["economic_loss_usd"], 1e6, w.lang).unwrap_or_default(),
             most_likely(&s["economic_loss_usd"], 1e6, w.lang).unwrap_or_default(),
         ),
-        (
-            l.max_mmi,
-            num(&p["max_mmi"], 1),
-            num(&s["max_mmi"], 1),
-        ),
+        (l.max_mmi, num(&p["max_mmi"], 1), num(&s["max_mmi"], 1)),
         (
             l.people_mmi5,
             group(people_at_least(p, 5), w.lang),
@@ -530,7 +532,10 @@ fn caveats(out: &mut String, s: &Value, w: &Words) {
         escape(l.caveats)
     );
     for (label, text) in [
-        (l.exposure_source, s["exposure_source"].as_str().unwrap_or("")),
+        (
+            l.exposure_source,
+            s["exposure_source"].as_str().unwrap_or(""),
+        ),
         (l.vs30_source, s["vs30_source"].as_str().unwrap_or("")),
         (l.models, models.as_str()),
         (l.loss_method, s["loss_method"].as_str().unwrap_or("")),
@@ -580,11 +585,7 @@ pub fn render_html(input: &ReportInput<'_>) -> String {
             .unwrap_or_default()
     );
     if let Some(m) = mag {
-        let _ = write!(
-            out,
-            "<li>{}: <b>M{m:.1}</b></li>",
-            escape(l.magnitude)
-        );
+        let _ = write!(out, "<li>{}: <b>M{m:.1}</b></li>", escape(l.magnitude));
     }
     if let Some(d) = depth {
         let _ = write!(out, "<li>{}: <b>{d:.0}</b></li>", escape(l.depth_km));
@@ -616,7 +617,9 @@ pub fn render_html(input: &ReportInput<'_>) -> String {
         "rpt-fatalities",
         l.fatalities,
         &s["fatalities"],
-        s["alert_level_fatalities"].as_str().and_then(level_from_str),
+        s["alert_level_fatalities"]
+            .as_str()
+            .and_then(level_from_str),
         true,
     );
     loss_panel(

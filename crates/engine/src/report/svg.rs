@@ -140,14 +140,24 @@ fn view_bbox(footprint: [f64; 4], contours: Option<&Value>) -> [f64; 4] {
         .map(|f| f.iter().collect())
         .unwrap_or_default();
     for min_mmi in [5, 4] {
-        let mut b = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+        let mut b = [
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        ];
         for f in &feats {
             if f["properties"]["mmi"].as_u64().unwrap_or(0) < min_mmi {
                 continue;
             }
             for poly in geojson_rings(&f["geometry"]) {
                 for c in poly.iter().flatten() {
-                    b = [b[0].min(c[0]), b[1].min(c[1]), b[2].max(c[0]), b[3].max(c[1])];
+                    b = [
+                        b[0].min(c[0]),
+                        b[1].min(c[1]),
+                        b[2].max(c[0]),
+                        b[3].max(c[1]),
+                    ];
                 }
             }
         }
@@ -246,21 +256,47 @@ pub fn map_svg(m: &MapInput<'_>) -> String {
         if !(0.0..=WIDTH).contains(&x) || !(0.0..=h).contains(&y) {
             continue;
         }
+        let _ = write!(
+            out,
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3.5\" fill=\"#fff\" stroke=\"#111\" stroke-width=\"1.2\"/>"
+        );
+        // Right of the point, else left, else above, else below; no name where none fits.
         let text_w = 8.0 * pl.name.chars().count() as f64;
-        let anchor = if x > WIDTH - text_w - 20.0 { "end" } else { "start" };
-        let dx = if anchor == "end" { -6.0 } else { 6.0 };
-        let bx = if anchor == "end" { x - 6.0 - text_w } else { x + 6.0 };
-        let label = [bx, y - 10.0, bx + text_w, y + 8.0];
-        if overlaps(&placed, label) {
+        let spots = [
+            (
+                "start",
+                x + 6.0,
+                y + 4.5,
+                [x + 6.0, y - 10.0, x + 6.0 + text_w, y + 8.0],
+            ),
+            (
+                "end",
+                x - 6.0,
+                y + 4.5,
+                [x - 6.0 - text_w, y - 10.0, x - 6.0, y + 8.0],
+            ),
+            (
+                "middle",
+                x,
+                y - 8.0,
+                [x - text_w / 2.0, y - 22.0, x + text_w / 2.0, y - 5.0],
+            ),
+            (
+                "middle",
+                x,
+                y + 20.0,
+                [x - text_w / 2.0, y + 5.0, x + text_w / 2.0, y + 23.0],
+            ),
+        ];
+        let Some((anchor, tx, ty, label)) = spots.into_iter().find(|(_, _, _, b)| {
+            b[0] >= 0.0 && b[2] <= WIDTH && b[1] >= 0.0 && b[3] <= h && !overlaps(&placed, *b)
+        }) else {
             continue;
-        }
+        };
         placed.push(label);
         let _ = write!(
             out,
-            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3.5\" fill=\"#fff\" stroke=\"#111\" stroke-width=\"1.2\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\" font-size=\"14\" fill=\"#111\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">{}</text>",
-            x + dx,
-            y + 4.5,
+            "<text x=\"{tx:.1}\" y=\"{ty:.1}\" text-anchor=\"{anchor}\" font-size=\"14\" fill=\"#111\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">{}</text>",
             escape(&pl.name)
         );
     }
