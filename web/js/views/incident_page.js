@@ -87,5 +87,7 @@ export async function renderIncidentPage(main, { params, toast }) {
         canDraft ? h('a', { class: 'btn btn-secondary', href: `#/compose/incident/${id}` }, t('incidents.draftAlert')) : null,
         h('a', { class: 'btn btn-secondary', href: '#/incidents' }, t('incidentPage.back')))),
     frame);
+  // The page opens at its top, wherever the previous screen was scrolled to.
+  main.scrollTop = 0;
   return () => window.removeEventListener('resize', onResize);
 }

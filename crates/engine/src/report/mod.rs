@@ -104,7 +104,8 @@ body{margin:0;background:#fff;color:#111;font:15px/1.45 system-ui,"Noto Sans","D
 .rpt-band-labels span{flex:1;text-align:center;overflow-wrap:anywhere}
 .rpt-unit{font-size:.8rem;color:#333;margin:.2rem 0 0}
 .rpt table{border-collapse:collapse;width:100%;font-size:.9rem}
-.rpt th,.rpt td{border:1px solid #bbb;padding:.2rem .4rem;text-align:left;vertical-align:top}
+.rpt th,.rpt td{border:1px solid #bbb;padding:.2rem .4rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+.rpt td.num{overflow-wrap:normal;white-space:nowrap}
 .rpt th{background:#f0f0f0}
 .rpt td.num,.rpt th.num{text-align:right;font-variant-numeric:tabular-nums}
 .rpt-mmi{display:inline-block;min-width:2.6rem;text-align:center;font-weight:700;border:1px solid #666;color:#000}
@@ -120,6 +121,8 @@ body{margin:0;background:#fff;color:#111;font:15px/1.45 system-ui,"Noto Sans","D
  .rpt{max-width:none;padding:0}
  .rpt h2{break-after:avoid}
  .rpt-panel,.rpt table,.rpt figure,.rpt-notes{break-inside:avoid}
+ .rpt table{font-size:8pt}
+ .rpt th,.rpt td{padding:.1rem .2rem}
  .rpt-map{max-height:120mm;width:auto;max-width:100%}
  .rpt-pill,.rpt-band-bar,.rpt-mmi{print-color-adjust:exact;-webkit-print-color-adjust:exact}
 }
