@@ -57,7 +57,7 @@ pub fn group(v: f64, lang: &str) -> String {
     let sep = if lang == "ru" { "\u{a0}" } else { "," };
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push_str(sep);
         }
         out.push(ch);
@@ -695,9 +695,9 @@ pub fn render_html(input: &ReportInput<'_>) -> String {
     }
     changes(&mut out, s, input.previous.as_ref(), w);
     caveats(&mut out, s, w);
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<p class=\"rpt-foot\">{}: Forewarn {}</p></main></body></html>\n",
+        "<p class=\"rpt-foot\">{}: Forewarn {}</p></main></body></html>",
         escape(l.produced_by),
         escape(s["forewarn_version"].as_str().unwrap_or(""))
     );
