@@ -42,6 +42,9 @@ fn a_copied_binary_serves_its_ui_from_an_empty_directory() {
             &addr.to_string(),
         ])
         .current_dir(dir.path())
+        // The embedded scenarios are written under TMPDIR: keep them in the test's directory
+        // (the server is killed, so it cannot remove them itself).
+        .env("TMPDIR", dir.path())
         .env("FOREWARN_LOG", "error")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
