@@ -7,6 +7,7 @@ import { get, setUnauthorisedHandler } from './api.js';
 import { renderLogin } from './views/login.js';
 import { renderMap } from './views/map.js';
 import { renderIncidents } from './views/incidents.js';
+import { renderIncidentPage } from './views/incident_page.js';
 import { renderComposer } from './views/composer.js';
 import { renderApprovals } from './views/approvals.js';
 import { renderBoard } from './views/board.js';
@@ -23,6 +24,8 @@ const ROUTES = [
   { path: 'sitreps', key: 'nav.sitreps', render: renderSitreps },
   { path: 'activity', key: 'nav.activity', render: renderActivity },
   { path: 'exercise', key: 'nav.exercise', render: renderExercise },
+  // Screens reached by links, not listed in the navigation (`nav` names the item to mark).
+  { path: 'incident', key: 'nav.incidents', render: renderIncidentPage, nav: 'incidents' },
 ];
 
 const main = document.getElementById('main');
@@ -49,7 +52,7 @@ function renderNav(active) {
   if (!user) return;
   mount(
     nav,
-    ROUTES.map((r) =>
+    ROUTES.filter((r) => !r.nav).map((r) =>
       h('a', { href: `#/${r.path}`, 'aria-current': r.path === active ? 'page' : false, id: `nav-${r.path}` }, t(r.key)),
     ),
   );
@@ -120,7 +123,7 @@ async function route() {
   }
   const { path, params } = parseHash();
   const r = ROUTES.find((x) => x.path === path) || ROUTES[0];
-  renderNav(r.path);
+  renderNav(r.nav || r.path);
   main.dataset.view = r.path;
   try {
     cleanup = (await r.render(main, { params, toast, switchExercise })) || null;

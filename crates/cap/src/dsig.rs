@@ -363,16 +363,51 @@ fn read_key(pem: &str) -> Result<Key, CapError> {
     ))
 }
 
+/// The message without its blank text between elements: every whitespace-only text node
+/// whose parent element also has element children is removed (CAP has no mixed content, so
+/// such text carries no meaning). An element whose only content is whitespace keeps it, as
+/// libxml2 does when it parses with blank text removed.
+fn compact(text: &str) -> Result<String, CapError> {
+    let doc = xml_tree::parse(text)?;
+    let mut cut: Vec<std::ops::Range<usize>> = doc
+        .descendants()
+        .filter(|n| {
+            n.is_text()
+                && n.text().is_some_and(|t| t.trim().is_empty())
+                && n.parent_element()
+                    .is_some_and(|p| p.children().any(|c| c.is_element()))
+        })
+        .map(|n| n.range())
+        .collect();
+    cut.sort_by_key(|r| r.start);
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for r in cut {
+        if r.start < at {
+            continue;
+        }
+        out.push_str(&text[at..r.start]);
+        at = r.end;
+    }
+    out.push_str(&text[at..]);
+    Ok(out)
+}
+
 /// Signs a CAP message with an enveloped XML signature (SHA-256 digest, Exclusive C14N).
 ///
 /// `key_pem`: RSA (RSA-SHA256) or P-256 (ECDSA-SHA256) private key; `cert_pem`: the matching
-/// X.509 certificate, embedded in the signature. The message must not be signed already. The
-/// signature is added as the last child of `alert`; nothing else in the text changes (line
+/// X.509 certificate, embedded in the signature. The message must not be signed already.
+///
+/// The compact form of the message is signed and returned: the blank text between elements
+/// is removed first (see [`compact`]), and the signature is added as the last child of
+/// `alert`. Verifiers that parse with blank text removed before checking the signature (the
+/// WMO CAP validator `capvalidator`, lxml's `remove_blank_text`) then see the same bytes as
+/// verifiers that keep every text node (xmlsec1, ours). Nothing else in the text changes (line
 /// ends are normalized to LF).
 pub fn sign(xml: &str, key_pem: &str, cert_pem: &str) -> Result<String, CapError> {
     use rsa::pkcs8::DecodePublicKey;
     use rsa::signature::{SignatureEncoding, Signer};
-    let text = xml_tree::normalize(xml);
+    let text = compact(&xml_tree::normalize(xml))?;
     let doc = xml_tree::parse(&text)?;
     crate::reader::root_version(&doc)?;
     if xml_tree::child(doc.root_element(), DSIG_NS, "Signature").is_some() {

@@ -12,6 +12,8 @@
 //! - [`atom_feeds`] builds Atom feeds, one per sender and language; [`atom_feed`] one feed
 //!   page with caller-given identity and RFC 5005 paging links.
 //! - [`id_slug`] turns a name into an identifier part (sender and event ids).
+//! - [`alert_html`] renders a message as a page a person can read (every language, its
+//!   direction, the area in words and outline).
 //! - [`to_valid_xml`] / [`require_valid`]: every message we generate passes our validator.
 
 mod c14n;
@@ -21,6 +23,7 @@ mod error;
 mod feed;
 mod generate;
 pub mod geometry;
+mod html;
 mod ident;
 mod model;
 mod reader;
@@ -42,6 +45,7 @@ pub use dsig::{SignatureStatus, sign, verify};
 pub use error::CapError;
 pub use feed::{AtomFeed, FeedEntry, FeedPage, atom_feed, atom_feeds};
 pub use generate::{ImpactArea, ImpactFacts, ImpactWarning, generate};
+pub use html::{alert_html, escape_html, is_rtl};
 pub use ident::id_slug;
 pub use model::*;
 pub use reader::read_alert;

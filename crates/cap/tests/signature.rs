@@ -97,13 +97,22 @@ fn tampering_is_detected_by_both_verifiers() {
     assert!(xmlsec_verify(&tampered, &cert).is_err());
     // Still a valid CAP message: a bad signature is reported, not fatal.
     assert!(validate_xml(&tampered).is_valid());
-    // Re-indenting after signing changes what was signed (our signatures cover the text as
-    // written, whitespace included).
+    // The compact form is what is signed: no blank text between elements.
+    assert!(!signed.contains(">\n  <"), "{signed}");
+    // Re-indenting after signing changes the text but not its compact form: reported as
+    // valid only with the whitespace removed.
     let reindented = signed.replacen("<status>", "\n  <status>", 1);
     assert!(matches!(
         verify(&reindented),
-        SignatureStatus::Invalid { .. }
+        SignatureStatus::Valid {
+            whitespace_normalized: true,
+            ..
+        }
     ));
+    // Changing text inside an element is still caught.
+    let retexted = signed.replacen("<status>Exercise", "<status> Exercise", 1);
+    assert_ne!(retexted, signed);
+    assert!(matches!(verify(&retexted), SignatureStatus::Invalid { .. }));
     let double = sign(&signed, "", "");
     assert!(double.is_err());
 }

@@ -106,6 +106,13 @@ pub struct Args {
     /// Output directory.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
+    /// The summary.json (or the directory holding it) of an earlier run of the same event:
+    /// summary.html then says what changed since it.
+    #[arg(long, value_name = "FILE|DIR")]
+    previous: Option<PathBuf>,
+    /// Language of summary.html.
+    #[arg(long, default_value = "en", value_parser = forewarn_engine::report::words::LANGUAGES)]
+    lang: String,
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
@@ -141,8 +148,71 @@ pub(crate) fn parse_time(s: &str) -> Result<CapTime> {
     Ok(CapTime::from_utc(dt.with_timezone(&chrono::Utc)))
 }
 
+/// Largest summary.json accepted by --previous.
+const MAX_PREVIOUS_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The earlier run's summary named by --previous (read before the new run overwrites it).
+fn read_previous(p: &Path) -> Result<(serde_json::Value, String)> {
+    let file = if p.is_dir() {
+        p.join("summary.json")
+    } else {
+        p.to_path_buf()
+    };
+    let len = std::fs::metadata(&file)
+        .with_context(|| format!("--previous {}: cannot read", file.display()))?
+        .len();
+    if len > MAX_PREVIOUS_BYTES {
+        bail!(
+            "--previous {}: {len} bytes; the limit is {MAX_PREVIOUS_BYTES} bytes",
+            file.display()
+        );
+    }
+    let text = std::fs::read_to_string(&file)
+        .with_context(|| format!("--previous {}: cannot read", file.display()))?;
+    let v: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("--previous {}: not JSON", file.display()))?;
+    if v["kind"] != "earthquake" {
+        bail!(
+            "--previous {}: not the summary.json of a forewarn quake run (\"kind\" is not \"earthquake\")",
+            file.display()
+        );
+    }
+    let name = format!(
+        "{} ({})",
+        v["event"].as_str().unwrap_or("earlier run"),
+        file.display()
+    );
+    Ok((v, name))
+}
+
+/// Writes summary.html: the incident page built from the run's summary.json and mmi.geojson.
+fn write_summary_html(
+    dir: &Path,
+    region: &forewarn_core::Region,
+    previous: Option<&(serde_json::Value, String)>,
+    lang: &str,
+) -> Result<()> {
+    let read = |name: &str| -> Result<serde_json::Value> {
+        let p = dir.join(name);
+        let text = std::fs::read_to_string(&p).with_context(|| format!("{}", p.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("{}", p.display()))
+    };
+    let summary = read("summary.json")?;
+    let contours = read("mmi.geojson")?;
+    let html = forewarn_engine::report::render_html(&forewarn_engine::report::ReportInput {
+        summary: &summary,
+        contours: Some(&contours),
+        region: Some(region),
+        previous: previous.map(|(v, n)| (v, n.clone())),
+        lang,
+    });
+    forewarn_engine::write_file(&dir.join("summary.html"), html.as_bytes())?;
+    Ok(())
+}
+
 pub fn run(data: Option<&Path>, a: Args) -> Result<ExitCode> {
     let t0 = Instant::now();
+    let previous = a.previous.as_deref().map(read_previous).transpose()?;
     let source = if let Some(p) = &a.rupture {
         QuakeSource::NrmlRupture {
             path: p.display().to_string(),
@@ -213,6 +283,8 @@ pub fn run(data: Option<&Path>, a: Args) -> Result<ExitCode> {
     let run = quake::run(&region, &exposure, req, &progress)?;
     bar.update("writing files", 0, 1);
     let mut files = quake::write_outputs(&run, &region, &a.out)?;
+    write_summary_html(&a.out, &region, previous.as_ref(), &a.lang)?;
+    files.push("summary.html".into());
     let status = match a.status {
         StatusArg::Actual => Status::Actual,
         StatusArg::Exercise => Status::Exercise,

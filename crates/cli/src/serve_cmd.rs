@@ -23,9 +23,14 @@ pub struct Args {
     /// Allow --demo on a non-loopback address (the demo passwords are public).
     #[arg(long)]
     allow_demo_on_network: bool,
-    /// Directory of the web UI (its dist/ is served when it holds an index.html).
+    /// Serve the web UI from this directory instead of the copy embedded in the binary (for
+    /// development: edits show on reload; its dist/ is served when it holds an index.html).
     #[arg(long, value_name = "DIR")]
     web_dir: Option<PathBuf>,
+    /// Read the bundled exercise plans from this directory instead of the copies embedded in
+    /// the binary (for development).
+    #[arg(long, value_name = "DIR")]
+    scenarios_dir: Option<PathBuf>,
     /// The URL clients use to reach this server, e.g. https://warn.example.org (behind a
     /// TLS proxy). https gives Secure cookies; feed and CAP links are built from it. Required
     /// with a non-loopback --bind; without it (loopback only) links follow the Host header.
@@ -71,7 +76,8 @@ pub fn run(a: Args) -> Result<ExitCode> {
         db: a.db.clone(),
         bind: a.bind,
         demo: a.demo.then(|| a.demo_password.clone()),
-        web_dir: a.web_dir.unwrap_or_else(forewarn_server::default_web_dir),
+        web_dir: a.web_dir.clone(),
+        scenarios_dir: a.scenarios_dir.clone(),
         public_url: a.public_url.clone(),
         trusted_proxies: a.trusted_proxies.clone(),
         vs30: a.vs30.clone(),

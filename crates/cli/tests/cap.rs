@@ -167,6 +167,102 @@ fn sign_then_verify_with_xmlsec1_and_our_verifier() {
     assert_eq!(o.status.code(), Some(1));
 }
 
+/// Runs the WMO CAP validator (PyPI `capvalidator`, what alert hubs use: schema, then the
+/// XML signature checked after parsing with blank text removed) on `file`.
+fn capvalidator(python: &str, file: &std::path::Path) -> (bool, String) {
+    let o = std::process::Command::new(python)
+        .args([
+            "-c",
+            "import sys, capvalidator\n\
+             r = capvalidator.validate_cap_message(open(sys.argv[1], 'rb').read(), strict=True)\n\
+             print(r.passed, r.message)",
+        ])
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "capvalidator: {}", stderr(&o));
+    let out = stdout(&o);
+    (out.starts_with("True"), out)
+}
+
+#[test]
+fn signed_alerts_pass_the_wmo_cap_validator() {
+    let Some(python) = python_with("capvalidator") else {
+        return;
+    };
+    if !have_tool("openssl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let key = d.join("key.pem");
+    let cert = d.join("cert.pem");
+    let o = std::process::Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args(["-subj", "/CN=forewarn-capvalidator-test", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = d.join("q");
+    let o = forewarn(&[
+        "quake",
+        "--quiet",
+        "--lat",
+        "39.0",
+        "--lon",
+        "70.0",
+        "--depth-km",
+        "15",
+        "--mag",
+        "6.5",
+        "--realizations",
+        "0",
+        "--spacing-km",
+        "5",
+        "--gmpe",
+        "bssa14",
+        "--time",
+        "2026-01-01T00:00:00+00:00",
+        "--cap-always",
+        "--status",
+        "Test",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The unsigned alert is schema-valid but fails the strict validator (not signed).
+    let (passed, msg) = capvalidator(&python, &out.join("alert.xml"));
+    assert!(!passed && msg.contains("not been signed"), "{msg}");
+    let signed = d.join("signed.xml");
+    let o = forewarn(&[
+        "cap",
+        "sign",
+        out.join("alert.xml").to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+        "--cert",
+        cert.to_str().unwrap(),
+        "--out",
+        signed.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (passed, msg) = capvalidator(&python, &signed);
+    assert!(passed, "{msg}");
+    // A changed message fails there too.
+    let text = std::fs::read_to_string(&signed).unwrap();
+    let tampered = text.replacen("<status>Test</status>", "<status>Actual</status>", 1);
+    assert_ne!(tampered, text);
+    let bad = d.join("bad.xml");
+    std::fs::write(&bad, tampered).unwrap();
+    let (passed, msg) = capvalidator(&python, &bad);
+    assert!(!passed && msg.contains("invalid"), "{msg}");
+}
+
 #[test]
 fn update_and_feed_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();

@@ -44,3 +44,26 @@ pub fn copy_data(dst: &Path) {
         std::fs::copy(e.path(), dst.join(e.file_name())).unwrap();
     }
 }
+
+/// The Python interpreter with `module` importable: `$FOREWARN_PYTHON` (what .ci/run sets,
+/// a virtual environment with the validators) or `python3`. `None` skips with a message;
+/// under CI=true a missing module is a failure.
+pub fn python_with(module: &str) -> Option<String> {
+    let python = std::env::var("FOREWARN_PYTHON").unwrap_or_else(|_| "python3".into());
+    let ok = Command::new(&python)
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        return Some(python);
+    }
+    if std::env::var("CI").map(|v| v == "true").unwrap_or(false) {
+        panic!(
+            "CI=true but the Python module {module} is not importable by {python} (.ci/run installs it into target/py-venv and sets FOREWARN_PYTHON)"
+        );
+    }
+    eprintln!(
+        "skipping: the Python module {module} is not importable by {python} (set FOREWARN_PYTHON; see .ci/run)"
+    );
+    None
+}

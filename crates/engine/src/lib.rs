@@ -9,6 +9,7 @@ pub mod flood_alert;
 pub mod limits;
 pub mod map;
 pub mod quake;
+pub mod report;
 pub mod sites_csv;
 
 /// Errors from a pipeline run. Messages name the input, file, line or field at fault.

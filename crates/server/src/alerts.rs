@@ -783,12 +783,15 @@ pub async fn get(
 pub async fn cap_xml(
     State(st): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
+    headers: HeaderMap,
     Path(file): Path<String>,
 ) -> Result<Response, ApiError> {
-    let id: i64 = file
-        .strip_suffix(".xml")
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| ApiError::not_found("alert"))?;
+    let (id, html) = match (file.strip_suffix(".xml"), file.strip_suffix(".html")) {
+        (Some(n), _) => (n.parse::<i64>().ok(), false),
+        (_, Some(n)) => (n.parse::<i64>().ok(), true),
+        _ => (None, false),
+    };
+    let id = id.ok_or_else(|| ApiError::not_found("alert"))?;
     let Some(r) = st.store.get_record(Alert::TYPE, id).await? else {
         return Err(ApiError::not_found("alert"));
     };
@@ -808,10 +811,42 @@ pub async fn cap_xml(
     if !visible {
         return Err(ApiError::not_found("alert"));
     }
-    let mut resp = a.xml.unwrap_or_default().into_response();
+    let xml = a.xml.unwrap_or_default();
+    if html {
+        let xml_url = format!("/cap/{id}.xml");
+        let page = off_worker(move || {
+            forewarn_cap::read_alert(&xml).map(|cap| forewarn_cap::alert_html(&cap, &xml_url))
+        })
+        .await?
+        .map_err(|e| {
+            tracing::warn!(alert = id, error = %e, "stored CAP XML unreadable; no page");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the stored message cannot be read",
+                None,
+            )
+        })?;
+        let mut resp = page.into_response();
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        return Ok(resp);
+    }
+    // Browsers show application/xml; CAP clients that ask for application/cap+xml get it.
+    let cap_type = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("application/cap+xml"));
+    let mut resp = xml.into_response();
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static("application/cap+xml"),
+        HeaderValue::from_static(if cap_type {
+            "application/cap+xml; charset=utf-8"
+        } else {
+            "application/xml; charset=utf-8"
+        }),
     );
     Ok(resp)
 }
@@ -938,7 +973,7 @@ pub async fn feed(
     let mut resp = forewarn_cap::atom_feed(&page, &entries, &base).into_response();
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static("application/atom+xml"),
+        HeaderValue::from_static("application/atom+xml; charset=utf-8"),
     );
     Ok(resp)
 }

@@ -13,6 +13,7 @@ pub mod events;
 pub mod exercises;
 pub mod extract;
 pub mod http_client;
+pub mod incident_report;
 pub mod incidents;
 pub mod login_guard;
 pub mod openapi;
@@ -25,6 +26,7 @@ pub mod runner;
 pub mod settings;
 pub mod text_rules;
 pub mod watch;
+pub mod web_assets;
 pub mod write;
 
 use axum::Router;
@@ -75,19 +77,23 @@ pub struct AppState {
     pub progress: Arc<Mutex<HashMap<i64, incidents::Progress>>>,
     /// The bounded, fair pool hazard engines run on (incident runs, exercise hazards).
     pub pool: Arc<pool::RunPool>,
-    pub web_dir: PathBuf,
+    /// The web UI directory (`--web-dir`); `None` serves the copy embedded in the binary.
+    pub web_dir: Option<PathBuf>,
     /// Public URL, trusted proxies, Secure cookies, login limits.
     pub settings: Arc<settings::HttpSettings>,
     /// Bearer token hash -> user, for [`TOKEN_CACHE_TTL`]; cleared when a token is revoked here.
     pub token_cache: Arc<Mutex<HashMap<String, (forewarn_store::User, std::time::Instant)>>>,
     /// Live exercises of this process.
     pub exercises: Arc<exercises::Registry>,
-    /// Bundled exercise plans (and the hazard scenario files they name).
+    /// Bundled exercise plans (and the hazard scenario files they name): `--scenarios-dir`,
+    /// or the embedded ones written to a private temporary directory.
     pub scenarios_dir: PathBuf,
     /// The Vs30 raster of every incident run (`--vs30`), as `forewarn quake --vs30`.
     pub vs30: Option<Arc<Vs30Raster>>,
     /// The proactive watch, when the server runs with `--watch` (set once at start).
     pub watch: Arc<std::sync::OnceLock<Arc<watch::WatchService>>>,
+    /// That temporary directory, removed when the last clone of the state is dropped.
+    pub scenarios_tmp: Option<Arc<tempfile::TempDir>>,
 }
 
 /// A Vs30 raster (m/s, EPSG:4326) loaded at start.
@@ -120,11 +126,12 @@ impl Vs30Raster {
 pub const TOKEN_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl AppState {
-    /// The state with default settings (links from the `Host` header, no trusted proxy).
+    /// The state with default settings (links from the `Host` header, no trusted proxy),
+    /// serving the web UI from `web_dir`.
     pub fn new(store: Store, web_dir: PathBuf, secure_cookies: bool) -> AppState {
         AppState::with_settings(
             store,
-            web_dir,
+            Some(web_dir),
             settings::HttpSettings {
                 secure_cookies,
                 ..settings::HttpSettings::default()
@@ -132,11 +139,19 @@ impl AppState {
         )
     }
 
+    /// `web_dir: None` serves the embedded web UI; the scenarios are the embedded ones.
     pub fn with_settings(
         store: Store,
-        web_dir: PathBuf,
+        web_dir: Option<PathBuf>,
         settings: settings::HttpSettings,
     ) -> AppState {
+        let scenarios_tmp = match web_assets::scenarios_dir() {
+            Ok(d) => Some(Arc::new(d)),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot write the bundled scenarios to a temporary directory; bundled exercise plans are unavailable (use --scenarios-dir)");
+                None
+            }
+        };
         AppState {
             store,
             limiter: Arc::new(login_guard::LoginLimiter::new(settings.login.clone())),
@@ -151,19 +166,23 @@ impl AppState {
             settings: Arc::new(settings),
             token_cache: Arc::new(Mutex::new(HashMap::new())),
             exercises: Arc::new(exercises::Registry::default()),
-            scenarios_dir: default_scenarios_dir(),
+            scenarios_dir: scenarios_tmp
+                .as_ref()
+                .map_or_else(default_scenarios_dir, |d| d.path().to_path_buf()),
+            scenarios_tmp,
             vs30: None,
             watch: Arc::new(std::sync::OnceLock::new()),
         }
     }
 }
 
-/// The default web UI directory (the repository's web/).
+/// The repository's web/ (where the embedded UI was compiled from).
 pub fn default_web_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../web"))
 }
 
-/// The default directory of bundled scenarios (the repository's scenarios/).
+/// The repository's scenarios/ (where the embedded scenarios were compiled from; used only
+/// when they cannot be written out).
 pub fn default_scenarios_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios"))
 }
@@ -203,10 +222,13 @@ async fn security_headers(req: Request<axum::body::Body>, next: Next) -> Respons
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    h.insert(
+    // A handler may set a stricter policy of its own (the incident page, shown in a frame).
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; worker-src 'self' blob:; child-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'"),
     );
+    }
     h.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
@@ -235,6 +257,9 @@ pub fn router(st: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn(extract::hash_idempotent_request))
         .layer(axum::middleware::from_fn(security_headers))
+        // Outermost: what the handlers and the idempotency records see is uncompressed.
+        // The default predicate leaves small bodies, images and event streams alone.
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(st)
 }
 
@@ -244,7 +269,10 @@ pub struct ServerConfig {
     pub db: String,
     pub bind: SocketAddr,
     pub demo: Option<String>,
-    pub web_dir: PathBuf,
+    /// `--web-dir`: serve the web UI from this directory; `None`: the embedded UI.
+    pub web_dir: Option<PathBuf>,
+    /// `--scenarios-dir`: bundled exercise plans from this directory; `None`: the embedded.
+    pub scenarios_dir: Option<PathBuf>,
     /// Where clients reach the server (`--public-url`); required unless `bind` is loopback.
     pub public_url: Option<settings::PublicUrl>,
     /// Reverse proxies whose forwarding headers name the client (`--trusted-proxy`).
@@ -292,7 +320,22 @@ pub async fn prepare(cfg: &ServerConfig) -> Result<(AppState, Router), ServeErro
         trusted_proxies: cfg.trusted_proxies.clone(),
         login: login_guard::LoginLimits::default(),
     };
+    if let Some(dir) = &cfg.web_dir
+        && !public::web_root(dir).join("index.html").is_file()
+    {
+        tracing::warn!(dir = %dir.display(), "--web-dir holds no index.html: the web UI will answer 404");
+    }
     let mut st = AppState::with_settings(store, cfg.web_dir.clone(), settings);
+    if let Some(dir) = &cfg.scenarios_dir {
+        if !dir.is_dir() {
+            return Err(ServeError::Setup(format!(
+                "--scenarios-dir {} is not a directory",
+                dir.display()
+            )));
+        }
+        st.scenarios_dir = dir.clone();
+        st.scenarios_tmp = None;
+    }
     st.vs30 = vs30;
     runner::fail_interrupted(&st)
         .await

@@ -25,12 +25,49 @@ pub struct ErrorBody {
     field: Option<String>,
 }
 
-/// A list response.
+/// A list response: one page of items, newest first.
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 pub struct List {
     #[schema(value_type = Vec<Object>)]
     items: Vec<serde_json::Value>,
+    /// The relative URL of the next page; absent or null on the last page (and on lists
+    /// that are not paged).
+    next: Option<String>,
+}
+
+/// The database part of [`Health`].
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct HealthDatabase {
+    /// `ok` or `error`.
+    status: String,
+    /// `sqlite` or `postgres`.
+    backend: String,
+    /// Round trip of the check, milliseconds (when ok).
+    latency_ms: Option<f64>,
+    /// The last journal sequence number (when ok).
+    journal_seq: Option<i64>,
+    /// What failed (when not ok).
+    error: Option<String>,
+}
+
+/// `GET /api/health`: `ok`, or `degraded` (with status 503) when the database fails.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct Health {
+    status: String,
+    /// The server's version.
+    version: String,
+    database: HealthDatabase,
+}
+
+/// A string schema (path and header parameters).
+fn string_schema() -> utoipa::openapi::schema::Schema {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .build()
+        .into()
 }
 
 fn method(m: &str) -> HttpMethod {
@@ -62,6 +99,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
     let components = ComponentsBuilder::new()
         .schema_from::<ErrorBody>()
         .schema_from::<List>()
+        .schema_from::<HealthDatabase>()
+        .schema_from::<Health>()
         .schema_from::<crate::Empty>()
         .schema_from::<auth::LoginIn>()
         .schema_from::<auth::MeOut>()
@@ -74,6 +113,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .schema_from::<incidents::IncidentIn>()
         .schema_from::<incidents::Incident>()
         .schema_from::<incidents::IncidentStatus>()
+        .schema_from::<alerts::AlertStatus>()
+        .schema_from::<alerts::Revision>()
         .schema_from::<alerts::Alert>()
         .schema_from::<alerts::AlertStatus>()
         .schema_from::<alerts::Revision>()
@@ -132,6 +173,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
                     .name(name)
                     .parameter_in(ParameterIn::Path)
                     .required(Required::True)
+                    .schema(Some(string_schema()))
                     .build(),
             );
         }
@@ -144,6 +186,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
                     .description(Some(
                         "Replays the stored response of an earlier request with the same key",
                     ))
+                    .schema(Some(string_schema()))
                     .build(),
             );
         }

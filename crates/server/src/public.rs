@@ -149,7 +149,8 @@ pub fn servable(rel: &Path) -> bool {
     })
 }
 
-/// Static files of the web UI; paths without an extension fall back to index.html.
+/// Static files of the web UI (from `--web-dir`, else the copy embedded in the binary);
+/// paths without an extension fall back to index.html.
 pub async fn static_file(State(st): State<AppState>, uri: Uri) -> Response {
     let rel = uri.path().trim_start_matches('/');
     let rel = if rel.is_empty() { "index.html" } else { rel };
@@ -157,7 +158,10 @@ pub async fn static_file(State(st): State<AppState>, uri: Uri) -> Response {
     if !servable(rel_path) {
         return ApiError::not_found("file").into_response();
     }
-    let root = web_root(&st.web_dir);
+    let Some(dir) = &st.web_dir else {
+        return embedded_file(rel, rel_path);
+    };
+    let root = web_root(dir);
     let mut path = root.join(rel_path);
     if !path.is_file() {
         if rel_path.extension().is_none() {
@@ -167,21 +171,38 @@ pub async fn static_file(State(st): State<AppState>, uri: Uri) -> Response {
         }
     }
     match tokio::fs::read(&path).await {
-        Ok(bytes) => {
-            let mut r = bytes.into_response();
-            r.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(content_type(&path)),
-            );
-            r.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-            r
-        }
+        Ok(bytes) => file_response(bytes, &path),
         Err(_) => ApiError::new(
             StatusCode::NOT_FOUND,
             format!("web UI not found in {}", root.display()),
             None,
         )
         .into_response(),
+    }
+}
+
+fn file_response(bytes: impl Into<axum::body::Body>, path: &Path) -> Response {
+    let mut r = Response::new(bytes.into());
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type(path)),
+    );
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    r
+}
+
+fn embedded_file(rel: &str, rel_path: &Path) -> Response {
+    let found = crate::web_assets::web_file(rel).map(|b| (b, rel_path.to_path_buf()));
+    let found = match found {
+        Some(f) => Some(f),
+        None if rel_path.extension().is_none() => {
+            crate::web_assets::web_file("index.html").map(|b| (b, PathBuf::from("index.html")))
+        }
+        None => None,
+    };
+    match found {
+        Some((bytes, path)) => file_response(bytes.into_owned(), &path),
+        None => ApiError::not_found("file").into_response(),
     }
 }

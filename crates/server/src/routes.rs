@@ -283,6 +283,16 @@ pub fn endpoints() -> Vec<Endpoint> {
             get(incidents::cap_proposal)
         ),
         ep!(
+            "GET",
+            "/api/incidents/{id}/report.html",
+            "The incident page of a completed run (?lang=en|ru, ?previous=ID or 0)",
+            LoggedIn,
+            None,
+            200,
+            "text/html page",
+            get(crate::incident_report::report)
+        ),
+        ep!(
             "POST",
             "/api/alerts/validate",
             "Validate CAP XML (changes nothing)",
@@ -385,11 +395,11 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep!(
             "GET",
             "/cap/{file}",
-            "A CAP alert at its stable URL /cap/{id}.xml",
+            "A CAP alert at its stable URL /cap/{id}.xml, and its page /cap/{id}.html",
             Public,
             None,
             200,
-            "application/cap+xml",
+            "application/xml (application/cap+xml when asked for), or text/html for .html",
             get(alerts::cap_xml)
         ),
         ep!(
@@ -409,7 +419,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             Public,
             None,
             200,
-            "application/atom+xml",
+            "application/atom+xml; charset=utf-8",
             get(alerts::feed)
         ),
         ep!(

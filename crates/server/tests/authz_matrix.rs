@@ -394,6 +394,18 @@ async fn matrix(app: &App) {
         404,
     )
     .await;
+    // The incident page: logged-in readers only, and only for a completed run.
+    for (c, want) in [(&anon, 401), (&kd, 404), (&pv, 404)] {
+        m.check(
+            c,
+            "GET",
+            "/api/incidents/{id}/report.html",
+            &format!("/api/incidents/{iid}/report.html"),
+            None,
+            want,
+        )
+        .await;
+    }
     m.check(
         &pv,
         "GET",
@@ -576,15 +588,17 @@ async fn matrix(app: &App) {
         200,
     )
     .await;
-    m.check(
-        &anon,
-        "GET",
-        "/cap/{file}",
-        &format!("/cap/{aid}.xml"),
-        None,
-        404,
-    )
-    .await;
+    for ext in ["xml", "html"] {
+        m.check(
+            &anon,
+            "GET",
+            "/cap/{file}",
+            &format!("/cap/{aid}.{ext}"),
+            None,
+            404,
+        )
+        .await;
+    }
     m.check(
         &kd,
         "GET",
@@ -766,6 +780,20 @@ async fn matrix(app: &App) {
     assert_eq!(pb["visibility"], "public");
     let capx = anon.get(&format!("/cap/{aid}.xml")).await;
     assert_eq!(capx.0, 200);
+    let page = m
+        .check(
+            &anon,
+            "GET",
+            "/cap/{file}",
+            &format!("/cap/{aid}.html"),
+            None,
+            200,
+        )
+        .await;
+    assert!(
+        page.as_str().is_some_and(|p| p.contains("<!doctype html>")),
+        "{page}"
+    );
     m.check(
         &kd,
         "GET",

@@ -286,6 +286,16 @@ async fn live_exercise_end_to_end() {
     assert!(items(&ra).is_empty(), "{ra}");
     let (s, _) = app.anon().get(&format!("/cap/{aid}.xml")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = app.anon().get(&format!("/cap/{aid}.html")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Participants in the exercise read its page (marked EXERCISE).
+    let (s, page) = tj.get(&format!("/cap/{aid}.html")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.as_str()
+            .is_some_and(|p| p.contains(">EXERCISE</span>")),
+        "{page}"
+    );
 
     // A request for USAR and a Kyrgyz offer, both fed to the consequence model.
     let (s, r) = tj

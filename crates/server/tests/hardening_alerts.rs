@@ -513,8 +513,9 @@ async fn exercise_cap_for_participants_only() {
 async fn web_tests_not_served() {
     let app = App::sqlite().await;
     let mut st = app.st.clone();
-    st.web_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web");
-    assert!(st.web_dir.join("e2e/package.json").is_file());
+    let web = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web");
+    assert!(web.join("e2e/package.json").is_file());
+    st.web_dir = Some(web);
     let router = forewarn_server::router(st);
     let get = |path: &'static str| {
         let router = router.clone();

@@ -30,7 +30,7 @@ async fn app_with(settings: HttpSettings) -> TestApp {
     let store = Store::open(&db_path.display().to_string()).await.unwrap();
     let st = AppState::with_settings(
         store,
-        std::env::temp_dir().join("forewarn-no-web"),
+        Some(std::env::temp_dir().join("forewarn-no-web")),
         settings,
     );
     forewarn_server::demo::seed_accounts(&st, PW).await.unwrap();
@@ -489,7 +489,8 @@ async fn a_network_server_needs_a_public_url() {
         db: dir.path().join("s.db").display().to_string(),
         bind: bind.parse().unwrap(),
         demo: None,
-        web_dir: dir.path().to_path_buf(),
+        web_dir: Some(dir.path().to_path_buf()),
+        scenarios_dir: None,
         public_url: public_url.map(|u| u.parse().unwrap()),
         trusted_proxies: vec![],
         vs30: None,

@@ -147,7 +147,8 @@ export async function renderIncidents(main, { toast }) {
       mount(outcome,
         h('p', {}, statusPill('incident.status', incident.status), ' ', alertLevelPill(incident.alert_level)),
         h('div', { class: 'actions' },
-          h('a', { class: 'btn', href: `#/map/incident/${incident.id}`, id: 'run-show-map' }, t('incidents.showOnMap')),
+          h('a', { class: 'btn', href: `#/incident/${incident.id}`, id: 'run-show-page' }, t('incidents.showPage')),
+          h('a', { class: 'btn btn-secondary', href: `#/map/incident/${incident.id}`, id: 'run-show-map' }, t('incidents.showOnMap')),
           canRun ? h('a', { class: 'btn btn-secondary', href: `#/compose/incident/${incident.id}`, id: 'run-draft-alert' }, t('incidents.draftAlert')) : null));
     } else if (incident.status === 'failed') {
       stage.textContent = t('incidents.progress.failed');
@@ -236,7 +237,7 @@ export async function renderIncidents(main, { toast }) {
         h('td', {}, alertLevelPill(i.alert_level)),
         h('td', {}, fmtTime(i.created_at, currentLang()), h('div', { class: 'muted' }, i.created_by)),
         h('td', {},
-          i.status === 'complete' || i.status === 'closed' ? h('a', { href: `#/map/incident/${i.id}` }, t('incidents.showOnMap')) : null,
+          i.status === 'complete' || i.status === 'closed' ? [h('a', { href: `#/incident/${i.id}`, class: 'incident-page-link' }, t('incidents.showPage')), ' · ', h('a', { href: `#/map/incident/${i.id}` }, t('incidents.showOnMap'))] : null,
           canRun && mine && i.status === 'complete' ? [' · ', h('a', { href: `#/compose/incident/${i.id}` }, t('incidents.draftAlert'))] : null,
           canRun && mine && (i.status === 'complete' || i.status === 'failed')
             ? [' · ', h('button', { class: 'btn btn-secondary', type: 'button', onClick: () => closeIncident(i) }, t('incidents.close'))]

@@ -153,7 +153,7 @@ pub fn summary_json(run: &QuakeRun) -> Value {
         "footprint_bbox": run.footprint.as_array(),
         "grid": {"spacing_km": run.spacing_km, "ncols": run.grid_mmi.spec.ncols, "nrows": run.grid_mmi.spec.nrows, "cell_deg_x": run.grid_mmi.spec.dx, "cell_deg_y": run.grid_mmi.spec.dy},
         "settlements_top": run.settlements.iter().take(20).map(|s| json!({
-            "name": s.name, "country": s.country, "population": s.population.round(),
+            "name": s.name, "country": s.country, "lon": round6(s.lon), "lat": round6(s.lat), "population": s.population.round(),
             "mmi": (s.mmi * 100.0).round() / 100.0, "pga_g": round6(s.pga_g),
             "pgv_cms": s.pgv_cms.map(|v| (v * 1e3).round() / 1e3), "expected_deaths": s.expected_deaths.round(),
         })).collect::<Vec<_>>(),

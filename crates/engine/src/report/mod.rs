@@ -1,0 +1,742 @@
+//! The incident page of an earthquake run, in the manner of a PAGER one-pager and a GDACS
+//! event page: alert colours for deaths and losses with the probability of each range,
+//! exposure by intensity and country with perceived shaking and damage words, the most
+//! affected settlements, a map, what changed since the previous run, and how the estimate
+//! was made. One self-contained HTML document (inline CSS and SVG, no script, no request),
+//! printed on A4. Built only from a run's summary.json (and its MMI contours), so the CLI's
+//! `summary.html` and the server's `/api/incidents/{id}/report.html` are the same page.
+
+mod svg;
+pub mod words;
+
+use forewarn_core::Region;
+use forewarn_impact::AlertLevel;
+use serde_json::Value;
+use std::fmt::Write as _;
+use words::{Words, level_from_str, level_index, mmi_index};
+
+pub use svg::{MapInput, Place};
+
+/// What the page is built from.
+pub struct ReportInput<'a> {
+    /// The run's summary.json.
+    pub summary: &'a Value,
+    /// The run's filled MMI contours (mmi.geojson), for the map.
+    pub contours: Option<&'a Value>,
+    /// The region, for country borders on the map.
+    pub region: Option<&'a Region>,
+    /// The previous run of the same event: its summary and how to name it.
+    pub previous: Option<(&'a Value, String)>,
+    /// Page language (`en`, `ru`; others get English).
+    pub lang: &'a str,
+}
+
+/// Escapes text for HTML content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// An integer with thousands grouped as the language writes them.
+pub fn group(v: f64, lang: &str) -> String {
+    if !v.is_finite() {
+        return "-".into();
+    }
+    let n = v.round().abs() as u64;
+    let digits = n.to_string();
+    let sep = if lang == "ru" { "\u{a0}" } else { "," };
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push_str(sep);
+        }
+        out.push(ch);
+    }
+    if v.round() < 0.0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+/// A probability as a whole percentage ("<1%" for small non-zero values).
+fn pct(p: f64) -> String {
+    if p > 0.0 && p < 0.005 {
+        "<1%".into()
+    } else {
+        format!("{:.0}%", (p * 100.0).round())
+    }
+}
+
+/// The page's style: screen and A4 print. Class names start with `rpt-`.
+pub const CSS: &str = r#"
+:root{color-scheme:light}
+body{margin:0;background:#fff;color:#111;font:15px/1.45 system-ui,"Noto Sans","DejaVu Sans",sans-serif}
+.rpt{max-width:62rem;margin:0 auto;padding:1rem 1.25rem}
+.rpt h1{font-size:1.5rem;margin:.2rem 0 .4rem}
+.rpt h2{font-size:1.1rem;margin:1.2rem 0 .5rem;border-bottom:2px solid #222;padding-bottom:.15rem}
+.rpt-head{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;align-items:baseline}
+.rpt-facts{display:flex;flex-wrap:wrap;gap:.3rem 1.4rem;margin:.3rem 0;padding:0;list-style:none}
+.rpt-facts b{font-weight:600}
+.rpt-pill{display:inline-block;padding:.1rem .6rem;border-radius:1rem;font-weight:700;border:1px solid #333;white-space:nowrap}
+.rpt-green{background:#00a651;color:#000}
+.rpt-yellow{background:#ffe000;color:#000}
+.rpt-orange{background:#ff9000;color:#000}
+.rpt-red{background:#d50000;color:#fff}
+.rpt-alerts{display:grid;grid-template-columns:repeat(auto-fit,minmax(20rem,1fr));gap:1rem}
+.rpt-panel{border:1px solid #999;border-radius:.4rem;padding:.6rem .8rem;break-inside:avoid}
+.rpt-panel h3{margin:0 0 .4rem;font-size:1rem;display:flex;justify-content:space-between;gap:.5rem;align-items:center}
+.rpt-bands{display:flex;align-items:flex-end;gap:2px;height:7rem;margin:.3rem 0 0}
+.rpt-band{flex:1;display:flex;flex-direction:column;justify-content:flex-end;align-items:center;height:100%}
+.rpt-band-bar{width:100%;border:1px solid #333;border-bottom:none;min-height:4px}
+.rpt-band-p{font-size:.8rem;font-weight:600}
+.rpt-band-labels{display:flex;gap:2px;font-size:.72rem;border-top:1px solid #333}
+.rpt-band-labels span{flex:1;text-align:center;overflow-wrap:anywhere}
+.rpt-unit{font-size:.8rem;color:#333;margin:.2rem 0 0}
+.rpt table{border-collapse:collapse;width:100%;font-size:.9rem}
+.rpt th,.rpt td{border:1px solid #bbb;padding:.2rem .4rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+.rpt td.num{overflow-wrap:normal;white-space:nowrap}
+.rpt th{background:#f0f0f0}
+.rpt td.num,.rpt th.num{text-align:right;font-variant-numeric:tabular-nums}
+.rpt-mmi{display:inline-block;min-width:2.6rem;text-align:center;font-weight:700;border:1px solid #666;color:#000}
+.rpt-map{width:100%;height:auto;border:1px solid #999}
+.rpt-caption{font-size:.8rem;color:#333;margin:.2rem 0}
+.rpt-vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+.rpt-notes dt{font-weight:600}
+.rpt-notes dd{margin:0 0 .4rem 0}
+.rpt-foot{font-size:.78rem;color:#333;margin-top:1rem}
+@page{size:A4;margin:12mm}
+@media print{
+ body{font-size:10.5pt}
+ .rpt{max-width:none;padding:0}
+ .rpt h2{break-after:avoid}
+ .rpt-panel,.rpt table,.rpt figure,.rpt-notes{break-inside:avoid}
+ .rpt table{font-size:8pt}
+ .rpt th,.rpt td{padding:.1rem .2rem}
+ .rpt-map{max-height:120mm;width:auto;max-width:100%}
+ .rpt-pill,.rpt-band-bar,.rpt-mmi{print-color-adjust:exact;-webkit-print-color-adjust:exact}
+}
+"#;
+
+fn level_class(l: AlertLevel) -> &'static str {
+    match l {
+        AlertLevel::Green => "rpt-green",
+        AlertLevel::Yellow => "rpt-yellow",
+        AlertLevel::Orange => "rpt-orange",
+        AlertLevel::Red => "rpt-red",
+    }
+}
+
+fn pill(l: AlertLevel, w: &Words, id: &str) -> String {
+    format!(
+        "<span class=\"rpt-pill {}\" id=\"{id}\" data-level=\"{}\">{}</span>",
+        level_class(l),
+        l.as_str(),
+        escape(w.levels[level_index(l)])
+    )
+}
+
+fn mmi_chip(mmi: f64) -> String {
+    let k = mmi_index(mmi);
+    let c = crate::quake::mmi_color((k + 1) as f32)
+        .map(|c| format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2))
+        .unwrap_or_else(|| "#ffffff".into());
+    format!(
+        "<span class=\"rpt-mmi\" style=\"background:{c}\">{}</span>",
+        words::ROMAN[k]
+    )
+}
+
+/// Band edges of a loss block (raw units: deaths or US$), `"inf"` as infinity.
+fn edges(block: &Value) -> Vec<f64> {
+    block["band_edges"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| e.as_f64().unwrap_or(f64::INFINITY))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn probs(block: &Value) -> Vec<f64> {
+    block["band_probabilities"]
+        .as_array()
+        .map(|a| a.iter().map(|p| p.as_f64().unwrap_or(0.0)).collect())
+        .unwrap_or_default()
+}
+
+/// The range label of band `[lo, hi)` in `unit`s.
+fn band_label(lo: f64, hi: f64, unit: f64, lang: &str) -> String {
+    if hi.is_infinite() {
+        format!("{}+", group(lo / unit, lang))
+    } else {
+        format!("{}–{}", group(lo / unit, lang), group(hi / unit, lang))
+    }
+}
+
+/// The most likely band of a loss block: its label.
+fn most_likely(block: &Value, unit: f64, lang: &str) -> Option<String> {
+    let e = edges(block);
+    let p = probs(block);
+    let (i, _) = p
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)))?;
+    Some(band_label(*e.get(i)?, *e.get(i + 1)?, unit, lang))
+}
+
+/// One alert panel: overall level and a histogram of the bands, each in its alert colour.
+fn loss_panel(
+    out: &mut String,
+    w: &Words,
+    id: &str,
+    title: &str,
+    block: &Value,
+    level: Option<AlertLevel>,
+    deaths: bool,
+) {
+    let unit = if deaths { 1.0 } else { 1e6 };
+    let level_of = |v: f64| {
+        if deaths {
+            AlertLevel::for_deaths(v)
+        } else {
+            AlertLevel::for_loss_usd(v)
+        }
+    };
+    let _ = write!(
+        out,
+        "<section class=\"rpt-panel\" id=\"{id}\" aria-labelledby=\"{id}-h\"><h3 id=\"{id}-h\"><span>{}</span>{}</h3>",
+        escape(title),
+        level
+            .map(|l| pill(l, w, &format!("{id}-level")))
+            .unwrap_or_default()
+    );
+    let e = edges(block);
+    let p = probs(block);
+    if e.len() == p.len() + 1 && !p.is_empty() {
+        let _ = write!(
+            out,
+            "<div class=\"rpt-bands\" role=\"list\" aria-label=\"{}\">",
+            escape(w.labels.band_probability)
+        );
+        for (i, pr) in p.iter().enumerate() {
+            let l = level_of(e[i]);
+            let label = band_label(e[i], e[i + 1], unit, w.lang);
+            let _ = write!(
+                out,
+                "<div class=\"rpt-band\" role=\"listitem\" data-band=\"{i}\" data-level=\"{}\" aria-label=\"{}: {}\"><span class=\"rpt-band-p\">{}</span><span class=\"rpt-band-bar {}\" style=\"height:{:.1}%\"></span></div>",
+                l.as_str(),
+                escape(&label),
+                pct(*pr),
+                pct(*pr),
+                level_class(l),
+                (pr * 80.0).clamp(0.0, 80.0)
+            );
+        }
+        out.push_str("</div><div class=\"rpt-band-labels\" aria-hidden=\"true\">");
+        for i in 0..p.len() {
+            let _ = write!(
+                out,
+                "<span>{}</span>",
+                escape(&band_label(e[i], e[i + 1], unit, w.lang))
+            );
+        }
+        let _ = write!(
+            out,
+            "</div><p class=\"rpt-unit\">{}: <b>{}</b> {}</p>",
+            escape(w.labels.most_likely),
+            escape(&most_likely(block, unit, w.lang).unwrap_or_default()),
+            escape(if deaths {
+                w.labels.deaths_unit
+            } else {
+                w.labels.usd_millions_unit
+            })
+        );
+    } else {
+        let _ = write!(out, "<p>{}</p>", escape(w.labels.none));
+    }
+    out.push_str("</section>");
+}
+
+fn people_at_least(summary: &Value, k: usize) -> f64 {
+    summary["exposure_by_mmi"]
+        .as_object()
+        .map(|m| {
+            m.values()
+                .map(|bins| {
+                    words::ROMAN[k - 1..]
+                        .iter()
+                        .map(|r| bins[*r].as_f64().unwrap_or(0.0))
+                        .sum::<f64>()
+                })
+                .sum()
+        })
+        .unwrap_or(0.0)
+}
+
+fn exposure_table(out: &mut String, s: &Value, w: &Words) {
+    let l = &w.labels;
+    let names: Vec<(String, String)> = s["countries"]
+        .as_array()
+        .map(|cs| {
+            cs.iter()
+                .map(|c| {
+                    (
+                        c["iso2"].as_str().unwrap_or("").to_string(),
+                        c["name"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let by = &s["exposure_by_mmi"];
+    let mut iso: Vec<(String, String)> = names
+        .into_iter()
+        .filter(|(i, _)| by.get(i).is_some())
+        .collect();
+    if iso.is_empty()
+        && let Some(m) = by.as_object()
+    {
+        iso = m.keys().map(|k| (k.clone(), k.clone())).collect();
+    }
+    // Only the countries with people at MMI IV or more.
+    iso.retain(|(i, _)| {
+        words::ROMAN[3..]
+            .iter()
+            .map(|r| by[i][*r].as_f64().unwrap_or(0.0))
+            .sum::<f64>()
+            >= 1.0
+    });
+    let _ = write!(
+        out,
+        "<table id=\"rpt-exposure\"><caption class=\"rpt-vh\">{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>",
+        escape(l.exposure),
+        escape(l.mmi),
+        escape(l.shaking),
+        escape(l.damage_resistant),
+        escape(l.damage_vulnerable)
+    );
+    for (_, name) in &iso {
+        let _ = write!(out, "<th scope=\"col\" class=\"num\">{}</th>", escape(name));
+    }
+    if iso.len() > 1 {
+        let _ = write!(
+            out,
+            "<th scope=\"col\" class=\"num\">{}</th>",
+            escape(l.total)
+        );
+    }
+    out.push_str("</tr></thead><tbody>");
+    for k in (4..=10).rev() {
+        let r = words::ROMAN[k - 1];
+        let vals: Vec<f64> = iso
+            .iter()
+            .map(|(i, _)| by[i][r].as_f64().unwrap_or(0.0))
+            .collect();
+        let total: f64 = vals.iter().sum();
+        if total < 1.0 && k > 4 {
+            continue;
+        }
+        let _ = write!(
+            out,
+            "<tr data-mmi=\"{k}\"><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td>",
+            mmi_chip(k as f64),
+            escape(w.shaking[k - 1]),
+            escape(w.damage_resistant[k - 1]),
+            escape(w.damage_vulnerable[k - 1])
+        );
+        for v in &vals {
+            let _ = write!(out, "<td class=\"num\">{}</td>", group(*v, w.lang));
+        }
+        if iso.len() > 1 {
+            let _ = write!(out, "<td class=\"num\">{}</td>", group(total, w.lang));
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</tbody></table>");
+}
+
+/// The country name of ISO code `iso2` from the summary's countries (the code otherwise).
+fn country_name(s: &Value, iso2: &str) -> String {
+    s["countries"]
+        .as_array()
+        .and_then(|cs| cs.iter().find(|c| c["iso2"] == iso2))
+        .and_then(|c| c["name"].as_str())
+        .unwrap_or(iso2)
+        .to_string()
+}
+
+fn settlements_table(out: &mut String, s: &Value, w: &Words) {
+    let l = &w.labels;
+    let rows: Vec<&Value> = s["settlements_top"]
+        .as_array()
+        .map(|a| a.iter().take(10).collect())
+        .unwrap_or_default();
+    if rows.is_empty() {
+        let _ = write!(out, "<p>{}</p>", escape(l.none));
+        return;
+    }
+    let _ = write!(
+        out,
+        "<table id=\"rpt-settlements\"><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
+        escape(l.settlement),
+        escape(l.country),
+        escape(l.population),
+        escape(l.mmi),
+        escape(l.shaking)
+    );
+    for r in rows {
+        let mmi = r["mmi"].as_f64().unwrap_or(0.0);
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{} {:.1}</td><td>{}</td></tr>",
+            escape(r["name"].as_str().unwrap_or("")),
+            escape(&country_name(s, r["country"].as_str().unwrap_or(""))),
+            group(r["population"].as_f64().unwrap_or(0.0), w.lang),
+            mmi_chip(mmi),
+            mmi,
+            escape(w.shaking[mmi_index(mmi)])
+        );
+    }
+    out.push_str("</tbody></table>");
+}
+
+/// Great-circle distance in km (haversine, mean Earth radius 6371 km).
+fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (la1, la2) = (a.1.to_radians(), b.1.to_radians());
+    let dla = la2 - la1;
+    let dlo = (b.0 - a.0).to_radians();
+    let h = (dla / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlo / 2.0).sin().powi(2);
+    2.0 * 6371.0 * h.sqrt().min(1.0).asin()
+}
+
+fn epicentre(s: &Value) -> Option<(f64, f64)> {
+    let h = &s["rupture"]["hypocenter"];
+    Some((h["lon"].as_f64()?, h["lat"].as_f64()?))
+}
+
+fn changes(out: &mut String, s: &Value, prev: Option<&(&Value, String)>, w: &Words) {
+    let l = &w.labels;
+    let _ = write!(
+        out,
+        "<section id=\"rpt-changes\" aria-labelledby=\"rpt-changes-h\"><h2 id=\"rpt-changes-h\">{}</h2>",
+        escape(l.changes)
+    );
+    let Some((p, name)) = prev else {
+        let _ = write!(out, "<p>{}</p></section>", escape(l.first_run));
+        return;
+    };
+    let _ = write!(
+        out,
+        "<p>{}: {}</p><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
+        escape(l.compared_with),
+        escape(name),
+        escape(l.item),
+        escape(l.before),
+        escape(l.now)
+    );
+    let level_word = |v: &Value| {
+        v.as_str()
+            .and_then(level_from_str)
+            .map(|x| w.levels[level_index(x)].to_string())
+            .unwrap_or_default()
+    };
+    let num = |v: &Value, d: usize| {
+        v.as_f64()
+            .map(|x| format!("{x:.d$}"))
+            .unwrap_or_else(|| "-".into())
+    };
+    let rows: Vec<(&str, String, String)> = vec![
+        (
+            l.magnitude,
+            num(&p["rupture"]["magnitude"], 1),
+            num(&s["rupture"]["magnitude"], 1),
+        ),
+        (
+            l.depth_km,
+            num(&p["rupture"]["hypocenter"]["depth_km"], 0),
+            num(&s["rupture"]["hypocenter"]["depth_km"], 0),
+        ),
+        (
+            l.alert,
+            level_word(&p["alert_level"]),
+            level_word(&s["alert_level"]),
+        ),
+        (
+            l.fatalities,
+            most_likely(&p["fatalities"], 1.0, w.lang).unwrap_or_default(),
+            most_likely(&s["fatalities"], 1.0, w.lang).unwrap_or_default(),
+        ),
+        (
+            l.losses,
+            most_likely(&p["economic_loss_usd"], 1e6, w.lang).unwrap_or_default(),
+            most_likely(&s["economic_loss_usd"], 1e6, w.lang).unwrap_or_default(),
+        ),
+        (l.max_mmi, num(&p["max_mmi"], 1), num(&s["max_mmi"], 1)),
+        (
+            l.people_mmi5,
+            group(people_at_least(p, 5), w.lang),
+            group(people_at_least(s, 5), w.lang),
+        ),
+        (
+            l.people_mmi7,
+            group(people_at_least(p, 7), w.lang),
+            group(people_at_least(s, 7), w.lang),
+        ),
+    ];
+    for (item, before, now) in rows {
+        let same = before == now;
+        let _ = write!(
+            out,
+            "<tr{}><th scope=\"row\">{}</th><td>{}</td><td>{}</td></tr>",
+            if same { "" } else { " class=\"rpt-changed\"" },
+            escape(item),
+            escape(&before),
+            if same {
+                format!("{} ({})", escape(&now), escape(l.unchanged))
+            } else {
+                format!("<b>{}</b>", escape(&now))
+            }
+        );
+    }
+    if let (Some(a), Some(b)) = (epicentre(p), epicentre(s)) {
+        let _ = write!(
+            out,
+            "<tr><th scope=\"row\">{}</th><td></td><td>{:.0}</td></tr>",
+            escape(l.moved_km),
+            distance_km(a, b)
+        );
+    }
+    out.push_str("</tbody></table></section>");
+}
+
+fn caveats(out: &mut String, s: &Value, w: &Words) {
+    let l = &w.labels;
+    let gm = &s["ground_motion_models"];
+    let models = [gm["models"].as_str(), gm["reason"].as_str()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(": ");
+    let _ = write!(
+        out,
+        "<section id=\"rpt-caveats\" aria-labelledby=\"rpt-caveats-h\"><h2 id=\"rpt-caveats-h\">{}</h2><dl class=\"rpt-notes\">",
+        escape(l.caveats)
+    );
+    for (label, text) in [
+        (
+            l.exposure_source,
+            s["exposure_source"].as_str().unwrap_or(""),
+        ),
+        (l.vs30_source, vs30_text(&s["vs30"]).as_str()),
+        (l.models, models.as_str()),
+        (l.loss_method, s["loss_method"].as_str().unwrap_or("")),
+    ] {
+        if !text.is_empty() {
+            let _ = write!(
+                out,
+                "<dt>{}</dt><dd lang=\"en\">{}</dd>",
+                escape(label),
+                escape(text)
+            );
+        }
+    }
+    out.push_str("</dl></section>");
+}
+
+/// How the run's Vs30 was found: the order of sources (summary.json `vs30.sources`), then how
+/// many exposure points took each source.
+fn vs30_text(v: &Value) -> String {
+    let mut text = v["sources"].as_str().unwrap_or("").to_string();
+    if let Some(f) = v["raster_file"].as_str() {
+        let _ = write!(text, "; raster: {f}");
+    }
+    if let Some(counts) = v["count_by_source"]["exposure_points"].as_object()
+        && !counts.is_empty()
+    {
+        let parts: Vec<String> = counts.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        let _ = write!(text, "; exposure points by source: {}", parts.join(", "));
+    }
+    text
+}
+
+/// The page as one HTML document.
+pub fn render_html(input: &ReportInput<'_>) -> String {
+    let s = input.summary;
+    let w = words::words(input.lang);
+    let l = &w.labels;
+    let event = s["event"].as_str().unwrap_or("");
+    let mag = s["rupture"]["magnitude"].as_f64();
+    let depth = s["rupture"]["hypocenter"]["depth_km"].as_f64();
+    let epi = epicentre(s);
+    let overall = s["alert_level"].as_str().and_then(level_from_str);
+    let mut out = String::with_capacity(128 * 1024);
+    let _ = write!(
+        out,
+        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{} — {}</title><style>{CSS}</style></head><body><main class=\"rpt\" id=\"rpt\" data-alert-level=\"{}\">",
+        w.lang,
+        escape(event),
+        escape(l.title),
+        overall.map(|x| x.as_str()).unwrap_or("")
+    );
+    let _ = write!(
+        out,
+        "<header><p class=\"rpt-caption\">{}</p><div class=\"rpt-head\"><h1>{}</h1>{}</div><ul class=\"rpt-facts\">",
+        escape(l.title),
+        escape(event),
+        overall
+            .map(|x| format!(
+                "<span>{}: {}</span>",
+                escape(l.alert),
+                pill(x, w, "rpt-alert-level")
+            ))
+            .unwrap_or_default()
+    );
+    if let Some(m) = mag {
+        let _ = write!(out, "<li>{}: <b>M{m:.1}</b></li>", escape(l.magnitude));
+    }
+    if let Some(d) = depth {
+        let _ = write!(out, "<li>{}: <b>{d:.0}</b></li>", escape(l.depth_km));
+    }
+    if let Some((lon, lat)) = epi {
+        let _ = write!(
+            out,
+            "<li>{}: <b>{:.2}° {}, {:.2}° {}</b></li>",
+            escape(l.epicentre),
+            lat.abs(),
+            if lat >= 0.0 { "N" } else { "S" },
+            lon.abs(),
+            if lon >= 0.0 { "E" } else { "W" }
+        );
+    }
+    if let Some(m) = s["max_mmi"].as_f64() {
+        let _ = write!(
+            out,
+            "<li>{}: {} <b>{}</b></li>",
+            escape(l.max_mmi),
+            mmi_chip(m),
+            escape(w.shaking[mmi_index(m)])
+        );
+    }
+    out.push_str("</ul></header><div class=\"rpt-alerts\">");
+    loss_panel(
+        &mut out,
+        w,
+        "rpt-fatalities",
+        l.fatalities,
+        &s["fatalities"],
+        s["alert_level_fatalities"]
+            .as_str()
+            .and_then(level_from_str),
+        true,
+    );
+    loss_panel(
+        &mut out,
+        w,
+        "rpt-losses",
+        l.losses,
+        &s["economic_loss_usd"],
+        s["alert_level_economic"].as_str().and_then(level_from_str),
+        false,
+    );
+    out.push_str("</div>");
+    let _ = write!(
+        out,
+        "<section aria-labelledby=\"rpt-exposure-h\"><h2 id=\"rpt-exposure-h\">{}</h2>",
+        escape(l.exposure)
+    );
+    exposure_table(&mut out, s, w);
+    let _ = write!(
+        out,
+        "</section><section aria-labelledby=\"rpt-settlements-h\"><h2 id=\"rpt-settlements-h\">{}</h2>",
+        escape(l.settlements)
+    );
+    settlements_table(&mut out, s, w);
+    out.push_str("</section>");
+    // The map.
+    let bbox = s["footprint_bbox"]
+        .as_array()
+        .and_then(|a| {
+            let v: Vec<f64> = a.iter().filter_map(Value::as_f64).collect();
+            <[f64; 4]>::try_from(v).ok()
+        })
+        .filter(|b| b[2] > b[0] && b[3] > b[1]);
+    if let Some(bbox) = bbox {
+        let mut places: Vec<(&Value, f64)> = s["settlements_top"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|x| (x, x["population"].as_f64().unwrap_or(0.0)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        places.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let places = places
+            .into_iter()
+            .take(8)
+            .filter_map(|(x, _)| {
+                Some(Place {
+                    name: x["name"].as_str()?.to_string(),
+                    lon: x["lon"].as_f64()?,
+                    lat: x["lat"].as_f64()?,
+                })
+            })
+            .collect();
+        let map = svg::map_svg(&MapInput {
+            bbox,
+            contours: input.contours,
+            region: input.region,
+            places,
+            epicentre: epi,
+            title: format!("{} — {}", l.map, event),
+            legend_title: format!("{} ({})", l.mmi, l.shaking),
+        });
+        let _ = write!(
+            out,
+            "<section aria-labelledby=\"rpt-map-h\"><h2 id=\"rpt-map-h\">{}</h2><figure style=\"margin:0\">{map}<figcaption class=\"rpt-caption\">{}</figcaption></figure></section>",
+            escape(l.map),
+            escape(l.map_caption)
+        );
+    }
+    changes(&mut out, s, input.previous.as_ref(), w);
+    caveats(&mut out, s, w);
+    let _ = writeln!(
+        out,
+        "<p class=\"rpt-foot\">{}: Forewarn {}</p></main></body></html>",
+        escape(l.produced_by),
+        escape(s["forewarn_version"].as_str().unwrap_or(""))
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_grouped_per_language() {
+        assert_eq!(group(1108511.0, "en"), "1,108,511");
+        assert_eq!(group(1108511.0, "ru"), "1\u{a0}108\u{a0}511");
+        assert_eq!(group(999.0, "en"), "999");
+        assert_eq!(group(0.4, "en"), "0");
+        assert_eq!(pct(0.004), "<1%");
+        assert_eq!(pct(0.354), "35%");
+    }
+
+    #[test]
+    fn distances() {
+        let d = distance_km((73.0, 34.0), (73.0, 35.0));
+        assert!((d - 111.2).abs() < 0.5, "{d}");
+    }
+}

@@ -1,0 +1,200 @@
+//! `GET /api/incidents/{id}/report.html`: the incident page of a completed earthquake run
+//! (forewarn_engine::report, the same page the CLI writes as summary.html), with what changed
+//! since the previous run of the same event. Opened in a frame of the web UI and on its own
+//! for printing.
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::Caller;
+use crate::incidents::Incident;
+use crate::records::{Stored, from_record};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use forewarn_store::{RecordFilter, RecordPage};
+use serde::Deserialize;
+use serde_json::Value;
+
+/// How far (km) and how long before (hours) an earlier run may be and still count as the
+/// same event for "what changed", when the caller names none. An operational choice (an
+/// updated location of one event moves by tens of km; updates come within days), not a
+/// published figure.
+pub const SAME_EVENT_KM: f64 = 100.0;
+pub const SAME_EVENT_HOURS: i64 = 7 * 24;
+/// Earlier incidents looked at when choosing the previous run.
+const PREVIOUS_SCAN: i64 = 50;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportQuery {
+    /// Page language (`en`, `ru`; others get English).
+    pub lang: Option<String>,
+    /// The incident to compare with; 0 for none; absent: the latest earlier run of the same
+    /// event ([`SAME_EVENT_KM`], [`SAME_EVENT_HOURS`]).
+    pub previous: Option<i64>,
+}
+
+/// The incident `id` as the caller may read it: in the caller's scope, or (for a page
+/// opened from a link, without the exercise header) in the exercise the caller takes part in.
+async fn readable(st: &AppState, caller: &Caller, id: i64) -> Result<Incident, ApiError> {
+    let Some(r) = st.store.get_record(Incident::TYPE, id).await? else {
+        return Err(ApiError::not_found("incident"));
+    };
+    if !r.readable_by(&caller.reader()) {
+        return Err(ApiError::not_found("incident"));
+    }
+    match r.exercise_id {
+        x if x == caller.exercise => from_record(&r),
+        Some(x) => {
+            crate::exercises::check_participant(st, x, &caller.user)
+                .await
+                .map_err(|_| ApiError::not_found("incident"))?;
+            from_record(&r)
+        }
+        None => Err(ApiError::not_found("incident")),
+    }
+}
+
+fn epicentre(s: &Value) -> Option<(f64, f64)> {
+    let h = &s["rupture"]["hypocenter"];
+    Some((h["lon"].as_f64()?, h["lat"].as_f64()?))
+}
+
+fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (la1, la2) = (a.1.to_radians(), b.1.to_radians());
+    let h = ((la2 - la1) / 2.0).sin().powi(2)
+        + la1.cos() * la2.cos() * ((b.0 - a.0).to_radians() / 2.0).sin().powi(2);
+    2.0 * 6371.0 * h.sqrt().min(1.0).asin()
+}
+
+/// The latest earlier completed run of the same organisation and scope whose epicentre lies
+/// within [`SAME_EVENT_KM`] and which was created at most [`SAME_EVENT_HOURS`] before.
+async fn same_event_before(
+    st: &AppState,
+    caller: &Caller,
+    inc: &Incident,
+) -> Result<Option<Incident>, ApiError> {
+    let Some(here) = inc.summary.as_ref().and_then(epicentre) else {
+        return Ok(None);
+    };
+    let created = chrono::DateTime::parse_from_rfc3339(&inc.created_at).ok();
+    let rs = st
+        .store
+        .list_records_page(
+            Incident::TYPE,
+            &caller.reader(),
+            &RecordFilter {
+                status: None,
+                parent_id: None,
+                exercise_id: inc.exercise_id,
+                limit: PREVIOUS_SCAN,
+            },
+            &RecordPage {
+                org: Some(inc.org.clone()),
+                statuses: vec!["complete".into(), "closed".into()],
+                before_id: Some(inc.id),
+            },
+        )
+        .await?;
+    for r in rs {
+        let Ok(p) = from_record::<Incident>(&r) else {
+            continue;
+        };
+        let Some(there) = p.summary.as_ref().and_then(epicentre) else {
+            continue;
+        };
+        let recent = match (created, chrono::DateTime::parse_from_rfc3339(&p.created_at)) {
+            (Some(a), Ok(b)) => (a - b).num_hours() <= SAME_EVENT_HOURS,
+            _ => false,
+        };
+        if recent && distance_km(here, there) <= SAME_EVENT_KM {
+            return Ok(Some(p));
+        }
+    }
+    Ok(None)
+}
+
+pub async fn report(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, ApiError> {
+    let lang = q.lang.unwrap_or_else(|| "en".into());
+    if !forewarn_engine::report::words::LANGUAGES.contains(&lang.as_str()) {
+        return Err(ApiError::invalid(
+            format!(
+                "lang must be one of {}",
+                forewarn_engine::report::words::LANGUAGES.join(", ")
+            ),
+            "lang",
+        ));
+    }
+    let inc = readable(&st, &caller, id).await?;
+    let Some(summary) = inc.summary.clone() else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no report: the run has not completed",
+            Some("id"),
+        ));
+    };
+    let previous = match q.previous {
+        Some(0) => None,
+        Some(p) if p == id => {
+            return Err(ApiError::invalid(
+                "previous must be another incident",
+                "previous",
+            ));
+        }
+        Some(p) => {
+            let prev = readable(&st, &caller, p)
+                .await
+                .map_err(|_| ApiError::invalid(format!("no readable incident {p}"), "previous"))?;
+            if prev.summary.is_none() {
+                return Err(ApiError::invalid(
+                    format!("incident {p} has no completed run"),
+                    "previous",
+                ));
+            }
+            Some(prev)
+        }
+        None => same_event_before(&st, &caller, &inc).await?,
+    };
+    let contours: Option<Value> = st
+        .store
+        .get_layer(id, "mmi_contours")
+        .await?
+        .and_then(|g| serde_json::from_str(&g).ok());
+    let html = tokio::task::spawn_blocking(move || {
+        let world = crate::runner::world().ok();
+        let prev = previous.as_ref().and_then(|p| {
+            p.summary
+                .as_ref()
+                .map(|s| (s, format!("#{} {} ({})", p.id, p.title, p.created_at)))
+        });
+        forewarn_engine::report::render_html(&forewarn_engine::report::ReportInput {
+            summary: &summary,
+            contours: contours.as_ref(),
+            region: world.as_ref().map(|w| &w.region),
+            previous: prev,
+            lang: &lang,
+        })
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), None))?;
+    let mut r = html.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    // The web UI shows the page in a frame of its own origin; the page runs no script.
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; frame-ancestors 'self'",
+        ),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    Ok(r)
+}

@@ -1,0 +1,307 @@
+// The duty officer's screens in Debian's Chromium (playwright-core): the incident page after a
+// run at 1366x768 and 1920x1080 (with axe-core: no serious or critical violation), printed
+// to A4, and the page of a published alert in all four languages. A real `forewarn serve
+// --demo` on a fresh SQLite database; records are made through the API as the demo users.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const WEB_DIR = path.resolve(HERE, '..');
+const REPO = path.resolve(WEB_DIR, '..');
+const BIN = path.resolve(REPO, process.env.FOREWARN_BIN || 'target/debug/forewarn');
+const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
+const SHOTS = path.join(HERE, 'screenshots');
+const DOC_IMG = path.join(REPO, 'docs', 'img');
+const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const PASSWORD = 'forewarn-demo';
+const UI_TIMEOUT_MS = 30_000;
+const VIEWPORTS = [
+  { width: 1366, height: 768 },
+  { width: 1920, height: 1080 },
+];
+
+let server;
+let serverLog = '';
+let tmp;
+let base;
+let browser;
+const foreign = [];
+const pageErrors = [];
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A logged-in API client (session cookie + CSRF token), for making records. */
+async function apiLogin(username) {
+  const res = await fetch(`${base}/api/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username, password: PASSWORD }),
+  });
+  assert.equal(res.status, 200, `login ${username}`);
+  const me = await res.json();
+  const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const call = async (method, p, body) => {
+    const r = await fetch(`${base}${p}`, {
+      method,
+      headers: { Cookie: cookie, 'X-CSRF-Token': me.csrf_token, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    let json = null;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = text;
+    }
+    if (!r.ok) throw new Error(`${method} ${p}: ${r.status} ${text}`);
+    return json;
+  };
+  return { get: (p) => call('GET', p), post: (p, b) => call('POST', p, b) };
+}
+
+async function runIncident(api, title, quake) {
+  const inc = await api.post('/api/incidents', { title, quake });
+  for (let i = 0; i < 1200; i++) {
+    const v = await api.get(`/api/incidents/${inc.id}`);
+    if (v.status !== 'running') {
+      assert.equal(v.status, 'complete', JSON.stringify(v.error));
+      return v;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`incident ${inc.id} did not finish`);
+}
+
+function isLocal(url) {
+  if (/^(data|blob|about):/.test(url)) return true;
+  return new URL(url).origin === base;
+}
+
+async function newContext(name, viewport) {
+  const ctx = await browser.newContext({ viewport, locale: 'en-GB' });
+  await ctx.route('**/*', (route) => {
+    const url = route.request().url();
+    if (isLocal(url)) return route.continue();
+    foreign.push(`${name}: ${url}`);
+    return route.abort('blockedbyclient');
+  });
+  ctx.on('page', (page) => page.on('pageerror', (err) => pageErrors.push(`${name}: ${err.message}`)));
+  return ctx;
+}
+
+async function loginPage(ctx, username) {
+  const page = await ctx.newPage();
+  await page.goto(`${base}/`);
+  await page.locator('#login-username').fill(username);
+  await page.locator('#login-password').fill(PASSWORD);
+  await page.locator('#login-submit').click();
+  await page.locator('#whoami', { hasText: username }).waitFor({ timeout: UI_TIMEOUT_MS });
+  return page;
+}
+
+/** axe-core on `frame` (a page or a frame): the serious and critical violations. */
+async function axeViolations(frame) {
+  await frame.evaluate(AXE);
+  const result = await frame.evaluate(async () => {
+    // Frames are checked on their own (the incident page is opened as a page of its own).
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ['violations'], iframes: false });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }));
+  });
+  return result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+before(async () => {
+  if (!fs.existsSync(BIN)) throw new Error(`forewarn binary not found at ${BIN}; build it (cargo build -p forewarn-cli) or set FOREWARN_BIN`);
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}; apt-get install -y chromium`);
+  fs.mkdirSync(SHOTS, { recursive: true });
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'forewarn-screens-'));
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  server = spawn(BIN, ['serve', '--demo', '--db', `sqlite://${path.join(tmp, 't.db')}`, '--bind', `127.0.0.1:${port}`, '--web-dir', WEB_DIR], {
+    cwd: tmp,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  server.stdout.on('data', (d) => (serverLog += d));
+  server.stderr.on('data', (d) => (serverLog += d));
+  const end = Date.now() + 120_000;
+  for (;;) {
+    if (server.exitCode !== null) throw new Error(`server exited:\n${serverLog}`);
+    try {
+      if ((await fetch(`${base}/api/health`)).ok) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > end) throw new Error(`server not healthy:\n${serverLog}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  if (server && server.exitCode !== null) console.error(`the server exited (${server.exitCode}, ${server.signalCode}):\n${serverLog}`);
+  if (browser) await browser.close();
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM');
+    await new Promise((r) => {
+      const timer = setTimeout(() => {
+        server.kill('SIGKILL');
+        r();
+      }, 5000);
+      server.once('exit', () => {
+        clearTimeout(timer);
+        r();
+      });
+    });
+  }
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+test('incident page and alert pages', { timeout: 15 * 60_000 }, async (t) => {
+  const duty = await apiLogin('pk.duty');
+  const approver = await apiLogin('pk.approver');
+  const quake = { lat: 34.39, lon: 73.47, depth_km: 15, mag: 7.2, gmpe: 'bssa14' };
+  const first = await runIncident(duty, 'Muzaffarabad M7.2 first estimate', quake);
+  const second = await runIncident(duty, 'Muzaffarabad M7.6 update', { ...quake, lat: 34.49, mag: 7.6 });
+
+  for (const vp of VIEWPORTS) {
+    await t.test(`incident page at ${vp.width}x${vp.height}`, async () => {
+      const ctx = await newContext(`pk.duty ${vp.width}`, vp);
+      const page = await loginPage(ctx, 'pk.duty');
+      // From the incident list to the page.
+      await page.goto(`${base}/#/incidents`);
+      await page.locator(`#incident-rows tr[data-id="${second.id}"] a.incident-page-link`).click();
+      await page.waitForFunction((id) => location.hash === `#/incident/${id}`, second.id);
+      const frameEl = page.locator('#incident-report');
+      await frameEl.waitFor({ timeout: UI_TIMEOUT_MS });
+      const frame = page.frameLocator('#incident-report');
+      await frame.locator('#rpt-fatalities').waitFor({ timeout: UI_TIMEOUT_MS });
+      // Alert colours: the overall pill and every band are coloured, and the colours differ.
+      const colours = await frame.locator('#rpt').evaluate((root) => {
+        const bg = (el) => getComputedStyle(el).backgroundColor;
+        return {
+          level: root.dataset.alertLevel,
+          pill: bg(root.querySelector('#rpt-alert-level')),
+          bands: [...root.querySelectorAll('#rpt-fatalities .rpt-band')].map((b) => ({ level: b.dataset.level, bg: bg(b.querySelector('.rpt-band-bar')), label: b.getAttribute('aria-label') })),
+        };
+      });
+      assert.ok(['green', 'yellow', 'orange', 'red'].includes(colours.level), colours.level);
+      assert.notEqual(colours.pill, 'rgba(0, 0, 0, 0)', 'the alert pill is coloured');
+      assert.equal(colours.bands.length, 7, 'seven PAGER ranges');
+      assert.deepEqual([...new Set(colours.bands.map((b) => b.level))], ['green', 'yellow', 'orange', 'red']);
+      assert.equal(new Set(colours.bands.map((b) => b.bg)).size, 4, JSON.stringify(colours.bands));
+      assert.ok(colours.bands.every((b) => /%/.test(b.label)), 'each range has its probability');
+      // Exposure with words, settlements, map with epicentre, caveats, changes.
+      const text = await frame.locator('#rpt').innerText();
+      for (const words of ['Perceived shaking', 'Very strong', 'Most affected settlements', 'Muzaffarabad', 'PROXY', 'Wald & Allen 2007', 'Ground-motion models']) {
+        assert.ok(text.includes(words), `${words} shown`);
+      }
+      assert.equal(await frame.locator('svg.rpt-map .rpt-epicentre').count(), 1);
+      assert.ok((await frame.locator('svg.rpt-map text').count()) > 2, 'place names on the map');
+      assert.ok(text.includes(`#${first.id} Muzaffarabad M7.2 first estimate`), 'compared with the previous run');
+      assert.ok((await frame.locator('#rpt-changes tr.rpt-changed').count()) >= 2, 'changes are marked');
+      // The page sits below the bar, the bar does not overflow, and the screen opens at its top.
+      const layout = await page.evaluate(() => ({
+        scrollY: document.querySelector('main').scrollTop,
+        overflow: document.documentElement.scrollWidth > window.innerWidth + 1,
+        frameWidth: document.querySelector('#incident-report').getBoundingClientRect().width,
+      }));
+      assert.equal(layout.scrollY, 0);
+      assert.equal(layout.overflow, false, 'no horizontal scrolling');
+      assert.ok(layout.frameWidth > vp.width * 0.8, `the page uses the width (${layout.frameWidth})`);
+      await page.screenshot({ path: path.join(SHOTS, `incident-page-${vp.width}.png`) });
+      if (vp.width === 1366) {
+        fs.mkdirSync(DOC_IMG, { recursive: true });
+        await page.screenshot({ path: path.join(DOC_IMG, 'incident-page.png') });
+      }
+      // Accessibility: the screen and the page inside the frame.
+      assert.deepEqual(await axeViolations(page), [], 'axe on the incident screen');
+      const own = await ctx.newPage();
+      await own.goto(`${base}/api/incidents/${second.id}/report.html`);
+      assert.deepEqual(await axeViolations(own), [], 'axe on the incident page');
+      await own.close();
+      // No comparison when asked for none.
+      await page.locator('#incident-compare').selectOption('0');
+      await frame.locator('#rpt-changes', { hasText: 'No earlier run' }).waitFor({ timeout: UI_TIMEOUT_MS });
+      // In Russian.
+      await page.locator('#lang-select').selectOption('ru');
+      await page.frameLocator('#incident-report').locator('#rpt-exposure', { hasText: 'Ощущаемые сотрясения' }).waitFor({ timeout: UI_TIMEOUT_MS });
+      await ctx.close();
+    });
+  }
+
+  await t.test('the incident page prints on A4', async () => {
+    const ctx = await newContext('print', VIEWPORTS[0]);
+    const page = await loginPage(ctx, 'pk.duty');
+    await page.goto(`${base}/api/incidents/${second.id}/report.html`);
+    await page.emulateMedia({ media: 'print' });
+    const pdf = await page.pdf({ format: 'A4', printBackground: true });
+    const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
+    assert.ok(pages >= 1 && pages <= 3, `A4 pages: ${pages}`);
+    // Laid out at the printable width of A4 (210 mm - 2 x 12 mm = 186 mm, 703 px at 96 dpi),
+    // nothing is wider than the paper.
+    await page.setViewportSize({ width: 703, height: 1000 });
+    const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+    assert.ok(widths.scroll <= widths.inner, `content fits A4 (${widths.scroll} > ${widths.inner} px)`);
+    await ctx.close();
+  });
+
+  await t.test('a published alert has a page in all four languages', async () => {
+    const draft = await duty.post('/api/alerts', { incident_id: second.id });
+    await approver.post(`/api/alerts/${draft.id}/approve`, {});
+    await duty.post(`/api/alerts/${draft.id}/publish`, {});
+    for (const vp of VIEWPORTS) {
+      // Anonymous, as the public reads it.
+      const ctx = await newContext(`public ${vp.width}`, vp);
+      const page = await ctx.newPage();
+      const res = await page.goto(`${base}/cap/${draft.id}.html`);
+      assert.equal(res.status(), 200);
+      assert.equal(res.headers()['content-type'], 'text/html; charset=utf-8');
+      const sections = await page.locator('section.cap-info').evaluateAll((els) => els.map((e) => ({
+        lang: e.getAttribute('lang'),
+        dir: getComputedStyle(e).direction,
+        headline: e.querySelector('h2').textContent,
+      })));
+      assert.deepEqual(sections.map((s) => s.lang), ['en', 'ru', 'zh', 'ur']);
+      assert.deepEqual(sections.map((s) => s.dir), ['ltr', 'ltr', 'ltr', 'rtl']);
+      assert.ok(sections.every((s) => s.headline.trim().length > 0));
+      assert.match(sections[1].headline, /[А-Яа-я]/, 'Russian in Cyrillic');
+      assert.match(sections[2].headline, /[\u4e00-\u9fff]/, 'Chinese in Han characters');
+      assert.match(sections[3].headline, /[\u0600-\u06ff]/, 'Urdu in Arabic script');
+      assert.ok((await page.locator('svg.cap-area').count()) >= 4, 'each language shows its area');
+      assert.deepEqual(await axeViolations(page), [], 'axe on the alert page');
+      await page.screenshot({ path: path.join(SHOTS, `alert-page-${vp.width}.png`), fullPage: true });
+      if (vp.width === 1366) await page.screenshot({ path: path.join(DOC_IMG, 'alert-page.png') });
+      // The XML link shows the XML in the browser (no download).
+      const xml = await page.goto(`${base}/cap/${draft.id}.xml`);
+      assert.equal(xml.headers()['content-type'], 'application/xml; charset=utf-8');
+      assert.match(await xml.text(), /<alert[\s>]/);
+      await ctx.close();
+    }
+  });
+
+  assert.deepEqual(foreign, [], 'no request left the host');
+  assert.deepEqual(pageErrors, [], 'no script errors');
+});

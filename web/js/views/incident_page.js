@@ -1,0 +1,93 @@
+// The incident page of a completed earthquake run (#/incident/{id}): the server renders it
+// (GET /api/incidents/{id}/report.html, the same page `forewarn quake` writes as
+// summary.html, so the alert bands and intensity words are defined once, in the engine) and
+// this screen frames it with the actions around it: compare with another run, print, map,
+// draft an alert.
+import { h, mount } from '../dom.js';
+import { t, currentLang } from '../i18n.js';
+import { get } from '../api.js';
+import * as session from '../session.js';
+import { exerciseBadge, errorText } from '../common.js';
+
+/** Languages the server writes the page in; others get English. */
+const PAGE_LANGS = ['en', 'ru'];
+
+function reportUrl(id, previous) {
+  const lang = PAGE_LANGS.includes(currentLang()) ? currentLang() : 'en';
+  const q = new URLSearchParams({ lang });
+  if (previous !== '') q.set('previous', previous);
+  return `/api/incidents/${id}/report.html?${q}`;
+}
+
+/** Fit the frame to its page so that the screen scrolls as one document. */
+function fitFrame(frame) {
+  try {
+    const doc = frame.contentDocument;
+    if (doc && doc.documentElement) frame.style.height = `${doc.documentElement.scrollHeight + 4}px`;
+  } catch (err) {
+    console.warn(err);
+  }
+}
+
+export async function renderIncidentPage(main, { params, toast }) {
+  const id = Number(params[0]);
+  if (!Number.isInteger(id) || id <= 0) {
+    mount(main, h('div', { class: 'panel', role: 'alert' }, t('incidentPage.notFound')));
+    return null;
+  }
+  let incident;
+  try {
+    incident = await get(`/api/incidents/${id}`);
+  } catch (err) {
+    mount(main, h('div', { class: 'panel', role: 'alert' }, errorText(err)));
+    return null;
+  }
+  const heading = h('h1', { id: 'incident-page-title' }, incident.title, ' ', exerciseBadge(incident));
+  if (incident.status !== 'complete' && incident.status !== 'closed') {
+    mount(main, heading, h('p', { class: 'panel', id: 'incident-page-pending' }, t('incidentPage.notReady')));
+    return null;
+  }
+  // Earlier completed runs to compare with ('' = the server's choice of the same event).
+  let earlier = [];
+  try {
+    earlier = ((await get('/api/incidents')).items || [])
+      .filter((i) => i.id < id && (i.status === 'complete' || i.status === 'closed'));
+  } catch (err) {
+    toast(errorText(err), 'error');
+  }
+  const compare = h('select', { id: 'incident-compare' },
+    h('option', { value: '' }, t('incidentPage.compareAuto')),
+    h('option', { value: '0' }, t('incidentPage.compareNone')),
+    earlier.map((i) => h('option', { value: String(i.id) }, `#${i.id} ${i.title}`)));
+  const frame = h('iframe', {
+    id: 'incident-report',
+    class: 'report-frame',
+    title: t('incidentPage.frameTitle', { title: incident.title }),
+    sandbox: 'allow-same-origin allow-modals',
+    src: reportUrl(id, ''),
+  });
+  frame.addEventListener('load', () => fitFrame(frame));
+  const onResize = () => fitFrame(frame);
+  window.addEventListener('resize', onResize);
+  compare.addEventListener('change', () => {
+    frame.src = reportUrl(id, compare.value);
+  });
+  const canDraft = session.hasRole('duty_officer') && session.user()?.org === incident.org;
+  mount(main,
+    h('div', { class: 'incident-page-bar no-print' },
+      heading,
+      h('div', { class: 'actions' },
+        h('label', { for: 'incident-compare', class: 'inline-label' }, t('incidentPage.compare')), compare,
+        h('button', {
+          class: 'btn', type: 'button', id: 'incident-print',
+          onClick: () => frame.contentWindow?.print(),
+        }, t('incidentPage.print')),
+        h('a', { class: 'btn btn-secondary', href: reportUrl(id, compare.value), target: '_blank', rel: 'noopener', id: 'incident-open' }, t('incidentPage.open')),
+        h('a', { class: 'btn btn-secondary', href: `#/map/incident/${id}` }, t('incidents.showOnMap')),
+        canDraft ? h('a', { class: 'btn btn-secondary', href: `#/compose/incident/${id}` }, t('incidents.draftAlert')) : null,
+        h('a', { class: 'btn btn-secondary', href: '#/incidents' }, t('incidentPage.back')))),
+    frame);
+  // The page opens at its top, wherever the previous screen was scrolled to.
+  main.scrollTop = 0;
+  return () => window.removeEventListener('resize', onResize);
+}
