@@ -3,6 +3,7 @@
 //! alert publication and the static web UI. The contract is docs/api.md.
 
 pub mod activity;
+pub mod alarms;
 pub mod alerts;
 pub mod auth;
 pub mod bench;

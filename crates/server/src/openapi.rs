@@ -95,7 +95,7 @@ fn err(desc: &str) -> utoipa::openapi::Response {
 
 /// Builds the document.
 pub fn document() -> utoipa::openapi::OpenApi {
-    use crate::{activity, alerts, auth, exercises, incidents, requests};
+    use crate::{activity, alarms, alerts, auth, exercises, incidents, requests};
     let components = ComponentsBuilder::new()
         .schema_from::<ErrorBody>()
         .schema_from::<List>()
@@ -114,6 +114,10 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .schema_from::<incidents::Incident>()
         .schema_from::<incidents::IncidentStatus>()
         .schema_from::<incidents::Origin>()
+        .schema_from::<alarms::Alarm>()
+        .schema_from::<alarms::AlarmStatus>()
+        .schema_from::<alarms::Delivery>()
+        .schema_from::<alarms::DeliveryChannel>()
         .schema_from::<alerts::Alert>()
         .schema_from::<alerts::AlertStatus>()
         .schema_from::<alerts::Revision>()

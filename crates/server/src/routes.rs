@@ -2,7 +2,7 @@
 //! document, so that every endpoint is documented.
 
 use crate::{
-    AppState, activity, alerts, auth, events, exercises, incidents, public, requests, watch,
+    AppState, activity, alarms, alerts, auth, events, exercises, incidents, public, requests, watch,
 };
 use axum::routing::{MethodRouter, delete, get, post};
 use forewarn_store::UserRole;
@@ -601,6 +601,36 @@ pub fn endpoints() -> Vec<Endpoint> {
             200,
             "List",
             get(watch::sources)
+        ),
+        ep!(
+            "GET",
+            "/api/alarms",
+            "The organisation's alarms (raised by the watch's drafts), with their deliveries and escalation",
+            LoggedIn,
+            None,
+            200,
+            "List",
+            get(alarms::list)
+        ),
+        ep!(
+            "GET",
+            "/api/alarms/dead-letters",
+            "Alarm deliveries (e-mail, webhook) that failed after every attempt",
+            LoggedIn,
+            None,
+            200,
+            "List",
+            get(alarms::dead_letters)
+        ),
+        ep!(
+            "POST",
+            "/api/alarms/{id}/acknowledge",
+            "Acknowledge an alarm of your organisation; its escalation stops",
+            Roles("duty_officer, approver or admin of the alarm's organisation"),
+            Some("Empty"),
+            200,
+            "Alarm",
+            post(alarms::acknowledge)
         ),
         ep!(
             "GET",

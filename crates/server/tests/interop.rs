@@ -12,25 +12,6 @@ use forewarn_cap::*;
 use serde_json::json;
 use std::io::Read;
 
-/// The Python interpreter with `module` importable (`$FOREWARN_PYTHON`, set by .ci/run, or
-/// `python3`); `None` skips with a message, a failure under CI=true.
-fn python_with(module: &str) -> Option<String> {
-    let python = std::env::var("FOREWARN_PYTHON").unwrap_or_else(|_| "python3".into());
-    let ok = std::process::Command::new(&python)
-        .args(["-c", &format!("import {module}")])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if ok {
-        return Some(python);
-    }
-    assert!(
-        std::env::var("CI").map(|v| v != "true").unwrap_or(true),
-        "CI=true but the Python module {module} is not importable by {python} (.ci/run installs it and sets FOREWARN_PYTHON)"
-    );
-    eprintln!("skipping: the Python module {module} is not importable by {python} (see .ci/run)");
-    None
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openapi_document_is_valid_openapi_3_1() {
     let app = App::sqlite().await;
@@ -68,7 +49,7 @@ async fn openapi_document_is_valid_openapi_3_1() {
         missing.is_empty(),
         "references to missing schemas: {missing:?}"
     );
-    let Some(python) = python_with("openapi_spec_validator") else {
+    let Some(python) = common::python_with("openapi_spec_validator") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

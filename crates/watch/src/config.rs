@@ -15,10 +15,16 @@
 //! poll_s = 60                        # 1 to 86400
 //! ```
 //!
+//! Alarms (`[smtp]`, `[[alarm]]`): see [`crate::alarm_config`].
+//!
 //! Optional per source: `agency` (reports naming none), `timeout_s` (1-120, default the
 //! smaller of `poll_s` and 20), and for gauges `level_threshold`, `rise_threshold`,
 //! `rise_window_s` (default 3600).
 
+use crate::alarm_config::{
+    AlarmConfig, DEFAULT_ESCALATE_AFTER_S, MAX_ALARMS, MAX_SECRET_CHARS, MAX_TARGETS, SecretSource,
+    SmtpConfig, SmtpTls, WebhookConfig, address_ok, env_name_ok,
+};
 use crate::assoc::AssocConfig;
 use crate::gauge::GaugeThresholds;
 use serde::{Deserialize, Serialize};
@@ -99,6 +105,10 @@ pub struct SourceConfig {
 pub struct WatchConfig {
     pub association: AssocConfig,
     pub sources: Vec<SourceConfig>,
+    /// The outgoing mail server of the alarms.
+    pub smtp: Option<SmtpConfig>,
+    /// Each organisation's alarm channels.
+    pub alarms: Vec<AlarmConfig>,
 }
 
 /// An error with its place in the file.
@@ -119,6 +129,42 @@ struct RawFile {
     association: Option<Spanned<RawAssoc>>,
     #[serde(default)]
     source: Vec<Spanned<RawSource>>,
+    #[serde(default)]
+    smtp: Option<Spanned<RawSmtp>>,
+    #[serde(default)]
+    alarm: Vec<Spanned<RawAlarm>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSmtp {
+    host: Option<Spanned<String>>,
+    port: Option<Spanned<i64>>,
+    from: Option<Spanned<String>>,
+    tls: Option<Spanned<String>>,
+    username: Option<Spanned<String>>,
+    password_env: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAlarm {
+    org: Option<Spanned<String>>,
+    #[serde(default)]
+    email: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    approvers_email: Option<Spanned<Vec<String>>>,
+    escalate_after_s: Option<Spanned<f64>>,
+    #[serde(default)]
+    webhook: Vec<Spanned<RawWebhook>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWebhook {
+    url: Option<Spanned<String>>,
+    secret: Option<Spanned<String>>,
+    secret_env: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -347,7 +393,227 @@ pub fn parse(text: &str) -> Result<WatchConfig, ConfigError> {
             thresholds,
         });
     }
+    cfg.smtp = raw.smtp.as_ref().map(|s| smtp(&cx, s)).transpose()?;
+    if raw.alarm.len() > MAX_ALARMS {
+        return Err(cx.err(
+            raw.alarm[MAX_ALARMS].span(),
+            format!("alarm[{MAX_ALARMS}]"),
+            format!("more than {MAX_ALARMS} alarm tables"),
+        ));
+    }
+    for (i, a) in raw.alarm.iter().enumerate() {
+        let al = alarm(&cx, i, a)?;
+        if cfg.alarms.iter().any(|x| x.org == al.org) {
+            return Err(cx.err(
+                a.span(),
+                format!("alarm[{i}].org"),
+                format!("'{}' has an earlier alarm table", al.org),
+            ));
+        }
+        if cfg.smtp.is_none() && !(al.email.is_empty() && al.approvers_email.is_empty()) {
+            return Err(cx.err(
+                a.span(),
+                format!("alarm[{i}].email"),
+                "e-mail alarms need an [smtp] table",
+            ));
+        }
+        cfg.alarms.push(al);
+    }
     Ok(cfg)
+}
+
+fn smtp(cx: &Ctx<'_>, s: &Spanned<RawSmtp>) -> Result<SmtpConfig, ConfigError> {
+    let r = s.get_ref();
+    let host = r
+        .host
+        .as_ref()
+        .ok_or_else(|| cx.err(s.span(), "smtp.host", "host is required"))?;
+    let h = host.get_ref();
+    if h.is_empty() || h.len() > 253 || h.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(cx.err(
+            host.span(),
+            "smtp.host",
+            "must be a host name or address of 1-253 characters",
+        ));
+    }
+    let port = match &r.port {
+        Some(p) => u16::try_from(*p.get_ref())
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or_else(|| cx.err(p.span(), "smtp.port", "must be 1 to 65535"))?,
+        None => 25,
+    };
+    let from = r
+        .from
+        .as_ref()
+        .ok_or_else(|| cx.err(s.span(), "smtp.from", "from is required"))?;
+    if !address_ok(from.get_ref()) {
+        return Err(cx.err(
+            from.span(),
+            "smtp.from",
+            "must be an e-mail address (name@domain)",
+        ));
+    }
+    let tls = match &r.tls {
+        None => SmtpTls::Starttls,
+        Some(t) => match t.get_ref().as_str() {
+            "none" => SmtpTls::None,
+            "starttls" => SmtpTls::Starttls,
+            "tls" => SmtpTls::Tls,
+            other => {
+                return Err(cx.err(
+                    t.span(),
+                    "smtp.tls",
+                    format!("'{other}' is not one of none, starttls, tls"),
+                ));
+            }
+        },
+    };
+    let username = match &r.username {
+        Some(u) if (1..=MAX_SECRET_CHARS).contains(&u.get_ref().len()) => Some(u.get_ref().clone()),
+        Some(u) => {
+            return Err(cx.err(
+                u.span(),
+                "smtp.username",
+                format!("must be 1-{MAX_SECRET_CHARS} characters"),
+            ));
+        }
+        None => None,
+    };
+    let password_env = match &r.password_env {
+        Some(p) if env_name_ok(p.get_ref()) => Some(p.get_ref().clone()),
+        Some(p) => {
+            return Err(cx.err(
+                p.span(),
+                "smtp.password_env",
+                "must be an environment variable name (A-Z, 0-9, _)",
+            ));
+        }
+        None => None,
+    };
+    Ok(SmtpConfig {
+        host: h.clone(),
+        port,
+        from: from.get_ref().clone(),
+        tls,
+        username,
+        password_env,
+    })
+}
+
+fn addresses(
+    cx: &Ctx<'_>,
+    v: &Option<Spanned<Vec<String>>>,
+    field: &str,
+) -> Result<Vec<String>, ConfigError> {
+    let Some(v) = v else {
+        return Ok(vec![]);
+    };
+    if v.get_ref().len() > MAX_TARGETS {
+        return Err(cx.err(
+            v.span(),
+            field,
+            format!("more than {MAX_TARGETS} addresses"),
+        ));
+    }
+    for (j, a) in v.get_ref().iter().enumerate() {
+        if !address_ok(a) {
+            return Err(cx.err(
+                v.span(),
+                format!("{field}[{j}]"),
+                format!("'{a}' is not an e-mail address (name@domain)"),
+            ));
+        }
+    }
+    Ok(v.get_ref().clone())
+}
+
+fn alarm(cx: &Ctx<'_>, i: usize, a: &Spanned<RawAlarm>) -> Result<AlarmConfig, ConfigError> {
+    let r = a.get_ref();
+    let f = |n: &str| format!("alarm[{i}].{n}");
+    let org = r
+        .org
+        .as_ref()
+        .ok_or_else(|| cx.err(a.span(), f("org"), "org is required"))?;
+    let o = org.get_ref();
+    if !(2..=16).contains(&o.len()) || !o.bytes().all(|b| b.is_ascii_lowercase()) {
+        return Err(cx.err(
+            org.span(),
+            f("org"),
+            "must be an organisation code (2-16 letters a-z)",
+        ));
+    }
+    let email = addresses(cx, &r.email, &f("email"))?;
+    let approvers_email = addresses(cx, &r.approvers_email, &f("approvers_email"))?;
+    let escalate_after_s = match &r.escalate_after_s {
+        Some(v) => cx.range(v, &f("escalate_after_s"), 1.0, 86_400.0)?,
+        None => DEFAULT_ESCALATE_AFTER_S,
+    };
+    if r.webhook.len() > MAX_TARGETS {
+        return Err(cx.err(
+            a.span(),
+            f("webhook"),
+            format!("more than {MAX_TARGETS} webhooks"),
+        ));
+    }
+    let mut webhooks = Vec::new();
+    for (j, w) in r.webhook.iter().enumerate() {
+        let wr = w.get_ref();
+        let wf = |n: &str| format!("alarm[{i}].webhook[{j}].{n}");
+        let url = wr
+            .url
+            .as_ref()
+            .ok_or_else(|| cx.err(w.span(), wf("url"), "url is required"))?;
+        let u = url.get_ref();
+        if !(u.starts_with("http://") || u.starts_with("https://"))
+            || u.len() > MAX_URL_CHARS
+            || u.chars().any(|c| c.is_control() || c == ' ')
+        {
+            return Err(cx.err(
+                url.span(),
+                wf("url"),
+                format!("must be an http:// or https:// URL of at most {MAX_URL_CHARS} characters without spaces"),
+            ));
+        }
+        let secret = match (&wr.secret, &wr.secret_env) {
+            (Some(s), None) if (16..=MAX_SECRET_CHARS).contains(&s.get_ref().len()) => {
+                SecretSource::Inline(s.get_ref().clone())
+            }
+            (Some(s), None) => {
+                return Err(cx.err(
+                    s.span(),
+                    wf("secret"),
+                    format!("must be 16-{MAX_SECRET_CHARS} characters"),
+                ));
+            }
+            (None, Some(e)) if env_name_ok(e.get_ref()) => SecretSource::Env(e.get_ref().clone()),
+            (None, Some(e)) => {
+                return Err(cx.err(
+                    e.span(),
+                    wf("secret_env"),
+                    "must be an environment variable name (A-Z, 0-9, _)",
+                ));
+            }
+            _ => {
+                return Err(cx.err(
+                    w.span(),
+                    wf("secret"),
+                    "give exactly one of secret and secret_env",
+                ));
+            }
+        };
+        webhooks.push(WebhookConfig {
+            url: u.clone(),
+            secret,
+        });
+    }
+    Ok(AlarmConfig {
+        org: o.clone(),
+        email,
+        approvers_email,
+        webhooks,
+        escalate_after_s,
+    })
 }
 
 #[cfg(test)]
@@ -374,5 +640,36 @@ mod tests {
         let ok = parse("[[source]]\nname = \"a\"\nkind = \"gauge-csv\"\nurl = \"http://x/\"\npoll_s = 5\nlevel_threshold = 3.5\n")
             .unwrap();
         assert_eq!(ok.sources[0].thresholds.and_then(|t| t.level), Some(3.5));
+    }
+
+    #[test]
+    fn alarm_errors_name_the_field() {
+        let smtp =
+            "[smtp]\nhost = \"127.0.0.1\"\nport = 2525\nfrom = \"fw@x.example\"\ntls = \"none\"\n";
+        let ok = parse(&format!(
+            "{smtp}[[alarm]]\norg = \"pk\"\nemail = [\"duty@x.example\"]\nescalate_after_s = 5\n[[alarm.webhook]]\nurl = \"http://127.0.0.1:9/h\"\nsecret = \"0123456789abcdef\"\n"
+        ))
+        .unwrap();
+        assert_eq!(ok.alarms[0].email, ["duty@x.example"]);
+        assert_eq!(ok.alarms[0].escalate_after_s, 5.0);
+        assert_eq!(ok.smtp.as_ref().map(|s| s.port), Some(2525));
+        let e = parse("[[alarm]]\norg = \"pk\"\nemail = [\"duty@x.example\"]\n").unwrap_err();
+        assert_eq!(e.field, "alarm[0].email", "{e}");
+        let e = parse(&format!(
+            "{smtp}[[alarm]]\norg = \"pk\"\nemail = [\"duty\"]\n"
+        ))
+        .unwrap_err();
+        assert_eq!((e.line, e.field.as_str()), (8, "alarm[0].email[0]"), "{e}");
+        let e = parse(
+            "[[alarm]]\norg = \"pk\"\n[[alarm.webhook]]\nurl = \"http://x/\"\nsecret = \"short\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.line, e.field.as_str()),
+            (5, "alarm[0].webhook[0].secret"),
+            "{e}"
+        );
+        let e = parse(&format!("{smtp}port2 = 1\n")).unwrap_err();
+        assert!(e.field.contains("port2"), "{e}");
     }
 }

@@ -9,6 +9,7 @@
 //! with an error naming the limit; a single malformed item is rejected with its reason and the
 //! rest of the feed is still read.
 
+pub mod alarm_config;
 pub mod assoc;
 pub mod cap_atom;
 pub mod config;
@@ -21,6 +22,7 @@ pub mod rules;
 pub mod time;
 pub mod usgs;
 
+pub use alarm_config::{AlarmConfig, SecretSource, SmtpConfig, SmtpTls, WebhookConfig};
 pub use assoc::{AssocConfig, Associator, Change, ChangeKind, WatchEvent};
 pub use config::{ConfigError, SourceConfig, SourceKind, WatchConfig};
 pub use report::{FeedError, GaugeReading, Parsed, QuakeReport, Rejected, ReportStatus};

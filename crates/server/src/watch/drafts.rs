@@ -176,12 +176,15 @@ async fn after_run_inner(st: &AppState, id: i64) -> Result<(), ApiError> {
         tx.rollback().await?;
         return Ok(());
     }
-    let outcome: Result<(), ApiError> = async {
+    // The draft that needs a person now, and what is needed (for the alarm).
+    let outcome: Result<Option<(i64, &str)>, ApiError> = async {
+        let mut needs = None;
         match (&head, &open) {
             (None, None) if alerts.is_empty() => {
                 if above {
                     let a = insert_draft(&mut tx, &inc, proposal.clone(), &sender, None).await?;
                     tracing::info!(incident = id, alert = a.id, level = %level_s, "watch: draft alert");
+                    needs = Some((a.id, "draft alert awaiting approval"));
                 }
             }
             (None, None) => {
@@ -208,11 +211,13 @@ async fn after_run_inner(st: &AppState, id: i64) -> Result<(), ApiError> {
                 a.rejection = None;
                 records::update(&mut tx, WATCH_ACTOR, "alert.revised", &a).await?;
                 tracing::info!(incident = id, alert = a.id, "watch: draft revised after a revision of the event");
+                needs = Some((a.id, "draft alert revised after a revision of the event, awaiting approval"));
             }
             (Some(h), None) => {
                 let xml = update_xml(h, &proposal)?;
                 let a = insert_draft(&mut tx, &inc, xml, &sender, Some(h.id)).await?;
                 tracing::info!(incident = id, alert = a.id, "watch: draft Update after a material change");
+                needs = Some((a.id, "draft Update of the published warning awaiting approval"));
             }
         }
         let mut cur = cur.clone();
@@ -221,12 +226,15 @@ async fn after_run_inner(st: &AppState, id: i64) -> Result<(), ApiError> {
         }
         cur.updated_at = now_ts();
         records::update(&mut tx, WATCH_ACTOR, "incident.assessed", &cur).await?;
-        Ok(())
+        Ok(needs)
     }
     .await;
     match outcome {
-        Ok(()) => {
+        Ok(needs) => {
             tx.commit().await?;
+            if let Some((alert_id, reason)) = needs {
+                crate::alarms::raise(st, &cur, alert_id, reason).await;
+            }
             Ok(())
         }
         Err(e) => {

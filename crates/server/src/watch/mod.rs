@@ -104,6 +104,8 @@ pub struct WatchService {
     pub client: reqwest::Client,
     /// CAP feed entries already read: (source, entry id, updated).
     pub cap_seen: Mutex<std::collections::HashSet<(String, String, String)>>,
+    /// The alarm channels (`[smtp]`, `[[alarm]]`), when the file has alarm tables.
+    pub alarms: Option<Arc<crate::alarms::AlarmService>>,
 }
 
 /// The demo rules: each member state's organisation watches its country plus
@@ -173,7 +175,16 @@ impl WatchService {
             .redirect(reqwest::redirect::Policy::limited(5))
             .build()
             .map_err(|e| format!("building the HTTP client: {e}"))?;
+        let alarms = if config.alarms.is_empty() {
+            None
+        } else {
+            Some(Arc::new(crate::alarms::AlarmService::new(
+                &config,
+                client.clone(),
+            )?))
+        };
         Ok(WatchService {
+            alarms,
             assoc: tokio::sync::Mutex::new(Associator::new(config.association.clone(), events)),
             config,
             health: Mutex::new(health),
@@ -193,6 +204,9 @@ pub fn start(st: &AppState, svc: Arc<WatchService>) {
     let _ = st.watch.set(svc.clone());
     for (i, _) in svc.config.sources.iter().enumerate() {
         tokio::spawn(poll::run_source(st.clone(), svc.clone(), i));
+    }
+    if let Some(alarms) = &svc.alarms {
+        tokio::spawn(crate::alarms::escalation_loop(st.clone(), alarms.clone()));
     }
 }
 

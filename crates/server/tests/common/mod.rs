@@ -2,6 +2,8 @@
 //! demo accounts, and a small client that logs in with cookies + CSRF or a bearer token.
 #![allow(dead_code)]
 
+pub mod feeds;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -278,4 +280,23 @@ pub async fn next_event_within(
             _ => return None,
         }
     }
+}
+
+/// The Python interpreter with `module` importable (`$FOREWARN_PYTHON`, set by .ci/run, or
+/// `python3`); `None` skips with a message, a failure under CI=true.
+pub fn python_with(module: &str) -> Option<String> {
+    let python = std::env::var("FOREWARN_PYTHON").unwrap_or_else(|_| "python3".into());
+    let ok = std::process::Command::new(&python)
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        return Some(python);
+    }
+    assert!(
+        std::env::var("CI").map(|v| v != "true").unwrap_or(true),
+        "CI=true but the Python module {module} is not importable by {python} (.ci/run installs it and sets FOREWARN_PYTHON)"
+    );
+    eprintln!("skipping: the Python module {module} is not importable by {python} (see .ci/run)");
+    None
 }
