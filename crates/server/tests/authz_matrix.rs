@@ -1249,6 +1249,42 @@ async fn matrix(app: &App) {
     assert_eq!(ws["watching"], false);
     assert_eq!(ws["items"], json!([]));
 
+    // Alarms: logged-in lists (empty without a watch), acknowledgement by the organisation's
+    // duty officers, approvers and admins only (crates/server/tests/alarms.rs covers a real one).
+    for path in ["/api/alarms", "/api/alarms/dead-letters"] {
+        m.check(&anon, "GET", path, path, None, 401).await;
+        let v = m.check(&pv, "GET", path, path, None, 200).await;
+        assert_eq!(v["items"], json!([]), "{path}");
+    }
+    let ack = "/api/alarms/{id}/acknowledge";
+    m.check(
+        &anon,
+        "POST",
+        ack,
+        "/api/alarms/1/acknowledge",
+        Some(json!({})),
+        401,
+    )
+    .await;
+    m.check(
+        &pv,
+        "POST",
+        ack,
+        "/api/alarms/1/acknowledge",
+        Some(json!({})),
+        403,
+    )
+    .await;
+    m.check(
+        &pd,
+        "POST",
+        ack,
+        "/api/alarms/999/acknowledge",
+        Some(json!({})),
+        404,
+    )
+    .await;
+
     // Activity and journal.
     let ka = m
         .check(
