@@ -304,3 +304,76 @@ poll_s = 1
         assert!(kinds.contains(&k), "{k} not in the journal: {kinds:?}");
     }
 }
+
+/// An Atom entry embedding a CAP 1.2 message over Lahore (Pakistan) with `status`.
+fn cap_entry(id: &str, status: &str) -> String {
+    format!(
+        r#"<entry><id>{id}</id><updated>2025-03-01T09:00:00Z</updated><content type="application/cap+xml">
+<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>{id}</identifier><sender>in@forewarn.example</sender>
+<sent>2025-03-01T09:00:00+00:00</sent><status>{status}</status><msgType>Alert</msgType><scope>Public</scope>
+<info><category>Met</category><event>Flood</event><urgency>Expected</urgency><severity>Severe</severity>
+<certainty>Likely</certainty><headline>Ravi river flood near Lahore</headline>
+<area><areaDesc>Lahore</areaDesc><polygon>31.3,74.1 31.3,74.5 31.7,74.5 31.7,74.1 31.3,74.1</polygon></area>
+</info></alert></content></entry>"#
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_incoming_real_warning_alarms_the_organisation_it_touches() {
+    let Some(python) = common::python_with("aiosmtpd") else {
+        return;
+    };
+    let smtp = smtp_server(&python).await;
+    let app = App::sqlite().await;
+    let feeds = Feeds::default();
+    let addr = feed_server(feeds.clone()).await;
+    // An Atom feed (RFC 4287) of a neighbour's CAP messages: one real, one exercise.
+    feeds.set(
+        "cap",
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom"><id>urn:test:feed</id><title>Neighbour</title><updated>2025-03-01T10:00:00Z</updated>{}{}</feed>"#,
+            cap_entry("urn:test:real:1", "Actual"),
+            cap_entry("urn:test:exercise:1", "Exercise")
+        ),
+    );
+    start_watch(
+        &app,
+        &format!(
+            "[smtp]\nhost = \"127.0.0.1\"\nport = {}\nfrom = \"forewarn@rc.example\"\ntls = \"none\"\n\n[[alarm]]\norg = \"pk\"\nemail = [\"duty@pk.example\"]\n\n[[source]]\nname = \"neighbour\"\nkind = \"cap-atom\"\nurl = \"http://{addr}/cap\"\npoll_s = 1\n",
+            smtp.port
+        ),
+    )
+    .await;
+    let pd = app.login("pk.duty").await;
+    let alarm = until("the alarm", 60, async || {
+        let (_, v) = pd.get("/api/alarms").await;
+        v["items"].as_array()?.first().cloned()
+    })
+    .await;
+    assert_eq!(alarm["alert_level"], "orange", "{alarm}");
+    assert_eq!(alarm["title"], "Ravi river flood near Lahore");
+    assert!(
+        alarm["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("incoming Severe warning (Alert) from in@forewarn.example"),
+        "{alarm}"
+    );
+    assert_eq!(alarm["incident_id"], Value::Null);
+    let mail = until("the duty e-mail", 30, async || {
+        message_to(&smtp.maildir, "duty@pk.example")
+    })
+    .await;
+    assert!(mail.contains("Ravi river flood near Lahore"), "{mail}");
+    // Both entries were read (two incoming_warning records), but only the real one alarms.
+    let (_, log) = pd.get("/api/activity?limit=100").await;
+    let received = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "incoming_warning.received")
+        .count();
+    assert_eq!(received, 2, "{log}");
+    let (_, v) = pd.get("/api/alarms").await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 1, "{v}");
+}

@@ -260,37 +260,79 @@ fn service(st: &AppState) -> Option<Arc<AlarmService>> {
     st.watch.get().and_then(|w| w.alarms.clone())
 }
 
+/// What an alarm is about.
+#[derive(Debug, Clone)]
+pub struct AlarmSubject {
+    pub org: String,
+    pub incident_id: Option<i64>,
+    pub alert_id: Option<i64>,
+    /// green, yellow, orange or red.
+    pub alert_level: String,
+    pub title: String,
+    pub reason: String,
+    pub exercise_id: Option<i64>,
+}
+
+/// The alert level an incoming CAP message's severity stands for, the inverse of our own
+/// warning matrix (Red is issued as Extreme, Orange as Severe, Yellow as
+/// Moderate; crates/cap/data/warning_matrix.toml): only Extreme and Severe warnings escalate.
+pub fn level_of_severity(severity: &str) -> &'static str {
+    match severity {
+        "Extreme" => "red",
+        "Severe" => "orange",
+        "Moderate" => "yellow",
+        _ => "green",
+    }
+}
+
 /// Raises an alarm for the draft `alert_id` of incident `inc` and sends it to the people on
-/// duty. Organisations without an `[[alarm]]` table get no alarm record (their banner still
-/// follows the journal).
+/// duty.
 pub async fn raise(st: &AppState, inc: &Incident, alert_id: i64, reason: &str) {
+    raise_for(
+        st,
+        AlarmSubject {
+            org: inc.org.clone(),
+            incident_id: Some(inc.id),
+            alert_id: Some(alert_id),
+            alert_level: inc.alert_level.clone().unwrap_or_else(|| "green".into()),
+            title: inc.title.clone(),
+            reason: reason.to_string(),
+            exercise_id: inc.exercise_id,
+        },
+    )
+    .await;
+}
+
+/// Raises an alarm about `subject` and sends it to the people on duty. Organisations without
+/// an `[[alarm]]` table get no alarm record (their banner still follows the journal).
+pub async fn raise_for(st: &AppState, subject: AlarmSubject) {
     let Some(svc) = service(st) else { return };
-    if svc.org(&inc.org).is_none() {
+    if svc.org(&subject.org).is_none() {
         return;
     }
-    let level = inc.alert_level.clone().unwrap_or_else(|| "green".into());
-    let escalate_at = (escalates(&level) && svc.next_level(&inc.org, 0).is_some())
-        .then(|| svc.escalate_after(&inc.org).map(ts_after))
-        .flatten();
+    let escalate_at = (escalates(&subject.alert_level)
+        && svc.next_level(&subject.org, 0).is_some())
+    .then(|| svc.escalate_after(&subject.org).map(ts_after))
+    .flatten();
     let res: Result<Alarm, ApiError> = async {
         let mut tx = st.store.begin_write().await?;
         let now = now_ts();
         let a = Alarm {
             id: next_id::<Alarm>(&mut tx).await?,
-            org: inc.org.clone(),
+            org: subject.org.clone(),
             visibility: Visibility::OwnOrg,
             status: AlarmStatus::Raised,
-            incident_id: Some(inc.id),
-            alert_id: Some(alert_id),
-            alert_level: level.clone(),
-            title: inc.title.clone(),
-            reason: reason.to_string(),
+            incident_id: subject.incident_id,
+            alert_id: subject.alert_id,
+            alert_level: subject.alert_level.clone(),
+            title: subject.title.clone(),
+            reason: subject.reason.clone(),
             escalation: 0,
             escalate_at,
             deliveries: vec![],
             acknowledged_by: None,
             acknowledged_at: None,
-            exercise_id: inc.exercise_id,
+            exercise_id: subject.exercise_id,
             created_at: now.clone(),
             updated_at: now,
         };
@@ -301,10 +343,10 @@ pub async fn raise(st: &AppState, inc: &Incident, alert_id: i64, reason: &str) {
     .await;
     match res {
         Ok(a) => {
-            tracing::info!(alarm = a.id, incident = inc.id, org = %inc.org, "alarm raised");
+            tracing::info!(alarm = a.id, org = %a.org, reason = %a.reason, "alarm raised");
             tokio::spawn(send_level(st.clone(), svc, a, 0));
         }
-        Err(e) => tracing::error!(incident = inc.id, "cannot raise the alarm: {}", e.error),
+        Err(e) => tracing::error!(org = %subject.org, "cannot raise the alarm: {}", e.error),
     }
 }
 
@@ -490,6 +532,15 @@ pub async fn acknowledge(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn severities_map_back_to_alert_levels() {
+        assert_eq!(level_of_severity("Extreme"), "red");
+        assert_eq!(level_of_severity("Severe"), "orange");
+        assert_eq!(level_of_severity("Moderate"), "yellow");
+        assert_eq!(level_of_severity("Minor"), "green");
+        assert_eq!(level_of_severity("Unknown"), "green");
+    }
 
     #[test]
     fn an_acknowledged_alarm_neither_escalates_nor_is_acknowledged_again() {

@@ -331,6 +331,28 @@ pub async fn take_cap_feed(
         if let Err(err) = result {
             return Err(format!("cannot record the incoming warning: {}", err.error));
         }
+        // Real warnings alarm the organisations they touch; Exercise, Test and System
+        // messages are recorded only.
+        if w.status == "Actual" {
+            for org in &orgs {
+                crate::alarms::raise_for(
+                    st,
+                    crate::alarms::AlarmSubject {
+                        org: org.to_string(),
+                        incident_id: None,
+                        alert_id: None,
+                        alert_level: crate::alarms::level_of_severity(&w.severity).into(),
+                        title: w.headline.clone().unwrap_or_else(|| w.event.clone()),
+                        reason: format!(
+                            "incoming {} warning ({}) from {}, signature {}",
+                            w.severity, w.msg_type, w.sender, w.signature
+                        ),
+                        exercise_id: None,
+                    },
+                )
+                .await;
+            }
+        }
         super::poll::count(svc, &src.name, 0, 1);
         svc.cap_seen
             .lock()
