@@ -603,6 +603,26 @@ pub fn endpoints() -> Vec<Endpoint> {
             get(watch::sources)
         ),
         ep!(
+            "POST",
+            "/api/watch/sources/{name}/pause",
+            "Stop polling a watched source (journaled; survives restarts)",
+            Roles("admin of the regional centre"),
+            Some("SourceChangeIn"),
+            200,
+            "SourceState",
+            post(watch::pause::pause)
+        ),
+        ep!(
+            "POST",
+            "/api/watch/sources/{name}/resume",
+            "Poll a paused source again",
+            Roles("admin of the regional centre"),
+            Some("SourceChangeIn"),
+            200,
+            "SourceState",
+            post(watch::pause::resume)
+        ),
+        ep!(
             "GET",
             "/api/alarms",
             "The organisation's alarms (raised by the watch's drafts), with their deliveries and escalation",

@@ -1256,6 +1256,16 @@ async fn matrix(app: &App) {
         let v = m.check(&pv, "GET", path, path, None, 200).await;
         assert_eq!(v["items"], json!([]), "{path}");
     }
+    // Pausing a watched source: the regional centre's admin only (409 without --watch).
+    for (verb, path) in [
+        ("pause", "/api/watch/sources/{name}/pause"),
+        ("resume", "/api/watch/sources/{name}/resume"),
+    ] {
+        let p = format!("/api/watch/sources/usgs/{verb}");
+        m.check(&anon, "POST", path, &p, Some(json!({})), 401).await;
+        m.check(&pd, "POST", path, &p, Some(json!({})), 403).await;
+        m.check(&rc, "POST", path, &p, Some(json!({})), 409).await;
+    }
     let ack = "/api/alarms/{id}/acknowledge";
     m.check(
         &anon,

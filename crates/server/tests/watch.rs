@@ -237,3 +237,71 @@ async fn malformed_items_are_rejected_and_a_slow_source_backs_off_and_recovers()
     let (s, _) = app.anon().get("/api/watch/sources").await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_regional_admin_pauses_and_resumes_a_source() {
+    let app = App::sqlite().await;
+    let feeds = Feeds::default();
+    let addr = feed_server(feeds.clone()).await;
+    feeds.set("q", usgs("us7000paus", 4.5, 74.6, 42.8, "automatic", 1));
+    start_watch(
+        &app,
+        &format!("[[source]]\nname = \"q\"\nkind = \"usgs-geojson\"\nurl = \"http://{addr}/q\"\npoll_s = 1\n"),
+    )
+    .await;
+    let rc = app.login("rc.coordinator").await;
+    let pd = app.login("pk.duty").await;
+    let source = async || -> Value {
+        let (_, l) = rc.get("/api/watch/sources").await;
+        l["items"][0].clone()
+    };
+    until("the first poll", 30, async || {
+        (source().await["polls"].as_u64()? >= 1).then_some(())
+    })
+    .await;
+    // Only the regional centre's admin; an unknown source is 404.
+    let (s, _) = pd
+        .post(
+            "/api/watch/sources/q/pause",
+            json!({"reason": "maintenance"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = rc.post("/api/watch/sources/nope/pause", json!({})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, v) = rc
+        .post(
+            "/api/watch/sources/q/pause",
+            json!({"reason": "maintenance"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "paused");
+    assert_eq!(v["changed_by"], "rc.coordinator");
+    let paused = until("the source shown paused", 10, async || {
+        let s = source().await;
+        (s["status"] == "paused" && s["paused"] == true).then_some(s)
+    })
+    .await;
+    // No poll while paused.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(source().await["polls"], paused["polls"]);
+    let (s, v) = rc.post("/api/watch/sources/q/resume", json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "active");
+    let polls = paused["polls"].as_u64().unwrap();
+    until("polling again", 10, async || {
+        let s = source().await;
+        (s["polls"].as_u64()? > polls && s["status"] == "ok").then_some(())
+    })
+    .await;
+    let (_, log) = rc.get("/api/activity?limit=50").await;
+    let kinds: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert!(kinds.contains(&"watch_source.paused"), "{kinds:?}");
+    assert!(kinds.contains(&"watch_source.resumed"), "{kinds:?}");
+}

@@ -6,6 +6,7 @@
 
 pub mod act;
 pub mod drafts;
+pub mod pause;
 pub mod poll;
 
 use crate::AppState;
@@ -61,7 +62,7 @@ pub struct OrgWatch {
 /// A source's health, rewritten at every poll (and stored).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SourceHealth {
-    /// `pending` (not polled yet), `ok`, or `failing`.
+    /// `pending` (not polled yet), `ok`, `failing`, or `paused`.
     pub status: String,
     pub last_poll: Option<String>,
     pub last_success: Option<String>,
@@ -104,6 +105,8 @@ pub struct WatchService {
     pub client: reqwest::Client,
     /// CAP feed entries already read: (source, entry id, updated).
     pub cap_seen: Mutex<std::collections::HashSet<(String, String, String)>>,
+    /// Sources paused by the regional centre's admin (watch/pause.rs): not polled.
+    pub paused: Mutex<std::collections::HashSet<String>>,
     /// The alarm channels (`[smtp]`, `[[alarm]]`), when the file has alarm tables.
     pub alarms: Option<Arc<crate::alarms::AlarmService>>,
 }
@@ -183,7 +186,11 @@ impl WatchService {
                 client.clone(),
             )?))
         };
+        let paused = pause::paused_names(st)
+            .await
+            .map_err(|e| format!("reading the paused sources: {}", e.error))?;
         Ok(WatchService {
+            paused: Mutex::new(paused),
             alarms,
             assoc: tokio::sync::Mutex::new(Associator::new(config.association.clone(), events)),
             config,
@@ -225,7 +232,13 @@ pub async fn sources(
         .iter()
         .map(|s| {
             let h = health.get(&s.name).cloned().unwrap_or_default();
+            let paused = svc
+                .paused
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .contains(&s.name);
             let mut v = json!({
+                "paused": paused,
                 "name": s.name, "kind": s.kind.as_str(), "url": s.url, "poll_s": s.poll_s,
                 "timeout_s": s.timeout_s, "agency": s.agency, "thresholds": s.thresholds,
                 "health": h,

@@ -327,9 +327,27 @@ pub async fn poll_once(st: &AppState, svc: &WatchService, i: usize) -> SourceHea
     h
 }
 
-/// Polls source `i` for as long as the process runs.
+/// How often a paused source checks whether it was resumed, seconds.
+pub const PAUSED_CHECK_S: f64 = 1.0;
+
+/// Polls source `i` for as long as the process runs (not while it is paused).
 pub async fn run_source(st: AppState, svc: Arc<WatchService>, i: usize) {
     loop {
+        let name = svc.config.sources.get(i).map(|s| s.name.clone());
+        let paused = name.as_ref().is_some_and(|n| {
+            svc.paused
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .contains(n)
+        });
+        if let (true, Some(n)) = (paused, &name) {
+            update_health(&svc, n, |h| {
+                h.status = "paused".into();
+                h.next_poll_in_s = PAUSED_CHECK_S;
+            });
+            tokio::time::sleep(Duration::from_secs_f64(PAUSED_CHECK_S)).await;
+            continue;
+        }
         let h = poll_once(&st, &svc, i).await;
         tokio::time::sleep(Duration::from_secs_f64(h.next_poll_in_s.max(0.05))).await;
     }
