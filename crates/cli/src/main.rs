@@ -55,13 +55,18 @@ enum Cmd {
 }
 
 fn main() -> std::process::ExitCode {
-    // Piping into `head` must end quietly, not panic on a closed stdout.
-    #[cfg(unix)]
-    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
     let cli = Cli::parse();
+    // Piping a report into `head` must end quietly, not panic on a closed stdout: the
+    // commands that write to stdout get the default SIGPIPE action. Not `serve` (a client
+    // that hangs up mid-response would kill the server; Rust's ignored SIGPIPE turns it into
+    // an EPIPE error on that one connection) and not `bench` (its clients talk to servers).
+    #[cfg(unix)]
+    if !matches!(cli.cmd, Cmd::Serve(_) | Cmd::Bench(_)) {
+        // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(

@@ -330,3 +330,33 @@ fn sigkill_during_concurrent_posts_loses_no_acknowledged_write() {
     server.child.kill().ok();
     let _ = server.child.wait();
 }
+
+/// A client that asks for a large response and hangs up without reading it must cost the
+/// server that one connection, not the process (it died of SIGPIPE when the CLI restored the
+/// default SIGPIPE action for every command).
+#[test]
+fn clients_that_hang_up_mid_response_do_not_kill_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hangup.db").display().to_string();
+    let web = dir.path().display().to_string();
+    let mut server = start(&db, &web);
+    for _ in 0..12 {
+        let mut s = TcpStream::connect_timeout(&server.addr, Duration::from_secs(2)).unwrap();
+        let req = format!(
+            "GET /api/region/settlements.geojson?min_population=0 HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            server.addr
+        );
+        s.write_all(req.as_bytes()).unwrap();
+        std::thread::sleep(Duration::from_millis(150));
+        drop(s);
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        server.child.try_wait().unwrap().is_none(),
+        "the server exited after clients hung up"
+    );
+    let (status, _) = http(server.addr, "GET", "/api/health", &[], None).unwrap();
+    assert_eq!(status, 200);
+    let _ = server.child.kill();
+    let _ = server.child.wait();
+}

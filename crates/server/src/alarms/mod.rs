@@ -424,7 +424,7 @@ async fn escalate_due(st: &AppState, svc: &Arc<AlarmService>) -> Result<(), ApiE
         .await?;
     for r in rs {
         let a: Alarm = records::from_record(&r)?;
-        if !a.escalate_at.as_ref().is_some_and(|at| *at <= now) {
+        if a.escalate_at.as_ref().is_none_or(|at| *at > now) {
             continue;
         }
         let mut tx = st.store.begin_write().await?;
