@@ -12,6 +12,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { WEB_DIR as SERVED_WEB_DIR } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -136,7 +137,7 @@ before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'forewarn-screens-'));
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  server = spawn(BIN, ['serve', '--demo', '--db', `sqlite://${path.join(tmp, 't.db')}`, '--bind', `127.0.0.1:${port}`, '--web-dir', WEB_DIR], {
+  server = spawn(BIN, ['serve', '--demo', '--db', `sqlite://${path.join(tmp, 't.db')}`, '--bind', `127.0.0.1:${port}`, '--web-dir', SERVED_WEB_DIR], {
     cwd: tmp,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
