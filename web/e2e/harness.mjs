@@ -13,8 +13,8 @@ export const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.resolve(HERE, '..', '..');
 export const BIN = path.resolve(REPO, process.env.FOREWARN_BIN || 'target/debug/forewarn');
 export const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
-/** The UI the server serves (`--web-dir`): FOREWARN_WEB_DIR, else this checkout's web/. */
-export const WEB_DIR = path.resolve(process.env.FOREWARN_WEB_DIR || path.join(REPO, 'web'));
+/** The UI the server serves (`--web-dir`): FOREWARN_WEB_DIR (relative to the repository root), else this checkout's web/. */
+export const WEB_DIR = path.resolve(REPO, process.env.FOREWARN_WEB_DIR || 'web');
 export const SHOTS = path.join(HERE, 'screenshots');
 export const PASSWORD = 'forewarn-demo';
 const SERVER_START_MS = 120_000;
