@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { startServer, launchBrowser, apiLogin, SHOTS, PASSWORD } from './harness.mjs';
@@ -18,6 +19,8 @@ const OFFSET_H = { 'Asia/Karachi': 5, 'Asia/Bishkek': 6 };
 
 let server;
 let browser;
+// The watch reads QuakeML files dropped here (a national network's drop directory).
+let dropDir;
 const foreign = [];
 const pageErrors = [];
 
@@ -120,15 +123,51 @@ async function waitForRun(api, id) {
   throw new Error(`incident ${id} did not finish`);
 }
 
+/** A watch configuration with one source: QuakeML files in `dir`, read every second. */
+function watchToml(dir) {
+  return `[[source]]\nname = "e2e-drop"\nkind = "quakeml"\nurl = "file://${dir}/"\npoll_s = 1\nagency = "pk"\n`;
+}
+
+/** A reviewed QuakeML 1.2 BED event, as a national network would drop it. */
+function quakeml({ id, time, lat, lon, depth_m, mag, region }) {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<q:quakeml xmlns="http://quakeml.org/xmlns/bed/1.2" xmlns:q="http://quakeml.org/xmlns/quakeml/1.2">
+  <eventParameters publicID="smi:e2e/EventParameters">
+    <event publicID="smi:e2e/${id}">
+      <preferredOriginID>smi:e2e/Origin/${id}</preferredOriginID>
+      <preferredMagnitudeID>smi:e2e/Magnitude/${id}</preferredMagnitudeID>
+      <type>earthquake</type>
+      <description><text>${region}</text><type>region name</type></description>
+      <creationInfo><agencyID>PK</agencyID><creationTime>${time}</creationTime></creationInfo>
+      <magnitude publicID="smi:e2e/Magnitude/${id}"><mag><value>${mag}</value></mag><type>Mw</type></magnitude>
+      <origin publicID="smi:e2e/Origin/${id}">
+        <time><value>${time}</value></time>
+        <latitude><value>${lat}</value></latitude>
+        <longitude><value>${lon}</value></longitude>
+        <depth><value>${depth_m}</value></depth>
+        <evaluationMode>manual</evaluationMode>
+        <evaluationStatus>reviewed</evaluationStatus>
+      </origin>
+    </event>
+  </eventParameters>
+</q:quakeml>
+`;
+}
+
 before(async () => {
   fs.mkdirSync(SHOTS, { recursive: true });
-  server = await startServer('forewarn-attention-');
+  dropDir = fs.mkdtempSync(path.join(os.tmpdir(), 'forewarn-attention-drop-'));
+  const toml = path.join(dropDir, 'watch.toml');
+  fs.mkdirSync(path.join(dropDir, 'quakeml'));
+  fs.writeFileSync(toml, watchToml(path.join(dropDir, 'quakeml')));
+  server = await startServer('forewarn-attention-', ['--watch', toml]);
   browser = await launchBrowser();
 });
 
 after(async () => {
   if (browser) await browser.close();
   if (server) await server.stop();
+  if (dropDir) fs.rmSync(dropDir, { recursive: true, force: true });
 });
 
 test('the attention banner alarms the right people', { timeout: 15 * 60_000 }, async (t) => {
@@ -302,6 +341,45 @@ test('the attention banner alarms the right people', { timeout: 15 * 60_000 }, a
   });
 
   await t.test('no request left 127.0.0.1 and no script errors', () => {
+    assert.deepEqual(foreign, []);
+    assert.deepEqual(pageErrors, []);
+  });
+});
+
+test('an automatic incident from the watch alarms Pakistan, and its draft the approver', { timeout: 10 * 60_000 }, async (t) => {
+  const duty = await openUi('pk.duty');
+  const approver = await openUi('pk.approver');
+  const kg = await openUi('kg.duty');
+  const api = await apiLogin(server.base, 'pk.duty');
+
+  await t.test('the event becomes an automatic incident and alarms pk.duty and pk.approver', async () => {
+    const file = path.join(dropDir, 'quakeml', 'e2e-gilgit.xml');
+    const xml = quakeml({ id: 'e2e2026gilgit', time: new Date().toISOString(), lat: 35.92, lon: 74.31, depth_m: 15000, mag: 6.8, region: 'Gilgit' });
+    // Written whole, then renamed, so the watch never reads half a file.
+    fs.writeFileSync(`${file}.part`, xml);
+    fs.renameSync(`${file}.part`, file);
+    for (const page of [duty, approver]) await waitForLatest(page, 'New automatic incident: ');
+    const incidents = (await api.get('/api/incidents')).items.filter((i) => i.origin === 'auto');
+    assert.equal(incidents.length, 1, JSON.stringify(incidents.map((i) => i.title)));
+    assert.ok(incidents[0].source_event_ids.length > 0);
+    const text = await duty.locator('#attention-latest').innerText();
+    assert.ok(text.startsWith(`New automatic incident: ${incidents[0].title}`), text);
+    await duty.waitForFunction(() => window.__shown.length === 1 && window.__tones.started > 0, null, { timeout: UI_TIMEOUT_MS });
+  });
+
+  await t.test('the draft the watch wrote alarms the approver only', async () => {
+    await waitForLatest(approver, 'Draft alert awaiting approval');
+    await approver.locator('#attention-count', { hasText: '2 new events' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    const drafts = (await api.get('/api/alerts?status=draft')).items;
+    assert.ok(drafts.some((a) => a.drafted_by === 'watch'), 'the watch drafted it');
+    assert.equal((await shown(approver)).at(-1).title.split(':')[0], 'Draft alert awaiting approval');
+    // pk.duty is no approver: still one event.
+    assert.equal(await duty.locator('#attention').getAttribute('data-count'), '1');
+    assert.equal(await kg.locator('#attention').isHidden(), true);
+    assert.deepEqual(await shown(kg), []);
+  });
+
+  await t.test('no request left 127.0.0.1 and no script errors (watch)', () => {
     assert.deepEqual(foreign, []);
     assert.deepEqual(pageErrors, []);
   });

@@ -31,15 +31,15 @@ export function freePort() {
 }
 
 /**
- * Start `forewarn serve --demo` on a fresh database and a free loopback port; resolves when
- * /api/health answers. Returns {base, log(), stop()}.
+ * Start `forewarn serve --demo` (and `extraArgs`) on a fresh database and a free loopback port;
+ * resolves when /api/health answers. Returns {base, log(), stop()}.
  */
-export async function startServer(prefix) {
+export async function startServer(prefix, extraArgs = []) {
   if (!fs.existsSync(BIN)) throw new Error(`forewarn binary not found at ${BIN}; build it (cargo build -p forewarn-cli) or set FOREWARN_BIN`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const args = ['serve', '--demo', '--db', `sqlite://${path.join(tmp, 't.db')}`, '--bind', `127.0.0.1:${port}`, '--web-dir', WEB_DIR];
+  const args = ['serve', '--demo', '--db', `sqlite://${path.join(tmp, 't.db')}`, '--bind', `127.0.0.1:${port}`, '--web-dir', WEB_DIR, ...extraArgs];
   const child = spawn(BIN, args, { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout.on('data', (d) => (log += d));
