@@ -165,6 +165,7 @@ before(async () => {
 });
 
 after(async () => {
+  if (server && server.exitStatus()) console.error(`the server exited (${server.exitStatus()}):\n${server.log()}`);
   if (browser) await browser.close();
   if (server) await server.stop();
   if (dropDir) fs.rmSync(dropDir, { recursive: true, force: true });

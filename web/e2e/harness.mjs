@@ -32,7 +32,7 @@ export function freePort() {
 
 /**
  * Start `forewarn serve --demo` (and `extraArgs`) on a fresh database and a free loopback port;
- * resolves when /api/health answers. Returns {base, log(), stop()}.
+ * resolves when /api/health answers. Returns {base, log(), exitStatus(), stop()}.
  */
 export async function startServer(prefix, extraArgs = []) {
   if (!fs.existsSync(BIN)) throw new Error(`forewarn binary not found at ${BIN}; build it (cargo build -p forewarn-cli) or set FOREWARN_BIN`);
@@ -74,7 +74,9 @@ export async function startServer(prefix, extraArgs = []) {
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { base, log: () => log, stop };
+  // null while the server runs, else how it ended ("code 1", "signal SIGKILL").
+  const exitStatus = () => (child.signalCode ? `signal ${child.signalCode}` : child.exitCode !== null ? `code ${child.exitCode}` : null);
+  return { base, log: () => log, exitStatus, stop };
 }
 
 /** Debian's Chromium, headless, with nothing that would reach the network by itself. */
@@ -105,7 +107,11 @@ export async function apiLogin(base, username) {
     });
     const text = await r.text();
     if (!r.ok) throw new Error(`${method} ${p}: ${r.status} ${text}`);
-    return text ? JSON.parse(text) : null;
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
   };
   return { get: (p) => call('GET', p), post: (p, b) => call('POST', p, b) };
 }
