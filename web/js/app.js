@@ -147,7 +147,12 @@ function afterLogin() {
   resetAttention();
   sse.connect(session.eventsUrl());
   refreshQueueCount();
-  if (!location.hash || location.hash === '#/' || location.hash === '#/login') location.hash = '#/map';
+  if (!location.hash || location.hash === '#/' || location.hash === '#/login') {
+    // The hashchange handler routes; routing here as well would draw the map twice and
+    // cancel the first one's downloads.
+    location.hash = '#/map';
+    return;
+  }
   route();
 }
 
