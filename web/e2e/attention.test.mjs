@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { startServer, launchBrowser, apiLogin, SHOTS, PASSWORD } from './harness.mjs';
+import { startServer, launchBrowser, apiLogin, waitForMapLayers, SHOTS, PASSWORD } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -83,15 +83,7 @@ async function openUi(username, { viewport = { width: 1400, height: 900 }, notif
   await page.locator('#login-submit').click();
   await page.locator('#whoami', { hasText: username }).waitFor({ timeout: UI_TIMEOUT_MS });
   await page.waitForFunction(() => document.body.dataset.sse === 'open', null, { timeout: UI_TIMEOUT_MS });
-  if (hash === '#/map') {
-    // The map's region layers are large: leaving the map before they arrive would hang up
-    // mid-response, which `forewarn serve` does not survive yet (it dies of SIGPIPE: see
-    // "Known issue" in README.md).
-    await page.waitForFunction(() => {
-      const m = window.forewarnMap;
-      return m && m.isSourceLoaded('countries') && m.isSourceLoaded('settlements');
-    }, null, { timeout: UI_TIMEOUT_MS });
-  }
+  if (hash === '#/map') await waitForMapLayers(page, UI_TIMEOUT_MS);
   return page;
 }
 

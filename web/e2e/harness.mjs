@@ -115,3 +115,16 @@ export async function apiLogin(base, username) {
   };
   return { get: (p) => call('GET', p), post: (p, b) => call('POST', p, b) };
 }
+
+/**
+ * Wait until the map screen has its region layers and the shown incident's layers. Leaving
+ * the map before they arrive hangs up mid-response, which `forewarn serve` does not survive
+ * yet (README.md, "Known issue").
+ */
+export async function waitForMapLayers(page, timeout_ms = 30_000) {
+  await page.waitForFunction(() => {
+    const m = window.forewarnMap;
+    const ready = document.querySelector('#map')?.dataset.layers === 'ready';
+    return ready && m && m.isSourceLoaded('countries') && m.isSourceLoaded('settlements');
+  }, null, { timeout: timeout_ms });
+}

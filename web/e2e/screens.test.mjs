@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { startServer, launchBrowser, apiLogin as harnessLogin, REPO, SHOTS, PASSWORD } from './harness.mjs';
+import { startServer, launchBrowser, apiLogin as harnessLogin, waitForMapLayers, REPO, SHOTS, PASSWORD } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const DOC_IMG = path.join(REPO, 'docs', 'img');
@@ -64,6 +64,7 @@ async function loginPage(ctx, username) {
   await page.locator('#login-password').fill(PASSWORD);
   await page.locator('#login-submit').click();
   await page.locator('#whoami', { hasText: username }).waitFor({ timeout: UI_TIMEOUT_MS });
+  await waitForMapLayers(page, UI_TIMEOUT_MS);
   return page;
 }
 
