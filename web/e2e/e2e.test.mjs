@@ -2,61 +2,19 @@
 // `forewarn serve --demo` on a fresh SQLite database. See README.md for how to run it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { startServer, launchBrowser, waitForMapLayers, SHOTS, PASSWORD } from './harness.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const WEB_DIR = path.resolve(HERE, '..');
-const REPO = path.resolve(WEB_DIR, '..');
-const BIN = path.resolve(REPO, process.env.FOREWARN_BIN || 'target/debug/forewarn');
-const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
-const SHOTS = path.join(HERE, 'screenshots');
-const PASSWORD = 'forewarn-demo';
-const SERVER_START_MS = 120_000;
 const RUN_TIMEOUT_MS = 300_000;
 const UI_TIMEOUT_MS = 30_000;
 
 let server;
-let serverLog = '';
-let tmp;
 let base;
 let browser;
 const foreignRequests = [];
 const pageErrors = [];
 const ctxs = {};
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForHealth(url, deadline_ms) {
-  const end = Date.now() + deadline_ms;
-  let last = '';
-  while (Date.now() < end) {
-    if (server.exitCode !== null) throw new Error(`server exited with ${server.exitCode}:\n${serverLog}`);
-    try {
-      const res = await fetch(url);
-      if (res.ok) return res.json();
-      last = `HTTP ${res.status}`;
-    } catch (err) {
-      last = String(err.cause?.code || err.message);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`server not healthy after ${deadline_ms} ms (${last}):\n${serverLog}`);
-}
 
 /** True for URLs that stay on this host: the test server, or in-page data:/blob: URLs. */
 function isLocal(url) {
@@ -102,56 +60,22 @@ async function login(ctx, username) {
   await page.locator('#login-submit').click();
   await page.locator('#nav a#nav-map').waitFor({ timeout: UI_TIMEOUT_MS });
   await page.locator('#whoami', { hasText: username }).waitFor({ timeout: UI_TIMEOUT_MS });
+  await waitForMapLayers(page, UI_TIMEOUT_MS);
   return page;
 }
 
 before(async () => {
-  if (!fs.existsSync(BIN)) throw new Error(`forewarn binary not found at ${BIN}; build it (cargo build -p forewarn-cli) or set FOREWARN_BIN`);
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}; apt-get install -y chromium`);
   fs.mkdirSync(SHOTS, { recursive: true });
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'forewarn-e2e-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(BIN, ['serve', '--demo', '--db', `sqlite://${path.join(tmp, 't.db')}`, '--bind', `127.0.0.1:${port}`, '--web-dir', WEB_DIR], {
-    cwd: tmp,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  server.stdout.on('data', (d) => (serverLog += d));
-  server.stderr.on('data', (d) => (serverLog += d));
-  await waitForHealth(`${base}/api/health`, SERVER_START_MS);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    // playwright-core starts Chromium with a fresh temporary --user-data-dir of its own.
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  server = await startServer('forewarn-e2e-');
+  base = server.base;
+  // playwright-core starts Chromium with a fresh temporary --user-data-dir of its own.
+  browser = await launchBrowser();
 });
 
 after(async () => {
+  if (server && server.exitStatus()) console.error(`the server exited (${server.exitStatus()}):\n${server.log()}`);
   if (browser) await browser.close();
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((r) => {
-      const timer = setTimeout(() => {
-        server.kill('SIGKILL');
-        r();
-      }, 5000);
-      server.once('exit', () => {
-        clearTimeout(timer);
-        r();
-      });
-    });
-  }
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  if (server) await server.stop();
 });
 
 test('operations centre workflow in the browser', { timeout: 15 * 60_000 }, async (t) => {

@@ -4,25 +4,14 @@
 // --demo` on a fresh SQLite database; records are made through the API as the demo users.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { startServer, launchBrowser, apiLogin as harnessLogin, waitForMapLayers, REPO, SHOTS, PASSWORD } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const WEB_DIR = path.resolve(HERE, '..');
-const REPO = path.resolve(WEB_DIR, '..');
-const BIN = path.resolve(REPO, process.env.FOREWARN_BIN || 'target/debug/forewarn');
-const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
-const SHOTS = path.join(HERE, 'screenshots');
 const DOC_IMG = path.join(REPO, 'docs', 'img');
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const PASSWORD = 'forewarn-demo';
 const UI_TIMEOUT_MS = 30_000;
 const VIEWPORTS = [
   { width: 1366, height: 768 },
@@ -30,52 +19,13 @@ const VIEWPORTS = [
 ];
 
 let server;
-let serverLog = '';
-let tmp;
 let base;
 let browser;
 const foreign = [];
 const pageErrors = [];
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 /** A logged-in API client (session cookie + CSRF token), for making records. */
-async function apiLogin(username) {
-  const res = await fetch(`${base}/api/login`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username, password: PASSWORD }),
-  });
-  assert.equal(res.status, 200, `login ${username}`);
-  const me = await res.json();
-  const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  const call = async (method, p, body) => {
-    const r = await fetch(`${base}${p}`, {
-      method,
-      headers: { Cookie: cookie, 'X-CSRF-Token': me.csrf_token, 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await r.text();
-    let json = null;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = text;
-    }
-    if (!r.ok) throw new Error(`${method} ${p}: ${r.status} ${text}`);
-    return json;
-  };
-  return { get: (p) => call('GET', p), post: (p, b) => call('POST', p, b) };
-}
+const apiLogin = (username) => harnessLogin(base, username);
 
 async function runIncident(api, title, quake) {
   const inc = await api.post('/api/incidents', { title, quake });
@@ -114,6 +64,7 @@ async function loginPage(ctx, username) {
   await page.locator('#login-password').fill(PASSWORD);
   await page.locator('#login-submit').click();
   await page.locator('#whoami', { hasText: username }).waitFor({ timeout: UI_TIMEOUT_MS });
+  await waitForMapLayers(page, UI_TIMEOUT_MS);
   return page;
 }
 
@@ -130,53 +81,16 @@ async function axeViolations(frame) {
 }
 
 before(async () => {
-  if (!fs.existsSync(BIN)) throw new Error(`forewarn binary not found at ${BIN}; build it (cargo build -p forewarn-cli) or set FOREWARN_BIN`);
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}; apt-get install -y chromium`);
   fs.mkdirSync(SHOTS, { recursive: true });
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'forewarn-screens-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(BIN, ['serve', '--demo', '--db', `sqlite://${path.join(tmp, 't.db')}`, '--bind', `127.0.0.1:${port}`, '--web-dir', WEB_DIR], {
-    cwd: tmp,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  server.stdout.on('data', (d) => (serverLog += d));
-  server.stderr.on('data', (d) => (serverLog += d));
-  const end = Date.now() + 120_000;
-  for (;;) {
-    if (server.exitCode !== null) throw new Error(`server exited:\n${serverLog}`);
-    try {
-      if ((await fetch(`${base}/api/health`)).ok) break;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > end) throw new Error(`server not healthy:\n${serverLog}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  server = await startServer('forewarn-screens-');
+  base = server.base;
+  browser = await launchBrowser();
 });
 
 after(async () => {
-  if (server && server.exitCode !== null) console.error(`the server exited (${server.exitCode}, ${server.signalCode}):\n${serverLog}`);
+  if (server && server.exitStatus()) console.error(`the server exited (${server.exitStatus()}):\n${server.log()}`);
   if (browser) await browser.close();
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((r) => {
-      const timer = setTimeout(() => {
-        server.kill('SIGKILL');
-        r();
-      }, 5000);
-      server.once('exit', () => {
-        clearTimeout(timer);
-        r();
-      });
-    });
-  }
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  if (server) await server.stop();
 });
 
 test('incident page and alert pages', { timeout: 15 * 60_000 }, async (t) => {

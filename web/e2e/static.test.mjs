@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { circleRing, bbox } from '../js/cap_area.js';
+import { fmtTime, orgTimeZone, ORG_TIME_ZONES } from '../js/common.js';
 
 const WEB = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const read = (p) => fs.readFileSync(path.join(WEB, p), 'utf8');
@@ -75,4 +76,24 @@ test('CAP circles become closed rings of the right radius', () => {
   const box = bbox({ type: 'FeatureCollection', features: [{ type: 'Feature', geometry: { type: 'Polygon', coordinates: [ring] } }] });
   assert.ok(box[0][1] < 34.5 - 0.44 && box[1][1] > 34.5 + 0.44, 'about 0.45 degrees of latitude each way');
   assert.equal(bbox({ type: 'FeatureCollection', features: [] }), null);
+});
+
+test('times show in the organisation\'s zone and in UTC, ISO style', () => {
+  // Every zone of the table is a zone the browser knows.
+  for (const [code, zone] of Object.entries(ORG_TIME_ZONES)) {
+    assert.doesNotThrow(() => new Intl.DateTimeFormat('en', { timeZone: zone }), `${code} ${zone}`);
+  }
+  assert.equal(orgTimeZone({ code: 'pk', country_iso2: 'PK' }), 'Asia/Karachi');
+  assert.equal(orgTimeZone({ code: 'kg', country_iso2: 'KG' }), 'Asia/Bishkek');
+  assert.equal(orgTimeZone({ code: 'rc', country_iso2: null }), 'UTC');
+  assert.equal(orgTimeZone({ code: 'pk', time_zone: 'Asia/Karachi' }), 'Asia/Karachi');
+  assert.equal(orgTimeZone({ code: 'zz' }), 'UTC');
+  assert.equal(orgTimeZone(null), 'UTC');
+  // Karachi is UTC+5 all year; late in the UTC day it is already the next local day.
+  assert.equal(fmtTime('2026-12-06T23:30:59Z', 'Asia/Karachi'), '2026-12-07 04:30 Asia/Karachi (2026-12-06 23:30 UTC)');
+  assert.equal(fmtTime('2026-12-06T14:16:00+00:00', 'Asia/Tehran'), '2026-12-06 17:46 Asia/Tehran (2026-12-06 14:16 UTC)');
+  assert.equal(fmtTime('2026-12-06T00:05:00Z', 'UTC'), '2026-12-06 00:05 UTC');
+  assert.equal(fmtTime('2026-12-06T00:05:00Z', 'Nowhere/Nothing'), '2026-12-06 00:05 UTC');
+  assert.equal(fmtTime(''), '');
+  assert.equal(fmtTime('not a time'), 'not a time');
 });

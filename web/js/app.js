@@ -14,6 +14,7 @@ import { renderBoard } from './views/board.js';
 import { renderActivity } from './views/activity.js';
 import { renderExercise } from './views/exercise.js';
 import { renderSitreps } from './views/sitreps.js';
+import { initAttention, resetAttention } from './attention.js';
 
 const ROUTES = [
   { path: 'map', key: 'nav.map', render: renderMap },
@@ -143,15 +144,22 @@ export function switchExercise(ex) {
 }
 
 function afterLogin() {
+  resetAttention();
   sse.connect(session.eventsUrl());
   refreshQueueCount();
-  if (!location.hash || location.hash === '#/' || location.hash === '#/login') location.hash = '#/map';
+  if (!location.hash || location.hash === '#/' || location.hash === '#/login') {
+    // The hashchange handler routes; routing here as well would draw the map twice and
+    // cancel the first one's downloads.
+    location.hash = '#/map';
+    return;
+  }
   route();
 }
 
 async function start() {
   await initI18n();
   applyStaticStrings();
+  initAttention();
   document.getElementById('lang-select').addEventListener('change', (ev) => setLang(ev.target.value));
   onLangChange(() => {
     applyStaticStrings();
@@ -160,6 +168,7 @@ async function start() {
   document.getElementById('logout').addEventListener('click', async () => {
     await session.logout();
     sse.disconnect();
+    resetAttention();
     location.hash = '#/';
     route();
   });
@@ -167,6 +176,7 @@ async function start() {
     if (!session.user()) return;
     session.expire();
     sse.disconnect();
+    resetAttention();
     toast(t('error.unauthorised'), 'error');
     route();
   });

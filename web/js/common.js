@@ -1,6 +1,7 @@
 // Widgets shared by several views.
 import { h } from './dom.js';
 import { t } from './i18n.js';
+import * as session from './session.js';
 
 /**
  * Whether the API marks a record as an exercise record: an explicit `exercise: true`, a
@@ -64,4 +65,68 @@ export function visibilitySelect(allowed, selected) {
     { name: 'visibility' },
     allowed.map((v) => h('option', { value: v, selected: v === selected }, t(`visibility.${v}`))),
   );
+}
+
+/**
+ * The time zone of each organisation, by its country code (the org code for the regional
+ * coordination centre), used when the API gives an organisation no `time_zone`.
+ * docs/operations.md ("Times") lists the same table.
+ */
+export const ORG_TIME_ZONES = Object.freeze({
+  pk: 'Asia/Karachi',
+  in: 'Asia/Kolkata',
+  cn: 'Asia/Shanghai',
+  ru: 'Europe/Moscow',
+  kz: 'Asia/Almaty',
+  kg: 'Asia/Bishkek',
+  tj: 'Asia/Dushanbe',
+  uz: 'Asia/Tashkent',
+  ir: 'Asia/Tehran',
+  by: 'Europe/Minsk',
+  af: 'Asia/Kabul',
+  mn: 'Asia/Ulaanbaatar',
+  rc: 'UTC',
+});
+
+/** The IANA time zone of an organisation record (`/api/orgs` item): its own, else the table, else UTC. */
+export function orgTimeZone(org) {
+  if (!org) return 'UTC';
+  if (org.time_zone) return org.time_zone;
+  const code = String(org.country_iso2 || org.code || '').toLowerCase();
+  return ORG_TIME_ZONES[code] || ORG_TIME_ZONES[String(org.code || '').toLowerCase()] || 'UTC';
+}
+
+/** The time zone of the signed-in user's organisation (UTC when nobody is signed in). */
+export function userTimeZone() {
+  const me = session.user();
+  if (!me) return 'UTC';
+  return orgTimeZone(session.orgList().find((o) => o.code === me.org) || { code: me.org });
+}
+
+/** `YYYY-MM-DD HH:MM` of a Date in an IANA time zone. */
+function isoMinutes(d, timeZone) {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  }).formatToParts(d);
+  const p = Object.fromEntries(parts.map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+}
+
+/**
+ * An ISO timestamp as the UI shows every date and time: in the organisation's time zone and
+ * in UTC, e.g. `2026-12-06 19:16 Asia/Karachi (2026-12-06 14:16 UTC)`; UTC once when the
+ * zone is UTC. `timeZone` defaults to the signed-in user's organisation's.
+ */
+export function fmtTime(iso, timeZone = userTimeZone()) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  const utc = `${isoMinutes(d, 'UTC')} UTC`;
+  if (timeZone === 'UTC') return utc;
+  try {
+    return `${isoMinutes(d, timeZone)} ${timeZone} (${utc})`;
+  } catch {
+    // An unknown zone name: UTC only rather than a wrong local time.
+    return utc;
+  }
 }

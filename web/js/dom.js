@@ -41,15 +41,6 @@ export function mount(el, ...children) {
   return el;
 }
 
-/** Format an ISO timestamp for display in the UI's language, in UTC (operations run on UTC). */
-export function fmtTime(iso, lang) {
-  if (!iso) return '';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return String(iso);
-  const locale = lang === 'ru' ? 'ru-RU' : 'en-GB';
-  return `${d.toLocaleString(locale, { timeZone: 'UTC', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })} UTC`;
-}
-
 /** Debounce `fn` by `wait_ms`. */
 export function debounce(fn, wait_ms) {
   let timer = null;

@@ -1,9 +1,9 @@
 // Activity log: the journal entries the user may read, newest first, with live additions.
-import { h, mount, fmtTime } from '../dom.js';
-import { t, currentLang } from '../i18n.js';
+import { h, mount } from '../dom.js';
+import { t } from '../i18n.js';
 import { get } from '../api.js';
 import * as sse from '../sse.js';
-import { exerciseBadge, errorText } from '../common.js';
+import { exerciseBadge, errorText, fmtTime } from '../common.js';
 
 const PAGE = 100;
 
@@ -16,7 +16,7 @@ function row(entry, fresh) {
   const kindText = t(`kind.${entry.kind}`);
   return h('tr', { 'data-seq': entry.seq, class: `${fresh ? 'flash-row ' : ''}${exerciseBadge(entry) ? 'exercise-record' : ''}` },
     h('td', {}, String(entry.seq)),
-    h('td', {}, fmtTime(entry.ts, currentLang())),
+    h('td', {}, fmtTime(entry.ts)),
     h('td', {}, entry.actor),
     h('td', {}, (entry.org || '').toUpperCase(), entry.party_org ? ` → ${entry.party_org.toUpperCase()}` : ''),
     h('td', {}, kindText === `kind.${entry.kind}` ? entry.kind : kindText, ' ', exerciseBadge(entry)),

@@ -1,11 +1,11 @@
 // Approval queue and alert lifecycle: drafts awaiting a second person's approval, approved
 // alerts awaiting publication, and published alerts (stable CAP URL, Atom feed, update/cancel).
-import { h, mount, fmtTime } from '../dom.js';
+import { h, mount } from '../dom.js';
 import { t, currentLang } from '../i18n.js';
 import { get, post } from '../api.js';
 import * as sse from '../sse.js';
 import * as session from '../session.js';
-import { exerciseBadge, statusPill, errorBox, errorText } from '../common.js';
+import { exerciseBadge, statusPill, errorBox, errorText, fmtTime } from '../common.js';
 
 const ALERT_EVENTS = ['alert.drafted', 'alert.revised', 'alert.approved', 'alert.rejected', 'alert.published', 'alert.superseded', 'alert.cancelled'];
 
@@ -59,7 +59,7 @@ export async function renderApprovals(main, { toast }) {
       h('p', { class: 'meta' },
         statusPill('alert.status', alert.status), ' ',
         `${t(`alert.msgType.${alert.msg_type}`)} · ${alert.severity || ''} · ${alert.org.toUpperCase()} · `,
-        t('approvals.draftedBy', { user: alert.drafted_by, time: fmtTime(alert.created_at, currentLang()) }),
+        t('approvals.draftedBy', { user: alert.drafted_by, time: fmtTime(alert.created_at) }),
         alert.approved_by ? ` · ${t('approvals.approvedBy', { user: alert.approved_by })}` : '',
         alert.supersedes ? ` · ${t('approvals.supersedes', { id: alert.supersedes })}` : ''),
       alert.rejection ? h('p', { class: 'field-error' }, t('compose.rejected', { reason: alert.rejection })) : null,

@@ -1,11 +1,11 @@
 // Requests for assistance and offers (EDXL-RM lifecycle: request, offer, accept, deployment
 // status, release). Updates live over SSE.
-import { h, mount, fmtTime } from '../dom.js';
-import { t, currentLang } from '../i18n.js';
+import { h, mount } from '../dom.js';
+import { t } from '../i18n.js';
 import { get, post } from '../api.js';
 import * as sse from '../sse.js';
 import * as session from '../session.js';
-import { exerciseBadge, statusPill, errorBox, errorText, field, visibilitySelect } from '../common.js';
+import { exerciseBadge, statusPill, errorBox, errorText, field, visibilitySelect, fmtTime } from '../common.js';
 
 const RESOURCE_TYPES = ['usar_team', 'medical_team', 'field_hospital', 'helicopter', 'shelter_tents', 'water_purification', 'food', 'blankets', 'power_generators', 'other'];
 const DEPLOY_STATUSES = ['mobilising', 'en_route', 'on_site', 'demobilising', 'returned'];
@@ -141,7 +141,7 @@ export async function renderBoard(main, { toast }) {
       h('p', { class: 'meta' },
         `${t('board.quantity')}: ${offer.quantity}`,
         offer.eta_hours !== null && offer.eta_hours !== undefined ? ` · ${t('board.offer.eta')}: ${offer.eta_hours} h` : '',
-        ` · ${offer.created_by} · ${fmtTime(offer.created_at, currentLang())}`),
+        ` · ${offer.created_by} · ${fmtTime(offer.created_at)}`),
       offer.description ? h('p', {}, offer.description) : null,
       offer.deploy_note ? h('p', { class: 'muted' }, offer.deploy_note) : null,
       actions.length ? h('div', { class: 'actions' }, actions) : null);
@@ -154,7 +154,7 @@ export async function renderBoard(main, { toast }) {
     return h('article', { class: `panel${exerciseBadge(r) ? ' exercise-record' : ''}`, 'data-request-id': r.id, 'aria-labelledby': `req-${r.id}-h` },
       h('h3', { id: `req-${r.id}-h` }, `#${r.id} ${r.title} `, statusPill('request.status', r.status), ' ', exerciseBadge(r)),
       h('p', { class: 'meta' },
-        `${session.orgName(r.org)} · ${t(`resource.${r.resource_type}`) === `resource.${r.resource_type}` ? r.resource_type : t(`resource.${r.resource_type}`)} · ${r.quantity} ${r.unit} · ${t(`visibility.${r.visibility}`)} · ${fmtTime(r.created_at, currentLang())}`),
+        `${session.orgName(r.org)} · ${t(`resource.${r.resource_type}`) === `resource.${r.resource_type}` ? r.resource_type : t(`resource.${r.resource_type}`)} · ${r.quantity} ${r.unit} · ${t(`visibility.${r.visibility}`)} · ${fmtTime(r.created_at)}`),
       r.description ? h('p', {}, r.description) : null,
       h('h4', {}, t('board.offers', { n: offers.length })),
       h('ul', { class: 'offers', style: 'list-style:none;padding:0' }, offers.map((o) => offerRow(r, o))),

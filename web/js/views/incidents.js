@@ -1,10 +1,10 @@
 // Incident list and the "run earthquake" form with streamed progress.
-import { h, mount, fmtTime } from '../dom.js';
-import { t, currentLang } from '../i18n.js';
+import { h, mount } from '../dom.js';
+import { t } from '../i18n.js';
 import { get, post } from '../api.js';
 import * as sse from '../sse.js';
 import * as session from '../session.js';
-import { exerciseBadge, statusPill, errorBox, errorText, field, visibilitySelect } from '../common.js';
+import { exerciseBadge, statusPill, errorBox, errorText, field, visibilitySelect, fmtTime } from '../common.js';
 
 const POLL_MS = 4000;
 /** Ground-motion models the API accepts (docs/api.md); the first is its default. */
@@ -235,7 +235,7 @@ export async function renderIncidents(main, { toast }) {
         h('td', {}, q.mag !== undefined ? `M${Number(q.mag).toFixed(1)} · ${q.depth_km} km` : ''),
         h('td', {}, statusPill('incident.status', i.status), h('div', { class: 'muted progress-cell' })),
         h('td', {}, alertLevelPill(i.alert_level)),
-        h('td', {}, fmtTime(i.created_at, currentLang()), h('div', { class: 'muted' }, i.created_by)),
+        h('td', {}, fmtTime(i.created_at), h('div', { class: 'muted' }, i.created_by)),
         h('td', {},
           i.status === 'complete' || i.status === 'closed' ? [h('a', { href: `#/incident/${i.id}`, class: 'incident-page-link' }, t('incidents.showPage')), ' · ', h('a', { href: `#/map/incident/${i.id}` }, t('incidents.showOnMap'))] : null,
           canRun && mine && i.status === 'complete' ? [' · ', h('a', { href: `#/compose/incident/${i.id}` }, t('incidents.draftAlert'))] : null,

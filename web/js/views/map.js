@@ -197,7 +197,17 @@ export async function renderMap(main, { params, toast }) {
   let selectedId = selectedParam;
   let disposed = false;
 
+  /** Show `incident`'s layers; `#map[data-layers]` is `loading` until they are drawn (or failed). */
   async function loadIncidentLayers(incident) {
+    mapEl.dataset.layers = 'loading';
+    try {
+      await fillIncidentLayers(incident);
+    } finally {
+      if (!disposed) mapEl.dataset.layers = 'ready';
+    }
+  }
+
+  async function fillIncidentLayers(incident) {
     await loaded;
     if (disposed) return;
     mapEl.dataset.incident = '';

@@ -1,12 +1,12 @@
 // Situation reports: write one (duty officers) and read those the organisation may see,
 // newest first, with live additions. Inside an exercise they are exercise records and count as
 // the team's situation reports.
-import { h, mount, fmtTime } from '../dom.js';
-import { t, currentLang } from '../i18n.js';
+import { h, mount } from '../dom.js';
+import { t } from '../i18n.js';
 import { get, post } from '../api.js';
 import * as sse from '../sse.js';
 import * as session from '../session.js';
-import { exerciseBadge, errorBox, field, visibilitySelect } from '../common.js';
+import { exerciseBadge, errorBox, field, visibilitySelect, fmtTime } from '../common.js';
 
 export async function renderSitreps(main, { toast }) {
   const canWrite = session.hasRole('duty_officer');
@@ -51,7 +51,7 @@ export async function renderSitreps(main, { toast }) {
       mount(list, items.length === 0 ? h('p', { class: 'muted' }, t('sitreps.none')) : items.map((s) =>
         h('article', { class: `card${exerciseBadge(s) ? ' exercise-record' : ''}`, 'data-sitrep-id': s.id },
           h('h3', {}, `#${s.id} ${s.title} `, exerciseBadge(s)),
-          h('p', { class: 'muted' }, `${session.orgName(s.org)} · ${s.created_by} · ${fmtTime(s.created_at, currentLang())} · ${t(`visibility.${s.visibility}`)}`),
+          h('p', { class: 'muted' }, `${session.orgName(s.org)} · ${s.created_by} · ${fmtTime(s.created_at)} · ${t(`visibility.${s.visibility}`)}`),
           h('p', { class: 'inject-text' }, s.body))));
     } catch (err) {
       error.show(err);
