@@ -141,7 +141,12 @@ test('incident page and alert pages', { timeout: 15 * 60_000 }, async (t) => {
         scrollY: document.querySelector('main').scrollTop,
         overflow: document.documentElement.scrollWidth > window.innerWidth + 1,
         frameWidth: document.querySelector('#incident-report').getBoundingClientRect().width,
+        headerHeight: document.querySelector('.topbar').getBoundingClientRect().height,
+        navClipped: (() => { const n = document.querySelector('#nav'); return n.scrollWidth > n.clientWidth + 1; })(),
       }));
+      // The header is one row from 1280 px up, with every navigation item visible.
+      assert.ok(layout.headerHeight < 80, `the header is one row (${layout.headerHeight} px)`);
+      assert.equal(layout.navClipped, false, 'every navigation item is visible');
       assert.equal(layout.scrollY, 0);
       assert.equal(layout.overflow, false, 'no horizontal scrolling');
       assert.ok(layout.frameWidth > vp.width * 0.8, `the page uses the width (${layout.frameWidth})`);
@@ -162,6 +167,12 @@ test('incident page and alert pages', { timeout: 15 * 60_000 }, async (t) => {
       // In Russian.
       await page.locator('#lang-select').selectOption('ru');
       await page.frameLocator('#incident-report').locator('#rpt-exposure', { hasText: 'Ощущаемые сотрясения' }).waitFor({ timeout: UI_TIMEOUT_MS });
+      const ruHeader = await page.evaluate(() => {
+        const n = document.querySelector('#nav');
+        return { h: document.querySelector('.topbar').getBoundingClientRect().height, clipped: n.scrollWidth > n.clientWidth + 1 };
+      });
+      assert.ok(ruHeader.h < 80, `the Russian header is one row (${ruHeader.h} px)`);
+      assert.equal(ruHeader.clipped, false, 'every Russian navigation item is visible');
       await ctx.close();
     });
   }

@@ -92,7 +92,9 @@ function renderWho() {
   const who = document.getElementById('whoami');
   const logout = document.getElementById('logout');
   logout.hidden = !user;
-  who.textContent = user ? `${user.username} · ${user.org_name || user.org || ''}` : '';
+  // The name only; the organisation in the tooltip (the header stays one row).
+  who.textContent = user ? user.username : '';
+  who.title = user ? `${user.username} · ${user.org_name || user.org || ''}` : '';
   const banner = document.getElementById('exercise-banner');
   const ex = session.exerciseMode() ? session.exercise() : null;
   banner.hidden = !ex;
