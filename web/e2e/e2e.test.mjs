@@ -368,7 +368,11 @@ test('live exercise with players from two countries', { timeout: 10 * 60_000 }, 
     await director.locator('#exercise-rate').click();
     await director.locator('#exercise-rated', { hasText: 'obj-eq-info' }).waitFor({ timeout: UI_TIMEOUT_MS });
     await shot(director, '13-exercise-rating.png');
+    // Ending asks first; "Keep running" leaves it running.
     await director.locator('#exercise-end').click();
+    await director.locator('#exercise-end-cancel').click();
+    await director.locator('#exercise-end').click();
+    await director.locator('#exercise-end-confirm').click();
     await director.locator('#exercise-report-link').waitFor({ timeout: UI_TIMEOUT_MS });
     await director.locator('#exercise-totals').waitFor({ timeout: UI_TIMEOUT_MS });
     await shot(director, '14-exercise-ended.png');

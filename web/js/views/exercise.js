@@ -100,6 +100,8 @@ function insideView(main, ctx, ex) {
   let timer = null;
   let fresh = [];
   let toastTimer = null;
+  // Ending cannot be undone: the first click asks, the second (a separate button) ends.
+  let confirmingEnd = false;
 
   async function op(body) {
     error.clear();
@@ -129,7 +131,12 @@ function insideView(main, ctx, ex) {
       ['running', 'paused'].includes(state.status) ? [
         h('label', { for: 'exercise-jump-to' }, t('exercise.jumpTo')), jump,
         h('button', { class: 'btn btn-secondary', type: 'button', id: 'exercise-jump', onclick: () => op({ op: 'jump', to: jump.value.trim() }) }, t('exercise.jump')),
-        h('button', { class: 'btn btn-danger', type: 'button', id: 'exercise-end', onclick: () => op({ op: 'end' }) }, t('exercise.end')),
+        h('span', { class: 'exercise-end-group' },
+          confirmingEnd
+            ? h('span', { role: 'alert', class: 'exercise-end-confirm' }, t('exercise.endConfirm'), ' ',
+              h('button', { class: 'btn btn-danger', type: 'button', id: 'exercise-end-confirm', onclick: () => { confirmingEnd = false; op({ op: 'end' }); } }, t('exercise.endNow')), ' ',
+              h('button', { class: 'btn btn-secondary', type: 'button', id: 'exercise-end-cancel', onclick: () => { confirmingEnd = false; paint(); } }, t('exercise.keepRunning')))
+            : h('button', { class: 'btn btn-danger', type: 'button', id: 'exercise-end', onclick: () => { confirmingEnd = true; paint(); } }, t('exercise.end'))),
       ] : null,
     ] : null, leave);
     const evaluator = (state.my_roles || []).includes('evaluator');
@@ -220,7 +227,8 @@ function insideView(main, ctx, ex) {
       // regional centre reads every team's).
       const me = session.user();
       if (!me || e.org !== me.org) return;
-      fresh.push(e.payload?.inject || '');
+      const id = e.payload?.inject || '';
+      if (!fresh.includes(id)) fresh.push(id);
       clearTimeout(toastTimer);
       toastTimer = setTimeout(() => {
         ctx.toast(t('exercise.newInject', { inject: fresh.join(', ') }));
