@@ -70,7 +70,11 @@ const BOUND_TO: &[(&str, &[&str], &str)] = &[
     ("hyper", &["forewarn-server"], "only server knows HTTP"),
     ("reqwest", &["forewarn-server"], "only server knows HTTP"),
     ("utoipa", &["forewarn-server"], "only server knows HTTP"),
-    ("lettre", &["forewarn-server"], "only server talks to the network (SMTP)"),
+    (
+        "lettre",
+        &["forewarn-server"],
+        "only server talks to the network (SMTP)",
+    ),
     (
         "anyhow",
         &["forewarn-cli", "forewarn-server", "xtask"],

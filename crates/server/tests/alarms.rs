@@ -377,3 +377,55 @@ async fn an_incoming_real_warning_alarms_the_organisation_it_touches() {
     let (_, v) = pd.get("/api/alarms").await;
     assert_eq!(v["items"].as_array().unwrap().len(), 1, "{v}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gauge_crossing_alarms_the_organisations_named_for_it() {
+    let Some(python) = common::python_with("aiosmtpd") else {
+        return;
+    };
+    let smtp = smtp_server(&python).await;
+    let app = App::sqlite().await;
+    let feeds = Feeds::default();
+    let addr = feed_server(feeds.clone()).await;
+    // A lake gauge publishing plain CSV (time,value): the level passes 3.9 m at 03:00.
+    feeds.set(
+        "lake",
+        "time,value\n2025-06-01T01:00:00Z,3.10\n2025-06-01T02:00:00Z,3.60\n2025-06-01T03:00:00Z,4.05\n".into(),
+    );
+    start_watch(
+        &app,
+        &format!(
+            "[smtp]\nhost = \"127.0.0.1\"\nport = {}\nfrom = \"forewarn@rc.example\"\ntls = \"none\"\n\n[[alarm]]\norg = \"tj\"\nemail = [\"duty@tj.example\"]\n\n[[source]]\nname = \"sarez-lake\"\nkind = \"gauge-csv\"\nurl = \"http://{addr}/lake\"\npoll_s = 1\nlevel_threshold = 3.9\nalarm_orgs = [\"tj\"]\nalarm_level = \"red\"\n",
+            smtp.port
+        ),
+    )
+    .await;
+    let td = app.login("tj.duty").await;
+    let alarm = until("the gauge alarm", 30, async || {
+        let (_, v) = td.get("/api/alarms").await;
+        v["items"].as_array()?.first().cloned()
+    })
+    .await;
+    assert_eq!(alarm["alert_level"], "red", "{alarm}");
+    assert_eq!(alarm["title"], "Gauge sarez-lake: level threshold crossed");
+    assert!(
+        alarm["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("gauge reading 4.05 at 2025-06-01T03:00:00Z"),
+        "{alarm}"
+    );
+    let mail = until("the duty e-mail", 30, async || {
+        message_to(&smtp.maildir, "duty@tj.example")
+    })
+    .await;
+    assert!(mail.contains("Gauge sarez-lake"), "{mail}");
+    // The same crossing read again at the next polls alarms once.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let (_, v) = td.get("/api/alarms").await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 1, "{v}");
+    // Pakistan is not named for this gauge.
+    let pd = app.login("pk.duty").await;
+    let (_, v) = pd.get("/api/alarms").await;
+    assert_eq!(v["items"], json!([]));
+}

@@ -19,7 +19,8 @@
 //!
 //! Optional per source: `agency` (reports naming none), `timeout_s` (1-120, default the
 //! smaller of `poll_s` and 20), and for gauges `level_threshold`, `rise_threshold`,
-//! `rise_window_s` (default 3600).
+//! `rise_window_s` (default 3600), `alarm_orgs` (the organisations a crossing alarms, e.g.
+//! `["tj"]`) and `alarm_level` (green, yellow, orange or red; default orange).
 
 use crate::alarm_config::{
     AlarmConfig, DEFAULT_ESCALATE_AFTER_S, MAX_ALARMS, MAX_SECRET_CHARS, MAX_TARGETS, SecretSource,
@@ -98,7 +99,14 @@ pub struct SourceConfig {
     /// The agency of reports that name none.
     pub agency: String,
     pub thresholds: Option<GaugeThresholds>,
+    /// The organisations a gauge crossing alarms.
+    pub alarm_orgs: Vec<String>,
+    /// The alert level of those alarms (green, yellow, orange, red).
+    pub alarm_level: String,
 }
+
+/// The alarm level of a gauge crossing when the file names none.
+pub const DEFAULT_GAUGE_ALARM_LEVEL: &str = "orange";
 
 /// The whole file.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -188,6 +196,8 @@ struct RawSource {
     level_threshold: Option<Spanned<f64>>,
     rise_threshold: Option<Spanned<f64>>,
     rise_window_s: Option<Spanned<f64>>,
+    alarm_orgs: Option<Spanned<Vec<String>>>,
+    alarm_level: Option<Spanned<String>>,
 }
 
 struct Ctx<'a> {
@@ -348,6 +358,7 @@ pub fn parse(text: &str) -> Result<WatchConfig, ConfigError> {
             None => name.get_ref().clone(),
         };
         let gauge_fields = [&r.level_threshold, &r.rise_threshold, &r.rise_window_s];
+        let (alarm_orgs, alarm_level) = gauge_alarm(&cx, i, kind, r)?;
         let thresholds = if kind.is_gauge() {
             let level = r
                 .level_threshold
@@ -391,6 +402,8 @@ pub fn parse(text: &str) -> Result<WatchConfig, ConfigError> {
             timeout_s,
             agency,
             thresholds,
+            alarm_orgs,
+            alarm_level,
         });
     }
     cfg.smtp = raw.smtp.as_ref().map(|s| smtp(&cx, s)).transpose()?;
@@ -420,6 +433,66 @@ pub fn parse(text: &str) -> Result<WatchConfig, ConfigError> {
         cfg.alarms.push(al);
     }
     Ok(cfg)
+}
+
+/// The `alarm_orgs` and `alarm_level` of source `i` (gauges only).
+fn gauge_alarm(
+    cx: &Ctx<'_>,
+    i: usize,
+    kind: SourceKind,
+    r: &RawSource,
+) -> Result<(Vec<String>, String), ConfigError> {
+    let f = |n: &str| format!("source[{i}].{n}");
+    if !kind.is_gauge() {
+        if let Some(o) = &r.alarm_orgs {
+            return Err(cx.err(o.span(), f("alarm_orgs"), "alarm_orgs is for gauge sources"));
+        }
+        if let Some(l) = &r.alarm_level {
+            return Err(cx.err(
+                l.span(),
+                f("alarm_level"),
+                "alarm_level is for gauge sources",
+            ));
+        }
+        return Ok((vec![], DEFAULT_GAUGE_ALARM_LEVEL.into()));
+    }
+    let orgs = match &r.alarm_orgs {
+        Some(o) => {
+            if o.get_ref().len() > MAX_TARGETS {
+                return Err(cx.err(
+                    o.span(),
+                    f("alarm_orgs"),
+                    format!("more than {MAX_TARGETS} organisations"),
+                ));
+            }
+            for (j, code) in o.get_ref().iter().enumerate() {
+                if !(2..=16).contains(&code.len()) || !code.bytes().all(|b| b.is_ascii_lowercase())
+                {
+                    return Err(cx.err(
+                        o.span(),
+                        format!("source[{i}].alarm_orgs[{j}]"),
+                        format!("'{code}' is not an organisation code (2-16 letters a-z)"),
+                    ));
+                }
+            }
+            o.get_ref().clone()
+        }
+        None => vec![],
+    };
+    let level = match &r.alarm_level {
+        Some(l) if ["green", "yellow", "orange", "red"].contains(&l.get_ref().as_str()) => {
+            l.get_ref().clone()
+        }
+        Some(l) => {
+            return Err(cx.err(
+                l.span(),
+                f("alarm_level"),
+                format!("'{}' is not one of green, yellow, orange, red", l.get_ref()),
+            ));
+        }
+        None => DEFAULT_GAUGE_ALARM_LEVEL.into(),
+    };
+    Ok((orgs, level))
 }
 
 fn smtp(cx: &Ctx<'_>, s: &Spanned<RawSmtp>) -> Result<SmtpConfig, ConfigError> {
@@ -669,6 +742,14 @@ mod tests {
             (5, "alarm[0].webhook[0].secret"),
             "{e}"
         );
+        let e = parse("[[source]]\nname = \"g\"\nkind = \"gauge-csv\"\nurl = \"http://x/\"\npoll_s = 5\nalarm_level = \"purple\"\n").unwrap_err();
+        assert_eq!(
+            (e.line, e.field.as_str()),
+            (6, "source[0].alarm_level"),
+            "{e}"
+        );
+        let e = parse("[[source]]\nname = \"q\"\nkind = \"fdsn-text\"\nurl = \"http://x/\"\npoll_s = 5\nalarm_orgs = [\"tj\"]\n").unwrap_err();
+        assert_eq!(e.field, "source[0].alarm_orgs", "{e}");
         let e = parse(&format!("{smtp}port2 = 1\n")).unwrap_err();
         assert!(e.field.contains("port2"), "{e}");
     }

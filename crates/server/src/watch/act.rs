@@ -362,10 +362,10 @@ pub async fn take_cap_feed(
     Ok(())
 }
 
-/// Checks a gauge's readings against its thresholds; a new crossing is logged and kept in
-/// the source's health (`last_crossing`).
+/// Checks a gauge's readings against its thresholds; a new crossing is logged, kept in the
+/// source's health (`last_crossing`) and alarms the source's `alarm_orgs`.
 pub async fn take_gauge(
-    _st: &AppState,
+    st: &AppState,
     svc: &WatchService,
     src: &SourceConfig,
     readings: &[GaugeReading],
@@ -381,9 +381,29 @@ pub async fn take_gauge(
     };
     if let Some(c) = first_crossing(readings, t, after) {
         tracing::warn!(source = %src.name, kind = %c.kind, value = c.value, "gauge threshold crossed: {}", c.detail);
-        let mut h = svc.health.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(h) = h.get_mut(&src.name) {
-            h.last_crossing = serde_json::to_value(&c).ok();
+        {
+            let mut h = svc.health.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(h) = h.get_mut(&src.name) {
+                h.last_crossing = serde_json::to_value(&c).ok();
+            }
+        }
+        let at = chrono::DateTime::from_timestamp_millis(c.time_ms)
+            .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .unwrap_or_default();
+        for org in &src.alarm_orgs {
+            crate::alarms::raise_for(
+                st,
+                crate::alarms::AlarmSubject {
+                    org: org.clone(),
+                    incident_id: None,
+                    alert_id: None,
+                    alert_level: src.alarm_level.clone(),
+                    title: format!("Gauge {}: {} threshold crossed", src.name, c.kind),
+                    reason: format!("gauge reading {} at {at}: {}", c.value, c.detail),
+                    exercise_id: None,
+                },
+            )
+            .await;
         }
     }
 }
