@@ -192,6 +192,8 @@ test('operations centre workflow in the browser', { timeout: 15 * 60_000 }, asyn
     await approver.locator('#nav-approvals').click();
     const card = approver.locator(`#queue-drafts [data-alert-id="${alertId}"]`);
     await card.waitFor({ timeout: UI_TIMEOUT_MS });
+    // The organisation's auto-publish setting is on the screen (off in the demo).
+    await approver.locator('#auto-publish', { hasText: 'Auto-publish is off' }).waitFor({ timeout: UI_TIMEOUT_MS });
     await shot(approver, '04-approval-queue.png');
     await card.locator('[data-action="approve"]').click();
     const approvedCard = approver.locator(`#queue-approved [data-alert-id="${alertId}"]`);

@@ -573,7 +573,7 @@ pub async fn publish(
     let c = caller.clone();
     let st2 = st.clone();
     write_op(&st, &caller, &idem, StatusCode::OK, async move |tx| {
-        let mut a = own_alert(tx, &c, id).await?;
+        let a = own_alert(tx, &c, id).await?;
         a.status.after(AlertAction::Publish)?;
         check_valid(a.xml.as_deref().unwrap_or(""))?;
         if a.exercise_id.is_some() && a.msg_type == MsgType::Alert {
@@ -604,24 +604,35 @@ pub async fn publish(
                 None => tracing::info!(alert = a.id, "exercise alert names no hazard that has begun"),
             }
         }
-        a.apply(AlertAction::Publish)?;
-        a.visibility = Visibility::Public;
-        a.published_by = Some(c.user.username.clone());
-        a.published_at = Some(now_ts());
-        records::update(tx, &c.user.username, "alert.published", &a).await?;
-        if let Some(prev_id) = a.supersedes {
-            let mut prev = load_tx::<Alert>(tx, &Reader::All, a.exercise_id, prev_id).await?;
-            let (action, kind) = if a.msg_type == MsgType::Cancel {
-                (AlertAction::Close, "alert.cancelled")
-            } else {
-                (AlertAction::Supersede, "alert.superseded")
-            };
-            prev.apply(action)?;
-            records::update(tx, &c.user.username, kind, &prev).await?;
-        }
-        Ok(a)
+        publish_in_tx(tx, &c.user.username, a).await
     })
     .await
+}
+
+/// Publishes approved alert `a` as `actor` inside `tx`: public, journaled, and the message
+/// it follows marked superseded (an Update) or cancelled (a Cancel). The caller has checked
+/// the right to publish and the message's validity.
+pub(crate) async fn publish_in_tx(
+    tx: &mut WriteTx,
+    actor: &str,
+    mut a: Alert,
+) -> Result<Alert, ApiError> {
+    a.apply(AlertAction::Publish)?;
+    a.visibility = Visibility::Public;
+    a.published_by = Some(actor.to_string());
+    a.published_at = Some(now_ts());
+    records::update(tx, actor, "alert.published", &a).await?;
+    if let Some(prev_id) = a.supersedes {
+        let mut prev = load_tx::<Alert>(tx, &Reader::All, a.exercise_id, prev_id).await?;
+        let (action, kind) = if a.msg_type == MsgType::Cancel {
+            (AlertAction::Close, "alert.cancelled")
+        } else {
+            (AlertAction::Supersede, "alert.superseded")
+        };
+        prev.apply(action)?;
+        records::update(tx, actor, kind, &prev).await?;
+    }
+    Ok(a)
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

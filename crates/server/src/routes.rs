@@ -4,7 +4,7 @@
 use crate::{
     AppState, activity, alarms, alerts, auth, events, exercises, incidents, public, requests, watch,
 };
-use axum::routing::{MethodRouter, delete, get, post};
+use axum::routing::{MethodRouter, delete, get, post, put};
 use forewarn_store::UserRole;
 
 /// Who may call an endpoint (for the documentation; enforced in the handlers).
@@ -601,6 +601,26 @@ pub fn endpoints() -> Vec<Endpoint> {
             200,
             "List",
             get(watch::sources)
+        ),
+        ep!(
+            "GET",
+            "/api/orgs/{code}/auto-publish",
+            "An organisation's auto-publish setting (levels whose automatic drafts publish without approval)",
+            LoggedIn,
+            None,
+            200,
+            "AutoPublish",
+            get(watch::auto_publish::get)
+        ),
+        ep!(
+            "PUT",
+            "/api/orgs/{code}/auto-publish",
+            "Set the organisation's auto-publish levels (empty: off); journaled",
+            Roles("admin of the organisation"),
+            Some("AutoPublishIn"),
+            200,
+            "AutoPublish",
+            put(watch::auto_publish::set)
         ),
         ep!(
             "POST",

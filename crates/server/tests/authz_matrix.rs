@@ -1266,6 +1266,42 @@ async fn matrix(app: &App) {
         m.check(&pd, "POST", path, &p, Some(json!({})), 403).await;
         m.check(&rc, "POST", path, &p, Some(json!({})), 409).await;
     }
+    // Auto-publish: everyone logged in reads it; only the organisation's admin sets it.
+    let ap = "/api/orgs/{code}/auto-publish";
+    m.check(&anon, "GET", ap, "/api/orgs/pk/auto-publish", None, 401)
+        .await;
+    let v = m
+        .check(&kv, "GET", ap, "/api/orgs/pk/auto-publish", None, 200)
+        .await;
+    assert_eq!(v["status"], "off");
+    let body = Some(json!({"levels": ["red"]}));
+    m.check(
+        &anon,
+        "PUT",
+        ap,
+        "/api/orgs/pk/auto-publish",
+        body.clone(),
+        401,
+    )
+    .await;
+    m.check(
+        &pd,
+        "PUT",
+        ap,
+        "/api/orgs/pk/auto-publish",
+        body.clone(),
+        403,
+    )
+    .await;
+    m.check(
+        &rc,
+        "PUT",
+        ap,
+        "/api/orgs/pk/auto-publish",
+        body.clone(),
+        403,
+    )
+    .await;
     let ack = "/api/alarms/{id}/acknowledge";
     m.check(
         &anon,

@@ -305,3 +305,100 @@ async fn the_regional_admin_pauses_and_resumes_a_source() {
     assert!(kinds.contains(&"watch_source.paused"), "{kinds:?}");
     assert!(kinds.contains(&"watch_source.resumed"), "{kinds:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_publish_publishes_the_watchs_draft_at_the_chosen_levels_only() {
+    let app = App::sqlite().await;
+    let feeds = Feeds::default();
+    let addr = feed_server(feeds.clone()).await;
+    let rc = app.login("rc.coordinator").await;
+    let (s, v) = rc
+        .post(
+            "/api/users",
+            json!({"username": "pk.admin", "display_name": "Pakistan admin", "org": "pk",
+                   "roles": ["admin"], "password": common::PW}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let pa = app.login("pk.admin").await;
+    let pd = app.login("pk.duty").await;
+    let kd = app.login("kz.duty").await;
+
+    // Off until the organisation's admin sets it; validated; only its own admin.
+    let (s, v) = pd.get("/api/orgs/pk/auto-publish").await;
+    assert_eq!((s, &v["status"]), (StatusCode::OK, &json!("off")), "{v}");
+    let (s, _) = pa
+        .call(
+            "PUT",
+            "/api/orgs/pk/auto-publish",
+            Some(json!({"levels": ["purple"]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, _) = pd
+        .call(
+            "PUT",
+            "/api/orgs/pk/auto-publish",
+            Some(json!({"levels": ["red"]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "a duty officer may not");
+    let (s, _) = kd
+        .call(
+            "PUT",
+            "/api/orgs/pk/auto-publish",
+            Some(json!({"levels": ["red"]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "another organisation may not");
+    let (s, v) = pa
+        .call(
+            "PUT",
+            "/api/orgs/pk/auto-publish",
+            Some(json!({"levels": ["red", "orange", "red"]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["levels"], json!(["orange", "red"]));
+    assert_eq!(v["status"], "on");
+    let (_, v) = kd.get("/api/orgs/pk/auto-publish").await;
+    assert_eq!(
+        v["levels"],
+        json!(["orange", "red"]),
+        "visible to everyone logged in"
+    );
+
+    // An M7.4 under Muzaffarabad: Red, so its draft is published at once.
+    feeds.set(
+        "usgs",
+        usgs("us7000auto", 7.4, 73.5, 34.4, "reviewed", 1_736_481_300_000),
+    );
+    start_watch(
+        &app,
+        &format!("[[source]]\nname = \"usgs\"\nkind = \"usgs-geojson\"\nurl = \"http://{addr}/usgs\"\npoll_s = 1\n"),
+    )
+    .await;
+    let published = until("the published alert", 300, async || {
+        let (_, v) = pd.get("/api/alerts?status=published").await;
+        v["items"].as_array()?.first().cloned()
+    })
+    .await;
+    assert_eq!(
+        published["published_by"], "watch (auto-publish)",
+        "{published}"
+    );
+    assert_eq!(published["approved_by"], "watch (auto-publish)");
+    let id = published["id"].as_i64().unwrap();
+    let anon = app.anon();
+    let (s, _) = anon.get(&format!("/cap/{id}.xml")).await;
+    assert_eq!(s, StatusCode::OK, "public at its CAP URL");
+    let (_, log) = pd.get("/api/activity?limit=100").await;
+    let kinds: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert!(kinds.contains(&"auto_publish.changed"), "{kinds:?}");
+    assert!(kinds.contains(&"alert.published"), "{kinds:?}");
+}

@@ -145,8 +145,19 @@ export async function renderApprovals(main, { toast }) {
     ]);
   }
 
+  // The organisation's auto-publish setting (journaled; set by its admin through the API).
+  const autoPublish = h('p', { id: 'auto-publish', class: 'muted' });
+  get(`/api/orgs/${me.org}/auto-publish`).then((a) => {
+    const on = a.status === 'on' && (a.levels || []).length > 0;
+    autoPublish.className = on ? 'auto-publish-on' : 'muted';
+    autoPublish.textContent = on
+      ? t('approvals.autoPublishOn', { levels: a.levels.map((l) => t(`incident.level.${l}`)).join(', '), by: a.changed_by || '', at: fmtTime(a.updated_at) })
+      : t('approvals.autoPublishOff');
+  }).catch(() => { autoPublish.hidden = true; });
+
   mount(main,
     h('h1', {}, t('approvals.title')),
+    autoPublish,
     h('section', { class: 'panel', 'aria-labelledby': 'q-drafts' }, h('h2', { id: 'q-drafts' }, t('approvals.drafts')), drafts),
     h('section', { class: 'panel', 'aria-labelledby': 'q-approved' }, h('h2', { id: 'q-approved' }, t('approvals.approvedList')), approved),
     h('section', { class: 'panel', 'aria-labelledby': 'q-published' }, h('h2', { id: 'q-published' }, t('approvals.publishedList')),

@@ -10,7 +10,9 @@
 //! - a deletion of the event: a draft Cancel of the published message, and the watch's
 //!   unpublished drafts rejected with the reason.
 //!
-//! Nothing is published automatically.
+//! Nothing is published automatically, unless the organisation turned auto-publish on for the
+//! run's level (watch/auto_publish.rs): then a first draft is approved and published at once by
+//! `watch (auto-publish)`, and its alarm says so.
 
 use super::{Assessed, WATCH_ACTOR};
 use crate::AppState;
@@ -23,6 +25,9 @@ use crate::incidents::{CAP_PROPOSAL, Incident, IncidentStatus, Origin};
 use crate::records::{self, next_id};
 use forewarn_impact::AlertLevel;
 use forewarn_store::{Reader, RecordFilter, Visibility, WriteTx, now_ts};
+
+/// The actor of alerts approved and published by an organisation's auto-publish setting.
+pub const AUTO_PUBLISH_ACTOR: &str = "watch (auto-publish)";
 
 /// The PAGER fatality band of a median death toll (see [`Assessed::deaths_band`]).
 pub fn deaths_band(median_deaths: f64) -> u8 {
@@ -164,6 +169,8 @@ async fn after_run_inner(st: &AppState, id: i64) -> Result<(), ApiError> {
         })
         .cloned();
     let sender = org_sender(st, &inc.org).await?;
+    let auto_publish =
+        super::auto_publish::covers(st, &inc.org, &level_s).await? && inc.exercise_id.is_none();
     let mut tx = st.store.begin_write().await?;
     // The incident as it is now: a newer revision may have started another run.
     let cur: Incident = match tx.get_record("incident", id).await? {
@@ -182,9 +189,19 @@ async fn after_run_inner(st: &AppState, id: i64) -> Result<(), ApiError> {
         match (&head, &open) {
             (None, None) if alerts.is_empty() => {
                 if above {
-                    let a = insert_draft(&mut tx, &inc, proposal.clone(), &sender, None).await?;
-                    tracing::info!(incident = id, alert = a.id, level = %level_s, "watch: draft alert");
-                    needs = Some((a.id, "draft alert awaiting approval"));
+                    let mut a = insert_draft(&mut tx, &inc, proposal.clone(), &sender, None).await?;
+                    if auto_publish {
+                        // The organisation chose to publish this level without approval.
+                        a.apply(AlertAction::Approve)?;
+                        a.approved_by = Some(AUTO_PUBLISH_ACTOR.into());
+                        records::update(&mut tx, AUTO_PUBLISH_ACTOR, "alert.approved", &a).await?;
+                        let a = crate::alerts::publish_in_tx(&mut tx, AUTO_PUBLISH_ACTOR, a).await?;
+                        tracing::warn!(incident = id, alert = a.id, level = %level_s, "watch: alert published automatically (the organisation's auto-publish setting)");
+                        needs = Some((a.id, "alert PUBLISHED automatically (auto-publish); check it"));
+                    } else {
+                        tracing::info!(incident = id, alert = a.id, level = %level_s, "watch: draft alert");
+                        needs = Some((a.id, "draft alert awaiting approval"));
+                    }
                 }
             }
             (None, None) => {

@@ -5,6 +5,7 @@
 //! docs/watch.md describes the behaviour; `GET /api/watch/sources` shows each source's health.
 
 pub mod act;
+pub mod auto_publish;
 pub mod drafts;
 pub mod pause;
 pub mod poll;

@@ -1,0 +1,167 @@
+//! Auto-publish: an organisation may choose that the watch's drafts at named alert levels are
+//! published without the two-person approval (for example Red only, when minutes matter more
+//! than review). Off unless the organisation's admin sets it; each change is a journaled
+//! `auto_publish` record (one per organisation) that every logged-in user can read, and the web
+//! UI shows it on the approvals screen. Only the watch's own first drafts of real incidents are
+//! published this way; Updates and Cancels, and everything a person writes, still need an
+//! approver.
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::{Caller, Idem, JsonBody};
+use crate::records::{self, Stored, next_id};
+use crate::write::write_op;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use forewarn_store::{Reader, RecordFilter, UserRole, Visibility, now_ts};
+use serde::{Deserialize, Serialize};
+
+/// The levels a setting may name.
+pub const LEVELS: [&str; 4] = ["green", "yellow", "orange", "red"];
+
+/// Whether the setting publishes anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AutoPublishStatus {
+    On,
+    Off,
+}
+
+impl AutoPublishStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AutoPublishStatus::On => "on",
+            AutoPublishStatus::Off => "off",
+        }
+    }
+}
+
+/// One organisation's auto-publish setting.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AutoPublish {
+    pub id: i64,
+    pub org: String,
+    #[schema(value_type = String)]
+    pub visibility: Visibility,
+    pub status: AutoPublishStatus,
+    /// The alert levels whose automatic drafts are published at once.
+    pub levels: Vec<String>,
+    pub changed_by: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+records::impl_stored!(AutoPublish, "auto_publish", unscoped);
+
+async fn find(st: &AppState, org: &str) -> Result<Option<AutoPublish>, ApiError> {
+    let rs = st
+        .store
+        .list_records(
+            AutoPublish::TYPE,
+            &Reader::All,
+            &RecordFilter {
+                limit: 1000,
+                ..Default::default()
+            },
+        )
+        .await?;
+    for r in &rs {
+        let a: AutoPublish = records::from_record(r)?;
+        if a.org == org {
+            return Ok(Some(a));
+        }
+    }
+    Ok(None)
+}
+
+/// Whether organisation `org` publishes the watch's drafts at `level` without approval.
+pub async fn covers(st: &AppState, org: &str, level: &str) -> Result<bool, ApiError> {
+    Ok(find(st, org)
+        .await?
+        .is_some_and(|a| a.status == AutoPublishStatus::On && a.levels.iter().any(|l| l == level)))
+}
+
+/// Body of `PUT /api/orgs/{code}/auto-publish`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AutoPublishIn {
+    /// Alert levels to publish without approval; empty turns auto-publish off.
+    pub levels: Vec<String>,
+}
+
+/// `GET /api/orgs/{code}/auto-publish`: the setting (off when never set).
+pub async fn get(
+    State(st): State<AppState>,
+    _caller: Caller,
+    Path(code): Path<String>,
+) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    if st.store.org(&code).await?.is_none() {
+        return Err(ApiError::not_found("organisation"));
+    }
+    Ok(axum::Json(match find(&st, &code).await? {
+        Some(a) => serde_json::to_value(a).unwrap_or_default(),
+        None => serde_json::json!({"org": code, "status": "off", "levels": []}),
+    }))
+}
+
+/// `PUT /api/orgs/{code}/auto-publish`: the organisation's admin sets the levels.
+pub async fn set(
+    State(st): State<AppState>,
+    caller: Caller,
+    idem: Idem,
+    Path(code): Path<String>,
+    JsonBody(inp): JsonBody<AutoPublishIn>,
+) -> Result<Response, ApiError> {
+    caller.require(UserRole::Admin)?;
+    caller.require_org(&code)?;
+    let mut levels: Vec<String> = Vec::new();
+    for (i, l) in inp.levels.iter().enumerate() {
+        if !LEVELS.contains(&l.as_str()) {
+            return Err(ApiError::invalid(
+                format!("levels[{i}] '{l}' is not one of green, yellow, orange, red"),
+                "levels",
+            ));
+        }
+        if !levels.contains(l) {
+            levels.push(l.clone());
+        }
+    }
+    levels.sort_by_key(|l| LEVELS.iter().position(|x| x == l));
+    let status = if levels.is_empty() {
+        AutoPublishStatus::Off
+    } else {
+        AutoPublishStatus::On
+    };
+    let existing = find(&st, &code).await?;
+    let c = caller.clone();
+    write_op(&st, &caller, &idem, StatusCode::OK, async move |tx| {
+        let now = now_ts();
+        let a = match existing {
+            Some(mut a) => {
+                a.status = status;
+                a.levels = levels;
+                a.changed_by = c.user.username.clone();
+                a.updated_at = now;
+                records::update(tx, &c.user.username, "auto_publish.changed", &a).await?;
+                a
+            }
+            None => {
+                let a = AutoPublish {
+                    id: next_id::<AutoPublish>(tx).await?,
+                    org: code,
+                    visibility: Visibility::Regional,
+                    status,
+                    levels,
+                    changed_by: c.user.username.clone(),
+                    created_at: now.clone(),
+                    updated_at: now,
+                };
+                records::insert(tx, &c.user.username, "auto_publish.changed", &a).await?;
+                a
+            }
+        };
+        Ok(a)
+    })
+    .await
+}
