@@ -73,12 +73,15 @@ impl Mailer {
     }
 }
 
-/// `sha256=` and the hex HMAC-SHA256 of `body` under `secret`.
-pub fn signature(secret: &[u8], body: &[u8]) -> String {
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret)
-        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+/// `sha256=` and the hex HMAC-SHA256 of `body` under `secret` (HMAC takes keys of any length;
+/// `None` only if the library refused the key).
+pub fn signature(secret: &[u8], body: &[u8]) -> Option<String> {
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret).ok()?;
     mac.update(body);
-    format!("sha256={}", crate::auth::hex(&mac.finalize().into_bytes()))
+    Some(format!(
+        "sha256={}",
+        crate::auth::hex(&mac.finalize().into_bytes())
+    ))
 }
 
 /// Posts `body` to `url`, signed, retrying with backoff; the delivery record.
@@ -90,7 +93,15 @@ pub async fn webhook(
     body: &[u8],
     level: u8,
 ) -> Delivery {
-    let sig = signature(secret, body);
+    let Some(sig) = signature(secret, body) else {
+        return Delivery::new(
+            level,
+            DeliveryChannel::Webhook,
+            url,
+            0,
+            Some("the webhook secret was refused as an HMAC key".into()),
+        );
+    };
     let mut wait = WEBHOOK_FIRST_BACKOFF;
     let mut last_error = String::new();
     for attempt in 1..=WEBHOOK_ATTEMPTS {
