@@ -168,6 +168,25 @@ pub async fn load<T: Stored>(
 }
 
 /// The next id of `T`.
+/// The record of type `T` that organisation `org` holds, for the types kept one per
+/// organisation (exercise-director grants, auto-publish settings).
+pub async fn one_of_org<T: Stored>(store: &Store, org: &str) -> Result<Option<T>, ApiError> {
+    let rs = store
+        .list_records(
+            T::TYPE,
+            &Reader::All,
+            &forewarn_store::RecordFilter {
+                limit: 1000,
+                ..Default::default()
+            },
+        )
+        .await?;
+    rs.iter()
+        .find(|r| r.org == org)
+        .map(from_record)
+        .transpose()
+}
+
 pub async fn next_id<T: Stored>(tx: &mut WriteTx) -> Result<i64, ApiError> {
     Ok(tx.next_record_id(T::TYPE).await?)
 }

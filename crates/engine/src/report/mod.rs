@@ -31,21 +31,8 @@ pub struct ReportInput<'a> {
     pub lang: &'a str,
 }
 
-/// Escapes text for HTML content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+/// Escapes text for HTML content and attribute values (the CAP crate's one helper).
+pub use forewarn_cap::escape_html as escape;
 
 /// An integer with thousands grouped as the language writes them.
 pub fn group(v: f64, lang: &str) -> String {

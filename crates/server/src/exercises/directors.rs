@@ -6,13 +6,13 @@
 
 use crate::error::ApiError;
 use crate::extract::{Caller, Idem, JsonBody};
-use crate::records::{self, Stored, next_id};
+use crate::records::{self, next_id};
 use crate::write::write_op;
 use crate::{AppState, RC};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use forewarn_store::{Reader, RecordFilter, UserRole, Visibility, now_ts};
+use forewarn_store::{UserRole, Visibility, now_ts};
 use serde::{Deserialize, Serialize};
 
 /// Whether an organisation holds the right (the record's `status`).
@@ -49,24 +49,7 @@ pub struct DirectorGrant {
 crate::records::impl_stored!(DirectorGrant, "exercise_director", unscoped);
 
 async fn grant_of(st: &AppState, org: &str) -> Result<Option<DirectorGrant>, ApiError> {
-    let rs = st
-        .store
-        .list_records(
-            DirectorGrant::TYPE,
-            &Reader::All,
-            &RecordFilter {
-                limit: 1000,
-                ..Default::default()
-            },
-        )
-        .await?;
-    for r in &rs {
-        let g: DirectorGrant = records::from_record(r)?;
-        if g.org == org {
-            return Ok(Some(g));
-        }
-    }
-    Ok(None)
+    records::one_of_org(&st.store, org).await
 }
 
 /// 403 unless the caller's organisation may direct exercises (the regional centre, or an

@@ -9,12 +9,12 @@
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{Caller, Idem, JsonBody};
-use crate::records::{self, Stored, next_id};
+use crate::records::{self, next_id};
 use crate::write::write_op;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use forewarn_store::{Reader, RecordFilter, UserRole, Visibility, now_ts};
+use forewarn_store::{UserRole, Visibility, now_ts};
 use serde::{Deserialize, Serialize};
 
 /// The levels a setting may name.
@@ -55,24 +55,7 @@ pub struct AutoPublish {
 records::impl_stored!(AutoPublish, "auto_publish", unscoped);
 
 async fn find(st: &AppState, org: &str) -> Result<Option<AutoPublish>, ApiError> {
-    let rs = st
-        .store
-        .list_records(
-            AutoPublish::TYPE,
-            &Reader::All,
-            &RecordFilter {
-                limit: 1000,
-                ..Default::default()
-            },
-        )
-        .await?;
-    for r in &rs {
-        let a: AutoPublish = records::from_record(r)?;
-        if a.org == org {
-            return Ok(Some(a));
-        }
-    }
-    Ok(None)
+    records::one_of_org(&st.store, org).await
 }
 
 /// Whether organisation `org` publishes the watch's drafts at `level` without approval.
