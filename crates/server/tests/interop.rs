@@ -73,47 +73,12 @@ async fn openapi_document_is_valid_openapi_3_1() {
 
 /// A four-language (en, ru, zh, ur) alert of `org`.
 fn four_language_xml(org: &str) -> String {
-    let t = |s: &str| CapTime::parse(s).unwrap();
-    let ring: Vec<(f64, f64)> = (0..24)
-        .map(|i| {
-            let a = i as f64 / 24.0 * std::f64::consts::TAU;
-            (73.6 + 0.8 * a.cos(), 34.4 + 0.6 * a.sin())
-        })
-        .collect();
-    let w = ImpactWarning {
-        hazard: Hazard::Earthquake,
-        event_id: "interop-event".into(),
-        event_time: t("2026-01-10T03:50:40-00:00"),
-        sent: t("2026-01-10T04:20:00-00:00"),
-        alert_level: AlertLevel::Orange,
-        likelihood: 0.6,
-        place: "near Muzaffarabad".into(),
-        facts: ImpactFacts {
-            magnitude: Some(6.8),
-            depth_km: Some(15.0),
-            max_mmi: Some(8.2),
-            people_exposed: Some(900_000),
-            median_deaths: Some(300.0),
-            people_affected: None,
-            peak_depth_m: None,
-            economic_loss_usd: Some(4.0e8),
-        },
-        areas: vec![ImpactArea {
-            country_iso2: org.to_uppercase(),
-            area_desc: "test area <b>&".into(),
-            footprints_lon_lat: vec![ring],
-            geocodes: vec![],
-            urgency: None,
-            onset: None,
-        }],
-        observed: false,
-        status: Status::Actual,
-        sender: format!("{org}@forewarn.example"),
-        languages: ["en", "ru", "zh", "ur"].map(String::from).to_vec(),
-    };
-    generate(&w, &WarningConfig::embedded().unwrap())
-        .expect("generate")
-        .to_xml()
+    common::cap_xml_with(
+        org,
+        forewarn_cap::Status::Actual,
+        &["en", "ru", "zh", "ur"],
+        "test area <b>&",
+    )
 }
 
 fn content_type(h: &axum::http::HeaderMap) -> String {
