@@ -19,7 +19,7 @@
 //!   green < 1M, yellow < 100M, orange < 1B, red >= 1B.
 
 use crate::lognormal::{phi, phi_inv};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// PAGER parameters for one country.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -199,7 +199,7 @@ pub fn combined_g_pager(per_country: &[(f64, f64)]) -> f64 {
 }
 
 /// PAGER alert levels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AlertLevel {
     Green,
@@ -209,6 +209,19 @@ pub enum AlertLevel {
 }
 
 impl AlertLevel {
+    /// All levels, lowest first.
+    pub const ALL: [AlertLevel; 4] = [
+        AlertLevel::Green,
+        AlertLevel::Yellow,
+        AlertLevel::Orange,
+        AlertLevel::Red,
+    ];
+
+    /// The level named by its lowercase spelling ([`AlertLevel::as_str`]).
+    pub fn parse(s: &str) -> Option<AlertLevel> {
+        AlertLevel::ALL.into_iter().find(|l| l.as_str() == s)
+    }
+
     pub fn for_deaths(d: f64) -> AlertLevel {
         if d >= 1000.0 {
             AlertLevel::Red

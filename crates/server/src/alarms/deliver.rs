@@ -157,7 +157,7 @@ pub fn webhook_body(alarm: &Alarm, level: u8, base: Option<&str>) -> Vec<u8> {
 
 /// The subject and plain-text body of the e-mail of `alarm` at escalation `level`.
 pub fn email_text(alarm: &Alarm, level: u8, base: Option<&str>) -> (String, String) {
-    let lvl = alarm.alert_level.to_uppercase();
+    let lvl = alarm.alert_level.as_str().to_uppercase();
     let subject = format!("[Forewarn] {lvl}: {} - {}", alarm.title, alarm.reason);
     let mut body = format!(
         "Forewarn alarm {id} for organisation {org}{esc}.\n\n\

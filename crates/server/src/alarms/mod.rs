@@ -18,6 +18,7 @@ use crate::{AppState, RC};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use forewarn_impact::AlertLevel;
 use forewarn_store::{Reader, RecordFilter, UserRole, Visibility, now_ts};
 use forewarn_watch::{AlarmConfig, SecretSource, WatchConfig};
 use serde::{Deserialize, Serialize};
@@ -138,7 +139,8 @@ pub struct Alarm {
     /// The draft that needs a person.
     pub alert_id: Option<i64>,
     /// The run's alert level (green, yellow, orange, red).
-    pub alert_level: String,
+    #[schema(value_type = String)]
+    pub alert_level: AlertLevel,
     pub title: String,
     /// What is needed ("draft alert awaiting approval").
     pub reason: String,
@@ -239,8 +241,9 @@ impl AlarmService {
     }
 }
 
-fn escalates(level: &str) -> bool {
-    matches!(level, "orange" | "red")
+/// Whether alarms of `level` escalate (Orange and Red).
+fn escalates(level: AlertLevel) -> bool {
+    level >= AlertLevel::Orange
 }
 
 fn ts_after(d: Duration) -> String {
@@ -266,8 +269,7 @@ pub struct AlarmSubject {
     pub org: String,
     pub incident_id: Option<i64>,
     pub alert_id: Option<i64>,
-    /// green, yellow, orange or red.
-    pub alert_level: String,
+    pub alert_level: AlertLevel,
     pub title: String,
     pub reason: String,
     pub exercise_id: Option<i64>,
@@ -276,12 +278,12 @@ pub struct AlarmSubject {
 /// The alert level an incoming CAP message's severity stands for, the inverse of our own
 /// warning matrix (Red is issued as Extreme, Orange as Severe, Yellow as
 /// Moderate; crates/cap/data/warning_matrix.toml): only Extreme and Severe warnings escalate.
-pub fn level_of_severity(severity: &str) -> &'static str {
+pub fn level_of_severity(severity: &str) -> AlertLevel {
     match severity {
-        "Extreme" => "red",
-        "Severe" => "orange",
-        "Moderate" => "yellow",
-        _ => "green",
+        "Extreme" => AlertLevel::Red,
+        "Severe" => AlertLevel::Orange,
+        "Moderate" => AlertLevel::Yellow,
+        _ => AlertLevel::Green,
     }
 }
 
@@ -294,7 +296,11 @@ pub async fn raise(st: &AppState, inc: &Incident, alert_id: i64, reason: &str) {
             org: inc.org.clone(),
             incident_id: Some(inc.id),
             alert_id: Some(alert_id),
-            alert_level: inc.alert_level.clone().unwrap_or_else(|| "green".into()),
+            alert_level: inc
+                .alert_level
+                .as_deref()
+                .and_then(AlertLevel::parse)
+                .unwrap_or(AlertLevel::Green),
             title: inc.title.clone(),
             reason: reason.to_string(),
             exercise_id: inc.exercise_id,
@@ -310,10 +316,9 @@ pub async fn raise_for(st: &AppState, subject: AlarmSubject) {
     if svc.org(&subject.org).is_none() {
         return;
     }
-    let escalate_at = (escalates(&subject.alert_level)
-        && svc.next_level(&subject.org, 0).is_some())
-    .then(|| svc.escalate_after(&subject.org).map(ts_after))
-    .flatten();
+    let escalate_at = (escalates(subject.alert_level) && svc.next_level(&subject.org, 0).is_some())
+        .then(|| svc.escalate_after(&subject.org).map(ts_after))
+        .flatten();
     let res: Result<Alarm, ApiError> = async {
         let mut tx = st.store.begin_write().await?;
         let now = now_ts();
@@ -324,7 +329,7 @@ pub async fn raise_for(st: &AppState, subject: AlarmSubject) {
             status: AlarmStatus::Raised,
             incident_id: subject.incident_id,
             alert_id: subject.alert_id,
-            alert_level: subject.alert_level.clone(),
+            alert_level: subject.alert_level,
             title: subject.title.clone(),
             reason: subject.reason.clone(),
             escalation: 0,
@@ -535,11 +540,11 @@ mod tests {
 
     #[test]
     fn severities_map_back_to_alert_levels() {
-        assert_eq!(level_of_severity("Extreme"), "red");
-        assert_eq!(level_of_severity("Severe"), "orange");
-        assert_eq!(level_of_severity("Moderate"), "yellow");
-        assert_eq!(level_of_severity("Minor"), "green");
-        assert_eq!(level_of_severity("Unknown"), "green");
+        assert_eq!(level_of_severity("Extreme").as_str(), "red");
+        assert_eq!(level_of_severity("Severe").as_str(), "orange");
+        assert_eq!(level_of_severity("Moderate").as_str(), "yellow");
+        assert_eq!(level_of_severity("Minor").as_str(), "green");
+        assert_eq!(level_of_severity("Unknown").as_str(), "green");
     }
 
     #[test]

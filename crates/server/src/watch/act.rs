@@ -341,7 +341,7 @@ pub async fn take_cap_feed(
                         org: org.to_string(),
                         incident_id: None,
                         alert_id: None,
-                        alert_level: crate::alarms::level_of_severity(&w.severity).into(),
+                        alert_level: crate::alarms::level_of_severity(&w.severity),
                         title: w.headline.clone().unwrap_or_else(|| w.event.clone()),
                         reason: format!(
                             "incoming {} warning ({}) from {}, signature {}",
@@ -397,7 +397,9 @@ pub async fn take_gauge(
                     org: org.clone(),
                     incident_id: None,
                     alert_id: None,
-                    alert_level: src.alarm_level.clone(),
+                    // Validated by the watch file's parser.
+                    alert_level: forewarn_impact::AlertLevel::parse(&src.alarm_level)
+                        .unwrap_or(forewarn_impact::AlertLevel::Orange),
                     title: format!("Gauge {}: {} threshold crossed", src.name, c.kind),
                     reason: format!("gauge reading {} at {at}: {}", c.value, c.detail),
                     exercise_id: None,

@@ -14,11 +14,9 @@ use crate::write::write_op;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use forewarn_impact::AlertLevel;
 use forewarn_store::{UserRole, Visibility, now_ts};
 use serde::{Deserialize, Serialize};
-
-/// The levels a setting may name.
-pub const LEVELS: [&str; 4] = ["green", "yellow", "orange", "red"];
 
 /// Whether the setting publishes anything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -45,8 +43,9 @@ pub struct AutoPublish {
     #[schema(value_type = String)]
     pub visibility: Visibility,
     pub status: AutoPublishStatus,
-    /// The alert levels whose automatic drafts are published at once.
-    pub levels: Vec<String>,
+    /// The alert levels whose automatic drafts are published at once, lowest first.
+    #[schema(value_type = Vec<String>)]
+    pub levels: Vec<AlertLevel>,
     pub changed_by: String,
     pub created_at: String,
     pub updated_at: String,
@@ -59,10 +58,10 @@ async fn find(st: &AppState, org: &str) -> Result<Option<AutoPublish>, ApiError>
 }
 
 /// Whether organisation `org` publishes the watch's drafts at `level` without approval.
-pub async fn covers(st: &AppState, org: &str, level: &str) -> Result<bool, ApiError> {
+pub async fn covers(st: &AppState, org: &str, level: AlertLevel) -> Result<bool, ApiError> {
     Ok(find(st, org)
         .await?
-        .is_some_and(|a| a.status == AutoPublishStatus::On && a.levels.iter().any(|l| l == level)))
+        .is_some_and(|a| a.status == AutoPublishStatus::On && a.levels.contains(&level)))
 }
 
 /// Body of `PUT /api/orgs/{code}/auto-publish`.
@@ -98,19 +97,19 @@ pub async fn set(
 ) -> Result<Response, ApiError> {
     caller.require(UserRole::Admin)?;
     caller.require_org(&code)?;
-    let mut levels: Vec<String> = Vec::new();
+    let mut levels: Vec<AlertLevel> = Vec::new();
     for (i, l) in inp.levels.iter().enumerate() {
-        if !LEVELS.contains(&l.as_str()) {
-            return Err(ApiError::invalid(
+        let level = AlertLevel::parse(l).ok_or_else(|| {
+            ApiError::invalid(
                 format!("levels[{i}] '{l}' is not one of green, yellow, orange, red"),
                 "levels",
-            ));
-        }
-        if !levels.contains(l) {
-            levels.push(l.clone());
+            )
+        })?;
+        if !levels.contains(&level) {
+            levels.push(level);
         }
     }
-    levels.sort_by_key(|l| LEVELS.iter().position(|x| x == l));
+    levels.sort();
     let status = if levels.is_empty() {
         AutoPublishStatus::Off
     } else {

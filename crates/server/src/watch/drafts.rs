@@ -40,17 +40,6 @@ pub fn deaths_band(median_deaths: f64) -> u8 {
     band
 }
 
-fn level_of(s: &str) -> Option<AlertLevel> {
-    [
-        AlertLevel::Green,
-        AlertLevel::Yellow,
-        AlertLevel::Orange,
-        AlertLevel::Red,
-    ]
-    .into_iter()
-    .find(|l| l.as_str() == s)
-}
-
 /// The real alerts of an incident, newest first.
 async fn alerts_of(st: &AppState, incident_id: i64) -> Result<Vec<Alert>, ApiError> {
     let rs = st
@@ -147,7 +136,8 @@ async fn after_run_inner(st: &AppState, id: i64) -> Result<(), ApiError> {
     let threshold = svc
         .org(&inc.org)
         .map_or(AlertLevel::Green, |o| o.draft_from);
-    let above = level_of(&level_s).is_some_and(|l| l >= threshold);
+    let level = AlertLevel::parse(&level_s);
+    let above = level.is_some_and(|l| l >= threshold);
     let Some(proposal) = st.store.get_layer(id, CAP_PROPOSAL).await? else {
         tracing::warn!(
             incident = id,
@@ -169,8 +159,10 @@ async fn after_run_inner(st: &AppState, id: i64) -> Result<(), ApiError> {
         })
         .cloned();
     let sender = org_sender(st, &inc.org).await?;
-    let auto_publish =
-        super::auto_publish::covers(st, &inc.org, &level_s).await? && inc.exercise_id.is_none();
+    let auto_publish = match level {
+        Some(l) => super::auto_publish::covers(st, &inc.org, l).await?,
+        None => false,
+    } && inc.exercise_id.is_none();
     let mut tx = st.store.begin_write().await?;
     // The incident as it is now: a newer revision may have started another run.
     let cur: Incident = match tx.get_record("incident", id).await? {

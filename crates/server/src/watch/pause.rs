@@ -109,8 +109,8 @@ async fn set(
     let reason = inp.reason;
     let existing = states(&st).await?.into_iter().find(|s| s.name == name);
     let c = caller.clone();
-    let svc2 = svc.clone();
-    write_op(&st, &caller, &idem, StatusCode::OK, async move |tx| {
+    let key = name.clone();
+    let resp = write_op(&st, &caller, &idem, StatusCode::OK, async move |tx| {
         let now = now_ts();
         let kind = match status {
             SourceStatus::Paused => "watch_source.paused",
@@ -141,14 +141,18 @@ async fn set(
                 s
             }
         };
-        let mut paused = svc2.paused.lock().unwrap_or_else(|p| p.into_inner());
-        match status {
-            SourceStatus::Paused => paused.insert(s.name.clone()),
-            SourceStatus::Active => paused.remove(&s.name),
-        };
         Ok(s)
     })
-    .await
+    .await?;
+    // The pollers follow the stored state only once it is committed.
+    if resp.status().is_success() {
+        let mut paused = svc.paused.lock().unwrap_or_else(|p| p.into_inner());
+        match status {
+            SourceStatus::Paused => paused.insert(key),
+            SourceStatus::Active => paused.remove(&key),
+        };
+    }
+    Ok(resp)
 }
 
 /// `POST /api/watch/sources/{name}/pause`.
