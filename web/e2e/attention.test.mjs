@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { startServer, launchBrowser, apiLogin, waitForMapLayers, SHOTS, PASSWORD } from './harness.mjs';
+import { startServer, launchBrowser, apiLogin, waitForMapLayers, SHOTS, PASSWORD, uiLogin } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -77,11 +77,7 @@ async function openUi(username, { viewport = { width: 1400, height: 900 }, notif
   });
   const page = await ctx.newPage();
   page.on('pageerror', (err) => pageErrors.push(`${username}: ${err.message}`));
-  await page.goto(`${server.base}/${hash}`);
-  await page.locator('#login-username').fill(username);
-  await page.locator('#login-password').fill(PASSWORD);
-  await page.locator('#login-submit').click();
-  await page.locator('#whoami', { hasText: username }).waitFor({ timeout: UI_TIMEOUT_MS });
+  await uiLogin(page, server.base, username, hash, UI_TIMEOUT_MS);
   await page.waitForFunction(() => document.body.dataset.sse === 'open', null, { timeout: UI_TIMEOUT_MS });
   if (hash === '#/map') await waitForMapLayers(page, UI_TIMEOUT_MS);
   return page;

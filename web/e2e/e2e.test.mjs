@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, launchBrowser, waitForMapLayers, SHOTS, PASSWORD } from './harness.mjs';
+import { startServer, launchBrowser, waitForMapLayers, SHOTS, PASSWORD, uiLogin } from './harness.mjs';
 
 const RUN_TIMEOUT_MS = 300_000;
 const UI_TIMEOUT_MS = 30_000;
@@ -54,12 +54,8 @@ async function shot(page, file) {
 
 async function login(ctx, username) {
   const page = await ctx.newPage();
-  await page.goto(`${base}/`);
-  await page.locator('#login-username').fill(username);
-  await page.locator('#login-password').fill(PASSWORD);
-  await page.locator('#login-submit').click();
+  await uiLogin(page, base, username, '', UI_TIMEOUT_MS);
   await page.locator('#nav a#nav-map').waitFor({ timeout: UI_TIMEOUT_MS });
-  await page.locator('#whoami', { hasText: username }).waitFor({ timeout: UI_TIMEOUT_MS });
   await waitForMapLayers(page, UI_TIMEOUT_MS);
   return page;
 }

@@ -128,3 +128,13 @@ export async function waitForMapLayers(page, timeout_ms = 30_000) {
     return ready && m && m.isSourceLoaded('countries') && m.isSourceLoaded('settlements');
   }, null, { timeout: timeout_ms });
 }
+
+/** Logs `username` in through the login form (opening `base` + `hash`) and waits until the
+ * UI shows the user. */
+export async function uiLogin(page, base, username, hash = '', timeout_ms = 30_000) {
+  await page.goto(`${base}/${hash}`);
+  await page.locator('#login-username').fill(username);
+  await page.locator('#login-password').fill(PASSWORD);
+  await page.locator('#login-submit').click();
+  await page.locator('#whoami', { hasText: username }).waitFor({ timeout: timeout_ms });
+}

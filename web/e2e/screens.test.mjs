@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { startServer, launchBrowser, apiLogin as harnessLogin, waitForMapLayers, REPO, SHOTS, PASSWORD } from './harness.mjs';
+import { startServer, launchBrowser, apiLogin as harnessLogin, waitForMapLayers, REPO, SHOTS, uiLogin } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const DOC_IMG = path.join(REPO, 'docs', 'img');
@@ -59,11 +59,7 @@ async function newContext(name, viewport) {
 
 async function loginPage(ctx, username) {
   const page = await ctx.newPage();
-  await page.goto(`${base}/`);
-  await page.locator('#login-username').fill(username);
-  await page.locator('#login-password').fill(PASSWORD);
-  await page.locator('#login-submit').click();
-  await page.locator('#whoami', { hasText: username }).waitFor({ timeout: UI_TIMEOUT_MS });
+  await uiLogin(page, base, username, '', UI_TIMEOUT_MS);
   await waitForMapLayers(page, UI_TIMEOUT_MS);
   return page;
 }
