@@ -143,6 +143,60 @@ pub struct LanguageTemplates {
     pub countries: BTreeMap<String, String>,
     pub earthquake: HazardTexts,
     pub flood: HazardTexts,
+    /// How this language writes numbers, the status prefix, the sender's name and lists.
+    pub format: FormatTexts,
+    /// Patterns of the `{place}` phrase (see [`crate::Place`]).
+    pub place: PlaceTexts,
+    /// Patterns of the area descriptions (see [`crate::Zone`]).
+    pub area: AreaTexts,
+}
+
+/// `[format]` of a language file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormatTexts {
+    /// Decimal separator ("." or ",").
+    pub decimal: String,
+    /// How a status word prefixes headline, description and instruction: `{status}`, `{text}`.
+    pub status: String,
+    /// `senderName` in this language when no sender or country sets its own.
+    pub sender_name: String,
+    /// Separator of a list of names.
+    pub list: String,
+}
+
+/// `[place]` of a language file: `{settlement}` is `town` or `village` filled with `{name}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceTexts {
+    pub town: String,
+    pub village: String,
+    /// Closer than [`crate::NEAR_KM`]: `{settlement}`, `{country}`.
+    pub near: String,
+    /// `{distance_km}` from `{settlement}`, `{country}`.
+    pub distance: String,
+    /// A flood along a valley: `{settlement}`, `{country}`.
+    pub valley: String,
+    /// No settlement: `{lat}`, `{lon}` (degrees north and east).
+    pub point: String,
+}
+
+/// `[area]` of a language file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AreaTexts {
+    /// `{country}`, `{zone}`.
+    pub format: String,
+    /// A zone with the places in it: `{zone}`, `{places}`.
+    pub with_places: String,
+    /// `{mmi}` (digits) or `{mmi_roman}`.
+    pub mmi_at_least: String,
+    /// `{from_h}`, `{to_h}`.
+    pub flood_arrival: String,
+    /// `{from_h}`.
+    pub flood_arrival_after: String,
+    pub flood_zone: String,
+    pub affected: String,
 }
 
 impl LanguageTemplates {
@@ -157,6 +211,37 @@ impl LanguageTemplates {
     /// Prefix for a status, `None` for Actual.
     pub fn status_prefix(&self, status: Status) -> Option<&str> {
         self.status.get(status.as_str()).map(String::as_str)
+    }
+
+    /// The `(name, text, placeholders)` of every pattern outside the hazard texts, for the
+    /// loader's check.
+    fn patterns(&self) -> Vec<(&'static str, &str, &'static [&'static str])> {
+        let (f, p, a) = (&self.format, &self.place, &self.area);
+        const S: &[&str] = &["settlement", "country"];
+        vec![
+            ("format.status", &f.status, &["status", "text"]),
+            ("place.town", &p.town, &["name"]),
+            ("place.village", &p.village, &["name"]),
+            ("place.near", &p.near, S),
+            (
+                "place.distance",
+                &p.distance,
+                &["settlement", "country", "distance_km"],
+            ),
+            ("place.valley", &p.valley, S),
+            ("place.point", &p.point, &["lat", "lon"]),
+            ("area.format", &a.format, &["country", "zone"]),
+            ("area.with_places", &a.with_places, &["zone", "places"]),
+            ("area.mmi_at_least", &a.mmi_at_least, &["mmi", "mmi_roman"]),
+            ("area.flood_arrival", &a.flood_arrival, &["from_h", "to_h"]),
+            (
+                "area.flood_arrival_after",
+                &a.flood_arrival_after,
+                &["from_h"],
+            ),
+            ("area.flood_zone", &a.flood_zone, &[]),
+            ("area.affected", &a.affected, &[]),
+        ]
     }
 }
 
@@ -370,6 +455,14 @@ impl WarningConfig {
         })
     }
 
+    /// The `senderName` a country's own rules set (not the defaults'): an authority's name
+    /// outranks the language's generic one.
+    pub fn country_sender_name(&self, country: Option<&str>) -> Option<&str> {
+        country
+            .and_then(|c| self.countries.get(c))
+            .and_then(|r| r.sender_name.as_deref())
+    }
+
     /// `senderName`, `web` and `contact` for a country (falling back to the defaults).
     pub fn sender_texts(
         &self,
@@ -469,6 +562,17 @@ fn check_templates(name: &str, t: &LanguageTemplates) -> Result<(), CapError> {
         if !t.notes.contains_key(s.as_str()) {
             return err(format!("[notes] lacks {s}"));
         }
+    }
+    for (what, text, known) in t.patterns() {
+        if let Some(bad) = crate::template::unknown_placeholder_in(text, known) {
+            return err(format!("[{what}] uses unknown placeholder {{{bad}}}"));
+        }
+    }
+    if !matches!(t.format.decimal.as_str(), "." | ",") {
+        return err(format!(
+            "[format] decimal is '{}'; expected \".\" or \",\"",
+            t.format.decimal
+        ));
     }
     for h in [Hazard::Earthquake, Hazard::Flood] {
         let texts = t.hazard(h);

@@ -2,9 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::config::{AlertLevel, Hazard, MatrixCell, WarningConfig};
+use crate::config::{AlertLevel, Hazard, LanguageTemplates, MatrixCell, WarningConfig};
 use crate::error::CapError;
 use crate::geometry::footprint_polygon;
+use crate::locale::{self, LocalName, Place, Zone};
 use crate::model::{
     Alert, Area, Category, Certainty, Info, MsgType, Scope, Status, Urgency, ValuePair,
 };
@@ -30,8 +31,10 @@ pub struct ImpactFacts {
 pub struct ImpactArea {
     /// ISO 3166-1 alpha-2 code; selects the country's matrix and is written as a geocode.
     pub country_iso2: String,
-    /// Description after the (translated) country name, e.g. "Khyber Pakhtunkhwa"; may be empty.
-    pub area_desc: String,
+    /// What the area is, written after the (translated) country name in each language.
+    pub zone: Zone,
+    /// Places in the area, named in each language after the zone (may be empty).
+    pub places: Vec<LocalName>,
     /// Hazard footprint rings as `(lon, lat)` pairs, any size, open or closed.
     pub footprints_lon_lat: Vec<Vec<(f64, f64)>>,
     /// Extra geocodes (e.g. admin unit codes).
@@ -57,8 +60,8 @@ pub struct ImpactWarning {
     pub alert_level: AlertLevel,
     /// Probability of `alert_level`, 0..1.
     pub likelihood: f64,
-    /// Place description for the texts, e.g. "near Muzaffarabad, Pakistan".
-    pub place: String,
+    /// Where the event is: each language writes its own `{place}` phrase from it.
+    pub place: Place,
     pub facts: ImpactFacts,
     pub areas: Vec<ImpactArea>,
     pub status: Status,
@@ -71,40 +74,52 @@ pub struct ImpactWarning {
     pub observed: bool,
 }
 
+/// A machine-readable number (CAP parameters): a point, never "-0".
 fn fmt_fixed(v: f64, decimals: usize) -> String {
-    let s = format!("{v:.decimals$}");
-    if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') {
-        s[1..].to_string()
-    } else {
-        s
-    }
+    locale::number(v, decimals, ".")
 }
 
-/// The template values; `event_time` is the onset of the info block being written (the
-/// warning's event time, or the earliest onset of the block's areas).
+/// The template values of one language; `event_time` is the onset of the info block being
+/// written (the warning's event time, or the earliest onset of the block's areas). Numbers
+/// use the language's decimal separator; counts of people are rounded in its words.
 fn fact_values(
     w: &ImpactWarning,
+    t: &LanguageTemplates,
+    lang: &str,
     level_text: &str,
     event_time: CapTime,
-) -> BTreeMap<&'static str, String> {
+) -> Result<BTreeMap<&'static str, String>, String> {
     let f = &w.facts;
+    let sep = t.format.decimal.as_str();
     let mut v = BTreeMap::new();
     v.insert("level", level_text.to_string());
-    v.insert("likelihood_pct", fmt_fixed(w.likelihood * 100.0, 0));
-    v.insert("place", w.place.clone());
+    v.insert(
+        "likelihood_pct",
+        locale::number(w.likelihood * 100.0, 0, sep),
+    );
+    v.insert("place", locale::place_text(t, lang, &w.place)?);
     v.insert(
         "event_time",
         event_time.to_utc().format("%Y-%m-%d %H:%M UTC").to_string(),
     );
     v.insert("event_id", w.event_id.clone());
-    let opt = |x: Option<f64>, d: usize| x.filter(|x| x.is_finite()).map(|x| fmt_fixed(x, d));
+    let opt = |x: Option<f64>, d: usize| {
+        x.filter(|x| x.is_finite())
+            .map(|x| locale::number(x, d, sep))
+    };
     let pairs: [(&'static str, Option<String>); 8] = [
         ("magnitude", opt(f.magnitude, 1)),
         ("depth_km", opt(f.depth_km, 0)),
         ("max_mmi", opt(f.max_mmi, 1)),
-        ("people_exposed", f.people_exposed.map(|n| n.to_string())),
+        (
+            "people_exposed",
+            f.people_exposed.map(|n| locale::people_count(n, lang)),
+        ),
         ("median_deaths", opt(f.median_deaths, 0)),
-        ("people_affected", f.people_affected.map(|n| n.to_string())),
+        (
+            "people_affected",
+            f.people_affected.map(|n| locale::people_count(n, lang)),
+        ),
         ("peak_depth_m", opt(f.peak_depth_m, 1)),
         (
             "economic_loss_musd",
@@ -116,7 +131,7 @@ fn fact_values(
             v.insert(k, val);
         }
     }
-    v
+    Ok(v)
 }
 
 fn fact_parameters(w: &ImpactWarning) -> Vec<ValuePair> {
@@ -263,11 +278,13 @@ fn check_input(w: &ImpactWarning, cfg: &WarningConfig) -> Result<(), CapError> {
 pub fn generate(w: &ImpactWarning, cfg: &WarningConfig) -> Result<Alert, CapError> {
     check_input(w, cfg)?;
     let cell = choose_cell(w, cfg)?;
-    let (sender_name, web, contact) = cfg.sender_texts(cell.country.as_deref());
-    let sender_name = cfg
+    let (_, web, contact) = cfg.sender_texts(cell.country.as_deref());
+    // An authority's own name (its sender entry, then its country's rules) outranks the
+    // language's generic one.
+    let authority_name = cfg
         .sender(&w.sender)
         .and_then(|s| s.sender_name.as_deref())
-        .or(sender_name);
+        .or(cfg.country_sender_name(cell.country.as_deref()));
     let expires = w.sent.plus_seconds(i64::from(cell.expires_hours) * 3600);
 
     let mut polygons_by_area = Vec::with_capacity(w.areas.len());
@@ -275,12 +292,7 @@ pub fn generate(w: &ImpactWarning, cfg: &WarningConfig) -> Result<Alert, CapErro
         let mut polys = Vec::new();
         for (i, ring) in a.footprints_lon_lat.iter().enumerate() {
             let p = footprint_polygon(ring).map_err(|m| {
-                CapError::Footprint(format!(
-                    "area {} {} ring {}: {m}",
-                    a.country_iso2,
-                    a.area_desc,
-                    i + 1
-                ))
+                CapError::Footprint(format!("area {} ring {}: {m}", a.country_iso2, i + 1))
             })?;
             polys.push(p);
         }
@@ -332,13 +344,19 @@ pub fn generate(w: &ImpactWarning, cfg: &WarningConfig) -> Result<Alert, CapErro
                 .levels
                 .get(&w.alert_level)
                 .map_or(w.alert_level.as_str(), String::as_str);
-            let values = fact_values(w, level_text, onset);
-            let fill = |name: &str, text: &str| {
-                template::render(text, &values).map_err(|fact| CapError::MissingFact {
-                    template: format!("{}.{name}", w.hazard.key()),
-                    language: lang.clone(),
+            let missing = |template: String| {
+                let language = lang.clone();
+                move |fact| CapError::MissingFact {
+                    template,
+                    language,
                     fact,
-                })
+                }
+            };
+            let values =
+                fact_values(w, t, lang, level_text, onset).map_err(missing("place".to_string()))?;
+            let fill = |name: &str, text: &str| {
+                template::render(text, &values)
+                    .map_err(missing(format!("{}.{name}", w.hazard.key())))
             };
             let mut headline = fill("headline", &texts.headline)?;
             let mut description = fill("description", &texts.description)?;
@@ -350,39 +368,41 @@ pub fn generate(w: &ImpactWarning, cfg: &WarningConfig) -> Result<Alert, CapErro
             })?;
             let mut instruction = fill("instruction", instruction_text)?;
             if let Some(prefix) = t.status_prefix(w.status) {
-                headline = format!("{prefix}: {headline}");
-                description = format!("{prefix}: {description}");
-                instruction = format!("{prefix}: {instruction}");
+                let with_status = |text: &str| {
+                    let v = BTreeMap::from([
+                        ("status", prefix.to_string()),
+                        ("text", text.to_string()),
+                    ]);
+                    template::render(&t.format.status, &v)
+                        .map_err(missing("format.status".to_string()))
+                };
+                headline = with_status(&headline)?;
+                description = with_status(&description)?;
+                instruction = with_status(&instruction)?;
                 if note.is_none() {
                     note = t.notes.get(w.status.as_str()).cloned();
                 }
             }
-            let areas = members
-                .iter()
-                .map(|&i| (&w.areas[i], &polygons_by_area[i]))
-                .map(|(a, polys)| {
-                    let country = t
-                        .countries
-                        .get(&a.country_iso2)
-                        .cloned()
-                        .unwrap_or_else(|| a.country_iso2.clone());
-                    let area_desc = if a.area_desc.trim().is_empty() {
-                        country
-                    } else {
-                        format!("{country}: {}", a.area_desc.trim())
-                    };
-                    let mut geocodes = vec![ValuePair::new("ISO3166-1", a.country_iso2.clone())];
-                    geocodes.extend(a.geocodes.iter().cloned());
-                    Area {
-                        area_desc,
-                        polygons: polys.clone(),
-                        circles: Vec::new(),
-                        geocodes,
-                        altitude_ft: None,
-                        ceiling_ft: None,
-                    }
-                })
-                .collect();
+            let mut areas = Vec::with_capacity(members.len());
+            for (a, polys) in members.iter().map(|&i| (&w.areas[i], &polygons_by_area[i])) {
+                let country = t
+                    .countries
+                    .get(&a.country_iso2)
+                    .cloned()
+                    .unwrap_or_else(|| a.country_iso2.clone());
+                let area_desc = locale::area_desc(t, lang, &country, &a.zone, &a.places)
+                    .map_err(missing("area".to_string()))?;
+                let mut geocodes = vec![ValuePair::new("ISO3166-1", a.country_iso2.clone())];
+                geocodes.extend(a.geocodes.iter().cloned());
+                areas.push(Area {
+                    area_desc,
+                    polygons: polys.clone(),
+                    circles: Vec::new(),
+                    geocodes,
+                    altitude_ft: None,
+                    ceiling_ft: None,
+                });
+            }
             infos.push(Info {
                 language: lang.clone(),
                 categories: vec![category],
@@ -396,7 +416,11 @@ pub fn generate(w: &ImpactWarning, cfg: &WarningConfig) -> Result<Alert, CapErro
                 effective: Some(w.sent),
                 onset: Some(onset),
                 expires: Some(expires),
-                sender_name: sender_name.map(str::to_string),
+                sender_name: Some(
+                    authority_name
+                        .unwrap_or(t.format.sender_name.as_str())
+                        .to_string(),
+                ),
                 headline: Some(headline),
                 description: Some(description),
                 instruction: Some(instruction),

@@ -6,7 +6,8 @@
 //! - [`validate`] checks an [`Alert`] against the rules the schema cannot express;
 //!   [`validate_xml`] checks raw text (well-formedness, namespace, schema, rules, signature).
 //! - [`generate`] builds an alert from an [`ImpactWarning`] with an impact-based warning matrix
-//!   and per-language templates ([`WarningConfig`]).
+//!   and per-language templates ([`WarningConfig`]); the caller names the place and the
+//!   areas as structure ([`Place`], [`Zone`], [`LocalName`]) and each language writes them.
 //! - [`update`], [`supersede`] and [`cancel`] continue a message thread.
 //! - [`sign`] and [`verify`] handle enveloped XML signatures.
 //! - [`atom_feeds`] builds Atom feeds, one per sender and language; [`atom_feed`] one feed
@@ -25,6 +26,7 @@ mod generate;
 pub mod geometry;
 mod html;
 mod ident;
+mod locale;
 mod model;
 mod reader;
 mod schema;
@@ -38,8 +40,8 @@ mod xml_tree;
 pub use xml_tree::{MAX_XML_DEPTH, MAX_XML_NODES};
 
 pub use config::{
-    AlertLevel, CountryRules, Hazard, HazardTexts, LanguageTemplates, MatrixCell, MatrixRow,
-    SenderConfig, WarningConfig,
+    AlertLevel, AreaTexts, CountryRules, FormatTexts, Hazard, HazardTexts, LanguageTemplates,
+    MatrixCell, MatrixRow, PlaceTexts, SenderConfig, WarningConfig,
 };
 pub use dsig::{SignatureStatus, sign, verify};
 pub use error::CapError;
@@ -47,6 +49,7 @@ pub use feed::{AtomFeed, FeedEntry, FeedPage, atom_feed, atom_feeds};
 pub use generate::{ImpactArea, ImpactFacts, ImpactWarning, generate};
 pub use html::{alert_html, escape_html, is_rtl};
 pub use ident::id_slug;
+pub use locale::{LocalName, NEAR_KM, Place, TOWN_MIN_POPULATION, Zone, people_count};
 pub use model::*;
 pub use reader::read_alert;
 pub use schema::CapVersion;

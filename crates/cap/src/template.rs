@@ -27,8 +27,13 @@ fn placeholders(text: &str) -> impl Iterator<Item = &str> {
 
 /// The first placeholder in `text` that is not in [`KNOWN`].
 pub(crate) fn unknown_placeholder(text: &str) -> Option<String> {
+    unknown_placeholder_in(text, KNOWN)
+}
+
+/// The first placeholder in `text` that is not in `known`.
+pub(crate) fn unknown_placeholder_in(text: &str, known: &[&str]) -> Option<String> {
     placeholders(text)
-        .find(|p| !KNOWN.contains(p))
+        .find(|p| !known.contains(p))
         .map(str::to_string)
 }
 

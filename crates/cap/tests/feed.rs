@@ -29,7 +29,7 @@ fn one_feed_per_sender_and_language() {
     assert!(zh.xml.contains(
         "<link rel=\"alternate\" type=\"application/cap+xml\" href=\"https://alerts.forewarn.example/cap/quake.xml\"/>"
     ));
-    assert!(zh.xml.contains("<title>红色地震影响预警"));
+    assert!(zh.xml.contains("<title>地震影响红色警报"));
     assert!(zh.xml.contains("xml:lang=\"zh\""));
     assert_eq!(zh.file_name, "forewarn_forewarn.example.zh.atom");
     // Well-formed XML.

@@ -3,16 +3,12 @@
 
 mod common;
 
-use common::{flood, kashmir, quake_at, xmllint};
+use common::{cfg, flood, kashmir, quake_at, xmllint};
 use forewarn_cap::{
     AlertLevel, CapTime, Certainty, MsgType, ResponseType, Severity, Status, UpdateChanges,
     WarningConfig, cancel, generate, polygon_problems, read_alert, supersede, update, validate,
     validate_xml,
 };
-
-fn cfg() -> WarningConfig {
-    WarningConfig::embedded().expect("embedded config")
-}
 
 /// Every generated message must pass xmllint, our raw-XML validator (no errors, no warnings)
 /// and read back to the same model.
@@ -175,7 +171,7 @@ fn exercise_and_test_carry_their_status_everywhere() {
         }
         // Every language carries its status word.
         let ru_prefix = if status == Status::Exercise {
-            "УЧЕНИЯ"
+            "УЧЕНИЕ"
         } else {
             "ТЕСТ"
         };
@@ -324,7 +320,8 @@ fn flood_areas_get_their_own_urgency_and_onset_and_no_death_toll() {
     w.languages = vec!["en".into(), "ru".into(), "zh".into(), "ur".into()];
     let reach = |desc: &str, lon: f64, urgency: Urgency, onset: &str| ImpactArea {
         country_iso2: "PK".into(),
-        area_desc: desc.into(),
+        zone: forewarn_cap::Zone::Named(desc.into()),
+        places: vec![],
         footprints_lon_lat: vec![vec![
             (lon, 27.0),
             (lon + 0.2, 27.0),
@@ -408,7 +405,8 @@ fn each_urgency_block_says_when_its_reaches_flood() {
     w.languages = vec!["en".into()];
     let reach = |lon: f64, urgency: Urgency, onset: &str| ImpactArea {
         country_iso2: "PK".into(),
-        area_desc: "reach".into(),
+        zone: forewarn_cap::Zone::FloodZone,
+        places: vec![],
         footprints_lon_lat: vec![vec![(lon, 27.0), (lon + 0.2, 27.0), (lon + 0.2, 27.2)]],
         geocodes: vec![],
         urgency: Some(urgency),

@@ -7,6 +7,7 @@
 
 pub mod geo_types;
 pub mod grid;
+pub mod place_names;
 pub mod raster_ascii;
 pub mod raster_tiff;
 pub mod rasterize;

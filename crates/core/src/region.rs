@@ -12,9 +12,12 @@
 //!   (see [`SettlementCorrection`] and docs/exposure.md)
 //! - `country_years.csv` (optional): national population and GDP per capita per year
 //!   (see [`CountryYear`])
+//! - `place_names.csv` (optional): reviewed settlement names in the warning languages
+//!   (see [`crate::place_names`])
 
 use crate::geo_types::{BBox, LonLat};
 use crate::grid::Grid;
+use crate::place_names::{PlaceName, fallback_name};
 use crate::{RasterError, raster_tiff};
 use geo::{BoundingRect, Contains, MultiPolygon, Point};
 use rstar::primitives::{GeomWithData, Rectangle};
@@ -141,6 +144,7 @@ pub struct RegionFiles<'a> {
     pub terrain_tif: Option<&'a [u8]>,
     pub settlement_corrections_csv: Option<&'a [u8]>,
     pub country_years_csv: Option<&'a [u8]>,
+    pub place_names_csv: Option<&'a [u8]>,
     /// Where the files came from, for error messages (a directory or "embedded").
     pub origin: String,
 }
@@ -156,6 +160,8 @@ pub struct Region {
     pub settlement_corrections: Vec<SettlementCorrection>,
     /// National population and GDP per capita by year (empty when the region has none).
     pub country_years: Vec<CountryYear>,
+    /// Reviewed settlement names in the warning languages (empty when the region has none).
+    pub place_names: Vec<PlaceName>,
     pub origin: String,
     country_index: CountryIndex,
 }
@@ -204,6 +210,7 @@ impl Region {
         let terrain = optional("terrain.tif")?;
         let corrections = optional("settlement_corrections.csv")?;
         let years = optional("country_years.csv")?;
+        let names = optional("place_names.csv")?;
         Region::from_files(RegionFiles {
             countries_csv: &countries,
             boundaries_geojson: &boundaries,
@@ -212,6 +219,7 @@ impl Region {
             terrain_tif: terrain.as_deref(),
             settlement_corrections_csv: corrections.as_deref(),
             country_years_csv: years.as_deref(),
+            place_names_csv: names.as_deref(),
             origin: dir.display().to_string(),
         })
     }
@@ -271,6 +279,10 @@ impl Region {
             Some(b) => read_csv(b, &p("country_years.csv"))?,
             None => Vec::new(),
         };
+        let place_names: Vec<PlaceName> = match f.place_names_csv {
+            Some(b) => read_csv(b, &p("place_names.csv"))?,
+            None => Vec::new(),
+        };
         let country_index = CountryIndex::new(&countries);
         Ok(Region {
             countries,
@@ -279,9 +291,21 @@ impl Region {
             terrain,
             settlement_corrections,
             country_years,
+            place_names,
             origin: f.origin,
             country_index,
         })
+    }
+
+    /// The name of settlement `i` in `lang` (`en`, `ru`, `zh`, `ur`): the reviewed form from
+    /// `place_names.csv`, else the fallback of [`crate::place_names`].
+    pub fn settlement_name(&self, i: usize, lang: &str) -> String {
+        let s = &self.settlements[i];
+        self.place_names
+            .iter()
+            .find(|n| n.geonameid == s.geonameid)
+            .and_then(|n| n.get(lang))
+            .map_or_else(|| fallback_name(&s.name, &s.country, lang), str::to_string)
     }
 
     pub fn country(&self, iso2: &str) -> Result<&Country, RegionError> {

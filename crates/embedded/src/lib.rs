@@ -25,6 +25,7 @@ pub fn files() -> RegionFiles<'static> {
         terrain_tif: Some(data_file!("terrain.tif")),
         settlement_corrections_csv: Some(data_file!("settlement_corrections.csv")),
         country_years_csv: Some(data_file!("country_years.csv")),
+        place_names_csv: Some(data_file!("place_names.csv")),
         origin: "embedded".to_string(),
     }
 }

@@ -18,9 +18,10 @@
 //!   estimate with the warning.
 
 use crate::EngineError;
+use crate::place_names::{named_settlement, valley_of};
 use forewarn_cap::{
-    AlertLevel as CapLevel, CapTime, Hazard, ImpactArea, ImpactFacts, ImpactWarning, Status,
-    Urgency,
+    AlertLevel as CapLevel, CapTime, Hazard, ImpactArea, ImpactFacts, ImpactWarning, LocalName,
+    Place, Status, Urgency, Zone,
 };
 use forewarn_core::{Grid, Region};
 use forewarn_flood::impact::gdacs_alert_probability;
@@ -28,8 +29,7 @@ use forewarn_flood::{FloodImpact, FloodRun, OUTPUT_NODATA};
 use forewarn_impact::life_loss::{WarningParams, evacuation};
 use geo::{Area, BooleanOps, BoundingRect, Intersects, MultiPolygon};
 
-/// Languages of the generated alert, one info block each (per urgency).
-pub const LANGUAGES: [&str; 4] = ["en", "ru", "zh", "ur"];
+pub use crate::place_names::LANGUAGES;
 /// Upper edges of the arrival bands that make the reaches, hours after the start (the last band
 /// is open-ended).
 pub const REACH_BAND_EDGES_H: [f64; 6] = [1.0, 3.0, 6.0, 12.0, 24.0, 48.0];
@@ -97,19 +97,12 @@ fn cap_level(level: &str) -> CapLevel {
     }
 }
 
-fn band_label(lo_h: f64, hi_h: Option<f64>) -> String {
-    match hi_h {
-        Some(hi) => format!("water expected {lo_h:.0}-{hi:.0} h after the breach"),
-        None => format!("water expected more than {lo_h:.0} h after the breach"),
-    }
-}
-
 /// One downstream reach of one country.
 struct Reach {
     iso2: String,
     first_arrival_s: f64,
     rings: Vec<Vec<(f64, f64)>>,
-    names: Vec<String>,
+    names: Vec<LocalName>,
     lo_h: f64,
     hi_h: Option<f64>,
 }
@@ -181,7 +174,7 @@ fn reaches(run: &FloodRun, impact: &FloodImpact, early: &Grid<f32>, region: &Reg
                     names: places
                         .iter()
                         .take(NAMES_PER_AREA)
-                        .map(|s| s.name.clone())
+                        .map(|s| named_settlement(region, &s.name, &s.country))
                         .collect(),
                     lo_h,
                     hi_h,
@@ -215,14 +208,13 @@ pub fn impact_warning(
         .map(|r| {
             first_arrival_s = first_arrival_s.min(r.first_arrival_s);
             let after_sent_h = (r.first_arrival_s - sent_after_start_s) / 3600.0;
-            let names = if r.names.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", r.names.join(", "))
-            };
             ImpactArea {
                 country_iso2: r.iso2,
-                area_desc: format!("{}{names}", band_label(r.lo_h, r.hi_h)),
+                zone: Zone::FloodArrival {
+                    from_h: r.lo_h,
+                    to_h: r.hi_h,
+                },
+                places: r.names,
                 footprints_lon_lat: r.rings,
                 geocodes: vec![],
                 urgency: Some(urgency_for(after_sent_h, clearance_h)),
@@ -237,20 +229,13 @@ pub fn impact_warning(
         .settlements
         .iter()
         .find(|s| s.affected > 0.0)
-        .map(|s| {
-            let country = region
-                .country(&s.country)
-                .map(|c| c.name_en.clone())
-                .unwrap_or_else(|_| s.country.clone());
-            format!("in the valley of {}, {country}", s.name)
-        })
+        .map(|s| valley_of(region, &s.name, &s.country))
         .unwrap_or_else(|| {
             let b = run.spec.bbox();
-            format!(
-                "in the valley at {:.2} N {:.2} E",
-                0.5 * (b.south + b.north),
-                0.5 * (b.west + b.east)
-            )
+            Place::Point {
+                lat: 0.5 * (b.south + b.north),
+                lon: 0.5 * (b.west + b.east),
+            }
         });
     let peak_depth_m = impact
         .settlements

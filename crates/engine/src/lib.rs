@@ -8,6 +8,7 @@ pub mod flood;
 pub mod flood_alert;
 pub mod limits;
 pub mod map;
+pub mod place_names;
 pub mod quake;
 pub mod report;
 pub mod sites_csv;

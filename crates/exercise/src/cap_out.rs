@@ -3,7 +3,7 @@
 
 use crate::error::ExerciseError;
 use crate::hazards::{AtRiskUnit, HazardResult};
-use forewarn_cap::{CapTime, ImpactArea, ImpactWarning, Status, WarningConfig};
+use forewarn_cap::{CapTime, ImpactArea, ImpactWarning, Status, WarningConfig, Zone};
 
 /// Languages the CAP templates cover.
 pub fn cap_languages(exercise_languages: &[String], cfg: &WarningConfig) -> Vec<String> {
@@ -70,7 +70,8 @@ pub fn exercise_alert(
             let d = 0.05;
             w.areas.push(ImpactArea {
                 country_iso2: c.to_string(),
-                area_desc: "affected area".into(),
+                zone: Zone::Affected,
+                places: vec![],
                 footprints_lon_lat: units
                     .iter()
                     .map(|u| {

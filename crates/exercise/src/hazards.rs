@@ -12,10 +12,11 @@ use crate::def::{HazardDef, HazardKind};
 use crate::error::ExerciseError;
 use crate::plan::Plan;
 use forewarn_cap::{
-    AlertLevel as CapLevel, CapTime, Hazard, ImpactArea, ImpactFacts, ImpactWarning, Status,
+    AlertLevel as CapLevel, CapTime, Hazard, ImpactArea, ImpactFacts, ImpactWarning, Status, Zone,
 };
 use forewarn_core::{Grid, Region};
 use forewarn_engine::Cancel;
+use forewarn_engine::place_names::valley_of;
 use forewarn_engine::quake::{self, QuakeRequest, QuakeSource};
 use forewarn_exposure::Exposure;
 use geo::{BooleanOps, BoundingRect, Intersects, MultiPolygon};
@@ -465,7 +466,8 @@ fn flood_warning(
         }
         areas.push(ImpactArea {
             country_iso2: iso.to_string(),
-            area_desc: "flood zone".into(),
+            zone: Zone::FloodZone,
+            places: vec![],
             footprints_lon_lat: rings_ll,
             geocodes: vec![],
             urgency: None,
@@ -504,7 +506,7 @@ fn flood_warning(
         sent: t.plus_seconds(onset_s),
         alert_level: level,
         likelihood,
-        place: format!("in the valley of {} ({})", first.name, first.country),
+        place: valley_of(region, &first.name, &first.country),
         facts: ImpactFacts {
             people_affected: Some(people.round() as u64),
             peak_depth_m: Some((peak_m * 10.0).round() / 10.0),

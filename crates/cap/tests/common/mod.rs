@@ -5,8 +5,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use forewarn_cap::{
-    AlertLevel, CapTime, Hazard, ImpactArea, ImpactFacts, ImpactWarning, Status, ValuePair,
+    AlertLevel, CapTime, Hazard, ImpactArea, ImpactFacts, ImpactWarning, LocalName, Place, Status,
+    ValuePair, Zone,
 };
+
+/// The embedded warning matrix and templates.
+pub fn cfg() -> forewarn_cap::WarningConfig {
+    forewarn_cap::WarningConfig::embedded().expect("embedded config")
+}
 
 /// Path of a file under `shared/reference/cap/`.
 pub fn reference(rel: &str) -> PathBuf {
@@ -62,6 +68,26 @@ fn t(s: &str) -> CapTime {
     CapTime::parse(s).expect("test time")
 }
 
+/// `distance_km` from Muzaffarabad, Pakistan, named in the four warning languages.
+pub fn muzaffarabad(distance_km: f64) -> Place {
+    let name = [
+        ("en", "Muzaffarabad"),
+        ("ru", "Музаффарабад"),
+        ("zh", "穆扎法拉巴德"),
+        ("ur", "مظفرآباد"),
+    ];
+    Place::Settlement {
+        name: LocalName(
+            name.iter()
+                .map(|(l, n)| (l.to_string(), n.to_string()))
+                .collect(),
+        ),
+        country_iso2: "PK".into(),
+        distance_km,
+        town: true,
+    }
+}
+
 /// The 2005-10-08 Kashmir earthquake (Mw 7.6, 34.49 N 73.63 E, 26 km) as an impact warning.
 /// Footprints and impact numbers are illustrative test inputs, not model output.
 pub fn kashmir(status: Status) -> ImpactWarning {
@@ -72,7 +98,7 @@ pub fn kashmir(status: Status) -> ImpactWarning {
         sent: t("2005-10-08T04:20:00-00:00"),
         alert_level: AlertLevel::Red,
         likelihood: 0.86,
-        place: "near Muzaffarabad".into(),
+        place: muzaffarabad(3.0),
         facts: ImpactFacts {
             magnitude: Some(7.6),
             depth_km: Some(26.0),
@@ -86,7 +112,8 @@ pub fn kashmir(status: Status) -> ImpactWarning {
         areas: vec![
             ImpactArea {
                 country_iso2: "PK".into(),
-                area_desc: "Azad Kashmir, Khyber Pakhtunkhwa".into(),
+                zone: Zone::Named("Azad Kashmir, Khyber Pakhtunkhwa".into()),
+                places: vec![],
                 footprints_lon_lat: vec![wobbly_ring(73.4, 34.4, 1.1, 0.9, 1500, 0.3)],
                 geocodes: vec![ValuePair::new("ADM1", "PK-KP")],
                 urgency: None,
@@ -94,7 +121,8 @@ pub fn kashmir(status: Status) -> ImpactWarning {
             },
             ImpactArea {
                 country_iso2: "IN".into(),
-                area_desc: "Jammu and Kashmir".into(),
+                zone: Zone::Named("Jammu and Kashmir".into()),
+                places: vec![],
                 footprints_lon_lat: vec![wobbly_ring(74.5, 34.2, 0.6, 0.5, 700, 1.1)],
                 geocodes: vec![],
                 urgency: None,
@@ -127,7 +155,11 @@ pub fn flood(level: AlertLevel) -> ImpactWarning {
         sent: t("2022-08-25T09:00:00+05:00"),
         alert_level: level,
         likelihood: 0.7,
-        place: "along the Indus near Sukkur".into(),
+        place: Place::Valley {
+            name: LocalName::same("Sukkur"),
+            country_iso2: "PK".into(),
+            town: true,
+        },
         facts: ImpactFacts {
             people_affected: Some(450_000),
             peak_depth_m: Some(2.4),
@@ -136,7 +168,8 @@ pub fn flood(level: AlertLevel) -> ImpactWarning {
         },
         areas: vec![ImpactArea {
             country_iso2: "PK".into(),
-            area_desc: "Sindh".into(),
+            zone: Zone::FloodZone,
+            places: vec![LocalName::same("Sukkur")],
             footprints_lon_lat: vec![wobbly_ring(68.8, 27.7, 0.8, 1.4, 3000, 2.0)],
             geocodes: vec![],
             urgency: None,

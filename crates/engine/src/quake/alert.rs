@@ -6,15 +6,16 @@
 
 use super::QuakeRun;
 use crate::EngineError;
+use crate::place_names::{is_town, settlement_name};
 use forewarn_cap::{
-    AlertLevel as CapLevel, CapTime, Hazard, ImpactArea, ImpactFacts, ImpactWarning, Status,
+    AlertLevel as CapLevel, CapTime, Hazard, ImpactArea, ImpactFacts, ImpactWarning, Place, Status,
+    Zone,
 };
 use forewarn_core::{LonLat, Region};
 use forewarn_impact::AlertLevel;
 use geo::{BooleanOps, BoundingRect, Intersects, MultiPolygon};
 
-/// Languages of the generated alert, one info block each.
-pub const LANGUAGES: [&str; 4] = ["en", "ru", "zh", "ur"];
+pub use crate::place_names::LANGUAGES;
 
 fn cap_level(a: AlertLevel) -> CapLevel {
     match a {
@@ -33,9 +34,9 @@ fn mmi_region(run: &QuakeRun, k: usize) -> MultiPolygon<f64> {
         .unwrap_or_else(|| MultiPolygon(vec![]))
 }
 
-/// Place description: the most populous settlement within 60 km of the epicentre, else the
-/// nearest one.
-pub fn place_name(run: &QuakeRun, region: &Region) -> String {
+/// Where the earthquake is: the most populous settlement within 60 km of the epicentre, else
+/// the nearest one, else the point itself.
+pub fn place(run: &QuakeRun, region: &Region) -> Place {
     let idx = region.settlement_index();
     let p = run.rupture.hypocenter;
     let near = idx.within_radius(p, 60.0);
@@ -50,15 +51,16 @@ pub fn place_name(run: &QuakeRun, region: &Region) -> String {
         .copied()
         .or_else(|| idx.nearest(p));
     match best {
-        Some((i, d)) => {
-            let s = &region.settlements[i];
-            let country = region
-                .country(&s.country)
-                .map(|c| c.name_en.clone())
-                .unwrap_or_else(|_| s.country.clone());
-            format!("{:.0} km from {}, {}", d, s.name, country)
-        }
-        None => format!("{:.2} N {:.2} E", p.lat, p.lon),
+        Some((i, d)) => Place::Settlement {
+            name: settlement_name(region, i),
+            country_iso2: region.settlements[i].country.clone(),
+            distance_km: d,
+            town: is_town(region.settlements[i].population),
+        },
+        None => Place::Point {
+            lat: p.lat,
+            lon: p.lon,
+        },
     }
 }
 
@@ -98,7 +100,8 @@ pub fn impact_warning(
         }
         areas.push(ImpactArea {
             country_iso2: c.iso2.clone(),
-            area_desc: format!("MMI {} or more", ["I", "II", "III", "IV", "V", "VI"][k - 1]),
+            zone: Zone::MmiAtLeast(k as u8),
+            places: vec![],
             footprints_lon_lat: rings,
             geocodes: vec![],
             urgency: None,
@@ -127,7 +130,7 @@ pub fn impact_warning(
         sent,
         alert_level: cap_level(run.alert_level),
         likelihood,
-        place: place_name(run, region),
+        place: place(run, region),
         facts: ImpactFacts {
             magnitude: Some(run.rupture.mag),
             depth_km: Some(run.rupture.hypo_depth_km),

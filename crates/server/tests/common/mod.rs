@@ -217,7 +217,12 @@ pub fn cap_xml_with(
         sent: t("2026-01-10T04:20:00-00:00"),
         alert_level: AlertLevel::Orange,
         likelihood: 0.6,
-        place: "near Muzaffarabad".into(),
+        place: Place::Settlement {
+            name: LocalName::same("Muzaffarabad"),
+            country_iso2: "PK".into(),
+            distance_km: 3.0,
+            town: true,
+        },
         facts: ImpactFacts {
             magnitude: Some(6.8),
             depth_km: Some(15.0),
@@ -230,7 +235,8 @@ pub fn cap_xml_with(
         },
         areas: vec![ImpactArea {
             country_iso2: org.to_uppercase(),
-            area_desc: area_desc.into(),
+            zone: Zone::Named(area_desc.into()),
+            places: vec![],
             footprints_lon_lat: vec![ring],
             geocodes: vec![],
             urgency: None,
