@@ -110,6 +110,35 @@ test('operations centre workflow in the browser', { timeout: 15 * 60_000 }, asyn
     const page = duty;
     await page.locator('#nav-incidents').click();
     await page.locator('#run-form').waitFor();
+    // No event is pre-filled; the origin time defaults to now.
+    for (const f of ['lat', 'lon', 'depth_km', 'mag']) assert.equal(await page.locator(`#run-${f}`).inputValue(), '', f);
+    assert.match(await page.locator('#run-origin_time').inputValue(), /^\d{4}-\d\d-\d\dT\d\d:\d\d/);
+    // An event imported from a USGS GeoJSON file fills the form, origin time included.
+    const usgs = {
+      type: 'Feature',
+      properties: { mag: 6.4, time: Date.parse('2026-11-30T21:14:05Z'), place: '40 km NNE of Gilgit, Pakistan', title: 'M 6.4 - 40 km NNE of Gilgit, Pakistan' },
+      geometry: { type: 'Point', coordinates: [74.5, 36.2, 18.5] },
+      id: 'us7000test',
+    };
+    await page.locator('#run-import').setInputFiles({ name: 'us7000test.geojson', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(usgs)) });
+    await page.locator('#run-import-note', { hasText: 'us7000test.geojson' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.equal(await page.locator('#run-mag').inputValue(), '6.4');
+    assert.equal(await page.locator('#run-depth_km').inputValue(), '18.5');
+    assert.equal(await page.locator('#run-origin_time').inputValue(), '2026-11-30T21:14:05');
+    // A broken file is refused with its name.
+    await page.locator('#run-import').setInputFiles({ name: 'broken.xml', mimeType: 'application/xml', buffer: Buffer.from('<q:quakeml') });
+    await page.locator('#run-form .field-error:not([hidden])', { hasText: 'broken.xml' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    // And from a QuakeML 1.2 event (depth in metres).
+    const quakeml = `<?xml version="1.0"?><q:quakeml xmlns:q="http://quakeml.org/xmlns/quakeml/1.2" xmlns="http://quakeml.org/xmlns/bed/1.2">
+      <eventParameters publicID="smi:test/ep"><event publicID="smi:test/ev1"><description><text>Hindu Kush region</text></description>
+      <origin publicID="smi:test/o1"><time><value>2026-11-29T10:00:00.50Z</value></time><latitude><value>36.52</value></latitude>
+      <longitude><value>70.98</value></longitude><depth><value>210000</value></depth></origin>
+      <magnitude publicID="smi:test/m1"><mag><value>7.5</value></mag><type>Mw</type></magnitude></event></eventParameters></q:quakeml>`;
+    await page.locator('#run-import').setInputFiles({ name: 'hk.xml', mimeType: 'application/xml', buffer: Buffer.from(quakeml) });
+    await page.locator('#run-import-note', { hasText: 'hk.xml' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.equal(await page.locator('#run-depth_km').inputValue(), '210');
+    assert.equal(await page.locator('#run-lat').inputValue(), '36.52');
+    assert.equal(await page.locator('#run-origin_time').inputValue(), '2026-11-29T10:00:00');
     await page.locator('#run-title-input').fill('E2E M6.8 near Islamabad');
     // Out-of-range input is caught before it is sent.
     await page.locator('#run-mag').fill('12');
@@ -119,11 +148,19 @@ test('operations centre workflow in the browser', { timeout: 15 * 60_000 }, asyn
     await page.locator('#run-lon').fill('73.2');
     await page.locator('#run-depth_km').fill('12');
     await page.locator('#run-mag').fill('6.8');
+    await page.locator('#run-origin_time').fill('2026-12-01T03:50:40');
     await page.locator('#run-submit').click();
+    // The run is confirmed before it starts.
+    const confirm = page.locator('#run-confirm-box');
+    await confirm.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+    assert.match(await page.locator('#run-confirm-text').textContent(), /M6\.8.*33\.9.*73\.2/);
+    await page.locator('#run-confirm').click();
     const progress = page.locator('#run-progress');
     await progress.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
     incidentId = Number(await progress.getAttribute('data-incident'));
     assert.ok(incidentId > 0, 'incident id shown');
+    const sent = await page.evaluate(async (id) => (await (await fetch(`/api/incidents/${id}`)).json()).quake, incidentId);
+    assert.equal(sent.origin_time, '2026-12-01T03:50:40Z', 'the origin time reaches the run');
     await shot(page, '02-incident-running.png');
     await page.locator('#run-progress[data-status="complete"]').waitFor({ timeout: RUN_TIMEOUT_MS });
     const log = await page.locator('#run-log').textContent();

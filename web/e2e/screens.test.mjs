@@ -211,6 +211,15 @@ test('incident page and alert pages', { timeout: 15 * 60_000 }, async (t) => {
       assert.match(sections[1].headline, /[А-Яа-я]/, 'Russian in Cyrillic');
       assert.match(sections[2].headline, /[\u4e00-\u9fff]/, 'Chinese in Han characters');
       assert.match(sections[3].headline, /[\u0600-\u06ff]/, 'Urdu in Arabic script');
+      // Fit to publish: the place and areas are in the block's language, numbers rounded.
+      const texts = await page.locator('section.cap-info').evaluateAll((els) => els.map((e) => e.textContent));
+      for (const [i, text] of texts.entries()) {
+        if (i === 0) continue;
+        for (const english of ['km from', 'or more', 'Pakistan', 'Muzaffar', 'near ']) {
+          assert.ok(!text.includes(english), `${sections[i].lang}: "${english}" in the text`);
+        }
+        assert.doesNotMatch(text, /\d{6,}/, `${sections[i].lang}: a raw count of people`);
+      }
       assert.ok((await page.locator('svg.cap-area').count()) >= 4, 'each language shows its area');
       assert.deepEqual(await axeViolations(page), [], 'axe on the alert page');
       await page.screenshot({ path: path.join(SHOTS, `alert-page-${vp.width}.png`), fullPage: true });
@@ -221,6 +230,15 @@ test('incident page and alert pages', { timeout: 15 * 60_000 }, async (t) => {
       assert.match(await xml.text(), /<alert[\s>]/);
       await ctx.close();
     }
+    // The approvals screen shows the alert's headline in the UI's language.
+    const ctx = await newContext('approvals ru', VIEWPORTS[0]);
+    const page = await loginPage(ctx, 'pk.approver');
+    await page.locator('#lang-select').selectOption('ru');
+    await page.locator('#nav-approvals').click();
+    const heading = page.locator(`#alert-${draft.id}-h`);
+    await heading.waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.match(await heading.textContent(), /Землетрясение/, 'the Russian headline in the Russian UI');
+    await ctx.close();
   });
 
   assert.deepEqual(foreign, [], 'no request left the host');

@@ -8,7 +8,7 @@ import { h, mount } from './dom.js';
 import { t, currentLang, onLangChange } from './i18n.js';
 import * as sse from './sse.js';
 import * as session from './session.js';
-import { fmtTime, isExercise, exerciseBadge } from './common.js';
+import { alertHeadline, fmtTime, isExercise, exerciseBadge } from './common.js';
 import { playTone, isMuted, setMuted } from './tone.js';
 
 const MAX_ITEMS = 50;
@@ -43,7 +43,7 @@ function draftItem(entry, me) {
   if (alert.org !== me.org || alert.status !== 'draft' || !session.hasRole('approver')) return null;
   const authors = [alert.drafted_by, ...(alert.revisions || []).map((r) => r.by)];
   if (authors.includes(me.username)) return null;
-  return { key: `alert:${entry.record_id}`, kind: 'draft', recordId: entry.record_id, headline: alert.headline || '' };
+  return { key: `alert:${entry.record_id}`, kind: 'draft', recordId: entry.record_id, headline: alertHeadline(alert) };
 }
 
 /** An offer of help from another organisation to one of the user's organisation's requests. */

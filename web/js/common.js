@@ -1,12 +1,18 @@
 // Widgets shared by several views.
 import { h } from './dom.js';
-import { t } from './i18n.js';
+import { t, currentLang } from './i18n.js';
 import * as session from './session.js';
 
 /**
  * Whether the API marks a record as an exercise record: an explicit `exercise: true`, a
  * `mode: "exercise"`, or a CAP alert whose <status> is Exercise.
  */
+/** An alert's headline in the UI's language when its text has one, else the English (or first). */
+export function alertHeadline(alert) {
+  const byLang = alert.headlines || {};
+  return byLang[currentLang()] || alert.headline || '';
+}
+
 export function isExercise(record) {
   if (!record || typeof record !== 'object') return false;
   if (record.exercise === true || record.mode === 'exercise') return true;

@@ -140,6 +140,10 @@ pub struct Alert {
     pub sent: String,
     pub cap_status: String,
     pub headline: Option<String>,
+    /// The headline of each language of the text (language code -> headline), for screens
+    /// that show it in the reader's language; `headline` is the English one (or the first).
+    #[serde(default)]
+    pub headlines: std::collections::BTreeMap<String, String>,
     pub severity: Option<String>,
     pub event: Option<String>,
     pub xml: Option<String>,
@@ -316,6 +320,14 @@ pub(crate) async fn set_xml(
         .find(|i| i.language.starts_with("en"))
         .or(cap.infos.first());
     a.headline = info.and_then(|i| i.headline.clone());
+    a.headlines = cap
+        .infos
+        .iter()
+        .filter_map(|i| Some((i.language.clone(), i.headline.clone()?)))
+        .fold(std::collections::BTreeMap::new(), |mut m, (l, h)| {
+            m.entry(l).or_insert(h);
+            m
+        });
     a.severity = info.map(|i| i.severity.as_str().to_string());
     a.event = info.map(|i| i.event.clone());
     a.xml = Some(cap.to_xml());
@@ -369,6 +381,7 @@ pub(crate) fn new_alert(
         sent: String::new(),
         cap_status: String::new(),
         headline: None,
+        headlines: Default::default(),
         severity: None,
         event: None,
         xml: None,
@@ -436,7 +449,8 @@ pub async fn create(
                 .await
                 .map_err(|_| ApiError::invalid("no such incident", "incident_id"))?;
             owner_only(&caller, &inc.org)?;
-            st.store
+            let proposal = st
+                .store
                 .get_layer(iid, CAP_PROPOSAL)
                 .await?
                 .ok_or_else(|| {
@@ -444,7 +458,8 @@ pub async fn create(
                         "the incident has no CAP proposal yet (run not complete)",
                         "incident_id",
                     )
-                })?
+                })?;
+            crate::cap_texts::apply(&st, &inc.org, proposal).await?
         }
         (None, None) => return Err(ApiError::invalid("give xml or incident_id", "xml")),
     };

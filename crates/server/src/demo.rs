@@ -163,6 +163,7 @@ pub async fn seed_incident(st: &AppState) -> Result<(), ApiError> {
             gmpe: Some("nga-west2".into()),
             realizations: Some(0),
             seed: Some(42),
+            origin_time: None,
         },
         "pk.duty",
     );

@@ -36,9 +36,24 @@ pub struct QuakeParams {
     pub realizations: Option<usize>,
     #[serde(default)]
     pub seed: Option<u64>,
+    /// When the earthquake happened (RFC 3339, e.g. `2026-12-06T03:50:40Z`): the alert's
+    /// onset and the year of the exposure; absent, the time the run starts (a scenario).
+    #[serde(default)]
+    pub origin_time: Option<String>,
 }
 
 impl QuakeParams {
+    /// The origin time, when given and readable.
+    pub fn origin(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        let t = self.origin_time.as_deref()?;
+        if t.len() > 40 {
+            return None;
+        }
+        chrono::DateTime::parse_from_rfc3339(t)
+            .ok()
+            .map(|d| d.with_timezone(&chrono::Utc))
+    }
+
     /// Range checks, naming the field.
     pub fn check(&self) -> Result<(), ApiError> {
         let range = |v: f64, lo: f64, hi: f64, f: &str| {
@@ -68,6 +83,16 @@ impl QuakeParams {
         }
         if let Some(r) = self.rake_deg {
             range(r, -180.0, 180.0, "quake.rake_deg")?;
+        }
+        if let Some(t) = &self.origin_time {
+            self.origin()
+                .filter(|o| chrono::Datelike::year(o) >= 1900 && *o <= chrono::Utc::now() + chrono::Duration::hours(1))
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        format!("quake.origin_time '{}' is not an RFC 3339 time between 1900 and now (e.g. 2026-12-06T03:50:40Z)", t.chars().take(40).collect::<String>()),
+                        "quake.origin_time",
+                    )
+                })?;
         }
         if let Some(g) = &self.gmpe
             && !["bssa14", "cy14", "ask14", "cb14", "nga-west2"].contains(&g.as_str())

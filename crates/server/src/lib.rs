@@ -7,6 +7,7 @@ pub mod alarms;
 pub mod alerts;
 pub mod auth;
 pub mod bench;
+pub mod cap_texts;
 pub mod client_addr;
 pub mod demo;
 pub mod error;

@@ -2,7 +2,8 @@
 //! document, so that every endpoint is documented.
 
 use crate::{
-    AppState, activity, alarms, alerts, auth, events, exercises, incidents, public, requests, watch,
+    AppState, activity, alarms, alerts, auth, cap_texts, events, exercises, incidents, public,
+    requests, watch,
 };
 use axum::routing::{MethodRouter, delete, get, post, put};
 use forewarn_store::UserRole;
@@ -621,6 +622,26 @@ pub fn endpoints() -> Vec<Endpoint> {
             200,
             "AutoPublish",
             put(watch::auto_publish::set)
+        ),
+        ep!(
+            "GET",
+            "/api/orgs/{code}/cap-texts",
+            "An organisation's sender name per language, web address and contact, carried by the alerts drafted from its incidents",
+            LoggedIn,
+            None,
+            200,
+            "CapTexts",
+            get(cap_texts::get)
+        ),
+        ep!(
+            "PUT",
+            "/api/orgs/{code}/cap-texts",
+            "Set the organisation's sender name per language, web address and contact; journaled",
+            Roles("admin of the organisation"),
+            Some("CapTextsIn"),
+            200,
+            "CapTexts",
+            put(cap_texts::set)
         ),
         ep!(
             "POST",

@@ -136,20 +136,25 @@ fn compute(
         event_name: Some(inc.title.clone()),
         vs30_grid: vs30.map(|v| v.grid.clone()),
         vs30_file: vs30.map(|v| v.path.clone()),
-        event_year: None,
+        event_year: q.origin().map(|o| chrono::Datelike::year(&o)),
     };
     let run = quake::run_cancellable(&w.region, &w.exposure, req, progress, cancel)
         .map_err(|e| e.to_string())?;
     let now = CapTime::from_utc(
         chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp(), 0).unwrap_or_default(),
     );
+    // The alert's onset: when the earthquake happened, not when the model ran.
+    let event_time = q
+        .origin()
+        .and_then(|o| chrono::DateTime::from_timestamp(o.timestamp(), 0))
+        .map_or(now, CapTime::from_utc);
     // An incident inside a live exercise proposes an Exercise message, never an Actual one.
     let status = if inc.exercise_id.is_some() {
         Status::Exercise
     } else {
         Status::Actual
     };
-    let warning = quake::alert::impact_warning(&run, &w.region, status, now, now, sender);
+    let warning = quake::alert::impact_warning(&run, &w.region, status, event_time, now, sender);
     let cap_xml = quake::alert::alert_xml(&warning).map_err(|e| e.to_string());
     Ok(RunOutput {
         summary: quake::summary_json(&run),

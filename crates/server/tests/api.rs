@@ -66,10 +66,64 @@ async fn incident_run(app: &App) {
             .unwrap()
             .contains("pk@forewarn.example")
     );
+    // The organisation's own sender name, web address and contact (its admin sets them;
+    // checked field by field).
+    let rc = app.login("rc.coordinator").await;
+    let (s, v) = rc
+        .post(
+            "/api/users",
+            json!({"username": "pk.admin", "display_name": "Pakistan admin", "org": "pk",
+                   "roles": ["admin"], "password": common::PW}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let padm = app.login("pk.admin").await;
+    for (bad, field) in [
+        (
+            json!({"sender_name": {"ur": "NDMA Pakistan"}}),
+            "sender_name.ur",
+        ),
+        (json!({"sender_name": {"en": ""}}), "sender_name.en"),
+        (json!({"web": "javascript:alert(1)"}), "web"),
+        (json!({"contact": "x".repeat(301)}), "contact"),
+    ] {
+        let (s, v) = padm.call("PUT", "/api/orgs/pk/cap-texts", Some(bad)).await;
+        assert_eq!((s.as_u16(), v["field"].as_str()), (422, Some(field)), "{v}");
+    }
+    let texts = json!({
+        "sender_name": {"en": "National Disaster Management Authority, Pakistan",
+                        "ur": "نیشنل ڈیزاسٹر مینجمنٹ اتھارٹی، پاکستان"},
+        "web": "https://ndma.gov.pk", "contact": "NDMA helpline 1700"});
+    let (s, v) = padm
+        .call("PUT", "/api/orgs/pk/cap-texts", Some(texts))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
     // Draft from the incident, approve by another user, publish, see it in the feed.
     let (s, a) = pd.post("/api/alerts", json!({"incident_id": id})).await;
     assert_eq!(s, 201, "{a}");
     assert_eq!(a["incident_id"], id);
+    let cap = forewarn_cap::read_alert(a["xml"].as_str().unwrap()).unwrap();
+    for info in &cap.infos {
+        let want = match info.language.as_str() {
+            "en" => "National Disaster Management Authority, Pakistan",
+            "ur" => "نیشنل ڈیزاسٹر مینجمنٹ اتھارٹی، پاکستان",
+            _ => "",
+        };
+        if !want.is_empty() {
+            assert_eq!(info.sender_name.as_deref(), Some(want));
+        }
+        assert_eq!(info.web.as_deref(), Some("https://ndma.gov.pk"));
+        assert_eq!(info.contact.as_deref(), Some("NDMA helpline 1700"));
+    }
+    // The Russian headline for Russian readers.
+    assert!(
+        a["headlines"]["ru"]
+            .as_str()
+            .unwrap()
+            .starts_with("Землетрясение"),
+        "{}",
+        a["headlines"]
+    );
     let pa = app.login("pk.approver").await;
     let aid = a["id"].as_i64().unwrap();
     let (s, v) = pa

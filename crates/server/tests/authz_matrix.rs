@@ -1302,6 +1302,19 @@ async fn matrix(app: &App) {
         403,
     )
     .await;
+    // The organisation's CAP texts: everyone logged in reads them; only its admin sets them.
+    let ct = "/api/orgs/{code}/cap-texts";
+    m.check(&anon, "GET", ct, "/api/orgs/pk/cap-texts", None, 401)
+        .await;
+    let v = m
+        .check(&kv, "GET", ct, "/api/orgs/pk/cap-texts", None, 200)
+        .await;
+    assert_eq!(v["sender_name"], json!({}));
+    let body = Some(json!({"sender_name": {"en": "NDMA Pakistan"}}));
+    for (who, code) in [(&anon, 401), (&pd, 403), (&rc, 403)] {
+        m.check(who, "PUT", ct, "/api/orgs/pk/cap-texts", body.clone(), code)
+            .await;
+    }
     let ack = "/api/alarms/{id}/acknowledge";
     m.check(
         &anon,

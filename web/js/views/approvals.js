@@ -5,7 +5,7 @@ import { t, currentLang } from '../i18n.js';
 import { get, post } from '../api.js';
 import * as sse from '../sse.js';
 import * as session from '../session.js';
-import { exerciseBadge, statusPill, errorBox, errorText, fmtTime } from '../common.js';
+import { alertHeadline, exerciseBadge, statusPill, errorBox, errorText, fmtTime } from '../common.js';
 
 const ALERT_EVENTS = ['alert.drafted', 'alert.revised', 'alert.approved', 'alert.rejected', 'alert.published', 'alert.superseded', 'alert.cancelled'];
 
@@ -55,7 +55,7 @@ export async function renderApprovals(main, { toast }) {
 
   function card(alert, actions) {
     return h('article', { class: `card${exerciseBadge(alert) ? ' exercise-record' : ''}`, 'data-alert-id': alert.id, 'aria-labelledby': `alert-${alert.id}-h` },
-      h('h3', { id: `alert-${alert.id}-h` }, `#${alert.id} `, alert.headline || alert.event || t('approvals.untitled'), ' ', exerciseBadge(alert)),
+      h('h3', { id: `alert-${alert.id}-h` }, `#${alert.id} `, alertHeadline(alert) || alert.event || t('approvals.untitled'), ' ', exerciseBadge(alert)),
       h('p', { class: 'meta' },
         statusPill('alert.status', alert.status), ' ',
         `${t(`alert.msgType.${alert.msg_type}`)} · ${alert.severity || ''} · ${alert.org.toUpperCase()} · `,

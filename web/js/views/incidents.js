@@ -13,11 +13,67 @@ const MAX_REALIZATIONS = 200;
 
 /** Client-side checks mirroring the API ranges (docs/api.md); the server checks again. */
 const QUAKE_FIELDS = [
-  { name: 'lat', key: 'incidents.form.lat', min: -90, max: 90, step: 'any', value: '34.49' },
-  { name: 'lon', key: 'incidents.form.lon', min: -180, max: 180, step: 'any', value: '73.63' },
-  { name: 'depth_km', key: 'incidents.form.depth', min: 0, max: 700, step: 'any', value: '15' },
-  { name: 'mag', key: 'incidents.form.mag', min: 4, max: 9.5, step: '0.1', value: '7.0' },
+  { name: 'lat', key: 'incidents.form.lat', min: -90, max: 90, step: 'any' },
+  { name: 'lon', key: 'incidents.form.lon', min: -180, max: 180, step: 'any' },
+  { name: 'depth_km', key: 'incidents.form.depth', min: 0, max: 700, step: 'any' },
+  { name: 'mag', key: 'incidents.form.mag', min: 4, max: 9.5, step: '0.1' },
 ];
+/** The optional fault mechanism (empty: the regional default of the tectonic regime). */
+const MECHANISM_FIELDS = [
+  { name: 'strike_deg', key: 'incidents.form.strike', min: -360, max: 360 },
+  { name: 'dip_deg', key: 'incidents.form.dip', min: 0.1, max: 90 },
+  { name: 'rake_deg', key: 'incidents.form.rake', min: -180, max: 180 },
+];
+/** Largest event file read for an import (a USGS GeoJSON or QuakeML event is a few kB). */
+const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
+
+/** `YYYY-MM-DDThh:mm:ss` of `date` in UTC, for a datetime-local input that holds UTC. */
+function utcInputValue(date) {
+  return date.toISOString().slice(0, 19);
+}
+
+/**
+ * The first event of a USGS GeoJSON (Feature or FeatureCollection) or QuakeML 1.2 text:
+ * { lat, lon, depth_km, mag, origin_time (ISO), title } or an error naming what is missing.
+ */
+export function parseEventFile(text) {
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith('{')) {
+    let doc;
+    try { doc = JSON.parse(trimmed); } catch (err) { throw new Error(`GeoJSON: ${err.message}`); }
+    const f = doc.type === 'FeatureCollection' ? (doc.features || [])[0] : doc;
+    const c = f && f.geometry && f.geometry.coordinates;
+    const p = (f && f.properties) || {};
+    if (!Array.isArray(c) || c.length < 2 || !Number.isFinite(p.mag)) throw new Error('GeoJSON: no event with geometry.coordinates and properties.mag');
+    return {
+      lon: c[0], lat: c[1], depth_km: Number.isFinite(c[2]) ? c[2] : 10, mag: p.mag,
+      origin_time: Number.isFinite(p.time) ? new Date(p.time).toISOString() : null,
+      title: p.title || p.place || '',
+    };
+  }
+  const doc = new DOMParser().parseFromString(trimmed, 'application/xml');
+  if (doc.getElementsByTagName('parsererror').length) throw new Error('QuakeML: not well-formed XML');
+  const first = (parent, name) => (parent ? parent.getElementsByTagNameNS('*', name)[0] : undefined);
+  const value = (parent, name) => {
+    const v = first(first(parent, name), 'value');
+    return v ? v.textContent.trim() : null;
+  };
+  const event = first(doc, 'event');
+  const origin = first(event, 'origin');
+  const magnitude = first(event, 'magnitude');
+  const lat = Number(value(origin, 'latitude'));
+  const lon = Number(value(origin, 'longitude'));
+  const depthM = Number(value(origin, 'depth'));
+  const mag = Number(value(magnitude, 'mag'));
+  const time = value(origin, 'time');
+  if (!origin || !Number.isFinite(lat) || !Number.isFinite(lon) || !Number.isFinite(mag)) throw new Error('QuakeML: no event with an origin (latitude, longitude) and a magnitude');
+  const desc = first(first(event, 'description'), 'text');
+  return {
+    lat, lon, depth_km: Number.isFinite(depthM) ? depthM / 1000 : 10, mag,
+    origin_time: time && !Number.isNaN(Date.parse(time)) ? new Date(time).toISOString() : null,
+    title: desc ? desc.textContent.trim() : '',
+  };
+}
 
 function alertLevelPill(level) {
   if (!level) return null;
@@ -37,13 +93,58 @@ export async function renderIncidents(main, { toast }) {
   const gmpe = h('select', { name: 'gmpe' }, GMPES.map((g) => h('option', { value: g }, t(`gmpe.${g}`))));
   const realizations = h('input', { type: 'number', name: 'realizations', min: 0, max: 200, step: 1, value: 0, inputmode: 'numeric' });
 
-  const quakeFields = QUAKE_FIELDS.map((f) => {
-    const input = h('input', { type: 'number', name: f.name, min: f.min, max: f.max, step: f.step, value: f.value, required: true, inputmode: 'decimal' });
+  function numberField(f, required) {
+    const input = h('input', { type: 'number', name: f.name, min: f.min, max: f.max, step: f.step || 'any', required, inputmode: 'decimal' });
     inputs[f.name] = input;
     const err = h('p', { class: 'field-error', id: `run-${f.name}-error`, role: 'alert', hidden: true });
     fieldErrors[f.name] = err;
     input.setAttribute('aria-describedby', err.id);
     return h('div', {}, field(`run-${f.name}`, f.key, input), err);
+  }
+  const quakeFields = QUAKE_FIELDS.map((f) => numberField(f, true));
+  const mechanismFields = MECHANISM_FIELDS.map((f) => numberField(f, false));
+
+  // Origin time, in UTC (the input), shown in the user's zone beside it. Default: now.
+  const origin = h('input', { type: 'datetime-local', name: 'origin_time', step: 1, value: utcInputValue(new Date()), required: true });
+  inputs.origin_time = origin;
+  const originLocal = h('p', { class: 'hint', id: 'run-origin-local' });
+  const originErr = h('p', { class: 'field-error', id: 'run-origin_time-error', role: 'alert', hidden: true });
+  fieldErrors.origin_time = originErr;
+  origin.setAttribute('aria-describedby', `${originLocal.id} ${originErr.id}`);
+  function originIso() {
+    const v = origin.value.trim();
+    if (!v) return null;
+    const d = new Date(`${v.length === 16 ? `${v}:00` : v}Z`);
+    return Number.isNaN(d.getTime()) ? null : d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+  function showOriginLocal() {
+    const iso = originIso();
+    originLocal.textContent = iso ? t('incidents.form.originLocal', { time: fmtTime(iso) }) : '';
+  }
+  origin.addEventListener('input', showOriginLocal);
+  showOriginLocal();
+
+  // Import of a USGS GeoJSON or QuakeML event file.
+  const importInput = h('input', { type: 'file', id: 'run-import', accept: '.json,.geojson,.xml,.quakeml,application/json,application/xml' });
+  const importNote = h('p', { class: 'hint', id: 'run-import-note', 'aria-live': 'polite' });
+  importInput.addEventListener('change', async () => {
+    const file = importInput.files && importInput.files[0];
+    if (!file) return;
+    formError.clear();
+    if (file.size > MAX_IMPORT_BYTES) {
+      formError.show(t('incidents.form.importTooBig', { max: MAX_IMPORT_BYTES / 1024 / 1024 }));
+      return;
+    }
+    try {
+      const ev = parseEventFile(await file.text());
+      for (const name of ['lat', 'lon', 'depth_km', 'mag']) inputs[name].value = String(Math.round(ev[name] * 10000) / 10000);
+      if (ev.origin_time) origin.value = utcInputValue(new Date(ev.origin_time));
+      if (ev.title && !titleInput.value.trim()) titleInput.value = ev.title.slice(0, 200);
+      showOriginLocal();
+      importNote.textContent = t('incidents.form.imported', { name: file.name });
+    } catch (err) {
+      formError.show(t('incidents.form.importFailed', { name: file.name, error: err.message }));
+    }
   });
 
   function showFieldError(name, message) {
@@ -70,6 +171,31 @@ export async function renderIncidents(main, { toast }) {
         quake[f.name] = value;
       }
     }
+    for (const f of MECHANISM_FIELDS) {
+      const raw = inputs[f.name].value.trim();
+      if (raw === '') { showFieldError(f.name, ''); continue; }
+      const value = Number(raw);
+      if (!Number.isFinite(value) || value < f.min || value > f.max) {
+        showFieldError(f.name, t('incidents.form.range', { min: f.min, max: f.max }));
+        ok = false;
+      } else {
+        showFieldError(f.name, '');
+        quake[f.name] = value;
+      }
+    }
+    const given = MECHANISM_FIELDS.filter((f) => quake[f.name] !== undefined).length;
+    if (given !== 0 && given !== MECHANISM_FIELDS.length) {
+      showFieldError('rake_deg', t('incidents.form.mechanismAll'));
+      ok = false;
+    }
+    const iso = originIso();
+    if (!iso || Date.parse(iso) > Date.now() + 3600 * 1000) {
+      showFieldError('origin_time', t('incidents.form.originInvalid'));
+      ok = false;
+    } else {
+      showFieldError('origin_time', '');
+      quake.origin_time = iso;
+    }
     const n = Number(realizations.value || 0);
     if (!Number.isInteger(n) || n < 0 || n > MAX_REALIZATIONS) {
       formError.show(t('incidents.form.realizationsRange', { max: MAX_REALIZATIONS }));
@@ -92,31 +218,60 @@ export async function renderIncidents(main, { toast }) {
       formError.clear();
       const body = readForm();
       if (!body) return;
-      submit.disabled = true;
-      try {
-        const incident = await post('/api/incidents', body);
-        toast(t('incidents.started', { title: incident.title }));
-        track(incident);
-        refresh();
-      } catch (err) {
-        const name = err.field && err.field.startsWith('quake.') ? err.field.slice(6) : null;
-        if (!(name && showFieldError(name, err.message))) formError.show(err);
-      } finally {
-        submit.disabled = false;
-      }
+      // The run is confirmed before it starts: what will run, in words.
+      const q = body.quake;
+      confirmText.textContent = t('incidents.form.confirmText', {
+        mag: q.mag.toFixed(1), lat: q.lat, lon: q.lon, depth: q.depth_km, time: fmtTime(q.origin_time),
+        mechanism: q.rake_deg === undefined ? t('incidents.form.mechanismDefault') : `${q.strike_deg}° / ${q.dip_deg}° / ${q.rake_deg}°`,
+      });
+      pending = body;
+      confirmBox.hidden = false;
+      confirmYes.focus();
     },
   },
   h('h2', { id: 'run-title' }, t('incidents.form.title')),
+  h('div', { class: 'form-row' }, field('run-import', 'incidents.form.import', importInput, 'incidents.form.importHint')),
+  importNote,
   field('run-title-input', 'incidents.form.name', titleInput, 'incidents.form.nameHint'),
   h('div', { class: 'form-row' }, quakeFields),
+  h('div', {}, field('run-origin_time', 'incidents.form.origin', origin), originLocal, originErr),
   field('run-visibility', 'common.visibility', visibility),
   h('details', {},
     h('summary', {}, t('incidents.form.advanced')),
+    h('p', { class: 'hint' }, t('incidents.form.mechanismHint')),
+    h('div', { class: 'form-row' }, mechanismFields),
     h('div', { class: 'form-row' },
       field('run-gmpe', 'incidents.form.gmpe', gmpe),
       field('run-realizations', 'incidents.form.realizations', realizations, 'incidents.form.realizationsHint'))),
   formError,
   h('div', { class: 'actions' }, submit));
+
+  // The confirmation step.
+  let pending = null;
+  const confirmText = h('p', { id: 'run-confirm-text' });
+  const confirmYes = h('button', { class: 'btn', type: 'button', id: 'run-confirm' }, t('incidents.form.confirmRun'));
+  const confirmNo = h('button', { class: 'btn btn-secondary', type: 'button', id: 'run-cancel' }, t('incidents.form.confirmBack'));
+  const confirmBox = h('div', { class: 'panel', id: 'run-confirm-box', role: 'dialog', 'aria-labelledby': 'run-confirm-text', hidden: true },
+    confirmText, h('div', { class: 'actions' }, confirmYes, confirmNo));
+  confirmNo.addEventListener('click', () => { confirmBox.hidden = true; pending = null; submit.focus(); });
+  confirmYes.addEventListener('click', async () => {
+    const body = pending;
+    if (!body) return;
+    confirmBox.hidden = true;
+    pending = null;
+    submit.disabled = true;
+    try {
+      const incident = await post('/api/incidents', body);
+      toast(t('incidents.started', { title: incident.title }));
+      track(incident);
+      refresh();
+    } catch (err) {
+      const name = err.field && err.field.startsWith('quake.') ? err.field.slice(6) : null;
+      if (!(name && showFieldError(name, err.message))) formError.show(err);
+    } finally {
+      submit.disabled = false;
+    }
+  });
 
   // Progress of the run started from this screen, streamed over SSE.
   let tracked = null;
@@ -248,7 +403,7 @@ export async function renderIncidents(main, { toast }) {
 
   mount(main,
     h('h1', {}, t('incidents.title')),
-    canRun ? h('div', { class: 'grid-2' }, form, progressBox) : progressBox,
+    canRun ? h('div', { class: 'grid-2' }, h('div', {}, form, confirmBox), progressBox) : progressBox,
     h('section', { class: 'panel' },
       h('h2', {}, t('incidents.list')),
       h('table', { id: 'incident-table' },

@@ -6,7 +6,7 @@ import { t, currentLang } from '../i18n.js';
 import { get } from '../api.js';
 import * as sse from '../sse.js';
 import { capAreas, bbox } from '../cap_area.js';
-import { exerciseBadge, statusPill, errorText } from '../common.js';
+import { alertHeadline, exerciseBadge, statusPill, errorText } from '../common.js';
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
 const REGION_BOUNDS = [[44, 22], [125, 56]];
@@ -258,7 +258,7 @@ export async function renderMap(main, { params, toast }) {
       const full = await Promise.all(shown.map((a) => get(`/api/alerts/${a.id}`).catch(() => null)));
       for (const a of full) {
         if (!a) continue;
-        collection.features.push(...capAreas(a.xml, { alert_id: a.id, status: a.status, headline: a.headline || '' }));
+        collection.features.push(...capAreas(a.xml, { alert_id: a.id, status: a.status, headline: alertHeadline(a) }));
       }
     } catch (err) {
       console.warn('alert areas', err);

@@ -35,6 +35,8 @@ pub fn params_of(r: &QuakeReport) -> QuakeParams {
         gmpe: None,
         realizations: Some(0),
         seed: Some(42),
+        origin_time: chrono::DateTime::from_timestamp_millis(r.origin_time_ms)
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
     }
 }
 

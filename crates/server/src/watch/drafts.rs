@@ -145,6 +145,8 @@ async fn after_run_inner(st: &AppState, id: i64) -> Result<(), ApiError> {
         );
         return Ok(());
     };
+    // The organisation's sender name, web address and contact.
+    let proposal = crate::cap_texts::apply(st, &inc.org, proposal).await?;
     let alerts = alerts_of(st, id).await?;
     let head = alerts
         .iter()
