@@ -83,6 +83,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         vs30: a.vs30.clone(),
         watch,
     };
+    trim_allocator_periodically();
     forewarn_server::serve_blocking(cfg, |addr| {
         println!("forewarn serve: listening on http://{addr} (database {})", a.db);
         if let Some(w) = &a.watch {
@@ -95,3 +96,31 @@ pub fn run(a: Args) -> Result<ExitCode> {
     .context("serve")?;
     Ok(ExitCode::SUCCESS)
 }
+
+/// How often `serve` hands the allocator's free pages back to the system.
+const TRIM_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Every [`TRIM_INTERVAL`], return the allocator's free pages to the system. glibc keeps what a
+/// finished quake run or a burst of requests freed in its per-thread arenas, so the resident
+/// size of a long-running server crept up with no live data behind it (the soak in
+/// docs/reliability.md). Changes nothing that is allocated; a real leak still shows.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn trim_allocator_periodically() {
+    let spawned = std::thread::Builder::new()
+        .name("malloc-trim".into())
+        .spawn(|| {
+            loop {
+                std::thread::sleep(TRIM_INTERVAL);
+                // SAFETY: malloc_trim only releases free memory; it locks each arena itself.
+                unsafe {
+                    libc::malloc_trim(0);
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot start the allocator trim thread: {e}");
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn trim_allocator_periodically() {}
