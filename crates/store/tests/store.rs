@@ -486,3 +486,27 @@ fn database_urls() {
     assert!(database_url("mysql://x").is_err());
     assert!(database_url("").is_err());
 }
+
+/// A parent's children (a request's offers) are found through the (record_type, parent_id, id)
+/// index, newest first, not by walking every record of the type backwards: listing requests
+/// with their offers grew with every offer ever made (the soak's rising p99,
+/// docs/reliability.md). The query has the shape `list_records_page` builds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn children_of_a_parent_are_found_by_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.db");
+    let store = Store::open(path.to_str().unwrap()).await.unwrap();
+    drop(store);
+    let out = std::process::Command::new("sqlite3")
+        .arg(&path)
+        .arg(
+            "EXPLAIN QUERY PLAN SELECT * FROM records WHERE record_type = 'offer' \
+             AND (visibility <> 'own_org' OR org = 'pk' OR party_org = 'pk') \
+             AND parent_id = 5 AND exercise_id IS NULL ORDER BY id DESC LIMIT 1000",
+        )
+        .output()
+        .expect("sqlite3 (installed by .ci/run)");
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(plan.contains("records_parent_id"), "{plan}");
+    assert!(!plan.contains("TEMP B-TREE"), "no sort: {plan}");
+}
