@@ -168,6 +168,11 @@ impl Store {
                     conn.execute("PRAGMA synchronous = NORMAL").await?;
                     conn.execute("PRAGMA busy_timeout = 10000").await?;
                     conn.execute("PRAGMA foreign_keys = ON").await?;
+                    // 512 KiB of page cache per connection (SQLite's default is 2 MiB): WAL
+                    // and the OS page cache serve the reads, and eight connections each
+                    // filling 2 MiB with copies of the same pages made a long-running server
+                    // grow by 16 MiB (docs/reliability.md, "Soak").
+                    conn.execute("PRAGMA cache_size = -512").await?;
                     Ok(())
                 })
             }),
