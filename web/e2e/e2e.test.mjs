@@ -138,7 +138,8 @@ test('operations centre workflow in the browser', { timeout: 15 * 60_000 }, asyn
     await page.locator('#run-import-note', { hasText: 'hk.xml' }).waitFor({ timeout: UI_TIMEOUT_MS });
     assert.equal(await page.locator('#run-depth_km').inputValue(), '210');
     assert.equal(await page.locator('#run-lat').inputValue(), '36.52');
-    assert.equal(await page.locator('#run-origin_time').inputValue(), '2026-11-29T10:00:00');
+    // (Chromium drops zero seconds from a datetime-local value.)
+    assert.match(await page.locator('#run-origin_time').inputValue(), /^2026-11-29T10:00(:00)?$/);
     await page.locator('#run-title-input').fill('E2E M6.8 near Islamabad');
     // Out-of-range input is caught before it is sent.
     await page.locator('#run-mag').fill('12');

@@ -176,6 +176,8 @@ fn dd(out: &mut String, label: &str, value: &str) {
 }
 
 /// Words for one area: its description, then each shape with its extent.
+/// The area's shapes and codes in words; coordinates and codes are isolated left to right
+/// (U+2066 ... U+2069) so that a right-to-left page does not reorder "34.77..33.57° N".
 fn area_words(area: &Area, l: &Labels) -> String {
     let mut parts = Vec::new();
     for p in &area.polygons {
@@ -192,7 +194,7 @@ fn area_words(area: &Area, l: &Labels) -> String {
             continue;
         }
         parts.push(format!(
-            "{} ({} {}): {lat0:.2}..{lat1:.2}° N, {lon0:.2}..{lon1:.2}° E",
+            "{} ({} {}): \u{2066}{lat0:.2}..{lat1:.2}° N, {lon0:.2}..{lon1:.2}° E\u{2069}",
             l.polygon,
             p.0.len(),
             l.points
@@ -200,12 +202,12 @@ fn area_words(area: &Area, l: &Labels) -> String {
     }
     for c in &area.circles {
         parts.push(format!(
-            "{}: {:.3}° N {:.3}° E, {} {:.1}",
+            "{}: \u{2066}{:.3}° N {:.3}° E\u{2069}, {} {:.1}",
             l.circle, c.center.lat, c.center.lon, l.radius_km, c.radius_km
         ));
     }
     for g in &area.geocodes {
-        parts.push(format!("{} {}", g.value_name, g.value));
+        parts.push(format!("\u{2066}{} {}\u{2069}", g.value_name, g.value));
     }
     parts.join("; ")
 }

@@ -34,6 +34,9 @@ fn page_shows_every_language_in_its_direction() {
     // Each area is described in words and drawn.
     assert!(page.contains("polygon ("), "{page}");
     assert!(page.contains("<svg class=\"cap-area\""));
+    // Coordinates and codes stay left to right inside the Urdu block.
+    assert!(page.contains("\u{2066}ISO3166-1 PK\u{2069}"), "{page}");
+    assert!(page.contains("° E\u{2069}"));
     assert!(page.contains("واقعہ") && page.contains("Событие") && page.contains("事件"));
     assert!(is_rtl("ur-PK") && is_rtl("fa") && !is_rtl("en-US") && !is_rtl("zh-CN"));
 }
