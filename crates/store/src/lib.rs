@@ -147,6 +147,13 @@ pub fn database_url(arg: &str) -> Result<(String, Backend), StoreError> {
     Ok((format!("sqlite://{file}?{query}"), Backend::Sqlite))
 }
 
+/// Journal entries the live fan-out keeps for subscribers that fall behind. Each holds its
+/// record in full (an alert with its XML is tens of kB), and a subscriber that falls further
+/// behind catches up from the journal itself (crates/server/src/events.rs), so a short ring is
+/// enough: 4096 entries held about 12 MB of old records in a long-running server
+/// (docs/reliability.md, "Soak").
+pub const JOURNAL_RING_ENTRIES: usize = 256;
+
 impl Store {
     /// Opens (creating a SQLite file if needed) and migrates the database.
     pub async fn open(db: &str) -> Result<Store, StoreError> {
@@ -180,7 +187,7 @@ impl Store {
         };
         let pool = opts.connect(&url).await?;
         MIGRATOR.run(&pool).await?;
-        let (events, _) = broadcast::channel(4096);
+        let (events, _) = broadcast::channel(JOURNAL_RING_ENTRIES);
         let shared = Arc::new(write::Shared {
             batch: Arc::new(Mutex::new(write::Batch::default())),
             waiting: AtomicUsize::new(0),
