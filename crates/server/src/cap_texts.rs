@@ -7,12 +7,12 @@
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{Caller, Idem, JsonBody};
-use crate::records::{self, next_id};
+use crate::records;
 use crate::write::write_op;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use forewarn_store::{UserRole, Visibility, now_ts};
+use forewarn_store::{UserRole, Visibility};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -200,39 +200,29 @@ pub async fn set(
     caller.require_org(&code)?;
     let inp = checked(inp)?;
     let status = CapTextsStatus::of(&inp);
-    let existing = find(&st, &code).await?;
+    let existing = find(&st, &code).await?.map(|t| (t.id, t.created_at));
     let c = caller.clone();
     write_op(&st, &caller, &idem, StatusCode::OK, async move |tx| {
-        let now = now_ts();
-        let t = match existing {
-            Some(mut t) => {
-                t.status = status;
-                t.sender_name = inp.sender_name;
-                t.web = inp.web;
-                t.contact = inp.contact;
-                t.changed_by = c.user.username.clone();
-                t.updated_at = now;
-                records::update(tx, &c.user.username, "cap_texts.changed", &t).await?;
-                t
-            }
-            None => {
-                let t = CapTexts {
-                    id: next_id::<CapTexts>(tx).await?,
-                    org: code,
-                    visibility: Visibility::Regional,
-                    status,
-                    sender_name: inp.sender_name,
-                    web: inp.web,
-                    contact: inp.contact,
-                    changed_by: c.user.username.clone(),
-                    created_at: now.clone(),
-                    updated_at: now,
-                };
-                records::insert(tx, &c.user.username, "cap_texts.changed", &t).await?;
-                t
-            }
-        };
-        Ok(t)
+        let by = c.user.username.clone();
+        records::put_of_org(
+            tx,
+            &by,
+            "cap_texts.changed",
+            existing,
+            |id, created_at, now| CapTexts {
+                id,
+                org: code,
+                visibility: Visibility::Regional,
+                status,
+                sender_name: inp.sender_name,
+                web: inp.web,
+                contact: inp.contact,
+                changed_by: c.user.username.clone(),
+                created_at,
+                updated_at: now,
+            },
+        )
+        .await
     })
     .await
 }

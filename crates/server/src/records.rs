@@ -140,6 +140,32 @@ pub async fn update<T: Stored>(
     Ok(())
 }
 
+/// The one record of its type for an organisation (a setting such as auto-publish): `make`
+/// builds it from the id and creation time it keeps (new ones when `existing` is `None`), and
+/// it is inserted or updated with `kind` journaled.
+pub async fn put_of_org<T: Stored>(
+    tx: &mut WriteTx,
+    actor: &str,
+    kind: &str,
+    existing: Option<(i64, String)>,
+    make: impl FnOnce(i64, String, String) -> T,
+) -> Result<T, ApiError> {
+    let now = now_ts();
+    let v = match existing {
+        Some((id, created_at)) => {
+            let v = make(id, created_at, now);
+            update(tx, actor, kind, &v).await?;
+            v
+        }
+        None => {
+            let v = make(next_id::<T>(tx).await?, now.clone(), now);
+            insert(tx, actor, kind, &v).await?;
+            v
+        }
+    };
+    Ok(v)
+}
+
 /// Reads a record the caller may see in the exercise scope `exercise` (real records when
 /// `None`), inside a write transaction; 404 otherwise.
 pub async fn load_tx<T: Stored>(

@@ -311,16 +311,7 @@ async fn auto_publish_publishes_the_watchs_draft_at_the_chosen_levels_only() {
     let app = App::sqlite().await;
     let feeds = Feeds::default();
     let addr = feed_server(feeds.clone()).await;
-    let rc = app.login("rc.coordinator").await;
-    let (s, v) = rc
-        .post(
-            "/api/users",
-            json!({"username": "pk.admin", "display_name": "Pakistan admin", "org": "pk",
-                   "roles": ["admin"], "password": common::PW}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{v}");
-    let pa = app.login("pk.admin").await;
+    let pa = app.admin("pk").await;
     let pd = app.login("pk.duty").await;
     let kd = app.login("kz.duty").await;
 

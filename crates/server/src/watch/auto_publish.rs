@@ -9,13 +9,13 @@
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{Caller, Idem, JsonBody};
-use crate::records::{self, next_id};
+use crate::records;
 use crate::write::write_op;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use forewarn_impact::AlertLevel;
-use forewarn_store::{UserRole, Visibility, now_ts};
+use forewarn_store::{UserRole, Visibility};
 use serde::{Deserialize, Serialize};
 
 /// Whether the setting publishes anything.
@@ -115,35 +115,27 @@ pub async fn set(
     } else {
         AutoPublishStatus::On
     };
-    let existing = find(&st, &code).await?;
+    let existing = find(&st, &code).await?.map(|a| (a.id, a.created_at));
     let c = caller.clone();
     write_op(&st, &caller, &idem, StatusCode::OK, async move |tx| {
-        let now = now_ts();
-        let a = match existing {
-            Some(mut a) => {
-                a.status = status;
-                a.levels = levels;
-                a.changed_by = c.user.username.clone();
-                a.updated_at = now;
-                records::update(tx, &c.user.username, "auto_publish.changed", &a).await?;
-                a
-            }
-            None => {
-                let a = AutoPublish {
-                    id: next_id::<AutoPublish>(tx).await?,
-                    org: code,
-                    visibility: Visibility::Regional,
-                    status,
-                    levels,
-                    changed_by: c.user.username.clone(),
-                    created_at: now.clone(),
-                    updated_at: now,
-                };
-                records::insert(tx, &c.user.username, "auto_publish.changed", &a).await?;
-                a
-            }
-        };
-        Ok(a)
+        let by = c.user.username.clone();
+        records::put_of_org(
+            tx,
+            &by,
+            "auto_publish.changed",
+            existing,
+            |id, created_at, now| AutoPublish {
+                id,
+                org: code,
+                visibility: Visibility::Regional,
+                status,
+                levels,
+                changed_by: c.user.username.clone(),
+                created_at,
+                updated_at: now,
+            },
+        )
+        .await
     })
     .await
 }

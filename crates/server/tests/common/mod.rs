@@ -63,6 +63,21 @@ impl App {
         }
     }
 
+    /// `<org>.admin`, an administrator of organisation `org` made by the regional centre,
+    /// logged in.
+    pub async fn admin(&self, org: &str) -> Client<'_> {
+        let rc = self.login("rc.coordinator").await;
+        let (s, v) = rc
+            .post(
+                "/api/users",
+                json!({"username": format!("{org}.admin"), "display_name": format!("{org} admin"),
+                       "org": org, "roles": ["admin"], "password": PW}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        self.login(&format!("{org}.admin")).await
+    }
+
     /// A client logged in by session cookie.
     pub async fn login(&self, user: &str) -> Client<'_> {
         let (s, h, b) = self
