@@ -16,8 +16,12 @@ use crate::template;
 pub const NEAR_KM: f64 = 5.0;
 
 /// Settlements with at least this many people are written as towns in languages that mark
-/// the kind (Russian "г." against "н. п.").
-pub const TOWN_MIN_POPULATION: u64 = 10_000;
+/// the kind (Russian "г." against "н. п."). The figure is the Russian rule for city status: a
+/// settlement may become a city (город) of district subordination from 12,000 inhabitants
+/// (Decree of the Presidium of the Supreme Soviet of the RSFSR of 17 August 1982, "On the
+/// procedure for deciding questions of the administrative-territorial structure of the
+/// RSFSR"), applied to settlements abroad as the language review's §1.2 applies «г.».
+pub const TOWN_MIN_POPULATION: u64 = 12_000;
 
 /// A name in several languages: language code to name. A language without its own form
 /// falls back to English, then to any form given.
@@ -212,7 +216,8 @@ pub(crate) fn number(v: f64, decimals: usize, decimal_separator: &str) -> String
     }
 }
 
-/// A count of people as the public reads it: two significant figures from 1,000 up, in the
+/// A count of people as the public reads it (the language review's §0.5 and §1.2: "round for
+/// the public", «около 1,1 млн человек»): two significant figures from 1,000 up, in the
 /// language's words for large numbers ("1.1 million", "1,1 млн", "110万", "11 لاکھ"). The exact
 /// figure stays in the alert's parameters for machines.
 pub fn people_count(n: u64, lang: &str) -> String {
@@ -229,43 +234,22 @@ pub fn people_count(n: u64, lang: &str) -> String {
     if n < 1000 {
         return n.to_string();
     }
+    let (units, sep, group) = number_words(lang);
+    match units.iter().find(|(unit, _)| x >= *unit) {
+        Some((unit, word)) => format!("{}{word}", short(x / unit, sep)),
+        None if group => group_thousands(x as u64),
+        None => format!("{x:.0}"),
+    }
+}
+
+/// A language's words for large numbers, largest first (the value of one, the word), its
+/// decimal separator, and whether smaller numbers are grouped by thousands ("41,000").
+fn number_words(lang: &str) -> (&'static [(f64, &'static str)], &'static str, bool) {
     match lang {
-        "ru" => {
-            if x >= 1e9 {
-                format!("{} млрд", short(x / 1e9, ","))
-            } else if x >= 1e6 {
-                format!("{} млн", short(x / 1e6, ","))
-            } else {
-                format!("{} тыс.", short(x / 1e3, ","))
-            }
-        }
-        "zh" => {
-            if x >= 1e8 {
-                format!("{}亿", short(x / 1e8, "."))
-            } else if x >= 1e4 {
-                format!("{}万", short(x / 1e4, "."))
-            } else {
-                format!("{x:.0}")
-            }
-        }
-        "ur" => {
-            if x >= 1e7 {
-                format!("{} کروڑ", short(x / 1e7, "."))
-            } else if x >= 1e5 {
-                format!("{} لاکھ", short(x / 1e5, "."))
-            } else {
-                format!("{} ہزار", short(x / 1e3, "."))
-            }
-        }
-        _ => {
-            if x >= 1e9 {
-                format!("{} billion", short(x / 1e9, "."))
-            } else if x >= 1e6 {
-                format!("{} million", short(x / 1e6, "."))
-            } else {
-                group_thousands(x as u64)
-            }
-        }
+        "ru" => (&[(1e9, " млрд"), (1e6, " млн"), (1e3, " тыс.")], ",", false),
+        "zh" => (&[(1e8, "亿"), (1e4, "万")], ".", false),
+        "ur" => (&[(1e7, " کروڑ"), (1e5, " لاکھ"), (1e3, " ہزار")], ".", false),
+        _ => (&[(1e9, " billion"), (1e6, " million")], ".", true),
     }
 }
 
