@@ -158,15 +158,10 @@ pub async fn get(
     _caller: Caller,
     Path(code): Path<String>,
 ) -> Result<axum::Json<serde_json::Value>, ApiError> {
-    if st.store.org(&code).await?.is_none() {
-        return Err(ApiError::not_found("organisation"));
-    }
-    Ok(axum::Json(match find(&st, &code).await? {
-        Some(t) => serde_json::to_value(t).unwrap_or_default(),
-        None => {
-            serde_json::json!({"org": code, "status": "empty", "sender_name": {}, "web": null, "contact": null})
-        }
-    }))
+    let unset = serde_json::json!({"org": code, "status": "empty", "sender_name": {}, "web": null, "contact": null});
+    Ok(axum::Json(
+        records::setting_of_org::<CapTexts>(&st.store, &code, unset).await?,
+    ))
 }
 
 /// `PUT /api/orgs/{code}/cap-texts`: the organisation's admin sets them.

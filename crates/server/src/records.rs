@@ -213,6 +213,22 @@ pub async fn one_of_org<T: Stored>(store: &Store, org: &str) -> Result<Option<T>
         .transpose()
 }
 
+/// `GET /api/orgs/{code}/...` of an organisation's single setting record: the record, or
+/// `unset` when the organisation never set it; 404 for an unknown organisation.
+pub async fn setting_of_org<T: Stored + serde::Serialize>(
+    store: &Store,
+    org: &str,
+    unset: serde_json::Value,
+) -> Result<serde_json::Value, ApiError> {
+    if store.org(org).await?.is_none() {
+        return Err(ApiError::not_found("organisation"));
+    }
+    Ok(match one_of_org::<T>(store, org).await? {
+        Some(v) => serde_json::to_value(v).unwrap_or_default(),
+        None => unset,
+    })
+}
+
 pub async fn next_id<T: Stored>(tx: &mut WriteTx) -> Result<i64, ApiError> {
     Ok(tx.next_record_id(T::TYPE).await?)
 }

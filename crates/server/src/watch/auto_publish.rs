@@ -78,13 +78,10 @@ pub async fn get(
     _caller: Caller,
     Path(code): Path<String>,
 ) -> Result<axum::Json<serde_json::Value>, ApiError> {
-    if st.store.org(&code).await?.is_none() {
-        return Err(ApiError::not_found("organisation"));
-    }
-    Ok(axum::Json(match find(&st, &code).await? {
-        Some(a) => serde_json::to_value(a).unwrap_or_default(),
-        None => serde_json::json!({"org": code, "status": "off", "levels": []}),
-    }))
+    let unset = serde_json::json!({"org": code, "status": "off", "levels": []});
+    Ok(axum::Json(
+        records::setting_of_org::<AutoPublish>(&st.store, &code, unset).await?,
+    ))
 }
 
 /// `PUT /api/orgs/{code}/auto-publish`: the organisation's admin sets the levels.
