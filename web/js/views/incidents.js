@@ -27,7 +27,7 @@ const MECHANISM_FIELDS = [
 /** Largest event file read for an import (a USGS GeoJSON or QuakeML event is a few kB). */
 const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
 
-/** `YYYY-MM-DDThh:mm:ss` of `date` in UTC, for a datetime-local input that holds UTC. */
+/** `YYYY-MM-DDThh:mm:ss` of `date` in UTC, for the origin-time field (which holds UTC). */
 function utcInputValue(date) {
   return date.toISOString().slice(0, 19);
 }
@@ -105,15 +105,21 @@ export async function renderIncidents(main, { toast }) {
   const mechanismFields = MECHANISM_FIELDS.map((f) => numberField(f, false));
 
   // Origin time, in UTC (the input), shown in the user's zone beside it. Default: now.
-  const origin = h('input', { type: 'datetime-local', name: 'origin_time', step: 1, value: utcInputValue(new Date()), required: true });
+  // An ISO text field, not datetime-local: the browser shows that in its own locale's form
+  // (12/06/2026, 07:24 PM), the ambiguous dd/mm the duty officers asked us to drop.
+  const origin = h('input', {
+    type: 'text', name: 'origin_time', value: utcInputValue(new Date()), required: true,
+    placeholder: 'YYYY-MM-DDThh:mm:ss', pattern: '\\d{4}-\\d\\d-\\d\\d[T ]\\d\\d:\\d\\d(:\\d\\d)?',
+    spellcheck: 'false', autocomplete: 'off', maxlength: 19,
+  });
   inputs.origin_time = origin;
   const originLocal = h('p', { class: 'hint', id: 'run-origin-local' });
   const originErr = h('p', { class: 'field-error', id: 'run-origin_time-error', role: 'alert', hidden: true });
   fieldErrors.origin_time = originErr;
   origin.setAttribute('aria-describedby', `${originLocal.id} ${originErr.id}`);
   function originIso() {
-    const v = origin.value.trim();
-    if (!v) return null;
+    const v = origin.value.trim().replace(' ', 'T');
+    if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?$/.test(v)) return null;
     const d = new Date(`${v.length === 16 ? `${v}:00` : v}Z`);
     return Number.isNaN(d.getTime()) ? null : d.toISOString().replace(/\.\d{3}Z$/, 'Z');
   }
