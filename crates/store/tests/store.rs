@@ -3,6 +3,7 @@
 
 use forewarn_store::*;
 use serde_json::json;
+use sqlx::ConnectOptions;
 
 fn entry(org: &str, id: i64, vis: Visibility, party: Option<&str>) -> NewEntry {
     NewEntry {
@@ -497,16 +498,26 @@ async fn children_of_a_parent_are_found_by_index() {
     let path = dir.path().join("plan.db");
     let store = Store::open(path.to_str().unwrap()).await.unwrap();
     drop(store);
-    let out = std::process::Command::new("sqlite3")
-        .arg(&path)
-        .arg(
-            "EXPLAIN QUERY PLAN SELECT * FROM records WHERE record_type = 'offer' \
-             AND (visibility <> 'own_org' OR org = 'pk' OR party_org = 'pk') \
-             AND parent_id = 5 AND exercise_id IS NULL ORDER BY id DESC LIMIT 1000",
-        )
-        .output()
-        .expect("sqlite3 (installed by .ci/run)");
-    let plan = String::from_utf8_lossy(&out.stdout);
+    // Through sqlx, the library the store itself uses: the sqlite3 shell printed nothing on
+    // the CI machine, and the plan is the library's, not a shell's.
+    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&path)
+        .connect()
+        .await
+        .unwrap();
+    let rows = sqlx::query(
+        "EXPLAIN QUERY PLAN SELECT * FROM records WHERE record_type = 'offer' \
+         AND (visibility <> 'own_org' OR org = 'pk' OR party_org = 'pk') \
+         AND parent_id = 5 AND exercise_id IS NULL ORDER BY id DESC LIMIT 1000",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    let plan: Vec<String> = rows
+        .iter()
+        .map(|row| sqlx::Row::get::<String, _>(row, "detail"))
+        .collect();
+    let plan = plan.join("\n");
     assert!(plan.contains("records_parent_id"), "{plan}");
     assert!(!plan.contains("TEMP B-TREE"), "no sort: {plan}");
 }
