@@ -79,7 +79,7 @@ impl HazardResult {
 }
 
 /// All hazards of an exercise.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct HazardSet {
     pub hazards: Vec<HazardResult>,
 }

@@ -423,8 +423,9 @@ async fn live_exercise_end_to_end() {
     assert_eq!(s, StatusCode::CONFLICT);
 }
 
-/// Ended exercises do not pile up in memory: beyond `MAX_ENDED_HELD` the oldest is dropped and
-/// answered from the store (record, report) like one of a previous process.
+/// Ended exercises do not pile up in memory: they let go of their hazard results at once, and
+/// beyond `MAX_ENDED_HELD` the oldest is dropped and answered from the store (record, report)
+/// like one of a previous process.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ended_exercises_leave_memory_beyond_the_bound() {
     let app = App::sqlite().await;
@@ -441,8 +442,12 @@ async fn ended_exercises_leave_memory_beyond_the_bound() {
         assert_eq!(s, StatusCode::CREATED, "{x}");
         let id = x["id"].as_i64().unwrap();
         control(&rc, id, json!({"op": "start"})).await;
+        // While it runs it holds its hazard results; once ended, none (they are the bulk of an
+        // ended exercise's memory and nothing reads them after the end).
+        assert!(app.st.exercises.hazards_held() > 0);
         let v = control(&rc, id, json!({"op": "end"})).await;
         assert_eq!(v["status"], "ended");
+        assert_eq!(app.st.exercises.hazards_held(), 0);
         ids.push(id);
     }
     // The first is no longer live: its injects are a 409 naming why, its record and report

@@ -166,6 +166,14 @@ impl Exercise {
     pub fn hazards(&self) -> &HazardSet {
         &self.hazards
     }
+    /// Once the exercise has ended, lets go of its hazard results (fields, affected units,
+    /// warnings): nothing reads them after the end, and a server keeps ended exercises for
+    /// their delivered injects. Does nothing while the exercise runs.
+    pub fn release_hazards(&mut self) {
+        if self.finished {
+            self.hazards = Arc::new(HazardSet::default());
+        }
+    }
     pub fn journal(&self) -> &[Record] {
         &self.journal
     }

@@ -52,6 +52,8 @@ pub const SSE_HOLD: Duration = Duration::from_secs(20);
 pub const EXERCISE_CYCLE: Duration = Duration::from_secs(120);
 /// The longest a small quake run may take before it counts as a failure.
 pub const QUAKE_TIMEOUT: Duration = Duration::from_secs(300);
+/// How often the sampler reads the server's RSS within an interval (for its floor).
+pub const RSS_PROBE: Duration = Duration::from_secs(1);
 /// Descriptions of failures kept for the report (the count is always exact).
 const MAX_FAILURE_NOTES: usize = 20;
 
@@ -64,8 +66,13 @@ pub struct Sample {
     pub requests: u64,
     pub failures: u64,
     pub p99_ms: f64,
-    /// The server's resident set (VmRSS), MB.
+    /// The server's resident set (VmRSS) at the end of the interval, MB.
     pub rss_mb: f64,
+    /// The lowest resident set read during the interval (every [`RSS_PROBE`]), MB: what the
+    /// server holds between pieces of work. A quake run or an exercise's hazards in flight at
+    /// the sampling instant add tens of MB that are given back once done; the floor is what
+    /// stays.
+    pub rss_floor_mb: f64,
     /// The server's open file descriptors (/proc/PID/fd entries).
     pub open_fds: usize,
     /// SSE events received in the interval, all subscribers.
@@ -88,6 +95,10 @@ pub struct SoakReport {
     pub rss_after_warmup_mb: Option<f64>,
     /// Growth of RSS from that sample to the last one, percent.
     pub rss_growth_pct: Option<f64>,
+    /// The RSS floor of the first interval after warm-up, MB.
+    pub rss_floor_after_warmup_mb: Option<f64>,
+    /// Growth of the RSS floor from that interval to the last one, percent: the judged figure.
+    pub rss_floor_growth_pct: Option<f64>,
 }
 
 #[derive(Default)]
@@ -730,6 +741,21 @@ pub async fn run_async(
             } else {
                 next
             };
+            let mut floor_mb = f64::INFINITY;
+            loop {
+                let probe = std::time::Instant::now() + RSS_PROBE;
+                if probe >= at {
+                    break;
+                }
+                tokio::time::sleep_until(probe.into()).await;
+                match process_usage(cfg.server_pid) {
+                    Ok((mb, _)) => floor_mb = floor_mb.min(mb),
+                    Err(e) => {
+                        stats.fail(format!("server process: {e}"));
+                        return samples;
+                    }
+                }
+            }
             tokio::time::sleep_until(at.into()).await;
             let iv = stats.take();
             let (rss_mb, open_fds) = match process_usage(cfg.server_pid) {
@@ -739,6 +765,7 @@ pub async fn run_async(
                     return samples;
                 }
             };
+            let floor_mb = floor_mb.min(rss_mb);
             let mut lat = iv.lat_ms;
             lat.sort_by(f64::total_cmp);
             let s = Sample {
@@ -747,6 +774,7 @@ pub async fn run_async(
                 failures: iv.failures,
                 p99_ms: (pct(&lat, 0.99) * 10.0).round() / 10.0,
                 rss_mb: (rss_mb * 10.0).round() / 10.0,
+                rss_floor_mb: (floor_mb * 10.0).round() / 10.0,
                 open_fds,
                 sse_events: iv.sse_events,
                 quake_runs: stats.quake_runs.load(Ordering::Relaxed),
@@ -762,12 +790,17 @@ pub async fn run_async(
     };
     // The sampler stops at the deadline; requests still in flight then finish (and count).
     let ((), samples) = tokio::join!(load, sampler);
-    let warm = samples
-        .iter()
-        .find(|s| s.t_s >= cfg.warmup.as_secs_f64())
-        .map(|s| s.rss_mb);
+    let first_warm = samples.iter().find(|s| s.t_s >= cfg.warmup.as_secs_f64());
+    let growth_pct =
+        |from: f64, to: f64| (from > 0.0).then(|| ((to - from) / from * 1000.0).round() / 10.0);
+    let warm = first_warm.map(|s| s.rss_mb);
     let growth = match (warm, samples.last()) {
-        (Some(w), Some(l)) if w > 0.0 => Some(((l.rss_mb - w) / w * 1000.0).round() / 10.0),
+        (Some(w), Some(l)) => growth_pct(w, l.rss_mb),
+        _ => None,
+    };
+    let warm_floor = first_warm.map(|s| s.rss_floor_mb);
+    let floor_growth = match (warm_floor, samples.last()) {
+        (Some(w), Some(l)) => growth_pct(w, l.rss_floor_mb),
         _ => None,
     };
     let notes = stats
@@ -782,6 +815,8 @@ pub async fn run_async(
         failure_notes: notes,
         rss_after_warmup_mb: warm,
         rss_growth_pct: growth,
+        rss_floor_after_warmup_mb: warm_floor,
+        rss_floor_growth_pct: floor_growth,
     })
 }
 

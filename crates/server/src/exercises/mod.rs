@@ -182,6 +182,26 @@ impl Registry {
         for id in dropped {
             live.remove(&id);
         }
+        // The ended exercise stays for its delivered injects; its hazard results (the bulk of
+        // its memory) are not read after the end.
+        if let Some(held) = live.get(&id) {
+            let mut l = lock(held);
+            if let Some(ex) = l.ex.as_mut() {
+                ex.release_hazards();
+            }
+            l.hazards = Arc::new(HazardSet::default());
+        }
+    }
+    /// Hazard results held in memory, all exercises (an ended exercise holds none).
+    pub fn hazards_held(&self) -> usize {
+        let live: Vec<Arc<Held>> = self
+            .live
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        live.iter().map(|h| lock(h).hazards.hazards.len()).sum()
     }
     /// Number of exercises held in memory.
     pub fn held(&self) -> usize {
