@@ -348,8 +348,9 @@ fn info_section(out: &mut String, i: &Info, index: usize) {
     out.push_str("</section>");
 }
 
-/// The page of `alert`; `xml_url` is where its XML is (linked from the page).
-pub fn alert_html(alert: &Alert, xml_url: &str) -> String {
+/// The page of `alert`; `xml_url` is where its XML is (linked from the page), `None` for a
+/// draft shown as a preview (the page then says it is not published).
+pub fn alert_html(alert: &Alert, xml_url: Option<&str>) -> String {
     let first = alert.infos.first();
     let lang = first.map_or("en", |i| i.language.as_str());
     let title = first
@@ -386,11 +387,18 @@ pub fn alert_html(alert: &Alert, xml_url: &str) -> String {
     for r in &alert.references {
         dd(&mut out, "Refers to", &r.identifier);
     }
-    let _ = write!(
-        out,
-        "<dt>CAP 1.2</dt><dd><a id=\"cap-xml-link\" href=\"{0}\">{0}</a></dd></dl></header>",
-        escape_html(xml_url)
-    );
+    match xml_url {
+        Some(url) => {
+            let _ = write!(
+                out,
+                "<dt>CAP 1.2</dt><dd><a id=\"cap-xml-link\" href=\"{0}\">{0}</a></dd></dl></header>",
+                escape_html(url)
+            );
+        }
+        None => out.push_str(
+            "<dt>CAP 1.2</dt><dd id=\"cap-preview-note\">Preview of a draft: not published</dd></dl></header>",
+        ),
+    }
     for (k, i) in alert.infos.iter().enumerate() {
         info_section(&mut out, i, k);
     }

@@ -11,7 +11,7 @@ fn page_shows_every_language_in_its_direction() {
         &WarningConfig::embedded().unwrap(),
     )
     .unwrap();
-    let page = alert_html(&alert, "/cap/7.xml");
+    let page = alert_html(&alert, Some("/cap/7.xml"));
     assert!(page.starts_with("<!doctype html>"));
     assert!(page.contains("<meta charset=\"utf-8\">"));
     for (k, info) in alert.infos.iter().enumerate() {
@@ -53,7 +53,7 @@ fn page_escapes_the_message_text() {
     alert.infos[0].description = Some(evil.into());
     alert.infos[0].web = Some("javascript:alert(1)".into());
     alert.sender = "<img src=x onerror=alert(1)>".into();
-    let page = alert_html(&alert, "/cap/1.xml?a=<b>");
+    let page = alert_html(&alert, Some("/cap/1.xml?a=<b>"));
     assert!(!page.contains("<script>"), "{page}");
     assert!(!page.contains("<img"), "{page}");
     assert!(!page.contains("href=\"javascript:"), "{page}");

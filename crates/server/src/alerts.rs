@@ -409,7 +409,18 @@ pub async fn validate(
     _caller: Caller,
     JsonBody(inp): JsonBody<ValidateIn>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    let report = off_worker(move || forewarn_cap::validate_xml(&inp.xml)).await?;
+    let (report, preview) = off_worker(move || {
+        let report = forewarn_cap::validate_xml(&inp.xml);
+        // The page the public will read, as far as the text reads as an alert at all.
+        let preview = match report.limit {
+            Some(_) => None,
+            None => forewarn_cap::read_alert(&inp.xml)
+                .ok()
+                .map(|cap| forewarn_cap::alert_html(&cap, None)),
+        };
+        (report, preview)
+    })
+    .await?;
     if let Some(limit) = &report.limit {
         return Err(ApiError::invalid(
             format!("CAP XML refused: {limit}"),
@@ -418,7 +429,7 @@ pub async fn validate(
     }
     let problems: Vec<Value> = report.problems.iter().map(|p| json!({"level": if p.is_error() { "error" } else { "warning" }, "path": p.path, "message": p.message})).collect();
     Ok(axum::Json(
-        json!({"valid": report.is_valid(), "problems": problems}),
+        json!({"valid": report.is_valid(), "problems": problems, "preview_html": preview}),
     ))
 }
 
@@ -841,7 +852,7 @@ pub async fn cap_xml(
     if html {
         let xml_url = format!("/cap/{id}.xml");
         let page = off_worker(move || {
-            forewarn_cap::read_alert(&xml).map(|cap| forewarn_cap::alert_html(&cap, &xml_url))
+            forewarn_cap::read_alert(&xml).map(|cap| forewarn_cap::alert_html(&cap, Some(&xml_url)))
         })
         .await?
         .map_err(|e| {

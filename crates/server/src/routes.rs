@@ -296,11 +296,11 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep!(
             "POST",
             "/api/alerts/validate",
-            "Validate CAP XML (changes nothing)",
+            "Validate CAP XML (changes nothing); with the page the public would read, as a preview",
             LoggedIn,
             Some("ValidateIn"),
             200,
-            "{valid, problems}",
+            "{valid, problems, preview_html}",
             post(alerts::validate)
         ),
         ep!(

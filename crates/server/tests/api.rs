@@ -66,6 +66,29 @@ async fn incident_run(app: &App) {
             .unwrap()
             .contains("pk@forewarn.example")
     );
+    // Validation answers with the page the public would read: every language's section,
+    // Urdu right to left, marked as an unpublished preview.
+    let (s, check) = pd
+        .post("/api/alerts/validate", json!({"xml": prop["xml"]}))
+        .await;
+    assert_eq!(s, 200, "{check}");
+    assert_eq!(check["valid"], true, "{check}");
+    let page = check["preview_html"].as_str().expect("a preview page");
+    assert!(page.contains("Preview of a draft: not published"), "{page}");
+    assert!(
+        !page.contains("cap-xml-link"),
+        "no link to an XML that does not exist yet"
+    );
+    for lang in ["en", "ru", "ur"] {
+        assert!(page.contains(&format!("lang=\"{lang}\"")), "{lang}: {page}");
+    }
+    assert!(page.contains("dir=\"rtl\""), "{page}");
+    let (s, broken) = pd
+        .post("/api/alerts/validate", json!({"xml": "<alert>"}))
+        .await;
+    assert_eq!(s, 200, "{broken}");
+    assert_eq!(broken["valid"], false);
+    assert!(broken["preview_html"].is_null(), "{broken}");
     // The organisation's own sender name, web address and contact (its admin sets them;
     // checked field by field).
     let padm = app.admin("pk").await;
