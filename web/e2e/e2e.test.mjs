@@ -182,18 +182,49 @@ test('operations centre workflow in the browser', { timeout: 15 * 60_000 }, asyn
     await shot(page, '02-map-incident-layer.png');
   });
 
-  await t.test('3. draft an alert with live validation', async () => {
+  await t.test('3. compose an alert as a form, validated live, previewed as the public will read it', async () => {
     const page = duty;
     await page.goto(`${base}/#/compose/incident/${incidentId}`);
     await page.locator('#compose-validation[data-state="valid"]').waitFor({ timeout: UI_TIMEOUT_MS });
+    // The message is a form: the assessment with CAP's definitions, one column per language.
+    assert.equal(await page.locator('#compose-advanced').getAttribute('open'), null, 'the XML is folded away');
+    const severity = await page.locator('#compose-severity').inputValue();
+    assert.ok(['Extreme', 'Severe', 'Moderate', 'Minor'].includes(severity), severity);
+    assert.match(await page.locator('#compose-severity-def').textContent(), /threat to life or property/);
+    const langs = await page.locator('.lang-column').evaluateAll((els) => els.map((e) => [e.dataset.lang, e.getAttribute('dir')]));
+    assert.deepEqual(langs.find(([l]) => l === 'ur'), ['ur', 'rtl'], JSON.stringify(langs));
+    assert.ok(langs.some(([l]) => l.startsWith('en')), JSON.stringify(langs));
+    // Editing the English headline changes the XML and the rendered page.
+    const enCol = page.locator('.lang-column[data-lang^="en"]');
+    const headline = enCol.locator('input[data-field="headline"]');
+    const newHeadline = `${await headline.inputValue()} (checked by the duty officer)`;
+    await headline.fill(newHeadline);
+    await page.locator('#compose-validation[data-state="valid"]').waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.waitForFunction((text) => {
+      const f = document.querySelector('#compose-preview-frame');
+      return f && f.getAttribute('srcdoc').includes(text);
+    }, '(checked by the duty officer)', { timeout: UI_TIMEOUT_MS });
+    const frame = page.frameLocator('#compose-preview-frame');
+    assert.match(await frame.locator('section.cap-info[lang^="en"] h2').textContent(), /checked by the duty officer/);
+    assert.equal(await frame.locator('section.cap-info[lang="ur"]').getAttribute('dir'), 'rtl');
+    // Lowering the urgency goes into every language of the message.
+    await page.locator('#compose-urgency').selectOption('Expected');
+    assert.match(await page.locator('#compose-urgency-def').textContent(), /within the next hour/);
+    await page.locator('#compose-validation[data-state="valid"]').waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.locator('#compose-advanced summary').click();
     const xml = await page.locator('#compose-xml').inputValue();
     assert.match(xml, /<alert[\s>]/);
-    // Breaking the message while typing is reported by the server's validator.
+    assert.ok(xml.includes(newHeadline.replace(/&/g, '&amp;')), 'the form wrote the headline into the XML');
+    const urgencies = xml.match(/<urgency>[^<]*<\/urgency>/g);
+    assert.ok(urgencies.length >= 2 && urgencies.every((u) => u === '<urgency>Expected</urgency>'), urgencies.join());
+    await shot(page, '03-compose-form.png');
+    // Breaking the XML in the advanced view is reported by the server's validator.
     await page.locator('#compose-xml').fill(xml.replace(/<severity>[^<]*<\/severity>/, '<severity>Terrible</severity>'));
     await page.locator('#compose-validation[data-state="invalid"]').waitFor({ timeout: UI_TIMEOUT_MS });
     await shot(page, '03-compose-invalid.png');
     await page.locator('#compose-xml').fill(xml);
     await page.locator('#compose-validation[data-state="valid"]').waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.equal(await page.locator('.lang-column[data-lang^="en"] input[data-field="headline"]').inputValue(), newHeadline, 'the form follows the XML');
     await page.locator('#compose-save').click();
     await page.locator('#compose-saved').waitFor({ timeout: UI_TIMEOUT_MS });
     alertId = Number(await page.locator('#compose-saved').getAttribute('data-alert-id'));
@@ -206,6 +237,7 @@ test('operations centre workflow in the browser', { timeout: 15 * 60_000 }, asyn
     await page.goto(`${base}/#/compose/incident/${incidentId}`);
     await page.locator('#compose-saved').waitFor({ state: 'detached' });
     await page.locator('#compose-validation[data-state="valid"]').waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.locator('#compose-advanced summary').click();
     await page.locator('#compose-xml').fill(xml.replace(/<status>Actual<\/status>/, '<status>Exercise</status>'));
     await page.locator('#compose-preview [data-exercise]').waitFor({ timeout: UI_TIMEOUT_MS });
     await page.locator('#compose-save').click();
@@ -228,6 +260,13 @@ test('operations centre workflow in the browser', { timeout: 15 * 60_000 }, asyn
     await card.waitFor({ timeout: UI_TIMEOUT_MS });
     // The organisation's auto-publish setting is on the screen (off in the demo).
     await approver.locator('#auto-publish', { hasText: 'Auto-publish is off' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    // The approver reads the message as the public will, with the incident's figures.
+    await card.locator('[data-action="review"]').click();
+    await card.locator('.review-impact').waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.match(await card.locator('.review-impact').textContent(), /Alert level/);
+    const reviewFrame = approver.frameLocator(`#review-frame-${alertId}`);
+    assert.match(await reviewFrame.locator('section.cap-info[lang^="en"] h2').textContent(), /checked by the duty officer/);
+    assert.equal(await reviewFrame.locator('section.cap-info[lang="ur"]').getAttribute('dir'), 'rtl');
     await shot(approver, '04-approval-queue.png');
     await card.locator('[data-action="approve"]').click();
     const approvedCard = approver.locator(`#queue-approved [data-alert-id="${alertId}"]`);

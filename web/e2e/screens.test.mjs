@@ -239,7 +239,53 @@ test('incident page and alert pages', { timeout: 15 * 60_000 }, async (t) => {
     await heading.waitFor({ timeout: UI_TIMEOUT_MS });
     assert.match(await heading.textContent(), /Землетрясение/, 'the Russian headline in the Russian UI');
     await ctx.close();
+
+    // An update of the published alert: the approver sees what changed, language by language.
+    const update = await duty.post(`/api/alerts/${draft.id}/update`, { note: 'Magnitude revised by the national network' });
+    for (const vp of VIEWPORTS) {
+      const actx = await newContext(`review ${vp.width}`, vp);
+      const ap = await loginPage(actx, 'pk.approver');
+      await ap.locator('#nav-approvals').click();
+      const card = ap.locator(`#queue-drafts [data-alert-id="${update.id}"]`);
+      await card.waitFor({ timeout: UI_TIMEOUT_MS });
+      await card.locator('[data-action="review"]').click();
+      await card.locator('#review-diff').waitFor({ timeout: UI_TIMEOUT_MS });
+      const changed = await card.locator('#review-diff tbody tr').evaluateAll((rows) => rows.map((r) => r.cells[1].textContent));
+      assert.ok(changed.includes('msgType') && changed.includes('note'), changed.join());
+      await ap.frameLocator(`#review-frame-${update.id}`).locator('section.cap-info[lang="ur"]').waitFor({ timeout: UI_TIMEOUT_MS });
+      assert.deepEqual(await axeViolations(ap), [], 'axe on the approver\'s review');
+      const overflow = await ap.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+      assert.equal(overflow, false, 'no horizontal scrolling on the review');
+      await card.scrollIntoViewIfNeeded();
+      await ap.screenshot({ path: path.join(SHOTS, `approval-review-${vp.width}.png`) });
+      if (vp.width === 1366) await ap.screenshot({ path: path.join(DOC_IMG, 'approval-review.png') });
+      await actx.close();
+    }
   });
+
+  for (const vp of VIEWPORTS) {
+    await t.test(`the composer is a form at ${vp.width}x${vp.height}`, async () => {
+      const ctx = await newContext(`composer ${vp.width}`, vp);
+      const page = await loginPage(ctx, 'pk.duty');
+      await page.goto(`${base}/#/compose/incident/${second.id}`);
+      await page.locator('#compose-validation[data-state="valid"]').waitFor({ timeout: UI_TIMEOUT_MS });
+      await page.locator('#compose-preview-frame').waitFor({ timeout: UI_TIMEOUT_MS });
+      const layout = await page.evaluate(() => ({
+        overflow: document.documentElement.scrollWidth > window.innerWidth + 1,
+        columns: [...document.querySelectorAll('.lang-column')].map((c) => ({ lang: c.dataset.lang, dir: c.getAttribute('dir'), w: c.getBoundingClientRect().width })),
+        xmlOpen: document.querySelector('#compose-advanced').open,
+      }));
+      assert.equal(layout.overflow, false, 'no horizontal scrolling');
+      assert.deepEqual(layout.columns.map((c) => c.lang), ['en', 'ru', 'zh', 'ur']);
+      assert.equal(layout.columns.find((c) => c.lang === 'ur').dir, 'rtl');
+      assert.ok(layout.columns.every((c) => c.w > 200), JSON.stringify(layout.columns));
+      assert.equal(layout.xmlOpen, false, 'the XML is an advanced view');
+      assert.deepEqual(await axeViolations(page), [], 'axe on the composer');
+      await page.screenshot({ path: path.join(SHOTS, `composer-${vp.width}.png`) });
+      if (vp.width === 1366) await page.screenshot({ path: path.join(DOC_IMG, 'composer.png') });
+      await ctx.close();
+    });
+  }
 
   assert.deepEqual(foreign, [], 'no request left the host');
   assert.deepEqual(pageErrors, [], 'no script errors');

@@ -1,13 +1,91 @@
 // Approval queue and alert lifecycle: drafts awaiting a second person's approval, approved
 // alerts awaiting publication, and published alerts (stable CAP URL, Atom feed, update/cancel).
+// An approver reviews a message as the public will read it, each language on its own, with the
+// incident's figures and what changed from the message it replaces.
 import { h, mount } from '../dom.js';
 import { t, currentLang } from '../i18n.js';
 import { get, post } from '../api.js';
 import * as sse from '../sse.js';
 import * as session from '../session.js';
 import { alertHeadline, exerciseBadge, statusPill, errorBox, errorText, fmtTime } from '../common.js';
+import { parseCap, diffCap, isRtl } from '../cap_form.js';
+import { previewFrame } from './composer.js';
 
 const ALERT_EVENTS = ['alert.drafted', 'alert.revised', 'alert.approved', 'alert.rejected', 'alert.published', 'alert.superseded', 'alert.cancelled'];
+
+const nf = () => new Intl.NumberFormat(currentLang());
+
+/** The incident's figures an approver weighs the message against. */
+function impactBox(incident) {
+  const s = incident.summary || {};
+  const f = s.fatalities || {};
+  const rows = [[t('approvals.impact.level'), incident.alert_level ? t(`incident.level.${incident.alert_level}`) : '—']];
+  if (Number.isFinite(s.max_mmi)) rows.push([t('approvals.impact.maxMmi'), s.max_mmi.toFixed(1)]);
+  const probs = f.band_probabilities || [];
+  const edges = f.band_edges || [];
+  if (probs.length && edges.length === probs.length + 1) {
+    const k = probs.indexOf(Math.max(...probs));
+    const hi = edges[k + 1] === 'inf' ? '+' : `–${nf().format(edges[k + 1])}`;
+    rows.push([t('approvals.impact.deathsBand'), `${nf().format(edges[k])}${hi} (${Math.round(probs[k] * 100)} %)`]);
+  }
+  return h('section', { class: 'review-impact', 'aria-label': t('approvals.impact.title') },
+    h('h4', {}, t('approvals.impact.title'), ' ', h('a', { href: `#/incident/${incident.id}` }, `#${incident.id} ${incident.title}`)),
+    h('table', {}, h('tbody', {}, rows.map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', {}, v))))));
+}
+
+/** What changed from the message this one replaces, field by field and language by language. */
+function diffBox(beforeXml, afterXml, previousId) {
+  const before = parseCap(beforeXml).doc;
+  const after = parseCap(afterXml).doc;
+  if (!before || !after) return null;
+  const changes = diffCap(before, after);
+  return h('section', { class: 'review-diff', id: 'review-diff' },
+    h('h4', {}, t('approvals.diff.title', { id: previousId })),
+    changes.length
+      ? h('table', { class: 'diff-table' },
+        h('thead', {}, h('tr', {}, ['approvals.diff.language', 'approvals.diff.field', 'approvals.diff.before', 'approvals.diff.after'].map((k) => h('th', { scope: 'col' }, t(k))))),
+        h('tbody', {}, changes.map((c) => {
+          const dir = isRtl(c.language) ? 'rtl' : 'ltr';
+          return h('tr', {},
+            h('td', {}, c.language || '—'), h('td', {}, c.field),
+            h('td', { class: 'diff-before', lang: c.language || null, dir }, c.before),
+            h('td', { lang: c.language || null, dir }, c.after));
+        })))
+      : h('p', { class: 'muted' }, t('approvals.diff.none')));
+}
+
+/** The approver's view of a message: validity, impact, changes, the page per language, the XML. */
+async function review(alert) {
+  const full = await get(`/api/alerts/${alert.id}`);
+  const check = await post('/api/alerts/validate', { xml: full.xml }, { idempotent: false });
+  const parts = [
+    h('p', { class: check.valid ? 'valid-msg' : 'field-error' },
+      check.valid ? t('compose.validation.valid') : t('compose.validation.invalid', { n: (check.problems || []).filter((p) => p.level === 'error').length })),
+    (check.problems || []).length ? h('ul', {}, check.problems.map((p) => h('li', {}, `${t(`compose.level.${p.level}`)}: ${p.message}`))) : null,
+  ];
+  if (full.incident_id) {
+    try {
+      parts.push(impactBox(await get(`/api/incidents/${full.incident_id}`)));
+    } catch (err) {
+      parts.push(h('p', { class: 'field-error' }, errorText(err)));
+    }
+  }
+  if (full.supersedes) {
+    try {
+      const previous = await get(`/api/alerts/${full.supersedes}`);
+      parts.push(diffBox(previous.xml, full.xml, full.supersedes));
+    } catch (err) {
+      parts.push(h('p', { class: 'field-error' }, errorText(err)));
+    }
+  }
+  if (check.preview_html) {
+    parts.push(h('h4', {}, t('approvals.page')),
+      previewFrame(`review-frame-${alert.id}`, check.preview_html, t('compose.preview.frameTitle')));
+  }
+  parts.push(h('details', {}, h('summary', {}, t('compose.advanced')),
+    h('pre', { class: 'log', style: 'max-height: 20rem' }, full.xml)));
+  return parts;
+}
 
 export async function renderApprovals(main, { toast }) {
   const me = session.user();
@@ -28,9 +106,9 @@ export async function renderApprovals(main, { toast }) {
   }
 
   function reviewPanel(alert) {
-    const box = h('div', { class: 'review', hidden: true });
+    const box = h('div', { class: 'review', hidden: true, id: `review-${alert.id}` });
     const toggle = h('button', {
-      class: 'btn btn-secondary', type: 'button', 'aria-expanded': 'false',
+      class: 'btn btn-secondary', type: 'button', 'aria-expanded': 'false', 'data-action': 'review',
       onClick: async () => {
         const open = box.hidden;
         box.hidden = !open;
@@ -38,13 +116,7 @@ export async function renderApprovals(main, { toast }) {
         if (!open || box.dataset.loaded) return;
         box.dataset.loaded = '1';
         try {
-          const full = await get(`/api/alerts/${alert.id}`);
-          const check = await post('/api/alerts/validate', { xml: full.xml }, { idempotent: false });
-          mount(box,
-            h('p', { class: check.valid ? '' : 'field-error', style: check.valid ? 'color: var(--ok); font-weight: 700' : '' },
-              check.valid ? t('compose.validation.valid') : t('compose.validation.invalid', { n: (check.problems || []).filter((p) => p.level === 'error').length })),
-            (check.problems || []).length ? h('ul', {}, check.problems.map((p) => h('li', {}, `${t(`compose.level.${p.level}`)}: ${p.message}`))) : null,
-            h('pre', { class: 'log', style: 'max-height: 20rem' }, full.xml));
+          mount(box, ...(await review(alert)));
         } catch (err) {
           mount(box, h('p', { class: 'field-error' }, errorText(err)));
         }
@@ -71,7 +143,8 @@ export async function renderApprovals(main, { toast }) {
     const ownDraft = alert.drafted_by === me.username;
     const reason = h('input', { type: 'text', id: `reject-reason-${alert.id}`, placeholder: t('approvals.reasonPlaceholder') });
     const err = errorBox();
-    const parts = [...reviewPanel(alert)];
+    const [reviewButton, reviewBox] = reviewPanel(alert);
+    const parts = [reviewButton];
     const rows = [];
     if (mine && isApprover && !ownDraft) {
       parts.push(h('button', { class: 'btn btn-ok', type: 'button', 'data-action': 'approve', onClick: () => act(alert, 'approve', {}, 'approvals.approved') }, t('approvals.approve')));
@@ -91,16 +164,17 @@ export async function renderApprovals(main, { toast }) {
       parts.push(h('p', { class: 'muted' }, t('approvals.ownDraft')));
     }
     if (mine && isDuty) parts.push(h('a', { class: 'btn btn-secondary', href: `#/compose/alert/${alert.id}` }, t('approvals.edit')));
-    return h('div', {}, h('div', { class: 'actions' }, parts), rows);
+    return h('div', {}, h('div', { class: 'actions' }, parts), reviewBox, rows);
   }
 
   function approvedActions(alert) {
     const mine = alert.org === me.org;
-    const parts = [...reviewPanel(alert)];
+    const [reviewButton, reviewBox] = reviewPanel(alert);
+    const parts = [reviewButton];
     if (mine && (isApprover || isDuty)) {
       parts.push(h('button', { class: 'btn', type: 'button', 'data-action': 'publish', onClick: () => act(alert, 'publish', {}, 'approvals.published') }, t('approvals.publish')));
     }
-    return h('div', { class: 'actions' }, parts);
+    return h('div', {}, h('div', { class: 'actions' }, parts), reviewBox);
   }
 
   function publishedActions(alert) {

@@ -1,36 +1,45 @@
-// Alert composer: CAP XML from an incident's proposal (or typed), validated live by the
-// server as the user types, saved as a draft for approval.
+// Alert composer: a form over the CAP message (an incident's proposal, a draft being revised,
+// or typed): urgency, severity and certainty with their CAP definitions, and each language's
+// event, headline, description, instruction and area descriptions side by side. Every change
+// is validated by the server, which answers with the page the public would read (shown per
+// language, right to left for Urdu). The CAP XML itself is an advanced view, kept in step with
+// the form; saving sends it as a draft for approval.
 import { h, mount, debounce } from '../dom.js';
-import { t } from '../i18n.js';
+import { t, currentLang } from '../i18n.js';
 import { get, post } from '../api.js';
 import * as session from '../session.js';
 import { errorBox, errorText, field, visibilitySelect, exerciseBadge } from '../common.js';
+import {
+  CODES, TEXT_FIELDS, parseCap, serializeCap, infos, infoTexts, infoLanguage, isRtl, assessment,
+  setAssessment, setInfoField, setAreaDesc, childText,
+} from '../cap_form.js';
 
 const VALIDATE_DELAY_MS = 350;
 
-function text(doc, name) {
-  return doc.getElementsByTagNameNS('*', name)[0]?.textContent?.trim() || '';
+/** "Urdu (ur)" in the UI's language, or the code where the browser has no name for it. */
+export function languageName(code) {
+  try {
+    const name = new Intl.DisplayNames([currentLang()], { type: 'language' }).of(code);
+    return name && name !== code ? `${name} (${code})` : code;
+  } catch {
+    return code;
+  }
 }
 
-/** A short, readable summary of the CAP message being edited. */
-function preview(xml) {
-  const doc = new DOMParser().parseFromString(xml || '', 'application/xml');
-  if (!xml || doc.getElementsByTagName('parsererror').length) return h('p', { class: 'muted' }, t('compose.preview.unparsable'));
-  const info = doc.getElementsByTagNameNS('*', 'info')[0];
-  const rows = [
-    ['compose.preview.status', text(doc, 'status')],
-    ['compose.preview.msgType', text(doc, 'msgType')],
-    ['compose.preview.sender', text(doc, 'sender')],
-    ['compose.preview.event', info ? text(info, 'event') : ''],
-    ['compose.preview.severity', info ? `${text(info, 'severity')} / ${text(info, 'urgency')} / ${text(info, 'certainty')}` : ''],
-    ['compose.preview.headline', info ? text(info, 'headline') : ''],
-    ['compose.preview.areas', String(doc.getElementsByTagNameNS('*', 'area').length)],
-    ['compose.preview.languages', Array.from(doc.getElementsByTagNameNS('*', 'info')).map((i) => text(i, 'language') || 'en-US').join(', ')],
-  ];
-  const capStatus = text(doc, 'status');
-  return h('div', {},
-    capStatus === 'Exercise' ? exerciseBadge({ cap_status: 'Exercise' }) : null,
-    h('table', {}, h('tbody', {}, rows.map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, t(k)), h('td', {}, v))))));
+/** The message's status, type and languages in one line (with the EXERCISE badge). */
+function summary(doc) {
+  if (!doc) return h('p', { class: 'muted' }, t('compose.preview.unparsable'));
+  const root = doc.documentElement;
+  const capStatus = childText(root, 'status').trim();
+  return h('p', { id: 'compose-summary' },
+    capStatus === 'Exercise' ? exerciseBadge({ cap_status: 'Exercise' }) : null, ' ',
+    [capStatus, childText(root, 'msgType').trim(), childText(root, 'scope').trim()].filter(Boolean).join(' · '),
+    ' · ', t('compose.preview.languages'), ': ', infos(doc).map(infoLanguage).join(', '));
+}
+
+/** The page the public would read, in a frame that runs nothing. */
+export function previewFrame(id, html, title) {
+  return h('iframe', { id, class: 'cap-preview-frame', sandbox: '', title, srcdoc: html });
 }
 
 export async function renderComposer(main, { params, toast }) {
@@ -38,9 +47,13 @@ export async function renderComposer(main, { params, toast }) {
   const fromIncident = params[0] === 'incident' ? Number(params[1]) : null;
   const reviseId = params[0] === 'alert' ? Number(params[1]) : null;
 
-  const xmlArea = h('textarea', { name: 'xml', rows: 18, spellcheck: 'false', style: 'font-family: ui-monospace, monospace; font-size: .85rem', 'aria-describedby': 'compose-validation' });
+  let doc = null;
+  const xmlArea = h('textarea', { name: 'xml', rows: 18, spellcheck: 'false', class: 'code', 'aria-describedby': 'compose-validation' });
   const validation = h('div', { id: 'compose-validation', 'aria-live': 'polite', 'data-state': 'idle' });
-  const previewBox = h('div', { id: 'compose-preview' });
+  const summaryBox = h('div', {});
+  const frameBox = h('div', { id: 'compose-preview-page' });
+  const previewBox = h('div', { id: 'compose-preview' }, summaryBox, frameBox);
+  const fields = h('div', { id: 'compose-fields' });
   const incidentSelect = h('select', { name: 'incident' }, h('option', { value: '' }, t('compose.noIncident')));
   const visibility = visibilitySelect(['own_org', 'regional'], 'own_org');
   const error = errorBox();
@@ -52,11 +65,12 @@ export async function renderComposer(main, { params, toast }) {
   let validationSeq = 0;
   async function validate() {
     const xml = xmlArea.value;
-    previewBox.replaceChildren(preview(xml));
+    summaryBox.replaceChildren(summary(doc));
     const seq = ++validationSeq;
     if (!xml.trim()) {
       validation.dataset.state = 'idle';
       mount(validation, h('p', { class: 'muted' }, t('compose.validation.empty')));
+      frameBox.replaceChildren();
       return;
     }
     validation.dataset.state = 'checking';
@@ -67,12 +81,15 @@ export async function renderComposer(main, { params, toast }) {
       validation.dataset.state = res.valid ? 'valid' : 'invalid';
       xmlArea.setAttribute('aria-invalid', res.valid ? 'false' : 'true');
       mount(validation,
-        h('p', { class: res.valid ? 'valid-msg' : 'field-error', style: res.valid ? 'color: var(--ok); font-weight: 700' : '' },
+        h('p', { class: res.valid ? 'valid-msg' : 'field-error' },
           res.valid ? t('compose.validation.valid') : t('compose.validation.invalid', { n: problems.filter((p) => p.level === 'error').length })),
         problems.length
           ? h('ul', { id: 'compose-problems' }, problems.map((p) =>
             h('li', { class: p.level === 'error' ? 'field-error' : 'muted' }, `${t(`compose.level.${p.level}`)}: ${p.message}`, p.path ? h('code', {}, ` [${p.path}]`) : null)))
           : null);
+      frameBox.replaceChildren(res.preview_html
+        ? previewFrame('compose-preview-frame', res.preview_html, t('compose.preview.frameTitle'))
+        : h('p', { class: 'muted' }, t('compose.preview.none')));
     } catch (err) {
       if (seq !== validationSeq) return;
       validation.dataset.state = 'error';
@@ -80,7 +97,90 @@ export async function renderComposer(main, { params, toast }) {
     }
   }
   const validateSoon = debounce(validate, VALIDATE_DELAY_MS);
+
+  /** The form changed the document: the XML follows, then validation. */
+  function changed() {
+    xmlArea.value = serializeCap(doc);
+    validation.dataset.state = 'pending';
+    validateSoon();
+  }
+
+  function assessmentFields() {
+    const now = assessment(doc);
+    return h('fieldset', { id: 'compose-assessment', class: 'assessment' },
+      h('legend', {}, t('compose.assessment')),
+      Object.keys(CODES).map((name) => {
+        const def = h('p', { class: 'muted cap-definition', id: `compose-${name}-def` });
+        const showDef = (v) => { def.textContent = v ? t(`cap.${name}.${v}`) : ''; };
+        const values = CODES[name].includes(now[name]) || !now[name] ? CODES[name] : [now[name], ...CODES[name]];
+        const select = h('select', {
+          'aria-describedby': def.id,
+          onChange: () => {
+            setAssessment(doc, name, select.value);
+            showDef(select.value);
+            changed();
+          },
+        }, values.map((v) => h('option', { value: v, selected: v === now[name] }, v)));
+        showDef(now[name]);
+        return h('div', { class: 'assessment-field' }, field(`compose-${name}`, `compose.${name}`, select), def);
+      }));
+  }
+
+  function languageColumn(info, k) {
+    const txt = infoTexts(info);
+    const lang = txt.language;
+    const dir = isRtl(lang) ? 'rtl' : 'ltr';
+    const control = (f) => {
+      const attrs = {
+        lang, dir, 'data-field': f.name,
+        onInput: (ev) => {
+          setInfoField(info, f.name, ev.target.value, f.required);
+          changed();
+        },
+      };
+      const el = f.multiline ? h('textarea', { ...attrs, rows: f.name === 'description' ? 7 : 4 }) : h('input', { ...attrs, type: 'text' });
+      el.value = txt[f.name];
+      return field(`compose-${k}-${f.name}`, `compose.field.${f.name}`, el);
+    };
+    const areaInputs = txt.areas.map((desc, j) => {
+      const el = h('input', {
+        type: 'text', lang, dir, 'data-field': 'areaDesc',
+        onInput: (ev) => {
+          setAreaDesc(info, j, ev.target.value);
+          changed();
+        },
+      });
+      el.value = desc;
+      return field(`compose-${k}-area-${j}`, 'compose.field.areaDesc', el);
+    });
+    return h('fieldset', { class: 'lang-column', 'data-lang': lang, lang, dir },
+      h('legend', { dir: 'auto' }, languageName(lang)),
+      TEXT_FIELDS.map(control),
+      areaInputs);
+  }
+
+  /** Rebuilds the form from the document (after loading, or after an edit of the XML). */
+  function renderFields() {
+    if (!doc) {
+      mount(fields, h('p', { class: 'muted', id: 'compose-fields-empty' },
+        xmlArea.value.trim() ? t('compose.fieldsUnparsable') : t('compose.fieldsEmpty')));
+      return;
+    }
+    mount(fields,
+      assessmentFields(),
+      h('h2', { class: 'section-title' }, t('compose.texts')),
+      h('div', { class: 'lang-columns' }, infos(doc).map(languageColumn)));
+  }
+
+  function load(xml) {
+    xmlArea.value = xml || '';
+    doc = parseCap(xmlArea.value).doc || null;
+    renderFields();
+  }
+
   xmlArea.addEventListener('input', () => {
+    doc = parseCap(xmlArea.value).doc || null;
+    renderFields();
     validation.dataset.state = 'pending';
     validateSoon();
   });
@@ -89,7 +189,7 @@ export async function renderComposer(main, { params, toast }) {
     if (!id) return;
     try {
       const res = await get(`/api/incidents/${id}/cap-proposal`);
-      xmlArea.value = res.xml;
+      load(res.xml);
       await validate();
     } catch (err) {
       error.show(err);
@@ -139,13 +239,16 @@ export async function renderComposer(main, { params, toast }) {
   h('div', { class: 'form-row' },
     field('compose-incident', 'compose.incident', incidentSelect, 'compose.incidentHint'),
     reviseId ? null : field('compose-visibility', 'common.visibility', visibility)),
-  field('compose-xml', 'compose.xml', xmlArea),
+  fields,
+  h('details', { id: 'compose-advanced' },
+    h('summary', {}, t('compose.advanced')),
+    field('compose-xml', 'compose.xml', xmlArea)),
   error,
   h('div', { class: 'actions' }, save),
   result);
 
-  mount(main, h('div', { class: 'grid-2' }, form,
-    h('div', {},
+  mount(main, h('div', { class: 'composer' }, form,
+    h('div', { class: 'composer-side' },
       h('section', { class: 'panel' }, h('h2', {}, t('compose.validation.title')), validation),
       h('section', { class: 'panel' }, h('h2', {}, t('compose.preview.title')), previewBox))));
 
@@ -162,7 +265,7 @@ export async function renderComposer(main, { params, toast }) {
   if (reviseId) {
     try {
       revising = await get(`/api/alerts/${reviseId}`);
-      xmlArea.value = revising.xml || '';
+      load(revising.xml || '');
       if (revising.incident_id) incidentSelect.value = String(revising.incident_id);
       incidentSelect.disabled = true;
       if (revising.rejection) form.insertBefore(h('p', { class: 'field-error', role: 'alert' }, t('compose.rejected', { reason: revising.rejection })), error);
@@ -172,6 +275,9 @@ export async function renderComposer(main, { params, toast }) {
   } else if (fromIncident) {
     incidentSelect.value = String(fromIncident);
     await loadProposal(fromIncident);
+    return null;
+  } else {
+    load('');
   }
   await validate();
   return null;
