@@ -287,6 +287,50 @@ test('incident page and alert pages', { timeout: 15 * 60_000 }, async (t) => {
     });
   }
 
+  for (const vp of VIEWPORTS) {
+    await t.test(`the UI in Chinese and in Urdu (right to left) at ${vp.width}x${vp.height}`, async () => {
+      const ctx = await newContext(`zh ur ${vp.width}`, vp);
+      const page = await loginPage(ctx, 'pk.duty');
+      for (const [lang, script, dir] of [['zh', /[\u4e00-\u9fff]/, 'ltr'], ['ur', /[\u0600-\u06ff]/, 'rtl']]) {
+        await page.locator('#lang-select').selectOption(lang);
+        await page.waitForFunction((l) => document.documentElement.lang === l, lang);
+        for (const screen of ['#/map', `#/compose/incident/${second.id}`, '#/approvals', '#/incidents']) {
+          await page.goto(`${base}/${screen}`);
+          await page.locator('main h1, main h2').first().waitFor({ timeout: UI_TIMEOUT_MS });
+          if (screen.startsWith('#/compose')) {
+            await page.locator('#compose-validation[data-state="valid"]').waitFor({ timeout: UI_TIMEOUT_MS });
+          }
+          const st = await page.evaluate(() => {
+            const n = document.querySelector('#nav');
+            return {
+              dir: getComputedStyle(document.body).direction,
+              nav: n.innerText,
+              h1: document.querySelector('main h1, main h2').textContent,
+              header: document.querySelector('.topbar').getBoundingClientRect().height,
+              clipped: n.scrollWidth > n.clientWidth + 1,
+              overflow: document.documentElement.scrollWidth > window.innerWidth + 1,
+              brandLeft: document.querySelector('.brand').getBoundingClientRect().left,
+            };
+          });
+          assert.equal(st.dir, dir, `${lang} ${screen}`);
+          assert.match(st.nav, script, `${lang}: navigation in its script`);
+          assert.match(st.h1, script, `${lang} ${screen}: heading in its script (${st.h1})`);
+          assert.ok(st.header < 80, `${lang} ${screen}: header one row (${st.header} px)`);
+          assert.equal(st.clipped, false, `${lang} ${screen}: every navigation item visible`);
+          assert.equal(st.overflow, false, `${lang} ${screen}: no horizontal scrolling`);
+          // Right to left, the brand sits at the right end of the header.
+          if (dir === 'rtl') assert.ok(st.brandLeft > vp.width / 2, `${lang}: brand at the right (${st.brandLeft})`);
+          assert.deepEqual(await axeViolations(page), [], `axe on ${screen} in ${lang}`);
+          if (vp.width === 1366 && screen === '#/approvals') {
+            await page.screenshot({ path: path.join(DOC_IMG, `ui-${lang}.png`) });
+          }
+        }
+      }
+      await page.locator('#lang-select').selectOption('en');
+      await ctx.close();
+    });
+  }
+
   assert.deepEqual(foreign, [], 'no request left the host');
   assert.deepEqual(pageErrors, [], 'no script errors');
 });

@@ -23,14 +23,24 @@ function sources() {
   return out;
 }
 
-test('English and Russian have the same keys and no empty strings', () => {
+test('every UI language has the English keys, no empty strings and the same placeholders', () => {
   const en = JSON.parse(read('i18n/en.json'));
-  const ru = JSON.parse(read('i18n/ru.json'));
-  assert.deepEqual(Object.keys(ru).sort(), Object.keys(en).sort());
-  for (const [k, v] of Object.entries(ru)) assert.ok(v.trim(), `ru ${k} empty`);
-  // Placeholders match, so no value is lost in translation.
   const ph = (s) => (s.match(/\{\w+\}/g) || []).sort().join();
-  for (const k of Object.keys(en)) assert.equal(ph(ru[k]), ph(en[k]), `placeholders of ${k}`);
+  for (const lang of ['ru', 'zh', 'ur']) {
+    const tr = JSON.parse(read(`i18n/${lang}.json`));
+    assert.deepEqual(Object.keys(tr).sort(), Object.keys(en).sort(), lang);
+    for (const [k, v] of Object.entries(tr)) assert.ok(v.trim(), `${lang} ${k} empty`);
+    // Placeholders match, so no value is lost in translation.
+    for (const k of Object.keys(en)) assert.equal(ph(tr[k]), ph(en[k]), `${lang}: placeholders of ${k}`);
+  }
+});
+
+test('the language menu offers exactly the translated languages', () => {
+  const files = fs.readdirSync(path.join(WEB, 'i18n')).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
+  const menu = [...read('index.html').matchAll(/<option value="(\w+)"/g)].map((m) => m[1]).sort();
+  assert.deepEqual(menu, files);
+  const supported = read('js/i18n.js').match(/const SUPPORTED = \[([^\]]*)\]/)[1].match(/\w+/g).sort();
+  assert.deepEqual(supported, files);
 });
 
 test('every literal translation key used by the UI exists', () => {

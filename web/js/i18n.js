@@ -1,5 +1,7 @@
 // UI strings live in /i18n/<lang>.json; this module loads them and translates keys.
-const SUPPORTED = ['en', 'ru'];
+const SUPPORTED = ['en', 'ru', 'zh', 'ur'];
+/** Languages written right to left: the page's direction follows the UI language. */
+const RTL = new Set(['ur']);
 const STORAGE_KEY = 'forewarn.lang';
 
 let lang = 'en';
@@ -26,7 +28,8 @@ export async function initI18n() {
   fallback = await load('en');
   let wanted = localStorage.getItem(STORAGE_KEY);
   if (!SUPPORTED.includes(wanted)) {
-    wanted = (navigator.language || 'en').toLowerCase().startsWith('ru') ? 'ru' : 'en';
+    const browser = (navigator.language || 'en').toLowerCase().slice(0, 2);
+    wanted = SUPPORTED.includes(browser) ? browser : 'en';
   }
   await setLang(wanted);
 }
@@ -37,6 +40,7 @@ export async function setLang(code) {
   lang = code;
   localStorage.setItem(STORAGE_KEY, code);
   document.documentElement.lang = code;
+  document.documentElement.dir = RTL.has(code) ? 'rtl' : 'ltr';
   for (const fn of listeners) fn(code);
 }
 
@@ -50,5 +54,13 @@ export function onLangChange(fn) {
  */
 export function t(key, vars = {}) {
   const template = strings[key] ?? fallback[key] ?? key;
-  return template.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? String(vars[name]) : `{${name}}`));
+  // In right-to-left text a value (a Latin name, a time, a number with signs) is isolated so
+  // that it neither reorders nor is reordered by the words around it (Unicode bidi: FSI..PDI).
+  const [open, close] = RTL.has(lang) ? ['\u2068', '\u2069'] : ['', ''];
+  return template.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? `${open}${vars[name]}${close}` : `{${name}}`));
+}
+
+/** Whether the UI language is written right to left. */
+export function isRtlLang() {
+  return RTL.has(lang);
 }

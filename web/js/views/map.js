@@ -112,7 +112,7 @@ const LAYER_GROUPS = [
 ];
 
 function popupContent(layerId, p) {
-  const fmt = (n) => (typeof n === 'number' ? n.toLocaleString(currentLang() === 'ru' ? 'ru-RU' : 'en-GB') : n);
+  const fmt = (n) => (typeof n === 'number' ? n.toLocaleString({ en: 'en-GB', ru: 'ru-RU', zh: 'zh-CN', ur: 'ur-PK' }[currentLang()] || 'en-GB') : n);
   if (layerId === 'incident-settlements') {
     return h('div', {},
       h('strong', {}, p.name), h('br'),
@@ -179,7 +179,7 @@ export async function renderMap(main, { params, toast }) {
         for (const layer of group.layers) map.setLayoutProperty(layer, 'visibility', ev.target.checked ? 'visible' : 'none');
       },
     });
-    toggles.append(h('div', { class: 'toggle' }, box, h('label', { for: id, style: 'display:inline;margin-left:.4rem' }, t(group.key))));
+    toggles.append(h('div', { class: 'toggle' }, box, h('label', { for: id, style: 'display:inline;margin-inline-start:.4rem' }, t(group.key))));
   }
 
   for (const layerId of ['incident-settlements', 'settlements', 'alert-areas-fill', 'incident-mmi-fill']) {
