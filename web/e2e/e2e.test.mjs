@@ -179,6 +179,44 @@ test('operations centre workflow in the browser', { timeout: 15 * 60_000 }, asyn
     assert.ok(swatches > 0 && swatches <= bands, `legend lists the drawn bands (${swatches} of ${bands})`);
     const drawnMmi = await page.evaluate(() => window.forewarnMap.queryRenderedFeatures({ layers: ['incident-mmi-fill'] }).map((f) => f.properties.mmi));
     assert.ok(drawnMmi.every((m) => m >= 4), 'only MMI IV and above is drawn');
+    // The legend names each intensity once; the epicentre is marked where the event was.
+    const legend = await page.locator('#map-legend-mmi li').allTextContents();
+    assert.equal(new Set(legend).size, legend.length, `legend rows are unique: ${legend.join(' | ')}`);
+    const epi = await page.evaluate(() => {
+      const el = document.querySelector('#map-epicentre');
+      if (!el) return null;
+      const r = el.getBoundingClientRect();
+      const p = window.forewarnMap.project([73.2, 33.9]);
+      const c = document.querySelector('#map').getBoundingClientRect();
+      return { dx: r.left + r.width / 2 - (c.left + p.x), dy: r.top + r.height / 2 - (c.top + p.y), label: el.getAttribute('aria-label') };
+    });
+    assert.ok(epi, 'an epicentre marker');
+    assert.ok(Math.abs(epi.dx) < 3 && Math.abs(epi.dy) < 3, `the marker sits on the epicentre (${epi.dx}, ${epi.dy})`);
+    assert.match(epi.label, /M6\.8/);
+    // Place names: shown, none overlapping another.
+    const labels = await page.evaluate(() => [...document.querySelectorAll('.map-label:not([hidden])')].map((el) => {
+      const r = el.getBoundingClientRect();
+      return { text: el.textContent, x0: r.left, x1: r.right, y0: r.top, y1: r.bottom };
+    }));
+    assert.ok(labels.length >= 5, `place names on the map (${labels.length})`);
+    assert.ok(labels.some((l) => l.text === 'Rawalpindi'), labels.map((l) => l.text).join());
+    for (const [i, a] of labels.entries()) {
+      for (const b of labels.slice(i + 1)) {
+        assert.ok(a.x1 <= b.x0 || b.x1 <= a.x0 || a.y1 <= b.y0 || b.y1 <= a.y0, `${a.text} overlaps ${b.text}`);
+      }
+    }
+    // One click, one popup: the topmost feature's (an affected settlement over the contours).
+    const town = await page.evaluate(() => {
+      const m = window.forewarnMap;
+      const f = m.queryRenderedFeatures({ layers: ['incident-settlements'] })[0];
+      return f ? m.project(f.geometry.coordinates) : null;
+    });
+    assert.ok(town, 'an affected settlement is drawn');
+    const box = await page.locator('#map').boundingBox();
+    await page.mouse.click(box.x + town.x, box.y + town.y);
+    await page.locator('.maplibregl-popup').first().waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.equal(await page.locator('.maplibregl-popup').count(), 1, 'one popup per click');
+    assert.match(await page.locator('.maplibregl-popup').textContent(), /MMI/);
     await shot(page, '02-map-incident-layer.png');
   });
 

@@ -53,10 +53,18 @@ export function onLangChange(fn) {
  * A missing key falls back to English, then to the key itself.
  */
 export function t(key, vars = {}) {
-  const template = strings[key] ?? fallback[key] ?? key;
   // In right-to-left text a value (a Latin name, a time, a number with signs) is isolated so
   // that it neither reorders nor is reordered by the words around it (Unicode bidi: FSI..PDI).
-  const [open, close] = RTL.has(lang) ? ['\u2068', '\u2069'] : ['', ''];
+  return fill(key, vars, RTL.has(lang) ? ['\u2068', '\u2069'] : ['', '']);
+}
+
+/** [`t`] without bidi isolation: for text that is stored or sent (a title), not displayed. */
+export function tPlain(key, vars = {}) {
+  return fill(key, vars, ['', '']);
+}
+
+function fill(key, vars, [open, close]) {
+  const template = strings[key] ?? fallback[key] ?? key;
   return template.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? `${open}${vars[name]}${close}` : `{${name}}`));
 }
 

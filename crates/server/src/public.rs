@@ -77,6 +77,9 @@ pub async fn countries() -> Result<Response, ApiError> {
 #[serde(deny_unknown_fields)]
 pub struct SettlementsQuery {
     pub min_population: Option<u64>,
+    /// Adds each settlement's name in this language as `label` (en, ru, zh, ur: the reviewed
+    /// form where there is one, else the fallback of the warning texts).
+    pub lang: Option<String>,
 }
 
 pub async fn settlements(Query(q): Query<SettlementsQuery>) -> Result<Response, ApiError> {
@@ -84,17 +87,35 @@ pub async fn settlements(Query(q): Query<SettlementsQuery>) -> Result<Response, 
         .await
         .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string(), None))??;
     let min = q.min_population.unwrap_or(100_000);
+    let lang = match q.lang.as_deref() {
+        None => None,
+        Some(l) if forewarn_engine::place_names::LANGUAGES.contains(&l) => Some(l),
+        Some(_) => {
+            return Err(ApiError::invalid(
+                format!(
+                    "lang must be one of {}",
+                    forewarn_engine::place_names::LANGUAGES.join(", ")
+                ),
+                "lang",
+            ));
+        }
+    };
     let features: Vec<Value> = w
         .region
         .settlements
         .iter()
-        .filter(|s| s.population >= min)
-        .map(|s| {
-            json!({
+        .enumerate()
+        .filter(|(_, s)| s.population >= min)
+        .map(|(i, s)| {
+            let mut f = json!({
                 "type": "Feature",
                 "properties": {"name": s.name, "country": s.country, "admin1": s.admin1, "population": s.population},
                 "geometry": {"type": "Point", "coordinates": [s.lon, s.lat]},
-            })
+            });
+            if let Some(l) = lang {
+                f["properties"]["label"] = Value::String(w.region.settlement_name(i, l));
+            }
+            f
         })
         .collect();
     Ok(geojson(

@@ -216,7 +216,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep!(
             "GET",
             "/api/region/settlements.geojson",
-            "Settlements (GeoJSON), ?min_population=",
+            "Settlements (GeoJSON), ?min_population=&lang= (en, ru, zh, ur: adds each name in that language as label)",
             Public,
             None,
             200,

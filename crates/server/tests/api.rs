@@ -694,6 +694,31 @@ async fn openapi_and_health(app: &App) {
             );
         }
     }
+    // Map labels in the UI's language: the reviewed forms, else the texts' fallback.
+    let (s, towns) = anon
+        .get("/api/region/settlements.geojson?min_population=1000000&lang=ur")
+        .await;
+    assert_eq!(s, 200);
+    let feats = towns["features"].as_array().unwrap();
+    let label_of = |name: &str| {
+        feats
+            .iter()
+            .find(|f| f["properties"]["name"] == name)
+            .map(|f| f["properties"]["label"].as_str().unwrap_or("").to_string())
+    };
+    assert_eq!(label_of("Karachi").as_deref(), Some("کراچی"), "{towns}");
+    assert!(feats.iter().all(|f| f["properties"]["label"].is_string()));
+    let (s, plain) = anon
+        .get("/api/region/settlements.geojson?min_population=1000000")
+        .await;
+    assert_eq!(s, 200);
+    assert!(plain["features"][0]["properties"]["label"].is_null());
+    let (s, bad) = anon.get("/api/region/settlements.geojson?lang=xx").await;
+    assert_eq!(
+        (s.as_u16(), bad["field"].as_str()),
+        (422, Some("lang")),
+        "{bad}"
+    );
     let (s, h) = anon.get("/api/health").await;
     assert_eq!(s, 200);
     assert_eq!(h["database"]["backend"], app.st.store.backend().as_str());

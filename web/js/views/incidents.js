@@ -1,6 +1,6 @@
 // Incident list and the "run earthquake" form with streamed progress.
 import { h, mount } from '../dom.js';
-import { t } from '../i18n.js';
+import { t, tPlain } from '../i18n.js';
 import { get, post } from '../api.js';
 import * as sse from '../sse.js';
 import * as session from '../session.js';
@@ -213,7 +213,7 @@ export async function renderIncidents(main, { toast }) {
       quake.realizations = n;
     }
     if (!ok) return null;
-    const title = titleInput.value.trim() || t('incidents.form.defaultTitle', { mag: quake.mag.toFixed(1), lat: quake.lat, lon: quake.lon });
+    const title = titleInput.value.trim() || tPlain('incidents.form.defaultTitle', { mag: quake.mag.toFixed(1), lat: quake.lat, lon: quake.lon });
     return { title, visibility: visibility.value, quake };
   }
 

@@ -1,6 +1,8 @@
-// Common operating picture: boundaries, settlements, the selected incident's MMI contours and
-// impacted settlements, and alert areas. Every source is local GeoJSON from this server; the
-// style has no glyphs, sprites or remote tiles, so the map works with no network at all.
+// Common operating picture: boundaries, settlements, the selected incident's MMI contours,
+// epicentre and impacted settlements, and alert areas. Every source is local GeoJSON from this
+// server; the style has no glyphs, sprites or remote tiles, so the map works with no network at
+// all. Place names are an HTML label layer (the browser's own fonts carry every script) in the
+// UI's language, decluttered by importance; one click shows the topmost feature's popup.
 import { h, mount } from '../dom.js';
 import { t, currentLang } from '../i18n.js';
 import { get } from '../api.js';
@@ -15,13 +17,19 @@ const MAX_ALERTS_ON_MAP = 25;
 // Contours below MMI IV (weak shaking, not felt as damaging) are not drawn: they cover the
 // whole computation grid and would hide the picture. Their count is still reported.
 const MIN_MMI_DRAWN = 4;
+/** Layers a click can open a popup for, topmost first: one popup per click. */
+const CLICKABLE = ['incident-settlements', 'settlements', 'alert-areas-fill', 'incident-mmi-fill'];
+/** Settlements labelled on the map (the dots go down to 100,000 people). */
+const MIN_LABEL_POPULATION = 250000;
+/** Pixels kept free around a label when decluttering. */
+const LABEL_MARGIN_PX = 4;
 
 function baseStyle() {
   return {
     version: 8,
     sources: {
       countries: { type: 'geojson', data: '/api/region/countries.geojson' },
-      settlements: { type: 'geojson', data: '/api/region/settlements.geojson?min_population=100000' },
+      settlements: { type: 'geojson', data: `/api/region/settlements.geojson?min_population=100000&lang=${currentLang()}` },
       'incident-mmi': { type: 'geojson', data: EMPTY },
       'incident-settlements': { type: 'geojson', data: EMPTY },
       'alert-areas': { type: 'geojson', data: EMPTY },
@@ -132,6 +140,81 @@ function popupContent(layerId, p) {
   return h('div', {}, p.name_en || p.name || '');
 }
 
+/** A country's name in the UI language (the browser's CLDR names, else the region's). */
+function countryName(p) {
+  try {
+    const n = new Intl.DisplayNames([currentLang()], { type: 'region' }).of(p.iso2);
+    if (n && n !== p.iso2) return n;
+  } catch {
+    // An engine without display names: the region's own names below.
+  }
+  return p[`name_${currentLang()}`] || p.name_en || p.iso2;
+}
+
+/** Where a country's name goes: the middle of the bounding box of its largest polygon. */
+function countryAnchor(geometry) {
+  const polys = geometry.type === 'MultiPolygon' ? geometry.coordinates : [geometry.coordinates];
+  let best = null;
+  let bestArea = -1;
+  for (const poly of polys) {
+    const ring = poly[0] || [];
+    let area = 0;
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) area += (ring[j][0] + ring[i][0]) * (ring[j][1] - ring[i][1]);
+    if (Math.abs(area) > bestArea) {
+      bestArea = Math.abs(area);
+      best = ring;
+    }
+  }
+  if (!best || !best.length) return null;
+  const xs = best.map((c) => c[0]);
+  const ys = best.map((c) => c[1]);
+  return [(Math.min(...xs) + Math.max(...xs)) / 2, (Math.min(...ys) + Math.max(...ys)) / 2];
+}
+
+/**
+ * Place names as HTML labels over the map, shown by priority (countries, then settlements by
+ * population) where they do not overlap a label already shown.
+ */
+function labelLayer(map, container) {
+  const layer = h('div', { class: 'map-labels', 'aria-hidden': 'true' });
+  container.append(layer);
+  let labels = [];
+  function place() {
+    const w = container.clientWidth;
+    const hgt = container.clientHeight;
+    const taken = [];
+    for (const l of labels) {
+      const p = map.project(l.lngLat);
+      const box = { x0: p.x - l.w / 2 - LABEL_MARGIN_PX, x1: p.x + l.w / 2 + LABEL_MARGIN_PX, y0: p.y - l.h / 2 - LABEL_MARGIN_PX, y1: p.y + l.h / 2 + LABEL_MARGIN_PX };
+      const inside = box.x0 >= 0 && box.y0 >= 0 && box.x1 <= w && box.y1 <= hgt;
+      const free = inside && !taken.some((b) => box.x0 < b.x1 && box.x1 > b.x0 && box.y0 < b.y1 && box.y1 > b.y0);
+      l.el.hidden = !free;
+      if (free) {
+        taken.push(box);
+        l.el.style.transform = `translate(${Math.round(p.x - l.w / 2)}px, ${Math.round(p.y - l.h / 2)}px)`;
+      }
+    }
+    layer.dataset.shown = String(taken.length);
+  }
+  return {
+    /** Replaces the labels: `[{ text, lngLat, kind, rank }]`, most important first. */
+    set(items) {
+      layer.replaceChildren();
+      labels = items.map((it) => {
+        const el = h('span', { class: `map-label map-label-${it.kind}`, dir: 'auto' }, it.text);
+        layer.append(el);
+        return { ...it, el };
+      });
+      for (const l of labels) {
+        l.w = l.el.offsetWidth;
+        l.h = l.el.offsetHeight;
+      }
+      place();
+    },
+    place,
+  };
+}
+
 export async function renderMap(main, { params, toast }) {
   const selectedParam = params[0] === 'incident' && params[1] ? Number(params[1]) : null;
   const mapEl = h('div', { id: 'map', role: 'region', 'aria-label': t('map.title') });
@@ -182,16 +265,48 @@ export async function renderMap(main, { params, toast }) {
     toggles.append(h('div', { class: 'toggle' }, box, h('label', { for: id, style: 'display:inline;margin-inline-start:.4rem' }, t(group.key))));
   }
 
-  for (const layerId of ['incident-settlements', 'settlements', 'alert-areas-fill', 'incident-mmi-fill']) {
-    map.on('click', layerId, (ev) => {
-      const f = ev.features && ev.features[0];
-      if (!f) return;
-      new maplibregl.Popup({ closeButton: true, maxWidth: '22rem' }).setLngLat(ev.lngLat).setDOMContent(popupContent(layerId, f.properties)).addTo(map);
-      ev.preventDefault();
-    });
+  // One popup per click, for the topmost feature under the pointer.
+  let popup = null;
+  map.on('click', (ev) => {
+    const layers = CLICKABLE.filter((id) => map.getLayer(id) && map.getLayoutProperty(id, 'visibility') !== 'none');
+    const hit = map.queryRenderedFeatures(ev.point, { layers });
+    if (popup) popup.remove();
+    popup = null;
+    if (!hit.length) return;
+    const top = CLICKABLE.map((id) => hit.find((f) => f.layer.id === id)).find(Boolean);
+    popup = new maplibregl.Popup({ closeButton: true, maxWidth: '22rem' }).setLngLat(ev.lngLat).setDOMContent(popupContent(top.layer.id, top.properties)).addTo(map);
+  });
+  for (const layerId of CLICKABLE) {
     map.on('mouseenter', layerId, () => (map.getCanvas().style.cursor = 'pointer'));
     map.on('mouseleave', layerId, () => (map.getCanvas().style.cursor = ''));
   }
+
+  // Place names in the UI language, and the selected incident's epicentre.
+  const names = labelLayer(map, mapEl);
+  let epicentre = null;
+  map.on('move', () => names.place());
+  map.on('resize', () => names.place());
+  map.once('load', async () => {
+    try {
+      const [countries, towns] = await Promise.all([
+        get('/api/region/countries.geojson'),
+        get(`/api/region/settlements.geojson?min_population=${MIN_LABEL_POPULATION}&lang=${currentLang()}`),
+      ]);
+      if (disposed) return;
+      const items = [];
+      for (const f of countries.features) {
+        const at = countryAnchor(f.geometry);
+        if (at) items.push({ text: countryName(f.properties), lngLat: at, kind: 'country' });
+      }
+      towns.features.sort((a, b) => b.properties.population - a.properties.population);
+      for (const f of towns.features) {
+        items.push({ text: f.properties.label || f.properties.name, lngLat: f.geometry.coordinates, kind: f.properties.population >= 1000000 ? 'city' : 'town' });
+      }
+      names.set(items);
+    } catch (err) {
+      console.warn('place names', err);
+    }
+  });
 
   const loaded = new Promise((resolve) => map.once('load', resolve));
   let selectedId = selectedParam;
@@ -213,6 +328,8 @@ export async function renderMap(main, { params, toast }) {
     mapEl.dataset.incident = '';
     mapEl.dataset.mmiFeatures = '0';
     legendMmi.replaceChildren();
+    if (epicentre) epicentre.remove();
+    epicentre = null;
     if (!incident) {
       layerStatus.textContent = t('map.noIncident');
       map.getSource('incident-mmi').setData(EMPTY);
@@ -236,11 +353,24 @@ export async function renderMap(main, { params, toast }) {
       map.getSource('incident-settlements').setData(towns);
       mapEl.dataset.incident = String(incident.id);
       mapEl.dataset.mmiFeatures = String(mmi.features.length);
-      for (const f of mmi.features.filter((x) => (x.properties.mmi ?? 0) >= MIN_MMI_DRAWN)) {
-        legendMmi.append(h('li', {}, h('span', { class: 'swatch', style: `background:${f.properties.color}` }), f.properties.label || `MMI ${f.properties.mmi}`));
+      // One legend row per intensity, strongest first (a contour level may have many parts).
+      const drawn = mmi.features.filter((x) => (x.properties.mmi ?? 0) >= MIN_MMI_DRAWN);
+      const rows = new Map();
+      for (const f of drawn) {
+        const label = f.properties.label || `MMI ${f.properties.mmi}`;
+        if (!rows.has(label)) rows.set(label, { color: f.properties.color, mmi: f.properties.mmi ?? 0 });
       }
-      const weak = mmi.features.length - legendMmi.children.length;
+      for (const [label, r] of [...rows].sort((a, b) => b[1].mmi - a[1].mmi)) {
+        legendMmi.append(h('li', {}, h('span', { class: 'swatch', style: `background:${r.color}` }), label));
+      }
+      const weak = mmi.features.length - drawn.length;
       if (weak > 0) legendMmi.append(h('li', { class: 'muted' }, t('map.weakContours', { n: weak })));
+      const q = incident.quake;
+      if (q && Number.isFinite(q.lat) && Number.isFinite(q.lon)) {
+        const el = h('div', { class: 'map-epicentre', id: 'map-epicentre', role: 'img', 'aria-label': t('map.epicentre', { mag: q.mag, lat: q.lat.toFixed(2), lon: q.lon.toFixed(2) }), title: t('map.epicentre', { mag: q.mag, lat: q.lat.toFixed(2), lon: q.lon.toFixed(2) }) });
+        epicentre = new maplibregl.Marker({ element: el }).setLngLat([q.lon, q.lat]).addTo(map);
+        legendMmi.append(h('li', {}, h('span', { class: 'map-epicentre map-epicentre-key', 'aria-hidden': 'true' }), t('map.epicentreKey')));
+      }
       legendMmi.append(h('li', { class: 'muted' }, t('map.impactedSettlements', { n: towns.features.length })));
       const box = bbox({ type: 'FeatureCollection', features: mmi.features.filter((x) => (x.properties.mmi ?? 0) >= MIN_MMI_DRAWN) }) || bbox(mmi);
       if (box) map.fitBounds(box, { padding: 40, duration: 0, maxZoom: 8 });
