@@ -447,3 +447,55 @@ fn seventy_two_hours_with_500_injects_runs_within_ten_seconds() {
     assert!(ex.journal().len() > 1000);
     assert!(wall_s <= 10.0, "{wall_s:.2} s");
 }
+
+/// The director's list: every inject of the plan once, its trigger as planned, fired injects
+/// with their time and acknowledging teams, contingency injects held.
+#[test]
+fn the_msel_follows_the_run() {
+    use forewarn_exercise::exercise::{MselState, MselTrigger};
+    let f = fixture();
+    let fresh = Exercise::new(f.plan.clone(), f.hazards.clone(), opts(true)).unwrap();
+    let before = fresh.msel();
+    assert_eq!(before.len(), f.plan.def.injects.len());
+    assert!(before.iter().all(|e| e.fired_s.is_none()));
+    let find = |list: &[forewarn_exercise::exercise::MselEntry], id: &str| {
+        list.iter().find(|e| e.inject == id).cloned().unwrap()
+    };
+    assert_eq!(find(&before, "x01").state, MselState::Held);
+    assert_eq!(find(&before, "x01").trigger, MselTrigger::Contingency);
+    assert!(matches!(
+        find(&before, "c06").trigger,
+        MselTrigger::AfterInject { ref inject, .. } if inject == "c05"
+    ));
+    assert_eq!(find(&before, "c06").state, MselState::Waiting);
+    assert!(matches!(
+        find(&before, "c07").trigger,
+        MselTrigger::NoActionBy { by_s, .. } if by_s == 30 * 3600
+            + f.hazards.get("eq-sarez").map_or(0, |h| h.onset_s)
+    ));
+    let timed = before
+        .iter()
+        .find(|e| matches!(e.trigger, MselTrigger::At { .. }))
+        .unwrap();
+    assert_eq!(timed.state, MselState::Due);
+
+    let mut ended = Exercise::new(f.plan.clone(), f.hazards.clone(), opts(true)).unwrap();
+    ended.run_to_end();
+    let after = ended.msel();
+    let fired: Vec<_> = after
+        .iter()
+        .filter(|e| e.state == MselState::Fired)
+        .collect();
+    assert!(!fired.is_empty());
+    for e in &fired {
+        assert_eq!(e.fired_s, ended.inject_fired_at(&e.inject));
+        assert!(e.acknowledged_by.iter().all(|t| e.to.contains(t)));
+    }
+    // Bots acknowledge what expects an action.
+    assert!(
+        fired
+            .iter()
+            .any(|e| e.expected_action.is_some() && !e.acknowledged_by.is_empty())
+    );
+    assert_eq!(find(&after, "x01").state, MselState::Held, "never released");
+}

@@ -754,6 +754,16 @@ pub fn endpoints() -> Vec<Endpoint> {
             get(exercises::injects)
         ),
         ep!(
+            "GET",
+            "/api/exercises/{id}/msel",
+            "The scenario events list: every inject with its trigger, firing time and acknowledgements",
+            Roles("any user of the director's, a controller's or an evaluator's organisation"),
+            None,
+            200,
+            "{t_s, duration_s, items}",
+            get(exercises::msel)
+        ),
+        ep!(
             "POST",
             "/api/exercises/{id}/acknowledge",
             "A player team acknowledges an inject",

@@ -1569,6 +1569,17 @@ async fn matrix(app: &App) {
         200,
     )
     .await;
+    // The scenario events list: the director's organisation, not a player, not an outsider.
+    let ms = "/api/exercises/{id}/msel";
+    m.check(&pd, "GET", ms, &xp("/msel"), None, 403).await;
+    m.check(&kv, "GET", ms, &xp("/msel"), None, 403).await;
+    let list = m.check(&rc, "GET", ms, &xp("/msel"), None, 200).await;
+    let items = list["items"].as_array().expect("items");
+    assert!(
+        items.iter().any(|e| e["state"] == "fired") && items.iter().any(|e| e["state"] != "fired"),
+        "four hours in, some injects fired and some not: {list}"
+    );
+    assert!(list["t_s"].as_i64().unwrap() >= 4 * 3600, "{list}");
     let it = "/api/exercises/{id}/injects";
     m.check(&pd, "GET", it, &xp("/injects"), None, 403).await;
     let ki = m.check(&kv, "GET", it, &xp("/injects"), None, 200).await;

@@ -80,7 +80,7 @@ impl InjectState {
             .insert(inject);
     }
 
-    fn is_acknowledged(&self, team: &str, inject: usize) -> bool {
+    pub(super) fn is_acknowledged(&self, team: &str, inject: usize) -> bool {
         self.acknowledged
             .get(team)
             .is_some_and(|s| s.contains(&inject))

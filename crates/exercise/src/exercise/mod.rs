@@ -16,12 +16,14 @@ mod consequences;
 mod events;
 mod injects;
 mod logistics;
+mod msel;
 
 pub use actions::{GivenRating, TakenAction};
 pub use cap::{GeneratedAlert, WarningState};
 pub use consequences::{ImpactState, Rescue, Totals};
 pub use injects::{DeliveredInject, InboxInject, InjectAcks};
 pub use logistics::{NeedsState, OfferState, RequestState, UsarArrival};
+pub use msel::{MselEntry, MselState, MselTrigger};
 
 use crate::cap_out;
 use crate::clock::{Clock, Speed, WallSource};

@@ -30,7 +30,7 @@ pub use actions::{AckIn, RatingIn, acknowledge, act, rate, warning_hazard};
 pub use control::{ControlIn, control};
 pub use creation::{ExerciseIn, UploadedFile, create, scenarios};
 pub use lifecycle::{ExerciseOp, ExerciseStatus};
-pub use views::{ExerciseView, InjectOut, get, injects, list, metrics, report};
+pub use views::{ExerciseView, InjectOut, get, injects, list, metrics, msel, report};
 
 use crate::error::ApiError;
 use crate::records::{self, Stored};

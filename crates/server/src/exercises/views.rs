@@ -1,5 +1,6 @@
 //! What a participant reads of an exercise: the exercise with the clock and the caller's
-//! roles, the list, the injects delivered to the caller's teams, the report and metrics.
+//! roles, the list, the injects delivered to the caller's teams, the director's scenario events
+//! list, the report and metrics.
 
 use super::{ExerciseRec, Live, check_participant, exercise_records, internal, live_of, lock};
 use crate::AppState;
@@ -129,6 +130,44 @@ pub async fn injects(
     }
     items.sort_by(|a, b| b.t_s.cmp(&a.t_s).then(b.inject.cmp(&a.inject)));
     Ok(axum::Json(json!({ "items": items })))
+}
+
+/// `GET /api/exercises/{id}/msel`: every inject of the plan with its trigger, when it fired
+/// and who acknowledged it, for the organisations that direct, control or evaluate the
+/// exercise (players see only their own injects).
+pub async fn msel(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<Value>, ApiError> {
+    check_participant(&st, id, &caller.user).await?;
+    let live = live_of(&st, id)?;
+    let l = lock(&live);
+    let org = caller.user.org.as_str();
+    if ![Role::Director, Role::Controller, Role::Evaluator]
+        .into_iter()
+        .any(|r| l.team_as(org, r).is_some())
+    {
+        return Err(ApiError::forbidden(
+            "the scenario events list is for the exercise's director, controllers and evaluators",
+        ));
+    }
+    let Some(ex) = &l.ex else {
+        return Ok(axum::Json(json!({ "t_s": 0, "items": [] })));
+    };
+    let items = ex
+        .msel()
+        .into_iter()
+        .map(|e| {
+            let mut v = serde_json::to_value(&e).map_err(internal)?;
+            let at = e.fired_s.or(e.planned_s);
+            v["time_label"] = json!(at.map(forewarn_exercise::time::label));
+            Ok(v)
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    Ok(axum::Json(
+        json!({ "t_s": ex.now_s(), "duration_s": l.plan.duration_s, "items": items }),
+    ))
 }
 
 async fn document(
