@@ -415,6 +415,16 @@ test('live exercise with players from two countries', { timeout: 10 * 60_000 }, 
     await director.locator('#exercise-jump-to').fill('3h30m');
     await director.locator('#exercise-jump').click();
     await director.waitForFunction(() => Number(document.querySelector('#exercise-clock')?.dataset.t || 0) >= 12600, null, { timeout: UI_TIMEOUT_MS });
+    // The director follows the scenario events list live: delivered injects with their
+    // acknowledgements, the rest with their triggers, a timeline with a cursor at now.
+    await director.locator('#exercise-msel-table tr[data-state="fired"]').first().waitFor({ timeout: UI_TIMEOUT_MS });
+    const msel = await director.locator('#exercise-msel-table tbody tr').evaluateAll((rows) => rows.map((r) => ({ id: r.dataset.inject, state: r.dataset.state, cells: [...r.cells].map((c) => c.textContent) })));
+    assert.ok(msel.some((r) => r.state === 'fired' && /^\d+\/\d+$/.test(r.cells[5])), JSON.stringify(msel.slice(0, 3)));
+    assert.ok(msel.some((r) => r.state !== 'fired'), 'injects still to come');
+    assert.equal(new Set(msel.map((r) => r.id)).size, msel.length, 'each inject once');
+    assert.ok(await director.locator('.msel-track .msel-now').count() === 1, 'a cursor at now');
+    // Players do not get the list.
+    assert.equal(await director.locator('#exercise-msel').isVisible(), true);
     await shot(director, '10-exercise-director.png');
   });
 
@@ -436,6 +446,7 @@ test('live exercise with players from two countries', { timeout: 10 * 60_000 }, 
   await t.test('each player sees only their own injects', async () => {
     tj = await player('tj.duty');
     kg = await player('kg.duty');
+    assert.equal(await tj.locator('#exercise-msel').isVisible(), false, 'a player has no scenario events list');
     const tjIds = await injects(tj);
     const kgIds = await injects(kg);
     assert.ok(tjIds.includes('i02') && !kgIds.includes('i02'), `tj ${tjIds} kg ${kgIds}`);

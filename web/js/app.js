@@ -99,6 +99,7 @@ function renderWho() {
   const ex = session.exerciseMode() ? session.exercise() : null;
   banner.hidden = !ex;
   banner.textContent = ex ? `${t('exercise.badge')} · ${ex.name}` : t('exercise.badge');
+  banner.title = banner.textContent;
   // Every screen of an exercise is framed in the exercise colour.
   document.body.classList.toggle('exercise-mode', !!ex);
 }

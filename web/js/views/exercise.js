@@ -8,7 +8,15 @@ import { t } from '../i18n.js';
 import { get, post } from '../api.js';
 import * as sse from '../sse.js';
 import * as session from '../session.js';
-import { errorBox, field, statusPill } from '../common.js';
+import { errorBox, errorText, field, statusPill } from '../common.js';
+
+/** Scenario seconds as the server labels them (forewarn_exercise::time::label): T+hh:mm, T+1d02:30. */
+export function tlabel(t_s) {
+  const a = Math.abs(Math.trunc(t_s));
+  const [d, hh, mm] = [Math.floor(a / 86400), Math.floor((a % 86400) / 3600), Math.floor((a % 3600) / 60)];
+  const p2 = (n) => String(n).padStart(2, '0');
+  return `T${t_s < 0 ? '-' : '+'}${d > 0 ? `${d}d` : ''}${p2(hh)}:${p2(mm)}`;
+}
 
 const POLL_MS = 2000;
 
@@ -95,6 +103,7 @@ function insideView(main, ctx, ex) {
   const inbox = h('div', { id: 'exercise-inbox' });
   const rating = h('section', { class: 'panel', id: 'exercise-rating', hidden: true });
   const report = h('section', { class: 'panel', id: 'exercise-report', hidden: true });
+  const msel = h('section', { class: 'panel', id: 'exercise-msel', hidden: true, 'aria-live': 'off' });
   const leave = h('button', { class: 'btn btn-secondary', type: 'button', id: 'exercise-leave', onclick: () => ctx.switchExercise(null) }, t('exercise.leave'));
   let state = null;
   let timer = null;
@@ -206,16 +215,58 @@ function insideView(main, ctx, ex) {
     }
   }
 
+  /** The director's (controllers', evaluators') scenario events list: a timeline and a table. */
+  async function loadMsel() {
+    const roles = state?.my_roles || [];
+    msel.hidden = !['director', 'controller', 'evaluator'].some((r) => roles.includes(r)) || state.status === 'planned';
+    if (msel.hidden) return;
+    let list;
+    try {
+      list = await get(`/api/exercises/${ex.id}/msel`);
+    } catch (err) {
+      mount(msel, h('h2', {}, t('exercise.msel.title')), h('p', { class: 'field-error' }, errorText(err)));
+      return;
+    }
+    const span = Math.max(1, list.duration_s || 1);
+    const pos = (s) => `${Math.min(100, Math.max(0, (s / span) * 100)).toFixed(2)}%`;
+    const at = (e) => e.fired_s ?? e.planned_s ?? (e.trigger.type === 'no_action_by' ? e.trigger.by_s : null);
+    const trigger = (tr) => t(`exercise.msel.trigger.${tr.type}`, {
+      time: tr.t_s !== undefined ? tlabel(tr.t_s) : tr.by_s !== undefined ? tlabel(tr.by_s) : '',
+      inject: tr.inject || '', action: tr.action || '', team: tr.team || t('exercise.msel.anyTeam'),
+      delay: tr.delay_s !== undefined ? tlabel(tr.delay_s).replace(/^T\+/, '') : '',
+    });
+    const track = h('div', { class: 'msel-track', role: 'img', 'aria-label': t('exercise.msel.trackLabel', { now: tlabel(list.t_s) }) },
+      h('span', { class: 'msel-now', style: `inset-inline-start:${pos(list.t_s)}`, title: tlabel(list.t_s) }),
+      list.items.filter((e) => at(e) !== null).map((e) => h('span', {
+        class: `msel-dot msel-${e.state}`, style: `inset-inline-start:${pos(at(e))}`, title: `${e.inject} · ${e.time_label || ''} · ${t(`exercise.msel.state.${e.state}`)}`,
+      })));
+    mount(msel, h('h2', {}, t('exercise.msel.title')),
+      h('p', { class: 'muted' }, t('exercise.msel.summary', {
+        fired: list.items.filter((e) => e.state === 'fired').length, total: list.items.length, now: tlabel(list.t_s),
+      })),
+      track,
+      h('div', { class: 'table-wrap' }, h('table', { id: 'exercise-msel-table' },
+        h('thead', {}, h('tr', {}, ['time', 'inject', 'route', 'trigger', 'state', 'acks'].map((k) => h('th', { scope: 'col' }, t(`exercise.msel.col.${k}`))))),
+        h('tbody', {}, list.items.map((e) => h('tr', { 'data-inject': e.inject, 'data-state': e.state },
+          h('td', {}, e.time_label || '—'),
+          h('td', {}, h('strong', {}, e.inject), e.expected_action ? h('div', { class: 'muted' }, e.expected_action) : null),
+          h('td', {}, `${e.from} → ${e.to.join(', ')}`),
+          h('td', {}, trigger(e.trigger)),
+          h('td', {}, h('span', { class: `status msel-pill msel-${e.state}` }, t(`exercise.msel.state.${e.state}`))),
+          h('td', {}, e.state === 'fired' ? `${e.acknowledged_by.length}/${e.to.length}` : '—')))))));
+  }
+
   async function refresh() {
     try {
       state = await get(`/api/exercises/${ex.id}`);
       paint();
+      await loadMsel();
     } catch (err) {
       error.show(err);
     }
   }
 
-  mount(main, h('h1', {}, t('exercise.title')), head, h('section', { class: 'panel' }, controls, error), rating, report,
+  mount(main, h('h1', {}, t('exercise.title')), head, h('section', { class: 'panel' }, controls, error), msel, rating, report,
     h('section', { class: 'panel' }, h('h2', {}, t('exercise.inbox')), inbox),
     h('p', { class: 'muted' }, t('exercise.actHint')));
   refresh().then(loadInbox);
@@ -223,6 +274,7 @@ function insideView(main, ctx, ex) {
   const unsub = [
     sse.subscribe('exercise.inject', (e) => {
       loadInbox();
+      loadMsel();
       // One notice per burst, and only for the caller's own organisation's injects (the
       // regional centre reads every team's).
       const me = session.user();
