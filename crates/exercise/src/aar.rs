@@ -3,6 +3,7 @@
 //! and actions, the improvement plan and the MSEL as delivered.
 
 use crate::action::{Action, Rating};
+use crate::def::whole;
 use crate::exercise::Exercise;
 use crate::journal::{Body, Consequence};
 use crate::metrics::Metrics;
@@ -17,6 +18,47 @@ pub fn esc(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+/// A count of people as a person reads it: whole, grouped by thousands ("84,835"), never "-0".
+fn count(v: f64) -> String {
+    let digits = whole(v.abs());
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if v.round() < 0.0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// Text labels placed on a map without covering each other (boxes estimated from the font
+/// size: an average glyph is about 0.6 of it wide).
+#[derive(Default)]
+struct Labels {
+    boxes: Vec<[f64; 4]>,
+}
+
+impl Labels {
+    /// Reserves the box of `text` with its baseline at (`x`, `y`); false if that box would
+    /// overlap a label already placed.
+    fn place(&mut self, x: f64, y: f64, text: &str, font_px: f64) -> bool {
+        let w = text.chars().count() as f64 * font_px * 0.6;
+        let b = [x - 1.0, y - font_px, x + w + 1.0, y + 2.0];
+        if self
+            .boxes
+            .iter()
+            .any(|o| b[0] < o[2] && b[2] > o[0] && b[1] < o[3] && b[3] > o[1])
+        {
+            return false;
+        }
+        self.boxes.push(b);
+        true
+    }
 }
 
 fn badge(r: Rating) -> String {
@@ -68,26 +110,25 @@ pub fn render(ex: &Exercise, m: &Metrics, region: &Region) -> String {
     let t = &m.totals;
     let _ = write!(
         h,
-        "<h2>Consequences</h2>\n<table><tr><th>People at risk</th><th>Unwarned at impact</th><th>Deaths (simulated)</th><th>Rescued alive</th><th>Unmet Sphere needs</th></tr><tr><td>{:.0}</td><td>{:.0}</td><td>{:.0}</td><td>{:.0}</td><td>{:.0} %</td></tr></table>\n",
-        t.people_at_risk,
-        t.unwarned_at_impact,
-        t.deaths,
-        t.rescued_alive,
-        t.unmet_needs_share * 100.0
+        "<h2>Consequences</h2>\n<table><tr><th>People at risk</th><th>Unwarned at impact</th><th>Deaths (simulated)</th><th>Rescued alive</th><th>Unmet Sphere needs</th></tr><tr><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{} %</td></tr></table>\n",
+        count(t.people_at_risk),
+        count(t.unwarned_at_impact),
+        count(t.deaths),
+        count(t.rescued_alive),
+        whole(t.unmet_needs_share * 100.0)
     );
     h.push_str("<table><tr><th>Hazard</th><th>People at risk</th><th>First warning (min after onset)</th><th>Warned before impact</th><th>Unwarned at impact</th><th>Deaths</th></tr>\n");
     for z in &m.hazards {
         let _ = writeln!(
             h,
-            "<tr><td>{}</td><td>{:.0}</td><td>{}</td><td>{}</td><td>{:.0}</td><td>{:.0}</td></tr>",
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             esc(&z.hazard),
-            z.people_at_risk,
-            z.first_warning_min
-                .map_or("none".into(), |v| format!("{v:.0}")),
+            count(z.people_at_risk),
+            z.first_warning_min.map_or("none".into(), whole),
             z.warned_before_impact_share
-                .map_or("n/a".into(), |v| format!("{:.0} %", v * 100.0)),
-            z.unwarned_at_impact,
-            z.deaths
+                .map_or("n/a".into(), |v| format!("{} %", whole(v * 100.0))),
+            count(z.unwarned_at_impact),
+            count(z.deaths)
         );
     }
     h.push_str("</table>\n<h2>Objective ratings</h2>\n<table><tr><th>Objective</th><th>Rating</th><th>Criteria</th><th>Owner</th></tr>\n");
@@ -102,7 +143,7 @@ pub fn render(ex: &Exercise, m: &Metrics, region: &Region) -> String {
                     esc(c.measure.key()),
                     esc(&c.scope),
                     c.value
-                        .map_or("not performed".into(), |v| format!("{v:.2} {}", c.unit))
+                        .map_or("not performed".into(), |v| c.measure.format(v))
                 )
             })
             .collect();
@@ -410,6 +451,7 @@ fn map_svg(ex: &Exercise, region: &Region) -> String {
             esc(&c.name_en)
         );
     }
+    let mut labels = Labels::default();
     for c in &region.countries {
         let Some(bb) = c.boundary.bounding_rect() else {
             continue;
@@ -422,6 +464,7 @@ fn map_svg(ex: &Exercise, region: &Region) -> String {
         if region
             .country_at(forewarn_core::LonLat::new(lx, ly))
             .is_some_and(|k| k.iso2 == c.iso2)
+            && labels.place(px(lx), py(ly), &c.iso2, 16.0)
         {
             let _ = writeln!(
                 s,
@@ -476,24 +519,22 @@ fn map_svg(ex: &Exercise, region: &Region) -> String {
         let rr = 255 - g;
         let _ = writeln!(
             s,
-            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"{:.1}\" fill=\"rgb({rr},{g},60)\" fill-opacity=\"0.75\" stroke=\"#24292f\"><title>{} ({}) {}: {:.0} at risk, {:.0} % warned, {:.0} deaths</title></circle>",
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"{:.1}\" fill=\"rgb({rr},{g},60)\" fill-opacity=\"0.75\" stroke=\"#24292f\"><title>{} ({}) {}: {} at risk, {} % warned, {} deaths</title></circle>",
             px(i.lon),
             py(i.lat),
             r.min(30.0),
             esc(&i.unit),
             esc(&i.hazard),
             time::label(i.impact_s),
-            i.people,
-            i.warned_share * 100.0,
-            i.deaths
+            count(i.people),
+            whole(i.warned_share * 100.0),
+            count(i.deaths)
         );
-        let _ = writeln!(
-            s,
-            "<text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-            px(i.lon) + r.min(30.0) + 2.0,
-            py(i.lat) + 4.0,
-            esc(&i.unit)
-        );
+        // Names only where they do not cover another (the circle's tooltip names it anyway).
+        let (x, y) = (px(i.lon) + r.min(30.0) + 2.0, py(i.lat) + 4.0);
+        if labels.place(x, y, &i.unit, 11.0) {
+            let _ = writeln!(s, "<text x=\"{x:.1}\" y=\"{y:.1}\">{}</text>", esc(&i.unit));
+        }
     }
     let mut k = 0;
     for wv in ex.warnings() {
@@ -505,7 +546,18 @@ fn map_svg(ex: &Exercise, region: &Region) -> String {
         else {
             continue;
         };
-        let (x, y) = (px(u.lon) - 14.0, py(u.lat) - 12.0 - 12.0 * (k % 3) as f64);
+        let text = format!("W {}", time::label(wv.t_s));
+        let Some((x, y)) = (0..6)
+            .map(|j| {
+                (
+                    px(u.lon) - 14.0,
+                    py(u.lat) - 12.0 - 12.0 * ((k + j) % 6) as f64,
+                )
+            })
+            .find(|&(x, y)| labels.place(x, y, &text, 11.0))
+        else {
+            continue;
+        };
         k += 1;
         let _ = writeln!(
             s,
@@ -522,7 +574,18 @@ fn map_svg(ex: &Exercise, region: &Region) -> String {
         let Some(u) = ex.impacts().iter().find(|i| &i.country == c) else {
             continue;
         };
-        let (x, y) = (px(u.lon) + 6.0, py(u.lat) + 16.0 + 12.0 * (k % 3) as f64);
+        let text = format!("U {} {}", team, time::label(*t));
+        let Some((x, y)) = (0..6)
+            .map(|j| {
+                (
+                    px(u.lon) + 6.0,
+                    py(u.lat) + 16.0 + 12.0 * ((k + j) % 6) as f64,
+                )
+            })
+            .find(|&(x, y)| labels.place(x, y, &text, 11.0))
+        else {
+            continue;
+        };
         k += 1;
         let _ = writeln!(
             s,

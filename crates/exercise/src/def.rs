@@ -245,6 +245,15 @@ impl Measure {
             _ => "share",
         }
     }
+    /// A value of this measure as a person reads it: shares in percent, minutes whole, hours
+    /// to a tenth (`0.95` -> "95 %", `42.4` -> "42 min", `7.25` -> "7.3 h").
+    pub fn format(self, v: f64) -> String {
+        match self.unit() {
+            "min" => format!("{} min", whole(v)),
+            "h" => format!("{:.1} h", v),
+            _ => format!("{} %", whole(v * 100.0)),
+        }
+    }
     pub fn key(self) -> &'static str {
         match self {
             Measure::TimeToFirstWarningMin => "time_to_first_warning_min",
@@ -438,4 +447,10 @@ pub fn text_in(content: &BTreeMap<String, String>, lang: &str) -> String {
         .or_else(|| content.values().next())
         .cloned()
         .unwrap_or_default()
+}
+
+/// `v` rounded to a whole number, without the "-0" that formatting a small negative gives.
+pub fn whole(v: f64) -> String {
+    let r = v.round();
+    format!("{}", if r == 0.0 { 0.0 } else { r })
 }

@@ -307,13 +307,12 @@ pub fn evaluate(ex: &Exercise) -> Metrics {
                 .filter(|c| c.rating != Rating::P)
                 .map(|c| match c.value {
                     Some(v) => format!(
-                        "{} ({}) = {} {} (P at {}, S at {})",
+                        "{} ({}) = {} (P at {}, S at {})",
                         c.measure.key(),
                         c.scope,
-                        round(v, 2),
-                        c.unit,
-                        c.p,
-                        c.s
+                        c.measure.format(v),
+                        c.measure.format(c.p),
+                        c.measure.format(c.s)
                     ),
                     None => format!("{} ({}): not performed", c.measure.key(), c.scope),
                 })

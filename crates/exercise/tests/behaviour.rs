@@ -406,6 +406,66 @@ fn exercise_traffic_is_never_actual() {
         "no external resources"
     );
     assert!(!html.contains("<script") && !html.contains("https://"));
+    // Formatted for people: no "-0", counts grouped by thousands, shares in percent, and the
+    // map's labels do not cover each other.
+    assert!(
+        !html.contains(">-0<") && !html.contains(" -0 "),
+        "a negative zero"
+    );
+    assert!(
+        !(0..10).any(|d| html.contains(&format!("{d} share"))),
+        "shares are written in percent"
+    );
+    let cells: Vec<&str> = html
+        .split("<td class=\"num\">")
+        .skip(1)
+        .map(|c| c.split('<').next().unwrap())
+        .collect();
+    assert!(!cells.is_empty());
+    for c in &cells {
+        let digits: String = c.chars().filter(|ch| ch.is_ascii_digit()).collect();
+        assert!(
+            digits.len() < 4 || c.contains(','),
+            "{c}: thousands grouped"
+        );
+    }
+    let map = html.split("Map of impacts and actions").nth(1).unwrap();
+    let map = &map[..map.find("</svg>").unwrap()];
+    let mut boxes: Vec<(f64, f64, f64, f64, String)> = Vec::new();
+    for t in map.split("<text ").skip(1) {
+        let attr = |name: &str| -> f64 {
+            t.split(&format!("{name}=\""))
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        };
+        let (x, y) = (attr("x"), attr("y"));
+        let text = t
+            .split('>')
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .to_string();
+        let size = if t.contains("font-size=\"16\"") {
+            16.0
+        } else {
+            11.0
+        };
+        let w = text.chars().count() as f64 * size * 0.6;
+        boxes.push((x, y - size, x + w, y, text));
+    }
+    for (i, a) in boxes.iter().enumerate() {
+        for b in &boxes[i + 1..] {
+            let apart = a.2 <= b.0 || b.2 <= a.0 || a.3 <= b.1 || b.3 <= a.1;
+            assert!(apart, "map labels overlap: {} and {}", a.4, b.4);
+        }
+    }
 }
 
 #[test]
