@@ -108,7 +108,22 @@ test('operations centre workflow in the browser', { timeout: 15 * 60_000 }, asyn
 
   await t.test('2. run an earthquake incident and see its layer on the map', async () => {
     const page = duty;
+    // The epicentre can come from a click on the map: only the position is filled in.
+    await page.locator('#nav-map').click();
+    await waitForMapLayers(page, UI_TIMEOUT_MS);
+    const spot = await page.evaluate(() => window.forewarnMap.project([73.2, 33.9]));
+    const mapBox = await page.locator('#map').boundingBox();
+    await page.mouse.click(mapBox.x + spot.x, mapBox.y + spot.y);
+    await page.locator('#map-run-here').click();
+    await page.locator('#run-form').waitFor();
+    assert.match(page.url(), /#\/incidents\/at\//);
+    // (At the region's zoom a pixel is about 0.1 degree.)
+    assert.ok(Math.abs(Number(await page.locator('#run-lat').inputValue()) - 33.9) < 0.25);
+    assert.ok(Math.abs(Number(await page.locator('#run-lon').inputValue()) - 73.2) < 0.25);
+    assert.equal(await page.locator('#run-mag').inputValue(), '', 'nothing but the position is filled in');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'run-depth_km');
     await page.locator('#nav-incidents').click();
+    await page.waitForFunction(() => location.hash === '#/incidents');
     await page.locator('#run-form').waitFor();
     // No event is pre-filled; the origin time defaults to now.
     for (const f of ['lat', 'lon', 'depth_km', 'mag']) assert.equal(await page.locator(`#run-${f}`).inputValue(), '', f);

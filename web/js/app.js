@@ -188,8 +188,10 @@ async function start() {
   });
   window.addEventListener('hashchange', async () => {
     await route();
-    // Move focus to the new screen so keyboard and screen-reader users start at its top.
-    main.focus({ preventScroll: true });
+    // Move focus to the new screen so keyboard and screen-reader users start at its top,
+    // unless the screen put it on its first field to fill in.
+    const active = document.activeElement;
+    if (!active || active === main || !main.contains(active)) main.focus({ preventScroll: true });
   });
   for (const kind of ['alert.drafted', 'alert.approved', 'alert.rejected', 'alert.revised']) sse.subscribe(kind, () => refreshQueueCount());
   await session.restore();

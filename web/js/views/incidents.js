@@ -80,7 +80,7 @@ function alertLevelPill(level) {
   return h('span', { class: `status alert-level-${level}`, 'data-level': level }, t(`incident.level.${level}`));
 }
 
-export async function renderIncidents(main, { toast }) {
+export async function renderIncidents(main, { toast, params = [] }) {
   const canRun = session.hasRole('duty_officer');
   const tableBody = h('tbody', { id: 'incident-rows' });
   const progressBox = h('section', { class: 'panel', id: 'run-progress', 'aria-live': 'polite', hidden: true });
@@ -415,6 +415,17 @@ export async function renderIncidents(main, { toast }) {
       h('table', { id: 'incident-table' },
         h('thead', {}, h('tr', {}, ['#', 'incidents.col.title', 'incidents.col.org', 'incidents.col.quake', 'incidents.col.status', 'incidents.col.level', 'incidents.col.created', 'incidents.col.actions'].map((k) => h('th', { scope: 'col' }, k === '#' ? '#' : t(k))))),
         tableBody)));
+  // An epicentre picked on the map (#/incidents/at/{lat}/{lon}): the position is filled in,
+  // the rest (depth, magnitude, time) is the duty officer's to give.
+  if (canRun && params[0] === 'at') {
+    const [lat, lon] = [Number(params[1]), Number(params[2])];
+    if (Number.isFinite(lat) && Number.isFinite(lon) && Math.abs(lat) <= 90 && Math.abs(lon) <= 180) {
+      inputs.lat.value = String(lat);
+      inputs.lon.value = String(lon);
+      importNote.textContent = t('incidents.form.fromMap', { lat, lon });
+      inputs.depth_km.focus();
+    }
+  }
   await refresh();
   return () => {
     clearInterval(pollTimer);

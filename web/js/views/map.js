@@ -7,6 +7,7 @@ import { h, mount } from '../dom.js';
 import { t, currentLang } from '../i18n.js';
 import { get } from '../api.js';
 import * as sse from '../sse.js';
+import * as session from '../session.js';
 import { capAreas, bbox } from '../cap_area.js';
 import { alertHeadline, exerciseBadge, statusPill, errorText } from '../common.js';
 
@@ -265,16 +266,23 @@ export async function renderMap(main, { params, toast }) {
     toggles.append(h('div', { class: 'toggle' }, box, h('label', { for: id, style: 'display:inline;margin-inline-start:.4rem' }, t(group.key))));
   }
 
-  // One popup per click, for the topmost feature under the pointer.
+  // One popup per click: the topmost feature under the pointer, and for a duty officer a run
+  // of an earthquake with its epicentre where the click was.
   let popup = null;
+  const canRun = session.hasRole('duty_officer');
   map.on('click', (ev) => {
     const layers = CLICKABLE.filter((id) => map.getLayer(id) && map.getLayoutProperty(id, 'visibility') !== 'none');
     const hit = map.queryRenderedFeatures(ev.point, { layers });
     if (popup) popup.remove();
     popup = null;
-    if (!hit.length) return;
     const top = CLICKABLE.map((id) => hit.find((f) => f.layer.id === id)).find(Boolean);
-    popup = new maplibregl.Popup({ closeButton: true, maxWidth: '22rem' }).setLngLat(ev.lngLat).setDOMContent(popupContent(top.layer.id, top.properties)).addTo(map);
+    if (!top && !canRun) return;
+    const [lat, lon] = [ev.lngLat.lat.toFixed(4), ev.lngLat.lng.toFixed(4)];
+    const content = h('div', {},
+      top ? popupContent(top.layer.id, top.properties) : null,
+      canRun ? h('p', { class: 'popup-action' },
+        h('a', { href: `#/incidents/at/${lat}/${lon}`, id: 'map-run-here' }, t('map.runHere', { lat, lon }))) : null);
+    popup = new maplibregl.Popup({ closeButton: true, maxWidth: '22rem' }).setLngLat(ev.lngLat).setDOMContent(content).addTo(map);
   });
   for (const layerId of CLICKABLE) {
     map.on('mouseenter', layerId, () => (map.getCanvas().style.cursor = 'pointer'));
