@@ -48,8 +48,16 @@ function watchPage(name, page) {
   });
 }
 
+/** Screenshots the README shows, kept in docs/img (the rest stay in the screenshots folder). */
+const DOC_SHOTS = {
+  '02-map-incident-layer.png': 'map.png',
+  '10-exercise-director.png': 'exercise-director.png',
+  '11-exercise-tj-inbox.png': 'exercise-tj-inbox.png',
+};
+
 async function shot(page, file) {
   await page.screenshot({ path: path.join(SHOTS, file), fullPage: false });
+  if (DOC_SHOTS[file]) fs.copyFileSync(path.join(SHOTS, file), path.join(SHOTS, '..', '..', '..', 'docs', 'img', DOC_SHOTS[file]));
 }
 
 async function login(ctx, username) {
