@@ -131,6 +131,11 @@ pub async fn report(
         ));
     }
     let inc = readable(&st, &caller, id).await?;
+    if inc.flood.is_some() {
+        return Err(ApiError::conflict(
+            "the incident page is an earthquake run's; a flood incident's figures are in its summary and its map layers (flood_extent, settlements)",
+        ));
+    }
     let Some(summary) = inc.summary.clone() else {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,

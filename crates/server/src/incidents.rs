@@ -131,9 +131,13 @@ pub struct Incident {
     pub title: String,
     pub hazard: String,
     pub status: IncidentStatus,
-    /// The earthquake's parameters (absent for an exercise flood incident).
+    /// The earthquake's parameters (absent for a flood incident).
     #[serde(default)]
     pub quake: Option<QuakeParams>,
+    /// For a flood a gauge crossing started: the scenario and the crossing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub flood: Option<FloodParams>,
     #[serde(default)]
     pub progress: Option<Progress>,
     /// When the run left the queue and started.
@@ -173,6 +177,19 @@ pub struct Incident {
     pub watch: Option<crate::watch::WatchLink>,
 }
 
+/// The flood run of an incident a gauge crossing started (docs/watch.md).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FloodParams {
+    /// The scenario file among the server's scenarios (`sarez-outburst.toml`).
+    pub scenario: String,
+    /// The gauge source whose crossing started it.
+    pub gauge: String,
+    /// When the gauge crossed (ms since 1970, UTC): the flood's start in the CAP message.
+    pub crossing_time_ms: i64,
+    /// The crossing as the watch recorded it (kind, value, detail).
+    pub crossing: Value,
+}
+
 /// Who created an incident.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -197,15 +214,30 @@ impl Incident {
         quake: QuakeParams,
         created_by: &str,
     ) -> Incident {
+        let mut inc = Incident::new_run(id, org, visibility, title, created_by);
+        inc.hazard = "earthquake".into();
+        inc.quake = Some(quake);
+        inc
+    }
+
+    /// A new incident about to run, of no hazard yet (the constructors above set it).
+    fn new_run(
+        id: i64,
+        org: &str,
+        visibility: Visibility,
+        title: String,
+        created_by: &str,
+    ) -> Incident {
         let now = now_ts();
         Incident {
             id,
             org: org.to_string(),
             visibility,
             title,
-            hazard: "earthquake".into(),
+            hazard: String::new(),
             status: IncidentStatus::Running,
-            quake: Some(quake),
+            quake: None,
+            flood: None,
             progress: None,
             started_at: None,
             queue_position: None,
@@ -222,6 +254,22 @@ impl Incident {
             source_event_ids: vec![],
             watch: None,
         }
+    }
+}
+
+impl Incident {
+    /// A new flood incident whose run is about to start: the scenario a gauge crossing names.
+    pub fn new_flood_run(
+        id: i64,
+        org: &str,
+        title: String,
+        flood: FloodParams,
+        created_by: &str,
+    ) -> Incident {
+        let mut inc = Incident::new_run(id, org, Visibility::OwnOrg, title, created_by);
+        inc.hazard = "flood".into();
+        inc.flood = Some(flood);
+        inc
     }
 }
 
@@ -343,8 +391,8 @@ pub async fn close(
     Ok(resp)
 }
 
-/// Layer names served by `/layers/{name}`.
-pub const LAYERS: [&str; 2] = ["mmi_contours", "settlements"];
+/// Layer names served by `/layers/{name}` (an incident has those of its hazard).
+pub const LAYERS: [&str; 3] = ["mmi_contours", "settlements", "flood_extent"];
 /// Stored name of the CAP proposal.
 pub const CAP_PROPOSAL: &str = "cap_proposal";
 

@@ -14,6 +14,7 @@ pub mod error;
 pub mod events;
 pub mod exercises;
 pub mod extract;
+mod flood_run;
 pub mod http_client;
 pub mod incident_report;
 pub mod incidents;

@@ -1,4 +1,5 @@
-//! The earthquake run of an incident, as a background job on the run pool ([`crate::pool`]):
+//! The run of an incident (an earthquake, or the flood a gauge started: [`crate::flood_run`]),
+//! as a background job on the run pool ([`crate::pool`]):
 //! queued fairly with the other organisations' runs, journaled when it starts
 //! (`incident.started`), progress to live events, stopped by the pool's time limit or when
 //! the incident is closed, results journaled at the end.
@@ -41,19 +42,34 @@ pub fn world() -> Result<Arc<World>, String> {
 }
 
 /// What a completed run produced.
-struct RunOutput {
-    summary: Value,
-    alert_level: String,
-    contours: String,
-    settlements: String,
-    cap_xml: Result<String, String>,
+pub(crate) struct RunOutput {
+    pub summary: Value,
+    pub alert_level: String,
+    /// The map layers (name, GeoJSON), served at `/api/incidents/{id}/layers/{name}`.
+    pub layers: Vec<(&'static str, String)>,
+    pub cap_xml: Result<String, String>,
 }
 
 const ROMAN: [&str; 10] = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"];
 
-fn round6(v: f64) -> f64 {
+pub(crate) fn round6(v: f64) -> f64 {
     (v * 1e6).round() / 1e6
 }
+
+/// A multipolygon's GeoJSON coordinates (exterior then interior rings, 6 decimals).
+pub(crate) fn multipolygon_coords(mp: &geo::MultiPolygon<f64>) -> Vec<Vec<Vec<[f64; 2]>>> {
+    mp.0.iter()
+        .map(|p| {
+            std::iter::once(p.exterior())
+                .chain(p.interiors())
+                .map(|r| r.0.iter().map(|c| [round6(c.x), round6(c.y)]).collect())
+                .collect()
+        })
+        .collect()
+}
+
+/// Layers of an earthquake incident.
+pub const QUAKE_LAYERS: [&str; 2] = ["mmi_contours", "settlements"];
 
 /// Filled MMI contours as a GeoJSON FeatureCollection (MMI >= k for k = 2..10).
 fn contours_geojson(run: &quake::QuakeRun) -> Value {
@@ -64,15 +80,7 @@ fn contours_geojson(run: &quake::QuakeRun) -> Value {
         if mp.0.is_empty() || !(1..=10).contains(&k) {
             continue;
         }
-        let coords: Vec<Vec<Vec<[f64; 2]>>> =
-            mp.0.iter()
-                .map(|p| {
-                    std::iter::once(p.exterior())
-                        .chain(p.interiors())
-                        .map(|r| r.0.iter().map(|c| [round6(c.x), round6(c.y)]).collect())
-                        .collect()
-                })
-                .collect();
+        let coords = multipolygon_coords(&mp);
         let color =
             quake::mmi_color(k as f32).map(|c| format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2));
         features.push(json!({
@@ -159,8 +167,10 @@ fn compute(
     Ok(RunOutput {
         summary: quake::summary_json(&run),
         alert_level: run.alert_level.as_str().to_string(),
-        contours: contours_geojson(&run).to_string(),
-        settlements: settlements_geojson(&run).to_string(),
+        layers: vec![
+            (QUAKE_LAYERS[0], contours_geojson(&run).to_string()),
+            (QUAKE_LAYERS[1], settlements_geojson(&run).to_string()),
+        ],
         cap_xml,
     })
 }
@@ -238,9 +248,14 @@ pub fn start(st: AppState, inc: Incident) {
                     );
                 }
             };
-            let out = compute(&inc2, st2.vs30.as_deref(), &sender, &progress, &|| {
-                token.is_stopped()
-            });
+            let out = match &inc2.flood {
+                Some(f) => {
+                    crate::flood_run::compute(&inc2, f, &st2.scenarios_dir, &sender, &progress)
+                }
+                None => compute(&inc2, st2.vs30.as_deref(), &sender, &progress, &|| {
+                    token.is_stopped()
+                }),
+            };
             // A stopped run's own error ("the run was cancelled") gives way to why it stopped.
             match token.stopped() {
                 Some(why) => Err(stop_message(why, timeout)),
@@ -280,8 +295,9 @@ async fn finish(st: &AppState, inc: Incident, out: Result<RunOutput, String>) {
         cur.updated_at = now_ts();
         let kind = match out {
             Ok(o) => {
-                tx.put_layer(inc.id, "mmi_contours", &o.contours).await?;
-                tx.put_layer(inc.id, "settlements", &o.settlements).await?;
+                for (name, geojson) in &o.layers {
+                    tx.put_layer(inc.id, name, geojson).await?;
+                }
                 match &o.cap_xml {
                     Ok(xml) => tx.put_layer(inc.id, CAP_PROPOSAL, xml).await?,
                     Err(e) => tracing::warn!("incident {}: no CAP proposal: {e}", inc.id),
@@ -289,10 +305,7 @@ async fn finish(st: &AppState, inc: Incident, out: Result<RunOutput, String>) {
                 cur.status = cur.status.after(IncidentAction::Complete)?;
                 cur.summary = Some(o.summary);
                 cur.alert_level = Some(o.alert_level);
-                cur.layers = crate::incidents::LAYERS
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect();
+                cur.layers = o.layers.iter().map(|(n, _)| n.to_string()).collect();
                 "incident.completed"
             }
             Err(e) => {
@@ -311,7 +324,10 @@ async fn finish(st: &AppState, inc: Incident, out: Result<RunOutput, String>) {
         return;
     }
     if inc.origin == crate::incidents::Origin::Auto {
-        crate::watch::drafts::after_run(st, inc.id).await;
+        match inc.flood {
+            Some(_) => crate::watch::drafts::after_flood_run(st, inc.id).await,
+            None => crate::watch::drafts::after_run(st, inc.id).await,
+        }
     }
 }
 

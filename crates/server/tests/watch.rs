@@ -393,3 +393,109 @@ async fn auto_publish_publishes_the_watchs_draft_at_the_chosen_levels_only() {
     assert!(kinds.contains(&"auto_publish.changed"), "{kinds:?}");
     assert!(kinds.contains(&"alert.published"), "{kinds:?}");
 }
+
+/// A lake gauge crossing its level starts the flood scenario linked to it: an automatic flood
+/// incident for the organisation named, its run with the downstream settlements and the
+/// water's arrival, and a draft warning for approval that names the reaches.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gauge_crossing_starts_its_flood_run_and_a_draft() {
+    let app = App::sqlite().await;
+    let feeds = Feeds::default();
+    let addr = feed_server(feeds.clone()).await;
+    feeds.set(
+        "lake",
+        "time,value\n2025-06-01T01:00:00Z,3.10\n2025-06-01T03:00:00Z,4.05\n".into(),
+    );
+    start_watch(
+        &app,
+        &format!(
+            "[[source]]\nname = \"sarez-lake\"\nkind = \"gauge-csv\"\nurl = \"http://{addr}/lake\"\npoll_s = 1\nlevel_threshold = 3.9\nalarm_orgs = [\"tj\"]\nflood_scenario = \"sarez-outburst.toml\"\n"
+        ),
+    )
+    .await;
+    let td = app.login("tj.duty").await;
+    let inc = until("the flood incident to complete", 120, async || {
+        let (_, v) = td.get("/api/incidents").await;
+        v["items"]
+            .as_array()?
+            .iter()
+            .find(|i| i["hazard"] == "flood" && i["status"] == "complete")
+            .cloned()
+    })
+    .await;
+    assert_eq!(inc["origin"], "auto", "{inc}");
+    assert_eq!(
+        inc["source_event_ids"][0], "sarez-lake:1748746800000",
+        "{inc}"
+    );
+    assert_eq!(inc["flood"]["scenario"], "sarez-outburst.toml");
+    let level = inc["alert_level"].as_str().unwrap();
+    assert!(["orange", "red"].contains(&level), "{inc}");
+    let id = inc["id"].as_i64().unwrap();
+    // The warning's value is in the estimate: deaths without and with a warning.
+    let (_, full) = td.get(&format!("/api/incidents/{id}")).await;
+    let ll = &full["summary"]["life_loss"];
+    assert!(
+        ll["with_warning"].as_f64().unwrap() < ll["without_warning"].as_f64().unwrap(),
+        "{full}"
+    );
+    assert_eq!(full["summary"]["gauge"]["source"], "sarez-lake");
+    // Its map layers: the flooded area and the settlements reached, with arrival times.
+    let (s, towns) = td
+        .get(&format!("/api/incidents/{id}/layers/settlements"))
+        .await;
+    assert_eq!(s, 200);
+    let reached = towns["features"].as_array().unwrap();
+    assert!(!reached.is_empty(), "{towns}");
+    assert!(
+        reached
+            .iter()
+            .all(|f| f["properties"]["arrival_early_h"].is_number()),
+        "{towns}"
+    );
+    let (s, extent) = td
+        .get(&format!("/api/incidents/{id}/layers/flood_extent"))
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(extent["features"][0]["geometry"]["type"], "MultiPolygon");
+    let (s, _) = td
+        .get(&format!("/api/incidents/{id}/layers/mmi_contours"))
+        .await;
+    assert_eq!(s, 404, "a flood has no shaking contours");
+    let (s, _) = td
+        .call("GET", &format!("/api/incidents/{id}/report.html"), None)
+        .await;
+    assert_eq!(s, 409, "the incident page is an earthquake run's");
+    // The draft for the usual approval, its areas the downstream reaches, onset the crossing.
+    let draft = until("the draft warning", 30, async || {
+        let (_, v) = td.get("/api/alerts?status=draft").await;
+        v["items"]
+            .as_array()?
+            .iter()
+            .find(|a| a["incident_id"] == id)
+            .cloned()
+    })
+    .await;
+    assert_eq!(draft["drafted_by"], "watch", "{draft}");
+    let (_, full) = td.get(&format!("/api/alerts/{}", draft["id"])).await;
+    let cap = forewarn_cap::read_alert(full["xml"].as_str().unwrap()).unwrap();
+    let en = cap.infos.iter().find(|i| i.language == "en").unwrap();
+    assert!(en.areas.len() >= 2, "downstream reaches: {:?}", en.areas);
+    // The water's first arrival, counted from the crossing (03:00), not from the model run.
+    let onset = en.onset.map(|t| t.to_string()).unwrap_or_default();
+    assert!(
+        onset.starts_with("2025-06-01T0") && onset.as_str() > "2025-06-01T03:00:00",
+        "{onset}"
+    );
+    // Another organisation is not concerned.
+    let kd = app.login("kg.duty").await;
+    let (_, v) = kd.get("/api/incidents").await;
+    assert!(
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["hazard"] != "flood"),
+        "{v}"
+    );
+}

@@ -20,7 +20,9 @@
 //! Optional per source: `agency` (reports naming none), `timeout_s` (1-120, default the
 //! smaller of `poll_s` and 20), and for gauges `level_threshold`, `rise_threshold`,
 //! `rise_window_s` (default 3600), `alarm_orgs` (the organisations a crossing alarms, e.g.
-//! `["tj"]`) and `alarm_level` (green, yellow, orange or red; default orange).
+//! `["tj"]`), `alarm_level` (green, yellow, orange or red; default orange) and
+//! `flood_scenario` (a flood scenario file among the server's scenarios, such as
+//! `sarez-outburst.toml`, that a crossing runs for each of `alarm_orgs`).
 
 use crate::alarm_config::{
     AlarmConfig, DEFAULT_ESCALATE_AFTER_S, MAX_ALARMS, MAX_SECRET_CHARS, MAX_TARGETS, SecretSource,
@@ -103,6 +105,8 @@ pub struct SourceConfig {
     pub alarm_orgs: Vec<String>,
     /// The alert level of those alarms (green, yellow, orange, red).
     pub alarm_level: String,
+    /// The flood scenario a crossing starts (a file name among the server's scenarios).
+    pub flood_scenario: Option<String>,
 }
 
 /// The alarm level of a gauge crossing when the file names none.
@@ -198,6 +202,7 @@ struct RawSource {
     rise_window_s: Option<Spanned<f64>>,
     alarm_orgs: Option<Spanned<Vec<String>>>,
     alarm_level: Option<Spanned<String>>,
+    flood_scenario: Option<Spanned<String>>,
 }
 
 struct Ctx<'a> {
@@ -359,6 +364,31 @@ pub fn parse(text: &str) -> Result<WatchConfig, ConfigError> {
         };
         let gauge_fields = [&r.level_threshold, &r.rise_threshold, &r.rise_window_s];
         let (alarm_orgs, alarm_level) = gauge_alarm(&cx, i, kind, r)?;
+        let flood_scenario = match &r.flood_scenario {
+            None => None,
+            Some(v) if !kind.is_gauge() => {
+                return Err(cx.err(
+                    v.span(),
+                    f("flood_scenario"),
+                    "flood_scenario is for gauge sources",
+                ));
+            }
+            Some(v) if alarm_orgs.is_empty() => {
+                return Err(cx.err(
+                    v.span(),
+                    f("flood_scenario"),
+                    "a flood scenario runs for the organisations in alarm_orgs: name at least one",
+                ));
+            }
+            Some(v) if !scenario_name_ok(v.get_ref()) => {
+                return Err(cx.err(
+                    v.span(),
+                    f("flood_scenario"),
+                    "must be a scenario file name (1-64 characters a-z, 0-9, '.', '_' or '-', ending .toml; no directories)",
+                ));
+            }
+            Some(v) => Some(v.get_ref().clone()),
+        };
         let thresholds = if kind.is_gauge() {
             let level = r
                 .level_threshold
@@ -404,6 +434,7 @@ pub fn parse(text: &str) -> Result<WatchConfig, ConfigError> {
             thresholds,
             alarm_orgs,
             alarm_level,
+            flood_scenario,
         });
     }
     cfg.smtp = raw.smtp.as_ref().map(|s| smtp(&cx, s)).transpose()?;
@@ -433,6 +464,16 @@ pub fn parse(text: &str) -> Result<WatchConfig, ConfigError> {
         cfg.alarms.push(al);
     }
     Ok(cfg)
+}
+
+/// Whether `name` is a plain scenario file name (the server resolves it in its scenarios only).
+fn scenario_name_ok(name: &str) -> bool {
+    (6..=64).contains(&name.len())
+        && name.ends_with(".toml")
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
 }
 
 /// The `alarm_orgs` and `alarm_level` of source `i` (gauges only).
@@ -748,6 +789,35 @@ mod tests {
             (6, "source[0].alarm_level"),
             "{e}"
         );
+        let ok = parse("[[source]]\nname = \"g\"\nkind = \"gauge-csv\"\nurl = \"http://x/\"\npoll_s = 5\nlevel_threshold = 1.0\nalarm_orgs = [\"tj\"]\nflood_scenario = \"sarez-outburst.toml\"\n").unwrap();
+        assert_eq!(
+            ok.sources[0].flood_scenario.as_deref(),
+            Some("sarez-outburst.toml")
+        );
+        for (body, why) in [
+            (
+                "flood_scenario = \"../etc/x.toml\"\nalarm_orgs = [\"tj\"]\n",
+                "scenario file name",
+            ),
+            (
+                "flood_scenario = \"/etc/x.toml\"\nalarm_orgs = [\"tj\"]\n",
+                "scenario file name",
+            ),
+            (
+                "flood_scenario = \"sarez.xml\"\nalarm_orgs = [\"tj\"]\n",
+                "scenario file name",
+            ),
+            ("flood_scenario = \"sarez-outburst.toml\"\n", "alarm_orgs"),
+        ] {
+            let text = format!(
+                "[[source]]\nname = \"g\"\nkind = \"gauge-csv\"\nurl = \"http://x/\"\npoll_s = 5\n{body}"
+            );
+            let e = parse(&text).unwrap_err();
+            assert_eq!(e.field, "source[0].flood_scenario", "{e}");
+            assert!(e.to_string().contains(why), "{e}");
+        }
+        let e = parse("[[source]]\nname = \"q\"\nkind = \"fdsn-text\"\nurl = \"http://x/\"\npoll_s = 5\nflood_scenario = \"a.toml\"\n").unwrap_err();
+        assert_eq!(e.field, "source[0].flood_scenario", "{e}");
         let e = parse("[[source]]\nname = \"q\"\nkind = \"fdsn-text\"\nurl = \"http://x/\"\npoll_s = 5\nalarm_orgs = [\"tj\"]\n").unwrap_err();
         assert_eq!(e.field, "source[0].alarm_orgs", "{e}");
         let e = parse(&format!("{smtp}port2 = 1\n")).unwrap_err();

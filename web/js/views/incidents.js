@@ -393,12 +393,14 @@ export async function renderIncidents(main, { toast, params = [] }) {
         h('td', {}, String(i.id)),
         h('td', {}, i.title, ' ', exerciseBadge(i)),
         h('td', {}, i.org.toUpperCase()),
-        h('td', {}, q.mag !== undefined ? `M${Number(q.mag).toFixed(1)} · ${q.depth_km} km` : ''),
+        h('td', {}, q.mag !== undefined ? `M${Number(q.mag).toFixed(1)} · ${q.depth_km} km` : i.flood ? t('incidents.floodFrom', { gauge: i.flood.gauge }) : ''),
         h('td', {}, statusPill('incident.status', i.status), h('div', { class: 'muted progress-cell' })),
         h('td', {}, alertLevelPill(i.alert_level)),
         h('td', {}, fmtTime(i.created_at), h('div', { class: 'muted' }, i.created_by)),
         h('td', {},
-          i.status === 'complete' || i.status === 'closed' ? [h('a', { href: `#/incident/${i.id}`, class: 'incident-page-link' }, t('incidents.showPage')), ' · ', h('a', { href: `#/map/incident/${i.id}` }, t('incidents.showOnMap'))] : null,
+          // The incident page is an earthquake run's; a flood's figures are on the map.
+          (i.status === 'complete' || i.status === 'closed') && (i.quake || i.exercise_id) ? [h('a', { href: `#/incident/${i.id}`, class: 'incident-page-link' }, t('incidents.showPage')), ' · '] : null,
+          i.status === 'complete' || i.status === 'closed' ? h('a', { href: `#/map/incident/${i.id}` }, t('incidents.showOnMap')) : null,
           canRun && mine && i.status === 'complete' ? [' · ', h('a', { href: `#/compose/incident/${i.id}` }, t('incidents.draftAlert'))] : null,
           canRun && mine && (i.status === 'complete' || i.status === 'failed')
             ? [' · ', h('button', { class: 'btn btn-secondary', type: 'button', onClick: () => closeIncident(i) }, t('incidents.close'))]

@@ -101,7 +101,7 @@ function baseStyle() {
         paint: {
           'circle-radius': ['interpolate', ['linear'], ['get', 'population'], 1000, 3, 100000, 6, 1000000, 10],
           'circle-color': [
-            'step', ['get', 'mmi'],
+            'step', ['coalesce', ['get', 'mmi'], 0],
             '#9fe7ff', 5, '#7aff93', 6, '#ffff00', 7, '#ffc800', 8, '#ff9100', 9, '#ff0000',
           ],
           'circle-stroke-color': '#0b0d10',
@@ -122,6 +122,16 @@ const LAYER_GROUPS = [
 
 function popupContent(layerId, p) {
   const fmt = (n) => (typeof n === 'number' ? n.toLocaleString({ en: 'en-GB', ru: 'ru-RU', zh: 'zh-CN', ur: 'ur-PK' }[currentLang()] || 'en-GB') : n);
+  if (layerId === 'incident-settlements' && p.arrival_early_h !== undefined) {
+    // A flood: when the water arrives (early bound and modelled), how deep, without and with a warning.
+    const hrs = (v) => (v === null || v === undefined ? '—' : `${Number(v).toFixed(1)} h`);
+    return h('div', {},
+      h('strong', {}, p.name), h('br'),
+      `${t('map.popup.population')}: ${fmt(p.population)}`, h('br'),
+      t('map.popup.arrival', { early: hrs(p.arrival_early_h), modelled: hrs(p.arrival_h) }), h('br'),
+      t('map.popup.depth', { depth: Number(p.max_depth_m).toFixed(1) }), h('br'),
+      t('map.popup.floodDeaths', { without: fmt(p.deaths_without_warning), with: fmt(p.deaths_with_warning) }));
+  }
   if (layerId === 'incident-settlements') {
     return h('div', {},
       h('strong', {}, p.name), h('br'),
@@ -351,8 +361,10 @@ export async function renderMap(main, { params, toast }) {
       return;
     }
     try {
+      // An earthquake's shaking contours, or a flood's extent, in the same place on the map.
+      const area = (incident.layers || []).includes('flood_extent') ? 'flood_extent' : 'mmi_contours';
       const [mmi, towns] = await Promise.all([
-        get(`/api/incidents/${incident.id}/layers/mmi_contours`),
+        get(`/api/incidents/${incident.id}/layers/${area}`),
         get(`/api/incidents/${incident.id}/layers/settlements`),
       ]);
       if (disposed) return;
@@ -379,7 +391,7 @@ export async function renderMap(main, { params, toast }) {
         epicentre = new maplibregl.Marker({ element: el }).setLngLat([q.lon, q.lat]).addTo(map);
         legendMmi.append(h('li', {}, h('span', { class: 'map-epicentre map-epicentre-key', 'aria-hidden': 'true' }), t('map.epicentreKey')));
       }
-      legendMmi.append(h('li', { class: 'muted' }, t('map.impactedSettlements', { n: towns.features.length })));
+      legendMmi.append(h('li', { class: 'muted' }, t(area === 'flood_extent' ? 'map.reachedSettlements' : 'map.impactedSettlements', { n: towns.features.length })));
       const box = bbox({ type: 'FeatureCollection', features: mmi.features.filter((x) => (x.properties.mmi ?? 0) >= MIN_MMI_DRAWN) }) || bbox(mmi);
       if (box) map.fitBounds(box, { padding: 40, duration: 0, maxZoom: 8 });
     } catch (err) {

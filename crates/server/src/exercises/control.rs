@@ -504,6 +504,7 @@ async fn hazard_incident(
         hazard: if is_quake { "earthquake" } else { "flood" }.into(),
         status: IncidentStatus::Complete,
         quake: None,
+        flood: None,
         progress: None,
         started_at: None,
         queue_position: None,

@@ -409,7 +409,62 @@ pub async fn take_gauge(
             )
             .await;
         }
+        if let Some(scenario) = &src.flood_scenario
+            && let Err(e) = start_floods(st, src, scenario, &c).await
+        {
+            tracing::error!(source = %src.name, "watch: cannot start the flood run: {}", e.error);
+        }
     }
+}
+
+/// A gauge's crossing starts its flood scenario: one automatic incident for each organisation
+/// of `alarm_orgs`, run on the pool like an earthquake's; its draft follows the run
+/// (`drafts::after_flood_run`).
+async fn start_floods(
+    st: &AppState,
+    src: &SourceConfig,
+    scenario: &str,
+    c: &forewarn_watch::gauge::Crossing,
+) -> Result<(), ApiError> {
+    let flood = crate::incidents::FloodParams {
+        scenario: scenario.to_string(),
+        gauge: src.name.clone(),
+        crossing_time_ms: c.time_ms,
+        crossing: serde_json::to_value(c).unwrap_or_default(),
+    };
+    let mut started = Vec::new();
+    let mut tx = st.store.begin_write().await?;
+    for org in &src.alarm_orgs {
+        if st.store.org(org).await?.is_none() {
+            tracing::warn!(source = %src.name, org, "watch: no organisation {org}; no flood run for it");
+            continue;
+        }
+        let inc = Incident::new_flood_run(
+            next_id::<Incident>(&mut tx).await?,
+            org,
+            format!(
+                "Flood: {} ({} {} threshold crossed)",
+                scenario.trim_end_matches(".toml"),
+                src.name,
+                c.kind
+            ),
+            flood.clone(),
+            WATCH_ACTOR,
+        );
+        let inc = Incident {
+            origin: Origin::Auto,
+            source_event_ids: vec![format!("{}:{}", src.name, c.time_ms)],
+            ..inc
+        };
+        records::insert(&mut tx, WATCH_ACTOR, "incident.created", &inc).await?;
+        tracing::info!(org, incident = inc.id, source = %src.name, "watch: flood run from a gauge crossing");
+        started.push(inc);
+    }
+    tx.commit().await?;
+    for inc in started {
+        crate::runner::start(st.clone(), inc);
+    }
+    Ok(())
 }
 
 /// A feed time in the FDSN text form (UTC, no zone), for the benchmark's replayed feed.

@@ -89,6 +89,96 @@ async fn insert_draft(
     Ok(a)
 }
 
+/// The first alert of an automatic incident: a draft for approval, or published at once when
+/// the organisation turned auto-publish on for its level. The alert and what the alarm says.
+async fn first_draft(
+    tx: &mut WriteTx,
+    inc: &Incident,
+    proposal: String,
+    sender: &str,
+    auto_publish: bool,
+) -> Result<(i64, &'static str), ApiError> {
+    let level = inc.alert_level.as_deref().unwrap_or("");
+    let mut a = insert_draft(tx, inc, proposal, sender, None).await?;
+    if auto_publish {
+        // The organisation chose to publish this level without approval.
+        a.apply(AlertAction::Approve)?;
+        a.approved_by = Some(AUTO_PUBLISH_ACTOR.into());
+        records::update(tx, AUTO_PUBLISH_ACTOR, "alert.approved", &a).await?;
+        let a = crate::alerts::publish_in_tx(tx, AUTO_PUBLISH_ACTOR, a).await?;
+        tracing::warn!(
+            incident = inc.id,
+            alert = a.id,
+            level,
+            "watch: alert published automatically (the organisation's auto-publish setting)"
+        );
+        Ok((
+            a.id,
+            "alert PUBLISHED automatically (auto-publish); check it",
+        ))
+    } else {
+        tracing::info!(incident = inc.id, alert = a.id, level, "watch: draft alert");
+        Ok((a.id, "draft alert awaiting approval"))
+    }
+}
+
+/// After the flood run a gauge crossing started: the first draft (one crossing, one run; a
+/// later crossing starts a new incident), when the run's level reaches the organisation's.
+pub async fn after_flood_run(st: &AppState, id: i64) {
+    if let Err(e) = after_flood_run_inner(st, id).await {
+        tracing::error!(
+            incident = id,
+            "watch: cannot draft the flood warning: {}",
+            e.error
+        );
+    }
+}
+
+async fn after_flood_run_inner(st: &AppState, id: i64) -> Result<(), ApiError> {
+    let Some(svc) = st.watch.get() else {
+        return Ok(());
+    };
+    let Some(rec) = st.store.get_record("incident", id).await? else {
+        return Ok(());
+    };
+    let inc: Incident = records::from_record(&rec)?;
+    if inc.origin != Origin::Auto || inc.status != IncidentStatus::Complete || inc.flood.is_none() {
+        return Ok(());
+    }
+    let threshold = svc
+        .org(&inc.org)
+        .map_or(AlertLevel::Green, |o| o.draft_from);
+    let level = inc.alert_level.as_deref().and_then(AlertLevel::parse);
+    if level.is_none_or(|l| l < threshold) || !alerts_of(st, id).await?.is_empty() {
+        return Ok(());
+    }
+    let Some(proposal) = st.store.get_layer(id, CAP_PROPOSAL).await? else {
+        tracing::warn!(
+            incident = id,
+            "watch: the flood run made no CAP proposal; no draft"
+        );
+        return Ok(());
+    };
+    let proposal = crate::cap_texts::apply(st, &inc.org, proposal).await?;
+    let sender = org_sender(st, &inc.org).await?;
+    let auto_publish = match level {
+        Some(l) => super::auto_publish::covers(st, &inc.org, l).await?,
+        None => false,
+    } && inc.exercise_id.is_none();
+    let mut tx = st.store.begin_write().await?;
+    match first_draft(&mut tx, &inc, proposal, &sender, auto_publish).await {
+        Ok((alert_id, reason)) => {
+            tx.commit().await?;
+            crate::alarms::raise(st, &inc, alert_id, reason).await;
+            Ok(())
+        }
+        Err(e) => {
+            tx.rollback().await?;
+            Err(e)
+        }
+    }
+}
+
 /// The Update of published alert `prev` carrying the new proposal.
 fn update_xml(prev: &Alert, proposal: &str) -> Result<String, ApiError> {
     let prev_cap = forewarn_cap::read_alert(prev.xml.as_deref().unwrap_or(""))
@@ -183,23 +273,16 @@ async fn after_run_inner(st: &AppState, id: i64) -> Result<(), ApiError> {
         match (&head, &open) {
             (None, None) if alerts.is_empty() => {
                 if above {
-                    let mut a = insert_draft(&mut tx, &inc, proposal.clone(), &sender, None).await?;
-                    if auto_publish {
-                        // The organisation chose to publish this level without approval.
-                        a.apply(AlertAction::Approve)?;
-                        a.approved_by = Some(AUTO_PUBLISH_ACTOR.into());
-                        records::update(&mut tx, AUTO_PUBLISH_ACTOR, "alert.approved", &a).await?;
-                        let a = crate::alerts::publish_in_tx(&mut tx, AUTO_PUBLISH_ACTOR, a).await?;
-                        tracing::warn!(incident = id, alert = a.id, level = %level_s, "watch: alert published automatically (the organisation's auto-publish setting)");
-                        needs = Some((a.id, "alert PUBLISHED automatically (auto-publish); check it"));
-                    } else {
-                        tracing::info!(incident = id, alert = a.id, level = %level_s, "watch: draft alert");
-                        needs = Some((a.id, "draft alert awaiting approval"));
-                    }
+                    needs = Some(
+                        first_draft(&mut tx, &inc, proposal.clone(), &sender, auto_publish).await?,
+                    );
                 }
             }
             (None, None) => {
-                tracing::info!(incident = id, "watch: the incident's alerts are in people's hands; no automatic draft");
+                tracing::info!(
+                    incident = id,
+                    "watch: the incident's alerts are in people's hands; no automatic draft"
+                );
             }
             _ if !material => {}
             (_, Some(d)) => {
@@ -221,14 +304,28 @@ async fn after_run_inner(st: &AppState, id: i64) -> Result<(), ApiError> {
                 });
                 a.rejection = None;
                 records::update(&mut tx, WATCH_ACTOR, "alert.revised", &a).await?;
-                tracing::info!(incident = id, alert = a.id, "watch: draft revised after a revision of the event");
-                needs = Some((a.id, "draft alert revised after a revision of the event, awaiting approval"));
+                tracing::info!(
+                    incident = id,
+                    alert = a.id,
+                    "watch: draft revised after a revision of the event"
+                );
+                needs = Some((
+                    a.id,
+                    "draft alert revised after a revision of the event, awaiting approval",
+                ));
             }
             (Some(h), None) => {
                 let xml = update_xml(h, &proposal)?;
                 let a = insert_draft(&mut tx, &inc, xml, &sender, Some(h.id)).await?;
-                tracing::info!(incident = id, alert = a.id, "watch: draft Update after a material change");
-                needs = Some((a.id, "draft Update of the published warning awaiting approval"));
+                tracing::info!(
+                    incident = id,
+                    alert = a.id,
+                    "watch: draft Update after a material change"
+                );
+                needs = Some((
+                    a.id,
+                    "draft Update of the published warning awaiting approval",
+                ));
             }
         }
         let mut cur = cur.clone();
