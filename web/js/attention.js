@@ -33,7 +33,7 @@ function incidentItem(entry, me) {
   return {
     key: `incident:${entry.record_id}`, kind: 'incident', recordId: entry.record_id,
     title: inc.title || `#${entry.record_id}`, auto: inc.origin === 'auto',
-    level: inc.alert_level || null, status: inc.status || 'running',
+    level: inc.alert_level || null, status: inc.status || 'running', flood: !!inc.flood,
   };
 }
 
@@ -83,7 +83,11 @@ function itemText(item) {
 }
 
 function itemHref(item) {
-  if (item.kind === 'incident') return item.status === 'complete' || item.status === 'closed' ? `#/incident/${item.recordId}` : '#/incidents';
+  if (item.kind === 'incident') {
+    if (item.status !== 'complete' && item.status !== 'closed') return '#/incidents';
+    // A flood is shown on the map; the incident page is an earthquake run's.
+    return item.flood ? `#/map/incident/${item.recordId}` : `#/incident/${item.recordId}`;
+  }
   if (item.kind === 'draft') return '#/approvals';
   return '#/board';
 }
