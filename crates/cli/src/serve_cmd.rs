@@ -83,7 +83,6 @@ pub fn run(a: Args) -> Result<ExitCode> {
         vs30: a.vs30.clone(),
         watch,
     };
-    limit_allocator_arenas();
     trim_allocator_periodically();
     forewarn_server::serve_blocking(cfg, |addr| {
         println!("forewarn serve: listening on http://{addr} (database {})", a.db);
@@ -126,27 +125,3 @@ fn trim_allocator_periodically() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn trim_allocator_periodically() {}
 
-/// glibc's arenas for a server of this shape: two, unless the operator set `MALLOC_ARENA_MAX`
-/// (or `glibc.malloc.arena_max` in `GLIBC_TUNABLES`).
-/// By default glibc gives each thread that contends for the heap an arena of its own (up to
-/// eight per core); memory one arena freed is not reused by another, so a server whose
-/// requests move between tokio workers, blocking threads and the database's connection threads
-/// grew by fragmentation alone (the soak in docs/reliability.md: +18.9% in 25 minutes with
-/// the default, against ... with two). The allocator's locks are not contended at this load.
-const MALLOC_ARENAS: i32 = 2;
-
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn limit_allocator_arenas() {
-    let tunables = std::env::var("GLIBC_TUNABLES").unwrap_or_default();
-    if std::env::var_os("MALLOC_ARENA_MAX").is_some() || tunables.contains("arena_max") {
-        return;
-    }
-    // SAFETY: mallopt only sets an allocator parameter; called before the runtime's threads.
-    let ok = unsafe { libc::mallopt(libc::M_ARENA_MAX, MALLOC_ARENAS) };
-    if ok != 1 {
-        tracing::warn!("cannot limit the allocator's arenas (mallopt returned {ok})");
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn limit_allocator_arenas() {}
