@@ -485,6 +485,9 @@ test('live exercise with players from two countries', { timeout: 10 * 60_000 }, 
     const row = tj.locator('tr.exercise-record', { hasText: 'EXERCISE' }).first();
     await row.waitFor({ timeout: UI_TIMEOUT_MS });
     await tj.locator('#exercise-banner').waitFor({ timeout: UI_TIMEOUT_MS });
+    // Each exercise hazard once: Tajikistan's own incident, not every playing country's copy.
+    const orgs = await tj.locator('tr.exercise-record').evaluateAll((rows) => rows.map((r) => r.cells[2].textContent));
+    assert.ok(orgs.length > 0 && orgs.every((o) => o === 'TJ'), orgs.join());
     await shot(tj, '12-exercise-tj-incidents.png');
     // A situation report written in the exercise is an exercise record.
     await tj.locator('#nav-sitreps').click();

@@ -386,6 +386,9 @@ export async function renderIncidents(main, { toast, params = [] }) {
       return;
     }
     const me = session.user();
+    // An exercise hazard is one incident per playing country (each with its own CAP
+    // proposal); a player lists its own, the regional centre every country's.
+    if (me && me.org !== 'rc') items = items.filter((i) => !i.exercise_id || i.org === me.org || i.created_by !== 'exercise');
     tableBody.replaceChildren(...items.map((i) => {
       const q = i.quake || {};
       const mine = me && i.org === me.org;
