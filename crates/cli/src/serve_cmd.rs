@@ -124,4 +124,3 @@ fn trim_allocator_periodically() {
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn trim_allocator_periodically() {}
-
