@@ -11,14 +11,6 @@ mod region_cmd;
 mod serve_cmd;
 
 use anyhow::Result;
-
-/// mimalloc as the binary's allocator. Under glibc's malloc a long-running `forewarn serve`
-/// grew by some 0.8 MB a minute while heaptrack saw at most 19 MB of live heap: freed memory
-/// stayed resident, fragmented across the pages of glibc's arenas, and neither trimming nor
-/// fewer arenas stopped it (the soak, docs/reliability.md). mimalloc returns freed pages to the
-/// system on its own. C code (the bundled SQLite) still uses glibc's malloc.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
