@@ -36,6 +36,23 @@ pub fn filled_contours(grid: &Grid<f32>, thresholds: &[f64]) -> Vec<(f64, MultiP
     }
 }
 
+/// `v` to 6 decimals (about 0.1 m in degrees): the precision of coordinates in GeoJSON outputs.
+pub fn round6(v: f64) -> f64 {
+    (v * 1e6).round() / 1e6
+}
+
+/// A multipolygon's GeoJSON `coordinates` (exterior then interior rings, [`round6`]).
+pub fn geojson_coordinates(mp: &MultiPolygon<f64>) -> Vec<Vec<Vec<[f64; 2]>>> {
+    mp.0.iter()
+        .map(|p| {
+            std::iter::once(p.exterior())
+                .chain(p.interiors())
+                .map(|r| r.0.iter().map(|c| [round6(c.x), round6(c.y)]).collect())
+                .collect()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

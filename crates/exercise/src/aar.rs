@@ -49,11 +49,7 @@ impl Labels {
     fn place(&mut self, x: f64, y: f64, text: &str, font_px: f64) -> bool {
         let w = text.chars().count() as f64 * font_px * 0.6;
         let b = [x - 1.0, y - font_px, x + w + 1.0, y + 2.0];
-        if self
-            .boxes
-            .iter()
-            .any(|o| b[0] < o[2] && b[2] > o[0] && b[1] < o[3] && b[3] > o[1])
-        {
+        if forewarn_engine::report::label_overlaps(&self.boxes, b) {
             return false;
         }
         self.boxes.push(b);

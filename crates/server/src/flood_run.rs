@@ -4,8 +4,9 @@
 //! pool like an earthquake run ([`crate::runner`]).
 
 use crate::incidents::{FloodParams, Incident};
-use crate::runner::{RunOutput, multipolygon_coords, round6, world};
+use crate::runner::{RunOutput, world};
 use forewarn_cap::{CapTime, Status};
+use forewarn_engine::contours::{geojson_coordinates, round6};
 use forewarn_engine::flood_alert::{self, FloodAlertOptions};
 use forewarn_flood::impact::WarningOptions;
 use forewarn_flood::{People, RunOptions, Scenario};
@@ -100,7 +101,7 @@ fn extent_geojson(run: &forewarn_flood::FloodRun) -> Value {
                 json!({
                     "type": "Feature",
                     "properties": {"depth_m": t, "label": format!("Flood depth >= {t} m"), "color": "#3182bd"},
-                    "geometry": {"type": "MultiPolygon", "coordinates": multipolygon_coords(&mp)},
+                    "geometry": {"type": "MultiPolygon", "coordinates": geojson_coordinates(&mp)},
                 })
             })
             .collect();

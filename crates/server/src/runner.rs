@@ -13,6 +13,7 @@ use crate::pool::{CancelToken, Stop};
 use crate::records;
 use forewarn_cap::{CapTime, Status};
 use forewarn_core::Region;
+use forewarn_engine::contours::round6;
 use forewarn_engine::quake::{self, QuakeRequest, QuakeSource};
 use forewarn_exposure::Exposure;
 use forewarn_quake::shaking::Correlation;
@@ -50,47 +51,8 @@ pub(crate) struct RunOutput {
     pub cap_xml: Result<String, String>,
 }
 
-const ROMAN: [&str; 10] = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"];
-
-pub(crate) fn round6(v: f64) -> f64 {
-    (v * 1e6).round() / 1e6
-}
-
-/// A multipolygon's GeoJSON coordinates (exterior then interior rings, 6 decimals).
-pub(crate) fn multipolygon_coords(mp: &geo::MultiPolygon<f64>) -> Vec<Vec<Vec<[f64; 2]>>> {
-    mp.0.iter()
-        .map(|p| {
-            std::iter::once(p.exterior())
-                .chain(p.interiors())
-                .map(|r| r.0.iter().map(|c| [round6(c.x), round6(c.y)]).collect())
-                .collect()
-        })
-        .collect()
-}
-
 /// Layers of an earthquake incident.
 pub const QUAKE_LAYERS: [&str; 2] = ["mmi_contours", "settlements"];
-
-/// Filled MMI contours as a GeoJSON FeatureCollection (MMI >= k for k = 2..10).
-fn contours_geojson(run: &quake::QuakeRun) -> Value {
-    let thresholds: Vec<f64> = (2..=10).map(|k| k as f64 - 0.5).collect();
-    let mut features = Vec::new();
-    for (t, mp) in forewarn_engine::contours::filled_contours(&run.grid_mmi, &thresholds) {
-        let k = (t + 0.5).round() as usize;
-        if mp.0.is_empty() || !(1..=10).contains(&k) {
-            continue;
-        }
-        let coords = multipolygon_coords(&mp);
-        let color =
-            quake::mmi_color(k as f32).map(|c| format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2));
-        features.push(json!({
-            "type": "Feature",
-            "properties": {"mmi": k, "label": format!("MMI >= {}", ROMAN[k - 1]), "threshold": t, "color": color},
-            "geometry": {"type": "MultiPolygon", "coordinates": coords},
-        }));
-    }
-    json!({"type": "FeatureCollection", "name": "mmi_contours", "features": features})
-}
 
 /// Settlements with MMI >= 4 as GeoJSON points.
 fn settlements_geojson(run: &quake::QuakeRun) -> Value {
@@ -168,7 +130,7 @@ fn compute(
         summary: quake::summary_json(&run),
         alert_level: run.alert_level.as_str().to_string(),
         layers: vec![
-            (QUAKE_LAYERS[0], contours_geojson(&run).to_string()),
+            (QUAKE_LAYERS[0], quake::contours_geojson(&run).to_string()),
             (QUAKE_LAYERS[1], settlements_geojson(&run).to_string()),
         ],
         cap_xml,

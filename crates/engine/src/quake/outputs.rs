@@ -3,6 +3,7 @@
 //! wall-clock timings are kept out of them (the CLI writes runtime.json).
 
 use super::QuakeRun;
+use crate::contours::round6;
 use crate::map::{MapSpec, RasterLayer, render_png};
 use crate::{EngineError, write_file};
 use forewarn_core::raster_tiff::write_geotiff;
@@ -27,10 +28,6 @@ pub fn mmi_color(mmi: f32) -> Option<RGBColor> {
         _ => (255, 0, 0),
     };
     Some(RGBColor(c.0, c.1, c.2))
-}
-
-fn round6(v: f64) -> f64 {
-    (v * 1e6).round() / 1e6
 }
 
 /// The summary as JSON.
@@ -181,7 +178,9 @@ pub fn summary_json(run: &QuakeRun) -> Value {
     })
 }
 
-fn contours_geojson(run: &QuakeRun) -> Value {
+/// Filled MMI contours as a GeoJSON FeatureCollection (MMI >= k for k = 2..10): mmi.geojson,
+/// and the server's `mmi_contours` layer.
+pub fn contours_geojson(run: &QuakeRun) -> Value {
     let thresholds: Vec<f64> = (2..=10).map(|k| k as f64 - 0.5).collect();
     let contours = crate::contours::filled_contours(&run.grid_mmi, &thresholds);
     let mut features = Vec::new();
@@ -190,15 +189,7 @@ fn contours_geojson(run: &QuakeRun) -> Value {
         if mp.0.is_empty() {
             continue;
         }
-        let coords: Vec<Vec<Vec<[f64; 2]>>> =
-            mp.0.iter()
-                .map(|p| {
-                    std::iter::once(p.exterior())
-                        .chain(p.interiors())
-                        .map(|r| r.0.iter().map(|c| [round6(c.x), round6(c.y)]).collect())
-                        .collect()
-                })
-                .collect();
+        let coords = crate::contours::geojson_coordinates(&mp);
         features.push(json!({
             "type": "Feature",
             "properties": {"mmi": k, "label": format!("MMI >= {}", ROMAN[k - 1]), "threshold": k as f64 - 0.5, "color": mmi_color(k as f32).map(|c| format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2))},

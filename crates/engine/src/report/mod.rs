@@ -15,7 +15,7 @@ use serde_json::Value;
 use std::fmt::Write as _;
 use words::{Words, level_from_str, level_index, mmi_index};
 
-pub use svg::{MapInput, Place};
+pub use svg::{MapInput, Place, overlaps as label_overlaps};
 
 /// What the page is built from.
 pub struct ReportInput<'a> {

@@ -174,8 +174,9 @@ fn view_bbox(footprint: [f64; 4], contours: Option<&Value>) -> [f64; 4] {
     footprint
 }
 
-/// Whether a label box overlaps one already placed.
-fn overlaps(placed: &[[f64; 4]], b: [f64; 4]) -> bool {
+/// Whether a label box `[x0, y0, x1, y1]` overlaps one already placed (the report's map and
+/// the after-action report's).
+pub fn overlaps(placed: &[[f64; 4]], b: [f64; 4]) -> bool {
     placed
         .iter()
         .any(|p| b[0] < p[2] && p[0] < b[2] && b[1] < p[3] && p[1] < b[3])

@@ -122,6 +122,48 @@ async fn first_draft(
     }
 }
 
+/// What drafting the alert of a completed automatic incident needs.
+struct Drafting {
+    /// The run's level reaches the organisation's draft level.
+    above: bool,
+    /// The run's CAP proposal with the organisation's sender name, web address and contact.
+    proposal: String,
+    sender: String,
+    /// The organisation publishes this level without approval (never inside an exercise).
+    auto_publish: bool,
+}
+
+/// [`Drafting`] for `inc`; `None` when its run made no CAP proposal (logged).
+async fn drafting(
+    st: &AppState,
+    svc: &super::WatchService,
+    inc: &Incident,
+) -> Result<Option<Drafting>, ApiError> {
+    let threshold = svc
+        .org(&inc.org)
+        .map_or(AlertLevel::Green, |o| o.draft_from);
+    // A completed run always has a level; none reads as green, as the assessment does.
+    let level = AlertLevel::parse(inc.alert_level.as_deref().unwrap_or("green"));
+    let Some(proposal) = st.store.get_layer(inc.id, CAP_PROPOSAL).await? else {
+        tracing::warn!(
+            incident = inc.id,
+            "watch: the run made no CAP proposal; no draft"
+        );
+        return Ok(None);
+    };
+    let proposal = crate::cap_texts::apply(st, &inc.org, proposal).await?;
+    let auto_publish = match level {
+        Some(l) => super::auto_publish::covers(st, &inc.org, l).await?,
+        None => false,
+    } && inc.exercise_id.is_none();
+    Ok(Some(Drafting {
+        above: level.is_some_and(|l| l >= threshold),
+        proposal,
+        sender: org_sender(st, &inc.org).await?,
+        auto_publish,
+    }))
+}
+
 /// After the flood run a gauge crossing started: the first draft (one crossing, one run; a
 /// later crossing starts a new incident), when the run's level reaches the organisation's.
 pub async fn after_flood_run(st: &AppState, id: i64) {
@@ -145,26 +187,13 @@ async fn after_flood_run_inner(st: &AppState, id: i64) -> Result<(), ApiError> {
     if inc.origin != Origin::Auto || inc.status != IncidentStatus::Complete || inc.flood.is_none() {
         return Ok(());
     }
-    let threshold = svc
-        .org(&inc.org)
-        .map_or(AlertLevel::Green, |o| o.draft_from);
-    let level = inc.alert_level.as_deref().and_then(AlertLevel::parse);
-    if level.is_none_or(|l| l < threshold) || !alerts_of(st, id).await?.is_empty() {
-        return Ok(());
-    }
-    let Some(proposal) = st.store.get_layer(id, CAP_PROPOSAL).await? else {
-        tracing::warn!(
-            incident = id,
-            "watch: the flood run made no CAP proposal; no draft"
-        );
+    let Some(d) = drafting(st, svc, &inc).await? else {
         return Ok(());
     };
-    let proposal = crate::cap_texts::apply(st, &inc.org, proposal).await?;
-    let sender = org_sender(st, &inc.org).await?;
-    let auto_publish = match level {
-        Some(l) => super::auto_publish::covers(st, &inc.org, l).await?,
-        None => false,
-    } && inc.exercise_id.is_none();
+    if !d.above || !alerts_of(st, id).await?.is_empty() {
+        return Ok(());
+    }
+    let (proposal, sender, auto_publish) = (d.proposal, d.sender, d.auto_publish);
     let mut tx = st.store.begin_write().await?;
     match first_draft(&mut tx, &inc, proposal, &sender, auto_publish).await {
         Ok((alert_id, reason)) => {
@@ -223,20 +252,15 @@ async fn after_run_inner(st: &AppState, id: i64) -> Result<(), ApiError> {
         deaths_band: deaths_band(median),
     };
     let material = link.assessed.as_ref() != Some(&now);
-    let threshold = svc
-        .org(&inc.org)
-        .map_or(AlertLevel::Green, |o| o.draft_from);
-    let level = AlertLevel::parse(&level_s);
-    let above = level.is_some_and(|l| l >= threshold);
-    let Some(proposal) = st.store.get_layer(id, CAP_PROPOSAL).await? else {
-        tracing::warn!(
-            incident = id,
-            "watch: the run made no CAP proposal; no draft"
-        );
+    let Some(Drafting {
+        above,
+        proposal,
+        sender,
+        auto_publish,
+    }) = drafting(st, svc, &inc).await?
+    else {
         return Ok(());
     };
-    // The organisation's sender name, web address and contact.
-    let proposal = crate::cap_texts::apply(st, &inc.org, proposal).await?;
     let alerts = alerts_of(st, id).await?;
     let head = alerts
         .iter()
@@ -250,11 +274,6 @@ async fn after_run_inner(st: &AppState, id: i64) -> Result<(), ApiError> {
                 && a.supersedes == head.as_ref().map(|h| h.id)
         })
         .cloned();
-    let sender = org_sender(st, &inc.org).await?;
-    let auto_publish = match level {
-        Some(l) => super::auto_publish::covers(st, &inc.org, l).await?,
-        None => false,
-    } && inc.exercise_id.is_none();
     let mut tx = st.store.begin_write().await?;
     // The incident as it is now: a newer revision may have started another run.
     let cur: Incident = match tx.get_record("incident", id).await? {
