@@ -41,15 +41,19 @@ function parseCircle(text) {
 }
 
 /**
- * GeoJSON features for every <area> of the first <info> block of a CAP message.
+ * GeoJSON features for every <area> of one <info> block of a CAP message: the block in
+ * `language` when there is one (its area descriptions are in that language), else the first.
  * @param {string} xml CAP XML
  * @param {Record<string, any>} properties copied onto each feature
+ * @param {string} [language] the reader's language code (en, ru, zh, ur)
  */
-export function capAreas(xml, properties = {}) {
+export function capAreas(xml, properties = {}, language = '') {
   if (!xml) return [];
   const doc = new DOMParser().parseFromString(xml, 'application/xml');
   if (doc.getElementsByTagName('parsererror').length) return [];
-  const info = doc.getElementsByTagNameNS('*', 'info')[0];
+  const infos = Array.from(doc.getElementsByTagNameNS('*', 'info'));
+  const langOf = (i) => (i.getElementsByTagNameNS('*', 'language')[0]?.textContent || 'en-US').trim().toLowerCase();
+  const info = infos.find((i) => language && langOf(i).split('-')[0] === language) || infos[0];
   if (!info) return [];
   const features = [];
   for (const area of info.getElementsByTagNameNS('*', 'area')) {

@@ -37,9 +37,18 @@ function summary(doc) {
     ' · ', t('compose.preview.languages'), ': ', infos(doc).map(infoLanguage).join(', '));
 }
 
-/** The page the public would read, in a frame that runs nothing. */
+/**
+ * The page the public would read, in a frame that runs no script (same origin only so that
+ * this screen can open it at the block in the reader's language).
+ */
 export function previewFrame(id, html, title) {
-  return h('iframe', { id, class: 'cap-preview-frame', sandbox: '', title, srcdoc: html });
+  const frame = h('iframe', { id, class: 'cap-preview-frame', sandbox: 'allow-same-origin', title, srcdoc: html });
+  frame.addEventListener('load', () => {
+    const doc = frame.contentDocument;
+    const block = doc?.querySelector(`section.cap-info[lang^="${currentLang()}"]`);
+    if (block && frame.contentWindow) frame.contentWindow.scrollTo(0, block.offsetTop);
+  });
+  return frame;
 }
 
 export async function renderComposer(main, { params, toast }) {

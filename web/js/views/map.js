@@ -22,6 +22,8 @@ const MIN_MMI_DRAWN = 4;
 const CLICKABLE = ['incident-settlements', 'settlements', 'alert-areas-fill', 'incident-mmi-fill'];
 /** Settlements labelled on the map (the dots go down to 100,000 people). */
 const MIN_LABEL_POPULATION = 250000;
+/** The zoom buttons' corner (width, height in px from the map's top left), kept free of labels. */
+const CONTROL_PX = [50, 80];
 /** Pixels kept free around a label when decluttering. */
 const LABEL_MARGIN_PX = 4;
 
@@ -197,7 +199,9 @@ function labelLayer(map, container) {
     for (const l of labels) {
       const p = map.project(l.lngLat);
       const box = { x0: p.x - l.w / 2 - LABEL_MARGIN_PX, x1: p.x + l.w / 2 + LABEL_MARGIN_PX, y0: p.y - l.h / 2 - LABEL_MARGIN_PX, y1: p.y + l.h / 2 + LABEL_MARGIN_PX };
-      const inside = box.x0 >= 0 && box.y0 >= 0 && box.x1 <= w && box.y1 <= hgt;
+      // Inside the map, and clear of the zoom buttons in its top-left corner.
+      const inside = box.x0 >= 0 && box.y0 >= 0 && box.x1 <= w && box.y1 <= hgt
+        && !(box.x0 < CONTROL_PX[0] && box.y0 < CONTROL_PX[1]);
       const free = inside && !taken.some((b) => box.x0 < b.x1 && box.x1 > b.x0 && box.y0 < b.y1 && box.y1 > b.y0);
       l.el.hidden = !free;
       if (free) {
@@ -408,7 +412,7 @@ export async function renderMap(main, { params, toast }) {
       const full = await Promise.all(shown.map((a) => get(`/api/alerts/${a.id}`).catch(() => null)));
       for (const a of full) {
         if (!a) continue;
-        collection.features.push(...capAreas(a.xml, { alert_id: a.id, status: a.status, headline: alertHeadline(a) }));
+        collection.features.push(...capAreas(a.xml, { alert_id: a.id, status: a.status, headline: alertHeadline(a) }, currentLang()));
       }
     } catch (err) {
       console.warn('alert areas', err);
