@@ -132,7 +132,8 @@ test('operations centre workflow in the browser', { timeout: 15 * 60_000 }, asyn
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'run-depth_km');
     await page.locator('#nav-incidents').click();
     await page.waitForFunction(() => location.hash === '#/incidents');
-    await page.locator('#run-form').waitFor();
+    // The screen is drawn anew for the plain address (the picked position's note is gone).
+    await page.waitForFunction(() => document.querySelector('#run-form') && !document.querySelector('#run-import-note')?.textContent, null, { timeout: UI_TIMEOUT_MS });
     // No event is pre-filled; the origin time defaults to now.
     for (const f of ['lat', 'lon', 'depth_km', 'mag']) assert.equal(await page.locator(`#run-${f}`).inputValue(), '', f);
     assert.match(await page.locator('#run-origin_time').inputValue(), /^\d{4}-\d\d-\d\dT\d\d:\d\d/);
