@@ -180,7 +180,7 @@ impl Alert {
     }
 }
 
-crate::records::impl_stored!(Alert, "alert", parent = incident_id);
+crate::records::impl_stored!(Alert, "alert", parent = incident_id, list_omits = ["xml"]);
 
 /// The CAP identifier of alert record `id` of organisation `org`.
 pub fn cap_identifier(org: &str, id: i64) -> String {
@@ -797,12 +797,8 @@ pub async fn list(
 ) -> Result<axum::Json<Value>, ApiError> {
     let page =
         records::list_page::<Alert>(&st, &caller, "/api/alerts", &q, ParentParam::Incident).await?;
-    let items: Vec<Alert> = page
-        .items
-        .into_iter()
-        .map(|a| Alert { xml: None, ..a })
-        .collect();
-    Ok(axum::Json(json!({"items": items, "next": page.next})))
+    // The page was read without the CAP XML (`list_omits`): `GET /api/alerts/{id}` serves it.
+    Ok(axum::Json(json!({"items": page.items, "next": page.next})))
 }
 
 pub async fn get(
@@ -962,6 +958,8 @@ pub async fn feed(
                     .map(|s| s.as_str().to_string())
                     .collect(),
                 before_id: before,
+                // The feed is made of the XML.
+                omit_keys: &[],
             },
         )
         .await?;

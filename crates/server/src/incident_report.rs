@@ -93,6 +93,8 @@ async fn same_event_before(
                 org: Some(inc.org.clone()),
                 statuses: vec!["complete".into(), "closed".into()],
                 before_id: Some(inc.id),
+                // The run's summary is read: it holds the epicentre.
+                omit_keys: &[],
             },
         )
         .await?;

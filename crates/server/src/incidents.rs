@@ -201,7 +201,7 @@ pub enum Origin {
     Auto,
 }
 
-crate::records::impl_stored!(Incident, "incident");
+crate::records::impl_stored!(Incident, "incident", list_omits = ["summary"]);
 
 impl Incident {
     /// A new real earthquake incident whose run is about to start (status running, nothing
@@ -350,10 +350,8 @@ pub async fn list(
     let items: Vec<Incident> = page
         .items
         .into_iter()
-        .map(|inc| Incident {
-            summary: None,
-            ..with_progress(&st, inc)
-        })
+        // Read without the run's summary (`list_omits`): `GET /api/incidents/{id}` serves it.
+        .map(|inc| with_progress(&st, inc))
         .collect();
     Ok(axum::Json(json!({"items": items, "next": page.next})))
 }

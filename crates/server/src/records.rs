@@ -26,28 +26,35 @@ pub trait Stored: Serialize + DeserializeOwned {
     fn exercise_id(&self) -> Option<i64> {
         None
     }
+    /// Heavy fields a list page leaves out (read by the database without them; each one an
+    /// `Option` that the record's own GET serves).
+    const LIST_OMITS: &'static [&'static str] = &[];
 }
 
 /// Implements [`Stored`] for a record struct with the usual fields (`id`, `org`,
 /// `visibility`, `status` (a `String` or a status enum with `AsRef<str>`), `created_at`,
 /// `exercise_id`, and optionally a parent field). `unscoped` is for the records that are never
 /// inside an exercise and have no `exercise_id` (exercises and director grants themselves).
+/// `list_omits = [..]` names the heavy fields lists leave out ([`Stored::LIST_OMITS`]).
 macro_rules! impl_stored {
-    ($ty:ty, $name:literal) => {
+    ($ty:ty, $name:literal $(, list_omits = $omits:expr)?) => {
         $crate::records::impl_stored!(@impl $ty, $name,
-            |_s: &$ty| -> Option<i64> { None }, |s: &$ty| -> Option<i64> { s.exercise_id });
+            |_s: &$ty| -> Option<i64> { None }, |s: &$ty| -> Option<i64> { s.exercise_id }
+            $(, $omits)?);
     };
-    ($ty:ty, $name:literal, parent = $parent:ident) => {
+    ($ty:ty, $name:literal, parent = $parent:ident $(, list_omits = $omits:expr)?) => {
         $crate::records::impl_stored!(@impl $ty, $name,
-            |s: &$ty| -> Option<i64> { s.$parent }, |s: &$ty| -> Option<i64> { s.exercise_id });
+            |s: &$ty| -> Option<i64> { s.$parent }, |s: &$ty| -> Option<i64> { s.exercise_id }
+            $(, $omits)?);
     };
     ($ty:ty, $name:literal, unscoped) => {
         $crate::records::impl_stored!(@impl $ty, $name,
             |_s: &$ty| -> Option<i64> { None }, |_s: &$ty| -> Option<i64> { None });
     };
-    (@impl $ty:ty, $name:literal, $parent:expr, $exercise:expr) => {
+    (@impl $ty:ty, $name:literal, $parent:expr, $exercise:expr $(, $omits:expr)?) => {
         impl $crate::records::Stored for $ty {
             const TYPE: &'static str = $name;
+            $(const LIST_OMITS: &'static [&'static str] = &$omits;)?
             fn id(&self) -> i64 {
                 self.id
             }
@@ -377,6 +384,7 @@ pub async fn list_page<T: Stored>(
             },
             &forewarn_store::RecordPage {
                 before_id: before,
+                omit_keys: T::LIST_OMITS,
                 ..Default::default()
             },
         )

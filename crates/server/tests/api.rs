@@ -39,6 +39,19 @@ async fn incident_run(app: &App) {
         done["alert_level"]
     );
     assert!(done["summary"]["max_mmi"].as_f64().unwrap() > 8.0);
+    // The list carries the incident without its run summary (read without it).
+    let (_, list) = kd.get("/api/incidents").await;
+    let listed = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == id)
+        .expect("listed");
+    assert!(listed["summary"].is_null(), "{listed}");
+    assert_eq!(
+        (&listed["status"], &listed["alert_level"]),
+        (&done["status"], &done["alert_level"])
+    );
     let (s, layer) = kd
         .get(&format!("/api/incidents/{id}/layers/mmi_contours"))
         .await;

@@ -328,6 +328,14 @@ async fn pagination(app: &App) {
     assert!(kz_pub.iter().all(|i| seen.contains(i)), "{seen:?}");
     assert!(pages >= 2);
     let (_, p) = kd.get("/api/alerts?status=published&limit=1").await;
+    // A list item has no CAP XML (read without it); the alert's own GET has it.
+    let item = &p["items"][0];
+    assert!(
+        item["xml"].is_null() && item["status"] == "published",
+        "{item}"
+    );
+    let (_, one) = kd.get(&format!("/api/alerts/{}", item["id"])).await;
+    assert!(one["xml"].as_str().unwrap().contains("<alert"), "{one}");
     assert!(
         p["next"].as_str().unwrap().contains("&status=published"),
         "{p}"

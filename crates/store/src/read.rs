@@ -193,7 +193,12 @@ impl Store {
         f: &RecordFilter,
         p: &RecordPage,
     ) -> Result<Vec<Record>, StoreError> {
-        let mut q = Q::new("SELECT * FROM records WHERE record_type = ");
+        let mut q = Q::new(
+            "SELECT record_type, id, org, visibility, party_org, status, parent_id, \
+             created_at, updated_at, exercise_id, ",
+        );
+        self.push_data_without(&mut q, p.omit_keys);
+        q.push(" AS data FROM records WHERE record_type = ");
         q.arg(Bind::Str(record_type.to_string()));
         push_reader(&mut q, reader);
         if let Some(s) = &f.status {
@@ -220,6 +225,32 @@ impl Store {
             .arg(Bind::I64(limit_of(f.limit)));
         let rows = q.build().fetch_all(&self.pool).await?;
         rows.iter().map(record_from_row).collect()
+    }
+
+    /// Appends the `data` column without the top-level keys `omit` (each key bound, never
+    /// spliced): `json_remove` in SQLite, the jsonb `-` operator in PostgreSQL.
+    fn push_data_without(&self, q: &mut Q, omit: &[&str]) {
+        match self.backend {
+            _ if omit.is_empty() => {
+                q.push("data");
+            }
+            crate::Backend::Sqlite => {
+                q.push("json_remove(data");
+                for key in omit {
+                    q.push(", ").arg(Bind::Str(format!("$.{key}")));
+                }
+                q.push(")");
+            }
+            crate::Backend::Postgres => {
+                q.push("(data::jsonb");
+                for key in omit {
+                    q.push(" - ")
+                        .arg(Bind::Str((*key).to_string()))
+                        .push("::text");
+                }
+                q.push(")::text");
+            }
+        }
     }
 
     /// A document stored for a record (see [`crate::WriteTx::put_document`]).

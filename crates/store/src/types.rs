@@ -261,6 +261,10 @@ pub struct RecordPage {
     pub statuses: Vec<String>,
     /// Only records with an id below this one: the cursor of the next page.
     pub before_id: Option<i64>,
+    /// Top-level keys of `data` left out in the query (a list's heavy fields, such as an
+    /// alert's CAP XML, served by the record's own GET), so that neither the database driver
+    /// nor the decoder ever holds them.
+    pub omit_keys: &'static [&'static str],
 }
 
 /// Current UTC time as RFC 3339 with milliseconds, the store's timestamp format.

@@ -438,6 +438,44 @@ async fn queued_rows(store: Store) {
     assert_eq!(rs.first().map(|r| r.id), Some(151));
 }
 
+/// A list page can leave heavy top-level keys of `data` out in the query; everything else of the
+/// record, and the full record by id, stay as they were.
+async fn heavy_keys_left_out(store: Store) {
+    let mut tx = store.begin_write().await.unwrap();
+    let mut r = record("pk", 1, Visibility::Regional);
+    r.data = json!({"title": "t", "xml": "<alert>big</alert>", "summary": {"deaths": 3}, "n": 1});
+    tx.insert_record(&r).await.unwrap();
+    tx.commit().await.unwrap();
+    let list = |omit_keys: &'static [&'static str]| {
+        let store = store.clone();
+        async move {
+            let p = RecordPage {
+                omit_keys,
+                ..Default::default()
+            };
+            let f = RecordFilter::default();
+            store
+                .list_records_page("request", &Reader::All, &f, &p)
+                .await
+                .unwrap()
+        }
+    };
+    let light = list(&["xml", "summary"]).await;
+    assert_eq!(light.len(), 1);
+    assert_eq!(light[0].data, json!({"title": "t", "n": 1}));
+    assert_eq!(
+        (light[0].id, light[0].status.as_str(), light[0].org.as_str()),
+        (1, "open", "pk")
+    );
+    assert_eq!(
+        list(&["xml"]).await[0].data["summary"],
+        json!({"deaths": 3})
+    );
+    assert_eq!(list(&[]).await[0].data, r.data);
+    let whole = store.get_record("request", 1).await.unwrap().unwrap();
+    assert_eq!(whole.data, r.data);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_store() {
     let dir = tempfile::tempdir().unwrap();
@@ -452,6 +490,8 @@ async fn sqlite_store() {
     concurrent_writes(Store::open(db2.to_str().unwrap()).await.unwrap()).await;
     let db3 = dir.path().join("q.db");
     queued_rows(Store::open(db3.to_str().unwrap()).await.unwrap()).await;
+    let db4 = dir.path().join("h.db");
+    heavy_keys_left_out(Store::open(db4.to_str().unwrap()).await.unwrap()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -468,6 +508,8 @@ async fn postgres_store() {
     concurrent_writes(Store::open(&url).await.unwrap()).await;
     let url = pg.create_database("store_c").unwrap();
     queued_rows(Store::open(&url).await.unwrap()).await;
+    let url = pg.create_database("store_d").unwrap();
+    heavy_keys_left_out(Store::open(&url).await.unwrap()).await;
 }
 
 #[test]
