@@ -84,3 +84,4 @@ export async function request(method, path, body, opts = {}) {
 
 export const get = (path, opts) => request('GET', path, undefined, opts);
 export const post = (path, body, opts) => request('POST', path, body, opts);
+export const put = (path, body, opts) => request('PUT', path, body, opts);

@@ -12,6 +12,7 @@ import { renderComposer } from './views/composer.js';
 import { renderApprovals } from './views/approvals.js';
 import { renderBoard } from './views/board.js';
 import { renderActivity } from './views/activity.js';
+import { renderWatch } from './views/watch.js';
 import { renderExercise } from './views/exercise.js';
 import { renderSitreps } from './views/sitreps.js';
 import { initAttention, resetAttention } from './attention.js';
@@ -24,6 +25,7 @@ const ROUTES = [
   { path: 'board', key: 'nav.board', render: renderBoard },
   { path: 'sitreps', key: 'nav.sitreps', render: renderSitreps },
   { path: 'activity', key: 'nav.activity', render: renderActivity },
+  { path: 'watch', key: 'nav.watch', render: renderWatch },
   { path: 'exercise', key: 'nav.exercise', render: renderExercise },
   // Screens reached by links, not listed in the navigation (`nav` names the item to mark).
   { path: 'incident', key: 'nav.incidents', render: renderIncidentPage, nav: 'incidents' },
