@@ -181,37 +181,84 @@ export async function renderWatch(main, { toast }) {
     isRcAdmin ? null : h('p', { class: 'muted', id: 'watch-sources-who' }, t('watch.sources.adminOnly')));
 
   // --- rules --------------------------------------------------------------------------------
-  const rulesPanel = h('section', { class: 'panel', id: 'watch-rules', 'aria-labelledby': 'watch-rules-h' },
-    h('h2', { id: 'watch-rules-h' }, t('watch.rules.title', { org: orgLabel })));
+  const rulesTitle = h('h2', { id: 'watch-rules-h' }, t('watch.rules.title', { org: orgLabel }));
+  const rulesHost = h('div', { id: 'watch-rules-body' });
+  const rulesPanel = h('section', { class: 'panel', id: 'watch-rules', 'aria-labelledby': 'watch-rules-h' }, rulesTitle);
 
   mount(main, h('h1', {}, t('watch.title')), h('p', { class: 'muted' }, t('watch.intro')), sourcesPanel, rulesPanel);
 
   const timer = setInterval(() => loadSources(), REFRESH_MS);
-  let map = null;
+  let rulesCleanup = null;
   const cleanup = () => {
     disposed = true;
     clearInterval(timer);
-    if (map) map.remove();
-    if (window.forewarnWatchMap === map) window.forewarnWatchMap = null;
+    if (rulesCleanup) rulesCleanup();
   };
 
   await loadSources();
+  if (disposed) return cleanup;
+
+  /** Shows the rules of organisation `code` (editable by its admin). */
+  let rulesSeq = 0;
+  async function showRules(code) {
+    const seq = ++rulesSeq;
+    if (rulesCleanup) rulesCleanup();
+    rulesCleanup = null;
+    // A box of its own: a slower earlier choice draws into a box no longer shown.
+    const box = h('div');
+    rulesHost.replaceChildren(box);
+    const org = session.orgList().find((o) => o.code === code);
+    rulesTitle.textContent = t('watch.rules.title', { org: org ? org.name : orgLabel });
+    if (!code) return;
+    const done = await renderRules(box, code, { toast, isOwn: code === me.org });
+    if (disposed || seq !== rulesSeq) done();
+    else rulesCleanup = done;
+  }
 
   if (myOrg && !myOrg.country_iso2) {
-    rulesPanel.append(h('p', { id: 'watch-rules-origin', 'data-origin': 'none' }, t('watch.rules.noCountry')));
+    // The regional centre has no area of its own; it reads the rules of each member.
+    const choices = session.orgList().filter((o) => o.country_iso2);
+    const picker = h('select', {
+      id: 'watch-rules-org',
+      onChange: (ev) => showRules(ev.target.value),
+    }, h('option', { value: '' }, t('watch.rules.pickOrg')), choices.map((o) => h('option', { value: o.code }, o.name)));
+    rulesPanel.append(
+      h('p', { id: 'watch-rules-nocountry' }, t('watch.rules.noCountry')),
+      h('div', { class: 'field watch-org-pick' }, h('label', { for: picker.id }, t('watch.rules.org')), picker),
+      rulesHost);
     return cleanup;
   }
+  rulesPanel.append(rulesHost);
+  await showRules(me.org);
+  return cleanup;
+}
+
+/**
+ * Draws organisation `code`'s watch rules into `host`: notes, the map with its area and the
+ * check, and the form (editable when `isOwn` and the user is an admin). Returns the cleanup.
+ */
+async function renderRules(host, code, { toast, isOwn }) {
+  let disposed = false;
+  let map = null;
+  const cleanup = () => {
+    disposed = true;
+    if (map) map.remove();
+    if (window.forewarnWatchMap === map) window.forewarnWatchMap = null;
+  };
+  const org = session.orgList().find((o) => o.code === code);
+  const orgLabel = org ? org.name : code.toUpperCase();
+  const rulesPanel = host;
 
   let rules;
   try {
-    rules = await get(`/api/orgs/${encodeURIComponent(me.org)}/watch-rules`);
+    rules = await get(`/api/orgs/${encodeURIComponent(code)}/watch-rules`);
   } catch (err) {
     rulesPanel.append(h('p', { class: 'field-error', role: 'alert' }, errorText(err)));
     return cleanup;
   }
   if (disposed) return cleanup;
 
-  const isAdmin = session.hasRole('admin');
+  const isAdmin = isOwn && session.hasRole('admin');
   const limits = { ...DEFAULT_LIMITS, ...(rules.limits || {}) };
   const originNote = h('p', { id: 'watch-rules-origin' });
   const whoLine = h('p', { id: 'watch-rules-who', class: 'muted' });
@@ -273,7 +320,7 @@ export async function renderWatch(main, { toast }) {
     const q = buffer_km === null || buffer_km === undefined ? '' : `?buffer_km=${encodeURIComponent(buffer_km)}`;
     let area;
     try {
-      area = await get(`/api/orgs/${encodeURIComponent(me.org)}/watch-rules/area${q}`);
+      area = await get(`/api/orgs/${encodeURIComponent(code)}/watch-rules/area${q}`);
     } catch (err) {
       if (seq !== areaSeq || disposed) return false;
       mapEl.dataset.area = 'error';
@@ -315,7 +362,7 @@ export async function renderWatch(main, { toast }) {
     out.textContent = '…';
     try {
       const q = new URLSearchParams({ lat: String(lat), lon: String(lon), depth_km: String(depth), mag: String(mag) });
-      const res = await get(`/api/orgs/${encodeURIComponent(me.org)}/watch-rules/check?${q}`);
+      const res = await get(`/api/orgs/${encodeURIComponent(code)}/watch-rules/check?${q}`);
       out.dataset.passes = String(!!res.passes);
       out.className = `watch-answer ${res.passes ? 'watch-answer-yes' : 'watch-answer-no'}`;
       out.textContent = checkAnswer(res, mag);
@@ -582,7 +629,7 @@ export async function renderWatch(main, { toast }) {
         }
         save.disabled = true;
         try {
-          rules = await put(`/api/orgs/${encodeURIComponent(me.org)}/watch-rules`, body);
+          rules = await put(`/api/orgs/${encodeURIComponent(code)}/watch-rules`, body);
           if (disposed) return;
           toast(t('watch.rules.saved'));
           paintNotes();
