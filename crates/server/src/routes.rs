@@ -625,6 +625,46 @@ pub fn endpoints() -> Vec<Endpoint> {
         ),
         ep!(
             "GET",
+            "/api/orgs/{code}/watch-rules",
+            "An organisation's watch rules in force (stored by its admin, the --demo defaults, or none): on/off, buffer around its country, minimum magnitude by depth, trusted sources, the level drafts start from; with the watched sources and the limits",
+            LoggedIn,
+            None,
+            200,
+            "the rules in force, with the watched sources and the limits",
+            get(watch::rules_api::get)
+        ),
+        ep!(
+            "PUT",
+            "/api/orgs/{code}/watch-rules",
+            "Set the organisation's watch rules (journaled; the running watch uses them at once); 422 names the field and its limit",
+            Roles("admin of the organisation"),
+            Some("WatchRulesIn"),
+            200,
+            "the rules in force, as GET answers",
+            put(watch::rules_api::set)
+        ),
+        ep!(
+            "GET",
+            "/api/orgs/{code}/watch-rules/area",
+            "The organisation's country and its area of interest (grown by ?buffer_km=, else the rules' buffer) as GeoJSON, for a map",
+            LoggedIn,
+            None,
+            200,
+            "GeoJSON FeatureCollection (part: country, area)",
+            get(watch::rules_api::area)
+        ),
+        ep!(
+            "GET",
+            "/api/orgs/{code}/watch-rules/check",
+            "Whether an earthquake at ?lat=&lon=&depth_km=&mag= would concern the organisation under its rules, and why",
+            LoggedIn,
+            None,
+            200,
+            "passes, in_area, distance_km, buffer_km, min_mag, magnitude_ok, enabled",
+            get(watch::rules_api::check)
+        ),
+        ep!(
+            "GET",
             "/api/orgs/{code}/cap-texts",
             "An organisation's sender name per language, web address and contact, carried by the alerts drafted from its incidents",
             LoggedIn,

@@ -15,6 +15,7 @@ use common::App;
 use common::feeds::{
     FDSN_HEADER, Feeds, auto_incidents, drafts_of, feed_server, start_watch, until, usgs,
 };
+use forewarn_server::watch::{self, WatchService};
 use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -498,4 +499,237 @@ async fn a_gauge_crossing_starts_its_flood_run_and_a_draft() {
             .all(|i| i["hazard"] != "flood"),
         "{v}"
     );
+}
+
+/// An organisation's admin sets its watch rules: checked field by field, journaled, drawn as
+/// an area, answered for a point, followed by the running watch at once (off: no incident;
+/// on again: the next report makes one) and kept for the next start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_sets_the_watch_rules_and_the_watch_follows_them() {
+    let app = App::sqlite().await;
+    let pa = app.admin("pk").await;
+    let pd = app.login("pk.duty").await;
+    let kd = app.login("kz.duty").await;
+    let rc = app.login("rc.coordinator").await;
+    let (s, v) = pd.get("/api/orgs/pk/watch-rules").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        (&v["origin"], &v["watching"]),
+        (&json!("none"), &json!(false))
+    );
+    let (s, _) = pd.get("/api/orgs/zz/watch-rules").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    let feeds = Feeds::default();
+    let addr = feed_server(feeds.clone()).await;
+    feeds.set("usgs", usgs("us7000rul1", 4.0, 60.0, 60.0, "reviewed", 1));
+    let toml = format!(
+        "[[source]]\nname = \"usgs\"\nkind = \"usgs-geojson\"\nurl = \"http://{addr}/usgs\"\npoll_s = 1\n"
+    );
+    let svc = start_watch(&app, &toml).await;
+    let (_, v) = pd.get("/api/orgs/pk/watch-rules").await;
+    assert_eq!(v["origin"], "demo", "{v}");
+    assert_eq!(
+        (&v["enabled"], &v["buffer_km"]),
+        (&json!(true), &json!(100.0))
+    );
+    assert_eq!(v["sources"], json!(["usgs"]));
+
+    // Only the organisation's own admin; every field checked against its limit.
+    let good = json!({"enabled": true, "buffer_km": 150, "draft_from": "yellow",
+        "magnitude_steps": [{"max_depth_km": 70, "min_mag": 5.0}, {"max_depth_km": null, "min_mag": 6.5}],
+        "trusted_sources": ["usgs"]});
+    for (who, status) in [(&pd, StatusCode::FORBIDDEN), (&kd, StatusCode::FORBIDDEN)] {
+        let (s, _) = who
+            .call("PUT", "/api/orgs/pk/watch-rules", Some(good.clone()))
+            .await;
+        assert_eq!(s, status);
+    }
+    let (s, v) = rc
+        .call("PUT", "/api/orgs/rc/watch-rules", Some(good.clone()))
+        .await;
+    assert_eq!(
+        (s, &v["field"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("org")),
+        "{v}"
+    );
+    let bad = |path: &str, value: Value| {
+        let mut b = good.clone();
+        let mut at = &mut b;
+        let parts: Vec<&str> = path.split('.').collect();
+        for (i, p) in parts.iter().enumerate() {
+            let next = match p.parse::<usize>() {
+                Ok(n) => &mut at[n],
+                Err(_) => &mut at[*p],
+            };
+            if i + 1 == parts.len() {
+                *next = value.clone();
+                break;
+            }
+            at = next;
+        }
+        b
+    };
+    let cases = [
+        (bad("buffer_km", json!(9999)), "buffer_km"),
+        (bad("buffer_km", json!(-1)), "buffer_km"),
+        (
+            bad("magnitude_steps.0.max_depth_km", Value::Null),
+            "magnitude_steps[0].max_depth_km",
+        ),
+        (
+            bad("magnitude_steps.1.max_depth_km", json!(50)),
+            "magnitude_steps[1].max_depth_km",
+        ),
+        (
+            bad("magnitude_steps.1.min_mag", json!(12)),
+            "magnitude_steps[1].min_mag",
+        ),
+        (bad("magnitude_steps", json!([])), "magnitude_steps"),
+        (
+            bad("trusted_sources", json!(["nope"])),
+            "trusted_sources[0]",
+        ),
+        (bad("draft_from", json!("purple")), "draft_from"),
+    ];
+    for (body, field) in cases {
+        let (s, v) = pa.call("PUT", "/api/orgs/pk/watch-rules", Some(body)).await;
+        assert_eq!(
+            (s, v["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(field)),
+            "{v}"
+        );
+    }
+    let (s, v) = pa
+        .call("PUT", "/api/orgs/pk/watch-rules", Some(good.clone()))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        (&v["origin"], &v["changed_by"]),
+        (&json!("stored"), &json!("pk.admin"))
+    );
+    assert_eq!(
+        (&v["buffer_km"], &v["draft_from"]),
+        (&json!(150.0), &json!("yellow"))
+    );
+    let (_, v) = kd.get("/api/orgs/pk/watch-rules").await;
+    assert_eq!(
+        v["magnitude_steps"][1]["min_mag"], 6.5,
+        "readable by all: {v}"
+    );
+    // In force at once.
+    let pk = svc.org("pk").expect("pk has rules");
+    assert_eq!(pk.rules.area.buffer_km, 150.0);
+    assert_eq!(pk.rules.trusted_sources, vec!["usgs".to_string()]);
+
+    // The area: the country grown by the buffer (150 km is 1.35 degrees of latitude).
+    let (s, a) = pd.get("/api/orgs/pk/watch-rules/area?buffer_km=150").await;
+    assert_eq!(s, StatusCode::OK);
+    let north = |f: &Value| {
+        f["geometry"]["coordinates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p[0].as_array().unwrap().iter())
+            .map(|c| c[1].as_f64().unwrap())
+            .fold(f64::NEG_INFINITY, f64::max)
+    };
+    let feats = a["features"].as_array().unwrap();
+    assert_eq!(
+        (
+            &feats[0]["properties"]["part"],
+            &feats[1]["properties"]["part"]
+        ),
+        (&json!("country"), &json!("area"))
+    );
+    let grown = north(&feats[1]) - north(&feats[0]);
+    assert!(
+        (1.25..=1.45).contains(&grown),
+        "north edge moved {grown} degrees"
+    );
+    let (s, v) = pd.get("/api/orgs/pk/watch-rules/area?buffer_km=501").await;
+    assert_eq!(
+        (s, &v["field"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("buffer_km"))
+    );
+
+    // Would an event there concern Pakistan?
+    let check = async |q: &str| {
+        pd.get(&format!("/api/orgs/pk/watch-rules/check?{q}"))
+            .await
+            .1
+    };
+    let v = check("lat=35.92&lon=74.31&depth_km=15&mag=6.0").await;
+    assert_eq!(
+        (&v["passes"], &v["distance_km"]),
+        (&json!(true), &json!(0.0)),
+        "Gilgit: {v}"
+    );
+    let v = check("lat=35.92&lon=74.31&depth_km=150&mag=6.2").await;
+    assert_eq!(
+        (&v["passes"], &v["magnitude_ok"], &v["min_mag"]),
+        (&json!(false), &json!(false), &json!(6.5)),
+        "{v}"
+    );
+    let v = check("lat=55.75&lon=37.62&depth_km=10&mag=7.0").await;
+    assert_eq!(
+        (&v["passes"], &v["in_area"]),
+        (&json!(false), &json!(false)),
+        "Moscow: {v}"
+    );
+    assert!(v["distance_km"].as_f64().unwrap() > 2000.0);
+    let (s, v) = pd
+        .get("/api/orgs/pk/watch-rules/check?lat=95&lon=0&depth_km=1&mag=5")
+        .await;
+    assert_eq!(
+        (s, &v["field"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("lat"))
+    );
+
+    // Off: an M7.0 under Islamabad makes no incident for Pakistan.
+    let off = bad("enabled", json!(false));
+    let (s, _) = pa.call("PUT", "/api/orgs/pk/watch-rules", Some(off)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(svc.org("pk").is_none());
+    feeds.set("usgs", usgs("us7000rul2", 7.0, 73.05, 33.70, "reviewed", 2));
+    let source = async || -> Value {
+        let (_, l) = pd.get("/api/watch/sources").await;
+        l["items"][0].clone()
+    };
+    until("the event read", 30, async || {
+        (source().await["items_accepted"].as_u64()? >= 2).then_some(())
+    })
+    .await;
+    let of_pk = async || -> Vec<Value> {
+        let all = auto_incidents(&pd).await;
+        all.into_iter().filter(|i| i["org"] == "pk").collect()
+    };
+    assert!(of_pk().await.is_empty(), "no incident while off");
+    // On again: the event's next revision concerns Pakistan.
+    let (s, _) = pa
+        .call("PUT", "/api/orgs/pk/watch-rules", Some(good.clone()))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    feeds.set("usgs", usgs("us7000rul2", 7.0, 73.05, 33.70, "reviewed", 3));
+    let inc = until("the automatic incident", 30, async || {
+        of_pk().await.first().cloned()
+    })
+    .await;
+    assert_eq!(inc["source_event_ids"], json!(["us7000rul2"]), "{inc}");
+
+    // Kept: a watch started again takes the stored rules, not the demo defaults.
+    let cfg = forewarn_watch::config::parse(&toml).unwrap();
+    let again = WatchService::new(&app.st, cfg, watch::demo_rules().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(again.org("pk").unwrap().rules.area.buffer_km, 150.0);
+    assert_eq!(again.org("kz").unwrap().rules.area.buffer_km, 100.0);
+    let (_, log) = pd.get("/api/activity?limit=100").await;
+    let changes = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "watch_rules.changed")
+        .count();
+    assert_eq!(changes, 3, "journaled: {log}");
 }

@@ -98,7 +98,7 @@ async fn act_on(
         data: serde_json::to_value(ev).unwrap_or_default(),
     })
     .await?;
-    for o in &svc.orgs {
+    for o in svc.orgs().iter() {
         let org = o.rules.org.as_str();
         let link = tx.watch_link(&ev.key, org).await?;
         match (kind, link, &preferred) {
@@ -304,8 +304,8 @@ pub async fn take_cap_feed(
         if w.signature_valid == Some(false) {
             tracing::warn!(source = %src.name, entry = %e.id, "incoming CAP message with an INVALID signature: {}", w.signature);
         }
-        let orgs: Vec<&str> = svc
-            .orgs
+        let in_force = svc.orgs();
+        let orgs: Vec<&str> = in_force
             .iter()
             .filter(|o| touches(o, &w))
             .map(|o| o.rules.org.as_str())

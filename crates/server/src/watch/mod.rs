@@ -9,6 +9,7 @@ pub mod auto_publish;
 pub mod drafts;
 pub mod pause;
 pub mod poll;
+pub mod rules_api;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -101,7 +102,9 @@ pub struct WatchService {
     pub config: WatchConfig,
     pub assoc: tokio::sync::Mutex<Associator>,
     pub health: Mutex<BTreeMap<String, SourceHealth>>,
-    pub orgs: Vec<OrgWatch>,
+    /// Each organisation's rules in force (the `--demo` defaults, replaced by stored rules;
+    /// rules_api.rs). Readers take the current list and keep it for one piece of work.
+    orgs: std::sync::RwLock<Arc<Vec<OrgWatch>>>,
     /// The HTTP client of the pollers.
     pub client: reqwest::Client,
     /// CAP feed entries already read: (source, entry id, updated).
@@ -190,20 +193,45 @@ impl WatchService {
         let paused = pause::paused_names(st)
             .await
             .map_err(|e| format!("reading the paused sources: {}", e.error))?;
-        Ok(WatchService {
+        let svc = WatchService {
             paused: Mutex::new(paused),
             alarms,
             assoc: tokio::sync::Mutex::new(Associator::new(config.association.clone(), events)),
             config,
             health: Mutex::new(health),
-            orgs,
+            orgs: std::sync::RwLock::new(Arc::new(orgs)),
             client,
             cap_seen: Mutex::new(std::collections::HashSet::new()),
-        })
+        };
+        // Rules an organisation's admin stored replace the starting ones.
+        rules_api::apply_stored(st, &svc).await?;
+        Ok(svc)
     }
 
-    pub fn org(&self, code: &str) -> Option<&OrgWatch> {
-        self.orgs.iter().find(|o| o.rules.org == code)
+    /// The rules in force, every organisation that has them.
+    pub fn orgs(&self) -> Arc<Vec<OrgWatch>> {
+        self.orgs.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// One organisation's rules in force.
+    pub fn org(&self, code: &str) -> Option<OrgWatch> {
+        self.orgs().iter().find(|o| o.rules.org == code).cloned()
+    }
+
+    /// Puts `rules` in force for `code` (`None`: the watch alarms it for nothing).
+    pub fn set_org(&self, code: &str, rules: Option<OrgWatch>) {
+        let mut g = self.orgs.write().unwrap_or_else(|p| p.into_inner());
+        let mut v: Vec<OrgWatch> = (**g).clone();
+        // In place when the organisation had rules (the order of the others stays).
+        match (v.iter().position(|o| o.rules.org == code), rules) {
+            (Some(i), Some(r)) => v[i] = r,
+            (Some(i), None) => {
+                v.remove(i);
+            }
+            (None, Some(r)) => v.push(r),
+            (None, None) => {}
+        }
+        *g = Arc::new(v);
     }
 }
 
