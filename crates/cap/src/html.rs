@@ -118,7 +118,9 @@ const ZH: Labels = Labels {
 const UR: Labels = Labels {
     event: "واقعہ",
     urgency: "فوریت",
-    severity: "شدت",
+    // CAP severity, not magnitude: شدت alone means magnitude to the public (the language
+    // review, ../shared/docs/cap-language-review.md, "Magnitude" and "Intensity").
+    severity: "سنگینی",
     certainty: "یقین",
     effective: "مؤثر از",
     onset: "آغاز",

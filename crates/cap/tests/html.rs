@@ -38,6 +38,12 @@ fn page_shows_every_language_in_its_direction() {
     assert!(page.contains("\u{2066}ISO3166-1 PK\u{2069}"), "{page}");
     assert!(page.contains("° E\u{2069}"));
     assert!(page.contains("واقعہ") && page.contains("Событие") && page.contains("事件"));
+    // The Urdu label of CAP severity is سنگینی: شدت alone reads as magnitude (language review).
+    assert!(
+        page.contains("<dt>سنگینی</dt>") || page.contains(">سنگینی<"),
+        "{page}"
+    );
+    assert!(!page.contains(">شدت<"), "{page}");
     assert!(is_rtl("ur-PK") && is_rtl("fa") && !is_rtl("en-US") && !is_rtl("zh-CN"));
 }
 
