@@ -1,0 +1,295 @@
+// The watch screen (#/watch) in Debian's Chromium (playwright-core) against a real `forewarn
+// serve --demo --watch` on a fresh SQLite database with one QuakeML drop-directory source: every
+// user reads the sources' health; the organisation's admin edits its watch rules (the area
+// previewed on the map, errors at their field) while a duty officer reads them; a click on the
+// map asks whether an earthquake there would alarm the organisation; the regional centre's admin
+// pauses and resumes the source. See README.md.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { startServer, launchBrowser, apiLogin, PASSWORD, REPO, SHOTS, uiLogin } from './harness.mjs';
+
+const require = createRequire(import.meta.url);
+const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const DOC_IMG = path.join(REPO, 'docs', 'img');
+const UI_TIMEOUT_MS = 30_000;
+const VIEWPORT = { width: 1366, height: 768 };
+/** Gilgit, inside Pakistan. */
+const GILGIT = { lat: 35.92, lon: 74.31 };
+/** South of Moscow: far outside Pakistan's area. */
+const FAR = { lat: 55, lon: 40 };
+
+let server;
+let browser;
+let dropDir;
+const foreign = [];
+const pageErrors = [];
+
+function isLocal(url) {
+  if (/^(data|blob|about):/.test(url)) return true;
+  return new URL(url).origin === server.base;
+}
+
+/** A browser context for `username` at 1366x768, logged in through the form on the watch screen. */
+async function openUi(username) {
+  const ctx = await browser.newContext({ viewport: VIEWPORT, locale: 'en-GB' });
+  await ctx.route('**/*', (route) => {
+    const url = route.request().url();
+    if (isLocal(url)) return route.continue();
+    foreign.push(`${username}: ${url}`);
+    return route.abort('blockedbyclient');
+  });
+  const page = await ctx.newPage();
+  page.on('pageerror', (err) => pageErrors.push(`${username}: ${err.message}`));
+  await uiLogin(page, server.base, username, '#/watch', UI_TIMEOUT_MS);
+  await page.locator('#watch-source-rows tr[data-source="e2e-drop"]').waitFor({ timeout: UI_TIMEOUT_MS });
+  return page;
+}
+
+/** Waits until the rules' map has drawn the area for `buffer_km`. */
+async function waitForArea(page, buffer_km) {
+  await page.locator(`#watch-map[data-area="ready"][data-buffer-km="${buffer_km}"]`).waitFor({ timeout: UI_TIMEOUT_MS });
+}
+
+/** Scrolls the screen so that the rules panel starts at the top. */
+async function showRules(page) {
+  await page.evaluate(() => {
+    const main = document.querySelector('main');
+    main.scrollTop += document.querySelector('#watch-rules').getBoundingClientRect().top - main.getBoundingClientRect().top;
+  });
+}
+
+/** Clicks the rules' map at (lat, lon), moving the map there first when asked. */
+async function clickMap(page, { lat, lon }, { centre = false } = {}) {
+  const at = await page.evaluate(({ lat, lon, centre }) => {
+    const m = window.forewarnWatchMap;
+    if (centre) m.jumpTo({ center: [lon, lat], zoom: 4 });
+    const box = m.getContainer().getBoundingClientRect();
+    const p = m.project([lon, lat]);
+    return { x: box.left + p.x, y: box.top + p.y };
+  }, { lat, lon, centre });
+  await page.mouse.click(at.x, at.y);
+  await page.locator('#watch-check-popup').waitFor({ timeout: UI_TIMEOUT_MS });
+}
+
+/** Asks the open popup (or the coordinates form, `prefix` watch-point) and returns the answer. */
+async function ask(page, prefix = 'watch-check') {
+  await page.locator(`#${prefix}-run`).click();
+  const answer = page.locator(`#${prefix}-answer[data-passes="true"], #${prefix}-answer[data-passes="false"]`);
+  await answer.waitFor({ timeout: UI_TIMEOUT_MS });
+  return { passes: (await answer.getAttribute('data-passes')) === 'true', text: await answer.innerText() };
+}
+
+async function axeSerious(page) {
+  await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ['violations'], iframes: false });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** A watch configuration with one source: QuakeML files in `dir`, read every second. */
+function watchToml(dir) {
+  return `[[source]]\nname = "e2e-drop"\nkind = "quakeml"\nurl = "file://${dir}/"\npoll_s = 1\nagency = "pk"\n`;
+}
+
+before(async () => {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  fs.mkdirSync(DOC_IMG, { recursive: true });
+  dropDir = fs.mkdtempSync(path.join(os.tmpdir(), 'forewarn-watch-drop-'));
+  const toml = path.join(dropDir, 'watch.toml');
+  fs.mkdirSync(path.join(dropDir, 'quakeml'));
+  fs.writeFileSync(toml, watchToml(path.join(dropDir, 'quakeml')));
+  server = await startServer('forewarn-watch-', ['--watch', toml]);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  if (server && server.exitStatus()) console.error(`the server exited (${server.exitStatus()}):\n${server.log()}`);
+  if (browser) await browser.close();
+  if (server) await server.stop();
+  if (dropDir) fs.rmSync(dropDir, { recursive: true, force: true });
+});
+
+test('the watch screen: sources, the organisation\'s rules, would this alarm us', { timeout: 5 * 60_000 }, async (t) => {
+  // Pakistan's administrator, made by the regional admin.
+  const rc = await apiLogin(server.base, 'rc.coordinator');
+  await rc.post('/api/users', { username: 'pk.admin', display_name: 'Pakistan administrator', org: 'pk', roles: ['admin'], password: PASSWORD });
+  const adminApi = await apiLogin(server.base, 'pk.admin');
+
+  const duty = await openUi('pk.duty');
+  const admin = await openUi('pk.admin');
+
+  await t.test('pk.duty reads the source\'s health and the rules, read-only', async () => {
+    const row = duty.locator('#watch-source-rows tr[data-source="e2e-drop"]');
+    const status = await row.getAttribute('data-status');
+    assert.ok(['ok', 'pending'].includes(status), status);
+    // The status is a word, not a colour alone.
+    const pill = row.locator('.status');
+    assert.equal(await pill.getAttribute('data-status'), status);
+    assert.match(await pill.innerText(), /^(OK|Pending)$/);
+    assert.match(await row.innerText(), /quakeml/);
+    assert.match(await row.innerText(), /0 rejected/);
+    assert.equal(await duty.locator('#watch-sources caption').count(), 1);
+    assert.equal(await duty.locator('button[data-action="pause"], button[data-action="resume"]').count(), 0, 'no Pause for a duty officer');
+    // The rules: the demo defaults, read-only.
+    await duty.locator('#watch-rules-origin[data-origin="demo"]', { hasText: 'Demo defaults' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await waitForArea(duty, 100);
+    assert.match(await duty.locator('#watch-rules-who').innerText(), /Only an administrator of .* can change these rules/);
+    assert.equal(await duty.locator('#watch-save').count(), 0, 'no Save');
+    assert.equal(await duty.locator('#watch-step-add').count(), 0);
+    for (const id of ['#watch-enabled', '#watch-buffer', '#watch-step-0-depth', '#watch-step-0-mag', '#watch-step-1-mag', '#watch-draft-from']) {
+      assert.equal(await duty.locator(id).isDisabled(), true, `${id} disabled`);
+    }
+    assert.equal(await duty.locator('#watch-buffer').inputValue(), '100');
+    assert.equal(await duty.locator('#watch-step-0-depth').inputValue(), '70');
+    assert.equal(await duty.locator('#watch-step-0-mag').inputValue(), '5.0');
+    assert.match(await duty.locator('#watch-step-rows tr:last-child').innerText(), /any depth/);
+    assert.equal(await duty.locator('#watch-draft-from').inputValue(), 'green');
+    // The map draws the country and the area around it.
+    const parts = await duty.evaluate(() => window.forewarnWatchMap.querySourceFeatures('watch-area').map((f) => f.properties.part));
+    assert.ok(parts.includes('area') && parts.includes('country'), JSON.stringify([...new Set(parts)]));
+    await showRules(duty);
+    await duty.screenshot({ path: path.join(SHOTS, 'watch-readonly.png') });
+    await duty.screenshot({ path: path.join(DOC_IMG, 'watch-readonly.png') });
+  });
+
+  await t.test('the pk admin changes the area, a magnitude and the draft level', async () => {
+    await admin.locator('#watch-rules-origin[data-origin="demo"]').waitFor({ timeout: UI_TIMEOUT_MS });
+    await waitForArea(admin, 100);
+    assert.equal(await admin.locator('#watch-buffer').isDisabled(), false);
+    // The area is drawn anew as the buffer is typed.
+    await admin.locator('#watch-buffer').fill('150');
+    await waitForArea(admin, 150);
+    await admin.locator('#watch-step-1-mag').fill('6.5');
+    await admin.locator('#watch-draft-from').selectOption('yellow');
+    await admin.locator('#watch-save').click();
+    await admin.locator('#toast', { hasText: 'Watch rules saved.' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    const stored = await adminApi.get('/api/orgs/pk/watch-rules');
+    assert.equal(stored.origin, 'stored');
+    assert.equal(stored.buffer_km, 150);
+    assert.deepEqual(stored.magnitude_steps.map((s) => [s.max_depth_km, s.min_mag]), [[70, 5], [null, 6.5]]);
+    assert.equal(stored.draft_from, 'yellow');
+    assert.equal(stored.changed_by, 'pk.admin');
+    // After a reload the stored values and who changed them.
+    await admin.reload();
+    await waitForArea(admin, 150);
+    await admin.locator('#watch-rules-who', { hasText: 'Last changed by pk.admin' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.equal(await admin.locator('#watch-rules-origin').isHidden(), true, 'no demo note once stored');
+    assert.equal(await admin.locator('#watch-buffer').inputValue(), '150');
+    assert.equal(await admin.locator('#watch-step-1-mag').inputValue(), '6.5');
+    assert.equal(await admin.locator('#watch-draft-from').inputValue(), 'yellow');
+    // The duty officer reads who changed them.
+    await duty.reload();
+    await duty.locator('#watch-rules-who', { hasText: 'Last changed by pk.admin' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await waitForArea(duty, 150);
+  });
+
+  await t.test('an invalid buffer is shown at its field', async () => {
+    await admin.locator('#watch-buffer').fill('9999');
+    await admin.locator('#watch-save').click();
+    await admin.locator('#watch-buffer[aria-invalid="true"]').waitFor({ timeout: UI_TIMEOUT_MS });
+    const error = admin.locator('#watch-buffer-error');
+    await error.waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.ok((await error.innerText()).trim().length > 0, 'a message at the field');
+    assert.equal(await admin.evaluate(() => document.activeElement.id), 'watch-buffer', 'focus on the field');
+    assert.match(await admin.locator('#watch-buffer').getAttribute('aria-describedby'), /watch-buffer-error/);
+    // Nothing was stored.
+    assert.equal((await adminApi.get('/api/orgs/pk/watch-rules')).buffer_km, 150);
+    await admin.locator('#watch-buffer').fill('150');
+    await waitForArea(admin, 150);
+    await admin.locator('#watch-buffer[aria-invalid="false"]').waitFor({ timeout: UI_TIMEOUT_MS });
+  });
+
+  await t.test('a click on the map asks whether an earthquake there would alarm Pakistan', async () => {
+    await showRules(admin);
+    await clickMap(admin, GILGIT);
+    assert.equal(await admin.locator('#watch-check-mag').inputValue(), '6.0');
+    assert.equal(await admin.locator('#watch-check-depth').inputValue(), '15');
+    const yes = await ask(admin);
+    assert.equal(yes.passes, true, yes.text);
+    assert.match(yes.text, /^Yes: inside the area, M 6\.0 ≥ 5\.0 at this depth/);
+    await admin.screenshot({ path: path.join(SHOTS, 'watch-rules.png') });
+    await admin.screenshot({ path: path.join(DOC_IMG, 'watch-rules.png') });
+    assert.deepEqual(await axeSerious(admin), [], 'axe on the rules with the answer shown');
+    // Far away in Russia.
+    await clickMap(admin, FAR, { centre: true });
+    const no = await ask(admin);
+    assert.equal(no.passes, false, no.text);
+    assert.match(no.text, /^No: [\d,.]+ km from the country/);
+    // By coordinates, from the keyboard: too weak at Gilgit.
+    await admin.locator('#watch-point-check summary').click();
+    await admin.locator('#watch-point-lat').fill(String(GILGIT.lat));
+    await admin.locator('#watch-point-lon').fill(String(GILGIT.lon));
+    await admin.locator('#watch-point-mag').fill('4.8');
+    const weak = await ask(admin, 'watch-point');
+    assert.equal(weak.passes, false, weak.text);
+    assert.match(weak.text, /^No: M 4\.8 is below 5\.0 at this depth/);
+  });
+
+  await t.test('the regional admin pauses and resumes the source', async () => {
+    const rcPage = await openUi('rc.coordinator');
+    const row = rcPage.locator('#watch-source-rows tr[data-source="e2e-drop"]');
+    await rcPage.locator('#watch-rules-nocountry', { hasText: 'no country of its own' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await row.locator('button[data-action="pause"]').click();
+    await rcPage.locator('#watch-source-rows tr[data-source="e2e-drop"][data-status="paused"]').waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.equal(await row.locator('.status').innerText(), 'Paused');
+    await rcPage.locator('#toast', { hasText: 'Source e2e-drop paused.' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.equal(await rcPage.evaluate(() => document.activeElement.dataset.action), 'resume', 'the keyboard stays on the row');
+    assert.equal((await rc.get('/api/watch/sources')).items[0].paused, true);
+    // pk.duty's screen follows within its 10-second refresh.
+    await duty.locator('#watch-source-rows tr[data-source="e2e-drop"][data-status="paused"]').waitFor({ timeout: 15_000 });
+    await row.locator('button[data-action="resume"]').click();
+    await rcPage.locator('#watch-source-rows tr[data-source="e2e-drop"]:not([data-status="paused"]) button[data-action="pause"]').waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.equal((await rc.get('/api/watch/sources')).items[0].paused, false);
+    await rcPage.locator('#watch-source-rows tr[data-source="e2e-drop"][data-status="ok"]').waitFor({ timeout: 15_000 });
+    // The regional centre reads each member's rules, read-only.
+    await rcPage.locator('#watch-rules-org').selectOption('kz');
+    await rcPage.locator('#watch-rules-h', { hasText: 'Kazakhstan' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await waitForArea(rcPage, 100);
+    assert.equal(await rcPage.locator('#watch-rules-origin').getAttribute('data-origin'), 'demo');
+    assert.equal(await rcPage.locator('#watch-save').count(), 0);
+    assert.equal(await rcPage.locator('#watch-buffer').isDisabled(), true);
+    await rcPage.context().close();
+  });
+
+  await t.test('in Russian and in Urdu (right to left) nothing scrolls sideways', async () => {
+    for (const [lang, script, dir] of [['ru', /[\u0400-\u04ff]/, 'ltr'], ['ur', /[\u0600-\u06ff]/, 'rtl']]) {
+      await duty.locator('#lang-select').selectOption(lang);
+      await duty.waitForFunction((l) => document.documentElement.lang === l, lang);
+      await waitForArea(duty, 150);
+      const st = await duty.evaluate(() => {
+        const n = document.querySelector('#nav');
+        return {
+          dir: document.documentElement.dir,
+          h2: document.querySelector('#watch-rules-h').textContent,
+          scrollWidth: document.documentElement.scrollWidth,
+          clientWidth: document.documentElement.clientWidth,
+          navClipped: n.scrollWidth > n.clientWidth + 1,
+          header: document.querySelector('.topbar').getBoundingClientRect().height,
+        };
+      });
+      assert.equal(st.dir, dir, lang);
+      assert.match(st.h2, script, `${lang}: ${st.h2}`);
+      assert.ok(st.scrollWidth <= st.clientWidth, `${lang}: no horizontal scrolling (${st.scrollWidth} > ${st.clientWidth})`);
+      assert.equal(st.navClipped, false, `${lang}: every navigation item visible`);
+      assert.ok(st.header < 80, `${lang}: header one row (${st.header} px)`);
+      if (lang === 'ur') {
+        await showRules(duty);
+        await duty.screenshot({ path: path.join(SHOTS, 'watch-ur.png') });
+        assert.deepEqual(await axeSerious(duty), [], 'axe in Urdu');
+      }
+    }
+    await duty.locator('#lang-select').selectOption('en');
+  });
+
+  await t.test('no request left 127.0.0.1 and no script errors', () => {
+    assert.deepEqual(foreign, []);
+    assert.deepEqual(pageErrors, []);
+  });
+});
