@@ -166,7 +166,17 @@ test('the watch screen: sources, the organisation\'s rules, would this alarm us'
     // The area is drawn anew as the buffer is typed.
     await admin.locator('#watch-buffer').fill('150');
     await waitForArea(admin, 150);
+    // A step is added before the last (any depth) one, and removed again.
+    await admin.locator('#watch-step-add').click();
+    assert.equal(await admin.locator('#watch-step-rows tr').count(), 3);
+    assert.equal(await admin.locator('#watch-step-1-depth').inputValue(), '140');
+    assert.equal(await admin.evaluate(() => document.activeElement.id), 'watch-step-1-depth');
+    await admin.locator('#watch-step-1-remove').click();
+    assert.equal(await admin.locator('#watch-step-rows tr').count(), 2);
     await admin.locator('#watch-step-1-mag').fill('6.5');
+    // Only the drop directory trusted (none ticked: all).
+    assert.equal(await admin.locator('#watch-trusted input[type="checkbox"]:checked').count(), 0);
+    await admin.locator('label', { hasText: 'e2e-drop' }).click();
     await admin.locator('#watch-draft-from').selectOption('yellow');
     await admin.locator('#watch-save').click();
     await admin.locator('#toast', { hasText: 'Watch rules saved.' }).waitFor({ timeout: UI_TIMEOUT_MS });
@@ -175,6 +185,7 @@ test('the watch screen: sources, the organisation\'s rules, would this alarm us'
     assert.equal(stored.buffer_km, 150);
     assert.deepEqual(stored.magnitude_steps.map((s) => [s.max_depth_km, s.min_mag]), [[70, 5], [null, 6.5]]);
     assert.equal(stored.draft_from, 'yellow');
+    assert.deepEqual(stored.trusted_sources, ['e2e-drop']);
     assert.equal(stored.changed_by, 'pk.admin');
     // After a reload the stored values and who changed them.
     await admin.reload();
@@ -184,6 +195,7 @@ test('the watch screen: sources, the organisation\'s rules, would this alarm us'
     assert.equal(await admin.locator('#watch-buffer').inputValue(), '150');
     assert.equal(await admin.locator('#watch-step-1-mag').inputValue(), '6.5');
     assert.equal(await admin.locator('#watch-draft-from').inputValue(), 'yellow');
+    assert.equal(await admin.locator('#watch-trusted input[value="e2e-drop"]').isChecked(), true);
     // The duty officer reads who changed them.
     await duty.reload();
     await duty.locator('#watch-rules-who', { hasText: 'Last changed by pk.admin' }).waitFor({ timeout: UI_TIMEOUT_MS });

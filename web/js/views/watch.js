@@ -469,7 +469,9 @@ async function renderRules(host, code, { toast, isOwn }) {
         const at = Math.max(steps.length - 1, 0);
         const prev = at > 0 ? Number(steps[at - 1].max_depth_km) || 0 : 0;
         const next = steps[at] && Number.isFinite(steps[at].max_depth_km) ? steps[at].max_depth_km : limits.depth_km_max;
-        const depth = Math.min(Math.round(prev + (next - prev) / 2) || prev + 10, limits.depth_km_max);
+        // Twice the depth before (70 km for a first step), kept above it and below the next.
+        const doubled = prev > 0 ? prev * 2 : DEMO_RULES.magnitude_steps[0].max_depth_km;
+        const depth = doubled < next ? doubled : Math.round((prev + next) / 2);
         steps.splice(at, 0, { max_depth_km: depth, min_mag: steps[at] ? steps[at].min_mag : DEMO_RULES.magnitude_steps[0].min_mag });
         paintSteps();
         stepsBody.querySelector(`#watch-step-${at}-depth`)?.focus();
