@@ -685,6 +685,16 @@ pub fn endpoints() -> Vec<Endpoint> {
         ),
         ep!(
             "POST",
+            "/api/watch/sources",
+            "Add a watched source without a restart: the keys of a [[source]] table of the --watch file (http or https only), checked like the file; journaled, polled at once, kept across restarts",
+            Roles("admin of the regional centre"),
+            Some("SourceIn"),
+            201,
+            "AddedSource",
+            post(watch::sources_api::add)
+        ),
+        ep!(
+            "POST",
             "/api/watch/sources/{name}/pause",
             "Stop polling a watched source (journaled; survives restarts)",
             Roles("admin of the regional centre"),

@@ -733,3 +733,93 @@ async fn an_admin_sets_the_watch_rules_and_the_watch_follows_them() {
         .count();
     assert_eq!(changes, 3, "journaled: {log}");
 }
+
+/// The regional centre's admin adds a source without a restart: checked like the file (422
+/// names the key), http(s) only, journaled, polled at once (its event makes an incident),
+/// pausable, and watched again after a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_regional_admin_adds_a_source_without_a_restart() {
+    let app = App::sqlite().await;
+    let rc = app.login("rc.coordinator").await;
+    let pd = app.login("pk.duty").await;
+    let feeds = Feeds::default();
+    let addr = feed_server(feeds.clone()).await;
+    let def = json!({"name": "added", "kind": "usgs-geojson", "url": format!("http://{addr}/added"), "poll_s": 1});
+    // Without --watch there is nothing to add to.
+    let (s, _) = rc.post("/api/watch/sources", def.clone()).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let toml = format!(
+        "[[source]]\nname = \"file\"\nkind = \"usgs-geojson\"\nurl = \"http://{addr}/file\"\npoll_s = 1\n"
+    );
+    let svc = start_watch(&app, &toml).await;
+    let (s, _) = pd.post("/api/watch/sources", def.clone()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "a duty officer may not");
+    let with = |k: &str, v: Value| {
+        let mut b = def.clone();
+        b[k] = v;
+        b
+    };
+    let cases = [
+        (with("poll_s", json!(0)), "poll_s"),
+        (with("kind", json!("rss")), "kind"),
+        (with("url", json!("file:///etc/")), "url"),
+        (with("name", json!("file")), "name"),
+        (with("agency", Value::Null), "agency"),
+        (with("flood_scenario", json!("nope.toml")), "flood_scenario"),
+    ];
+    for (body, field) in cases {
+        let (s, v) = rc.post("/api/watch/sources", body).await;
+        assert_eq!(
+            (s, v["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(field)),
+            "{v}"
+        );
+    }
+    feeds.set(
+        "added",
+        usgs("us7000addd", 7.0, 73.05, 33.70, "reviewed", 1),
+    );
+    let (s, v) = rc.post("/api/watch/sources", def.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(
+        (&v["name"], &v["added_by"]),
+        (&json!("added"), &json!("rc.coordinator"))
+    );
+    let polled = until("the added source polled", 30, async || {
+        let (_, l) = pd.get("/api/watch/sources").await;
+        let src = l["items"]
+            .as_array()?
+            .iter()
+            .find(|s| s["name"] == "added")?
+            .clone();
+        (src["status"] == "ok").then_some(src)
+    })
+    .await;
+    assert_eq!(polled["added_through_api"], true, "{polled}");
+    let inc = until("the incident from the added source", 30, async || {
+        let all = auto_incidents(&pd).await;
+        all.into_iter().find(|i| i["org"] == "pk")
+    })
+    .await;
+    assert_eq!(inc["source_event_ids"], json!(["us7000addd"]));
+    // Rules may trust it; it pauses like the file's sources.
+    let (s, v) = rc.post("/api/watch/sources/added/pause", json!({})).await;
+    assert_eq!((s, &v["status"]), (StatusCode::OK, &json!("paused")), "{v}");
+    let (_, log) = rc.get("/api/activity?limit=50").await;
+    assert!(
+        log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "watch_source.added"),
+        "{log}"
+    );
+    // A restart watches it again, after the file's sources.
+    let cfg = forewarn_watch::config::parse(&toml).unwrap();
+    let again = WatchService::new(&app.st, cfg, watch::demo_rules().unwrap())
+        .await
+        .unwrap();
+    let names: Vec<String> = again.sources().into_iter().map(|s| s.name).collect();
+    assert_eq!(names, ["file", "added"]);
+    assert!(svc.has_source("added"));
+}

@@ -730,6 +730,50 @@ fn alarm(cx: &Ctx<'_>, i: usize, a: &Spanned<RawAlarm>) -> Result<AlarmConfig, C
     })
 }
 
+/// One source given as a JSON object with the keys of a `[[source]]` table (the API that adds
+/// a source without a restart): checked by the same rules as the file, and an error names the
+/// key (`poll_s`, `thresholds.level_m`), not a place in a file.
+pub fn parse_source_json(v: &serde_json::Value) -> Result<SourceConfig, ConfigError> {
+    let at = |field: &str, message: String| ConfigError {
+        line: 0,
+        column: 0,
+        field: field.to_string(),
+        message,
+    };
+    let serde_json::Value::Object(obj) = v else {
+        return Err(at("source", "must be a JSON object".into()));
+    };
+    // TOML has no null: a key given as null is refused by name rather than dropped.
+    for (k, x) in obj {
+        if x.is_null() {
+            return Err(at(k, format!("{k} must not be null (leave it out)")));
+        }
+    }
+    let table: toml::Value =
+        toml::Value::try_from(v).map_err(|e| at("source", format!("not a source table: {e}")))?;
+    let mut file = toml::map::Map::new();
+    file.insert("source".into(), toml::Value::Array(vec![table]));
+    let text = toml::to_string(&toml::Value::Table(file))
+        .map_err(|e| at("source", format!("not a source table: {e}")))?;
+    let cfg = parse(&text).map_err(|e| {
+        let field = e
+            .field
+            .strip_prefix("source[0].")
+            .unwrap_or(&e.field)
+            .to_string();
+        ConfigError {
+            line: 0,
+            column: 0,
+            field,
+            message: e.message,
+        }
+    })?;
+    cfg.sources
+        .into_iter()
+        .next()
+        .ok_or_else(|| at("source", "no source given".into()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -754,6 +798,28 @@ mod tests {
         let ok = parse("[[source]]\nname = \"a\"\nkind = \"gauge-csv\"\nurl = \"http://x/\"\npoll_s = 5\nlevel_threshold = 3.5\n")
             .unwrap();
         assert_eq!(ok.sources[0].thresholds.and_then(|t| t.level), Some(3.5));
+    }
+
+    #[test]
+    fn a_source_from_json_is_checked_like_the_file() {
+        use serde_json::json;
+        let ok = parse_source_json(&json!({"name": "g", "kind": "gauge-csv",
+            "url": "http://x/", "poll_s": 5, "level_threshold": 3.5}))
+        .unwrap();
+        assert_eq!((ok.name.as_str(), ok.poll_s), ("g", 5.0));
+        assert_eq!(ok.thresholds.and_then(|t| t.level), Some(3.5));
+        let field = |v: serde_json::Value| parse_source_json(&v).unwrap_err().field;
+        let base = json!({"name": "a", "kind": "usgs-geojson", "url": "http://x/", "poll_s": 30});
+        let with = |k: &str, x: serde_json::Value| {
+            let mut b = base.clone();
+            b[k] = x;
+            b
+        };
+        assert_eq!(field(with("poll_s", json!(0))), "poll_s");
+        assert_eq!(field(with("kind", json!("rss"))), "kind");
+        assert_eq!(field(with("agency", serde_json::Value::Null)), "agency");
+        assert!(field(with("colour", json!(1))).contains("colour"));
+        assert_eq!(field(json!(["not", "an", "object"])), "source");
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod drafts;
 pub mod pause;
 pub mod poll;
 pub mod rules_api;
+pub mod sources_api;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -113,6 +114,9 @@ pub struct WatchService {
     pub paused: Mutex<std::collections::HashSet<String>>,
     /// The alarm channels (`[smtp]`, `[[alarm]]`), when the file has alarm tables.
     pub alarms: Option<Arc<crate::alarms::AlarmService>>,
+    /// Sources the regional centre's admin added through the API (sources_api.rs), after the
+    /// file's: only ever appended, so a source's index stays its own.
+    added: std::sync::RwLock<Vec<forewarn_watch::SourceConfig>>,
 }
 
 /// The demo rules: each member state's organisation watches its country plus
@@ -177,6 +181,16 @@ impl WatchService {
             h.consecutive_failures = 0;
             health.insert(s.name.clone(), h);
         }
+        let added = sources_api::stored_sources(st, &config).await?;
+        for s in &added {
+            let mut h: SourceHealth = stored
+                .get(&s.name)
+                .and_then(|v| serde_json::from_value(v.clone()).ok())
+                .unwrap_or_default();
+            h.status = "pending".into();
+            h.consecutive_failures = 0;
+            health.insert(s.name.clone(), h);
+        }
         let client = reqwest::Client::builder()
             .user_agent(concat!("forewarn-watch/", env!("CARGO_PKG_VERSION")))
             .redirect(reqwest::redirect::Policy::limited(5))
@@ -194,6 +208,7 @@ impl WatchService {
             .await
             .map_err(|e| format!("reading the paused sources: {}", e.error))?;
         let svc = WatchService {
+            added: std::sync::RwLock::new(added),
             paused: Mutex::new(paused),
             alarms,
             assoc: tokio::sync::Mutex::new(Associator::new(config.association.clone(), events)),
@@ -206,6 +221,63 @@ impl WatchService {
         // Rules an organisation's admin stored replace the starting ones.
         rules_api::apply_stored(st, &svc).await?;
         Ok(svc)
+    }
+
+    /// Every watched source: the file's, then those added through the API.
+    pub fn sources(&self) -> Vec<forewarn_watch::SourceConfig> {
+        let added = self.added.read().unwrap_or_else(|p| p.into_inner());
+        self.config
+            .sources
+            .iter()
+            .chain(added.iter())
+            .cloned()
+            .collect()
+    }
+
+    /// Source `i` of [`WatchService::sources`].
+    pub fn source(&self, i: usize) -> Option<forewarn_watch::SourceConfig> {
+        let n = self.config.sources.len();
+        match self.config.sources.get(i) {
+            Some(s) => Some(s.clone()),
+            None => self
+                .added
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(i - n)
+                .cloned(),
+        }
+    }
+
+    /// Whether a source of that name is watched.
+    pub fn has_source(&self, name: &str) -> bool {
+        self.sources().iter().any(|s| s.name == name)
+    }
+
+    /// Appends a source added through the API and returns its index (see
+    /// [`WatchService::source`]); `None` when the name is taken.
+    fn add_source(&self, src: forewarn_watch::SourceConfig) -> Option<usize> {
+        let mut added = self.added.write().unwrap_or_else(|p| p.into_inner());
+        if self
+            .config
+            .sources
+            .iter()
+            .chain(added.iter())
+            .any(|s| s.name == src.name)
+        {
+            return None;
+        }
+        self.health
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(
+                src.name.clone(),
+                SourceHealth {
+                    status: "pending".into(),
+                    ..Default::default()
+                },
+            );
+        added.push(src);
+        Some(self.config.sources.len() + added.len() - 1)
     }
 
     /// The rules in force, every organisation that has them.
@@ -238,7 +310,7 @@ impl WatchService {
 /// Starts the watch: one poller task per source.
 pub fn start(st: &AppState, svc: Arc<WatchService>) {
     let _ = st.watch.set(svc.clone());
-    for (i, _) in svc.config.sources.iter().enumerate() {
+    for i in 0..svc.sources().len() {
         tokio::spawn(poll::run_source(st.clone(), svc.clone(), i));
     }
     if let Some(alarms) = &svc.alarms {
@@ -255,11 +327,12 @@ pub async fn sources(
         return Ok(axum::Json(json!({"items": [], "watching": false})));
     };
     let health = svc.health.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let file_sources = svc.config.sources.len();
     let items: Vec<Value> = svc
-        .config
-        .sources
+        .sources()
         .iter()
-        .map(|s| {
+        .enumerate()
+        .map(|(i, s)| {
             let h = health.get(&s.name).cloned().unwrap_or_default();
             let paused = svc
                 .paused
@@ -271,6 +344,7 @@ pub async fn sources(
                 "name": s.name, "kind": s.kind.as_str(), "url": s.url, "poll_s": s.poll_s,
                 "timeout_s": s.timeout_s, "agency": s.agency, "thresholds": s.thresholds,
                 "health": h,
+                "added_through_api": i >= file_sources,
             });
             // The health fields also at the top level, for simple clients.
             if let (Some(obj), Ok(Value::Object(hm))) =

@@ -102,7 +102,7 @@ async fn set(
         .get()
         .cloned()
         .ok_or_else(|| ApiError::conflict("the server runs without --watch"))?;
-    if !svc.config.sources.iter().any(|s| s.name == name) {
+    if !svc.has_source(&name) {
         return Err(ApiError::not_found("watched source"));
     }
     // The text rules of every JSON body (crate::text_rules) already bound `reason`.

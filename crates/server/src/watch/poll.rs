@@ -235,9 +235,10 @@ async fn process(
 
 /// One poll of source `i`: fetch (or read the watched directory), process, record health.
 pub async fn poll_once(st: &AppState, svc: &WatchService, i: usize) -> SourceHealth {
-    let Some(src) = svc.config.sources.get(i) else {
+    let Some(src) = svc.source(i) else {
         return SourceHealth::default();
     };
+    let src = &src;
     let (etag, lm) = {
         let h = svc.health.lock().unwrap_or_else(|p| p.into_inner());
         h.get(&src.name)
@@ -333,7 +334,7 @@ pub const PAUSED_CHECK_S: f64 = 1.0;
 /// Polls source `i` for as long as the process runs (not while it is paused).
 pub async fn run_source(st: AppState, svc: Arc<WatchService>, i: usize) {
     loop {
-        let name = svc.config.sources.get(i).map(|s| s.name.clone());
+        let name = svc.source(i).map(|s| s.name);
         let paused = name.as_ref().is_some_and(|n| {
             svc.paused
                 .lock()

@@ -152,8 +152,8 @@ impl Effective {
     }
 
     fn to_json(&self, org: &str, watch: Option<&WatchService>) -> Value {
-        let sources: Vec<&str> = watch
-            .map(|w| w.config.sources.iter().map(|s| s.name.as_str()).collect())
+        let sources: Vec<String> = watch
+            .map(|w| w.sources().into_iter().map(|s| s.name).collect())
             .unwrap_or_default();
         json!({
             "org": org,
@@ -340,7 +340,7 @@ fn checked(inp: &WatchRulesIn, watch: Option<&WatchService>) -> Result<AlertLeve
     }
     for (i, s) in inp.trusted_sources.iter().enumerate() {
         let field = format!("trusted_sources[{i}]");
-        let known = watch.is_none_or(|w| w.config.sources.iter().any(|x| &x.name == s));
+        let known = watch.is_none_or(|w| w.has_source(s));
         if s.is_empty() || s.len() > MAX_SOURCE_NAME || !known {
             return Err(ApiError::invalid(
                 format!("{field} must name a watched source (1 to {MAX_SOURCE_NAME} characters)"),
