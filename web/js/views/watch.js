@@ -487,13 +487,13 @@ async function renderRules(host, code, { toast, isOwn }) {
           ? h('td', { class: 'watch-any-depth' }, t('watch.rules.steps.anyDepth'))
           : h('td', {},
             h('label', { for: `watch-step-${i}-depth`, class: 'visually-hidden' }, t('watch.rules.steps.depthLabel', { n })),
-            h('span', { class: 'watch-step-text' }, t('watch.rules.steps.atMost')), ' ',
-            h('input', {
+            h('span', { class: 'watch-step-text watch-step-prefix' }, t('watch.rules.steps.atMost')),
+            h('span', { class: 'watch-step-depth' }, h('input', {
               type: 'number', id: `watch-step-${i}-depth`, class: 'watch-step-input', min: 0, max: limits.depth_km_max, step: 'any', inputmode: 'decimal',
               value: s.max_depth_km ?? '', disabled: !editable, 'aria-describedby': 'watch-steps-error',
               onInput: (ev) => { s.max_depth_km = ev.target.value.trim() === '' ? NaN : Number(ev.target.value); },
             }), ' ',
-            h('span', { class: 'watch-step-text' }, t('watch.rules.steps.kmDeep')));
+            h('span', { class: 'watch-step-text' }, t('watch.rules.steps.kmDeep'))));
         const magCell = h('td', { class: 'watch-mag-cell' },
           h('label', { for: `watch-step-${i}-mag`, class: 'visually-hidden' }, t('watch.rules.steps.magLabel', { n })),
           h('span', { class: 'watch-step-text', dir: 'ltr' }, 'M ≥'), ' ',
