@@ -286,6 +286,7 @@ async function renderRules(host, code, { toast, isOwn }) {
     const notes = [];
     if (rules.origin === 'demo') notes.push(t('watch.rules.origin.demo'));
     if (rules.origin === 'none') notes.push(t('watch.rules.origin.none'), isAdmin ? ` ${t('watch.rules.origin.noneAdmin')}` : '');
+    else if (!rules.enabled) notes.push(t('watch.rules.off'));
     originNote.textContent = notes.join('');
     originNote.hidden = !notes.length;
     const who = [];
@@ -330,6 +331,10 @@ async function renderRules(host, code, { toast, isOwn }) {
     }
     if (seq !== areaSeq || disposed) return false;
     if (form) form.clearError('buffer_km');
+    // Without rules nothing is watched: a reader sees the country alone (the admin, the area
+    // the form would create).
+    if (rules.origin === 'none' && !isAdmin) area = { ...area, features: (area.features || []).filter((f) => f.properties && f.properties.part !== 'area') };
+    legendArea.parentElement.hidden = rules.origin === 'none' && !isAdmin;
     const part = (area.features || []).find((f) => f.properties && f.properties.part === 'area');
     const km = part && Number.isFinite(part.properties.buffer_km) ? part.properties.buffer_km : buffer_km;
     legendArea.textContent = t('watch.map.legendArea', { km: fmtNum(km, 1, false) });
@@ -339,7 +344,7 @@ async function renderRules(host, code, { toast, isOwn }) {
       if (box) map.fitBounds(box, { padding: 30, duration: 0, maxZoom: 7 });
     }
     if (seq !== areaSeq || disposed) return false;
-    mapEl.dataset.bufferKm = String(km);
+    mapEl.dataset.bufferKm = km === null || km === undefined ? '' : String(km);
     mapEl.dataset.area = 'ready';
     return true;
   }
