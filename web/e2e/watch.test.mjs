@@ -93,9 +93,11 @@ async function axeSerious(page) {
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
-/** A watch configuration with one source: QuakeML files in `dir`, read every second. */
+/** A watch configuration: QuakeML files in `dir`, read every second, and a source that fails. */
 function watchToml(dir) {
-  return `[[source]]\nname = "e2e-drop"\nkind = "quakeml"\nurl = "file://${dir}/"\npoll_s = 1\nagency = "pk"\n`;
+  return `[[source]]\nname = "e2e-drop"\nkind = "quakeml"\nurl = "file://${dir}/"\npoll_s = 1\nagency = "pk"\n`
+    // A second source whose directory does not exist: it fails.
+    + `[[source]]\nname = "e2e-missing"\nkind = "quakeml"\nurl = "file://${dir}-missing/"\npoll_s = 1\nagency = "pk"\n`;
 }
 
 before(async () => {
@@ -136,6 +138,12 @@ test('the watch screen: sources, the organisation\'s rules, would this alarm us'
     assert.match(await row.innerText(), /quakeml/);
     assert.match(await row.innerText(), /0 rejected/);
     assert.equal(await duty.locator('#watch-sources caption').count(), 1);
+    // The source without its directory: failing, with its error and when.
+    const failing = duty.locator('#watch-source-rows tr[data-source="e2e-missing"][data-status="failing"]');
+    await failing.waitFor({ timeout: 15_000 });
+    assert.equal(await failing.locator('.status').innerText(), 'Failing');
+    assert.match(await failing.locator('.watch-error-text').innerText(), /\S/);
+    assert.match(await failing.innerText(), /Consecutive failures: \d+/);
     assert.equal(await duty.locator('button[data-action="pause"], button[data-action="resume"]').count(), 0, 'no Pause for a duty officer');
     // The rules: the demo defaults, read-only.
     await duty.locator('#watch-rules-origin[data-origin="demo"]', { hasText: 'Demo defaults' }).waitFor({ timeout: UI_TIMEOUT_MS });

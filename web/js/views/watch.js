@@ -133,7 +133,7 @@ export async function renderWatch(main, { toast }) {
             h('ul', { class: 'watch-rejections' }, rejections.slice().reverse().map((r) => h('li', {},
               h('span', { class: 'meta' }, fmtTime(r.time || r.at)), ' ', r.id ? h('code', {}, r.id) : null, ' ', r.reason || ''))))
           : null),
-      h('td', {}, t('watch.sources.every', { s: fmtNum(s.poll_s, 1, false) }),
+      h('td', { class: 'watch-poll' }, t('watch.sources.every', { s: fmtNum(s.poll_s, 1, false) }),
         status === 'failing' && Number.isFinite(hl.next_poll_in_s)
           ? h('span', { class: 'meta watch-line' }, t('watch.sources.nextIn', { s: fmtNum(hl.next_poll_in_s, 0) }))
           : null),
