@@ -66,7 +66,7 @@ pub fn run(data: Option<&Path>, cmd: Cmd) -> Result<ExitCode> {
             let d = &plan.def;
             let conditional = plan.inject_condition.iter().filter(|c| c.is_some()).count();
             println!(
-                "{}: valid. {} ({}), {} organisations, {} teams, {} objectives, {} hazards, {} injects ({} conditional), {} h, languages {}",
+                "{}: valid. {} ({}), {} organisations, {} teams, {} objectives, {} hazards, {} injects ({} conditional), {} feed reports, {} h, languages {}",
                 file.display(),
                 d.exercise.name,
                 d.exercise.hseep_type.label(),
@@ -76,6 +76,7 @@ pub fn run(data: Option<&Path>, cmd: Cmd) -> Result<ExitCode> {
                 d.hazards.len(),
                 d.injects.len(),
                 conditional,
+                d.feeds.len(),
                 plan.duration_s / 3600,
                 d.exercise.languages.join(", ")
             );

@@ -22,6 +22,64 @@ pub struct ExerciseDef {
     pub hazards: Vec<HazardDef>,
     #[serde(default, rename = "inject")]
     pub injects: Vec<InjectDef>,
+    /// The exercise feed: scripted catalogue reports fed into the watch (inside the exercise).
+    #[serde(default, rename = "feed")]
+    pub feeds: Vec<FeedDef>,
+}
+
+/// What a report of the exercise feed says of its event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedStatus {
+    /// An automatic solution (the first minutes).
+    Automatic,
+    /// Reviewed by a seismologist.
+    Reviewed,
+    /// The agency withdrew the event.
+    Deleted,
+}
+
+impl FeedStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeedStatus::Automatic => "automatic",
+            FeedStatus::Reviewed => "reviewed",
+            FeedStatus::Deleted => "deleted",
+        }
+    }
+}
+
+/// A report of the exercise feed: what an earthquake catalogue publishes about a scripted
+/// event, fed at `at` into the same watch pipeline as a real source's reports (association,
+/// each player organisation's rules, automatic incident, run, draft, alarms), inside the
+/// exercise only. Reports with the same `agency` and `event_id` are revisions of one report;
+/// reports of several agencies about one event are associated as real ones are.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedDef {
+    pub id: String,
+    /// When the report is published ("T+5min", or after a hazard's onset).
+    pub at: String,
+    /// The event's origin time (default: `at`).
+    #[serde(default)]
+    pub origin_at: Option<String>,
+    /// The reporting agency or network, such as "us" or "pk".
+    pub agency: String,
+    /// The agency's event id.
+    pub event_id: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub depth_km: f64,
+    pub mag: f64,
+    #[serde(default = "default_feed_status")]
+    pub status: FeedStatus,
+    /// The agency's region name.
+    #[serde(default)]
+    pub place: Option<String>,
+}
+
+fn default_feed_status() -> FeedStatus {
+    FeedStatus::Automatic
 }
 
 /// HSEEP exercise types (discussion-based, then operations-based).

@@ -2,7 +2,7 @@
 //! scenario time and wall time. Written as JSON Lines.
 
 use crate::action::Action;
-use crate::def::{Channel, HazardKind, HseepType};
+use crate::def::{Channel, FeedStatus, HazardKind, HseepType};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -87,6 +87,21 @@ pub enum Body {
         file: Option<String>,
     },
     Consequence(Consequence),
+    /// A report of the exercise feed is published (the server feeds it to the watch).
+    Feed {
+        feed: String,
+        agency: String,
+        event_id: String,
+        /// The event's origin time (RFC 3339, UTC).
+        origin_time: String,
+        lat: f64,
+        lon: f64,
+        depth_km: f64,
+        mag: f64,
+        status: FeedStatus,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        place: Option<String>,
+    },
     End {
         people_at_risk: f64,
         unwarned_at_impact: f64,

@@ -22,6 +22,8 @@ pub const MAX_CRITERIA: usize = 20;
 pub const MAX_HAZARDS: usize = 20;
 /// Most injects (MSEL entries) in a plan; the benchmark runs 500 over 72 h in 0.7 s.
 pub const MAX_INJECTS: usize = 2_000;
+/// Most reports of the exercise feed (each may start a quake run per player organisation).
+pub const MAX_FEEDS: usize = 200;
 /// Most exercise languages.
 pub const MAX_LANGUAGES: usize = 12;
 /// Shortest bot situation-report interval, hours: with 100 teams over 30 days this is at

@@ -52,6 +52,10 @@ pub struct Plan {
     pub inject_condition: Vec<Option<PlannedCondition>>,
     /// Country (ISO2) of each team, from its organisation.
     pub team_country: BTreeMap<String, String>,
+    /// Publication time of each feed report, seconds after the start (order of `def.feeds`).
+    pub feed_at_s: Vec<i64>,
+    /// Origin time of each feed report's event, seconds after the start.
+    pub feed_origin_s: Vec<i64>,
 }
 
 impl Plan {
@@ -218,6 +222,7 @@ impl Validator<'_, '_> {
             ("objective", def.objectives.len(), limits::MAX_OBJECTIVES),
             ("hazard", def.hazards.len(), limits::MAX_HAZARDS),
             ("inject", def.injects.len(), limits::MAX_INJECTS),
+            ("feed", def.feeds.len(), limits::MAX_FEEDS),
         ];
         for (field, n, max) in counts {
             if n > max {
@@ -772,6 +777,13 @@ impl Validator<'_, '_> {
             }
         }
         self.check_cycles(&def, &inject_condition);
+        let (feed_at_s, feed_origin_s) = self.feeds(
+            &def,
+            &hazard_ids,
+            &hazard_onset_s,
+            start.as_ref(),
+            duration_s,
+        );
         let start = start?;
         Some(Plan {
             def,
@@ -785,7 +797,100 @@ impl Validator<'_, '_> {
             inject_at_s,
             inject_condition,
             team_country,
+            feed_at_s,
+            feed_origin_s,
         })
+    }
+
+    /// The exercise feed's reports: ids, times and what a catalogue could say (the ranges of
+    /// forewarn-watch's report check).
+    fn feeds(
+        &mut self,
+        def: &ExerciseDef,
+        hazard_ids: &BTreeMap<&str, usize>,
+        onset: &[i64],
+        start: Option<&DateTime<FixedOffset>>,
+        duration_s: i64,
+    ) -> (Vec<i64>, Vec<i64>) {
+        let mut at_s = Vec::with_capacity(def.feeds.len());
+        let mut origin_s = Vec::with_capacity(def.feeds.len());
+        let mut ids = BTreeSet::new();
+        for (i, fd) in def.feeds.iter().enumerate() {
+            let f = format!("feed[{i}]");
+            if !ids.insert(fd.id.as_str()) {
+                self.err(format!("{f}.id"), format!("duplicate feed id '{}'", fd.id));
+            }
+            for (field, v) in [
+                ("id", &fd.id),
+                ("agency", &fd.agency),
+                ("event_id", &fd.event_id),
+            ] {
+                let ok = !v.is_empty()
+                    && v.len() <= 64
+                    && v.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+                if !ok {
+                    self.err(
+                        format!("{f}.{field}"),
+                        format!("'{v}' must be 1-64 characters A-Z, a-z, 0-9, '.', '_' or '-'"),
+                    );
+                }
+            }
+            let ranges = [
+                ("lat", fd.lat, -90.0, 90.0),
+                ("lon", fd.lon, -180.0, 180.0),
+                ("depth_km", fd.depth_km, -10.0, 700.0),
+                ("mag", fd.mag, 0.0, 9.5),
+            ];
+            for (field, v, lo, hi) in ranges {
+                if !v.is_finite() || !(lo..=hi).contains(&v) {
+                    self.err(
+                        format!("{f}.{field}"),
+                        format!("{v} is outside {lo} to {hi}"),
+                    );
+                }
+            }
+            if let Some(p) = &fd.place
+                && p.chars().count() > 200
+            {
+                self.err(format!("{f}.place"), "at most 200 characters");
+            }
+            let what = format!("feed '{}'", fd.id);
+            let at = self
+                .resolve_time(
+                    &fd.at,
+                    &format!("{f}.at"),
+                    hazard_ids,
+                    onset,
+                    start,
+                    duration_s,
+                    &what,
+                )
+                .unwrap_or(0);
+            let origin = match &fd.origin_at {
+                None => at,
+                Some(o) => self
+                    .resolve_time(
+                        o,
+                        &format!("{f}.origin_at"),
+                        hazard_ids,
+                        onset,
+                        start,
+                        duration_s,
+                        &what,
+                    )
+                    .unwrap_or(at),
+            };
+            if origin > at {
+                self.err(
+                    format!("{f}.origin_at"),
+                    "the event cannot happen after its report is published",
+                );
+            }
+            at_s.push(at);
+            origin_s.push(origin);
+        }
+        (at_s, origin_s)
     }
 
     fn delay(&mut self, d: &Option<String>, field: &str) -> Option<i64> {

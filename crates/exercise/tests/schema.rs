@@ -57,6 +57,11 @@ fn validate(schema: &Value, root: &Value, v: &Value, path: &str, errs: &mut Vec<
             "^\\S+$" => !s.is_empty() && !s.contains(char::is_whitespace),
             "^[A-Z]{2}$" => s.len() == 2 && s.chars().all(|c| c.is_ascii_uppercase()),
             "^(0|([0-9.]+[dhms])+)$" => forewarn_exercise::time::parse_duration_s(s).is_ok(),
+            "^[A-Za-z0-9._-]+$" => {
+                !s.is_empty()
+                    && s.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b".-_".contains(&b))
+            }
             other => panic!("pattern {other} not supported by the test validator"),
         };
         if !ok {
@@ -151,10 +156,20 @@ fn schema() -> Value {
 #[test]
 fn example_validates_against_the_schema() {
     let s = schema();
-    let text = std::fs::read_to_string(root().join("scenarios/exercise-pamir.toml")).unwrap();
-    let doc: Value = toml::from_str(&text).unwrap();
+    for example in ["exercise-pamir.toml", "exercise-gilgit-feed.toml"] {
+        let text = std::fs::read_to_string(root().join("scenarios").join(example)).unwrap();
+        let doc: Value = toml::from_str(&text).unwrap();
+        let mut errs = Vec::new();
+        validate(&s, &s, &doc, "$", &mut errs);
+        assert!(errs.is_empty(), "{example}: {errs:#?}");
+    }
+    // The feed's fully defaulted serialisation too.
+    let feed =
+        forewarn_exercise::load(&root().join("scenarios/exercise-gilgit-feed.toml")).unwrap();
+    let full = serde_json::to_value(&feed.def).unwrap();
+    assert_eq!(full["feed"][0]["status"], "automatic");
     let mut errs = Vec::new();
-    validate(&s, &s, &doc, "$", &mut errs);
+    validate(&s, &s, &full, "$", &mut errs);
     assert!(errs.is_empty(), "{errs:#?}");
     // Every field of the Rust definition (defaults included) is in the schema.
     let plan = forewarn_exercise::load(&root().join("scenarios/exercise-pamir.toml")).unwrap();

@@ -157,3 +157,28 @@ fn other_reference_errors() {
         assert!(fields.contains(&f), "{f} missing in\n{msg}");
     }
 }
+
+#[test]
+fn feed_reports_are_checked_and_timed() {
+    let good = "\n[[feed]]\nid = \"f1\"\nat = \"eq+5m\"\norigin_at = \"T+10m\"\nagency = \"us\"\nevent_id = \"us7000x\"\nlat = 38.2\nlon = 72.6\ndepth_km = 10\nmag = 7\n";
+    let p = parse(&format!("{BASE}{good}"), "t.toml", Path::new(".")).unwrap();
+    assert_eq!(
+        (p.feed_at_s.clone(), p.feed_origin_s.clone()),
+        (vec![900], vec![600])
+    );
+    let bad = "\n[[feed]]\nid = \"f1\"\nat = \"T+5m\"\norigin_at = \"T+20m\"\nagency = \"u s\"\nevent_id = \"e\"\nlat = 95\nlon = 72.6\ndepth_km = 10\nmag = 7\n\n[[feed]]\nid = \"f1\"\nat = \"T+7h\"\nagency = \"us\"\nevent_id = \"e\"\nlat = 38\nlon = 72\ndepth_km = 10\nmag = 7\nstatus = \"rumoured\"\n";
+    let (msg, _) = problems(bad);
+    assert!(msg.contains("feed[1].status"), "{msg}");
+    let bad = bad.replace("status = \"rumoured\"\n", "");
+    let (msg, p) = problems(&bad);
+    let fields: Vec<&str> = p.iter().map(|x| x.field.as_str()).collect();
+    for f in [
+        "feed[0].agency",
+        "feed[0].lat",
+        "feed[0].origin_at",
+        "feed[1].id",
+        "feed[1].at",
+    ] {
+        assert!(fields.contains(&f), "{f} not in {fields:?}: {msg}");
+    }
+}

@@ -95,6 +95,9 @@ pub struct AppState {
     pub vs30: Option<Arc<Vs30Raster>>,
     /// The proactive watch, when the server runs with `--watch` (set once at start).
     pub watch: Arc<std::sync::OnceLock<Arc<watch::WatchService>>>,
+    /// Association of each live exercise's own feed reports (watch/act.rs), by exercise id.
+    pub exercise_feeds:
+        Arc<tokio::sync::Mutex<std::collections::BTreeMap<i64, forewarn_watch::Associator>>>,
     /// That temporary directory, removed when the last clone of the state is dropped.
     pub scenarios_tmp: Option<Arc<tempfile::TempDir>>,
 }
@@ -175,6 +178,7 @@ impl AppState {
             scenarios_tmp,
             vs30: None,
             watch: Arc::new(std::sync::OnceLock::new()),
+            exercise_feeds: Arc::new(tokio::sync::Mutex::new(Default::default())),
         }
     }
 }

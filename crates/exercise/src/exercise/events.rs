@@ -41,6 +41,8 @@ pub(super) enum Event {
         country: String,
         package: ReliefPackage,
     },
+    /// Report `0` (index in the plan's feed) is published.
+    Feed(usize),
     /// The daily Sphere needs record.
     Needs,
     End,
@@ -57,7 +59,7 @@ impl Event {
         match self {
             Event::HazardOnset(_) => 0,
             Event::BotAction { .. } | Event::Sitrep { .. } => 1,
-            Event::Inject { .. } => 2,
+            Event::Inject { .. } | Event::Feed(_) => 2,
             Event::Deadline { .. } => DEADLINE_PRIORITY,
             Event::Impact { .. } => 4,
             Event::UsarArrival { .. } | Event::ReliefDelivery { .. } => 5,

@@ -135,6 +135,9 @@ impl Exercise {
         for (i, t) in ex.plan.hazard_onset_s.clone().into_iter().enumerate() {
             ex.schedule(t, Event::HazardOnset(i));
         }
+        for (i, t) in ex.plan.feed_at_s.clone().into_iter().enumerate() {
+            ex.schedule(t, Event::Feed(i));
+        }
         for i in 0..n {
             let inj = &ex.plan.def.injects[i];
             match (&ex.plan.inject_condition[i], ex.plan.inject_at_s[i]) {
@@ -270,8 +273,31 @@ impl Exercise {
                 package,
             } => self.relief_delivery(request, team, country, package),
             Event::Needs => self.needs_record(),
+            Event::Feed(i) => self.feed(i),
             Event::End => self.end(),
         }
+    }
+
+    /// Publishes report `i` of the exercise feed.
+    fn feed(&mut self, i: usize) {
+        let f = &self.plan.def.feeds[i];
+        let origin = self.plan.start
+            + chrono::Duration::seconds(self.plan.feed_origin_s.get(i).copied().unwrap_or(0));
+        let body = Body::Feed {
+            feed: f.id.clone(),
+            agency: f.agency.clone(),
+            event_id: f.event_id.clone(),
+            origin_time: origin
+                .with_timezone(&chrono::Utc)
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            lat: f.lat,
+            lon: f.lon,
+            depth_km: f.depth_km,
+            mag: f.mag,
+            status: f.status,
+            place: f.place.clone(),
+        };
+        self.record(body);
     }
 
     /// The end: the last needs record, national teams reach the trapped no USAR team

@@ -10,7 +10,7 @@ use crate::extract::{Caller, JsonBody};
 use crate::incidents::{CAP_PROPOSAL, Incident, IncidentStatus};
 use crate::records::{self, Stored, next_id};
 use axum::extract::{Path, State};
-use forewarn_exercise::def::{HazardKind, Role};
+use forewarn_exercise::def::{FeedStatus, HazardKind, Role};
 use forewarn_exercise::hazards::HazardResult;
 use forewarn_exercise::journal::Body;
 use forewarn_exercise::{Exercise, HazardSet, Options, Plan, Speed};
@@ -131,11 +131,12 @@ async fn commit(
 ) -> Result<(), ApiError> {
     let mut entries = Vec::new();
     let mut onsets = Vec::new();
+    let mut feeds = Vec::new();
     let mut report = None;
     if let Some(ex) = sg.ex.as_ref() {
         let new = &ex.journal()[sg.forwarded..];
         for r in new {
-            forward(sg, r, &mut entries, &mut onsets);
+            forward(sg, r, &mut entries, &mut onsets, &mut feeds);
         }
         let (n, t_s) = (new.len(), ex.now_s());
         if end {
@@ -187,7 +188,36 @@ async fn commit(
         records::update(&mut tx, actor, k, &sg.rec).await?;
     }
     tx.commit().await?;
+    if !feeds.is_empty() {
+        feed_the_watch(st, &sg.rec, feeds);
+    }
+    if end {
+        crate::watch::act::forget_exercise(st, sg.rec.id).await;
+    }
     Ok(())
+}
+
+/// Hands the exercise feed's reports to the watch, in order, off the exercise's lock: they
+/// reach the human player organisations whose rules they pass, as automatic incidents inside
+/// the exercise.
+fn feed_the_watch(st: &AppState, rec: &ExerciseRec, reports: Vec<forewarn_watch::QuakeReport>) {
+    let mut orgs: Vec<String> = rec
+        .teams
+        .iter()
+        .filter(|t| t.role == Role::Player && t.human)
+        .map(|t| t.org.clone())
+        .collect();
+    orgs.sort();
+    orgs.dedup();
+    let (st, id) = (st.clone(), rec.id);
+    tokio::spawn(async move {
+        for r in reports {
+            let event = r.event_id.clone();
+            if let Err(e) = crate::watch::act::take_exercise_report(&st, id, &orgs, r).await {
+                tracing::error!(exercise = id, event, "exercise feed: {}", e.error);
+            }
+        }
+    });
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -382,14 +412,72 @@ fn entry(rec: &ExerciseRec, org: &str, vis: Visibility, kind: &str, payload: Val
 /// team's organisation only (injects with their text in the team's language); hazard onsets
 /// to every participant; the rest (consequences, bot actions, clock) to the director's
 /// organisation.
+/// A report of the exercise's feed as the watch reads reports; `None` for another record.
+fn feed_report(
+    plan: &Plan,
+    r: &forewarn_exercise::journal::Record,
+) -> Option<forewarn_watch::QuakeReport> {
+    let Body::Feed {
+        feed,
+        agency,
+        event_id,
+        origin_time,
+        lat,
+        lon,
+        depth_km,
+        mag,
+        status,
+        place,
+    } = &r.body
+    else {
+        return None;
+    };
+    let origin_time_ms = chrono::DateTime::parse_from_rfc3339(origin_time)
+        .ok()?
+        .timestamp_millis();
+    let published_ms = plan.start.timestamp_millis() + r.t_s * 1000;
+    Some(forewarn_watch::QuakeReport {
+        source: format!("exercise feed ({feed})"),
+        agency: agency.to_ascii_lowercase(),
+        event_id: event_id.clone(),
+        other_ids: vec![],
+        origin_time_ms,
+        updated_ms: Some(published_ms),
+        lat: *lat,
+        lon: *lon,
+        depth_km: *depth_km,
+        mag: *mag,
+        mag_type: Some("Mw".into()),
+        status: match status {
+            FeedStatus::Automatic => forewarn_watch::ReportStatus::Automatic,
+            FeedStatus::Reviewed => forewarn_watch::ReportStatus::Reviewed,
+            FeedStatus::Deleted => forewarn_watch::ReportStatus::Deleted,
+        },
+        place: place.clone(),
+    })
+}
+
 fn forward(
     sg: &Staged,
     r: &forewarn_exercise::journal::Record,
     out: &mut Vec<NewEntry>,
     onsets: &mut Vec<Onset>,
+    feeds: &mut Vec<forewarn_watch::QuakeReport>,
 ) {
     let rec = &sg.rec;
     let payload = serde_json::to_value(r).unwrap_or_default();
+    if let Some(report) = feed_report(&sg.plan, r) {
+        // Every participant's log shows the report; the watch takes it after the commit.
+        out.push(entry(
+            rec,
+            &rec.org,
+            Visibility::Regional,
+            "exercise.feed",
+            payload,
+        ));
+        feeds.push(report);
+        return;
+    }
     let (to, kind, content) = match &r.body {
         Body::Inject { to, content, .. } => (to, "exercise.inject", Some(content)),
         Body::Message { to, .. } => (to, "exercise.message", None),

@@ -5,8 +5,10 @@
 //! (`incoming_warning.received` in its activity log); gauge crossings are logged and kept in
 //! the source's health.
 //!
-//! Automatic incidents are always real (`exercise_id` absent): a source feeds the real scope
-//! only, so exercise items never reach real incidents and real items never reach an exercise.
+//! A watched source feeds the real scope only; a live exercise's feed (its plan's `[[feed]]`
+//! reports) goes through the same association, rules, incidents, runs and drafts inside the
+//! exercise ([`Scope::Exercise`]: its own associator, links and `exercise_id`), so exercise
+//! items never reach real incidents and real items never reach an exercise.
 
 use super::{WATCH_ACTOR, WatchLink, WatchService};
 use crate::AppState;
@@ -52,6 +54,31 @@ fn title_of(r: &QuakeReport) -> String {
     t.chars().take(200).collect()
 }
 
+/// Where the automatic incidents of an event belong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The real world: a watched source.
+    Real,
+    /// A live exercise: its feed.
+    Exercise(i64),
+}
+
+impl Scope {
+    /// The key of the event's links to incidents (an exercise's own, apart from real ones).
+    fn link_key(self, event_key: &str) -> String {
+        match self {
+            Scope::Real => event_key.to_string(),
+            Scope::Exercise(x) => format!("exercise-{x}/{event_key}"),
+        }
+    }
+    fn exercise_id(self) -> Option<i64> {
+        match self {
+            Scope::Real => None,
+            Scope::Exercise(x) => Some(x),
+        }
+    }
+}
+
 /// Takes one report: association, then incidents. `Ok(true)` when it was new or changed
 /// something.
 pub async fn take_report(
@@ -69,18 +96,69 @@ pub async fn take_report(
         return Ok(false);
     };
     let cfg = assoc.cfg.clone();
-    act_on(st, svc, &cfg, change.kind, &ev)
+    act_on(st, &svc.orgs(), &cfg, change.kind, &ev, Scope::Real)
         .await
         .map_err(|e| e.error)?;
     Ok(true)
 }
 
+/// Takes a report of live exercise `exercise_id`'s feed: association among that exercise's
+/// reports (the watch's windows and agency order when a watch runs), then automatic incidents
+/// inside the exercise for those of `orgs` (its human player organisations) whose rules in
+/// force it passes (watch/rules_api.rs `in_force`).
+pub async fn take_exercise_report(
+    st: &AppState,
+    exercise_id: i64,
+    orgs: &[String],
+    r: QuakeReport,
+) -> Result<bool, ApiError> {
+    let mut rules = Vec::new();
+    for o in orgs {
+        if let Some(w) = super::rules_api::in_force(st, o).await? {
+            rules.push(w);
+        }
+    }
+    let mut feeds = st.exercise_feeds.lock().await;
+    let assoc = feeds.entry(exercise_id).or_insert_with(|| {
+        let cfg = st
+            .watch
+            .get()
+            .map(|w| w.config.association.clone())
+            .unwrap_or_default();
+        forewarn_watch::Associator::new(cfg, Vec::new())
+    });
+    let change = assoc.ingest(r);
+    if change.kind == ChangeKind::Unchanged {
+        return Ok(false);
+    }
+    let Some(ev) = change.event else {
+        return Ok(false);
+    };
+    let cfg = assoc.cfg.clone();
+    act_on(
+        st,
+        &rules,
+        &cfg,
+        change.kind,
+        &ev,
+        Scope::Exercise(exercise_id),
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Forgets an ended exercise's feed association.
+pub async fn forget_exercise(st: &AppState, exercise_id: i64) {
+    st.exercise_feeds.lock().await.remove(&exercise_id);
+}
+
 async fn act_on(
     st: &AppState,
-    svc: &WatchService,
+    orgs: &[super::OrgWatch],
     cfg: &forewarn_watch::AssocConfig,
     kind: ChangeKind,
     ev: &WatchEvent,
+    scope: Scope,
 ) -> Result<(), ApiError> {
     let preferred = ev.preferred(cfg).cloned();
     let ids = ev.source_event_ids();
@@ -92,15 +170,19 @@ async fn act_on(
         .or(ev.reports.first())
         .map(|r| forewarn_watch::time::format_ms(r.origin_time_ms))
         .unwrap_or_default();
-    tx.put_watch_event(&WatchEventRow {
-        event_key: ev.key.clone(),
-        origin_time,
-        data: serde_json::to_value(ev).unwrap_or_default(),
-    })
-    .await?;
-    for o in svc.orgs().iter() {
+    // Real events are kept for the next start; an exercise's live with the exercise.
+    if scope == Scope::Real {
+        tx.put_watch_event(&WatchEventRow {
+            event_key: ev.key.clone(),
+            origin_time,
+            data: serde_json::to_value(ev).unwrap_or_default(),
+        })
+        .await?;
+    }
+    let link_key = scope.link_key(&ev.key);
+    for o in orgs {
         let org = o.rules.org.as_str();
-        let link = tx.watch_link(&ev.key, org).await?;
+        let link = tx.watch_link(&link_key, org).await?;
         match (kind, link, &preferred) {
             (ChangeKind::Deleted, Some(id), _) => {
                 let Some(rec) = tx.get_record("incident", id).await? else {
@@ -122,8 +204,13 @@ async fn act_on(
                     tracing::debug!(org, event = %ev.key, "watch: event does not concern {org}: {d:?}");
                     continue;
                 }
+                let title = match scope {
+                    Scope::Real => title_of(p),
+                    Scope::Exercise(_) => format!("EXERCISE: {}", title_of(p)),
+                };
                 let inc = Incident {
                     origin: Origin::Auto,
+                    exercise_id: scope.exercise_id(),
                     source_event_ids: ids.clone(),
                     watch: Some(WatchLink {
                         event_key: ev.key.clone(),
@@ -136,13 +223,13 @@ async fn act_on(
                         next_id::<Incident>(&mut tx).await?,
                         org,
                         Visibility::OwnOrg,
-                        title_of(p),
+                        title,
                         params_of(p),
                         WATCH_ACTOR,
                     )
                 };
                 records::insert(&mut tx, WATCH_ACTOR, "incident.created", &inc).await?;
-                tx.put_watch_link(&ev.key, org, inc.id).await?;
+                tx.put_watch_link(&link_key, org, inc.id).await?;
                 tracing::info!(org, incident = inc.id, event = %ev.key, "watch: automatic incident");
                 to_start.push(inc);
             }
@@ -172,7 +259,10 @@ async fn act_on(
                         deleted: false,
                     });
                     inc.quake = Some(params_of(p));
-                    inc.title = title_of(p);
+                    inc.title = match scope {
+                        Scope::Real => title_of(p),
+                        Scope::Exercise(_) => format!("EXERCISE: {}", title_of(p)),
+                    };
                     if inc.status == IncidentStatus::Running {
                         to_cancel.push(inc.id);
                     }

@@ -40,16 +40,16 @@ pub fn deaths_band(median_deaths: f64) -> u8 {
     band
 }
 
-/// The real alerts of an incident, newest first.
-async fn alerts_of(st: &AppState, incident_id: i64) -> Result<Vec<Alert>, ApiError> {
+/// The alerts of an incident (in its scope: real, or its exercise's), newest first.
+async fn alerts_of(st: &AppState, inc: &Incident) -> Result<Vec<Alert>, ApiError> {
     let rs = st
         .store
         .list_records(
             "alert",
             &Reader::All,
             &RecordFilter {
-                parent_id: Some(incident_id),
-                exercise_id: None,
+                parent_id: Some(inc.id),
+                exercise_id: inc.exercise_id,
                 status: None,
                 limit: 1000,
             },
@@ -134,13 +134,9 @@ struct Drafting {
 }
 
 /// [`Drafting`] for `inc`; `None` when its run made no CAP proposal (logged).
-async fn drafting(
-    st: &AppState,
-    svc: &super::WatchService,
-    inc: &Incident,
-) -> Result<Option<Drafting>, ApiError> {
-    let threshold = svc
-        .org(&inc.org)
+async fn drafting(st: &AppState, inc: &Incident) -> Result<Option<Drafting>, ApiError> {
+    let threshold = super::rules_api::in_force(st, &inc.org)
+        .await?
         .map_or(AlertLevel::Green, |o| o.draft_from);
     // A completed run always has a level; none reads as green, as the assessment does.
     let level = AlertLevel::parse(inc.alert_level.as_deref().unwrap_or("green"));
@@ -177,9 +173,9 @@ pub async fn after_flood_run(st: &AppState, id: i64) {
 }
 
 async fn after_flood_run_inner(st: &AppState, id: i64) -> Result<(), ApiError> {
-    let Some(svc) = st.watch.get() else {
+    if st.watch.get().is_none() {
         return Ok(());
-    };
+    }
     let Some(rec) = st.store.get_record("incident", id).await? else {
         return Ok(());
     };
@@ -187,10 +183,10 @@ async fn after_flood_run_inner(st: &AppState, id: i64) -> Result<(), ApiError> {
     if inc.origin != Origin::Auto || inc.status != IncidentStatus::Complete || inc.flood.is_none() {
         return Ok(());
     }
-    let Some(d) = drafting(st, svc, &inc).await? else {
+    let Some(d) = drafting(st, &inc).await? else {
         return Ok(());
     };
-    if !d.above || !alerts_of(st, id).await?.is_empty() {
+    if !d.above || !alerts_of(st, &inc).await?.is_empty() {
         return Ok(());
     }
     let (proposal, sender, auto_publish) = (d.proposal, d.sender, d.auto_publish);
@@ -227,9 +223,8 @@ pub async fn after_run(st: &AppState, id: i64) {
 }
 
 async fn after_run_inner(st: &AppState, id: i64) -> Result<(), ApiError> {
-    let Some(svc) = st.watch.get() else {
-        return Ok(());
-    };
+    // Automatic incidents come from the watch or, inside an exercise, from its feed (which
+    // needs no running watch).
     let Some(rec) = st.store.get_record("incident", id).await? else {
         return Ok(());
     };
@@ -257,11 +252,11 @@ async fn after_run_inner(st: &AppState, id: i64) -> Result<(), ApiError> {
         proposal,
         sender,
         auto_publish,
-    }) = drafting(st, svc, &inc).await?
+    }) = drafting(st, &inc).await?
     else {
         return Ok(());
     };
-    let alerts = alerts_of(st, id).await?;
+    let alerts = alerts_of(st, &inc).await?;
     let head = alerts
         .iter()
         .find(|a| a.status == AlertStatus::Published)
@@ -374,7 +369,7 @@ async fn after_run_inner(st: &AppState, id: i64) -> Result<(), ApiError> {
 /// The event of `inc` was deleted by its agencies: a draft Cancel of the published message,
 /// the watch's unpublished drafts rejected.
 pub async fn on_deleted(st: &AppState, tx: &mut WriteTx, inc: &Incident) -> Result<(), ApiError> {
-    let alerts = alerts_of(st, inc.id).await?;
+    let alerts = alerts_of(st, inc).await?;
     let sender = org_sender(st, &inc.org).await?;
     let note = "The source agencies deleted the event this warning was based on.";
     for a in &alerts {

@@ -196,6 +196,31 @@ async fn effective(st: &AppState, org: &str) -> Result<Effective, ApiError> {
     }))
 }
 
+/// The rules `org` is watched by: the running watch's; without a watch (an exercise feed on a
+/// server that runs none), its stored rules, else the demo defaults for an organisation of a
+/// country. `None`: the organisation is alarmed for nothing.
+pub async fn in_force(st: &AppState, org: &str) -> Result<Option<OrgWatch>, ApiError> {
+    if let Some(w) = st.watch.get() {
+        return Ok(w.org(org));
+    }
+    let Some(iso2) = st.store.org(org).await?.and_then(|o| o.country_iso2) else {
+        return Ok(None);
+    };
+    let boundary = boundary_of(&iso2)?;
+    Ok(match stored(st, org).await? {
+        Some(r) => org_watch(org, boundary, &r),
+        None => Some(OrgWatch {
+            rules: OrgRules {
+                org: org.to_string(),
+                area: AreaOfInterest::new(boundary, DEMO_BUFFER_KM),
+                magnitude_steps: OrgRules::default_steps(),
+                trusted_sources: vec![],
+            },
+            draft_from: AlertLevel::Green,
+        }),
+    })
+}
+
 /// The country (ISO 3166-1 alpha-2) of organisation `code`: 404 for an unknown organisation,
 /// 422 naming `field` for one without a country (the regional centre).
 async fn country_of(st: &AppState, code: &str, field: &str) -> Result<String, ApiError> {
