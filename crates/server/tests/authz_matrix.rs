@@ -1302,6 +1302,71 @@ async fn matrix(app: &App) {
         403,
     )
     .await;
+    // Watch rules: everyone logged in reads them, the area and the check; only the
+    // organisation's admin sets them (crates/server/tests/watch.rs sets them as pk's admin).
+    let wr = "/api/orgs/{code}/watch-rules";
+    m.check(&anon, "GET", wr, "/api/orgs/pk/watch-rules", None, 401)
+        .await;
+    let v = m
+        .check(&kv, "GET", wr, "/api/orgs/pk/watch-rules", None, 200)
+        .await;
+    assert_eq!(v["origin"], "none", "no watch here: {v}");
+    let body = Some(
+        json!({"enabled": true, "buffer_km": 50, "draft_from": "red",
+        "magnitude_steps": [{"max_depth_km": null, "min_mag": 6.0}]}),
+    );
+    for (who, code) in [(&anon, 401), (&pd, 403), (&pa, 403), (&rc, 403)] {
+        m.check(
+            who,
+            "PUT",
+            wr,
+            "/api/orgs/pk/watch-rules",
+            body.clone(),
+            code,
+        )
+        .await;
+    }
+    let area = "/api/orgs/{code}/watch-rules/area";
+    m.check(
+        &anon,
+        "GET",
+        area,
+        "/api/orgs/pk/watch-rules/area",
+        None,
+        401,
+    )
+    .await;
+    let v = m
+        .check(
+            &kv,
+            "GET",
+            area,
+            "/api/orgs/pk/watch-rules/area?buffer_km=20",
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(v["features"][1]["properties"]["buffer_km"], 20.0);
+    let chk = "/api/orgs/{code}/watch-rules/check";
+    let q = "/api/orgs/pk/watch-rules/check?lat=33.7&lon=73.1&depth_km=10&mag=6";
+    m.check(&anon, "GET", chk, q, None, 401).await;
+    let v = m.check(&kv, "GET", chk, q, None, 200).await;
+    assert_eq!(v["in_area"], true, "{v}");
+    // Adding a watched source: the regional centre's admin only (409 without --watch).
+    let src = Some(
+        json!({"name": "x", "kind": "usgs-geojson", "url": "http://127.0.0.1:9/x", "poll_s": 60}),
+    );
+    for (who, code) in [(&anon, 401), (&pd, 403), (&rc, 409)] {
+        m.check(
+            who,
+            "POST",
+            "/api/watch/sources",
+            "/api/watch/sources",
+            src.clone(),
+            code,
+        )
+        .await;
+    }
     // The organisation's CAP texts: everyone logged in reads them; only its admin sets them.
     let ct = "/api/orgs/{code}/cap-texts";
     m.check(&anon, "GET", ct, "/api/orgs/pk/cap-texts", None, 401)
