@@ -3,10 +3,13 @@
 // user reads the sources' health; the organisation's admin edits its watch rules (the area
 // previewed on the map, errors at their field) while a duty officer reads them; a click on the
 // map asks whether an earthquake there would alarm the organisation; the regional centre's admin
-// pauses and resumes the source. See README.md.
+// pauses and resumes the source, reads a member's rules under the member's name, and adds a
+// source polling a local USGS feed (a bad poll interval refused at its field first). See
+// README.md.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -21,10 +24,23 @@ const VIEWPORT = { width: 1366, height: 768 };
 const GILGIT = { lat: 35.92, lon: 74.31 };
 /** South of Moscow: far outside Pakistan's area. */
 const FAR = { lat: 55, lon: 40 };
+/** What the local USGS feed serves: a summary with no earthquakes. */
+const EMPTY_USGS = JSON.stringify({ type: 'FeatureCollection', metadata: { generated: 0, count: 0 }, features: [] });
+/** What the rules say of the organisation to its own people, by language: never to the regional centre. */
+const OWN_WORDS = {
+  en: /your organisation|my country|alarm us\b|your administrator/i,
+  ru: /вашей организации|моя страна|у нас\?/i,
+  zh: /贵机构|本国|本机构|我们/,
+  ur: /آپ کے ادارے|میرا ملک|ہمیں|آپ کے منتظم/,
+};
 
 let server;
 let browser;
 let dropDir;
+/** A USGS GeoJSON feed on 127.0.0.1 that the server (not the browser) polls; its requests. */
+let feed;
+let feedUrl;
+let feedHits = 0;
 const foreign = [];
 const pageErrors = [];
 
@@ -108,6 +124,13 @@ before(async () => {
   fs.mkdirSync(path.join(dropDir, 'quakeml'));
   fs.writeFileSync(toml, watchToml(path.join(dropDir, 'quakeml')));
   server = await startServer('forewarn-watch-', ['--watch', toml]);
+  feed = http.createServer((req, res) => {
+    feedHits += 1;
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(EMPTY_USGS);
+  });
+  await new Promise((resolve) => feed.listen(0, '127.0.0.1', resolve));
+  feedUrl = `http://127.0.0.1:${feed.address().port}/summary/4.5_day.geojson`;
   browser = await launchBrowser();
 });
 
@@ -115,6 +138,7 @@ after(async () => {
   if (server && server.exitStatus()) console.error(`the server exited (${server.exitStatus()}):\n${server.log()}`);
   if (browser) await browser.close();
   if (server) await server.stop();
+  if (feed) await new Promise((resolve) => feed.close(resolve));
   if (dropDir) fs.rmSync(dropDir, { recursive: true, force: true });
 });
 
@@ -145,6 +169,8 @@ test('the watch screen: sources, the organisation\'s rules, would this alarm us'
     assert.match(await failing.locator('.watch-error-text').innerText(), /\S/);
     assert.match(await failing.innerText(), /Consecutive failures: \d+/);
     assert.equal(await duty.locator('button[data-action="pause"], button[data-action="resume"]').count(), 0, 'no Pause for a duty officer');
+    assert.equal(await duty.locator('#watch-add-form').count(), 0, 'no Add a source for a duty officer');
+    assert.match(await duty.locator('#watch-sources-who').innerText(), /add, pause or resume/);
     // The rules: the demo defaults, read-only.
     await duty.locator('#watch-rules-origin[data-origin="demo"]', { hasText: 'Demo defaults' }).waitFor({ timeout: UI_TIMEOUT_MS });
     await waitForArea(duty, 100);
@@ -170,6 +196,10 @@ test('the watch screen: sources, the organisation\'s rules, would this alarm us'
   await t.test('the pk admin changes the area, a magnitude and the draft level', async () => {
     await admin.locator('#watch-rules-origin[data-origin="demo"]').waitFor({ timeout: UI_TIMEOUT_MS });
     await waitForArea(admin, 100);
+    // An organisation's own admin reads "your organisation" and adds no source.
+    assert.match(await admin.locator('#watch-rules-intro').innerText(), /alarm your organisation/);
+    assert.equal(await admin.locator('label[for="watch-buffer"]').innerText(), 'Area: my country plus');
+    assert.equal(await admin.locator('#watch-add-form').count(), 0, 'no Add a source for a member\'s admin');
     assert.equal(await admin.locator('#watch-buffer').isDisabled(), false);
     // The area is drawn anew as the buffer is typed.
     await admin.locator('#watch-buffer').fill('150');
@@ -275,6 +305,124 @@ test('the watch screen: sources, the organisation\'s rules, would this alarm us'
     assert.equal(await rcPage.locator('#watch-rules-origin').getAttribute('data-origin'), 'demo');
     assert.equal(await rcPage.locator('#watch-save').count(), 0);
     assert.equal(await rcPage.locator('#watch-buffer').isDisabled(), true);
+    await rcPage.context().close();
+  });
+
+  await t.test('the regional centre reads a member\'s rules under the member\'s name, in every language', async () => {
+    const rcPage = await openUi('rc.coordinator');
+    const kz = (await rc.get('/api/orgs')).items.find((o) => o.code === 'kz');
+    for (const lang of ['en', 'ru', 'zh', 'ur']) {
+      await rcPage.locator('#lang-select').selectOption(lang);
+      await rcPage.waitForFunction((l) => document.documentElement.lang === l, lang);
+      await rcPage.locator('#watch-rules-org').selectOption('kz');
+      await waitForArea(rcPage, 100);
+      const texts = await rcPage.evaluate(() => ({
+        intro: document.querySelector('main > p').textContent,
+        rules: document.querySelector('#watch-rules-intro').textContent,
+        demo: document.querySelector('#watch-rules-origin').textContent,
+        buffer: document.querySelector('label[for="watch-buffer"]').textContent,
+        hint: document.querySelector('#watch-map-hint').textContent,
+        run: document.querySelector('#watch-point-run').textContent,
+        country: new Intl.DisplayNames([document.documentElement.lang], { type: 'region' }).of('KZ'),
+      }));
+      for (const [k, v] of Object.entries(texts)) {
+        if (k !== 'country') assert.doesNotMatch(v, OWN_WORDS[lang], `${lang} ${k}: ${v}`);
+      }
+      for (const k of ['rules', 'demo', 'hint', 'run']) assert.ok(texts[k].includes(kz.name), `${lang} ${k} names ${kz.name}: ${texts[k]}`);
+      assert.ok(texts.buffer.includes(texts.country), `${lang}: ${texts.buffer} names ${texts.country}`);
+    }
+    await rcPage.locator('#lang-select').selectOption('en');
+    await rcPage.waitForFunction(() => document.documentElement.lang === 'en');
+    await rcPage.locator('#watch-rules-org').selectOption('kz');
+    await rcPage.locator('label[for="watch-buffer"]', { hasText: 'Area: Kazakhstan plus' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.equal(await rcPage.locator('#watch-point-run').textContent(), `Would this alarm ${kz.name}?`);
+    await rcPage.context().close();
+  });
+
+  await t.test('the regional admin adds a source: a bad poll interval at its field, then polled and marked', async () => {
+    const rcPage = await openUi('rc.coordinator');
+    const form = rcPage.locator('#watch-add-form');
+    await form.waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.equal(await rcPage.locator('#watch-add-poll-s').inputValue(), '60', 'a minute by default');
+    // The gauge fields only for a gauge kind.
+    assert.equal(await rcPage.locator('#watch-add-gauge').isHidden(), true);
+    await rcPage.locator('#watch-add-kind').selectOption('gauge-csv');
+    assert.equal(await rcPage.locator('#watch-add-gauge').isVisible(), true);
+    assert.equal(await rcPage.locator('#watch-add-alarm-level').inputValue(), 'orange');
+    await rcPage.locator('#watch-add-kind').selectOption('usgs-geojson');
+    assert.equal(await rcPage.locator('#watch-add-gauge').isHidden(), true);
+    // The file's sources carry no marker.
+    assert.equal(await rcPage.locator('#watch-source-rows .watch-added').count(), 0);
+
+    await rcPage.locator('#watch-add-name').fill('e2e-usgs');
+    await rcPage.locator('#watch-add-url').fill(feedUrl);
+    await rcPage.locator('#watch-add-poll-s').fill('0');
+    await rcPage.locator('#watch-add-submit').click();
+    const poll = rcPage.locator('#watch-add-poll-s[aria-invalid="true"]');
+    await poll.waitFor({ timeout: UI_TIMEOUT_MS });
+    const pollError = rcPage.locator('#watch-add-poll-s-error');
+    assert.match(await pollError.innerText(), /0 is not within 1 to 86400/);
+    assert.equal(await rcPage.evaluate(() => document.activeElement.id), 'watch-add-poll-s', 'focus on the field');
+    assert.match(await poll.getAttribute('aria-describedby'), /watch-add-poll-s-error/);
+    assert.equal(await rcPage.locator('#watch-add-error').isHidden(), true, 'nothing at the top');
+    assert.equal((await rc.get('/api/watch/sources')).items.some((s) => s.name === 'e2e-usgs'), false, 'nothing added');
+    await rcPage.evaluate(() => document.querySelector('#watch-add-source').scrollIntoView({ block: 'end' }));
+    assert.deepEqual(await axeSerious(rcPage), [], 'axe with the form and its error shown');
+
+    await rcPage.locator('#watch-add-poll-s').fill('2');
+    await rcPage.locator('#watch-add-agency').fill('us');
+    await rcPage.locator('#watch-add-submit').click();
+    await rcPage.locator('#toast', { hasText: 'Source e2e-usgs added' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    const row = rcPage.locator('#watch-source-rows tr[data-source="e2e-usgs"]');
+    await row.waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.equal(await row.locator('.watch-added').innerText(), 'added here');
+    assert.match(await row.innerText(), /usgs-geojson · US/);
+    // The form is cleared for the next one, its error gone.
+    assert.equal(await rcPage.locator('#watch-add-name').inputValue(), '');
+    assert.equal(await rcPage.locator('#watch-add-url').inputValue(), '');
+    assert.equal(await rcPage.locator('#watch-add-poll-s').inputValue(), '60');
+    assert.equal(await rcPage.locator('#watch-add-poll-s').getAttribute('aria-invalid'), 'false');
+    assert.equal(await pollError.isHidden(), true);
+    // Pending, then OK once the server has polled the local feed.
+    await rcPage.locator('#watch-source-rows tr[data-source="e2e-usgs"][data-status="ok"]').waitFor({ timeout: 15_000 });
+    assert.ok(feedHits > 0, 'the server polled the feed');
+    const added = (await rc.get('/api/watch/sources')).items.find((s) => s.name === 'e2e-usgs');
+    assert.equal(added.added_through_api, true);
+    assert.equal(added.kind, 'usgs-geojson');
+    assert.equal(added.url, feedUrl);
+    assert.equal(added.poll_s, 2);
+    assert.equal(added.agency, 'us');
+    // Screenshot: the added source in the table, and the form filled in for a river gauge (not sent).
+    await rcPage.locator('#watch-add-name').fill('vakhsh-gauge');
+    await rcPage.locator('#watch-add-kind').selectOption('gauge-csv');
+    await rcPage.locator('#watch-add-url').fill('https://hydromet.example.tj/gauges/vakhsh.csv');
+    await rcPage.locator('#watch-add-poll-s').fill('300');
+    await rcPage.locator('#watch-add-level-threshold').fill('4.2');
+    await rcPage.locator('#watch-add-alarm-org-tj').check();
+    await rcPage.locator('#watch-add-level-threshold').blur();
+    await rcPage.locator('#toast > *').first().waitFor({ state: 'detached', timeout: 10_000 });
+    await rcPage.evaluate(() => {
+      const main = document.querySelector('main');
+      main.scrollTop += document.querySelector('#watch-source-rows tr[data-source="e2e-usgs"]').getBoundingClientRect().top - main.getBoundingClientRect().top - 8;
+    });
+    await rcPage.mouse.move(0, 0);
+    await rcPage.screenshot({ path: path.join(SHOTS, 'watch-add-source.png') });
+    await rcPage.screenshot({ path: path.join(DOC_IMG, 'watch-add-source.png') });
+    // The same name again is refused at the name.
+    await rcPage.locator('#watch-add-kind').selectOption('usgs-geojson');
+    await rcPage.locator('#watch-add-name').fill('e2e-usgs');
+    await rcPage.locator('#watch-add-url').fill(feedUrl);
+    await rcPage.locator('#watch-add-submit').click();
+    await rcPage.locator('#watch-add-name[aria-invalid="true"]').waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.match(await rcPage.locator('#watch-add-name-error').innerText(), /already watched/);
+    // Without a name: the server's "name is required", at the name.
+    await rcPage.locator('#watch-add-name').fill('');
+    await rcPage.locator('#watch-add-submit').click();
+    await rcPage.locator('#watch-add-name-error', { hasText: 'required' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    // A member's admin may not add one through the API either.
+    await assert.rejects(adminApi.post('/api/watch/sources', { name: 'pk-try', kind: 'usgs-geojson', url: feedUrl, poll_s: 60 }), /: 403 /);
+    // pk.duty's table marks it too.
+    await duty.locator('#watch-source-rows tr[data-source="e2e-usgs"] .watch-added').waitFor({ timeout: 15_000 });
     await rcPage.context().close();
   });
 

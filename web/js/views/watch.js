@@ -3,7 +3,8 @@
 // the area (its country plus a buffer, drawn on a map), the minimum magnitude by depth, the
 // trusted sources and the alert level from which the watch drafts a warning. The
 // organisation's admin edits them; everyone else reads them. A click on the map asks whether
-// an earthquake there would alarm the organisation. docs/watch.md describes the watch.
+// an earthquake there would alarm the organisation. The regional centre's admin also adds a
+// source (POST /api/watch/sources) without a restart. docs/watch.md describes the watch.
 import { h, mount, debounce } from '../dom.js';
 import { t, currentLang } from '../i18n.js';
 import { get, post, put } from '../api.js';
@@ -31,6 +32,14 @@ const EMPTY = { type: 'FeatureCollection', features: [] };
 const REGION_BOUNDS = [[44, 22], [125, 56]];
 /** Where the check popup starts. */
 const CHECK_DEFAULTS = { mag: 6.0, depth_km: 15 };
+/** The kinds of source the watch reads (docs/watch.md, "The configuration file"). */
+const SOURCE_KINDS = ['usgs-geojson', 'fdsn-text', 'quakeml', 'cap-atom', 'sensorthings', 'gauge-csv'];
+/** The kinds that read a gauge: only they take thresholds and alarm organisations. */
+const GAUGE_KINDS = new Set(['sensorthings', 'gauge-csv']);
+/** A new source's poll interval until the admin types another, s. */
+const DEFAULT_POLL_S = 60;
+/** After a source is added, the table is read again this soon to show its first poll. */
+const FIRST_POLL_REFRESH_MS = 2_000;
 
 /** `x` in the UI language with `digits` decimals (at most `digits` when `exact` is false). */
 function fmtNum(x, digits = 0, exact = true) {
@@ -63,6 +72,20 @@ function mapStyle() {
       { id: 'watch-country-line', type: 'line', source: 'watch-area', filter: ['==', ['get', 'part'], 'country'], paint: { 'line-color': '#6cc4ff', 'line-width': 2.5 } },
     ],
   };
+}
+
+/** The name of organisation `org`'s country in the UI language (its name when it has none). */
+function countryName(org) {
+  const iso = org && org.country_iso2 ? String(org.country_iso2).toUpperCase() : '';
+  if (iso) {
+    try {
+      const name = new Intl.DisplayNames([currentLang()], { type: 'region' }).of(iso);
+      if (name && name !== iso) return name;
+    } catch {
+      // No region names in this browser: the organisation's name below.
+    }
+  }
+  return org ? org.name : '';
 }
 
 /** The answer to "would this alarm us?" in words. */
@@ -116,6 +139,7 @@ export async function renderWatch(main, { toast }) {
     const rejections = hl.recent_rejections || [];
     const cells = [
       h('th', { scope: 'row', id: nameId }, h('span', { class: 'watch-source-name' }, s.name),
+        s.added_through_api ? [' ', h('span', { class: 'watch-added', 'data-added': 'api' }, t('watch.sources.added'))] : null,
         s.url ? h('span', { class: 'meta watch-url', dir: 'ltr' }, s.url) : null),
       h('td', {}, s.kind || '—', s.agency ? h('span', { class: 'meta' }, ` · ${String(s.agency).toUpperCase()}`) : null),
       h('td', {}, statusPill('watch.status', status),
@@ -151,6 +175,9 @@ export async function renderWatch(main, { toast }) {
     return h('tr', { 'data-source': s.name, 'data-status': status }, cells);
   }
 
+  /** Whether the server watches (`--watch`); null until the sources are read. */
+  let watching = null;
+
   async function loadSources() {
     let res;
     try {
@@ -164,6 +191,9 @@ export async function renderWatch(main, { toast }) {
     if (disposed) return;
     sourcesError.hidden = true;
     const items = res.items || [];
+    watching = res.watching !== false;
+    // Without --watch there is nothing to add to (the server would answer 409): no form.
+    if (isRcAdmin && watching && !addHost.hasChildNodes()) mountAddForm();
     notWatching.hidden = res.watching !== false;
     sourcesWrap.hidden = res.watching === false;
     // The refresh redraws the rows: the keyboard stays on the same row's button.
@@ -175,25 +205,43 @@ export async function renderWatch(main, { toast }) {
     sourcesTable.dataset.loaded = String(Date.now());
   }
 
+  const addHost = h('div', { id: 'watch-add-host' });
   const sourcesPanel = h('section', { class: 'panel', 'aria-labelledby': 'watch-sources-h' },
     h('h2', { id: 'watch-sources-h' }, t('watch.sources.title')),
     notWatching, sourcesError, sourcesWrap,
-    isRcAdmin ? null : h('p', { class: 'muted', id: 'watch-sources-who' }, t('watch.sources.adminOnly')));
+    isRcAdmin ? addHost : h('p', { class: 'muted', id: 'watch-sources-who' }, t('watch.sources.adminOnly')));
 
   // --- rules --------------------------------------------------------------------------------
   const rulesTitle = h('h2', { id: 'watch-rules-h' }, t('watch.rules.title', { org: orgLabel }));
   const rulesHost = h('div', { id: 'watch-rules-body' });
   const rulesPanel = h('section', { class: 'panel', id: 'watch-rules', 'aria-labelledby': 'watch-rules-h' }, rulesTitle);
 
-  mount(main, h('h1', {}, t('watch.title')), h('p', { class: 'muted' }, t('watch.intro')), sourcesPanel, rulesPanel);
+  // The regional centre has no rules of its own: the screen speaks of each member's.
+  const intro = myOrg && !myOrg.country_iso2 ? t('watch.introRc') : t('watch.intro');
+  mount(main, h('h1', {}, t('watch.title')), h('p', { class: 'muted' }, intro), sourcesPanel, rulesPanel);
 
   const timer = setInterval(() => loadSources(), REFRESH_MS);
+  let soonTimer = null;
   let rulesCleanup = null;
   const cleanup = () => {
     disposed = true;
     clearInterval(timer);
+    clearTimeout(soonTimer);
     if (rulesCleanup) rulesCleanup();
   };
+
+  /** The regional admin's "Add a source" form, below the table. */
+  function mountAddForm() {
+    mount(addHost, addSourceForm({
+      toast,
+      onAdded: async () => {
+        await loadSources();
+        // Its first poll starts at once: shown before the next regular refresh.
+        clearTimeout(soonTimer);
+        soonTimer = setTimeout(() => loadSources(), FIRST_POLL_REFRESH_MS);
+      },
+    }));
+  }
 
   await loadSources();
   if (disposed) return cleanup;
@@ -234,6 +282,170 @@ export async function renderWatch(main, { toast }) {
 }
 
 /**
+ * The regional centre's admin's form that adds a source: the keys of a `[[source]]` table of
+ * the watch file (docs/watch.md, "The configuration file") posted to /api/watch/sources. Empty
+ * optional fields are left out (the server refuses null); the server checks every range and
+ * names the field of an error. `onAdded(record)` runs after a 201.
+ */
+function addSourceForm({ toast, onAdded }) {
+  const inputs = {};
+  const errors = {};
+  /** The id of key `key`'s control (`poll_s` → `watch-add-poll-s`). */
+  const idOf = (key) => `watch-add-${key.replace(/_/g, '-')}`;
+
+  /** A labelled control for key `key`, with its hint (when `hintKey`) and its error line. */
+  function field(key, labelKey, control, hintKey) {
+    const id = idOf(key);
+    control.id = id;
+    control.name = key;
+    const hint = hintKey ? h('p', { class: 'muted watch-add-hint', id: `${id}-hint` }, t(hintKey)) : null;
+    errors[key] = h('p', { class: 'field-error', id: `${id}-error`, role: 'alert', hidden: true });
+    control.setAttribute('aria-describedby', [hint ? hint.id : null, errors[key].id].filter(Boolean).join(' '));
+    inputs[key] = control;
+    return h('div', { class: 'field' }, h('label', { for: id }, t(labelKey)), control, hint, errors[key]);
+  }
+  const text = (attrs = {}) => h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false', autocapitalize: 'none', dir: 'ltr', ...attrs });
+  const number = (attrs = {}) => h('input', { type: 'number', step: 'any', inputmode: 'decimal', ...attrs });
+
+  const kind = h('select', {}, SOURCE_KINDS.map((k) => h('option', { value: k }, `${t(`watch.add.kinds.${k}`)} (${k})`)));
+  const level = h('select', {}, LEVELS.map((l) => h('option', { value: l, selected: l === 'orange' }, t(`incident.level.${l}`))));
+  // The organisations a gauge's crossing alarms: the members (the centre hears by escalation).
+  const members = session.orgList().filter((o) => o.country_iso2);
+  const orgBoxes = members.map((o) => h('input', { type: 'checkbox', id: `watch-add-alarm-org-${o.code}`, value: o.code, 'aria-describedby': 'watch-add-alarm-orgs-error' }));
+  errors.alarm_orgs = h('p', { class: 'field-error', id: 'watch-add-alarm-orgs-error', role: 'alert', hidden: true });
+  const orgSet = h('fieldset', { class: 'watch-fieldset', id: 'watch-add-alarm-orgs' },
+    h('legend', {}, t('watch.add.alarmOrgs')),
+    h('ul', { class: 'watch-add-orgs' }, members.map((o, i) => h('li', { class: 'watch-check-row' },
+      // Each member is one country's authority: its country names it in short.
+      orgBoxes[i], h('label', { for: orgBoxes[i].id }, countryName(o))))),
+    errors.alarm_orgs);
+
+  const gauge = h('fieldset', { class: 'watch-fieldset', id: 'watch-add-gauge' },
+    h('legend', {}, t('watch.add.gauge')),
+    h('p', { class: 'muted watch-add-hint' }, t('watch.add.gaugeHint')),
+    h('div', { class: 'form-row' },
+      field('level_threshold', 'watch.add.level', number({ min: -1e6, max: 1e6 })),
+      field('rise_threshold', 'watch.add.rise', number({ min: 0, max: 1e6 })),
+      field('rise_window_s', 'watch.add.riseWindow', number({ min: 1, max: 604800 }), 'watch.add.riseWindowHint')),
+    orgSet,
+    field('alarm_level', 'watch.add.alarmLevel', level, 'watch.add.alarmLevelHint'));
+
+  const formErr = errorBox();
+  formErr.id = 'watch-add-error';
+  const submit = h('button', { class: 'btn', type: 'submit', id: 'watch-add-submit' }, t('watch.add.submit'));
+
+  /** The gauge fields only for a gauge kind. */
+  function syncKind() {
+    gauge.hidden = !GAUGE_KINDS.has(kind.value);
+  }
+  kind.addEventListener('change', syncKind);
+
+  /** The control and the error line of key `key` (`alarm_orgs[1]`: the second ticked box). */
+  function target(key) {
+    const m = /^alarm_orgs(?:\[(\d+)\])?$/.exec(key || '');
+    if (m) {
+      const ticked = orgBoxes.filter((b) => b.checked);
+      return [(m[1] !== undefined && ticked[Number(m[1])]) || ticked[0] || orgBoxes[0], errors.alarm_orgs];
+    }
+    // A gauge field of a source that is no gauge (or any key the form has no input for): at the top.
+    if (!inputs[key] || (gauge.contains(inputs[key]) && gauge.hidden)) return [null, null];
+    return [inputs[key], errors[key]];
+  }
+
+  function clearErrors() {
+    for (const el of Object.values(errors)) {
+      el.textContent = '';
+      el.hidden = true;
+    }
+    formErr.clear();
+    for (const el of formEl.querySelectorAll('[aria-invalid="true"]')) el.setAttribute('aria-invalid', 'false');
+  }
+
+  /** Shows `message` at key `key`'s field and focuses it; at the top when the form has no such field. */
+  function showError(key, message) {
+    const [input, box] = target(key);
+    if (!input) {
+      formErr.show(message);
+      formErr.scrollIntoView({ block: 'nearest' });
+      return;
+    }
+    // The server's message starts with the key ("poll_s: 0 is not ..."); the label names it already.
+    box.textContent = message.startsWith(`${key}: `) ? message.slice(key.length + 2) : message;
+    box.hidden = false;
+    input.setAttribute('aria-invalid', 'true');
+    input.focus();
+  }
+
+  /** The body: the keys of a `[[source]]` table in the file's order, empty optional fields left out; null after an error shown. */
+  function collect() {
+    const body = {};
+    const isGauge = GAUGE_KINDS.has(kind.value);
+    const keys = ['name', 'kind', 'url', 'poll_s', 'timeout_s', 'agency', ...(isGauge ? ['level_threshold', 'rise_threshold', 'rise_window_s'] : [])];
+    for (const key of keys) {
+      const input = inputs[key];
+      const v = input.value.trim();
+      if (input.type === 'number') {
+        // Only what the browser cannot send is checked here (text in a number field).
+        if (input.validity.badInput || (v !== '' && !Number.isFinite(Number(v)))) {
+          showError(key, t('watch.rules.number'));
+          return null;
+        }
+        if (v !== '') body[key] = Number(v);
+      } else if (v !== '') {
+        body[key] = v;
+      }
+    }
+    if (isGauge) {
+      const orgs = orgBoxes.filter((b) => b.checked).map((b) => b.value);
+      if (orgs.length) body.alarm_orgs = orgs;
+      body.alarm_level = level.value;
+    }
+    return body;
+  }
+
+  const formEl = h('form', {
+    id: 'watch-add-form', class: 'watch-form watch-add-form', novalidate: true, 'aria-labelledby': 'watch-add-h',
+    onSubmit: async (ev) => {
+      ev.preventDefault();
+      clearErrors();
+      const body = collect();
+      if (!body) return;
+      submit.disabled = true;
+      try {
+        const rec = await post('/api/watch/sources', body);
+        toast(t('watch.add.added', { name: (rec && rec.name) || body.name }));
+        formEl.reset();
+        syncKind();
+        await onAdded(rec);
+        inputs.name.focus();
+      } catch (err) {
+        if (err.status === 422 && err.field) showError(err.field, err.message);
+        else formErr.show(err);
+      } finally {
+        submit.disabled = false;
+      }
+    },
+  },
+  formErr,
+  h('div', { class: 'form-row' },
+    field('name', 'watch.add.name', text({ maxlength: 64 }), 'watch.add.nameHint'),
+    field('kind', 'watch.add.kind', kind)),
+  field('url', 'watch.add.url', h('input', { type: 'url', autocomplete: 'off', spellcheck: 'false', inputmode: 'url', dir: 'ltr' }), 'watch.add.urlHint'),
+  h('div', { class: 'form-row' },
+    field('poll_s', 'watch.add.poll', number({ min: 1, max: 86400, value: DEFAULT_POLL_S }), 'watch.add.pollHint'),
+    field('timeout_s', 'watch.add.timeout', number({ min: 1, max: 120 }), 'watch.add.timeoutHint'),
+    field('agency', 'watch.add.agency', text({ maxlength: 64 }), 'watch.add.agencyHint')),
+  gauge,
+  h('div', { class: 'actions' }, submit));
+  syncKind();
+
+  return h('section', { class: 'watch-add', id: 'watch-add-source', 'aria-labelledby': 'watch-add-h' },
+    h('h3', { id: 'watch-add-h' }, t('watch.add.title')),
+    h('p', { class: 'muted' }, t('watch.add.intro')),
+    formEl);
+}
+
+/**
  * Draws organisation `code`'s watch rules into `host`: notes, the map with its area and the
  * check, and the form (editable when `isOwn` and the user is an admin). Returns the cleanup.
  */
@@ -248,6 +460,11 @@ async function renderRules(host, code, { toast, isOwn }) {
   const org = session.orgList().find((o) => o.code === code);
   const orgLabel = org ? org.name : code.toUpperCase();
   const rulesPanel = host;
+  /**
+   * A text about the organisation: its own people read "your organisation", "my country";
+   * the regional centre, reading a member's rules, reads the member's name (key + `Other`).
+   */
+  const about = (key, vars = {}) => (isOwn ? t(key, vars) : t(`${key}Other`, { ...vars, org: orgLabel, country: countryName(org) || orgLabel }));
 
   let rules;
   try {
@@ -268,7 +485,7 @@ async function renderRules(host, code, { toast, isOwn }) {
   const pointCheck = h('div', { id: 'watch-point-check' });
 
   rulesPanel.append(
-    h('p', { class: 'muted' }, t('watch.rules.intro')),
+    h('p', { class: 'muted', id: 'watch-rules-intro' }, about('watch.rules.intro')),
     originNote, whoLine,
     h('div', { class: 'watch-rules' },
       h('div', { class: 'watch-map-col' },
@@ -276,7 +493,7 @@ async function renderRules(host, code, { toast, isOwn }) {
         h('ul', { class: 'watch-legend' },
           h('li', {}, h('span', { class: 'watch-key watch-key-country', 'aria-hidden': 'true' }), t('watch.map.legendCountry')),
           h('li', {}, h('span', { class: 'watch-key watch-key-area', 'aria-hidden': 'true' }), legendArea)),
-        h('p', { class: 'muted' }, t('watch.map.clickHint')),
+        h('p', { class: 'muted', id: 'watch-map-hint' }, about('watch.map.clickHint')),
         pointCheck),
       formHost));
 
@@ -284,7 +501,7 @@ async function renderRules(host, code, { toast, isOwn }) {
     originNote.dataset.origin = rules.origin;
     originNote.className = 'watch-origin-note';
     const notes = [];
-    if (rules.origin === 'demo') notes.push(t('watch.rules.origin.demo'));
+    if (rules.origin === 'demo') notes.push(about('watch.rules.origin.demo'));
     if (rules.origin === 'none') notes.push(t('watch.rules.origin.none'), isAdmin ? ` ${t('watch.rules.origin.noneAdmin')}` : '');
     else if (!rules.enabled) notes.push(t('watch.rules.off'));
     originNote.textContent = notes.join('');
@@ -385,7 +602,7 @@ async function renderRules(host, code, { toast, isOwn }) {
     const answer = h('p', { id: `${prefix}-answer`, class: 'watch-answer', 'aria-live': 'polite' });
     const button = h('button', {
       class: 'btn', type: 'submit', id: `${prefix}-run`,
-    }, t('watch.check.run'));
+    }, about('watch.check.run'));
     const formEl = h('form', {
       class: 'watch-check', novalidate: true,
       onSubmit: (ev) => {
@@ -654,7 +871,7 @@ async function renderRules(host, code, { toast, isOwn }) {
     h('div', { class: 'watch-check-row' }, enabled, h('label', { for: enabled.id }, t('watch.rules.enabled'))),
     h('div', { class: 'field' },
       h('div', { class: 'watch-buffer-row' },
-        h('label', { for: buffer.id }, t('watch.rules.buffer')), buffer, h('span', {}, t('watch.rules.km'))),
+        h('label', { for: buffer.id }, about('watch.rules.buffer')), buffer, h('span', {}, t('watch.rules.km'))),
       h('p', { class: 'muted', id: 'watch-buffer-hint' }, t('watch.rules.bufferHint', { max: fmtNum(limits.buffer_km_max) })),
       bufferErr),
     stepsTable,
