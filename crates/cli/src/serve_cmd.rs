@@ -83,7 +83,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         vs30: a.vs30.clone(),
         watch,
     };
-    trim_allocator_periodically();
+    tune_allocator();
     forewarn_server::serve_blocking(cfg, |addr| {
         println!("forewarn serve: listening on http://{addr} (database {})", a.db);
         if let Some(w) = &a.watch {
@@ -100,12 +100,25 @@ pub fn run(a: Args) -> Result<ExitCode> {
 /// How often `serve` hands the allocator's free pages back to the system.
 const TRIM_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// Every [`TRIM_INTERVAL`], return the allocator's free pages to the system. glibc keeps what a
+/// Allocations of at least this size get pages of their own (mmap) and give them back when
+/// freed. glibc starts at 128 KiB but raises the threshold to the size of every mmapped block
+/// freed (up to 32 MiB), after which a quake run's large arrays are carved out of the arenas and
+/// leave them fragmented; a fixed threshold turns that adjustment off (mallopt(3)).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const MMAP_THRESHOLD_BYTES: i32 = 256 * 1024;
+
+/// Fixes the allocator's mmap threshold ([`MMAP_THRESHOLD_BYTES`]) and, every [`TRIM_INTERVAL`],
+/// returns the allocator's free pages to the system. glibc keeps what a
 /// finished quake run or a burst of requests freed in its per-thread arenas, so the resident
 /// size of a long-running server crept up with no live data behind it (the soak in
 /// docs/reliability.md). Changes nothing that is allocated; a real leak still shows.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn trim_allocator_periodically() {
+fn tune_allocator() {
+    // SAFETY: mallopt only sets the allocator's parameters; called before the server starts
+    // its threads.
+    if unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES) } != 1 {
+        tracing::warn!("cannot fix the allocator's mmap threshold");
+    }
     let spawned = std::thread::Builder::new()
         .name("malloc-trim".into())
         .spawn(|| {
@@ -123,4 +136,4 @@ fn trim_allocator_periodically() {
 }
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn trim_allocator_periodically() {}
+fn tune_allocator() {}

@@ -362,7 +362,11 @@ pub fn parse(text: &str) -> Result<WatchConfig, ConfigError> {
             }
             None => name.get_ref().clone(),
         };
-        let gauge_fields = [&r.level_threshold, &r.rise_threshold, &r.rise_window_s];
+        let gauge_fields = [
+            ("level_threshold", &r.level_threshold),
+            ("rise_threshold", &r.rise_threshold),
+            ("rise_window_s", &r.rise_window_s),
+        ];
         let (alarm_orgs, alarm_level) = gauge_alarm(&cx, i, kind, r)?;
         let flood_scenario = match &r.flood_scenario {
             None => None,
@@ -412,10 +416,10 @@ pub fn parse(text: &str) -> Result<WatchConfig, ConfigError> {
                 rise_window_s,
             })
         } else {
-            if let Some(v) = gauge_fields.into_iter().flatten().next() {
+            if let Some((key, Some(v))) = gauge_fields.into_iter().find(|(_, v)| v.is_some()) {
                 return Err(cx.err(
                     v.span(),
-                    format!("source[{i}]"),
+                    f(key),
                     format!(
                         "thresholds are for gauge sources (sensorthings, gauge-csv), not {}",
                         kind.as_str()
@@ -756,11 +760,11 @@ pub fn parse_source_json(v: &serde_json::Value) -> Result<SourceConfig, ConfigEr
     let text = toml::to_string(&toml::Value::Table(file))
         .map_err(|e| at("source", format!("not a source table: {e}")))?;
     let cfg = parse(&text).map_err(|e| {
-        let field = e
-            .field
-            .strip_prefix("source[0].")
-            .unwrap_or(&e.field)
-            .to_string();
+        let field = match e.field.strip_prefix("source[0]") {
+            Some("") => "source".to_string(),
+            Some(rest) => rest.trim_start_matches('.').to_string(),
+            None => e.field.clone(),
+        };
         ConfigError {
             line: 0,
             column: 0,
@@ -820,6 +824,11 @@ mod tests {
         assert_eq!(field(with("agency", serde_json::Value::Null)), "agency");
         assert!(field(with("colour", json!(1))).contains("colour"));
         assert_eq!(field(json!(["not", "an", "object"])), "source");
+        // A gauge key on a catalogue source is named.
+        assert_eq!(
+            field(with("level_threshold", json!(3.0))),
+            "level_threshold"
+        );
     }
 
     #[test]
