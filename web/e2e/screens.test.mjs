@@ -76,6 +76,35 @@ async function axeViolations(frame) {
   return result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
+/** The composer's CAP XML (the advanced view, kept in step with the form). */
+const xmlText = (page) => page.locator('#compose-xml').inputValue();
+
+/** Each `<info>`'s areas: `[[{ desc, polygons, geocode }]]`. */
+function capAreaBlocks(xml) {
+  const doc = xml.match(/<info>[\s\S]*?<\/info>/g) || [];
+  return doc.map((info) => (info.match(/<area>[\s\S]*?<\/area>/g) || []).map((a) => ({
+    desc: (a.match(/<areaDesc>([\s\S]*?)<\/areaDesc>/) || [])[1],
+    polygons: [...a.matchAll(/<polygon>([\s\S]*?)<\/polygon>/g)].map((m) => m[1]),
+    geocode: /<geocode>/.test(a),
+  })));
+}
+
+/** A CAP 1.2 polygon: "lat,lon" pairs (latitude first), at least 4, the first and last the same. */
+function checkCapPolygon(text) {
+  const pairs = text.trim().split(/\s+/);
+  assert.ok(pairs.length >= 4, `${pairs.length} pairs`);
+  assert.ok(pairs.length <= 200, `${pairs.length} pairs`);
+  assert.equal(pairs[0], pairs[pairs.length - 1], 'closed');
+  for (const p of pairs) {
+    const [lat, lon] = p.split(',').map(Number);
+    assert.ok(Number.isFinite(lat) && lat >= -90 && lat <= 90, `latitude ${p}`);
+    assert.ok(Number.isFinite(lon) && lon >= -180 && lon <= 180, `longitude ${p}`);
+    // The region (22..56 N, 44..125 E): latitude comes first.
+    assert.ok(lat >= 15 && lat <= 60 && lon >= 40 && lon <= 130, `in the region, latitude first: ${p}`);
+    assert.ok(!/\.\d{5,}/.test(p), `at most 4 decimals: ${p}`);
+  }
+}
+
 before(async () => {
   fs.mkdirSync(SHOTS, { recursive: true });
   server = await startServer('forewarn-screens-');
@@ -283,6 +312,81 @@ test('incident page and alert pages', { timeout: 15 * 60_000 }, async (t) => {
       assert.deepEqual(await axeViolations(page), [], 'axe on the composer');
       await page.screenshot({ path: path.join(SHOTS, `composer-${vp.width}.png`) });
       if (vp.width === 1366) await page.screenshot({ path: path.join(DOC_IMG, 'composer.png') });
+      await ctx.close();
+    });
+  }
+
+  for (const vp of VIEWPORTS) {
+    await t.test(`the composer sets the area from the shaking, a country and a drawing at ${vp.width}x${vp.height}`, async () => {
+      const ctx = await newContext(`composer area ${vp.width}`, vp);
+      const page = await loginPage(ctx, 'pk.duty');
+      await page.goto(`${base}/#/compose/incident/${second.id}`);
+      await page.locator('#compose-validation[data-state="valid"]').waitFor({ timeout: UI_TIMEOUT_MS });
+      const mapEl = page.locator('#compose-area-map');
+      // The proposal's areas (those of its first language) are on the map.
+      const proposed = capAreaBlocks(await xmlText(page))[0].length;
+      assert.ok(proposed >= 1, 'the proposal has areas');
+      await page.locator(`#compose-area-map[data-areas="${proposed}"]`).waitFor({ timeout: UI_TIMEOUT_MS });
+      await page.waitForFunction(() => window.forewarnAreaMap && window.forewarnAreaMap.loaded(), null, { timeout: UI_TIMEOUT_MS });
+
+      /** Applies the new areas shown and waits for the server's verdict on the result. */
+      const applyAreas = async () => {
+        await page.locator('#compose-area-map[data-pending]:not([data-pending="0"])').waitFor({ timeout: UI_TIMEOUT_MS });
+        await page.locator('#compose-area-apply').click();
+        await page.locator('#compose-validation[data-state="valid"]').waitFor({ timeout: UI_TIMEOUT_MS });
+        const blocks = capAreaBlocks(await xmlText(page));
+        assert.deepEqual(blocks.map((b) => b.length), blocks.map(() => blocks[0].length), 'every language has the same areas');
+        for (const polygon of blocks.flat().flatMap((a) => a.polygons)) checkCapPolygon(polygon);
+        await page.locator(`#compose-area-map[data-areas="${blocks[0].length}"]`).waitFor({ timeout: UI_TIMEOUT_MS });
+        return blocks;
+      };
+
+      // 1. The incident's shaking, MMI VII or more: the contour of the estimate.
+      await page.locator('#compose-area-src-mmi').check();
+      await page.locator('#compose-area-mmi').selectOption('7');
+      let blocks = await applyAreas();
+      assert.ok(blocks[0].length >= 1);
+      assert.deepEqual(blocks.map((b) => b[0].desc), ['Area of shaking MMI VII or more', 'Зона сотрясений интенсивностью VII и более по шкале MMI', '烈度VII度及以上区域（修订麦加利烈度）', 'مرکلی پیمانے (MMI) پر VII یا زیادہ شدت کے جھٹکوں والا علاقہ']);
+      assert.ok(blocks.flat().every((a) => !a.geocode), 'replaced areas keep no geocode');
+      // The form's area descriptions and the page the public would read follow.
+      const formAreas = await page.locator('.lang-column[data-lang="en"] input[data-field="areaDesc"]').evaluateAll((els) => els.map((e) => e.value));
+      assert.deepEqual(formAreas, blocks[0].map((a) => a.desc));
+      await page.frameLocator('#compose-preview-frame').locator('body', { hasText: 'Area of shaking MMI VII or more' }).waitFor({ timeout: UI_TIMEOUT_MS });
+
+      // 2. A country: one area named in each block's language.
+      await page.locator('#compose-area-src-countries').check();
+      await page.locator('#compose-area-country-PK').check();
+      blocks = await applyAreas();
+      assert.deepEqual(blocks.map((b) => b.map((a) => a.desc)), [['Pakistan'], ['Пакистан'], ['巴基斯坦'], ['پاکستان']]);
+
+      // 3. A triangle drawn by three clicks on the map, finished with the button.
+      await page.locator('#compose-area-src-draw').check();
+      await page.locator('#compose-area-draw-start').click();
+      const canvas = page.locator('#compose-area-map canvas');
+      await canvas.scrollIntoViewIfNeeded();
+      const box = await canvas.boundingBox();
+      for (const [x, y] of [[0.35, 0.3], [0.65, 0.35], [0.5, 0.7]]) {
+        await canvas.click({ position: { x: box.width * x, y: box.height * y } });
+      }
+      await page.locator('#compose-area-draw-count', { hasText: '3' }).waitFor({ timeout: UI_TIMEOUT_MS });
+      await page.locator('#compose-area-draw-finish').click();
+      await page.locator('#compose-area-map[data-pending="1"]').waitFor({ timeout: UI_TIMEOUT_MS });
+      assert.deepEqual(await page.locator('#compose-area-pending input').evaluateAll((els) => els.map((e) => e.value)),
+        ['Drawn area', 'Зона, указанная на карте', '地图上绘制的区域', 'نقشے پر بنایا گیا علاقہ']);
+      assert.deepEqual(await axeViolations(page), [], 'axe on the composer with a drawn area to apply');
+      await page.locator('#compose-area').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+      await page.screenshot({ path: path.join(SHOTS, `composer-area-${vp.width}.png`) });
+      if (vp.width === 1366) await page.screenshot({ path: path.join(DOC_IMG, 'composer-area.png') });
+      blocks = await applyAreas();
+      assert.deepEqual(blocks.map((b) => b.length), [1, 1, 1, 1]);
+      for (const b of blocks) {
+        assert.equal(b[0].polygons.length, 1);
+        assert.equal(b[0].polygons[0].trim().split(/\s+/).length, 4, 'a triangle: 3 corners and the first again');
+      }
+      assert.equal(blocks[0][0].desc, 'Drawn area');
+      const layout = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+      assert.equal(layout, false, 'no horizontal scrolling');
+      assert.deepEqual(await axeViolations(page), [], 'axe on the composer after setting the area');
       await ctx.close();
     });
   }

@@ -164,3 +164,47 @@ export function diffCap(beforeDoc, afterDoc) {
   }
   return out;
 }
+
+/** The order of an `<area>`'s elements (CAP 1.2 schema, `area` sequence). */
+const AREA_ORDER = ['areaDesc', 'polygon', 'circle', 'geocode', 'altitude', 'ceiling'];
+
+/** Removes `el` with the indentation before it. */
+function removeIndented(el) {
+  const before = el.previousSibling;
+  if (before && before.nodeType === 3 && !before.textContent.trim()) before.remove();
+  el.remove();
+}
+
+/**
+ * Sets the `<area>` blocks of every `<info>`: `make(info)` gives that block's new areas,
+ * `[{ desc, polygons: ["lat,lon lat,lon ..."] }]`. They replace the block's areas (with
+ * their geocodes, circles and altitudes), or with `keep` follow them.
+ */
+export function setAreas(doc, make, keep = false) {
+  for (const info of infos(doc)) {
+    if (!keep) for (const a of areas(info)) removeIndented(a);
+    const ns = info.namespaceURI || CAP_NS;
+    const first = info.firstElementChild;
+    const indent = first?.previousSibling?.nodeType === 3 && !first.previousSibling.textContent.trim() ? first.previousSibling.textContent : null;
+    const inner = indent !== null ? `${indent}  ` : null;
+    const text = (s) => info.ownerDocument.createTextNode(s);
+    // Areas are the last elements of an info block: after its last element.
+    let after = info.lastElementChild;
+    for (const spec of make(info)) {
+      const area = info.ownerDocument.createElementNS(ns, 'area');
+      const add = (name, value) => {
+        const el = info.ownerDocument.createElementNS(ns, name);
+        el.textContent = value;
+        if (inner !== null) area.append(text(inner));
+        area.append(el);
+      };
+      add(AREA_ORDER[0], spec.desc);
+      for (const p of spec.polygons) add(AREA_ORDER[1], p);
+      if (indent !== null) area.append(text(indent));
+      const ref = after ? after.nextSibling : info.firstChild;
+      if (indent !== null) info.insertBefore(text(indent), ref);
+      info.insertBefore(area, ref);
+      after = area;
+    }
+  }
+}

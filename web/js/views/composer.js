@@ -3,12 +3,14 @@
 // event, headline, description, instruction and area descriptions side by side. Every change
 // is validated by the server, which answers with the page the public would read (shown per
 // language, right to left for Urdu). The CAP XML itself is an advanced view, kept in step with
-// the form; saving sends it as a draft for approval.
+// the form; saving sends it as a draft for approval. The area is set on a map, from the
+// incident's shaking, countries or a drawn outline (area_editor.js).
 import { h, mount, debounce } from '../dom.js';
 import { t, currentLang } from '../i18n.js';
 import { get, post } from '../api.js';
 import * as session from '../session.js';
 import { errorBox, errorText, field, visibilitySelect, exerciseBadge } from '../common.js';
+import { areaPanel } from '../area_editor.js';
 import {
   CODES, TEXT_FIELDS, parseCap, serializeCap, infos, infoTexts, infoLanguage, isRtl, assessment,
   setAssessment, setInfoField, setAreaDesc, childText,
@@ -69,6 +71,17 @@ export async function renderComposer(main, { params, toast }) {
   const save = h('button', { class: 'btn', type: 'submit', id: 'compose-save', disabled: !canDraft }, reviseId ? t('compose.saveRevision') : t('compose.save'));
   const result = h('div', { id: 'compose-result', 'aria-live': 'polite' });
   let revising = null;
+  // The area panel edits the document like the form does, in every language at once.
+  const area = areaPanel({
+    incidentId: () => Number(incidentSelect.value) || null,
+    apply: (mutate) => {
+      if (!doc) return;
+      mutate(doc);
+      renderFields();
+      changed();
+    },
+  });
+  const cleanup = () => area.dispose();
 
   // Live validation: only the newest response is shown.
   let validationSeq = 0;
@@ -110,6 +123,7 @@ export async function renderComposer(main, { params, toast }) {
   /** The form changed the document: the XML follows, then validation. */
   function changed() {
     xmlArea.value = serializeCap(doc);
+    area.update(doc);
     validation.dataset.state = 'pending';
     validateSoon();
   }
@@ -185,11 +199,13 @@ export async function renderComposer(main, { params, toast }) {
     xmlArea.value = xml || '';
     doc = parseCap(xmlArea.value).doc || null;
     renderFields();
+    area.update(doc);
   }
 
   xmlArea.addEventListener('input', () => {
     doc = parseCap(xmlArea.value).doc || null;
     renderFields();
+    area.update(doc);
     validation.dataset.state = 'pending';
     validateSoon();
   });
@@ -204,7 +220,10 @@ export async function renderComposer(main, { params, toast }) {
       error.show(err);
     }
   }
-  incidentSelect.addEventListener('change', () => loadProposal(Number(incidentSelect.value)));
+  incidentSelect.addEventListener('change', () => {
+    area.incidentChanged();
+    loadProposal(Number(incidentSelect.value));
+  });
 
   const form = h('form', {
     class: 'panel', id: 'compose-form', 'aria-labelledby': 'compose-title',
@@ -249,6 +268,7 @@ export async function renderComposer(main, { params, toast }) {
     field('compose-incident', 'compose.incident', incidentSelect, 'compose.incidentHint'),
     reviseId ? null : field('compose-visibility', 'common.visibility', visibility)),
   fields,
+  area.el,
   h('details', { id: 'compose-advanced' },
     h('summary', {}, t('compose.advanced')),
     field('compose-xml', 'compose.xml', xmlArea)),
@@ -260,6 +280,7 @@ export async function renderComposer(main, { params, toast }) {
     h('div', { class: 'composer-side' },
       h('section', { class: 'panel' }, h('h2', {}, t('compose.validation.title')), validation),
       h('section', { class: 'panel' }, h('h2', {}, t('compose.preview.title')), previewBox))));
+  area.attach();
 
   try {
     const incidents = (await get('/api/incidents')).items || [];
@@ -283,11 +304,13 @@ export async function renderComposer(main, { params, toast }) {
     }
   } else if (fromIncident) {
     incidentSelect.value = String(fromIncident);
+    area.incidentChanged();
     await loadProposal(fromIncident);
-    return null;
+    return cleanup;
   } else {
     load('');
   }
+  area.incidentChanged();
   await validate();
-  return null;
+  return cleanup;
 }
