@@ -545,6 +545,10 @@ export function areaPanel({ incidentId, apply }) {
               p.descs[lang] = ev.target.value;
               p.edited.add(lang);
             },
+            // Enter here does not save the whole message as a draft.
+            onKeydown: (ev) => {
+              if (ev.key === 'Enter') ev.preventDefault();
+            },
           });
           input.value = p.descs[lang] ?? '';
           return h('div', { class: 'field' }, h('label', { for: id }, t('compose.area.descLabel', { language: languageLabel(lang) })), input);
