@@ -425,6 +425,10 @@ pub struct InjectDef {
     pub at: Option<String>,
     /// Sender persona or agency.
     pub from: String,
+    /// The sender in other exercise languages (`{ ru = "..." }`); a team reads the one in its
+    /// language, else `from`.
+    #[serde(default)]
+    pub from_i18n: BTreeMap<String, String>,
     /// Recipient team ids.
     pub to: Vec<String>,
     pub channel: Channel,
@@ -432,6 +436,9 @@ pub struct InjectDef {
     pub content: BTreeMap<String, String>,
     #[serde(default)]
     pub expected_action: Option<String>,
+    /// The expected action in other exercise languages, as `from_i18n`.
+    #[serde(default)]
+    pub expected_action_i18n: BTreeMap<String, String>,
     #[serde(default)]
     pub objective: Option<String>,
     #[serde(default)]
@@ -505,6 +512,14 @@ pub fn text_in(content: &BTreeMap<String, String>, lang: &str) -> String {
         .or_else(|| content.values().next())
         .cloned()
         .unwrap_or_default()
+}
+
+/// `default` in `lang` when `translations` has it (a plan's `*_i18n` table), else `default`.
+pub fn translated(default: &str, translations: &BTreeMap<String, String>, lang: &str) -> String {
+    translations
+        .get(lang)
+        .cloned()
+        .unwrap_or_else(|| default.to_string())
 }
 
 /// `v` rounded to a whole number, without the "-0" that formatting a small negative gives.

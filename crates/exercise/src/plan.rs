@@ -654,6 +654,33 @@ impl Validator<'_, '_> {
                     );
                 }
             }
+            for (name, table) in [
+                ("from_i18n", &inj.from_i18n),
+                ("expected_action_i18n", &inj.expected_action_i18n),
+            ] {
+                if name == "expected_action_i18n"
+                    && !table.is_empty()
+                    && inj.expected_action.is_none()
+                {
+                    self.err(
+                        format!("{f}.{name}"),
+                        "translations of an expected action need expected_action",
+                    );
+                }
+                for (l, text) in table {
+                    if !langs.contains(l.as_str()) {
+                        self.err(
+                            format!("{f}.{name}.{l}"),
+                            format!(
+                                "'{l}' is not an exercise language ({})",
+                                meta.languages.join(", ")
+                            ),
+                        );
+                    } else if text.trim().is_empty() || text.chars().count() > 500 {
+                        self.err(format!("{f}.{name}.{l}"), "1 to 500 characters");
+                    }
+                }
+            }
             for l in inj.content.keys() {
                 if !langs.contains(l.as_str()) {
                     self.err(

@@ -266,6 +266,19 @@ fn each_team_sees_only_its_own_injects() {
     // Content in the team's language.
     let i04 = tj.iter().find(|i| i.inject == "i04").unwrap();
     assert!(i04.content.contains("Хорог"), "{}", i04.content);
+    // The sender and the expected action too, where the plan translates them (from_i18n,
+    // expected_action_i18n); an English-language team reads the plan's own words.
+    assert_eq!(i04.from, "Аппарат председателя ГБАО");
+    assert_eq!(
+        i04.expected_action.as_deref(),
+        Some("Оценить потребность в поисково-спасательных группах (USAR)")
+    );
+    let i05 = af.iter().find(|i| i.inject == "i05").unwrap();
+    assert_eq!(i05.from, "ANDMA Badakhshan office");
+    assert_eq!(
+        i05.expected_action.as_deref(),
+        Some("Assess damage and inform the public")
+    );
     ex.apply(
         "tj-coes",
         Action::Acknowledge {

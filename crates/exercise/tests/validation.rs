@@ -182,3 +182,12 @@ fn feed_reports_are_checked_and_timed() {
         assert!(fields.contains(&f), "{f} not in {fields:?}: {msg}");
     }
 }
+
+#[test]
+fn translations_of_sender_and_expected_action_are_checked() {
+    let extra = "\n[[inject]]\nid = \"i1\"\nat = \"T+1h\"\nfrom = \"x\"\nfrom_i18n = { de = \"y\" }\nto = [\"a\"]\nchannel = \"message\"\ncontent.en = \"hi\"\nexpected_action_i18n = { en = \"z\" }\n";
+    let (msg, p) = problems(extra);
+    let fields: Vec<&str> = p.iter().map(|x| x.field.as_str()).collect();
+    assert!(fields.contains(&"inject[0].from_i18n.de"), "{msg}");
+    assert!(fields.contains(&"inject[0].expected_action_i18n"), "{msg}");
+}

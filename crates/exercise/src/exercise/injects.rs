@@ -116,10 +116,12 @@ impl Exercise {
                             inject: DeliveredInject {
                                 inject: d.id.clone(),
                                 t_s: del.t_s,
-                                from: d.from.clone(),
+                                from: crate::def::translated(&d.from, &d.from_i18n, &lang),
                                 channel: d.channel,
                                 content: crate::def::text_in(&d.content, &lang),
-                                expected_action: d.expected_action.clone(),
+                                expected_action: d.expected_action.as_ref().map(|a| {
+                                    crate::def::translated(a, &d.expected_action_i18n, &lang)
+                                }),
                             },
                             acknowledged: self.injects.is_acknowledged(team, del.inject),
                         }
