@@ -71,6 +71,13 @@ impl Scope {
             Scope::Exercise(x) => format!("exercise-{x}/{event_key}"),
         }
     }
+    /// An automatic incident's title (marked inside an exercise).
+    fn title(self, r: &QuakeReport) -> String {
+        match self {
+            Scope::Real => title_of(r),
+            Scope::Exercise(_) => format!("EXERCISE: {}", title_of(r)),
+        }
+    }
     fn exercise_id(self) -> Option<i64> {
         match self {
             Scope::Real => None,
@@ -88,6 +95,20 @@ pub async fn take_report(
 ) -> Result<bool, String> {
     // One report at a time: association and the incidents it makes stay in step.
     let mut assoc = svc.assoc.lock().await;
+    ingest_and_act(st, &mut assoc, &svc.orgs(), r, Scope::Real)
+        .await
+        .map_err(|e| e.error)
+}
+
+/// Associates `r` and acts on the change for the organisations of `orgs`; `Ok(true)` when the
+/// report was new or changed something.
+async fn ingest_and_act(
+    st: &AppState,
+    assoc: &mut forewarn_watch::Associator,
+    orgs: &[super::OrgWatch],
+    r: QuakeReport,
+    scope: Scope,
+) -> Result<bool, ApiError> {
     let change = assoc.ingest(r);
     if change.kind == ChangeKind::Unchanged {
         return Ok(false);
@@ -96,9 +117,7 @@ pub async fn take_report(
         return Ok(false);
     };
     let cfg = assoc.cfg.clone();
-    act_on(st, &svc.orgs(), &cfg, change.kind, &ev, Scope::Real)
-        .await
-        .map_err(|e| e.error)?;
+    act_on(st, orgs, &cfg, change.kind, &ev, scope).await?;
     Ok(true)
 }
 
@@ -127,24 +146,7 @@ pub async fn take_exercise_report(
             .unwrap_or_default();
         forewarn_watch::Associator::new(cfg, Vec::new())
     });
-    let change = assoc.ingest(r);
-    if change.kind == ChangeKind::Unchanged {
-        return Ok(false);
-    }
-    let Some(ev) = change.event else {
-        return Ok(false);
-    };
-    let cfg = assoc.cfg.clone();
-    act_on(
-        st,
-        &rules,
-        &cfg,
-        change.kind,
-        &ev,
-        Scope::Exercise(exercise_id),
-    )
-    .await?;
-    Ok(true)
+    ingest_and_act(st, assoc, &rules, r, Scope::Exercise(exercise_id)).await
 }
 
 /// Forgets an ended exercise's feed association.
@@ -204,10 +206,7 @@ async fn act_on(
                     tracing::debug!(org, event = %ev.key, "watch: event does not concern {org}: {d:?}");
                     continue;
                 }
-                let title = match scope {
-                    Scope::Real => title_of(p),
-                    Scope::Exercise(_) => format!("EXERCISE: {}", title_of(p)),
-                };
+                let title = scope.title(p);
                 let inc = Incident {
                     origin: Origin::Auto,
                     exercise_id: scope.exercise_id(),
@@ -259,10 +258,7 @@ async fn act_on(
                         deleted: false,
                     });
                     inc.quake = Some(params_of(p));
-                    inc.title = match scope {
-                        Scope::Real => title_of(p),
-                        Scope::Exercise(_) => format!("EXERCISE: {}", title_of(p)),
-                    };
+                    inc.title = scope.title(p);
                     if inc.status == IncidentStatus::Running {
                         to_cancel.push(inc.id);
                     }

@@ -171,18 +171,10 @@ impl WatchService {
             .map_err(|e| format!("reading the stored source health: {e}"))?
             .into_iter()
             .collect();
-        let mut health = BTreeMap::new();
-        for s in &config.sources {
-            let mut h: SourceHealth = stored
-                .get(&s.name)
-                .and_then(|v| serde_json::from_value(v.clone()).ok())
-                .unwrap_or_default();
-            h.status = "pending".into();
-            h.consecutive_failures = 0;
-            health.insert(s.name.clone(), h);
-        }
         let added = sources_api::stored_sources(st, &config).await?;
-        for s in &added {
+        // Each source starts pending, with the counts and validators stored before.
+        let mut health = BTreeMap::new();
+        for s in config.sources.iter().chain(&added) {
             let mut h: SourceHealth = stored
                 .get(&s.name)
                 .and_then(|v| serde_json::from_value(v.clone()).ok())
@@ -305,6 +297,17 @@ impl WatchService {
         }
         *g = Arc::new(v);
     }
+}
+
+/// The running watch for a change that only the regional centre's admin may make (pausing,
+/// adding a source): 403 for anyone else, 409 when the server runs without `--watch`.
+pub fn for_regional_admin(st: &AppState, caller: &Caller) -> Result<Arc<WatchService>, ApiError> {
+    caller.require(forewarn_store::UserRole::Admin)?;
+    caller.require_org(crate::RC)?;
+    st.watch
+        .get()
+        .cloned()
+        .ok_or_else(|| ApiError::conflict("the server runs without --watch"))
 }
 
 /// Starts the watch: one poller task per source.

@@ -4,7 +4,6 @@
 //! why); a paused source is not polled, shows `"status": "paused"` in
 //! `GET /api/watch/sources`, and stays paused across restarts.
 
-use super::WatchService;
 use crate::error::ApiError;
 use crate::extract::{Caller, Idem, JsonBody};
 use crate::records::{self, Stored, next_id};
@@ -13,7 +12,7 @@ use crate::{AppState, RC};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use forewarn_store::{Reader, RecordFilter, UserRole, Visibility, now_ts};
+use forewarn_store::{Reader, RecordFilter, Visibility, now_ts};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
@@ -95,13 +94,7 @@ async fn set(
     inp: SourceChangeIn,
     status: SourceStatus,
 ) -> Result<Response, ApiError> {
-    caller.require(UserRole::Admin)?;
-    caller.require_org(RC)?;
-    let svc: std::sync::Arc<WatchService> = st
-        .watch
-        .get()
-        .cloned()
-        .ok_or_else(|| ApiError::conflict("the server runs without --watch"))?;
+    let svc = super::for_regional_admin(&st, &caller)?;
     if !svc.has_source(&name) {
         return Err(ApiError::not_found("watched source"));
     }

@@ -5,7 +5,6 @@
 //! watched directory (`file://`) is for the operator's file, not for a request. Pausing works
 //! as for the file's sources (pause.rs).
 
-use super::WatchService;
 use crate::error::ApiError;
 use crate::extract::{Caller, Idem, JsonBody};
 use crate::records::{self, Stored, next_id};
@@ -14,7 +13,7 @@ use crate::{AppState, RC};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use forewarn_store::{Reader, RecordFilter, UserRole, Visibility, now_ts};
+use forewarn_store::{Reader, RecordFilter, Visibility, now_ts};
 use forewarn_watch::{SourceConfig, WatchConfig};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -102,13 +101,7 @@ pub async fn add(
     idem: Idem,
     JsonBody(SourceIn(def)): JsonBody<SourceIn>,
 ) -> Result<Response, ApiError> {
-    caller.require(UserRole::Admin)?;
-    caller.require_org(RC)?;
-    let svc: std::sync::Arc<WatchService> = st
-        .watch
-        .get()
-        .cloned()
-        .ok_or_else(|| ApiError::conflict("the server runs without --watch"))?;
+    let svc = super::for_regional_admin(&st, &caller)?;
     let src = forewarn_watch::config::parse_source_json(&def)
         .map_err(|e| ApiError::invalid(format!("{}: {}", e.field, e.message), &e.field))?;
     let scheme = src
