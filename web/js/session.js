@@ -1,5 +1,6 @@
 // The signed-in user, their CSRF token and the organisation directory.
 import { get, post, setCsrfToken, setExercise, ApiError } from './api.js';
+import { currentLang } from './i18n.js';
 
 let currentUser = null;
 let orgs = [];
@@ -47,9 +48,11 @@ export function orgList() {
   return orgs;
 }
 
+/** An organisation's name in the UI language when it gave one (`names`), else its name. */
 export function orgName(code) {
   const o = orgs.find((x) => x.code === code);
-  return o ? o.name : code;
+  if (!o) return code;
+  return (o.names && o.names[currentLang()]) || o.name;
 }
 
 async function loadOrgs() {
@@ -66,7 +69,7 @@ function accept(res) {
   currentUser = res.user;
   setCsrfToken(res.csrf_token);
   const org = orgs.find((o) => o.code === currentUser.org);
-  currentUser.org_name = org ? org.name : currentUser.org;
+  currentUser.org_name = org ? orgName(org.code) : currentUser.org;
   if (res.exercise === true) currentUser.exercise = true;
 }
 

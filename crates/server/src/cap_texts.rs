@@ -153,6 +153,31 @@ fn checked(inp: CapTextsIn) -> Result<CapTextsIn, ApiError> {
 }
 
 /// `GET /api/orgs/{code}/cap-texts`: the texts (empty when never set).
+/// Every organisation's name per language as it set it (`sender_name`), by organisation code:
+/// how the UI names an organisation in the reader's language.
+pub async fn names_by_org(
+    st: &AppState,
+) -> Result<BTreeMap<String, BTreeMap<String, String>>, ApiError> {
+    use records::Stored;
+    let rs = st
+        .store
+        .list_records(
+            CapTexts::TYPE,
+            &forewarn_store::Reader::All,
+            &forewarn_store::RecordFilter {
+                limit: 1000,
+                ..Default::default()
+            },
+        )
+        .await?;
+    let mut out = BTreeMap::new();
+    for r in &rs {
+        let t: CapTexts = records::from_record(r)?;
+        out.entry(t.org).or_insert(t.sender_name);
+    }
+    Ok(out)
+}
+
 pub async fn get(
     State(st): State<AppState>,
     _caller: Caller,

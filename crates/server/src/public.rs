@@ -29,8 +29,22 @@ pub async fn health(State(st): State<AppState>) -> Response {
     }
 }
 
+/// `GET /api/orgs`: the organisations, each with `names`: its name per language as its admin
+/// set it for its alerts (`sender_name`, crates/server/src/cap_texts.rs; empty when unset).
 pub async fn orgs(State(st): State<AppState>) -> Result<axum::Json<Value>, ApiError> {
-    Ok(axum::Json(json!({"items": st.store.orgs().await?})))
+    let names = crate::cap_texts::names_by_org(&st).await?;
+    let items: Vec<Value> = st
+        .store
+        .orgs()
+        .await?
+        .into_iter()
+        .map(|o| {
+            let mut v = json!(o);
+            v["names"] = json!(names.get(&o.code).cloned().unwrap_or_default());
+            v
+        })
+        .collect();
+    Ok(axum::Json(json!({ "items": items })))
 }
 
 fn geojson(v: String) -> Response {

@@ -125,6 +125,16 @@ async fn incident_run(app: &App) {
         .call("PUT", "/api/orgs/pk/cap-texts", Some(texts))
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
+    // The organisation list names it in each language it gave (the UI reads it there).
+    let (_, orgs) = pd.get("/api/orgs").await;
+    let list = orgs["items"].as_array().unwrap();
+    let pk = list.iter().find(|o| o["code"] == "pk").unwrap();
+    assert_eq!(
+        pk["names"]["ur"], "نیشنل ڈیزاسٹر مینجمنٹ اتھارٹی، پاکستان",
+        "{pk}"
+    );
+    let kz = list.iter().find(|o| o["code"] == "kz").unwrap();
+    assert_eq!(kz["names"], json!({}), "none set: {kz}");
     // Draft from the incident, approve by another user, publish, see it in the feed.
     let (s, a) = pd.post("/api/alerts", json!({"incident_id": id})).await;
     assert_eq!(s, 201, "{a}");
