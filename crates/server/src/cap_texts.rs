@@ -178,6 +178,48 @@ pub async fn names_by_org(
     Ok(out)
 }
 
+/// Seeds `names` (language -> the organisation's name) as the sender names of an organisation
+/// that has no CAP texts yet, checked by the same rules as `PUT`; journaled as
+/// `cap_texts.changed` by `actor`. Used by the demo.
+pub async fn seed_names(
+    st: &AppState,
+    org: &str,
+    names: BTreeMap<String, String>,
+    actor: &str,
+) -> Result<(), ApiError> {
+    if find(st, org).await?.is_some() {
+        return Ok(());
+    }
+    let inp = checked(CapTextsIn {
+        sender_name: names,
+        web: None,
+        contact: None,
+    })?;
+    let status = CapTextsStatus::of(&inp);
+    let mut tx = st.store.begin_write().await?;
+    records::put_of_org(
+        &mut tx,
+        actor,
+        "cap_texts.changed",
+        None,
+        |id, created_at, now| CapTexts {
+            id,
+            org: org.to_string(),
+            visibility: Visibility::Regional,
+            status,
+            sender_name: inp.sender_name,
+            web: None,
+            contact: None,
+            changed_by: actor.to_string(),
+            created_at,
+            updated_at: now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 pub async fn get(
     State(st): State<AppState>,
     _caller: Caller,

@@ -28,6 +28,35 @@ fn country_name(code: &str) -> &'static str {
     }
 }
 
+/// A demo organisation's name in Russian, Chinese and Urdu: "the disaster management
+/// authority" of its country (the country names are the common ones of each language, as the
+/// CLDR lists them).
+fn names_in(code: &str) -> Option<[(&'static str, String); 3]> {
+    let (ru, zh, ur) = match code {
+        "af" => ("Афганистан", "阿富汗", "افغانستان"),
+        "by" => ("Беларусь", "白俄罗斯", "بیلاروس"),
+        "cn" => ("Китай", "中国", "چین"),
+        "in" => ("Индия", "印度", "بھارت"),
+        "ir" => ("Иран", "伊朗", "ایران"),
+        "kg" => ("Кыргызстан", "吉尔吉斯斯坦", "کرغیزستان"),
+        "kz" => ("Казахстан", "哈萨克斯坦", "قازقستان"),
+        "mn" => ("Монголия", "蒙古", "منگولیا"),
+        "pk" => ("Пакистан", "巴基斯坦", "پاکستان"),
+        "ru" => ("Россия", "俄罗斯", "روس"),
+        "tj" => ("Таджикистан", "塔吉克斯坦", "تاجکستان"),
+        "uz" => ("Узбекистан", "乌兹别克斯坦", "ازبکستان"),
+        _ => return None,
+    };
+    Some([
+        (
+            "ru",
+            format!("Орган по управлению в чрезвычайных ситуациях: {ru}"),
+        ),
+        ("zh", format!("{zh}灾害管理机构")),
+        ("ur", format!("{ur} کی ڈیزاسٹر مینجمنٹ اتھارٹی")),
+    ])
+}
+
 /// The organisations: one authority per member state and the regional centre.
 pub fn organisations() -> Vec<Org> {
     let mut v: Vec<Org> = COUNTRY_ORGS
@@ -123,6 +152,16 @@ pub async fn seed_accounts(st: &AppState, password: &str) -> Result<(), ApiError
         .await?;
     }
     tx.commit().await?;
+    // Each member state's authority named in every UI language (its CAP sender names; kept
+    // when its admin has set them).
+    for o in organisations() {
+        if let Some(names) = names_in(&o.code) {
+            let mut m: std::collections::BTreeMap<String, String> =
+                names.into_iter().map(|(l, n)| (l.to_string(), n)).collect();
+            m.insert("en".into(), o.name.clone());
+            crate::cap_texts::seed_names(st, &o.code, m, "demo").await?;
+        }
+    }
     Ok(())
 }
 

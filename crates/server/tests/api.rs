@@ -134,7 +134,10 @@ async fn incident_run(app: &App) {
         "{pk}"
     );
     let kz = list.iter().find(|o| o["code"] == "kz").unwrap();
-    assert_eq!(kz["names"], json!({}), "none set: {kz}");
+    assert_eq!(
+        kz["names"]["ru"], "Орган по управлению в чрезвычайных ситуациях: Казахстан",
+        "the demo's name: {kz}"
+    );
     // Draft from the incident, approve by another user, publish, see it in the feed.
     let (s, a) = pd.post("/api/alerts", json!({"incident_id": id})).await;
     assert_eq!(s, 201, "{a}");

@@ -1374,7 +1374,10 @@ async fn matrix(app: &App) {
     let v = m
         .check(&kv, "GET", ct, "/api/orgs/pk/cap-texts", None, 200)
         .await;
-    assert_eq!(v["sender_name"], json!({}));
+    assert_eq!(
+        v["sender_name"]["ur"], "پاکستان کی ڈیزاسٹر مینجمنٹ اتھارٹی",
+        "the demo names its authorities in each UI language: {v}"
+    );
     let body = Some(json!({"sender_name": {"en": "NDMA Pakistan"}}));
     for (who, code) in [(&anon, 401), (&pd, 403), (&rc, 403)] {
         m.check(who, "PUT", ct, "/api/orgs/pk/cap-texts", body.clone(), code)
