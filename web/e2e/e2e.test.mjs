@@ -479,6 +479,12 @@ test('live exercise with players from two countries', { timeout: 10 * 60_000 }, 
     await tj.locator('#exercise-inbox article[data-inject="i02"] [data-acked]').waitFor({ timeout: UI_TIMEOUT_MS });
     await shot(tj, '11-exercise-tj-inbox.png');
     await shot(kg, '11-exercise-kg-inbox.png');
+    // Beside the EXERCISE banner every navigation item stays in view (the nav need not scroll).
+    const navFits = await tj.evaluate(() => {
+      const nav = document.getElementById('nav');
+      return { scroll: nav.scrollWidth, client: nav.clientWidth, banner: !document.getElementById('exercise-banner').hidden };
+    });
+    assert.ok(navFits.banner && navFits.scroll <= navFits.client + 1, JSON.stringify(navFits));
   });
 
   await t.test('players act through the normal screens, marked EXERCISE', async () => {
