@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { startServer, launchBrowser, apiLogin, waitForMapLayers, SHOTS, PASSWORD, uiLogin } from './harness.mjs';
+import { startServer, launchBrowser, apiLogin, guardedContext, waitForMapLayers, SHOTS, PASSWORD, uiLogin } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -56,27 +56,15 @@ function spies() {
   };
 }
 
-function isLocal(url) {
-  if (/^(data|blob|about):/.test(url)) return true;
-  return new URL(url).origin === server.base;
-}
-
 /**
  * A browser context for `username`, logged in through the form on screen `hash`;
  * notifications allowed when `notify`.
  */
 async function openUi(username, { viewport = { width: 1400, height: 900 }, notify = true, hash = '#/map' } = {}) {
-  const ctx = await browser.newContext({ viewport, locale: 'en-GB' });
+  const ctx = await guardedContext(browser, server.base, username, { viewport, foreign, pageErrors });
   if (notify) await ctx.grantPermissions(['notifications'], { origin: server.base });
   await ctx.addInitScript(spies);
-  await ctx.route('**/*', (route) => {
-    const url = route.request().url();
-    if (isLocal(url)) return route.continue();
-    foreign.push(`${username}: ${url}`);
-    return route.abort('blockedbyclient');
-  });
   const page = await ctx.newPage();
-  page.on('pageerror', (err) => pageErrors.push(`${username}: ${err.message}`));
   await uiLogin(page, server.base, username, hash, UI_TIMEOUT_MS);
   await page.waitForFunction(() => document.body.dataset.sse === 'open', null, { timeout: UI_TIMEOUT_MS });
   if (hash === '#/map') await waitForMapLayers(page, UI_TIMEOUT_MS);

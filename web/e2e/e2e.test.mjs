@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, launchBrowser, waitForMapLayers, SHOTS, PASSWORD, uiLogin } from './harness.mjs';
+import { startServer, launchBrowser, guardedContext, waitForMapLayers, SHOTS, PASSWORD, uiLogin } from './harness.mjs';
 
 const RUN_TIMEOUT_MS = 300_000;
 const UI_TIMEOUT_MS = 30_000;
@@ -16,36 +16,12 @@ const foreignRequests = [];
 const pageErrors = [];
 const ctxs = {};
 
-/** True for URLs that stay on this host: the test server, or in-page data:/blob: URLs. */
-function isLocal(url) {
-  if (url.startsWith('data:') || url.startsWith('blob:') || url.startsWith('about:')) return true;
-  const u = new URL(url);
-  return u.origin === base;
-}
-
 /** A fresh, isolated browser context (own cookies) with the offline guard installed. */
 async function newContext(name) {
-  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'en-GB' });
-  // Every request is checked; anything that would leave 127.0.0.1 is recorded and aborted.
-  await ctx.route('**/*', (route) => {
-    const url = route.request().url();
-    if (isLocal(url)) return route.continue();
-    foreignRequests.push(`${name}: ${url}`);
-    return route.abort('blockedbyclient');
-  });
-  ctx.on('request', (req) => {
-    if (!isLocal(req.url())) foreignRequests.push(`${name} (request event): ${req.url()}`);
-  });
-  ctx.on('page', (page) => watchPage(name, page));
+  const viewport = { width: 1400, height: 900 };
+  const ctx = await guardedContext(browser, base, name, { viewport, foreign: foreignRequests, pageErrors });
   ctxs[name] = ctx;
   return ctx;
-}
-
-function watchPage(name, page) {
-  page.on('pageerror', (err) => pageErrors.push(`${name}: ${err.message}`));
-  page.on('request', (req) => {
-    if (!isLocal(req.url())) foreignRequests.push(`${name} (page): ${req.url()}`);
-  });
 }
 
 /** Screenshots the README shows, kept in docs/img (the rest stay in the screenshots folder). */

@@ -89,6 +89,28 @@ export async function launchBrowser() {
   });
 }
 
+/**
+ * A fresh, isolated browser context (own cookies) of the server at `base` with the offline
+ * guard: every request that would leave it (other than data:, blob: and about: URLs) is
+ * recorded in `foreign` as "`name`: URL" and aborted, and each page's script errors go to
+ * `pageErrors`.
+ */
+export async function guardedContext(browser, base, name, { viewport, foreign, pageErrors }) {
+  const isLocal = (url) => /^(data|blob|about):/.test(url) || new URL(url).origin === base;
+  const ctx = await browser.newContext({ viewport, locale: 'en-GB' });
+  await ctx.route('**/*', (route) => {
+    const url = route.request().url();
+    if (isLocal(url)) return route.continue();
+    foreign.push(`${name}: ${url}`);
+    return route.abort('blockedbyclient');
+  });
+  ctx.on('request', (req) => {
+    if (!isLocal(req.url())) foreign.push(`${name} (request event): ${req.url()}`);
+  });
+  ctx.on('page', (page) => page.on('pageerror', (err) => pageErrors.push(`${name}: ${err.message}`)));
+  return ctx;
+}
+
 /** A logged-in API client (session cookie + CSRF token) of `base`, for making records. */
 export async function apiLogin(base, username) {
   const res = await fetch(`${base}/api/login`, {

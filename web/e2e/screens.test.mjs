@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { startServer, launchBrowser, apiLogin as harnessLogin, waitForMapLayers, REPO, SHOTS, uiLogin } from './harness.mjs';
+import { startServer, launchBrowser, apiLogin as harnessLogin, guardedContext, waitForMapLayers, REPO, SHOTS, uiLogin } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const DOC_IMG = path.join(REPO, 'docs', 'img');
@@ -40,21 +40,8 @@ async function runIncident(api, title, quake) {
   throw new Error(`incident ${inc.id} did not finish`);
 }
 
-function isLocal(url) {
-  if (/^(data|blob|about):/.test(url)) return true;
-  return new URL(url).origin === base;
-}
-
 async function newContext(name, viewport) {
-  const ctx = await browser.newContext({ viewport, locale: 'en-GB' });
-  await ctx.route('**/*', (route) => {
-    const url = route.request().url();
-    if (isLocal(url)) return route.continue();
-    foreign.push(`${name}: ${url}`);
-    return route.abort('blockedbyclient');
-  });
-  ctx.on('page', (page) => page.on('pageerror', (err) => pageErrors.push(`${name}: ${err.message}`)));
-  return ctx;
+  return guardedContext(browser, base, name, { viewport, foreign, pageErrors });
 }
 
 async function loginPage(ctx, username) {

@@ -13,7 +13,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { startServer, launchBrowser, apiLogin, PASSWORD, REPO, SHOTS, uiLogin } from './harness.mjs';
+import { startServer, launchBrowser, apiLogin, guardedContext, PASSWORD, REPO, SHOTS, uiLogin } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -44,22 +44,10 @@ let feedHits = 0;
 const foreign = [];
 const pageErrors = [];
 
-function isLocal(url) {
-  if (/^(data|blob|about):/.test(url)) return true;
-  return new URL(url).origin === server.base;
-}
-
 /** A browser context for `username` at 1366x768, logged in through the form on the watch screen. */
 async function openUi(username) {
-  const ctx = await browser.newContext({ viewport: VIEWPORT, locale: 'en-GB' });
-  await ctx.route('**/*', (route) => {
-    const url = route.request().url();
-    if (isLocal(url)) return route.continue();
-    foreign.push(`${username}: ${url}`);
-    return route.abort('blockedbyclient');
-  });
+  const ctx = await guardedContext(browser, server.base, username, { viewport: VIEWPORT, foreign, pageErrors });
   const page = await ctx.newPage();
-  page.on('pageerror', (err) => pageErrors.push(`${username}: ${err.message}`));
   await uiLogin(page, server.base, username, '#/watch', UI_TIMEOUT_MS);
   await page.locator('#watch-source-rows tr[data-source="e2e-drop"]').waitFor({ timeout: UI_TIMEOUT_MS });
   return page;

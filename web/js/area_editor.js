@@ -10,6 +10,7 @@ import { t, currentLang, supportedLangs } from './i18n.js';
 import { get } from './api.js';
 import { errorText } from './common.js';
 import { capAreas, bbox } from './cap_area.js';
+import { EMPTY, smallMap } from './small_map.js';
 import { areas, infos, infoLanguage, isRtl, serializeCap, setAreas } from './cap_form.js';
 
 /** Most points of one polygon, the closing one included (validator: a warning above 100). */
@@ -24,8 +25,6 @@ const MIN_PART_SHARE = 0.002;
 export const MMI_LEVELS = [6, 7, 8];
 const DEFAULT_MMI = 7;
 const ROMAN = ['', 'I', 'II', 'III', 'IV', 'V', 'VI', 'VII', 'VIII', 'IX', 'X', 'XI', 'XII'];
-const REGION_BOUNDS = [[44, 22], [125, 56]];
-const EMPTY = { type: 'FeatureCollection', features: [] };
 const DRAWN_KEY = 'drawn';
 
 // --- geometry (lon/lat pairs, planar: rings are small against the globe) --------------------
@@ -262,28 +261,20 @@ function languageLabel(code) {
 
 // --- the panel ------------------------------------------------------------------------------
 
-function mapStyle() {
-  return {
-    version: 8,
-    sources: {
-      countries: { type: 'geojson', data: '/api/region/countries.geojson' },
-      current: { type: 'geojson', data: EMPTY },
-      pending: { type: 'geojson', data: EMPTY },
-      sketch: { type: 'geojson', data: EMPTY },
-    },
-    layers: [
-      { id: 'background', type: 'background', paint: { 'background-color': '#0e2233' } },
-      { id: 'countries-fill', type: 'fill', source: 'countries', paint: { 'fill-color': '#2b3440', 'fill-opacity': 1 } },
-      { id: 'countries-line', type: 'line', source: 'countries', paint: { 'line-color': '#8a94a0', 'line-width': 0.8 } },
-      { id: 'current-fill', type: 'fill', source: 'current', paint: { 'fill-color': '#ff4fd8', 'fill-opacity': 0.14 } },
-      { id: 'current-line', type: 'line', source: 'current', paint: { 'line-color': '#ff4fd8', 'line-width': 2.5 } },
-      { id: 'pending-fill', type: 'fill', source: 'pending', paint: { 'fill-color': '#ffd23f', 'fill-opacity': 0.12 } },
-      { id: 'pending-line', type: 'line', source: 'pending', paint: { 'line-color': '#ffd23f', 'line-width': 2.5, 'line-dasharray': [2, 1.5] } },
-      { id: 'sketch-line', type: 'line', source: 'sketch', paint: { 'line-color': '#6cc4ff', 'line-width': 2.5 } },
-      { id: 'sketch-points', type: 'circle', source: 'sketch', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-radius': 5, 'circle-color': '#6cc4ff', 'circle-stroke-color': '#0b0d10', 'circle-stroke-width': 1.5 } },
-    ],
-  };
-}
+/** The area map's own sources and layers (over the countries of small_map.js). */
+const AREA_SOURCES = {
+  current: { type: 'geojson', data: EMPTY },
+  pending: { type: 'geojson', data: EMPTY },
+  sketch: { type: 'geojson', data: EMPTY },
+};
+const AREA_LAYERS = [
+  { id: 'current-fill', type: 'fill', source: 'current', paint: { 'fill-color': '#ff4fd8', 'fill-opacity': 0.14 } },
+  { id: 'current-line', type: 'line', source: 'current', paint: { 'line-color': '#ff4fd8', 'line-width': 2.5 } },
+  { id: 'pending-fill', type: 'fill', source: 'pending', paint: { 'fill-color': '#ffd23f', 'fill-opacity': 0.12 } },
+  { id: 'pending-line', type: 'line', source: 'pending', paint: { 'line-color': '#ffd23f', 'line-width': 2.5, 'line-dasharray': [2, 1.5] } },
+  { id: 'sketch-line', type: 'line', source: 'sketch', paint: { 'line-color': '#6cc4ff', 'line-width': 2.5 } },
+  { id: 'sketch-points', type: 'circle', source: 'sketch', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-radius': 5, 'circle-color': '#6cc4ff', 'circle-stroke-color': '#0b0d10', 'circle-stroke-width': 1.5 } },
+];
 
 /**
  * The "Area" panel. `incidentId()` is the incident the composer is for (null without one);
@@ -373,13 +364,8 @@ export function areaPanel({ incidentId, apply }) {
   function initMap() {
     if (map || disposed) return;
     try {
-      if (typeof maplibregl === 'undefined') throw new Error('maplibre-gl not loaded');
-      map = new maplibregl.Map({ container: mapEl, style: mapStyle(), bounds: REGION_BOUNDS, attributionControl: false, maxPitch: 0, dragRotate: false });
+      ({ map, loaded } = smallMap(mapEl, AREA_SOURCES, AREA_LAYERS));
       window.forewarnAreaMap = map;
-      map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-left');
-      map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
-      map.addControl(new maplibregl.AttributionControl({ compact: false, customAttribution: 'Natural Earth · Forewarn' }), 'bottom-right');
-      loaded = new Promise((resolve) => map.once('load', () => resolve(true)));
       map.on('click', (ev) => {
         if (sketch) addCorner(ev.lngLat);
       });

@@ -841,17 +841,10 @@ impl Validator<'_, '_> {
     ) -> (Vec<i64>, Vec<i64>) {
         let mut at_s = Vec::with_capacity(def.feeds.len());
         let mut origin_s = Vec::with_capacity(def.feeds.len());
-        let mut ids = BTreeSet::new();
+        self.unique("feed", def.feeds.iter().map(|f| f.id.as_str()));
         for (i, fd) in def.feeds.iter().enumerate() {
             let f = format!("feed[{i}]");
-            if !ids.insert(fd.id.as_str()) {
-                self.err(format!("{f}.id"), format!("duplicate feed id '{}'", fd.id));
-            }
-            for (field, v) in [
-                ("id", &fd.id),
-                ("agency", &fd.agency),
-                ("event_id", &fd.event_id),
-            ] {
+            for (field, v) in [("agency", &fd.agency), ("event_id", &fd.event_id)] {
                 let ok = !v.is_empty()
                     && v.len() <= 64
                     && v.bytes()

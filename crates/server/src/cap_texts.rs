@@ -195,29 +195,41 @@ pub async fn seed_names(
         web: None,
         contact: None,
     })?;
-    let status = CapTextsStatus::of(&inp);
     let mut tx = st.store.begin_write().await?;
+    put(&mut tx, actor, org, None, inp).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Stores `inp` (checked) as organisation `org`'s CAP texts, journaled `cap_texts.changed` by
+/// `actor`; `existing` keeps the record's id and creation time.
+async fn put(
+    tx: &mut forewarn_store::WriteTx,
+    actor: &str,
+    org: &str,
+    existing: Option<(i64, String)>,
+    inp: CapTextsIn,
+) -> Result<CapTexts, ApiError> {
+    let status = CapTextsStatus::of(&inp);
     records::put_of_org(
-        &mut tx,
+        tx,
         actor,
         "cap_texts.changed",
-        None,
+        existing,
         |id, created_at, now| CapTexts {
             id,
             org: org.to_string(),
             visibility: Visibility::Regional,
             status,
             sender_name: inp.sender_name,
-            web: None,
-            contact: None,
+            web: inp.web,
+            contact: inp.contact,
             changed_by: actor.to_string(),
             created_at,
             updated_at: now,
         },
     )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    .await
 }
 
 pub async fn get(
@@ -242,30 +254,10 @@ pub async fn set(
     caller.require(UserRole::Admin)?;
     caller.require_org(&code)?;
     let inp = checked(inp)?;
-    let status = CapTextsStatus::of(&inp);
     let existing = find(&st, &code).await?.map(|t| (t.id, t.created_at));
     let c = caller.clone();
     write_op(&st, &caller, &idem, StatusCode::OK, async move |tx| {
-        let by = c.user.username.clone();
-        records::put_of_org(
-            tx,
-            &by,
-            "cap_texts.changed",
-            existing,
-            |id, created_at, now| CapTexts {
-                id,
-                org: code,
-                visibility: Visibility::Regional,
-                status,
-                sender_name: inp.sender_name,
-                web: inp.web,
-                contact: inp.contact,
-                changed_by: c.user.username.clone(),
-                created_at,
-                updated_at: now,
-            },
-        )
-        .await
+        put(tx, &c.user.username, &code, existing, inp).await
     })
     .await
 }

@@ -16,6 +16,8 @@ use serde::{Deserialize, Serialize};
 
 /// km per degree of latitude (mean Earth radius 6371.0088 km, IUGG).
 const KM_PER_DEG: f64 = 6371.0088 * std::f64::consts::PI / 180.0;
+/// Vertices closer than this to the simplified line are dropped before an area is drawn (km).
+const DRAW_SIMPLIFY_KM: f64 = 1.0;
 
 /// A step of the minimum magnitude by depth.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -98,6 +100,34 @@ impl AreaOfInterest {
             }
         }
         best
+    }
+
+    /// The country grown by the buffer, for drawing: buffered on a sinusoidal projection about
+    /// the country's central meridian (distances along parallels true at every latitude), after
+    /// simplifying the boundary to [`DRAW_SIMPLIFY_KM`]. The rule itself measures each event's
+    /// distance to the boundary ([`AreaOfInterest::distance_km`]), so this is a picture of the
+    /// rule, not the rule.
+    pub fn drawn(&self) -> MultiPolygon<f64> {
+        use geo::{Buffer, Coord, MapCoords, Simplify};
+        let lon0 = (self.bbox.west + self.bbox.east) / 2.0;
+        let fwd = |c: Coord<f64>| Coord {
+            x: (c.x - lon0) * KM_PER_DEG * c.y.to_radians().cos(),
+            y: c.y * KM_PER_DEG,
+        };
+        let inv = |c: Coord<f64>| {
+            let lat = c.y / KM_PER_DEG;
+            Coord {
+                x: lon0 + c.x / (KM_PER_DEG * lat.to_radians().cos().max(1e-6)),
+                y: lat,
+            }
+        };
+        let km = self.boundary.map_coords(fwd).simplify(DRAW_SIMPLIFY_KM);
+        let out = if self.buffer_km > 0.0 {
+            km.buffer(self.buffer_km)
+        } else {
+            km
+        };
+        out.map_coords(inv)
     }
 
     /// Whether a point is in the country or within the buffer of it.

@@ -11,6 +11,7 @@ import { get, post, put } from '../api.js';
 import * as session from '../session.js';
 import { statusPill, errorBox, errorText, fmtTime } from '../common.js';
 import { bbox } from '../cap_area.js';
+import { EMPTY, smallMap } from '../small_map.js';
 
 /** How often the sources' health is read again while the screen is shown. */
 const REFRESH_MS = 10_000;
@@ -28,8 +29,6 @@ const DEMO_RULES = Object.freeze({
 });
 /** The server's limits, used until it sends its own with the rules. */
 const DEFAULT_LIMITS = Object.freeze({ buffer_km_max: 500, steps_max: 6, trusted_sources_max: 32, min_mag_min: 2.0, min_mag_max: 9.5, depth_km_max: 700 });
-const EMPTY = { type: 'FeatureCollection', features: [] };
-const REGION_BOUNDS = [[44, 22], [125, 56]];
 /** Where the check popup starts. */
 const CHECK_DEFAULTS = { mag: 6.0, depth_km: 15 };
 /** The kinds of source the watch reads (docs/watch.md, "The configuration file"). */
@@ -56,23 +55,43 @@ function sourceStatus(s) {
   return STATUSES.includes(st) ? st : 'pending';
 }
 
-function mapStyle() {
-  return {
-    version: 8,
-    sources: {
-      countries: { type: 'geojson', data: '/api/region/countries.geojson' },
-      'watch-area': { type: 'geojson', data: EMPTY },
-    },
-    layers: [
-      { id: 'background', type: 'background', paint: { 'background-color': '#0e2233' } },
-      { id: 'countries-fill', type: 'fill', source: 'countries', paint: { 'fill-color': '#2b3440', 'fill-opacity': 1 } },
-      { id: 'countries-line', type: 'line', source: 'countries', paint: { 'line-color': '#8a94a0', 'line-width': 0.8 } },
-      { id: 'watch-area-fill', type: 'fill', source: 'watch-area', filter: ['==', ['get', 'part'], 'area'], paint: { 'fill-color': '#ffd23f', 'fill-opacity': 0.16 } },
-      { id: 'watch-area-line', type: 'line', source: 'watch-area', filter: ['==', ['get', 'part'], 'area'], paint: { 'line-color': '#ffd23f', 'line-width': 2.5, 'line-dasharray': [2, 1.5] } },
-      { id: 'watch-country-line', type: 'line', source: 'watch-area', filter: ['==', ['get', 'part'], 'country'], paint: { 'line-color': '#6cc4ff', 'line-width': 2.5 } },
-    ],
-  };
+/** Empties a form's field error boxes (`boxes`: key -> element) and its own error box. */
+function clearFieldErrors(formEl, boxes, formErr) {
+  for (const el of Object.values(boxes)) {
+    el.textContent = '';
+    el.hidden = true;
+  }
+  formErr.clear();
+  for (const el of formEl.querySelectorAll('[aria-invalid="true"]')) el.setAttribute('aria-invalid', 'false');
 }
+
+/**
+ * Shows `message` at the field `target(key)` names ([input, box]) and focuses it; in the form's
+ * own error box when the field has no box of its own (a key the form has no input for).
+ */
+function showFieldError(target, formErr, key, message, focus = true) {
+  const [input, box] = target(key);
+  if (box) {
+    // The server's message may start with the key ("poll_s: 0 is not ..."); the label names it.
+    box.textContent = message.startsWith(`${key}: `) ? message.slice(key.length + 2) : message;
+    box.hidden = false;
+  } else {
+    formErr.show(message);
+    formErr.scrollIntoView({ block: 'nearest' });
+  }
+  if (input) {
+    input.setAttribute('aria-invalid', 'true');
+    if (focus) input.focus();
+  }
+}
+
+/** The watch map's own sources and layers (over the countries of small_map.js). */
+const WATCH_SOURCES = { 'watch-area': { type: 'geojson', data: EMPTY } };
+const WATCH_LAYERS = [
+  { id: 'watch-area-fill', type: 'fill', source: 'watch-area', filter: ['==', ['get', 'part'], 'area'], paint: { 'fill-color': '#ffd23f', 'fill-opacity': 0.16 } },
+  { id: 'watch-area-line', type: 'line', source: 'watch-area', filter: ['==', ['get', 'part'], 'area'], paint: { 'line-color': '#ffd23f', 'line-width': 2.5, 'line-dasharray': [2, 1.5] } },
+  { id: 'watch-country-line', type: 'line', source: 'watch-area', filter: ['==', ['get', 'part'], 'country'], paint: { 'line-color': '#6cc4ff', 'line-width': 2.5 } },
+];
 
 /** The name of organisation `org`'s country in the UI language (its name when it has none). */
 function countryName(org) {
@@ -353,27 +372,11 @@ function addSourceForm({ toast, onAdded }) {
   }
 
   function clearErrors() {
-    for (const el of Object.values(errors)) {
-      el.textContent = '';
-      el.hidden = true;
-    }
-    formErr.clear();
-    for (const el of formEl.querySelectorAll('[aria-invalid="true"]')) el.setAttribute('aria-invalid', 'false');
+    clearFieldErrors(formEl, errors, formErr);
   }
 
-  /** Shows `message` at key `key`'s field and focuses it; at the top when the form has no such field. */
   function showError(key, message) {
-    const [input, box] = target(key);
-    if (!input) {
-      formErr.show(message);
-      formErr.scrollIntoView({ block: 'nearest' });
-      return;
-    }
-    // The server's message starts with the key ("poll_s: 0 is not ..."); the label names it already.
-    box.textContent = message.startsWith(`${key}: `) ? message.slice(key.length + 2) : message;
-    box.hidden = false;
-    input.setAttribute('aria-invalid', 'true');
-    input.focus();
+    showFieldError(target, formErr, key, message);
   }
 
   /** The body: the keys of a `[[source]]` table in the file's order, empty optional fields left out; null after an error shown. */
@@ -516,13 +519,8 @@ async function renderRules(host, code, { toast, isOwn }) {
   // --- the map: the country and the buffered area -------------------------------------------
   let loaded = Promise.resolve(false);
   try {
-    if (typeof maplibregl === 'undefined') throw new Error('maplibre-gl not loaded');
-    map = new maplibregl.Map({ container: mapEl, style: mapStyle(), bounds: REGION_BOUNDS, attributionControl: false, maxPitch: 0, dragRotate: false });
+    ({ map, loaded } = smallMap(mapEl, WATCH_SOURCES, WATCH_LAYERS));
     window.forewarnWatchMap = map;
-    map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-left');
-    map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
-    map.addControl(new maplibregl.AttributionControl({ compact: false, customAttribution: 'Natural Earth · Forewarn' }), 'bottom-right');
-    loaded = new Promise((resolve) => map.once('load', () => resolve(true)));
   } catch (err) {
     console.error(err);
     mount(mapEl, h('p', { class: 'panel', role: 'alert' }, t('map.noWebgl'), ' ', String(err.message || err)));
@@ -790,30 +788,11 @@ async function renderRules(host, code, { toast, isOwn }) {
     }
 
     function clearErrors() {
-      for (const el of Object.values(errors)) {
-        el.textContent = '';
-        el.hidden = true;
-      }
-      formErr.clear();
-      for (const el of formEl.querySelectorAll('[aria-invalid="true"]')) el.setAttribute('aria-invalid', 'false');
+      clearFieldErrors(formEl, errors, formErr);
     }
 
     function showError(fieldName, message, focus = true) {
-      const [input, box] = target(fieldName);
-      if (!input && !box) {
-        formErr.show(message);
-        return;
-      }
-      if (box) {
-        box.textContent = message;
-        box.hidden = false;
-      } else {
-        formErr.show(message);
-      }
-      if (input) {
-        input.setAttribute('aria-invalid', 'true');
-        if (focus) input.focus();
-      }
+      showFieldError(target, formErr, fieldName, message, focus);
     }
 
     function clearError(fieldName) {

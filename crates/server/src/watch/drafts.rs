@@ -173,9 +173,6 @@ pub async fn after_flood_run(st: &AppState, id: i64) {
 }
 
 async fn after_flood_run_inner(st: &AppState, id: i64) -> Result<(), ApiError> {
-    if st.watch.get().is_none() {
-        return Ok(());
-    }
     let Some(rec) = st.store.get_record("incident", id).await? else {
         return Ok(());
     };

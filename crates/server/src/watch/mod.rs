@@ -119,28 +119,34 @@ pub struct WatchService {
     added: std::sync::RwLock<Vec<forewarn_watch::SourceConfig>>,
 }
 
-/// The demo rules: each member state's organisation watches its country plus
-/// [`DEMO_BUFFER_KM`], M >= 5.0 at depth <= 70 km and M >= 6.0 deeper, and drafts from
-/// every assessed event (Green up) so that the duty officer sees each one.
-pub fn demo_rules() -> Result<Vec<OrgWatch>, String> {
-    let w = crate::runner::world()?;
-    let mut v = Vec::new();
-    for code in crate::COUNTRY_ORGS {
-        let country = w
-            .region
-            .country(&code.to_uppercase())
-            .map_err(|e| format!("demo rules for {code}: {e}"))?;
-        v.push(OrgWatch {
+impl OrgWatch {
+    /// The demo rules of organisation `org` whose country has `boundary`: the country plus
+    /// [`DEMO_BUFFER_KM`], M >= 5.0 at depth <= 70 km and M >= 6.0 deeper, every source
+    /// trusted, and drafts from every assessed event (Green up) so that the duty officer sees
+    /// each one.
+    pub fn demo(org: &str, boundary: geo::MultiPolygon<f64>) -> OrgWatch {
+        OrgWatch {
             rules: OrgRules {
-                org: code.to_string(),
-                area: forewarn_watch::AreaOfInterest::new(country.boundary.clone(), DEMO_BUFFER_KM),
+                org: org.to_string(),
+                area: forewarn_watch::AreaOfInterest::new(boundary, DEMO_BUFFER_KM),
                 magnitude_steps: OrgRules::default_steps(),
                 trusted_sources: vec![],
             },
             draft_from: AlertLevel::Green,
-        });
+        }
     }
-    Ok(v)
+}
+
+/// The demo rules of each member state's organisation ([`OrgWatch::demo`]).
+pub fn demo_rules() -> Result<Vec<OrgWatch>, String> {
+    crate::COUNTRY_ORGS
+        .iter()
+        .map(|code| {
+            let boundary = rules_api::boundary_of(&code.to_uppercase())
+                .map_err(|e| format!("demo rules for {code}: {}", e.error))?;
+            Ok(OrgWatch::demo(code, boundary))
+        })
+        .collect()
 }
 
 impl WatchService {
@@ -242,7 +248,12 @@ impl WatchService {
 
     /// Whether a source of that name is watched.
     pub fn has_source(&self, name: &str) -> bool {
-        self.sources().iter().any(|s| s.name == name)
+        let added = self.added.read().unwrap_or_else(|p| p.into_inner());
+        self.config
+            .sources
+            .iter()
+            .chain(added.iter())
+            .any(|s| s.name == name)
     }
 
     /// Appends a source added through the API and returns its index (see

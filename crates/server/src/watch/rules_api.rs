@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use forewarn_impact::AlertLevel;
 use forewarn_store::{UserRole, Visibility};
 use forewarn_watch::{AreaOfInterest, MagnitudeStep, OrgRules};
-use geo::{Buffer, Coord, MapCoords, MultiPolygon, Simplify};
+use geo::MultiPolygon;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -209,15 +209,7 @@ pub async fn in_force(st: &AppState, org: &str) -> Result<Option<OrgWatch>, ApiE
     let boundary = boundary_of(&iso2)?;
     Ok(match stored(st, org).await? {
         Some(r) => org_watch(org, boundary, &r),
-        None => Some(OrgWatch {
-            rules: OrgRules {
-                org: org.to_string(),
-                area: AreaOfInterest::new(boundary, DEMO_BUFFER_KM),
-                magnitude_steps: OrgRules::default_steps(),
-                trusted_sources: vec![],
-            },
-            draft_from: AlertLevel::Green,
-        }),
+        None => Some(OrgWatch::demo(org, boundary)),
     })
 }
 
@@ -238,7 +230,7 @@ async fn country_of(st: &AppState, code: &str, field: &str) -> Result<String, Ap
 }
 
 /// The country's boundary from the embedded region.
-fn boundary_of(iso2: &str) -> Result<MultiPolygon<f64>, ApiError> {
+pub(super) fn boundary_of(iso2: &str) -> Result<MultiPolygon<f64>, ApiError> {
     let w = crate::runner::world()
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e, None))?;
     let c = w.region.country(iso2).map_err(|e| {
@@ -448,45 +440,6 @@ pub struct AreaQuery {
     pub buffer_km: Option<f64>,
 }
 
-/// km per degree of latitude (mean Earth radius 6371.0088 km, IUGG).
-const KM_PER_DEG: f64 = 6371.0088 * std::f64::consts::PI / 180.0;
-/// Vertices closer than this to the simplified line are dropped before the buffer (km): the
-/// drawing, not the rule, uses the result.
-const DRAW_SIMPLIFY_KM: f64 = 1.0;
-
-/// The country grown by `buffer_km`, for drawing: buffered on a sinusoidal projection about
-/// the country's central meridian (distances along parallels true at every latitude), after
-/// simplifying to [`DRAW_SIMPLIFY_KM`]. The rule itself measures each event's distance to the
-/// boundary (rules.rs), so the drawing is a picture of the rule, not the rule.
-fn grown(boundary: &MultiPolygon<f64>, buffer_km: f64) -> MultiPolygon<f64> {
-    let (mut west, mut east) = (f64::INFINITY, f64::NEG_INFINITY);
-    for p in &boundary.0 {
-        for c in &p.exterior().0 {
-            west = west.min(c.x);
-            east = east.max(c.x);
-        }
-    }
-    let lon0 = (west + east) / 2.0;
-    let fwd = |c: Coord<f64>| Coord {
-        x: (c.x - lon0) * KM_PER_DEG * c.y.to_radians().cos(),
-        y: c.y * KM_PER_DEG,
-    };
-    let inv = |c: Coord<f64>| {
-        let lat = c.y / KM_PER_DEG;
-        Coord {
-            x: lon0 + c.x / (KM_PER_DEG * lat.to_radians().cos().max(1e-6)),
-            y: lat,
-        }
-    };
-    let km = boundary.map_coords(fwd).simplify(DRAW_SIMPLIFY_KM);
-    let out = if buffer_km > 0.0 {
-        km.buffer(buffer_km)
-    } else {
-        km
-    };
-    out.map_coords(inv)
-}
-
 /// `GET /api/orgs/{code}/watch-rules/area?buffer_km=`: the country and its area of interest
 /// as GeoJSON (the current rules' buffer when `buffer_km` is not given).
 pub async fn area(
@@ -508,7 +461,7 @@ pub async fn area(
     };
     let boundary = boundary_of(&iso2)?;
     let body = tokio::task::spawn_blocking(move || {
-        let area = grown(&boundary, buffer_km);
+        let area = AreaOfInterest::new(boundary.clone(), buffer_km).drawn();
         let feature = |g: &MultiPolygon<f64>, props: Value| {
             json!({
                 "type": "Feature",
