@@ -96,7 +96,7 @@ function renderWho() {
   logout.hidden = !user;
   // The name only; the organisation in the tooltip (the header stays one row).
   who.textContent = user ? user.username : '';
-  who.title = user ? `${user.username} · ${user.org_name || user.org || ''}` : '';
+  who.title = user ? `${user.username} · ${session.orgName(user.org)}` : '';
   const banner = document.getElementById('exercise-banner');
   const ex = session.exerciseMode() ? session.exercise() : null;
   banner.hidden = !ex;

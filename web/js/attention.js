@@ -67,9 +67,9 @@ function countryName(orgCode) {
   const org = session.orgList().find((o) => o.code === orgCode);
   if (!org || !org.country_iso2) return session.orgName(orgCode);
   try {
-    return new Intl.DisplayNames([currentLang()], { type: 'region' }).of(org.country_iso2) || org.name;
+    return new Intl.DisplayNames([currentLang()], { type: 'region' }).of(org.country_iso2) || session.orgName(orgCode);
   } catch {
-    return org.name;
+    return session.orgName(orgCode);
   }
 }
 

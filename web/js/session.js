@@ -68,8 +68,6 @@ async function loadOrgs() {
 function accept(res) {
   currentUser = res.user;
   setCsrfToken(res.csrf_token);
-  const org = orgs.find((o) => o.code === currentUser.org);
-  currentUser.org_name = org ? orgName(org.code) : currentUser.org;
   if (res.exercise === true) currentUser.exercise = true;
 }
 

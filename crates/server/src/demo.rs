@@ -57,6 +57,15 @@ fn names_in(code: &str) -> Option<[(&'static str, String); 3]> {
     ])
 }
 
+/// The regional centre's name in Russian, Chinese and Urdu.
+fn rc_names() -> [(&'static str, String); 3] {
+    [
+        ("ru", "Региональный координационный центр ШОС".into()),
+        ("zh", "上海合作组织区域协调中心".into()),
+        ("ur", "ایس سی او کا علاقائی رابطہ مرکز".into()),
+    ]
+}
+
 /// The organisations: one authority per member state and the regional centre.
 pub fn organisations() -> Vec<Org> {
     let mut v: Vec<Org> = COUNTRY_ORGS
@@ -152,10 +161,10 @@ pub async fn seed_accounts(st: &AppState, password: &str) -> Result<(), ApiError
         .await?;
     }
     tx.commit().await?;
-    // Each member state's authority named in every UI language (its CAP sender names; kept
-    // when its admin has set them).
+    // Each member state's authority and the regional centre named in every UI language (their
+    // CAP sender names; kept when an admin has set them).
     for o in organisations() {
-        if let Some(names) = names_in(&o.code) {
+        if let Some(names) = names_in(&o.code).or_else(|| (o.code == RC).then(rc_names)) {
             let mut m: std::collections::BTreeMap<String, String> =
                 names.into_iter().map(|(l, n)| (l.to_string(), n)).collect();
             m.insert("en".into(), o.name.clone());

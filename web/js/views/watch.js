@@ -104,7 +104,7 @@ function countryName(org) {
       // No region names in this browser: the organisation's name below.
     }
   }
-  return org ? org.name : '';
+  return org ? session.orgName(org.code) : '';
 }
 
 /** The answer to "would this alarm us?" in words. */
@@ -124,7 +124,7 @@ export async function renderWatch(main, { toast }) {
   const me = session.user();
   const isRcAdmin = me.org === 'rc' && session.hasRole('admin');
   const myOrg = session.orgList().find((o) => o.code === me.org);
-  const orgLabel = myOrg ? myOrg.name : me.org.toUpperCase();
+  const orgLabel = myOrg ? session.orgName(myOrg.code) : me.org.toUpperCase();
   let disposed = false;
 
   // --- sources ------------------------------------------------------------------------------
@@ -275,7 +275,7 @@ export async function renderWatch(main, { toast }) {
     const box = h('div');
     rulesHost.replaceChildren(box);
     const org = session.orgList().find((o) => o.code === code);
-    rulesTitle.textContent = t('watch.rules.title', { org: org ? org.name : orgLabel });
+    rulesTitle.textContent = t('watch.rules.title', { org: org ? session.orgName(org.code) : orgLabel });
     if (!code) return;
     const done = await renderRules(box, code, { toast, isOwn: code === me.org });
     if (disposed || seq !== rulesSeq) done();
@@ -288,7 +288,7 @@ export async function renderWatch(main, { toast }) {
     const picker = h('select', {
       id: 'watch-rules-org',
       onChange: (ev) => showRules(ev.target.value),
-    }, h('option', { value: '' }, t('watch.rules.pickOrg')), choices.map((o) => h('option', { value: o.code }, o.name)));
+    }, h('option', { value: '' }, t('watch.rules.pickOrg')), choices.map((o) => h('option', { value: o.code }, session.orgName(o.code))));
     rulesPanel.append(
       h('p', { id: 'watch-rules-nocountry' }, t('watch.rules.noCountry')),
       h('div', { class: 'field watch-org-pick' }, h('label', { for: picker.id }, t('watch.rules.org')), picker),
@@ -461,7 +461,7 @@ async function renderRules(host, code, { toast, isOwn }) {
     if (window.forewarnWatchMap === map) window.forewarnWatchMap = null;
   };
   const org = session.orgList().find((o) => o.code === code);
-  const orgLabel = org ? org.name : code.toUpperCase();
+  const orgLabel = org ? session.orgName(org.code) : code.toUpperCase();
   const rulesPanel = host;
   /**
    * A text about the organisation: its own people read "your organisation", "my country";
