@@ -185,6 +185,21 @@ test('incident page and alert pages', { timeout: 15 * 60_000 }, async (t) => {
       });
       assert.ok(ruHeader.h < 80, `the Russian header is one row (${ruHeader.h} px)`);
       assert.equal(ruHeader.clipped, false, 'every Russian navigation item is visible');
+      // In Chinese and in Urdu (right to left), with the country named in the language.
+      for (const [lang, words, country, dir] of [['zh', '震感', '巴基斯坦', 'ltr'], ['ur', 'محسوس ہونے والے جھٹکے', 'پاکستان', 'rtl']]) {
+        await page.locator('#lang-select').selectOption(lang);
+        const f = page.frameLocator('#incident-report');
+        await f.locator('#rpt-exposure', { hasText: words }).waitFor({ timeout: UI_TIMEOUT_MS });
+        await f.locator('#rpt-settlements', { hasText: country }).waitFor({ timeout: UI_TIMEOUT_MS });
+        assert.equal(await f.locator('html').getAttribute('dir'), dir, `${lang}: page direction`);
+        if (lang === 'ur') {
+          const urPage = await ctx.newPage();
+          await urPage.goto(`${base}/api/incidents/${second.id}/report.html?lang=ur`);
+          assert.deepEqual(await axeViolations(urPage), [], 'axe on the Urdu incident page');
+          await urPage.close();
+        }
+      }
+      await page.locator('#lang-select').selectOption('en');
       await ctx.close();
     });
   }

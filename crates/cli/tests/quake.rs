@@ -635,3 +635,56 @@ fn a_large_event_given_as_a_point_gets_a_finite_footprint() {
     assert!(s["max_mmi"].as_f64().unwrap() >= 8.5, "{}", s["max_mmi"]);
     assert!(s["vs30"]["count_by_source"]["grid_cells"].is_object());
 }
+
+#[test]
+fn summary_html_is_written_in_each_ui_language_and_urdu_reads_right_to_left() {
+    let dir = tempfile::tempdir().unwrap();
+    for (lang, needles) in [
+        (
+            "zh",
+            &[
+                "<html lang=\"zh\" dir=\"ltr\">",
+                "地震影响评估",
+                "巴基斯坦",
+                "北纬34.49°",
+            ][..],
+        ),
+        (
+            "ur",
+            &[
+                "<html lang=\"ur\" dir=\"rtl\">",
+                "زلزلے کے اثرات کا تخمینہ",
+                "پاکستان",
+                "<bdi>",
+                "dir=\"ltr\"",
+            ][..],
+        ),
+        (
+            "ru",
+            &["<html lang=\"ru\" dir=\"ltr\">", "Пакистан", "с. ш."][..],
+        ),
+    ] {
+        let out = dir.path().join(lang);
+        let mut args = SMALL.to_vec();
+        args.extend_from_slice(&["--realizations", "0", "--lang", lang]);
+        let o = quake(&args, &out);
+        assert!(o.status.success(), "{lang}: {}", stderr(&o));
+        let html = std::fs::read_to_string(out.join("summary.html")).unwrap();
+        for n in needles {
+            assert!(html.contains(n), "{lang}: {n} missing");
+        }
+        // The English page's words do not leak into the translation.
+        for english in [
+            "Perceived shaking",
+            "Most affected settlements",
+            "Pakistan<",
+        ] {
+            assert!(!html.contains(english), "{lang}: {english}");
+        }
+    }
+    // An unknown language names the flag and the languages there are.
+    let o = quake(&["--lang", "fr"], &dir.path().join("fr"));
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("--lang") && e.contains("ur"), "{e}");
+}

@@ -10,7 +10,7 @@ import * as session from '../session.js';
 import { exerciseBadge, errorText } from '../common.js';
 
 /** Languages the server writes the page in; others get English. */
-const PAGE_LANGS = ['en', 'ru'];
+const PAGE_LANGS = ['en', 'ru', 'zh', 'ur'];
 
 function reportUrl(id, previous) {
   const lang = PAGE_LANGS.includes(currentLang()) ? currentLang() : 'en';

@@ -13,6 +13,7 @@ use forewarn_core::Region;
 use forewarn_impact::AlertLevel;
 use serde_json::Value;
 use std::fmt::Write as _;
+use std::sync::OnceLock;
 use words::{Words, level_from_str, level_index, mmi_index};
 
 pub use svg::{MapInput, Place, overlaps as label_overlaps};
@@ -27,7 +28,7 @@ pub struct ReportInput<'a> {
     pub region: Option<&'a Region>,
     /// The previous run of the same event: its summary and how to name it.
     pub previous: Option<(&'a Value, String)>,
-    /// Page language (`en`, `ru`; others get English).
+    /// Page language (`en`, `ru`, `zh`, `ur`; others get English).
     pub lang: &'a str,
 }
 
@@ -91,16 +92,17 @@ body{margin:0;background:#fff;color:#111;font:15px/1.45 system-ui,"Noto Sans","D
 .rpt-band-labels span{flex:1;text-align:center;overflow-wrap:anywhere}
 .rpt-unit{font-size:.8rem;color:#333;margin:.2rem 0 0}
 .rpt table{border-collapse:collapse;width:100%;font-size:.9rem}
-.rpt th,.rpt td{border:1px solid #bbb;padding:.2rem .4rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
-.rpt td.num{overflow-wrap:normal;white-space:nowrap}
+.rpt th,.rpt td{border:1px solid #bbb;padding:.2rem .4rem;text-align:start;vertical-align:top;overflow-wrap:anywhere}
+.rpt td.num,.rpt th.num{overflow-wrap:normal}
+.rpt td.num{white-space:nowrap}
 .rpt th{background:#f0f0f0}
-.rpt td.num,.rpt th.num{text-align:right;font-variant-numeric:tabular-nums}
+.rpt td.num,.rpt th.num{text-align:end;font-variant-numeric:tabular-nums}
 .rpt-mmi{display:inline-block;min-width:2.6rem;text-align:center;font-weight:700;border:1px solid #666;color:#000}
 .rpt-map{width:100%;height:auto;border:1px solid #999}
 .rpt-caption{font-size:.8rem;color:#333;margin:.2rem 0}
 .rpt-vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 .rpt-notes dt{font-weight:600}
-.rpt-notes dd{margin:0 0 .4rem 0}
+.rpt-notes dd{margin:0 0 .4rem 0;unicode-bidi:plaintext}
 .rpt-foot{font-size:.78rem;color:#333;margin-top:1rem}
 @page{size:A4;margin:12mm}
 @media print{
@@ -222,7 +224,7 @@ fn loss_panel(
             let label = band_label(e[i], e[i + 1], unit, w.lang);
             let _ = write!(
                 out,
-                "<div class=\"rpt-band\" role=\"listitem\" data-band=\"{i}\" data-level=\"{}\" aria-label=\"{}: {}\"><span class=\"rpt-band-p\">{}</span><span class=\"rpt-band-bar {}\" style=\"height:{:.1}%\"></span></div>",
+                "<div class=\"rpt-band\" role=\"listitem\" data-band=\"{i}\" data-level=\"{}\" aria-label=\"{}: {}\"><span class=\"rpt-band-p\"><bdi>{}</bdi></span><span class=\"rpt-band-bar {}\" style=\"height:{:.1}%\"></span></div>",
                 l.as_str(),
                 escape(&label),
                 pct(*pr),
@@ -235,13 +237,13 @@ fn loss_panel(
         for i in 0..p.len() {
             let _ = write!(
                 out,
-                "<span>{}</span>",
+                "<span><bdi>{}</bdi></span>",
                 escape(&band_label(e[i], e[i + 1], unit, w.lang))
             );
         }
         let _ = write!(
             out,
-            "</div><p class=\"rpt-unit\">{}: <b>{}</b> {}</p>",
+            "</div><p class=\"rpt-unit\">{}: <b><bdi>{}</bdi></b> {}</p>",
             escape(w.labels.most_likely),
             escape(&most_likely(block, unit, w.lang).unwrap_or_default()),
             escape(if deaths {
@@ -281,7 +283,7 @@ fn exposure_table(out: &mut String, s: &Value, w: &Words) {
                 .map(|c| {
                     (
                         c["iso2"].as_str().unwrap_or("").to_string(),
-                        c["name"].as_str().unwrap_or("").to_string(),
+                        country_name(s, c["iso2"].as_str().unwrap_or(""), w.lang),
                     )
                 })
                 .collect()
@@ -354,17 +356,48 @@ fn exposure_table(out: &mut String, s: &Value, w: &Words) {
     out.push_str("</tbody></table>");
 }
 
-/// The country name of ISO code `iso2` from the summary's countries (the code otherwise).
-fn country_name(s: &Value, iso2: &str) -> String {
-    s["countries"]
-        .as_array()
-        .and_then(|cs| cs.iter().find(|c| c["iso2"] == iso2))
-        .and_then(|c| c["name"].as_str())
+/// The country name of ISO code `iso2` in `lang`: the CAP templates' form (the names the
+/// warnings use), else the summary's English name, else the code.
+fn country_name(s: &Value, iso2: &str, lang: &str) -> String {
+    static CAP: OnceLock<Option<forewarn_cap::WarningConfig>> = OnceLock::new();
+    let cap = CAP.get_or_init(|| forewarn_cap::WarningConfig::embedded().ok());
+    cap.as_ref()
+        .filter(|_| lang != "en")
+        .and_then(|c| c.templates(lang))
+        .and_then(|t| t.countries.get(iso2))
+        .map(String::as_str)
+        .or_else(|| {
+            s["countries"]
+                .as_array()
+                .and_then(|cs| cs.iter().find(|c| c["iso2"] == iso2))
+                .and_then(|c| c["name"].as_str())
+        })
         .unwrap_or(iso2)
         .to_string()
 }
 
-fn settlements_table(out: &mut String, s: &Value, w: &Words) {
+/// A settlement of the summary (`name`, `country`, `lon`, `lat`) named in `lang`: the region's
+/// reviewed or fallback form ([`Region::settlement_name`]) of the settlement at that place,
+/// else the summary's name.
+fn settlement_name(region: Option<&Region>, r: &Value, lang: &str) -> String {
+    let name = r["name"].as_str().unwrap_or("");
+    let found = region.filter(|_| lang != "en").and_then(|reg| {
+        let (lon, lat) = (r["lon"].as_f64()?, r["lat"].as_f64()?);
+        let country = r["country"].as_str().unwrap_or("");
+        reg.settlements.iter().position(|x| {
+            x.name == name
+                && x.country == country
+                && (x.lon - lon).abs() < 1e-4
+                && (x.lat - lat).abs() < 1e-4
+        })
+    });
+    match (region, found) {
+        (Some(reg), Some(i)) => reg.settlement_name(i, lang),
+        _ => name.to_string(),
+    }
+}
+
+fn settlements_table(out: &mut String, s: &Value, region: Option<&Region>, w: &Words) {
     let l = &w.labels;
     let rows: Vec<&Value> = s["settlements_top"]
         .as_array()
@@ -388,8 +421,12 @@ fn settlements_table(out: &mut String, s: &Value, w: &Words) {
         let _ = write!(
             out,
             "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{} {:.1}</td><td>{}</td></tr>",
-            escape(r["name"].as_str().unwrap_or("")),
-            escape(&country_name(s, r["country"].as_str().unwrap_or(""))),
+            escape(&settlement_name(region, r, w.lang)),
+            escape(&country_name(
+                s,
+                r["country"].as_str().unwrap_or(""),
+                w.lang
+            )),
             group(r["population"].as_f64().unwrap_or(0.0), w.lang),
             mmi_chip(mmi),
             mmi,
@@ -533,7 +570,7 @@ fn caveats(out: &mut String, s: &Value, w: &Words) {
         if !text.is_empty() {
             let _ = write!(
                 out,
-                "<dt>{}</dt><dd lang=\"en\">{}</dd>",
+                "<dt>{}</dt><dd lang=\"en\" dir=\"ltr\">{}</dd>",
                 escape(label),
                 escape(text)
             );
@@ -571,8 +608,9 @@ pub fn render_html(input: &ReportInput<'_>) -> String {
     let mut out = String::with_capacity(128 * 1024);
     let _ = write!(
         out,
-        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{} — {}</title><style>{CSS}</style></head><body><main class=\"rpt\" id=\"rpt\" data-alert-level=\"{}\">",
+        "<!doctype html><html lang=\"{}\" dir=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{} — {}</title><style>{CSS}</style></head><body><main class=\"rpt\" id=\"rpt\" data-alert-level=\"{}\">",
         w.lang,
+        w.dir,
         escape(event),
         escape(l.title),
         overall.map(|x| x.as_str()).unwrap_or("")
@@ -599,12 +637,9 @@ pub fn render_html(input: &ReportInput<'_>) -> String {
     if let Some((lon, lat)) = epi {
         let _ = write!(
             out,
-            "<li>{}: <b>{:.2}° {}, {:.2}° {}</b></li>",
+            "<li>{}: <b><bdi>{}</bdi></b></li>",
             escape(l.epicentre),
-            lat.abs(),
-            if lat >= 0.0 { "N" } else { "S" },
-            lon.abs(),
-            if lon >= 0.0 { "E" } else { "W" }
+            escape(&words::coordinates(lat, lon, w.lang))
         );
     }
     if let Some(m) = s["max_mmi"].as_f64() {
@@ -649,7 +684,7 @@ pub fn render_html(input: &ReportInput<'_>) -> String {
         "</section><section aria-labelledby=\"rpt-settlements-h\"><h2 id=\"rpt-settlements-h\">{}</h2>",
         escape(l.settlements)
     );
-    settlements_table(&mut out, s, w);
+    settlements_table(&mut out, s, input.region, w);
     out.push_str("</section>");
     // The map.
     let bbox = s["footprint_bbox"]
@@ -674,7 +709,7 @@ pub fn render_html(input: &ReportInput<'_>) -> String {
             .take(8)
             .filter_map(|(x, _)| {
                 Some(Place {
-                    name: x["name"].as_str()?.to_string(),
+                    name: settlement_name(input.region, x, w.lang),
                     lon: x["lon"].as_f64()?,
                     lat: x["lat"].as_f64()?,
                 })

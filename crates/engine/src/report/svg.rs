@@ -183,6 +183,20 @@ pub fn overlaps(placed: &[[f64; 4]], b: [f64; 4]) -> bool {
 }
 
 /// The map as an `<svg>` element.
+/// The width of a 14 px label, estimated: CJK ideographs are square (one em), other scripts
+/// about 8 px a character.
+fn label_width_px(name: &str) -> f64 {
+    name.chars()
+        .map(|c| {
+            if ('\u{2E80}'..='\u{9FFF}').contains(&c) {
+                14.0
+            } else {
+                8.0
+            }
+        })
+        .sum()
+}
+
 pub fn map_svg(m: &MapInput<'_>) -> String {
     let view = view_bbox(m.bbox, m.contours);
     let p = Proj::new(view);
@@ -190,7 +204,7 @@ pub fn map_svg(m: &MapInput<'_>) -> String {
     let mut out = String::with_capacity(64 * 1024);
     let _ = write!(
         out,
-        "<svg class=\"rpt-map\" role=\"img\" aria-labelledby=\"rpt-map-title\" viewBox=\"0 0 {WIDTH:.0} {h:.0}\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"rpt-map-title\">{}</title>\
+        "<svg class=\"rpt-map\" style=\"direction:ltr\" role=\"img\" aria-labelledby=\"rpt-map-title\" viewBox=\"0 0 {WIDTH:.0} {h:.0}\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"rpt-map-title\">{}</title>\
          <defs><clipPath id=\"rpt-clip\"><rect width=\"{WIDTH:.0}\" height=\"{h:.0}\"/></clipPath></defs>\
          <rect width=\"{WIDTH:.0}\" height=\"{h:.0}\" fill=\"#eef3f7\"/><g clip-path=\"url(#rpt-clip)\">",
         escape(&m.title)
@@ -245,24 +259,28 @@ pub fn map_svg(m: &MapInput<'_>) -> String {
             );
         }
     }
-    // Settlements and their names (white halo for legibility on any colour); a name that
-    // would cover another, or the epicentre, is left out (the largest places come first).
-    let mut placed: Vec<[f64; 4]> = Vec::new();
+    // Settlements and their names (white halo for legibility on any colour), the largest
+    // first: a name that would cover another name, a larger place's dot or the epicentre is
+    // left out, and a place whose dot a larger place's name covers is not drawn.
+    let mut names: Vec<[f64; 4]> = Vec::new();
+    let mut marks: Vec<[f64; 4]> = Vec::new();
     if let Some((lon, lat)) = m.epicentre {
         let (x, y) = p.xy(lon, lat);
-        placed.push([x - 14.0, y - 14.0, x + 14.0, y + 14.0]);
+        marks.push([x - 14.0, y - 14.0, x + 14.0, y + 14.0]);
     }
     for pl in &m.places {
         let (x, y) = p.xy(pl.lon, pl.lat);
-        if !(0.0..=WIDTH).contains(&x) || !(0.0..=h).contains(&y) {
+        let dot = [x - 4.0, y - 4.0, x + 4.0, y + 4.0];
+        if !(0.0..=WIDTH).contains(&x) || !(0.0..=h).contains(&y) || overlaps(&names, dot) {
             continue;
         }
+        marks.push(dot);
         let _ = write!(
             out,
             "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3.5\" fill=\"#fff\" stroke=\"#111\" stroke-width=\"1.2\"/>"
         );
         // Right of the point, else left, else above, else below; no name where none fits.
-        let text_w = 8.0 * pl.name.chars().count() as f64;
+        let text_w = label_width_px(&pl.name);
         let spots = [
             (
                 "start",
@@ -290,11 +308,16 @@ pub fn map_svg(m: &MapInput<'_>) -> String {
             ),
         ];
         let Some((anchor, tx, ty, label)) = spots.into_iter().find(|(_, _, _, b)| {
-            b[0] >= 0.0 && b[2] <= WIDTH && b[1] >= 0.0 && b[3] <= h && !overlaps(&placed, *b)
+            b[0] >= 0.0
+                && b[2] <= WIDTH
+                && b[1] >= 0.0
+                && b[3] <= h
+                && !overlaps(&names, *b)
+                && !overlaps(&marks, *b)
         }) else {
             continue;
         };
-        placed.push(label);
+        names.push(label);
         let _ = write!(
             out,
             "<text x=\"{tx:.1}\" y=\"{ty:.1}\" text-anchor=\"{anchor}\" font-size=\"14\" fill=\"#111\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">{}</text>",

@@ -16,6 +16,8 @@ pub const ROMAN: [&str; 10] = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII",
 /// One language's words.
 pub struct Words {
     pub lang: &'static str,
+    /// Writing direction of the page (`ltr`, `rtl`).
+    pub dir: &'static str,
     /// Perceived shaking, MMI I..X.
     pub shaking: [&'static str; 10],
     /// Potential damage to resistant structures, MMI I..X.
@@ -74,6 +76,7 @@ pub struct Labels {
 
 const EN: Words = Words {
     lang: "en",
+    dir: "ltr",
     shaking: [
         "Not felt",
         "Weak",
@@ -158,6 +161,7 @@ const EN: Words = Words {
 
 const RU: Words = Words {
     lang: "ru",
+    dir: "ltr",
     shaking: [
         "Не ощущается",
         "Слабые",
@@ -240,14 +244,217 @@ const RU: Words = Words {
     },
 };
 
+// Chinese: intensity in 烈度 with the scale named (修订麦加利烈度), magnitude in 震级, the
+// alert colours and units as the language review's glossary gives them
+// (../shared/docs/cap-language-review.md §2.2 and §6; docs/cap-language.md). Not yet
+// confirmed by a native reviewer.
+const ZH: Words = Words {
+    lang: "zh",
+    dir: "ltr",
+    shaking: [
+        "无感",
+        "微弱",
+        "微弱",
+        "轻微",
+        "中等",
+        "强烈",
+        "很强烈",
+        "严重",
+        "猛烈",
+        "极端",
+    ],
+    damage_resistant: [
+        "无",
+        "无",
+        "无",
+        "无",
+        "极轻微",
+        "轻微",
+        "中等",
+        "中等至严重",
+        "严重",
+        "非常严重",
+    ],
+    damage_vulnerable: [
+        "无",
+        "无",
+        "无",
+        "无",
+        "轻微",
+        "中等",
+        "中等至严重",
+        "严重",
+        "非常严重",
+        "非常严重",
+    ],
+    levels: ["绿色", "黄色", "橙色", "红色"],
+    labels: Labels {
+        title: "地震影响评估",
+        alert: "预警级别",
+        magnitude: "震级",
+        depth_km: "震源深度（千米）",
+        epicentre: "震中",
+        max_mmi: "最高烈度",
+        fatalities: "预估死亡人数",
+        losses: "预估经济损失",
+        band_probability: "各区间的概率",
+        deaths_unit: "人",
+        usd_millions_unit: "百万美元",
+        exposure: "各烈度下的暴露人口（修订麦加利烈度）",
+        mmi: "烈度",
+        shaking: "震感",
+        damage_resistant: "抗震建筑破坏",
+        damage_vulnerable: "易损建筑破坏",
+        total: "合计",
+        settlements: "受影响最严重的居民点",
+        settlement: "居民点",
+        country: "国家",
+        population: "人口",
+        map: "地图",
+        map_caption: "中位烈度（修订麦加利烈度）、国界、受影响的主要居民点和震中（星号）。",
+        changes: "与上次计算相比的变化",
+        first_run: "此事件没有可供比较的早先计算。",
+        compared_with: "对比对象",
+        item: "项目",
+        before: "之前",
+        now: "现在",
+        unchanged: "无变化",
+        moved_km: "震中移动距离（千米）",
+        caveats: "本评估的依据",
+        exposure_source: "人口",
+        vs30_source: "场地条件（Vs30）",
+        models: "地震动模型",
+        loss_method: "损失",
+        produced_by: "生成系统",
+        people_mmi5: "烈度Ⅴ度及以上人口",
+        people_mmi7: "烈度Ⅶ度及以上人口",
+        most_likely: "最可能的区间",
+        none: "无",
+    },
+};
+
+// Urdu: magnitude شدت, intensity "جھٹکوں کی شدت" on the Mercalli scale (MMI) with Arabic
+// digits, the alert colours of the CAP templates (../shared/docs/cap-language-review.md §3.3
+// and §6; docs/cap-language.md). Right to left. Not yet confirmed by a native reviewer.
+const UR: Words = Words {
+    lang: "ur",
+    dir: "rtl",
+    shaking: [
+        "محسوس نہیں ہوتے",
+        "کمزور",
+        "کمزور",
+        "ہلکے",
+        "درمیانے",
+        "تیز",
+        "بہت تیز",
+        "شدید",
+        "بہت شدید",
+        "انتہائی شدید",
+    ],
+    damage_resistant: [
+        "کوئی نہیں",
+        "کوئی نہیں",
+        "کوئی نہیں",
+        "کوئی نہیں",
+        "بہت معمولی",
+        "معمولی",
+        "درمیانہ",
+        "درمیانہ سے بھاری",
+        "بھاری",
+        "بہت بھاری",
+    ],
+    damage_vulnerable: [
+        "کوئی نہیں",
+        "کوئی نہیں",
+        "کوئی نہیں",
+        "کوئی نہیں",
+        "معمولی",
+        "درمیانہ",
+        "درمیانہ سے بھاری",
+        "بھاری",
+        "بہت بھاری",
+        "بہت بھاری",
+    ],
+    levels: ["سبز", "زرد", "نارنجی", "سرخ"],
+    labels: Labels {
+        title: "زلزلے کے اثرات کا تخمینہ",
+        alert: "انتباہ کی سطح",
+        magnitude: "شدت",
+        depth_km: "گہرائی، کلومیٹر",
+        epicentre: "مرکز",
+        max_mmi: "جھٹکوں کی زیادہ سے زیادہ شدت",
+        fatalities: "اموات کا تخمینہ",
+        losses: "معاشی نقصان کا تخمینہ",
+        band_probability: "ہر حد کا امکان",
+        deaths_unit: "اموات",
+        usd_millions_unit: "ملین امریکی ڈالر",
+        exposure: "جھٹکوں کی شدت (مرکلی پیمانہ، MMI) کے لحاظ سے آبادی",
+        mmi: "MMI",
+        shaking: "محسوس ہونے والے جھٹکے",
+        damage_resistant: "نقصان، مضبوط عمارتیں",
+        damage_vulnerable: "نقصان، کمزور عمارتیں",
+        total: "کل",
+        settlements: "سب سے زیادہ متاثرہ بستیاں",
+        settlement: "بستی",
+        country: "ملک",
+        population: "آبادی",
+        map: "نقشہ",
+        map_caption: "جھٹکوں کی اوسط شدت (MMI)، ملکی سرحدیں، سب سے بڑی متاثرہ بستیاں اور مرکز (ستارہ)۔",
+        changes: "پچھلے حساب کے بعد کیا بدلا",
+        first_run: "اس واقعے کا کوئی پچھلا حساب موازنے کے لیے موجود نہیں۔",
+        compared_with: "موازنہ",
+        item: "مد",
+        before: "پہلے",
+        now: "اب",
+        unchanged: "کوئی تبدیلی نہیں",
+        moved_km: "مرکز کا فاصلۂ تبدیلی، کلومیٹر",
+        caveats: "یہ تخمینہ کیسے لگایا گیا",
+        exposure_source: "آبادی",
+        vs30_source: "زمینی حالات (Vs30)",
+        models: "زمینی حرکت کے ماڈل",
+        loss_method: "نقصانات",
+        produced_by: "تیار کردہ",
+        people_mmi5: "مرکلی پیمانے (MMI) پر 5 یا زیادہ شدت میں آبادی",
+        people_mmi7: "مرکلی پیمانے (MMI) پر 7 یا زیادہ شدت میں آبادی",
+        most_likely: "سب سے زیادہ ممکنہ حد",
+        none: "کوئی نہیں",
+    },
+};
+
 /// The languages the page is written in (the web UI's languages).
-pub const LANGUAGES: [&str; 2] = ["en", "ru"];
+pub const LANGUAGES: [&str; 4] = ["en", "ru", "zh", "ur"];
 
 /// The words of `lang` (a primary language subtag); English for any other language.
 pub fn words(lang: &str) -> &'static Words {
     match lang.split(['-', '_']).next().unwrap_or("") {
         "ru" => &RU,
+        "zh" => &ZH,
+        "ur" => &UR,
         _ => &EN,
+    }
+}
+
+/// An epicentre's coordinates as the language writes them ("34.49° N, 73.63° E",
+/// "北纬34.49°，东经73.63°").
+pub fn coordinates(lat: f64, lon: f64, lang: &str) -> String {
+    let (la, lo) = (lat.abs(), lon.abs());
+    let (n, e) = (lat >= 0.0, lon >= 0.0);
+    match lang {
+        "ru" => format!(
+            "{la:.2}° {}, {lo:.2}° {}",
+            if n { "с. ш." } else { "ю. ш." },
+            if e { "в. д." } else { "з. д." }
+        ),
+        "zh" => format!(
+            "{}{la:.2}°，{}{lo:.2}°",
+            if n { "北纬" } else { "南纬" },
+            if e { "东经" } else { "西经" }
+        ),
+        _ => format!(
+            "{la:.2}° {}, {lo:.2}° {}",
+            if n { "N" } else { "S" },
+            if e { "E" } else { "W" }
+        ),
     }
 }
 
