@@ -319,7 +319,7 @@ test('incident page and alert pages', { timeout: 15 * 60_000 }, async (t) => {
   }
 
   for (const vp of VIEWPORTS) {
-    await t.test(`the composer sets the area from the shaking, a country and a drawing at ${vp.width}x${vp.height}`, async () => {
+    await t.test(`the composer sets the area from the shaking, a country, a province and a drawing at ${vp.width}x${vp.height}`, async () => {
       const ctx = await newContext(`composer area ${vp.width}`, vp);
       const page = await loginPage(ctx, 'pk.duty');
       await page.goto(`${base}/#/compose/incident/${second.id}`);
@@ -360,6 +360,14 @@ test('incident page and alert pages', { timeout: 15 * 60_000 }, async (t) => {
       await page.locator('#compose-area-country-PK').check();
       blocks = await applyAreas();
       assert.deepEqual(blocks.map((b) => b.map((a) => a.desc)), [['Pakistan'], ['Пакистан'], ['巴基斯坦'], ['پاکستان']]);
+
+      // 2b. A province of the user's own country, named in each block's language.
+      await page.locator('#compose-area-src-units').check();
+      assert.equal(await page.locator('#compose-area-unit-country').inputValue(), 'PK', 'provinces start at the user\'s country');
+      await page.locator('#compose-area-unit-PK-GB').check();
+      blocks = await applyAreas();
+      assert.deepEqual(blocks.map((b) => b.map((a) => a.desc)),
+        [['Gilgit-Baltistan, Pakistan'], ['Гилгит-Балтистан (Пакистан)'], ['巴基斯坦吉尔吉特－巴尔蒂斯坦'], ['گلگت بلتستان، پاکستان']]);
 
       // 3. A triangle drawn by three clicks on the map, finished with the button.
       await page.locator('#compose-area-src-draw').check();

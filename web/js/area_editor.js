@@ -1,6 +1,7 @@
 // The composer's "Area" panel: a map of the message's areas (those of its first <info>) and
-// three ways to set them in every language: the incident's shaking (an MMI contour of its
-// estimate), countries of the region, or an outline drawn on the map. New areas are shown
+// four ways to set them in every language: the incident's shaking (an MMI contour of its
+// estimate), countries of the region, their provinces (first-level administrative units,
+// named in each language), or an outline drawn on the map. New areas are shown
 // dashed until applied; applying writes one <area> per shaking level, country or drawing into
 // every <info>, with a description in that block's language and one CAP polygon per outer ring
 // ("lat,lon" pairs, WGS 84, closed, at most MAX_POLYGON_POINTS points, 4 decimals, not
@@ -9,6 +10,7 @@ import { h, mount, debounce } from './dom.js';
 import { t, currentLang, supportedLangs } from './i18n.js';
 import { get } from './api.js';
 import { errorText } from './common.js';
+import * as session from './session.js';
 import { capAreas, bbox } from './cap_area.js';
 import { EMPTY, smallMap } from './small_map.js';
 import { areas, infos, infoLanguage, isRtl, serializeCap, setAreas } from './cap_form.js';
@@ -238,6 +240,12 @@ async function defaultText(language, key, vars = {}) {
   return template.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
 }
 
+/** A first-level unit's name in `language` (Natural Earth's, else English). */
+export function unitName(p, language = currentLang()) {
+  const base = String(language).split('-')[0];
+  return p[`name_${base}`] || p.name_en || p.code;
+}
+
 /** A country's name in `language` (the browser's CLDR names, else the region's own). */
 export function countryName(p, language = currentLang()) {
   try {
@@ -300,7 +308,7 @@ export function areaPanel({ incidentId, apply }) {
   const applied = h('p', { id: 'compose-area-applied', 'aria-live': 'polite' });
 
   // Where the area comes from.
-  const sourceRadios = ['mmi', 'countries', 'draw'].map((v) => h('input', {
+  const sourceRadios = ['mmi', 'countries', 'units', 'draw'].map((v) => h('input', {
     type: 'radio', name: 'compose-area-source', id: `compose-area-src-${v}`, value: v, checked: v === 'mmi',
     onChange: () => showSource(),
   }));
@@ -315,6 +323,16 @@ export function areaPanel({ incidentId, apply }) {
   const countriesBox = h('fieldset', { class: 'area-source area-countries' },
     h('legend', {}, t('compose.area.countries')), countryList);
   let countries = [];
+
+  // Provinces: a country, then its first-level units (loaded once per country).
+  const unitCountry = h('select', { id: 'compose-area-unit-country', onChange: () => showUnits() });
+  const unitList = h('div', { class: 'area-country-list', id: 'compose-area-units' });
+  const unitsBox = h('fieldset', { class: 'area-source area-countries', id: 'compose-area-units-box' },
+    h('legend', {}, t('compose.area.units')),
+    h('div', { class: 'field' }, h('label', { for: unitCountry.id }, t('compose.area.unitCountry')), unitCountry),
+    unitList);
+  const unitsByCountry = new Map();
+  let units = [];
 
   // Drawing: corners clicked on the map (or the map's centre, for the keyboard).
   let sketch = null;
@@ -349,8 +367,9 @@ export function areaPanel({ incidentId, apply }) {
           h('legend', {}, t('compose.area.source')),
           radio(sourceRadios[0], 'compose.area.src.mmi'),
           radio(sourceRadios[1], 'compose.area.src.countries'),
-          radio(sourceRadios[2], 'compose.area.src.draw')),
-        mmiBox, countriesBox, drawBox, status)),
+          radio(sourceRadios[2], 'compose.area.src.units'),
+          radio(sourceRadios[3], 'compose.area.src.draw')),
+        mmiBox, countriesBox, unitsBox, drawBox, status)),
     h('h3', {}, t('compose.area.pending')),
     pendingBox,
     h('fieldset', { class: 'area-fieldset area-mode' },
@@ -437,6 +456,7 @@ export function areaPanel({ incidentId, apply }) {
     const s = source();
     mmiBox.hidden = s !== 'mmi';
     countriesBox.hidden = s !== 'countries';
+    unitsBox.hidden = s !== 'units';
     drawBox.hidden = s !== 'draw';
     if (s !== 'draw' && sketch) stopDrawing();
     computePending();
@@ -480,6 +500,12 @@ export function areaPanel({ incidentId, apply }) {
         items = chosen.map((c) => ({
           key: `country-${c.p.iso2}`, geometry: c.geometry, name: countryName(c.p),
           text: async (lang) => countryName(c.p, lang),
+        }));
+      } else if (s === 'units') {
+        const c = countries.find((x) => x.p.iso2 === unitCountry.value);
+        items = units.filter((u) => u.box.checked).map((u) => ({
+          key: `unit-${u.p.code}`, geometry: u.geometry, name: unitName(u.p),
+          text: (lang) => defaultText(lang, 'compose.area.default.unit', { unit: unitName(u.p, lang), country: c ? countryName(c.p, lang) : u.p.country }),
         }));
       } else if (drawn) {
         items = [{ key: DRAWN_KEY, geometry: { type: 'Polygon', coordinates: [drawn] }, name: t('compose.area.src.draw'), text: (lang) => defaultText(lang, 'compose.area.default.drawn') }];
@@ -629,6 +655,34 @@ export function areaPanel({ incidentId, apply }) {
     applied.className = 'valid-msg';
   }
 
+  /** The chosen country's units, by name in the UI language, as checkboxes. */
+  async function showUnits() {
+    const iso2 = unitCountry.value;
+    if (!iso2) return;
+    if (!unitsByCountry.has(iso2)) {
+      unitsByCountry.set(iso2, get(`/api/region/admin1.geojson?country=${encodeURIComponent(iso2)}`).catch((err) => {
+        unitsByCountry.delete(iso2);
+        throw err;
+      }));
+    }
+    mount(unitList, h('p', { class: 'muted' }, t('compose.area.loading')));
+    let geo;
+    try {
+      geo = await unitsByCountry.get(iso2);
+    } catch (err) {
+      mount(unitList, h('p', { class: 'field-error' }, errorText(err)));
+      return;
+    }
+    if (disposed || unitCountry.value !== iso2) return;
+    units = (geo.features || []).map((f) => ({ p: f.properties, geometry: f.geometry }))
+      .sort((a, b) => unitName(a.p).localeCompare(unitName(b.p), currentLang()));
+    mount(unitList, units.map((u) => {
+      u.box = h('input', { type: 'checkbox', id: `compose-area-unit-${u.p.code}`, value: u.p.code, onChange: () => computePending() });
+      return h('div', { class: 'area-radio' }, u.box, h('label', { for: u.box.id }, unitName(u.p)));
+    }));
+    computePending();
+  }
+
   // Countries of the region, by name in the UI language.
   (async () => {
     try {
@@ -640,6 +694,10 @@ export function areaPanel({ incidentId, apply }) {
         c.box = h('input', { type: 'checkbox', id: `compose-area-country-${c.p.iso2}`, value: c.p.iso2, onChange: () => computePending() });
         return h('div', { class: 'area-radio' }, c.box, h('label', { for: c.box.id }, countryName(c.p)));
       }));
+      // Provinces start at the user's own country.
+      const own = session.orgList().find((o) => o.code === session.user()?.org)?.country_iso2;
+      mount(unitCountry, countries.map((c) => h('option', { value: c.p.iso2, selected: c.p.iso2 === own }, countryName(c.p))));
+      showUnits();
     } catch (err) {
       mount(countryList, h('p', { class: 'field-error' }, errorText(err)));
     }
@@ -647,6 +705,7 @@ export function areaPanel({ incidentId, apply }) {
 
   mmiBox.hidden = false;
   countriesBox.hidden = true;
+  unitsBox.hidden = true;
   drawBox.hidden = true;
   drawingUi();
   renderPending();

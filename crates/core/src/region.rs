@@ -14,7 +14,10 @@
 //!   (see [`CountryYear`])
 //! - `place_names.csv` (optional): reviewed settlement names in the warning languages
 //!   (see [`crate::place_names`])
+//! - `admin1.geojson` (optional): first-level administrative units with their names in the
+//!   warning languages (see [`crate::admin_units`])
 
+use crate::admin_units::{self, AdminUnit};
 use crate::geo_types::{BBox, LonLat};
 use crate::grid::Grid;
 use crate::place_names::{PlaceName, fallback_name};
@@ -145,6 +148,7 @@ pub struct RegionFiles<'a> {
     pub settlement_corrections_csv: Option<&'a [u8]>,
     pub country_years_csv: Option<&'a [u8]>,
     pub place_names_csv: Option<&'a [u8]>,
+    pub admin1_geojson: Option<&'a [u8]>,
     /// Where the files came from, for error messages (a directory or "embedded").
     pub origin: String,
 }
@@ -162,6 +166,8 @@ pub struct Region {
     pub country_years: Vec<CountryYear>,
     /// Reviewed settlement names in the warning languages (empty when the region has none).
     pub place_names: Vec<PlaceName>,
+    /// First-level administrative units (empty when the region has none).
+    pub admin_units: Vec<AdminUnit>,
     pub origin: String,
     country_index: CountryIndex,
 }
@@ -211,6 +217,7 @@ impl Region {
         let corrections = optional("settlement_corrections.csv")?;
         let years = optional("country_years.csv")?;
         let names = optional("place_names.csv")?;
+        let admin1 = optional("admin1.geojson")?;
         Region::from_files(RegionFiles {
             countries_csv: &countries,
             boundaries_geojson: &boundaries,
@@ -220,6 +227,7 @@ impl Region {
             settlement_corrections_csv: corrections.as_deref(),
             country_years_csv: years.as_deref(),
             place_names_csv: names.as_deref(),
+            admin1_geojson: admin1.as_deref(),
             origin: dir.display().to_string(),
         })
     }
@@ -283,6 +291,10 @@ impl Region {
             Some(b) => read_csv(b, &p("place_names.csv"))?,
             None => Vec::new(),
         };
+        let admin_units = match f.admin1_geojson {
+            Some(b) => admin_units::parse(b, &p("admin1.geojson"))?,
+            None => Vec::new(),
+        };
         let country_index = CountryIndex::new(&countries);
         Ok(Region {
             countries,
@@ -292,6 +304,7 @@ impl Region {
             settlement_corrections,
             country_years,
             place_names,
+            admin_units,
             origin: f.origin,
             country_index,
         })

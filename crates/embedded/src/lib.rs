@@ -26,6 +26,7 @@ pub fn files() -> RegionFiles<'static> {
         settlement_corrections_csv: Some(data_file!("settlement_corrections.csv")),
         country_years_csv: Some(data_file!("country_years.csv")),
         place_names_csv: Some(data_file!("place_names.csv")),
+        admin1_geojson: Some(data_file!("admin1.geojson")),
         origin: "embedded".to_string(),
     }
 }
@@ -52,6 +53,14 @@ mod tests {
         assert_eq!(r.countries.len(), 12);
         assert!(r.settlements.len() > 20_000);
         assert!(r.terrain.is_some());
+        // Every country has its first-level units, each named in the four languages.
+        for c in &r.countries {
+            let n = r.admin_units.iter().filter(|u| u.country == c.iso2).count();
+            assert!(n >= 5, "{}: {n} units", c.iso2);
+        }
+        let gb = r.admin_units.iter().find(|u| u.code == "PK-GB").unwrap();
+        assert_eq!(gb.name("ur"), "گلگت بلتستان");
+        assert!(gb.name("zh").contains("吉尔吉特"));
         let islamabad = forewarn_core::LonLat::new(73.05, 33.69);
         assert_eq!(r.country_at(islamabad).unwrap().iso2, "PK");
         let moscow = forewarn_core::LonLat::new(37.62, 55.75);

@@ -69,16 +69,66 @@ pub async fn countries() -> Result<Response, ApiError> {
         .countries
         .iter()
         .map(|c| {
-            let coords: Vec<Vec<Vec<[f64; 2]>>> = c
-                .boundary
-                .0
-                .iter()
-                .map(|p| std::iter::once(p.exterior()).chain(p.interiors()).map(|r| r.0.iter().map(|q| [(q.x * 1e5).round() / 1e5, (q.y * 1e5).round() / 1e5]).collect()).collect())
-                .collect();
             json!({
                 "type": "Feature",
                 "properties": {"iso2": c.iso2, "iso3": c.iso3, "name_en": c.name_en, "name_ru": c.name_ru, "name_zh": c.name_zh, "population": c.population},
-                "geometry": {"type": "MultiPolygon", "coordinates": coords},
+                "geometry": multipolygon_json(&c.boundary),
+            })
+        })
+        .collect();
+    Ok(geojson(
+        json!({"type": "FeatureCollection", "features": features}).to_string(),
+    ))
+}
+
+/// A boundary as a GeoJSON MultiPolygon, coordinates rounded to 1e-5 degrees (about 1 m).
+fn multipolygon_json(mp: &geo::MultiPolygon<f64>) -> Value {
+    let round = |v: f64| (v * 1e5).round() / 1e5;
+    let coords: Vec<Vec<Vec<[f64; 2]>>> =
+        mp.0.iter()
+            .map(|p| {
+                std::iter::once(p.exterior())
+                    .chain(p.interiors())
+                    .map(|r| r.0.iter().map(|q| [round(q.x), round(q.y)]).collect())
+                    .collect()
+            })
+            .collect();
+    json!({"type": "MultiPolygon", "coordinates": coords})
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminUnitsQuery {
+    /// Only this country's units (ISO 3166-1 alpha-2, one of the region's).
+    pub country: Option<String>,
+}
+
+/// `GET /api/region/admin1.geojson?country=`: first-level administrative units with their ISO
+/// 3166-2 code and names in the warning languages (Natural Earth; data/ATTRIBUTION.md).
+pub async fn admin_units(Query(q): Query<AdminUnitsQuery>) -> Result<Response, ApiError> {
+    let w = tokio::task::spawn_blocking(world)
+        .await
+        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string(), None))??;
+    let country = match q.country.as_deref() {
+        None => None,
+        Some(c) => Some(
+            w.region
+                .country(c)
+                .map_err(|e| ApiError::invalid(e.to_string(), "country"))?
+                .iso2
+                .clone(),
+        ),
+    };
+    let features: Vec<Value> = w
+        .region
+        .admin_units
+        .iter()
+        .filter(|u| country.as_ref().is_none_or(|c| &u.country == c))
+        .map(|u| {
+            json!({
+                "type": "Feature",
+                "properties": {"code": u.code, "country": u.country, "type": u.kind, "name_en": u.name_en, "name_ru": u.name("ru"), "name_zh": u.name("zh"), "name_ur": u.name("ur")},
+                "geometry": multipolygon_json(&u.boundary),
             })
         })
         .collect();

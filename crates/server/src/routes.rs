@@ -215,6 +215,16 @@ pub fn endpoints() -> Vec<Endpoint> {
         ),
         ep!(
             "GET",
+            "/api/region/admin1.geojson",
+            "First-level administrative units (GeoJSON: ISO 3166-2 code, names in en, ru, zh, ur), ?country= (ISO alpha-2) for one country's",
+            Public,
+            None,
+            200,
+            "GeoJSON FeatureCollection",
+            get(public::admin_units)
+        ),
+        ep!(
+            "GET",
             "/api/region/settlements.geojson",
             "Settlements (GeoJSON), ?min_population=&lang= (en, ru, zh, ur: adds each name in that language as label)",
             Public,

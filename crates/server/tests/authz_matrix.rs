@@ -119,6 +119,29 @@ async fn matrix(app: &App) {
         )
         .await;
     assert_eq!(cs["features"].as_array().map(Vec::len), Some(12));
+    // First-level units of one country, named in the warning languages; a country outside
+    // the region names the field.
+    let pk = m
+        .check(
+            &anon,
+            "GET",
+            "/api/region/admin1.geojson",
+            "/api/region/admin1.geojson?country=PK",
+            None,
+            200,
+        )
+        .await;
+    let units = pk["features"].as_array().unwrap();
+    assert_eq!(units.len(), 8);
+    let gb = units
+        .iter()
+        .find(|f| f["properties"]["code"] == "PK-GB")
+        .unwrap();
+    assert_eq!(gb["properties"]["name_ur"], "گلگت بلتستان");
+    assert_eq!(gb["geometry"]["type"], "MultiPolygon");
+    let (s, v) = anon.get("/api/region/admin1.geojson?country=FR").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["field"], "country");
     let ss = m
         .check(
             &anon,
