@@ -3,6 +3,7 @@
 
 use anyhow::{Context, Result};
 use forewarn_engine::bench::{gmf_case, peak_rss_mb};
+use forewarn_impact::AlertLevel;
 use forewarn_quake::shaking::Correlation;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -108,6 +109,10 @@ pub struct ExpocatArgs {
     /// Also write the table as CSV to this file.
     #[arg(long, value_name = "FILE.csv")]
     csv: Option<PathBuf>,
+    /// Also run the catalogue's events without deaths (after the deadly ones), so that the
+    /// alert table counts false alarms too.
+    #[arg(long)]
+    with_no_deaths: bool,
 }
 
 #[derive(clap::Args)]
@@ -533,6 +538,7 @@ fn expocat(data: Option<&Path>, a: &ExpocatArgs) -> Result<ExitCode> {
         a.first_year,
         a.last_year,
         a.events as usize,
+        a.with_no_deaths,
     );
     println!(
         "forewarn bench expocat: {} events (M >= {}, {}-{}, deadliest first) from {}; points at the catalogue epicentre and time, median shaking, nga-west2 default; exposure: {}",
@@ -549,6 +555,7 @@ fn expocat(data: Option<&Path>, a: &ExpocatArgs) -> Result<ExitCode> {
     println!("|---|---|---|---|---|---|---|---|---|");
     let mut rows = Vec::new();
     let (mut ok7, mut ok8, mut ix_both, mut ix_cat) = (0, 0, 0, 0);
+    let mut skipped: Vec<String> = Vec::new();
     let cell = |f: f64, e: f64| -> String {
         let mark = if expocat::within_factor(f, e, 2.0) {
             ""
@@ -563,8 +570,14 @@ fn expocat(data: Option<&Path>, a: &ExpocatArgs) -> Result<ExitCode> {
         format!("{:.0}k / {:.0}k{ratio}{mark}", f / 1e3, e / 1e3)
     };
     for e in &events {
-        let c = expocat::compare(&region, &exposure, e)
-            .with_context(|| format!("event {} {}", e.event_id, e.name))?;
+        // An event outside the embedded region (east of the antimeridian) is listed, not run.
+        let c = match expocat::compare(&region, &exposure, e) {
+            Ok(c) => c,
+            Err(err) => {
+                skipped.push(format!("{} {} ({}): {err}", e.event_id, e.name, e.country));
+                continue;
+            }
+        };
         if expocat::within_factor(c.forewarn[0], c.expocat[0], 2.0) {
             ok7 += 1;
         }
@@ -592,12 +605,16 @@ fn expocat(data: Option<&Path>, a: &ExpocatArgs) -> Result<ExitCode> {
         );
         rows.push(c);
     }
-    let n = events.len().max(1) as f64;
+    for sk in &skipped {
+        println!("\nNot run: {sk}");
+    }
+    let n_run = rows.len();
+    let n = n_run.max(1) as f64;
     println!(
         "\nWithin a factor of 2: VII+ {ok7}/{} ({:.0}%), VIII+ {ok8}/{} ({:.0}%); people at IX+ where EXPO-CAT has them (>= {:.0}): {ix_both}/{ix_cat}",
-        events.len(),
+        n_run,
         100.0 * ok7 as f64 / n,
-        events.len(),
+        n_run,
         100.0 * ok8 as f64 / n,
         expocat::NEGLIGIBLE_PEOPLE
     );
@@ -622,6 +639,7 @@ fn expocat(data: Option<&Path>, a: &ExpocatArgs) -> Result<ExitCode> {
             );
         }
     }
+    alert_table(&rows);
     if let Some(p) = &a.csv {
         let mut w = csv::Writer::from_path(p).with_context(|| p.display().to_string())?;
         w.write_record([
@@ -640,6 +658,9 @@ fn expocat(data: Option<&Path>, a: &ExpocatArgs) -> Result<ExitCode> {
             "forewarn_ix_plus",
             "expocat_ix_plus",
             "forewarn_median_deaths",
+            "forewarn_alert_fatalities",
+            "observed_deaths_band",
+            "pager_model_deaths_on_expocat",
         ])?;
         for c in &rows {
             let e = &c.event;
@@ -659,11 +680,87 @@ fn expocat(data: Option<&Path>, a: &ExpocatArgs) -> Result<ExitCode> {
                 format!("{:.0}", c.forewarn[2]),
                 format!("{:.0}", c.expocat[2]),
                 format!("{:.0}", c.deaths_median),
+                c.alert_fatalities.as_str().to_string(),
+                AlertLevel::for_deaths(e.deaths).as_str().to_string(),
+                format!("{:.0}", c.pager_model_deaths),
             ])?;
         }
         w.flush()?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The alert table: each event's observed toll and its band, PAGER's model on EXPO-CAT's
+/// exposure, Forewarn's alert and median, and the goals of issue 13 (alert within one band for
+/// 90% of events, median deaths within a factor of 10 for 80%).
+fn alert_table(rows: &[forewarn_engine::expocat::Comparison]) {
+    use forewarn_engine::expocat::{bands_apart, deaths_within_factor};
+    println!(
+        "\n| Event | Date | M | Depth km | Deaths observed (band) | PAGER model on EXPO-CAT exposure (band) | Forewarn alert | Forewarn median deaths | Bands apart | Median within 10x |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    let band = |d: f64| AlertLevel::for_deaths(d).as_str();
+    for c in rows {
+        let e = &c.event;
+        println!(
+            "| {} ({}) | {} | {:.1} | {} | {:.0} ({}) | {:.0} ({}) | {} | {:.0} | {} | {} |",
+            e.name,
+            e.country,
+            &e.time[..10.min(e.time.len())],
+            e.mag,
+            e.depth_km.map_or("-".to_string(), |d| format!("{d:.0}")),
+            e.deaths,
+            band(e.deaths),
+            c.pager_model_deaths,
+            band(c.pager_model_deaths),
+            c.alert_fatalities.as_str(),
+            c.deaths_median,
+            bands_apart(c.alert_fatalities, AlertLevel::for_deaths(e.deaths)),
+            if deaths_within_factor(c.deaths_median, e.deaths, 10.0) {
+                "yes"
+            } else {
+                "**no**"
+            },
+        );
+    }
+    // The goals over all events and over the deadly ones; PAGER's model on EXPO-CAT's exposure
+    // as the reference of what the fatality model itself achieves.
+    for (label, set) in [
+        ("all events", rows.iter().collect::<Vec<_>>()),
+        (
+            "events with deaths",
+            rows.iter().filter(|c| c.event.deaths > 0.0).collect(),
+        ),
+    ] {
+        if set.is_empty() {
+            continue;
+        }
+        let n = set.len();
+        let pct = |k: usize| 100.0 * k as f64 / n as f64;
+        let count = |f: &dyn Fn(&&forewarn_engine::expocat::Comparison) -> bool| {
+            set.iter().filter(|c| f(c)).count()
+        };
+        let fw_band = count(&|c| {
+            bands_apart(c.alert_fatalities, AlertLevel::for_deaths(c.event.deaths)) <= 1
+        });
+        let fw_10 = count(&|c| deaths_within_factor(c.deaths_median, c.event.deaths, 10.0));
+        let pg_band = count(&|c| {
+            bands_apart(
+                AlertLevel::for_deaths(c.pager_model_deaths),
+                AlertLevel::for_deaths(c.event.deaths),
+            ) <= 1
+        });
+        let pg_10 = count(&|c| deaths_within_factor(c.pager_model_deaths, c.event.deaths, 10.0));
+        let exact = count(&|c| c.alert_fatalities == AlertLevel::for_deaths(c.event.deaths));
+        println!(
+            "\n{label} ({n}): Forewarn alert within one band of the observed toll's {fw_band}/{n} ({:.0}%, goal 90%), same band {exact}/{n} ({:.0}%); median deaths within a factor of 10 {fw_10}/{n} ({:.0}%, goal 80%). PAGER's model on EXPO-CAT exposure: within one band {pg_band}/{n} ({:.0}%), within 10x {pg_10}/{n} ({:.0}%)",
+            pct(fw_band),
+            pct(exact),
+            pct(fw_10),
+            pct(pg_band),
+            pct(pg_10)
+        );
+    }
 }
 
 pub fn run(data: Option<&Path>, cmd: Cmd) -> Result<ExitCode> {

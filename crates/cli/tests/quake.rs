@@ -688,3 +688,45 @@ fn summary_html_is_written_in_each_ui_language_and_urdu_reads_right_to_left() {
     let e = stderr(&o);
     assert!(e.contains("--lang") && e.contains("ur"), "{e}");
 }
+
+#[test]
+fn bench_expocat_rates_alerts_and_deaths_against_the_observed_tolls() {
+    // The three deadliest regional events and, with --with-no-deaths, none dropped: the alert
+    // table and the goals' counts are printed and written to the CSV.
+    let catalogue = repo().join("../shared/reference/pager/expocat.csv");
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("alerts.csv");
+    let o = forewarn(&[
+        "bench",
+        "expocat",
+        "--events",
+        "3",
+        "--expocat",
+        catalogue.to_str().unwrap(),
+        "--csv",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("| Deaths observed (band) |"), "{out}");
+    assert!(out.contains("Tangshan, China (CN)"), "{out}");
+    assert!(
+        out.contains("events with deaths (3): Forewarn alert within one band"),
+        "{out}"
+    );
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut rows = csv::Reader::from_reader(text.as_bytes());
+    let hdr = rows.headers().unwrap().clone();
+    let col = |n: &str| hdr.iter().position(|h| h == n).unwrap();
+    let recs: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    assert_eq!(recs.len(), 3);
+    for r in &recs {
+        assert_eq!(&r[col("observed_deaths_band")], "red", "{r:?}");
+        assert!(
+            ["green", "yellow", "orange", "red"].contains(&&r[col("forewarn_alert_fatalities")])
+        );
+        // PAGER's model on EXPO-CAT's own exposure: Tangshan, Kashmir and Manjil each over 1,000.
+        let pager: f64 = r[col("pager_model_deaths_on_expocat")].parse().unwrap();
+        assert!(pager > 1000.0, "{r:?}");
+    }
+}

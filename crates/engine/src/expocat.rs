@@ -10,6 +10,7 @@ use crate::EngineError;
 use crate::quake::{self, QuakeRequest, QuakeSource};
 use forewarn_core::Region;
 use forewarn_exposure::Exposure;
+use forewarn_impact::{AlertLevel, pager};
 use forewarn_quake::shaking::Correlation;
 use serde::Serialize;
 
@@ -128,7 +129,8 @@ pub fn read_catalogue(path: &std::path::Path) -> Result<Vec<ExpocatEvent>, Engin
 }
 
 /// The `n` deadliest events of M >= `min_mag` in the region's countries from `first_year` to
-/// `last_year`, deadliest first (ties by event id).
+/// `last_year`, deadliest first (ties by event id); events without deaths only when
+/// `with_no_deaths` (after the deadly ones).
 pub fn deadliest(
     events: &[ExpocatEvent],
     region: &Region,
@@ -136,13 +138,14 @@ pub fn deadliest(
     first_year: i32,
     last_year: i32,
     n: usize,
+    with_no_deaths: bool,
 ) -> Vec<ExpocatEvent> {
     let mut v: Vec<ExpocatEvent> = events
         .iter()
         .filter(|e| {
             e.mag >= min_mag
                 && (first_year..=last_year).contains(&e.year)
-                && e.deaths > 0.0
+                && (with_no_deaths || e.deaths > 0.0)
                 && region.countries.iter().any(|c| c.iso2 == e.country)
         })
         .cloned()
@@ -166,8 +169,34 @@ pub struct Comparison {
     pub expocat: [f64; 3],
     pub max_mmi: f64,
     pub deaths_median: f64,
+    /// Forewarn's alert level for deaths (PAGER's bands of the run's loss distribution).
+    pub alert_fatalities: AlertLevel,
+    /// PAGER's empirical fatality model for the event's country applied to EXPO-CAT's own
+    /// exposure (MMI V..IX+; IX+ as PAGER's top bin): what PAGER's model gives on PAGER's
+    /// shaking and population, a retrospective PAGER estimate.
+    pub pager_model_deaths: f64,
     /// The event year used for the population (after clamping into the year table).
     pub year_used: Option<i32>,
+}
+
+/// How many alert bands apart two levels are (0-3).
+pub fn bands_apart(a: AlertLevel, b: AlertLevel) -> usize {
+    let i = |l: AlertLevel| AlertLevel::ALL.iter().position(|x| *x == l).unwrap_or(0);
+    i(a).abs_diff(i(b))
+}
+
+/// Deaths within a factor `f` of the observed toll, counts below one death taken as one (so an
+/// event nobody died in agrees with a median below `f`).
+pub fn deaths_within_factor(median: f64, observed: f64, f: f64) -> bool {
+    let (m, o) = (median.max(1.0), observed.max(1.0));
+    m / o <= f && o / m <= f
+}
+
+/// PAGER's fatality model for `e.country` on EXPO-CAT's people per MMI.
+pub fn pager_model_deaths(e: &ExpocatEvent) -> f64 {
+    let mut people = [0.0; 10];
+    people[..9].copy_from_slice(&e.people_by_mmi);
+    pager::expected_deaths(&pager::params(&e.country), &people)
 }
 
 /// Agreement within a factor `f` (both negligible also agrees).
@@ -224,6 +253,8 @@ pub fn compare(
         expocat: [e.at_or_above(7), e.at_or_above(8), e.at_or_above(9)],
         max_mmi: run.max_mmi,
         deaths_median: run.fatalities.median,
+        alert_fatalities: run.alert_fatalities,
+        pager_model_deaths: pager_model_deaths(e),
         year_used: run.exposure_year.year,
         event: e.clone(),
     })
@@ -240,5 +271,15 @@ mod tests {
         assert!(!within_factor(40_000.0, 100_000.0, 2.0));
         assert!(within_factor(0.0, 500.0, 2.0));
         assert!(!within_factor(5000.0, 0.0, 2.0));
+    }
+
+    #[test]
+    fn deaths_agree_within_a_factor_with_a_floor_of_one() {
+        assert!(deaths_within_factor(8_000.0, 87_351.0, 11.0));
+        assert!(!deaths_within_factor(8_000.0, 87_351.0, 10.0));
+        assert!(deaths_within_factor(9.0, 0.0, 10.0));
+        assert!(!deaths_within_factor(11.0, 0.0, 10.0));
+        assert_eq!(bands_apart(AlertLevel::Green, AlertLevel::Red), 3);
+        assert_eq!(bands_apart(AlertLevel::Orange, AlertLevel::Yellow), 1);
     }
 }
