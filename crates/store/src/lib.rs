@@ -9,12 +9,15 @@
 //!   (journal entries, new records, idempotent responses) are queued and written as multi-row
 //!   INSERTs before the next read and the COMMIT (see `write.rs`).
 //! - Idempotency: stored responses keyed by (user, Idempotency-Key) in the same transaction.
-//! - Committed entries are broadcast to [`Store::subscribe`]rs (live events).
+//! - Committed entries are broadcast to [`Store::subscribe`]rs (live events): on SQLite by the
+//!   process that committed them, on PostgreSQL by each process's journal tailer, so that every
+//!   node's subscribers see every node's entries in order (`tail.rs`).
 //!
 //! The crate knows nothing of HTTP; access rules are expressed with [`Reader`].
 
 pub mod pg_temp;
 mod read;
+mod tail;
 mod types;
 mod watch;
 mod write;
@@ -188,10 +191,22 @@ impl Store {
         let pool = opts.connect(&url).await?;
         MIGRATOR.run(&pool).await?;
         let (events, _) = broadcast::channel(JOURNAL_RING_ENTRIES);
+        let tail = match backend {
+            Backend::Postgres => {
+                let t = Arc::new(tail::Tail {
+                    poke: tokio::sync::Notify::new(),
+                });
+                let from = tail::last_seq(&pool).await?;
+                tail::spawn(pool.clone(), url.clone(), events.clone(), &t, from);
+                Some(t)
+            }
+            Backend::Sqlite => None,
+        };
         let shared = Arc::new(write::Shared {
             batch: Arc::new(Mutex::new(write::Batch::default())),
             waiting: AtomicUsize::new(0),
             events,
+            tail,
             lock_journal: backend == Backend::Postgres,
             sqls: write::insert_sqls_for(backend == Backend::Postgres),
             pool: pool.clone(),
@@ -207,7 +222,8 @@ impl Store {
         self.backend
     }
 
-    /// Live journal entries, as they are committed (by this process).
+    /// Live journal entries, as they are committed: by this process on SQLite, by any process
+    /// on the same PostgreSQL database (in sequence order, see `tail.rs`).
     pub fn subscribe(&self) -> broadcast::Receiver<JournalEntry> {
         self.shared.events.subscribe()
     }

@@ -274,6 +274,9 @@ pub(crate) struct Shared {
     pub waiting: AtomicUsize,
     pub events: broadcast::Sender<JournalEntry>,
     pub lock_journal: bool,
+    /// On PostgreSQL, the journal tailer that publishes every node's entries in order
+    /// (`tail.rs`); on SQLite (`None`) this process publishes what it commits.
+    pub tail: Option<Arc<crate::tail::Tail>>,
     /// The multi-row INSERTs in the backend's placeholder style.
     pub sqls: &'static InsertSqls,
     pub pool: sqlx::AnyPool,
@@ -290,8 +293,17 @@ impl Drop for WaitGuard<'_> {
 /// wakes its writers.
 async fn commit_batch(b: &mut Batch, shared: &Shared) {
     let queued = std::mem::take(&mut b.queued);
+    // Other nodes learn of the entries at COMMIT (see tail.rs).
+    let notify = shared.tail.is_some() && !b.events.is_empty();
     let result = match b.tx.take() {
         Some(mut tx) => match flush(&mut tx, shared.sqls, queued).await {
+            Ok(()) if notify => match tx
+                .execute(sqlx::query("SELECT pg_notify($1, '')").bind(crate::tail::CHANNEL))
+                .await
+            {
+                Ok(_) => tx.commit().await.map_err(|e| CommitFailure::of(&e)),
+                Err(e) => Err(CommitFailure::of(&e)),
+            },
             Ok(()) => tx.commit().await.map_err(|e| CommitFailure::of(&e)),
             // Dropping the transaction rolls it back.
             Err(e) => Err(CommitFailure::of(&e)),
@@ -303,9 +315,15 @@ async fn commit_batch(b: &mut Batch, shared: &Shared) {
     b.started = None;
     let evs = std::mem::take(&mut b.events);
     if result.is_ok() {
-        for e in evs {
-            // No subscribers is fine.
-            let _ = shared.events.send(e);
+        match &shared.tail {
+            Some(t) if !evs.is_empty() => t.poke.notify_one(),
+            Some(_) => {}
+            None => {
+                for e in evs {
+                    // No subscribers is fine.
+                    let _ = shared.events.send(e);
+                }
+            }
         }
     }
     for p in b.pending.drain(..) {
