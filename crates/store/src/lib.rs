@@ -15,6 +15,7 @@
 //!
 //! The crate knows nothing of HTTP; access rules are expressed with [`Reader`].
 
+mod lease;
 pub mod pg_temp;
 mod read;
 mod tail;
@@ -22,6 +23,7 @@ mod types;
 mod watch;
 mod write;
 
+pub use lease::now_ms;
 pub use types::*;
 pub use watch::WatchEventRow;
 pub use write::WriteTx;
@@ -114,8 +116,6 @@ impl Backend {
     }
 }
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
-
 /// The store: a connection pool, the write lock and the live-event channel. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
@@ -189,7 +189,11 @@ impl Store {
             Backend::Postgres => opts,
         };
         let pool = opts.connect(&url).await?;
-        MIGRATOR.run(&pool).await?;
+        // A migration this binary does not know is a newer version's: during a rolling upgrade
+        // old and new nodes run against the same database (migrations only add; docs/deploy.md).
+        let mut migrator = sqlx::migrate!("./migrations");
+        migrator.set_ignore_missing(true);
+        migrator.run(&pool).await?;
         let (events, _) = broadcast::channel(JOURNAL_RING_ENTRIES);
         let tail = match backend {
             Backend::Postgres => {
