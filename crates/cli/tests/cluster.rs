@@ -1,6 +1,7 @@
 //! Several `forewarn serve` nodes on one PostgreSQL database (issue 15): any node serves any
 //! request, and a write on one node reaches the live event stream of every other node within
-//! a second; a client that reconnects to another node with `Last-Event-ID` misses nothing.
+//! a second; a client that reconnects to another node with `Last-Event-ID` misses nothing; the
+//! watch polls on one node and another takes over when that one is killed.
 
 mod node;
 use node::{EventStream, Server, post_json, start, token};
@@ -78,4 +79,133 @@ fn a_write_on_one_node_reaches_the_event_streams_of_the_others() {
         titles.push(v["payload"]["title"].as_str().unwrap_or("").to_string());
     }
     assert_eq!(titles, ["cluster 2", "cluster 3", "cluster 4", "cluster 5"]);
+}
+
+/// A USGS GeoJSON feed with one M6.6 near Islamabad, served always in full (no ETag), counting
+/// the requests.
+fn feed_server() -> (
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    use std::io::{BufRead, BufReader, Write};
+    const FEED: &str = r#"{"type":"FeatureCollection","metadata":{"title":"USGS test feed"},"features":[{"type":"Feature","properties":{"mag":6.6,"place":"12 km NE of Islamabad, Pakistan","time":1736481040000,"updated":1736481300000,"status":"automatic","net":"us","code":"7000abcd","ids":",us7000abcd,","sources":",us,","magType":"mww","type":"earthquake"},"geometry":{"type":"Point","coordinates":[73.15,33.75,12.0]},"id":"us7000abcd"}]}"#;
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let h = hits.clone();
+    std::thread::spawn(move || {
+        for s in l.incoming().flatten() {
+            h.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            std::thread::spawn(move || {
+                let mut r = BufReader::new(s);
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                }
+                let resp = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{FEED}",
+                    FEED.len()
+                );
+                let _ = r.get_mut().write_all(resp.as_bytes());
+            });
+        }
+    });
+    (addr, hits)
+}
+
+fn watch_state(addr: std::net::SocketAddr, auth: &str) -> (Option<String>, String) {
+    let (s, v) = node::get_json(addr, auth, "/api/watch/sources");
+    assert_eq!(s, 200, "{v}");
+    (
+        v["polling_node"].as_str().map(str::to_string),
+        v["this_node"].as_str().unwrap().to_string(),
+    )
+}
+
+/// Automatic incidents (made by the watch) that the token's organisation sees.
+fn automatic_incidents(addr: std::net::SocketAddr, auth: &str) -> usize {
+    let (s, v) = node::get_json(addr, auth, "/api/incidents?limit=500");
+    assert_eq!(s, 200, "{v}");
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| {
+            i["created_by"]
+                .as_str()
+                .is_some_and(|c| c.contains("watch"))
+        })
+        .count()
+}
+
+#[test]
+fn the_watch_polls_on_one_node_and_another_takes_over_when_it_dies() {
+    let Some(pg) = forewarn_store::pg_temp::for_tests() else {
+        return;
+    };
+    let url = pg.create_database("watch_cluster").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let web = dir.path().display().to_string();
+    let (feed, hits) = feed_server();
+    let toml = dir.path().join("watch.toml");
+    std::fs::write(
+        &toml,
+        format!("[[source]]\nname = \"usgs\"\nkind = \"usgs-geojson\"\nurl = \"http://{feed}/summary.geojson\"\npoll_s = 1\n"),
+    )
+    .unwrap();
+    let args = ["--watch", toml.to_str().unwrap()];
+    let mut nodes = vec![
+        node::start_with(&url, &web, &args),
+        node::start_with(&url, &web, &args),
+    ];
+    let auth = format!("Bearer {}", token(nodes[0].addr));
+    // One automatic incident for Pakistan, made once.
+    let t0 = Instant::now();
+    while automatic_incidents(nodes[0].addr, &auth) == 0 && t0.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(automatic_incidents(nodes[0].addr, &auth), 1);
+    // Both nodes name the same polling node, one of them.
+    let (p0, me0) = watch_state(nodes[0].addr, &auth);
+    let (p1, me1) = watch_state(nodes[1].addr, &auth);
+    assert_eq!(p0, p1);
+    let leader = p0.expect("a node polls");
+    assert!(
+        leader == me0 || leader == me1,
+        "{leader} is neither {me0} nor {me1}"
+    );
+    // One poller: about one request a second, not two.
+    let before = hits.load(std::sync::atomic::Ordering::SeqCst);
+    std::thread::sleep(Duration::from_secs(5));
+    let polls = hits.load(std::sync::atomic::Ordering::SeqCst) - before;
+    assert!(
+        (3..=7).contains(&polls),
+        "{polls} requests in 5 s with poll_s = 1"
+    );
+    // SIGKILL the polling node: the other takes over within the lease (10 s) plus a renewal.
+    let alive = if leader == me0 { 1 } else { 0 };
+    let survivor = nodes.remove(alive);
+    let mut killed = nodes.remove(0);
+    killed.child.kill().unwrap();
+    let _ = killed.child.wait();
+    let t_kill = Instant::now();
+    let mut took_over = None;
+    while t_kill.elapsed() < Duration::from_secs(20) {
+        let (p, me) = watch_state(survivor.addr, &auth);
+        if p.as_deref() == Some(me.as_str()) {
+            took_over = Some(t_kill.elapsed());
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let took_over = took_over.expect("the surviving node took over the watch within 20 s");
+    eprintln!("watch failover after SIGKILL: {took_over:?}");
+    assert!(took_over <= Duration::from_secs(13), "{took_over:?}");
+    // It polls (the feed sees requests again) and the same event makes no second incident.
+    let before = hits.load(std::sync::atomic::Ordering::SeqCst);
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(hits.load(std::sync::atomic::Ordering::SeqCst) > before);
+    assert_eq!(automatic_incidents(survivor.addr, &auth), 1);
 }

@@ -72,6 +72,8 @@ pub struct LiveEvent {
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// This process's name among the nodes on one database (watch/leader.rs `node_id`).
+    pub node_id: Arc<str>,
     /// Login attempts, counted before their password checks.
     pub limiter: Arc<login_guard::LoginLimiter>,
     /// The bounded pool of argon2 checks.
@@ -160,6 +162,7 @@ impl AppState {
         };
         AppState {
             store,
+            node_id: watch::leader::node_id().into(),
             limiter: Arc::new(login_guard::LoginLimiter::new(settings.login.clone())),
             password_checks: Arc::new(login_guard::PasswordChecks::new(
                 settings.login.concurrent_checks,

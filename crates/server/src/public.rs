@@ -18,6 +18,7 @@ pub async fn health(State(st): State<AppState>) -> Response {
         Ok(seq) => axum::Json(json!({
             "status": "ok",
             "version": env!("CARGO_PKG_VERSION"),
+            "node": &*st.node_id,
             "database": {"status": "ok", "backend": backend, "latency_ms": (t0.elapsed().as_secs_f64() * 1e4).round() / 10.0, "journal_seq": seq},
         }))
         .into_response(),

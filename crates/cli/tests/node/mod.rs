@@ -79,6 +79,11 @@ pub struct Server {
 }
 
 pub fn start(db: &str, web: &str) -> Server {
+    start_with(db, web, &[])
+}
+
+/// [`start`] with more arguments of `forewarn serve` (`--watch FILE`, ...).
+pub fn start_with(db: &str, web: &str, extra: &[&str]) -> Server {
     let addr = free_addr();
     let mut child = Command::new(env!("CARGO_BIN_EXE_forewarn"))
         .args([
@@ -91,6 +96,7 @@ pub fn start(db: &str, web: &str) -> Server {
             "--web-dir",
             web,
         ])
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -246,6 +252,12 @@ impl EventStream {
         }
         panic!("no '{kind}' event within {timeout:?}; got {out:?}");
     }
+}
+
+/// `GET` with a bearer `auth`; the status and parsed body.
+pub fn get_json(addr: SocketAddr, auth: &str, path: &str) -> (u16, Value) {
+    let (s, b) = http(addr, "GET", path, &[("Authorization", auth)], None).unwrap();
+    (s, serde_json::from_str(&b).unwrap_or(json!({"raw": b})))
 }
 
 /// `POST` a JSON body with a bearer `auth`; the status and parsed body.

@@ -404,9 +404,17 @@ async fn send_level(st: AppState, svc: Arc<AlarmService>, alarm: Alarm, level: u
 }
 
 /// Escalates every raised alarm whose time has come; runs for the life of the server.
-pub async fn escalation_loop(st: AppState, svc: Arc<AlarmService>) {
+pub async fn escalation_loop(
+    st: AppState,
+    svc: Arc<AlarmService>,
+    watch: Arc<crate::watch::WatchService>,
+) {
     loop {
         tokio::time::sleep(ESCALATION_CHECK).await;
+        // One node escalates: the one that holds the watch lease (watch/leader.rs).
+        if !watch.may_poll() {
+            continue;
+        }
         if let Err(e) = escalate_due(&st, &svc).await {
             tracing::error!("alarm escalation check failed: {}", e.error);
         }

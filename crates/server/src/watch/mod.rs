@@ -7,6 +7,7 @@
 pub mod act;
 pub mod auto_publish;
 pub mod drafts;
+pub mod leader;
 pub mod pause;
 pub mod poll;
 pub mod rules_api;
@@ -117,6 +118,11 @@ pub struct WatchService {
     /// Sources the regional centre's admin added through the API (sources_api.rs), after the
     /// file's: only ever appended, so a source's index stays its own.
     added: std::sync::RwLock<Vec<forewarn_watch::SourceConfig>>,
+    /// Until when (ms since the epoch) this node holds the watch lease; 0 on standby
+    /// (leader.rs).
+    pub lease_until_ms: std::sync::atomic::AtomicI64,
+    /// Whether this node holds the lease, for the pollers to wait on (leader.rs).
+    pub leading: tokio::sync::watch::Sender<bool>,
 }
 
 impl OrgWatch {
@@ -149,6 +155,25 @@ pub fn demo_rules() -> Result<Vec<OrgWatch>, String> {
         .collect()
 }
 
+/// The associated events stored so far (by this node or another), for the association.
+pub async fn stored_events(st: &AppState) -> Result<Vec<WatchEvent>, String> {
+    let rows = st
+        .store
+        .watch_events(forewarn_watch::assoc::MAX_EVENTS as i64)
+        .await
+        .map_err(|e| format!("reading the stored watch events: {e}"))?;
+    let mut events = Vec::new();
+    for r in rows {
+        match serde_json::from_value::<WatchEvent>(r.data) {
+            Ok(e) => events.push(e),
+            Err(e) => {
+                tracing::warn!(event = %r.event_key, "stored watch event unreadable, dropped: {e}")
+            }
+        }
+    }
+    Ok(events)
+}
+
 impl WatchService {
     /// The service for `config`, with the events stored by earlier runs.
     pub async fn new(
@@ -156,20 +181,7 @@ impl WatchService {
         config: WatchConfig,
         orgs: Vec<OrgWatch>,
     ) -> Result<WatchService, String> {
-        let rows = st
-            .store
-            .watch_events(forewarn_watch::assoc::MAX_EVENTS as i64)
-            .await
-            .map_err(|e| format!("reading the stored watch events: {e}"))?;
-        let mut events = Vec::new();
-        for r in rows {
-            match serde_json::from_value::<WatchEvent>(r.data) {
-                Ok(e) => events.push(e),
-                Err(e) => {
-                    tracing::warn!(event = %r.event_key, "stored watch event unreadable, dropped: {e}")
-                }
-            }
-        }
+        let events = stored_events(st).await?;
         let stored: BTreeMap<String, Value> = st
             .store
             .source_health()
@@ -215,6 +227,8 @@ impl WatchService {
             orgs: std::sync::RwLock::new(Arc::new(orgs)),
             client,
             cap_seen: Mutex::new(std::collections::HashSet::new()),
+            lease_until_ms: std::sync::atomic::AtomicI64::new(0),
+            leading: tokio::sync::watch::Sender::new(false),
         };
         // Rules an organisation's admin stored replace the starting ones.
         rules_api::apply_stored(st, &svc).await?;
@@ -321,14 +335,20 @@ pub fn for_regional_admin(st: &AppState, caller: &Caller) -> Result<Arc<WatchSer
         .ok_or_else(|| ApiError::conflict("the server runs without --watch"))
 }
 
-/// Starts the watch: one poller task per source.
+/// Starts the watch: the lease (leader.rs) and one poller task per source, which polls while
+/// this node holds the lease.
 pub fn start(st: &AppState, svc: Arc<WatchService>) {
     let _ = st.watch.set(svc.clone());
+    tokio::spawn(leader::run(st.clone(), svc.clone()));
     for i in 0..svc.sources().len() {
         tokio::spawn(poll::run_source(st.clone(), svc.clone(), i));
     }
     if let Some(alarms) = &svc.alarms {
-        tokio::spawn(crate::alarms::escalation_loop(st.clone(), alarms.clone()));
+        tokio::spawn(crate::alarms::escalation_loop(
+            st.clone(),
+            alarms.clone(),
+            svc.clone(),
+        ));
     }
 }
 
@@ -371,5 +391,17 @@ pub async fn sources(
             v
         })
         .collect();
-    Ok(axum::Json(json!({"items": items, "watching": true})))
+    // Which node polls (several nodes on one database: leader.rs).
+    let polling_node = st
+        .store
+        .lease_holder(leader::LEASE)
+        .await?
+        .filter(|(_, until)| *until > forewarn_store::now_ms())
+        .map(|(holder, _)| holder);
+    Ok(axum::Json(json!({
+        "items": items,
+        "watching": true,
+        "polling_node": polling_node,
+        "this_node": &*st.node_id,
+    })))
 }

@@ -331,9 +331,20 @@ pub async fn poll_once(st: &AppState, svc: &WatchService, i: usize) -> SourceHea
 /// How often a paused source checks whether it was resumed, seconds.
 pub const PAUSED_CHECK_S: f64 = 1.0;
 
-/// Polls source `i` for as long as the process runs (not while it is paused).
+/// Polls source `i` for as long as the process runs, while this node holds the watch lease
+/// and the source is not paused.
 pub async fn run_source(st: AppState, svc: Arc<WatchService>, i: usize) {
     loop {
+        // Another node polls (leader.rs): wait until this one takes the lease.
+        if !svc.may_poll() {
+            let mut leading = svc.leading.subscribe();
+            let _ = tokio::time::timeout(
+                Duration::from_secs_f64(PAUSED_CHECK_S),
+                leading.wait_for(|l| *l),
+            )
+            .await;
+            continue;
+        }
         let name = svc.source(i).map(|s| s.name);
         let paused = name.as_ref().is_some_and(|n| {
             svc.paused
