@@ -8,29 +8,48 @@ use node::{EventStream, Server, post_json, start, token};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-/// Three nodes on one temporary PostgreSQL (None when PostgreSQL is not installed outside CI).
-fn cluster(
-    n: usize,
-) -> Option<(
-    forewarn_store::pg_temp::TempPostgres,
-    Vec<Server>,
-    tempfile::TempDir,
-)> {
+/// Nodes on one temporary PostgreSQL database.
+struct Cluster {
+    pg: forewarn_store::pg_temp::TempPostgres,
+    /// The database's URL.
+    url: String,
+    nodes: Vec<Server>,
+    dir: tempfile::TempDir,
+}
+
+impl Cluster {
+    /// Starts one more node.
+    fn join(&mut self) -> std::net::SocketAddr {
+        let web = self.dir.path().display().to_string();
+        self.nodes.push(start(&self.url, &web));
+        self.nodes.last().unwrap().addr
+    }
+}
+
+/// `n` nodes on one temporary PostgreSQL (None when PostgreSQL is not installed outside CI).
+fn cluster(n: usize) -> Option<Cluster> {
     let pg = forewarn_store::pg_temp::for_tests()?;
     let url = pg.create_database("cluster").unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let web = dir.path().display().to_string();
+    let mut c = Cluster {
+        pg,
+        url,
+        nodes: Vec::new(),
+        dir,
+    };
     // One after the other: the first seeds the demo, the others find it.
-    let nodes = (0..n).map(|_| start(&url, &web)).collect();
-    Some((pg, nodes, dir))
+    for _ in 0..n {
+        c.join();
+    }
+    Some(c)
 }
 
 #[test]
 fn a_write_on_one_node_reaches_the_event_streams_of_the_others() {
-    let Some((_pg, nodes, _dir)) = cluster(3) else {
+    let Some(cl) = cluster(3) else {
         return;
     };
-    let (a, b, c) = (nodes[0].addr, nodes[1].addr, nodes[2].addr);
+    let (a, b, c) = (cl.nodes[0].addr, cl.nodes[1].addr, cl.nodes[2].addr);
     // A token made on node A serves on B and C (sessions and tokens live in the database).
     let auth = format!("Bearer {}", token(a));
     let mut on_b = EventStream::open(b, &auth, None);
@@ -208,4 +227,136 @@ fn the_watch_polls_on_one_node_and_another_takes_over_when_it_dies() {
     std::thread::sleep(Duration::from_secs(3));
     assert!(hits.load(std::sync::atomic::Ordering::SeqCst) > before);
     assert_eq!(automatic_incidents(survivor.addr, &auth), 1);
+}
+
+/// The restore drill of docs/deploy.md: `pg_dump -Fc` of a live database, `pg_restore` into a
+/// fresh one, and a node started on the copy serves the same journal.
+#[test]
+fn a_restore_from_backup_into_a_fresh_database_serves_the_same_journal() {
+    let Some(cl) = cluster(1) else {
+        return;
+    };
+    let (pg, dir) = (&cl.pg, &cl.dir);
+    let a = cl.nodes[0].addr;
+    let auth = format!("Bearer {}", token(a));
+    for i in 0..5 {
+        let (s, v) = post_json(
+            a,
+            &auth,
+            "/api/sitreps",
+            &json!({"title": format!("before the backup {i}"), "body": "drill"}),
+        );
+        assert_eq!(s, 201, "{v}");
+    }
+    // The backup, taken while the node runs.
+    let dump = pg
+        .tool("pg_dump")
+        .args(pg.connection_args())
+        .args(["-Fc", "-d", "cluster"])
+        .output()
+        .unwrap();
+    assert!(
+        dump.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dump.stderr)
+    );
+    let file = dir.path().join("forewarn.dump");
+    std::fs::write(&file, &dump.stdout).unwrap();
+    // Restored into a fresh database.
+    let url = pg.create_database("restored").unwrap();
+    let mut restore = pg
+        .tool("pg_restore")
+        .args(pg.connection_args())
+        .args(["--no-owner", "-d", "restored"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut restore.stdin.take().unwrap(), &dump.stdout).unwrap();
+    let out = restore.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let copy = start(&url, &dir.path().display().to_string());
+    let journal = |addr| {
+        let (s, v) = node::get_json(addr, &auth, "/api/activity?limit=1000");
+        assert_eq!(s, 200, "{v}");
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["seq"].as_i64().unwrap(),
+                    e["kind"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let (live, restored) = (journal(a), journal(copy.addr));
+    assert!(live.iter().filter(|(_, k)| k == "sitrep.created").count() >= 5);
+    // The copy holds the whole journal as it was; what its own node wrote at start (the demo's
+    // example run) comes after.
+    let last = live[0].0;
+    let copied: Vec<_> = restored.into_iter().filter(|(s, _)| *s <= last).collect();
+    assert_eq!(live, copied, "the copy serves the same journal");
+}
+
+fn incident_status(addr: std::net::SocketAddr, auth: &str, id: i64) -> String {
+    let (s, v) = node::get_json(addr, auth, &format!("/api/incidents/{id}"));
+    assert_eq!(s, 200, "{v}");
+    v["status"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn a_joining_node_leaves_live_runs_alone_and_the_runs_of_a_killed_node_are_failed() {
+    let Some(mut cl) = cluster(1) else {
+        return;
+    };
+    let a = cl.nodes[0].addr;
+    let auth = format!("Bearer {}", token(a));
+    let run = |addr| {
+        let (s, v) = post_json(
+            addr,
+            &auth,
+            "/api/incidents",
+            &json!({"title": "long run", "quake": {"lat": 34.49, "lon": 73.63, "depth_km": 15, "mag": 7.8, "realizations": 200}}),
+        );
+        assert_eq!(s, 202, "{v}");
+        v["id"].as_i64().unwrap()
+    };
+    // A node joins while node A runs: the run goes on to completion.
+    let first = run(a);
+    let b = cl.join();
+    let t0 = Instant::now();
+    let mut status = incident_status(b, &auth, first);
+    while status == "running" && t0.elapsed() < Duration::from_secs(120) {
+        std::thread::sleep(Duration::from_millis(250));
+        status = incident_status(b, &auth, first);
+    }
+    assert_eq!(
+        status, "complete",
+        "a run of a live node is not failed by a joining one"
+    );
+    // Node A dies mid-run: node B fails the run once A's heartbeat expires.
+    let second = run(a);
+    assert_eq!(incident_status(a, &auth, second), "running");
+    let mut dead = cl.nodes.remove(0);
+    dead.child.kill().unwrap();
+    let _ = dead.child.wait();
+    let t_kill = Instant::now();
+    let mut status = incident_status(b, &auth, second);
+    while status == "running" && t_kill.elapsed() < Duration::from_secs(40) {
+        std::thread::sleep(Duration::from_millis(250));
+        status = incident_status(b, &auth, second);
+    }
+    eprintln!("the killed node's run failed after {:?}", t_kill.elapsed());
+    assert_eq!(status, "failed");
+    assert!(
+        t_kill.elapsed() <= Duration::from_secs(20),
+        "{:?}",
+        t_kill.elapsed()
+    );
 }

@@ -175,6 +175,9 @@ pub struct Incident {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub watch: Option<crate::watch::WatchLink>,
+    /// The server node running it (node.rs); a run whose node died is failed by another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
 }
 
 /// The flood run of an incident a gauge crossing started (docs/watch.md).
@@ -253,6 +256,7 @@ impl Incident {
             origin: Origin::Manual,
             source_event_ids: vec![],
             watch: None,
+            node: Some(crate::node::id().to_string()),
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod http_client;
 pub mod incident_report;
 pub mod incidents;
 pub mod login_guard;
+pub mod node;
 pub mod openapi;
 pub mod pool;
 pub mod public;
@@ -72,7 +73,7 @@ pub struct LiveEvent {
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
-    /// This process's name among the nodes on one database (watch/leader.rs `node_id`).
+    /// This process's name among the nodes on one database ([`node::id`]).
     pub node_id: Arc<str>,
     /// Login attempts, counted before their password checks.
     pub limiter: Arc<login_guard::LoginLimiter>,
@@ -162,7 +163,7 @@ impl AppState {
         };
         AppState {
             store,
-            node_id: watch::leader::node_id().into(),
+            node_id: node::id().into(),
             limiter: Arc::new(login_guard::LoginLimiter::new(settings.login.clone())),
             password_checks: Arc::new(login_guard::PasswordChecks::new(
                 settings.login.concurrent_checks,
@@ -347,12 +348,18 @@ pub async fn prepare(cfg: &ServerConfig) -> Result<(AppState, Router), ServeErro
         st.scenarios_tmp = None;
     }
     st.vs30 = vs30;
+    // This node's heartbeat first, then the work dead nodes (or this node's previous
+    // process) left: runs failed, exercises interrupted (node.rs).
+    node::beat(&st.store)
+        .await
+        .map_err(|e| ServeError::Setup(format!("node heartbeat: {e}")))?;
     runner::fail_interrupted(&st)
         .await
         .map_err(|e| ServeError::Setup(e.to_string()))?;
     exercises::interrupt_stale(&st)
         .await
         .map_err(|e| ServeError::Setup(e.to_string()))?;
+    node::start(&st);
     if let Some(pw) = &cfg.demo {
         demo::seed(&st, pw)
             .await

@@ -293,7 +293,8 @@ async fn finish(st: &AppState, inc: Incident, out: Result<RunOutput, String>) {
     }
 }
 
-/// Marks incidents left `running` by a previous process as failed (journaled).
+/// Marks incidents left `running` by a node that is no longer alive (a previous process of
+/// this one, or another node that died: node.rs) as failed (journaled).
 pub async fn fail_interrupted(st: &AppState) -> Result<(), ApiError> {
     let running = st
         .store
@@ -309,8 +310,11 @@ pub async fn fail_interrupted(st: &AppState) -> Result<(), ApiError> {
         )
         .await?;
     for r in running {
-        let mut tx = st.store.begin_write().await?;
         let mut inc: Incident = records::from_record(&r)?;
+        if crate::node::is_alive(&st.store, inc.node.as_deref()).await? {
+            continue;
+        }
+        let mut tx = st.store.begin_write().await?;
         inc.status = inc.status.after(IncidentAction::Fail)?;
         inc.error = Some(
             "interrupted: the server stopped during the run; create the incident again".into(),

@@ -172,6 +172,30 @@ impl TempPostgres {
     }
 
     /// Creates a fresh database and returns its URL.
+    /// A command for the PostgreSQL client tool `name` (`pg_dump`, `pg_restore`, `psql`) of
+    /// this server's installation, run as the server's user when this process is root. The
+    /// caller adds the connection arguments ([`TempPostgres::connection_args`]).
+    pub fn tool(&self, name: &str) -> Command {
+        let mut c = Command::new(self.bin.join(name));
+        if let Some((u, g)) = self.ids {
+            use std::os::unix::process::CommandExt;
+            c.uid(u).gid(g);
+        }
+        c
+    }
+
+    /// `-h 127.0.0.1 -p PORT -U postgres`: how the client tools reach this server.
+    pub fn connection_args(&self) -> Vec<String> {
+        vec![
+            "-h".into(),
+            "127.0.0.1".into(),
+            "-p".into(),
+            self.port.to_string(),
+            "-U".into(),
+            "postgres".into(),
+        ]
+    }
+
     pub fn create_database(&self, name: &str) -> Result<String, PgTempError> {
         let mut c = Command::new(self.bin.join("psql"));
         c.args([

@@ -611,6 +611,7 @@ async fn hazard_incident(
         origin: crate::incidents::Origin::Manual,
         source_event_ids: vec![],
         watch: None,
+        node: None,
     };
     records::insert(tx, "exercise", "incident.created", &inc).await?;
     tx.put_layer(

@@ -304,6 +304,7 @@ pub async fn create(
         ended_at: None,
         totals: None,
         report_url: None,
+        node: Some(crate::node::id().to_string()),
     };
     let c = caller.clone();
     let resp = write_op(&st, &caller, &idem, StatusCode::CREATED, async move |tx| {

@@ -17,7 +17,8 @@
 //! ([`control::change`]); readers never see a state the store does not hold.
 //!
 //! The state machine is not rebuilt after a server restart: exercises that were running are
-//! marked `interrupted` (their journal stays).
+//! marked `interrupted` (their journal stays), at the restart or, with several nodes on one
+//! database, by another node once the holding node's heartbeat expires (crate::node).
 
 mod actions;
 mod control;
@@ -95,6 +96,10 @@ pub struct ExerciseRec {
     #[schema(value_type = Object)]
     pub totals: Option<Value>,
     pub report_url: Option<String>,
+    /// The server node that holds the live exercise (crate::node); when it dies, another
+    /// node marks the exercise interrupted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
 }
 
 impl ExerciseRec {
@@ -284,12 +289,16 @@ async fn exercise_records(st: &AppState) -> Result<Vec<ExerciseRec>, ApiError> {
     rs.iter().map(records::from_record).collect()
 }
 
-/// Marks exercises left planned, running or paused by a previous process as interrupted.
+/// Marks exercises left planned, running or paused by a node that is no longer alive (a
+/// previous process of this one, or another node that died: crate::node) as interrupted.
 pub async fn interrupt_stale(st: &AppState) -> Result<(), ApiError> {
     for mut rec in exercise_records(st).await? {
         let Ok(next) = rec.status.after(ExerciseOp::Interrupt) else {
             continue;
         };
+        if crate::node::is_alive(&st.store, rec.node.as_deref()).await? {
+            continue;
+        }
         rec.status = next;
         rec.updated_at = now_ts();
         let mut tx = st.store.begin_write().await?;

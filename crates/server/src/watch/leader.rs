@@ -32,18 +32,6 @@ pub const RENEW_EVERY: Duration = Duration::from_secs(2);
 /// A holder stops polling this long before its lease would expire unrenewed.
 pub const MARGIN: Duration = Duration::from_secs(2);
 
-/// This process's name among the nodes: host, process id and start time (a restarted process
-/// is a new node).
-pub fn node_id() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "node".into());
-    format!("{host}:{}:{}", std::process::id(), now_ms())
-}
-
 impl WatchService {
     /// Whether this node polls now: it holds the lease, renewed recently enough.
     pub fn may_poll(&self) -> bool {
