@@ -5,6 +5,9 @@
 pub mod soak;
 pub mod watch;
 
+/// The throwaway PostgreSQL of the cluster benchmark (`forewarn bench cluster`).
+pub use forewarn_store::pg_temp::TempPostgres;
+
 use crate::http_client::Conn;
 use crate::{AppState, auth, router};
 use forewarn_store::{Org, Store};
@@ -15,6 +18,9 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct BenchFigures {
     pub backend: String,
+    /// Server nodes on the database, each with its own connection pool and HTTP listener;
+    /// clients are spread over them in turn.
+    pub nodes: usize,
     pub clients: usize,
     pub seconds: f64,
     /// Writes acknowledged with 2xx.
@@ -49,6 +55,17 @@ fn pct(sorted: &[f64], p: f64) -> f64 {
 /// connections for `seconds`.
 pub async fn run_async(
     db_url: &str,
+    clients: usize,
+    seconds: f64,
+) -> Result<BenchFigures, BenchError> {
+    run_nodes_async(db_url, 1, clients, seconds).await
+}
+
+/// [`run_async`] with `nodes` server nodes on the same database (in this process, each with
+/// its own store: pool, write batch and journal tailer; see docs/deploy.md).
+pub async fn run_nodes_async(
+    db_url: &str,
+    nodes: usize,
     clients: usize,
     seconds: f64,
 ) -> Result<BenchFigures, BenchError> {
@@ -87,25 +104,40 @@ pub async fn run_async(
         .await?;
     tx.commit().await?;
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| BenchError::Setup(e.to_string()))?;
-    let addr: SocketAddr = listener
-        .local_addr()
-        .map_err(|e| BenchError::Setup(e.to_string()))?;
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(
-            listener,
-            router(st).into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await;
-    });
+    let mut addrs = Vec::new();
+    let mut servers = Vec::new();
+    let mut stores = vec![store.clone()];
+    for n in 0..nodes.max(1) {
+        let st = if n == 0 {
+            st.clone()
+        } else {
+            let s = Store::open(db_url).await?;
+            stores.push(s.clone());
+            AppState::new(s, crate::default_web_dir(), false)
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| BenchError::Setup(e.to_string()))?;
+        addrs.push(
+            listener
+                .local_addr()
+                .map_err(|e| BenchError::Setup(e.to_string()))?,
+        );
+        servers.push(tokio::spawn(async move {
+            let _ = axum::serve(
+                listener,
+                router(st).into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await;
+        }));
+    }
 
     let deadline = Instant::now() + Duration::from_secs_f64(seconds);
     let t0 = Instant::now();
     let mut tasks = Vec::new();
     for c in 0..clients {
         let token = token.clone();
+        let addr: SocketAddr = addrs[c % addrs.len()];
         tasks.push(tokio::spawn(async move {
             let mut lat_ms = Vec::new();
             let mut errors = 0u64;
@@ -155,10 +187,14 @@ pub async fn run_async(
         }
     }
     let elapsed = t0.elapsed().as_secs_f64();
-    server.abort();
+    for s in servers {
+        s.abort();
+    }
     // Every acknowledged write is a committed journal entry (the setup wrote none).
     let journal_entries = store.last_seq().await?;
-    store.close().await;
+    for s in stores {
+        s.close().await;
+    }
     if journal_entries < all.len() as i64 {
         return Err(BenchError::Setup(format!(
             "{} writes were acknowledged but the journal holds {journal_entries} entries",
@@ -169,6 +205,7 @@ pub async fn run_async(
     let round = |v: f64| (v * 100.0).round() / 100.0;
     Ok(BenchFigures {
         backend,
+        nodes: nodes.max(1),
         clients,
         seconds: round(elapsed),
         writes: all.len() as u64,
@@ -188,6 +225,25 @@ pub fn run(db_url: &str, clients: usize, seconds: f64) -> Result<BenchFigures, B
         .build()
         .map_err(|e| BenchError::Setup(e.to_string()))?;
     rt.block_on(run_async(db_url, clients, seconds))
+}
+
+/// `forewarn bench cluster`'s write figures: 1, 2 and 3 nodes on one temporary PostgreSQL
+/// database (a fresh one each), `clients` clients for `seconds`.
+pub fn run_cluster(seconds: f64, clients: usize) -> Result<Vec<BenchFigures>, BenchError> {
+    let pg = forewarn_store::pg_temp::TempPostgres::start()
+        .map_err(|e| BenchError::Setup(format!("PostgreSQL: {e}")))?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| BenchError::Setup(e.to_string()))?;
+    let mut out = Vec::new();
+    for nodes in 1..=3 {
+        let url = pg
+            .create_database(&format!("cluster_{nodes}"))
+            .map_err(|e| BenchError::Setup(e.to_string()))?;
+        out.push(rt.block_on(run_nodes_async(&url, nodes, clients, seconds))?);
+    }
+    Ok(out)
 }
 
 /// The standard matrix: 50 and 200 clients on a fresh SQLite file and, when PostgreSQL is

@@ -382,7 +382,7 @@ async fn incident_page_of_a_run_and_what_changed() {
     let (s, _, body) = page(format!("/api/incidents/{second}/report.html?lang=ru")).await;
     assert_eq!(s, StatusCode::OK);
     let ru = String::from_utf8(body).unwrap();
-    assert!(ru.contains("<html lang=\"ru\">") && ru.contains("Ощущаемые сотрясения"));
+    assert!(ru.contains("<html lang=\"ru\" dir=\"ltr\">") && ru.contains("Ощущаемые сотрясения"));
     // Bad input names its field.
     for (q, field) in [
         ("lang=xx", "lang"),

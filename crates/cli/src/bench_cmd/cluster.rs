@@ -1,0 +1,264 @@
+//! `forewarn bench cluster`: several `forewarn serve` nodes on one PostgreSQL (docs/deploy.md).
+//!
+//! 1. Journaled writes/s and latency with 1, 2 and 3 nodes (in this process, each node with its
+//!    own store and listener; `forewarn_server::bench::run_cluster`).
+//! 2. Failover of the watch: two `serve --watch` child processes polling a local feed; the
+//!    polling one is killed (SIGKILL) and the time until the other polls is measured.
+//! 3. Failover of a run: an incident run on one child process, which is killed; the time until
+//!    another node marks the run failed is measured.
+
+use super::server_child::{ServerChild, start_node};
+use anyhow::{Context, Result, bail};
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+/// A USGS GeoJSON feed of one event, served in full to every request (a thread per request).
+fn feed_server() -> Result<SocketAddr> {
+    use std::io::{BufRead, BufReader, Write};
+    const FEED: &str = r#"{"type":"FeatureCollection","metadata":{"title":"bench feed"},"features":[{"type":"Feature","properties":{"mag":6.6,"place":"12 km NE of Islamabad, Pakistan","time":1736481040000,"updated":1736481300000,"status":"automatic","net":"us","code":"7000bnch","ids":",us7000bnch,","sources":",us,","magType":"mww","type":"earthquake"},"geometry":{"type":"Point","coordinates":[73.15,33.75,12.0]},"id":"us7000bnch"}]}"#;
+    let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = l.local_addr()?;
+    std::thread::spawn(move || {
+        for s in l.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut r = BufReader::new(s);
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                }
+                let resp = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{FEED}",
+                    FEED.len()
+                );
+                let _ = r.get_mut().write_all(resp.as_bytes());
+            });
+        }
+    });
+    Ok(addr)
+}
+
+/// One HTTP/1.1 request on a fresh connection (blocking): status, headers and body.
+fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Result<(u16, String, String)> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
+    s.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let body = body.unwrap_or("");
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    s.write_all(req.as_bytes())?;
+    let mut out = Vec::new();
+    s.read_to_end(&mut out)?;
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let (head, rest) = text.split_once("\r\n\r\n").context("incomplete response")?;
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .context("bad status line")?;
+    Ok((status, head.to_string(), rest.to_string()))
+}
+
+/// A bearer token of the demo's Pakistani duty officer on node `addr`.
+fn token(addr: SocketAddr) -> Result<String> {
+    let (s, head, b) = http(
+        addr,
+        "POST",
+        "/api/login",
+        &[("Content-Type", "application/json")],
+        Some(r#"{"username": "pk.duty", "password": "forewarn-demo"}"#),
+    )?;
+    if s != 200 {
+        bail!("login: HTTP {s} {b}");
+    }
+    let csrf = serde_json::from_str::<Value>(&b)?["csrf_token"]
+        .as_str()
+        .context("no csrf_token")?
+        .to_string();
+    let cookie = head
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+        .find_map(|(_, v)| {
+            v.trim()
+                .split(';')
+                .next()
+                .filter(|c| c.starts_with("fw_session="))
+        })
+        .context("no session cookie")?
+        .to_string();
+    let (s, _, b) = http(
+        addr,
+        "POST",
+        "/api/tokens",
+        &[
+            ("Content-Type", "application/json"),
+            ("Cookie", &cookie),
+            ("X-CSRF-Token", &csrf),
+        ],
+        Some(r#"{"name": "bench cluster"}"#),
+    )?;
+    if s != 201 {
+        bail!("token: HTTP {s} {b}");
+    }
+    serde_json::from_str::<Value>(&b)?["token"]
+        .as_str()
+        .map(|t| format!("Bearer {t}"))
+        .context("no token in the answer")
+}
+
+fn call(
+    addr: SocketAddr,
+    auth: &str,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> Result<Value> {
+    let b = body.map(|v| v.to_string());
+    let (s, _, text) = http(
+        addr,
+        method,
+        path,
+        &[
+            ("Authorization", auth),
+            ("Content-Type", "application/json"),
+        ],
+        b.as_deref(),
+    )?;
+    if !(200..300).contains(&s) {
+        bail!("{method} {path}: HTTP {s} {text}");
+    }
+    Ok(serde_json::from_str(&text)?)
+}
+
+/// Waits until `f` gives a value, at most `limit`; the value and the time it took.
+fn until<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Option<(T, Duration)> {
+    let t0 = Instant::now();
+    while t0.elapsed() < limit {
+        if let Some(v) = f() {
+            return Some((v, t0.elapsed()));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    None
+}
+
+/// Two nodes with `--watch`; kill the polling one; seconds until the other polls.
+fn watch_failover(url: &str, dir: &std::path::Path) -> Result<f64> {
+    let feed = feed_server()?;
+    let toml = dir.join("watch.toml");
+    std::fs::write(
+        &toml,
+        format!(
+            "[[source]]\nname = \"usgs\"\nkind = \"usgs-geojson\"\nurl = \"http://{feed}/summary.geojson\"\npoll_s = 1\n"
+        ),
+    )?;
+    let args = ["--watch".into(), toml.clone().into_os_string()];
+    let mut nodes: Vec<(ServerChild, SocketAddr)> = vec![
+        start_node(None, Some(url), &args)?,
+        start_node(None, Some(url), &args)?,
+    ];
+    let auth = token(nodes[0].1)?;
+    let state = |addr: SocketAddr| -> Option<(String, String)> {
+        let v = call(addr, &auth, "GET", "/api/watch/sources", None).ok()?;
+        Some((
+            v["polling_node"].as_str()?.to_string(),
+            v["this_node"].as_str()?.to_string(),
+        ))
+    };
+    let ((leader, _), _) = until(Duration::from_secs(30), || state(nodes[0].1))
+        .context("no node took the watch lease within 30 s")?;
+    let mut which = None;
+    for (i, n) in nodes.iter().enumerate() {
+        if state(n.1).is_some_and(|(_, me)| me == leader) {
+            which = Some(i);
+        }
+    }
+    let i = which.context("the polling node is not one of the two")?;
+    let (mut dead, _) = nodes.remove(i);
+    let survivor = nodes[0].1;
+    dead.child.kill()?;
+    let _ = dead.child.wait();
+    let (_, took) = until(Duration::from_secs(60), || {
+        state(survivor).filter(|(p, me)| p == me)
+    })
+    .context("the surviving node did not take over the watch within 60 s")?;
+    Ok(took.as_secs_f64())
+}
+
+/// Two nodes; a long run on one, which is killed; seconds until the other marks it failed.
+fn run_failover(url: &str) -> Result<f64> {
+    let mut a = start_node(None, Some(url), &[])?;
+    let b = start_node(None, Some(url), &[])?;
+    let auth = token(a.1)?;
+    let inc = call(
+        a.1,
+        &auth,
+        "POST",
+        "/api/incidents",
+        Some(
+            json!({"title": "bench cluster: a long run", "quake": {"lat": 34.49, "lon": 73.63, "depth_km": 15, "mag": 7.8, "realizations": 200}}),
+        ),
+    )?;
+    let id = inc["id"].as_i64().context("no incident id")?;
+    a.0.child.kill()?;
+    let _ = a.0.child.wait();
+    let path = format!("/api/incidents/{id}");
+    let (_, took) = until(Duration::from_secs(60), || {
+        let v = call(b.1, &auth, "GET", &path, None).ok()?;
+        (v["status"] == "failed").then_some(())
+    })
+    .context("the killed node's run was not failed within 60 s")?;
+    Ok(took.as_secs_f64())
+}
+
+pub fn run(seconds: f64, clients: usize) -> Result<()> {
+    println!("forewarn bench cluster: {}", super::machine());
+    println!(
+        "  writes: closed loop, {clients} clients spread over the nodes in turn, each POSTing journaled situation reports with a bearer token, {seconds} s per case; nodes in this process, each with its own store (pool, write batch, journal tailer) and listener, on one temporary PostgreSQL"
+    );
+    for f in forewarn_server::bench::run_cluster(seconds, clients)? {
+        println!(
+            "  {} node(s): {:>7.0} journaled writes/s ({} writes, {} errors, {} journal entries), p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            f.nodes,
+            f.writes_per_s,
+            f.writes,
+            f.errors,
+            f.journal_entries,
+            f.p50_ms,
+            f.p99_ms,
+            f.max_ms
+        );
+    }
+    let pg = forewarn_server::bench::TempPostgres::start().context("PostgreSQL")?;
+    let dir = tempfile::tempdir()?;
+    let url = pg.create_database("failover_watch")?;
+    let w = watch_failover(&url, dir.path())?;
+    println!(
+        "  failover of the watch: SIGKILL of the polling node (of 2), the other polls after {w:.1} s (lease 10 s, renewed every 2 s)"
+    );
+    let url = pg.create_database("failover_run")?;
+    let r = run_failover(&url)?;
+    println!(
+        "  failover of a run: SIGKILL of the node running an incident (of 2), the other marks it failed after {r:.1} s (heartbeat 10 s, checked every 5 s); runs are failed, not re-run (docs/deploy.md)"
+    );
+    println!(
+        "  note: all nodes and PostgreSQL share this machine's cores, so more nodes cannot add write capacity here: the figures show what the cross-node journal (one write lock, NOTIFY, per-node tailers) costs, not how a cluster of machines scales"
+    );
+    Ok(())
+}
