@@ -360,3 +360,109 @@ fn a_joining_node_leaves_live_runs_alone_and_the_runs_of_a_killed_node_are_faile
         t_kill.elapsed()
     );
 }
+
+/// A rolling restart of both nodes under write load: every acknowledged write is kept, and a
+/// request retried on the other node with its Idempotency-Key is applied once.
+#[test]
+fn a_rolling_restart_under_write_load_loses_no_write_and_applies_none_twice() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    let Some(mut cl) = cluster(2) else {
+        return;
+    };
+    let auth = format!("Bearer {}", token(cl.nodes[0].addr));
+    let addrs = Arc::new(Mutex::new(vec![cl.nodes[0].addr, cl.nodes[1].addr]));
+    let stop = Arc::new(AtomicBool::new(false));
+    let acked = Arc::new(Mutex::new(Vec::<String>::new()));
+    let mut writers = Vec::new();
+    for w in 0..4 {
+        let (addrs, stop, acked, auth) = (addrs.clone(), stop.clone(), acked.clone(), auth.clone());
+        writers.push(std::thread::spawn(move || {
+            let mut i = 0;
+            while !stop.load(Ordering::Relaxed) {
+                i += 1;
+                let title = format!("rolling {w}-{i}");
+                let key = title.replace(' ', "-");
+                let body = json!({"title": title, "body": "rolling restart"}).to_string();
+                // Until acknowledged: the next node in turn, the same key.
+                for attempt in 0..200 {
+                    let addr = {
+                        let a = addrs.lock().unwrap();
+                        a[(i + attempt) % a.len()]
+                    };
+                    let r = node::http(
+                        addr,
+                        "POST",
+                        "/api/sitreps",
+                        &[
+                            ("Authorization", &auth),
+                            ("Content-Type", "application/json"),
+                            ("Idempotency-Key", &key),
+                        ],
+                        Some(&body),
+                    );
+                    if let Ok((201, _)) = r {
+                        acked.lock().unwrap().push(title.clone());
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            }
+        }));
+    }
+    // Restart node 0, then node 1, each after some load (SIGKILL: the hardest stop).
+    for k in 0..2 {
+        std::thread::sleep(Duration::from_millis(1500));
+        let old = cl.nodes.remove(0);
+        drop(old); // kills it
+        let web = cl.dir.path().display().to_string();
+        let fresh = start(&cl.url, &web);
+        let mut a = addrs.lock().unwrap();
+        a.remove(0);
+        a.push(fresh.addr);
+        cl.nodes.push(fresh);
+        eprintln!(
+            "node {k} restarted with {} writes acknowledged",
+            acked.lock().unwrap().len()
+        );
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    stop.store(true, Ordering::Relaxed);
+    for w in writers {
+        w.join().unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() > 50, "{} writes", acked.len());
+    // Every acknowledged write is stored exactly once (sitreps listed in pages of 500).
+    let mut titles = Vec::new();
+    let mut path = "/api/sitreps?limit=500".to_string();
+    loop {
+        let (s, v) = node::get_json(cl.nodes[0].addr, &auth, &path);
+        assert_eq!(s, 200, "{v}");
+        titles.extend(
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|x| x["title"].as_str())
+                .filter(|t| t.starts_with("rolling "))
+                .map(str::to_string),
+        );
+        match v["next"].as_str() {
+            Some(n) => path = n.to_string(),
+            None => break,
+        }
+    }
+    for t in &acked {
+        assert_eq!(titles.iter().filter(|x| *x == t).count(), 1, "'{t}'");
+    }
+    let mut unique = titles.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), titles.len(), "a write applied twice");
+    eprintln!(
+        "{} writes acknowledged, {} stored",
+        acked.len(),
+        titles.len()
+    );
+}
