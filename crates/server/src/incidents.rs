@@ -175,9 +175,17 @@ pub struct Incident {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub watch: Option<crate::watch::WatchLink>,
-    /// The server node running it (node.rs); a run whose node died is failed by another.
+    /// The server node running it (node.rs); a run whose node died is taken over by another
+    /// (runner.rs `take_over_orphans`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node: Option<String>,
+    /// How many times another node took the run over after its node died.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub takeovers: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// The flood run of an incident a gauge crossing started (docs/watch.md).
@@ -257,6 +265,7 @@ impl Incident {
             source_event_ids: vec![],
             watch: None,
             node: Some(crate::node::id().to_string()),
+            takeovers: 0,
         }
     }
 }

@@ -349,11 +349,11 @@ pub async fn prepare(cfg: &ServerConfig) -> Result<(AppState, Router), ServeErro
     }
     st.vs30 = vs30;
     // This node's heartbeat first, then the work dead nodes (or this node's previous
-    // process) left: runs failed, exercises interrupted (node.rs).
+    // process) left: runs taken over, exercises interrupted (node.rs).
     node::beat(&st.store)
         .await
         .map_err(|e| ServeError::Setup(format!("node heartbeat: {e}")))?;
-    runner::fail_interrupted(&st)
+    runner::take_over_orphans(&st)
         .await
         .map_err(|e| ServeError::Setup(e.to_string()))?;
     exercises::interrupt_stale(&st)

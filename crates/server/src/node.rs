@@ -3,8 +3,9 @@
 //!
 //! Each node holds the store lease `node:<id>` ([`HEARTBEAT_TTL`], renewed every
 //! [`HEARTBEAT_EVERY`]) for as long as it runs. An incident run and a live exercise record the
-//! node that holds them (`node`); every [`REAP_EVERY`] each node fails the runs and interrupts
-//! the exercises whose node's heartbeat has expired (a node killed or cut off from the
+//! node that holds them (`node`); every [`REAP_EVERY`] each node takes over the runs (runs them
+//! again, crate::runner `take_over_orphans`) and interrupts the exercises whose node's
+//! heartbeat has expired (a node killed or cut off from the
 //! database), and leaves those of live nodes alone. Records from before this field (no
 //! `node`) belong to no live node. On one SQLite file there is one node, which finds at start
 //! what its previous process left.
@@ -90,10 +91,10 @@ pub fn start(st: &AppState) {
     });
 }
 
-/// Fails the runs and interrupts the exercises of dead nodes.
+/// Takes over the runs and interrupts the exercises of dead nodes.
 pub async fn reap(st: &AppState) {
-    if let Err(e) = crate::runner::fail_interrupted(st).await {
-        tracing::warn!("failing the runs of dead nodes: {}", e.error);
+    if let Err(e) = crate::runner::take_over_orphans(st).await {
+        tracing::warn!("taking over the runs of dead nodes: {}", e.error);
     }
     if let Err(e) = crate::exercises::interrupt_stale(st).await {
         tracing::warn!("interrupting the exercises of dead nodes: {}", e.error);

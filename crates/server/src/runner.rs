@@ -166,7 +166,8 @@ async fn mark_started(st: &AppState, inc: &Incident) -> Result<Option<String>, A
         Some(r) => records::from_record(&r)?,
         None => return Ok(None),
     };
-    if cur.status != IncidentStatus::Running {
+    if cur.status != IncidentStatus::Running || cur.node.as_deref() != Some(crate::node::id()) {
+        // Closed, or taken over by another node meanwhile.
         return Ok(None);
     }
     let now = now_ts();
@@ -250,6 +251,11 @@ async fn finish(st: &AppState, inc: Incident, out: Result<RunOutput, String>) {
             // Closed while running: the run was cancelled; nothing to store.
             return Ok(());
         }
+        if cur.status != IncidentStatus::Running || cur.node.as_deref() != Some(crate::node::id()) {
+            // Another node took the run over (this node was cut off long enough for its
+            // heartbeat to expire): its result is the one journaled, once.
+            return Ok(());
+        }
         if cur.watch.as_ref().map(|w| w.runs) != inc.watch.as_ref().map(|w| w.runs) {
             // A revision of the event started a newer run: this one's result is stale.
             return Ok(());
@@ -293,9 +299,17 @@ async fn finish(st: &AppState, inc: Incident, out: Result<RunOutput, String>) {
     }
 }
 
-/// Marks incidents left `running` by a node that is no longer alive (a previous process of
-/// this one, or another node that died: node.rs) as failed (journaled).
-pub async fn fail_interrupted(st: &AppState) -> Result<(), ApiError> {
+/// How many times a run is taken over before it is failed instead: a run that brings its node
+/// down each time must not take the whole cluster down one node after another.
+pub const MAX_TAKEOVERS: u32 = 2;
+
+/// Takes over the incident runs left `running` by a node that is no longer alive (a previous
+/// process of this one, or another node that died: node.rs): each is journaled as
+/// `incident.taken_over` with this node as its node and run again here (runs are
+/// deterministic: the same inputs and seed give the same result), or failed after
+/// [`MAX_TAKEOVERS`]. Only the node recorded in the incident stores a result (`finish`), so a
+/// run is journaled once even if its old node was only cut off and finishes later.
+pub async fn take_over_orphans(st: &AppState) -> Result<(), ApiError> {
     let running = st
         .store
         .list_records(
@@ -310,18 +324,39 @@ pub async fn fail_interrupted(st: &AppState) -> Result<(), ApiError> {
         )
         .await?;
     for r in running {
-        let mut inc: Incident = records::from_record(&r)?;
-        if crate::node::is_alive(&st.store, inc.node.as_deref()).await? {
+        let seen: Incident = records::from_record(&r)?;
+        if crate::node::is_alive(&st.store, seen.node.as_deref()).await? {
             continue;
         }
         let mut tx = st.store.begin_write().await?;
-        inc.status = inc.status.after(IncidentAction::Fail)?;
-        inc.error = Some(
-            "interrupted: the server stopped during the run; create the incident again".into(),
-        );
+        // As it is now, under the write lock: another node may have taken it first.
+        let mut inc: Incident = match tx.get_record("incident", seen.id).await? {
+            Some(r) => records::from_record(&r)?,
+            None => continue,
+        };
+        if inc.status != IncidentStatus::Running || inc.node != seen.node {
+            continue;
+        }
         inc.updated_at = now_ts();
-        records::update(&mut tx, "system", "incident.failed", &inc).await?;
+        if inc.takeovers >= MAX_TAKEOVERS {
+            inc.status = inc.status.after(IncidentAction::Fail)?;
+            inc.error = Some(format!(
+                "interrupted: the server running it stopped {} times during the run; create the incident again",
+                inc.takeovers + 1
+            ));
+            records::update(&mut tx, "system", "incident.failed", &inc).await?;
+            tx.commit().await?;
+            continue;
+        }
+        let from = inc.node.take();
+        inc.node = Some(crate::node::id().to_string());
+        inc.takeovers += 1;
+        inc.started_at = None;
+        inc.progress = None;
+        records::update(&mut tx, "system", "incident.taken_over", &inc).await?;
         tx.commit().await?;
+        tracing::warn!(incident = inc.id, from = ?from, "took over the run of a node that stopped");
+        start(st.clone(), inc);
     }
     Ok(())
 }

@@ -612,6 +612,7 @@ async fn hazard_incident(
         source_event_ids: vec![],
         watch: None,
         node: None,
+        takeovers: 0,
     };
     records::insert(tx, "exercise", "incident.created", &inc).await?;
     tx.put_layer(
