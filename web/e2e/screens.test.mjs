@@ -365,6 +365,11 @@ test('incident page and alert pages', { timeout: 15 * 60_000 }, async (t) => {
       await page.locator('#compose-area-src-units').check();
       assert.equal(await page.locator('#compose-area-unit-country').inputValue(), 'PK', 'provinces start at the user\'s country');
       await page.locator('#compose-area-unit-PK-GB').check();
+      await page.locator('#compose-area-map[data-pending="1"]').waitFor({ timeout: UI_TIMEOUT_MS });
+      if (vp.width === 1366) {
+        await page.locator('#compose-area').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+        await page.screenshot({ path: path.join(DOC_IMG, 'composer-provinces.png') });
+      }
       blocks = await applyAreas();
       assert.deepEqual(blocks.map((b) => b.map((a) => a.desc)),
         [['Gilgit-Baltistan, Pakistan'], ['Гилгит-Балтистан (Пакистан)'], ['巴基斯坦吉尔吉特－巴尔蒂斯坦'], ['گلگت بلتستان، پاکستان']]);

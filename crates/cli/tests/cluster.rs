@@ -100,40 +100,6 @@ fn a_write_on_one_node_reaches_the_event_streams_of_the_others() {
     assert_eq!(titles, ["cluster 2", "cluster 3", "cluster 4", "cluster 5"]);
 }
 
-/// A USGS GeoJSON feed with one M6.6 near Islamabad, served always in full (no ETag), counting
-/// the requests.
-fn feed_server() -> (
-    std::net::SocketAddr,
-    std::sync::Arc<std::sync::atomic::AtomicUsize>,
-) {
-    use std::io::{BufRead, BufReader, Write};
-    const FEED: &str = r#"{"type":"FeatureCollection","metadata":{"title":"USGS test feed"},"features":[{"type":"Feature","properties":{"mag":6.6,"place":"12 km NE of Islamabad, Pakistan","time":1736481040000,"updated":1736481300000,"status":"automatic","net":"us","code":"7000abcd","ids":",us7000abcd,","sources":",us,","magType":"mww","type":"earthquake"},"geometry":{"type":"Point","coordinates":[73.15,33.75,12.0]},"id":"us7000abcd"}]}"#;
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = l.local_addr().unwrap();
-    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let h = hits.clone();
-    std::thread::spawn(move || {
-        for s in l.incoming().flatten() {
-            h.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            std::thread::spawn(move || {
-                let mut r = BufReader::new(s);
-                loop {
-                    let mut line = String::new();
-                    if r.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                        break;
-                    }
-                }
-                let resp = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{FEED}",
-                    FEED.len()
-                );
-                let _ = r.get_mut().write_all(resp.as_bytes());
-            });
-        }
-    });
-    (addr, hits)
-}
-
 fn watch_state(addr: std::net::SocketAddr, auth: &str) -> (Option<String>, String) {
     let (s, v) = node::get_json(addr, auth, "/api/watch/sources");
     assert_eq!(s, 200, "{v}");
@@ -167,13 +133,9 @@ fn the_watch_polls_on_one_node_and_another_takes_over_when_it_dies() {
     let url = pg.create_database("watch_cluster").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let web = dir.path().display().to_string();
-    let (feed, hits) = feed_server();
+    let (feed, hits) = forewarn_server::bench::feed::serve().unwrap();
     let toml = dir.path().join("watch.toml");
-    std::fs::write(
-        &toml,
-        format!("[[source]]\nname = \"usgs\"\nkind = \"usgs-geojson\"\nurl = \"http://{feed}/summary.geojson\"\npoll_s = 1\n"),
-    )
-    .unwrap();
+    std::fs::write(&toml, forewarn_server::bench::feed::watch_toml(feed)).unwrap();
     let args = ["--watch", toml.to_str().unwrap()];
     let mut nodes = vec![
         node::start_with(&url, &web, &args),

@@ -76,17 +76,9 @@ pub fn parse(bytes: &[u8], path: &str) -> Result<Vec<AdminUnit>, RegionError> {
             prop("name_zh"),
             prop("name_ur"),
         );
-        let geom = feat
-            .geometry
-            .ok_or_else(|| fmt(format!("feature {i} ({code}) has no geometry")))?;
-        let g: geo::Geometry<f64> = geom
-            .try_into()
-            .map_err(|e: geojson::Error| fmt(format!("feature {i} ({code}): {e}")))?;
-        let boundary = match g {
-            geo::Geometry::Polygon(p) => MultiPolygon(vec![p]),
-            geo::Geometry::MultiPolygon(mp) => mp,
-            _ => return Err(fmt(format!("feature {i} ({code}) is not a (multi)polygon"))),
-        };
+        let boundary =
+            crate::region::feature_multipolygon(feat.geometry, &format!("feature {i} ({code})"))
+                .map_err(fmt)?;
         out.push(AdminUnit {
             code,
             country,

@@ -389,20 +389,27 @@ fn parse_boundaries(
             .and_then(|v| v.as_str())
             .ok_or_else(|| fmt(format!("feature {i} has no string property 'iso2'")))?
             .to_string();
-        let geom = feat
-            .geometry
-            .ok_or_else(|| fmt(format!("feature {i} ({iso}) has no geometry")))?;
-        let g: geo::Geometry<f64> = geom
-            .try_into()
-            .map_err(|e: geojson::Error| fmt(format!("feature {i} ({iso}): {e}")))?;
-        let mp = match g {
-            geo::Geometry::Polygon(p) => MultiPolygon(vec![p]),
-            geo::Geometry::MultiPolygon(mp) => mp,
-            _ => return Err(fmt(format!("feature {i} ({iso}) is not a (multi)polygon"))),
-        };
+        let mp =
+            feature_multipolygon(feat.geometry, &format!("feature {i} ({iso})")).map_err(fmt)?;
         out.push((iso, mp));
     }
     Ok(out)
+}
+
+/// A GeoJSON feature's (Multi)Polygon geometry; the error names `what` (the feature).
+pub(crate) fn feature_multipolygon(
+    geometry: Option<geojson::Geometry>,
+    what: &str,
+) -> Result<MultiPolygon<f64>, String> {
+    let geom = geometry.ok_or_else(|| format!("{what} has no geometry"))?;
+    let g: geo::Geometry<f64> = geom
+        .try_into()
+        .map_err(|e: geojson::Error| format!("{what}: {e}"))?;
+    match g {
+        geo::Geometry::Polygon(p) => Ok(MultiPolygon(vec![p])),
+        geo::Geometry::MultiPolygon(mp) => Ok(mp),
+        _ => Err(format!("{what} is not a (multi)polygon")),
+    }
 }
 
 /// One indexed polygon: its bounding rectangle, owning country index and the polygon.

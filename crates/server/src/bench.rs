@@ -2,6 +2,7 @@
 //! token auth) to a real server on 127.0.0.1, measuring committed writes per second and the
 //! latency distribution.
 
+pub mod feed;
 pub mod soak;
 pub mod watch;
 

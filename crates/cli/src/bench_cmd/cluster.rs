@@ -13,33 +13,6 @@ use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-/// A USGS GeoJSON feed of one event, served in full to every request (a thread per request).
-fn feed_server() -> Result<SocketAddr> {
-    use std::io::{BufRead, BufReader, Write};
-    const FEED: &str = r#"{"type":"FeatureCollection","metadata":{"title":"bench feed"},"features":[{"type":"Feature","properties":{"mag":6.6,"place":"12 km NE of Islamabad, Pakistan","time":1736481040000,"updated":1736481300000,"status":"automatic","net":"us","code":"7000bnch","ids":",us7000bnch,","sources":",us,","magType":"mww","type":"earthquake"},"geometry":{"type":"Point","coordinates":[73.15,33.75,12.0]},"id":"us7000bnch"}]}"#;
-    let l = std::net::TcpListener::bind("127.0.0.1:0")?;
-    let addr = l.local_addr()?;
-    std::thread::spawn(move || {
-        for s in l.incoming().flatten() {
-            std::thread::spawn(move || {
-                let mut r = BufReader::new(s);
-                loop {
-                    let mut line = String::new();
-                    if r.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                        break;
-                    }
-                }
-                let resp = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{FEED}",
-                    FEED.len()
-                );
-                let _ = r.get_mut().write_all(resp.as_bytes());
-            });
-        }
-    });
-    Ok(addr)
-}
-
 /// One HTTP/1.1 request on a fresh connection (blocking): status, headers and body.
 fn http(
     addr: SocketAddr,
@@ -160,14 +133,9 @@ fn until<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Option<(T, Dur
 
 /// Two nodes with `--watch`; kill the polling one; seconds until the other polls.
 fn watch_failover(url: &str, dir: &std::path::Path) -> Result<f64> {
-    let feed = feed_server()?;
+    let (feed, _) = forewarn_server::bench::feed::serve()?;
     let toml = dir.join("watch.toml");
-    std::fs::write(
-        &toml,
-        format!(
-            "[[source]]\nname = \"usgs\"\nkind = \"usgs-geojson\"\nurl = \"http://{feed}/summary.geojson\"\npoll_s = 1\n"
-        ),
-    )?;
+    std::fs::write(&toml, forewarn_server::bench::feed::watch_toml(feed))?;
     let args = ["--watch".into(), toml.clone().into_os_string()];
     let mut nodes: Vec<(ServerChild, SocketAddr)> = vec![
         start_node(None, Some(url), &args)?,
@@ -241,17 +209,7 @@ pub fn run(seconds: f64, clients: usize) -> Result<()> {
         "  writes: closed loop, {clients} clients spread over the nodes in turn, each POSTing journaled situation reports with a bearer token, {seconds} s per case; nodes in this process, each with its own store (pool, write batch, journal tailer) and listener, on one temporary PostgreSQL"
     );
     for f in forewarn_server::bench::run_cluster(seconds, clients)? {
-        println!(
-            "  {} node(s): {:>7.0} journaled writes/s ({} writes, {} errors, {} journal entries), p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-            f.nodes,
-            f.writes_per_s,
-            f.writes,
-            f.errors,
-            f.journal_entries,
-            f.p50_ms,
-            f.p99_ms,
-            f.max_ms
-        );
+        println!("  {} node(s): {}", f.nodes, super::write_figures(&f));
     }
     let pg = forewarn_server::bench::TempPostgres::start().context("PostgreSQL")?;
     let dir = tempfile::tempdir()?;

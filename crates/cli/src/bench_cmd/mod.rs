@@ -354,6 +354,14 @@ fn watch(data: Option<&Path>, speed: f64, grace_seconds: f64) -> Result<ExitCode
     })
 }
 
+/// Throughput and latency of a write benchmark, as `bench serve` and `bench cluster` print them.
+pub(crate) fn write_figures(f: &forewarn_server::bench::BenchFigures) -> String {
+    format!(
+        "{:>7.0} journaled writes/s ({} writes, {} errors, {} journal entries), p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        f.writes_per_s, f.writes, f.errors, f.journal_entries, f.p50_ms, f.p99_ms, f.max_ms
+    )
+}
+
 pub(crate) fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -556,16 +564,10 @@ pub fn run(data: Option<&Path>, cmd: Cmd) -> Result<ExitCode> {
             );
             for f in forewarn_server::bench::run_matrix(seconds)? {
                 println!(
-                    "  {:<10} {:>3} clients: {:>7.0} journaled writes/s ({} writes, {} errors, {} journal entries), p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+                    "  {:<10} {:>3} clients: {}",
                     f.backend,
                     f.clients,
-                    f.writes_per_s,
-                    f.writes,
-                    f.errors,
-                    f.journal_entries,
-                    f.p50_ms,
-                    f.p99_ms,
-                    f.max_ms
+                    write_figures(&f)
                 );
             }
             Ok(ExitCode::SUCCESS)
