@@ -442,3 +442,37 @@ fn a_rolling_restart_under_write_load_loses_no_write_and_applies_none_twice() {
         titles.len()
     );
 }
+
+/// The login limits count every node's attempts: five wrong passwords for one user from one
+/// address, spread over two nodes, and the sixth is refused on either.
+#[test]
+fn login_limits_count_the_attempts_of_every_node() {
+    let Some(cl) = cluster(2) else {
+        return;
+    };
+    let login = |addr, password: &str| {
+        node::http(
+            addr,
+            "POST",
+            "/api/login",
+            &[("Content-Type", "application/json")],
+            Some(&json!({"username": "pk.duty", "password": password}).to_string()),
+        )
+        .unwrap()
+        .0
+    };
+    let (a, b) = (cl.nodes[0].addr, cl.nodes[1].addr);
+    // A right password counts nothing.
+    assert_eq!(login(a, "forewarn-demo"), 200);
+    for i in 0..5 {
+        let node = if i % 2 == 0 { a } else { b };
+        assert_eq!(login(node, "wrong password"), 401, "attempt {i}");
+    }
+    // Node B saw two of them: its own limit (5) alone would let this through.
+    assert_eq!(login(b, "wrong password"), 429);
+    assert_eq!(
+        login(a, "forewarn-demo"),
+        429,
+        "the pair is locked on every node"
+    );
+}

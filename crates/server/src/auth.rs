@@ -163,18 +163,29 @@ pub async fn login(
     // limiter key must never see more.
     crate::text_rules::check_str(&inp.username, TextKind::Username, "username")?;
     crate::text_rules::check_str(&inp.password, TextKind::Password, "password")?;
+    let (account, address) = (account_key(&inp.username), address_key(addr));
     let attempt = st
         .limiter
-        .admit(
-            account_key(&inp.username),
-            address_key(addr),
-            std::time::Instant::now(),
-        )
+        .admit(account, address, std::time::Instant::now())
         .map_err(crate::login_guard::Refusal::into_api_error)?;
+    // Every node's attempts, on PostgreSQL (login_shared.rs).
+    let shared = match crate::login_shared::admit(&st, &account, address).await {
+        Ok(s) => s,
+        Err(e) => {
+            st.limiter.not_checked(attempt);
+            return Err(e);
+        }
+    };
+    let give_back_shared = async |s: Option<crate::login_shared::SharedAttempt>| {
+        if let Some(s) = s {
+            crate::login_shared::give_back(&st, s).await;
+        }
+    };
     let user = match st.store.user_by_username(&inp.username).await {
         Ok(u) => u,
         Err(e) => {
             st.limiter.not_checked(attempt);
+            give_back_shared(shared).await;
             return Err(e.into());
         }
     };
@@ -190,6 +201,7 @@ pub async fn login(
         Ok(ok) => ok,
         Err(e) => {
             st.limiter.not_checked(attempt);
+            give_back_shared(shared).await;
             return Err(e);
         }
     };
@@ -197,6 +209,7 @@ pub async fn login(
         return Err(ApiError::unauthorized("invalid username or password"));
     };
     st.limiter.succeeded(attempt);
+    give_back_shared(shared).await;
     let token = random_hex(32)?;
     let csrf = random_hex(32)?;
     let now = chrono::Utc::now();

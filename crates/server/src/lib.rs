@@ -19,6 +19,7 @@ pub mod http_client;
 pub mod incident_report;
 pub mod incidents;
 pub mod login_guard;
+pub mod login_shared;
 pub mod node;
 pub mod openapi;
 pub mod pool;

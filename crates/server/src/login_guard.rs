@@ -74,7 +74,7 @@ impl Default for LoginLimits {
 }
 
 /// An account key: the first 16 bytes of SHA-256 of the user name as sent.
-type AccountKey = [u8; 16];
+pub type AccountKey = [u8; 16];
 
 /// The key of a user name.
 pub fn account_key(username: &str) -> AccountKey {

@@ -91,8 +91,10 @@ pub fn start(st: &AppState) {
     });
 }
 
-/// Takes over the runs and interrupts the exercises of dead nodes.
+/// Takes over the runs and interrupts the exercises of dead nodes; prunes the login attempts
+/// counted across nodes.
 pub async fn reap(st: &AppState) {
+    crate::login_shared::prune(st).await;
     if let Err(e) = crate::runner::take_over_orphans(st).await {
         tracing::warn!("taking over the runs of dead nodes: {}", e.error);
     }

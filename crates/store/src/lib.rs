@@ -16,6 +16,7 @@
 //! The crate knows nothing of HTTP; access rules are expressed with [`Reader`].
 
 mod lease;
+mod login_attempts;
 pub mod pg_temp;
 mod read;
 mod tail;
