@@ -98,6 +98,30 @@ fn a_write_on_one_node_reaches_the_event_streams_of_the_others() {
         titles.push(v["payload"]["title"].as_str().unwrap_or("").to_string());
     }
     assert_eq!(titles, ["cluster 2", "cluster 3", "cluster 4", "cluster 5"]);
+    // A run's progress (live, not journaled) on node A reaches node C's stream too.
+    let (s, v) = post_json(
+        a,
+        &auth,
+        "/api/incidents",
+        &json!({"title": "progress across nodes", "quake": {"lat": 34.49, "lon": 73.63, "depth_km": 15, "mag": 6.5}}),
+    );
+    assert_eq!(s, 202, "{v}");
+    // (The demo's example runs, started by each node, report progress too.)
+    let mine = format!("\"incident_id\":{}", v["id"]);
+    let t0 = Instant::now();
+    loop {
+        let e = again
+            .until("incident.progress", Duration::from_secs(20))
+            .pop()
+            .unwrap();
+        if e.data.contains(&mine) {
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "no progress of {mine}"
+        );
+    }
 }
 
 fn watch_state(addr: std::net::SocketAddr, auth: &str) -> (Option<String>, String) {

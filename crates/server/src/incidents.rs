@@ -457,12 +457,15 @@ pub fn publish_progress(st: &AppState, inc: &Incident, p: Progress) {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .insert(inc.id, p.clone());
-    let _ = st.live.send(LiveEvent {
-        org: inc.org.clone(),
-        visibility: inc.visibility,
-        party_org: None,
-        kind: "incident.progress".into(),
-        data: json!({"incident_id": inc.id, "org": inc.org, "stage": p.stage, "done": p.done, "total": p.total}),
-        exercise_id: inc.exercise_id,
-    });
+    crate::node::publish_live(
+        st,
+        LiveEvent {
+            org: inc.org.clone(),
+            visibility: inc.visibility,
+            party_org: None,
+            kind: "incident.progress".into(),
+            data: json!({"incident_id": inc.id, "org": inc.org, "stage": p.stage, "done": p.done, "total": p.total}),
+            exercise_id: inc.exercise_id,
+        },
+    );
 }

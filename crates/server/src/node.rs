@@ -71,8 +71,60 @@ pub async fn is_alive(store: &Store, node: Option<&str>) -> Result<bool, StoreEr
         .is_some_and(|(_, until)| until > now_ms()))
 }
 
+/// Publishes a live event that is not journaled (a run's progress) to this node's subscribers
+/// and, on PostgreSQL, to the other nodes' (crate::node::start forwards theirs here).
+pub fn publish_live(st: &AppState, ev: crate::LiveEvent) {
+    if st.store.backend() == forewarn_store::Backend::Postgres {
+        let payload = serde_json::json!({
+            "node": id(), "org": ev.org, "visibility": ev.visibility, "party_org": ev.party_org,
+            "kind": ev.kind, "data": ev.data, "exercise_id": ev.exercise_id,
+        })
+        .to_string();
+        let store = st.store.clone();
+        tokio::spawn(async move {
+            if let Err(e) = store.notify_live(&payload).await {
+                tracing::warn!("cannot send a live event to the other nodes: {e}");
+            }
+        });
+    }
+    let _ = st.live.send(ev);
+}
+
+/// A live event another node sent (`publish_live`); `None` for this node's own or an
+/// unreadable one.
+fn remote_live(payload: &str) -> Option<crate::LiveEvent> {
+    let v: serde_json::Value = serde_json::from_str(payload).ok()?;
+    if v["node"].as_str()? == id() {
+        return None;
+    }
+    Some(crate::LiveEvent {
+        org: v["org"].as_str()?.to_string(),
+        visibility: serde_json::from_value(v["visibility"].clone()).ok()?,
+        party_org: v["party_org"].as_str().map(str::to_string),
+        kind: v["kind"].as_str()?.to_string(),
+        data: v["data"].clone(),
+        exercise_id: v["exercise_id"].as_i64(),
+    })
+}
+
 /// The heartbeat and the clean-up after dead nodes, for as long as the process runs.
 pub fn start(st: &AppState) {
+    // Other nodes' live events to this node's subscribers.
+    let s = st.clone();
+    let mut remote = st.store.subscribe_live();
+    tokio::spawn(async move {
+        loop {
+            match remote.recv().await {
+                Ok(p) => {
+                    if let Some(ev) = remote_live(&p) {
+                        let _ = s.live.send(ev);
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    });
     let s = st.clone();
     tokio::spawn(async move {
         loop {

@@ -196,13 +196,21 @@ impl Store {
         migrator.set_ignore_missing(true);
         migrator.run(&pool).await?;
         let (events, _) = broadcast::channel(JOURNAL_RING_ENTRIES);
+        let (live, _) = broadcast::channel(JOURNAL_RING_ENTRIES);
         let tail = match backend {
             Backend::Postgres => {
                 let t = Arc::new(tail::Tail {
                     poke: tokio::sync::Notify::new(),
                 });
                 let from = tail::last_seq(&pool).await?;
-                tail::spawn(pool.clone(), url.clone(), events.clone(), &t, from);
+                tail::spawn(
+                    pool.clone(),
+                    url.clone(),
+                    events.clone(),
+                    live.clone(),
+                    &t,
+                    from,
+                );
                 Some(t)
             }
             Backend::Sqlite => None,
@@ -211,6 +219,7 @@ impl Store {
             batch: Arc::new(Mutex::new(write::Batch::default())),
             waiting: AtomicUsize::new(0),
             events,
+            live,
             tail,
             lock_journal: backend == Backend::Postgres,
             sqls: write::insert_sqls_for(backend == Backend::Postgres),
@@ -231,6 +240,27 @@ impl Store {
     /// on the same PostgreSQL database (in sequence order, see `tail.rs`).
     pub fn subscribe(&self) -> broadcast::Receiver<JournalEntry> {
         self.shared.events.subscribe()
+    }
+
+    /// Sends a live event that is not journaled (a run's progress) to the other nodes on the
+    /// same PostgreSQL database, whose [`Store::subscribe_live`] receive it; nothing on SQLite
+    /// (one node). Payloads over [`tail::MAX_LIVE_PAYLOAD`] bytes are not sent.
+    pub async fn notify_live(&self, payload: &str) -> Result<(), StoreError> {
+        if self.backend != Backend::Postgres || payload.len() > tail::MAX_LIVE_PAYLOAD {
+            return Ok(());
+        }
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(tail::LIVE_CHANNEL)
+            .bind(payload)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Live events other nodes sent with [`Store::notify_live`] (this node's own included:
+    /// PostgreSQL delivers a notification to every listener).
+    pub fn subscribe_live(&self) -> broadcast::Receiver<String> {
+        self.shared.live.subscribe()
     }
 
     /// Starts a serialised write (group-committed: see [`WriteTx`]).

@@ -21,6 +21,13 @@ use tokio::sync::{Notify, broadcast};
 /// The notification channel of committed journal entries.
 pub(crate) const CHANNEL: &str = "forewarn_journal";
 
+/// The notification channel of live events that are not journaled (a run's progress): the
+/// payload is the event itself, for the other nodes to publish ([`crate::Store::notify_live`]).
+pub(crate) const LIVE_CHANNEL: &str = "forewarn_live";
+
+/// Largest payload PostgreSQL's NOTIFY carries, bytes (its limit is 8000).
+pub const MAX_LIVE_PAYLOAD: usize = 7900;
+
 /// The tailer reads the journal at least this often, notification or not.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
 
@@ -47,13 +54,14 @@ pub(crate) fn spawn(
     pool: AnyPool,
     url: String,
     events: broadcast::Sender<JournalEntry>,
+    live: broadcast::Sender<String>,
     tail: &Arc<Tail>,
     from_seq: i64,
 ) {
     let alive: Weak<Tail> = Arc::downgrade(tail);
     tokio::spawn(async move {
         let mut listener = match PgListener::connect(&url).await {
-            Ok(mut l) => match l.listen(CHANNEL).await {
+            Ok(mut l) => match l.listen_all([CHANNEL, LIVE_CHANNEL]).await {
                 Ok(()) => Some(l),
                 Err(e) => {
                     tracing::warn!(error = %e, "journal tail: LISTEN failed; polling every {POLL_INTERVAL:?}");
@@ -73,13 +81,21 @@ pub(crate) fn spawn(
                 _ = t.poke.notified() => {}
                 r = async {
                     match listener.as_mut() {
-                        Some(l) => l.recv().await.map(|_| ()),
+                        Some(l) => l.recv().await.map(Some),
                         None => std::future::pending().await,
                     }
                 } => {
-                    if let Err(e) = r {
-                        tracing::warn!(error = %e, "journal tail: listener lost; polling until it reconnects");
-                        tokio::time::sleep(POLL_INTERVAL).await;
+                    match r {
+                        // A live event of another node: published, and no journal to read.
+                        Ok(Some(n)) if n.channel() == LIVE_CHANNEL => {
+                            let _ = live.send(n.payload().to_string());
+                            continue;
+                        }
+                        Ok(_) => {}
+                        Err(e) => {
+                            tracing::warn!(error = %e, "journal tail: listener lost; polling until it reconnects");
+                            tokio::time::sleep(POLL_INTERVAL).await;
+                        }
                     }
                 }
                 _ = tokio::time::sleep(POLL_INTERVAL) => {}

@@ -273,6 +273,8 @@ pub(crate) struct Shared {
     pub batch: Arc<Mutex<Batch>>,
     pub waiting: AtomicUsize,
     pub events: broadcast::Sender<JournalEntry>,
+    /// Live events of other nodes (PostgreSQL, `tail.rs`): their payloads.
+    pub live: broadcast::Sender<String>,
     pub lock_journal: bool,
     /// On PostgreSQL, the journal tailer that publishes every node's entries in order
     /// (`tail.rs`); on SQLite (`None`) this process publishes what it commits.
