@@ -265,6 +265,8 @@ async fn act_on(
                     inc.status = inc.status.after(IncidentAction::Rerun)?;
                     inc.error = None;
                     inc.started_at = None;
+                    // This node runs it now (runner.rs stores only its node's result).
+                    inc.node = Some(crate::node::id().to_string());
                     records::update(&mut tx, WATCH_ACTOR, "incident.revised", &inc).await?;
                     to_start.push(inc);
                 } else {
