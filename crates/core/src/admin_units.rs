@@ -43,16 +43,9 @@ impl AdminUnit {
 /// Parses `admin1.geojson`: a FeatureCollection of (Multi)Polygons with string properties
 /// `code`, `country`, `type`, `name_en` (required, non-empty), `name_ru`, `name_zh`, `name_ur`.
 pub fn parse(bytes: &[u8], path: &str) -> Result<Vec<AdminUnit>, RegionError> {
-    let fmt = |m: String| RegionError::Format {
-        path: path.to_string(),
-        message: m,
-    };
-    let text = std::str::from_utf8(bytes).map_err(|e| fmt(e.to_string()))?;
-    let fc: geojson::FeatureCollection = text
-        .parse()
-        .map_err(|e: geojson::Error| fmt(e.to_string()))?;
-    let mut out = Vec::with_capacity(fc.features.len());
-    for (i, feat) in fc.features.into_iter().enumerate() {
+    let features = crate::region::polygon_features(bytes, path, "code")?;
+    let mut out = Vec::with_capacity(features.len());
+    for (i, (code, feat, boundary)) in features.into_iter().enumerate() {
         let prop = |k: &str| {
             feat.property(k)
                 .and_then(|v| v.as_str())
@@ -60,33 +53,23 @@ pub fn parse(bytes: &[u8], path: &str) -> Result<Vec<AdminUnit>, RegionError> {
                 .trim()
                 .to_string()
         };
-        let (code, country, name_en) = (prop("code"), prop("country"), prop("name_en"));
-        for (key, v) in [
-            ("code", &code),
-            ("country", &country),
-            ("name_en", &name_en),
-        ] {
+        let (country, name_en) = (prop("country"), prop("name_en"));
+        for (key, v) in [("country", &country), ("name_en", &name_en)] {
             if v.is_empty() {
-                return Err(fmt(format!("feature {i} has no string property '{key}'")));
+                return Err(RegionError::Format {
+                    path: path.to_string(),
+                    message: format!("feature {i} has no string property '{key}'"),
+                });
             }
         }
-        let (kind, name_ru, name_zh, name_ur) = (
-            prop("type"),
-            prop("name_ru"),
-            prop("name_zh"),
-            prop("name_ur"),
-        );
-        let boundary =
-            crate::region::feature_multipolygon(feat.geometry, &format!("feature {i} ({code})"))
-                .map_err(fmt)?;
         out.push(AdminUnit {
             code,
             country,
-            kind,
+            kind: prop("type"),
             name_en,
-            name_ru,
-            name_zh,
-            name_ur,
+            name_ru: prop("name_ru"),
+            name_zh: prop("name_zh"),
+            name_ur: prop("name_ur"),
             boundary,
         });
     }

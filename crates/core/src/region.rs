@@ -374,6 +374,18 @@ fn parse_boundaries(
     bytes: &[u8],
     path: &str,
 ) -> Result<Vec<(String, MultiPolygon<f64>)>, RegionError> {
+    polygon_features(bytes, path, "iso2")
+        .map(|fs| fs.into_iter().map(|(iso, _, mp)| (iso, mp)).collect())
+}
+
+/// The features of a GeoJSON FeatureCollection file of (Multi)Polygons: each feature's
+/// string property `key` (which names it in errors), its properties and its geometry. Errors
+/// name the file and the feature.
+pub(crate) fn polygon_features(
+    bytes: &[u8],
+    path: &str,
+    key: &str,
+) -> Result<Vec<(String, geojson::Feature, MultiPolygon<f64>)>, RegionError> {
     let fmt = |m: String| RegionError::Format {
         path: path.to_string(),
         message: m,
@@ -382,34 +394,30 @@ fn parse_boundaries(
     let fc: geojson::FeatureCollection = text
         .parse()
         .map_err(|e: geojson::Error| fmt(e.to_string()))?;
-    let mut out = Vec::new();
-    for (i, feat) in fc.features.into_iter().enumerate() {
-        let iso = feat
-            .property("iso2")
+    let mut out = Vec::with_capacity(fc.features.len());
+    for (i, mut feat) in fc.features.into_iter().enumerate() {
+        let name = feat
+            .property(key)
             .and_then(|v| v.as_str())
-            .ok_or_else(|| fmt(format!("feature {i} has no string property 'iso2'")))?
-            .to_string();
-        let mp =
-            feature_multipolygon(feat.geometry, &format!("feature {i} ({iso})")).map_err(fmt)?;
-        out.push((iso, mp));
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| fmt(format!("feature {i} has no string property '{key}'")))?;
+        let what = format!("feature {i} ({name})");
+        let geom = feat
+            .geometry
+            .take()
+            .ok_or_else(|| fmt(format!("{what} has no geometry")))?;
+        let g: geo::Geometry<f64> = geom
+            .try_into()
+            .map_err(|e: geojson::Error| fmt(format!("{what}: {e}")))?;
+        let mp = match g {
+            geo::Geometry::Polygon(p) => MultiPolygon(vec![p]),
+            geo::Geometry::MultiPolygon(mp) => mp,
+            _ => return Err(fmt(format!("{what} is not a (multi)polygon"))),
+        };
+        out.push((name, feat, mp));
     }
     Ok(out)
-}
-
-/// A GeoJSON feature's (Multi)Polygon geometry; the error names `what` (the feature).
-pub(crate) fn feature_multipolygon(
-    geometry: Option<geojson::Geometry>,
-    what: &str,
-) -> Result<MultiPolygon<f64>, String> {
-    let geom = geometry.ok_or_else(|| format!("{what} has no geometry"))?;
-    let g: geo::Geometry<f64> = geom
-        .try_into()
-        .map_err(|e: geojson::Error| format!("{what}: {e}"))?;
-    match g {
-        geo::Geometry::Polygon(p) => Ok(MultiPolygon(vec![p])),
-        geo::Geometry::MultiPolygon(mp) => Ok(mp),
-        _ => Err(format!("{what} is not a (multi)polygon")),
-    }
 }
 
 /// One indexed polygon: its bounding rectangle, owning country index and the polygon.

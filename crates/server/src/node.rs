@@ -41,8 +41,18 @@ fn lease(node: &str) -> String {
     format!("node:{node}")
 }
 
-/// Renews this node's heartbeat once.
+/// Whether other nodes may share the database (PostgreSQL). A SQLite file has one process,
+/// which needs no heartbeat, lease or clean-up loop: what it finds at start is its previous
+/// process's.
+fn shared(store: &Store) -> bool {
+    store.backend() == forewarn_store::Backend::Postgres
+}
+
+/// Renews this node's heartbeat once (nothing on SQLite).
 pub async fn beat(store: &Store) -> Result<(), StoreError> {
+    if !shared(store) {
+        return Ok(());
+    }
     let ok = store
         .try_lease(
             &lease(id()),
@@ -58,12 +68,16 @@ pub async fn beat(store: &Store) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Whether `node` (as recorded in a run or an exercise) is alive: this process, or a node
-/// whose heartbeat has not expired. `None` (a record from before nodes were recorded) is not.
+/// Whether `node` (as recorded in a run or an exercise) is alive: this process, or on
+/// PostgreSQL a node whose heartbeat has not expired. `None` (a record from before nodes were
+/// recorded) is not.
 pub async fn is_alive(store: &Store, node: Option<&str>) -> Result<bool, StoreError> {
     let Some(n) = node else { return Ok(false) };
     if n == id() {
         return Ok(true);
+    }
+    if !shared(store) {
+        return Ok(false);
     }
     Ok(store
         .lease_holder(&lease(n))
@@ -107,8 +121,12 @@ fn remote_live(payload: &str) -> Option<crate::LiveEvent> {
     })
 }
 
-/// The heartbeat and the clean-up after dead nodes, for as long as the process runs.
+/// The heartbeat, the clean-up after dead nodes and the other nodes' live events, for as
+/// long as the process runs (PostgreSQL only: see [`shared`]).
 pub fn start(st: &AppState) {
+    if !shared(&st.store) {
+        return;
+    }
     // Other nodes' live events to this node's subscribers.
     let s = st.clone();
     let mut remote = st.store.subscribe_live();

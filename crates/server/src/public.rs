@@ -82,19 +82,9 @@ pub async fn countries() -> Result<Response, ApiError> {
     ))
 }
 
-/// A boundary as a GeoJSON MultiPolygon, coordinates rounded to 1e-5 degrees (about 1 m).
+/// A boundary as a GeoJSON MultiPolygon (the engine's rounding, as the MMI contours).
 fn multipolygon_json(mp: &geo::MultiPolygon<f64>) -> Value {
-    let round = |v: f64| (v * 1e5).round() / 1e5;
-    let coords: Vec<Vec<Vec<[f64; 2]>>> =
-        mp.0.iter()
-            .map(|p| {
-                std::iter::once(p.exterior())
-                    .chain(p.interiors())
-                    .map(|r| r.0.iter().map(|q| [round(q.x), round(q.y)]).collect())
-                    .collect()
-            })
-            .collect();
-    json!({"type": "MultiPolygon", "coordinates": coords})
+    json!({"type": "MultiPolygon", "coordinates": forewarn_engine::contours::geojson_coordinates(mp)})
 }
 
 #[derive(Debug, Deserialize)]

@@ -24,9 +24,7 @@ use std::time::Duration;
 /// How often a running exercise's clock is advanced.
 const TICK: Duration = Duration::from_millis(250);
 
-pub(super) fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
+pub(super) use forewarn_store::now_ms;
 
 /// The copy of an exercise's state a change works on.
 pub(super) struct Staged {

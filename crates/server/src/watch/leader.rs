@@ -14,7 +14,7 @@
 //! A poller polls only while its node's last renewal is younger than the lease minus a
 //! margin ([`WatchService::may_poll`]), so a node that stalls stops before another may take
 //! over. The alarm escalation runs under the same lease (one e-mail per escalation). On one
-//! SQLite file there is one node, which takes the lease at once.
+//! SQLite file there is one node, which polls without a lease.
 
 use super::WatchService;
 use crate::AppState;
@@ -39,8 +39,14 @@ impl WatchService {
     }
 }
 
-/// Takes, renews or waits for the lease, for as long as the process runs.
+/// Takes, renews or waits for the lease, for as long as the process runs. On SQLite the one
+/// process polls, with no lease and nothing to follow (its own API changes the watch).
 pub async fn run(st: AppState, svc: Arc<WatchService>) {
+    if st.store.backend() != forewarn_store::Backend::Postgres {
+        svc.lease_until_ms.store(i64::MAX, Ordering::SeqCst);
+        svc.leading.send_replace(true);
+        return;
+    }
     let mut holding = false;
     loop {
         let t = now_ms();
@@ -97,21 +103,23 @@ async fn take_over(st: &AppState, svc: &WatchService) -> Result<(), String> {
 async fn follow(st: &AppState, svc: &Arc<WatchService>) -> Result<(), String> {
     let paused = super::pause::paused_names(st).await.map_err(|e| e.error)?;
     *svc.paused.lock().unwrap_or_else(|p| p.into_inner()) = paused;
+    adopt_added_sources(st, svc).await?;
+    super::rules_api::apply_stored(st, svc).await
+}
+
+/// Sources added through any node's API and not yet watched here, with their pollers.
+async fn adopt_added_sources(st: &AppState, svc: &Arc<WatchService>) -> Result<(), String> {
     for src in super::sources_api::stored_sources(st, &svc.config).await? {
         if let Some(i) = svc.add_source(src) {
             tokio::spawn(super::poll::run_source(st.clone(), svc.clone(), i));
         }
     }
-    super::rules_api::apply_stored(st, svc).await
+    Ok(())
 }
 
 /// On standby: the polling node's source health, as it stored it, and its added sources.
 async fn standby(st: &AppState, svc: &Arc<WatchService>) -> Result<(), String> {
-    for src in super::sources_api::stored_sources(st, &svc.config).await? {
-        if let Some(i) = svc.add_source(src) {
-            tokio::spawn(super::poll::run_source(st.clone(), svc.clone(), i));
-        }
-    }
+    adopt_added_sources(st, svc).await?;
     let stored = st.store.source_health().await.map_err(|e| e.to_string())?;
     let mut h = svc.health.lock().unwrap_or_else(|p| p.into_inner());
     for (name, v) in stored {

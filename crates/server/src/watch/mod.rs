@@ -392,12 +392,15 @@ pub async fn sources(
         })
         .collect();
     // Which node polls (several nodes on one database: leader.rs).
-    let polling_node = st
-        .store
-        .lease_holder(leader::LEASE)
-        .await?
-        .filter(|(_, until)| *until > forewarn_store::now_ms())
-        .map(|(holder, _)| holder);
+    let polling_node = if svc.may_poll() {
+        Some(st.node_id.to_string())
+    } else {
+        st.store
+            .lease_holder(leader::LEASE)
+            .await?
+            .filter(|(_, until)| *until > forewarn_store::now_ms())
+            .map(|(holder, _)| holder)
+    };
     Ok(axum::Json(json!({
         "items": items,
         "watching": true,
