@@ -15,6 +15,7 @@
 //!
 //! The crate knows nothing of HTTP; access rules are expressed with [`Reader`].
 
+mod jobs;
 mod lease;
 mod login_attempts;
 pub mod pg_temp;
@@ -24,6 +25,7 @@ mod types;
 mod watch;
 mod write;
 
+pub use jobs::{ClaimedRun, RunJob};
 pub use lease::now_ms;
 pub use types::*;
 pub use watch::WatchEventRow;

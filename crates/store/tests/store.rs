@@ -713,3 +713,114 @@ async fn a_database_migrated_by_a_newer_version_still_opens() {
     let s = Store::open(path.to_str().unwrap()).await.unwrap();
     assert!(s.last_seq().await.is_ok());
 }
+
+/// Queues four runs (three of org `a`, one of `b`) at times 1..4.
+async fn queue_four(s: &Store) {
+    let mut tx = s.begin_write().await.unwrap();
+    for (id, org) in [(1, "a"), (2, "a"), (3, "a"), (4, "b")] {
+        tx.queue_run(id, org, 0, 0, id).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+/// The run queue: the organisation with the fewest runs in progress goes first, then the
+/// oldest job; a holder renews what it holds; an expired job is taken again (counted); a
+/// revision replaces a job under its holder; the holder and generation are read in a write
+/// transaction and the job deleted with the result.
+async fn run_queue(a: Store, b: Store) {
+    queue_four(&a).await;
+    let t = 1_000;
+    let claim = async |s: &Store, who: &str, at: i64| {
+        s.claim_run(who, 10_000, at)
+            .await
+            .unwrap()
+            .map(|c| (c.incident_id, c.attempts))
+    };
+    assert_eq!(claim(&a, "n1", t).await, Some((1, 1)));
+    // Org a has a run in progress, b none: b's younger job goes first.
+    assert_eq!(claim(&b, "n2", t).await, Some((4, 1)));
+    assert_eq!(claim(&a, "n1", t).await, Some((2, 1)));
+    assert_eq!(claim(&b, "n2", t).await, Some((3, 1)));
+    assert_eq!(claim(&a, "n3", t).await, None);
+    let mut held = a.renew_runs("n1", 10_000, t + 5_000).await.unwrap();
+    held.sort();
+    assert_eq!(held, vec![(1, 0), (2, 0)]);
+    // n2 stops renewing: its jobs are free once their leases (t + 10 s) have expired.
+    assert_eq!(claim(&a, "n3", t + 10_001).await, Some((4, 2)));
+    assert_eq!(claim(&a, "n3", t + 10_002).await, Some((3, 2)));
+    assert_eq!(claim(&a, "n3", t + 10_003).await, None);
+    assert_eq!(
+        b.renew_runs("n2", 10_000, t + 10_004).await.unwrap(),
+        vec![]
+    );
+    let jobs = a.run_jobs(t + 10_005, 100).await.unwrap();
+    assert_eq!(jobs.len(), 4);
+    assert!(jobs.iter().all(|j| j.held));
+    // A revision queues generation 1 of incident 1 in place of n1's run.
+    let mut tx = a.begin_write().await.unwrap();
+    tx.queue_run(1, "a", 1, 0, t + 10_006).await.unwrap();
+    assert_eq!(tx.run_job(1).await.unwrap(), Some((None, 1)));
+    assert_eq!(tx.run_job(2).await.unwrap(), Some((Some("n1".into()), 0)));
+    tx.delete_run_job(2).await.unwrap();
+    assert_eq!(tx.run_job(2).await.unwrap(), None);
+    tx.commit().await.unwrap();
+    assert_eq!(
+        a.renew_runs("n1", 10_000, t + 10_007).await.unwrap(),
+        vec![]
+    );
+    assert_eq!(claim(&b, "n2", t + 10_008).await, Some((1, 1)));
+    // A node that stops cleanly frees its jobs at once.
+    assert_eq!(a.free_runs_of("n3").await.unwrap(), 2);
+    assert_eq!(claim(&a, "n1", t + 10_009).await.map(|c| c.1), Some(3));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_queue_on_sqlite_and_postgres() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("jobs.db");
+    let s = Store::open(db.to_str().unwrap()).await.unwrap();
+    run_queue(s.clone(), s).await;
+    let Some(pg) = pg_temp::for_tests() else {
+        return;
+    };
+    let url = pg.create_database("jobs").unwrap();
+    run_queue(
+        Store::open(&url).await.unwrap(),
+        Store::open(&url).await.unwrap(),
+    )
+    .await;
+    // Many nodes claiming at once take different jobs, each exactly once.
+    let url = pg.create_database("jobs_race").unwrap();
+    let nodes = open_n(&url, 4).await;
+    let mut tx = nodes[0].begin_write().await.unwrap();
+    for id in 1..=40 {
+        tx.queue_run(id, if id % 2 == 0 { "a" } else { "b" }, 0, 0, id)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let mut tasks = Vec::new();
+    for (i, s) in nodes.into_iter().enumerate() {
+        tasks.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            while let Some(c) = s.claim_run(&format!("n{i}"), 60_000, 5_000).await.unwrap() {
+                got.push(c.incident_id);
+            }
+            got
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    all.sort();
+    assert_eq!(all, (1..=40).collect::<Vec<i64>>());
+}
+
+async fn open_n(url: &str, n: usize) -> Vec<Store> {
+    let mut v = Vec::new();
+    for _ in 0..n {
+        v.push(Store::open(url).await.unwrap());
+    }
+    v
+}
