@@ -9,6 +9,7 @@ mod progress;
 mod quake_cmd;
 mod region_cmd;
 mod serve_cmd;
+mod worker_cmd;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -52,6 +53,8 @@ enum Cmd {
     Exercise(exercise_cmd::Cmd),
     /// Operations platform: HTTP API, live events and the web UI (`serve --demo` to try it).
     Serve(serve_cmd::Args),
+    /// Runs incidents from the queue `serve` nodes share on PostgreSQL (no HTTP).
+    Worker(worker_cmd::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -61,7 +64,7 @@ fn main() -> std::process::ExitCode {
     // that hangs up mid-response would kill the server; Rust's ignored SIGPIPE turns it into
     // an EPIPE error on that one connection) and not `bench` (its clients talk to servers).
     #[cfg(unix)]
-    if !matches!(cli.cmd, Cmd::Serve(_) | Cmd::Bench(_)) {
+    if !matches!(cli.cmd, Cmd::Serve(_) | Cmd::Worker(_) | Cmd::Bench(_)) {
         // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
         unsafe {
             libc::signal(libc::SIGPIPE, libc::SIG_DFL);
@@ -92,5 +95,6 @@ fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Cmd::Bench(c) => bench_cmd::run(data, c),
         Cmd::Exercise(c) => exercise_cmd::run(data, c),
         Cmd::Serve(a) => serve_cmd::run(a),
+        Cmd::Worker(a) => worker_cmd::run(a),
     }
 }

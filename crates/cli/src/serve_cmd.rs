@@ -49,6 +49,10 @@ pub struct Args {
     /// with a quake run and a draft CAP alert. Checked at start (errors name line and field).
     #[arg(long, value_name = "FILE.toml")]
     watch: Option<PathBuf>,
+    /// Queue incident runs without running them on this node: `forewarn worker` processes on
+    /// the same PostgreSQL database take them (docs/deploy.md). Not with a SQLite file.
+    #[arg(long)]
+    no_runs: bool,
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
@@ -82,6 +86,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         trusted_proxies: a.trusted_proxies.clone(),
         vs30: a.vs30.clone(),
         watch,
+        runs: !a.no_runs,
     };
     tune_allocator();
     forewarn_server::serve_blocking(cfg, |addr| {

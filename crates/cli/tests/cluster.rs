@@ -4,7 +4,10 @@
 //! watch polls on one node and another takes over when that one is killed.
 
 mod node;
-use node::{EventStream, Server, post_json, start, token};
+use node::{
+    EventStream, Server, get_json_with, post_json, post_json_with, start, start_with, token,
+    token_as,
+};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -20,14 +23,56 @@ struct Cluster {
 impl Cluster {
     /// Starts one more node.
     fn join(&mut self) -> std::net::SocketAddr {
+        self.join_with(&[])
+    }
+    /// Starts one more node with more `forewarn serve` arguments.
+    fn join_with(&mut self, extra: &[&str]) -> std::net::SocketAddr {
         let web = self.dir.path().display().to_string();
-        self.nodes.push(start(&self.url, &web));
+        self.nodes.push(start_with(&self.url, &web, extra));
         self.nodes.last().unwrap().addr
     }
+    /// Starts a `forewarn worker` (one run at a time) on the cluster's database.
+    fn worker(&self) -> Worker {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_forewarn"))
+            .args(["worker", "--db", &self.url, "--slots", "1"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start forewarn worker");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(line.contains("taking runs"), "{line}");
+        Worker { child }
+    }
+}
+
+/// A `forewarn worker` process, killed when dropped.
+struct Worker {
+    child: std::process::Child,
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The process id in a node name (`host:pid:start_ms`, as incidents record their node).
+fn node_pid(node: &serde_json::Value) -> Option<u32> {
+    node.as_str()?.rsplit(':').nth(1)?.parse().ok()
 }
 
 /// `n` nodes on one temporary PostgreSQL (None when PostgreSQL is not installed outside CI).
 fn cluster(n: usize) -> Option<Cluster> {
+    cluster_with(n, &[])
+}
+
+/// [`cluster`] with more `forewarn serve` arguments for every node.
+fn cluster_with(n: usize, extra: &[&str]) -> Option<Cluster> {
     let pg = forewarn_store::pg_temp::for_tests()?;
     let url = pg.create_database("cluster").unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -39,7 +84,7 @@ fn cluster(n: usize) -> Option<Cluster> {
     };
     // One after the other: the first seeds the demo, the others find it.
     for _ in 0..n {
-        c.join();
+        c.join_with(extra);
     }
     Some(c)
 }
@@ -290,6 +335,34 @@ fn a_restore_from_backup_into_a_fresh_database_serves_the_same_journal() {
     assert_eq!(live, copied, "the copy serves the same journal");
 }
 
+/// Waits until incident `id`'s run has started; the process id of the node running it.
+fn started_by(addr: std::net::SocketAddr, auth: &str, id: i64) -> Option<u32> {
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_secs(60) {
+        let (s, v) = node::get_json(addr, auth, &format!("/api/incidents/{id}"));
+        assert_eq!(s, 200, "{v}");
+        assert_eq!(v["status"], "running", "{v}");
+        if v["started_at"].is_string() {
+            return node_pid(&v["node"]);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("incident {id} did not start");
+}
+
+/// Incident `id`'s journal entry kinds.
+fn incident_kinds(addr: std::net::SocketAddr, auth: &str, id: i64) -> Vec<String> {
+    let (s, log) = node::get_json(addr, auth, "/api/activity?limit=1000");
+    assert_eq!(s, 200);
+    log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["record_id"] == id && e["record_type"] == "incident")
+        .map(|e| e["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
 fn incident_status(addr: std::net::SocketAddr, auth: &str, id: i64) -> String {
     let (s, v) = node::get_json(addr, auth, &format!("/api/incidents/{id}"));
     assert_eq!(s, 200, "{v}");
@@ -326,11 +399,17 @@ fn a_joining_node_leaves_live_runs_alone_and_the_run_of_a_killed_node_completes_
         status, "complete",
         "a run of a live node is not failed by a joining one"
     );
-    // Node A dies mid-run: node B takes the run over once A's heartbeat expires, runs it
-    // again and journals its result once.
+    // The node running it dies mid-run: the other takes the run over once its lease
+    // expires, runs it again and journals its result once.
     let second = run(a);
-    assert_eq!(incident_status(a, &auth, second), "running");
-    let mut dead = cl.nodes.remove(0);
+    let holder = started_by(a, &auth, second);
+    let at = cl
+        .nodes
+        .iter()
+        .position(|n| Some(n.child.id()) == holder)
+        .expect("a node of the cluster runs it");
+    let mut dead = cl.nodes.remove(at);
+    let b = cl.nodes[0].addr;
     dead.child.kill().unwrap();
     let _ = dead.child.wait();
     let t_kill = Instant::now();
@@ -346,16 +425,8 @@ fn a_joining_node_leaves_live_runs_alone_and_the_run_of_a_killed_node_completes_
     assert_eq!(status, "complete");
     let (_, v) = node::get_json(b, &auth, &format!("/api/incidents/{second}"));
     assert_eq!(v["takeovers"], 1, "{v}");
-    let (s, log) = node::get_json(b, &auth, "/api/activity?limit=1000");
-    assert_eq!(s, 200);
-    let kinds: Vec<&str> = log["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["record_id"] == second && e["record_type"] == "incident")
-        .map(|e| e["kind"].as_str().unwrap())
-        .collect();
-    let count = |k: &str| kinds.iter().filter(|x| **x == k).count();
+    let kinds = incident_kinds(b, &auth, second);
+    let count = |k: &str| kinds.iter().filter(|x| *x == k).count();
     assert_eq!(count("incident.taken_over"), 1, "{kinds:?}");
     assert_eq!(count("incident.completed"), 1, "journaled once: {kinds:?}");
     assert_eq!(count("incident.failed"), 0, "{kinds:?}");
@@ -498,5 +569,273 @@ fn login_limits_count_the_attempts_of_every_node() {
         login(a, "forewarn-demo"),
         429,
         "the pair is locked on every node"
+    );
+}
+
+/// Reads `stream` until the journal entry `kind` of record `id` arrives within `within`.
+fn await_entry(stream: &mut EventStream, kind: &str, id: i64, within: Duration) {
+    let deadline = Instant::now() + within;
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        let Some(e) = stream.next(left) else { break };
+        let v: serde_json::Value = serde_json::from_str(&e.data).unwrap_or_default();
+        if e.event == kind && v["record_id"] == id {
+            return;
+        }
+    }
+    panic!("no {kind} of record {id} within {within:?}");
+}
+
+/// Three API nodes that run nothing (`--no-runs`) and `forewarn worker` processes: a run
+/// created on one node is taken by a worker, its events reach the other nodes' streams, and
+/// the run of a worker killed mid-run completes on another worker, journaled once.
+#[test]
+fn runs_are_jobs_that_workers_take_and_a_killed_workers_run_completes_on_another() {
+    let Some(cl) = cluster_with(3, &["--no-runs"]) else {
+        return;
+    };
+    let (a, b, c) = (cl.nodes[0].addr, cl.nodes[1].addr, cl.nodes[2].addr);
+    let auth = format!("Bearer {}", token(a));
+    let w1 = cl.worker();
+    let mut on_b = EventStream::open(b, &auth, None);
+    let mut on_c = EventStream::open(c, &auth, None);
+    let create = |addr, realizations: u32| {
+        let (s, v) = post_json(
+            addr,
+            &auth,
+            "/api/incidents",
+            &json!({"title": "queued run", "quake": {"lat": 34.49, "lon": 73.63, "depth_km": 15, "mag": 7.8, "realizations": realizations}}),
+        );
+        assert_eq!(s, 202, "{v}");
+        v["id"].as_i64().unwrap()
+    };
+    let t0 = Instant::now();
+    let first = create(a, 0);
+    await_entry(&mut on_b, "incident.created", first, Duration::from_secs(1));
+    eprintln!(
+        "a write on node A reached node B's stream after {:?}",
+        t0.elapsed()
+    );
+    // Only the worker runs: it journals the start and the result, seen on node C.
+    assert_eq!(started_by(b, &auth, first), Some(w1.child.id()));
+    await_entry(
+        &mut on_c,
+        "incident.completed",
+        first,
+        Duration::from_secs(120),
+    );
+    // A second worker; the one running the next run is killed mid-run.
+    let w2 = cl.worker();
+    let second = create(c, 200);
+    let holder = started_by(a, &auth, second);
+    let mut workers = [w1, w2];
+    let at = workers
+        .iter()
+        .position(|w| Some(w.child.id()) == holder)
+        .expect("a worker runs it");
+    workers[at].child.kill().unwrap();
+    let _ = workers[at].child.wait();
+    let t_kill = Instant::now();
+    let mut status = incident_status(b, &auth, second);
+    while status == "running" && t_kill.elapsed() < Duration::from_secs(180) {
+        std::thread::sleep(Duration::from_millis(250));
+        status = incident_status(b, &auth, second);
+    }
+    eprintln!(
+        "the killed worker's run completed on another after {:?}",
+        t_kill.elapsed()
+    );
+    assert_eq!(status, "complete");
+    let (_, v) = node::get_json(a, &auth, &format!("/api/incidents/{second}"));
+    assert_eq!(v["takeovers"], 1, "{v}");
+    assert_eq!(
+        node_pid(&v["node"]),
+        Some(workers[1 - at].child.id()),
+        "{v}"
+    );
+    let kinds = incident_kinds(c, &auth, second);
+    let count = |k: &str| kinds.iter().filter(|x| *x == k).count();
+    assert_eq!(count("incident.taken_over"), 1, "{kinds:?}");
+    assert_eq!(count("incident.completed"), 1, "journaled once: {kinds:?}");
+    assert_eq!(count("incident.started"), 2, "{kinds:?}");
+}
+
+/// Every journal entry of exercise `id` that `auth` reads, oldest first.
+fn exercise_journal(addr: std::net::SocketAddr, auth: &str, id: i64) -> Vec<serde_json::Value> {
+    let hdr = id.to_string();
+    let mut all = Vec::new();
+    let mut before = String::new();
+    loop {
+        let (s, v) = get_json_with(
+            addr,
+            auth,
+            &format!("/api/activity?limit=500{before}"),
+            &[("Forewarn-Exercise", &hdr)],
+        );
+        assert_eq!(s, 200, "{v}");
+        let items = v["items"].as_array().unwrap().clone();
+        let Some(last) = items.last().and_then(|e| e["seq"].as_i64()) else {
+            break;
+        };
+        let n = items.len();
+        all.extend(items);
+        if n < 500 {
+            break;
+        }
+        before = format!("&before_seq={last}");
+    }
+    all.reverse();
+    all
+}
+
+/// The injects delivered to Tajikistan's team in exercise `id`, as node `addr` holds them;
+/// `None` while no node there holds it live.
+fn tj_injects(addr: std::net::SocketAddr, auth: &str, id: i64) -> Option<Vec<String>> {
+    let (s, v) = node::get_json(addr, auth, &format!("/api/exercises/{id}/injects"));
+    if s != 200 {
+        return None;
+    }
+    let mut ids: Vec<String> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| format!("{}@{}", i["inject"].as_str().unwrap(), i["t_s"]))
+        .collect();
+    ids.sort();
+    Some(ids)
+}
+
+/// SIGKILL of the node driving a live exercise: the other node rebuilds it from the journal
+/// (plan, hazards, every input at its wall time) within seconds and drives its clock on; no
+/// exercise record is journaled twice or lost, and players act through the node that holds
+/// it now.
+#[test]
+fn a_live_exercise_resumes_on_another_node_when_its_node_dies() {
+    let Some(mut cl) = cluster(2) else {
+        return;
+    };
+    let (a, b) = (cl.nodes[0].addr, cl.nodes[1].addr);
+    let rc = format!("Bearer {}", token_as(a, "rc.coordinator"));
+    let tj = format!("Bearer {}", token_as(a, "tj.duty"));
+    let (s, x) = post_json(
+        a,
+        &rc,
+        "/api/exercises",
+        &json!({"scenario": "exercise-pamir.toml", "seed": 7, "bots": true,
+                "human_teams": ["tj-coes"], "speed": "x60"}),
+    );
+    assert_eq!(s, 201, "{x}");
+    let id = x["id"].as_i64().unwrap();
+    let hdr = id.to_string();
+    let in_exercise = [("Forewarn-Exercise", hdr.as_str())];
+    let (s, v) = post_json(
+        a,
+        &rc,
+        &format!("/api/exercises/{id}/control"),
+        &json!({"op": "start"}),
+    );
+    assert_eq!(s, 200, "{v}");
+    let sitrep = |addr, title: &str| {
+        let (s, v) = post_json_with(
+            addr,
+            &tj,
+            "/api/sitreps",
+            &json!({"title": title, "body": "Road to Khorog closed at the Pamir bridge."}),
+            &in_exercise,
+        );
+        assert_eq!(s, 201, "{v}");
+    };
+    sitrep(a, "First report");
+    let t0 = Instant::now();
+    let before = loop {
+        let got = tj_injects(a, &tj, id).unwrap();
+        if got.len() >= 2 {
+            break got;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(120),
+            "no injects: {got:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    sitrep(a, "Second report");
+    let mut dead = cl.nodes.remove(0);
+    dead.child.kill().unwrap();
+    let _ = dead.child.wait();
+    let t_kill = Instant::now();
+    let resumed = loop {
+        if let Some(got) = tj_injects(b, &tj, id) {
+            break got;
+        }
+        assert!(
+            t_kill.elapsed() < Duration::from_secs(60),
+            "not resumed on the other node"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let took = t_kill.elapsed();
+    eprintln!("the exercise was resumed on the other node {took:?} after the kill");
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    for i in &before {
+        assert!(resumed.contains(i), "{i} lost: {resumed:?}");
+    }
+    let (_, v) = node::get_json(b, &rc, &format!("/api/exercises/{id}"));
+    assert_eq!(v["status"], "running", "{v}");
+    assert_eq!(node_pid(&v["node"]), Some(cl.nodes[0].child.id()), "{v}");
+    // The clock goes on there, and players act through it.
+    let t_s = v["t_s"].as_i64().unwrap();
+    sitrep(b, "Third report");
+    let t1 = Instant::now();
+    loop {
+        let (_, v) = node::get_json(b, &rc, &format!("/api/exercises/{id}"));
+        if v["t_s"].as_i64().unwrap() > t_s + 60 {
+            break;
+        }
+        assert!(
+            t1.elapsed() < Duration::from_secs(30),
+            "the clock stopped: {v}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // Every exercise record was journaled once (to each of its recipients), none skipped.
+    let journal = exercise_journal(b, &rc, id);
+    let kinds: Vec<&str> = journal
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    // The takeover is a change of the exercise record (real operations' journal).
+    let (_, log) = node::get_json(b, &rc, "/api/activity?limit=500");
+    let takeovers = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["record_id"] == id && e["kind"] == "exercise.taken_over")
+        .count();
+    assert_eq!(takeovers, 1, "{log}");
+    let mut seen = std::collections::BTreeSet::new();
+    for e in &journal {
+        let p = &e["payload"];
+        if e["kind"] == "exercise.input" || p.get("t_s").is_none() {
+            continue;
+        }
+        let Some(seq) = p["seq"].as_u64() else {
+            continue;
+        };
+        let key = (
+            seq,
+            p["team"].as_str().unwrap_or("").to_string(),
+            e["org"].clone().to_string(),
+        );
+        assert!(seen.insert(key.clone()), "record {key:?} journaled twice");
+    }
+    let seqs: std::collections::BTreeSet<u64> = seen.iter().map(|k| k.0).collect();
+    let max = *seqs.iter().max().unwrap();
+    assert_eq!(seqs.len() as u64, max, "a record is missing among 1..{max}");
+    assert_eq!(
+        journal
+            .iter()
+            .filter(|e| e["kind"] == "exercise.input")
+            .count(),
+        4,
+        "start and three reports: {kinds:?}"
     );
 }

@@ -92,11 +92,13 @@ pub async fn create_sitrep(
         if c.exercise.is_some() {
             crate::exercises::act(
                 &st2,
+                tx,
                 &c,
                 forewarn_exercise::Action::Sitrep {
                     text: format!("{}\n\n{}", title, inp.body),
                 },
-            )?;
+            )
+            .await?;
         }
         let s = Sitrep {
             id: next_id::<Sitrep>(tx).await?,

@@ -618,12 +618,13 @@ pub async fn publish(
                     // exercise journal; the alert itself still publishes.
                     if let Err(e) = crate::exercises::act(
                         &st2,
+                tx,
                         &c,
                         forewarn_exercise::Action::PublicWarning {
                             hazard,
                             country: None,
                         },
-                    ) {
+                    ).await {
                         tracing::info!(alert = a.id, error = %e.error, "exercise warning not counted");
                     }
                 }

@@ -216,7 +216,8 @@ pub async fn seed_incident(st: &AppState) -> Result<(), ApiError> {
         "pk.duty",
     );
     records::insert(&mut tx, "demo", "incident.created", &inc).await?;
+    crate::jobs::queue(&mut tx, &inc).await?;
     tx.commit().await?;
-    crate::runner::start(st.clone(), inc);
+    crate::jobs::wake(st);
     Ok(())
 }

@@ -175,8 +175,8 @@ pub struct Incident {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub watch: Option<crate::watch::WatchLink>,
-    /// The server node running it (node.rs); a run whose node died is taken over by another
-    /// (runner.rs `take_over_orphans`).
+    /// The server node or worker running it (node.rs), once one took its job from the queue
+    /// (jobs.rs); a run whose node died is taken over by another.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node: Option<String>,
     /// How many times another node took the run over after its node died.
@@ -264,7 +264,7 @@ impl Incident {
             origin: Origin::Manual,
             source_event_ids: vec![],
             watch: None,
-            node: Some(crate::node::id().to_string()),
+            node: None,
             takeovers: 0,
         }
     }
@@ -327,18 +327,35 @@ pub async fn create(
             )
         };
         records::insert(tx, &c.user.username, "incident.created", &inc).await?;
+        crate::jobs::queue(tx, &inc).await?;
         Ok(inc)
     })
     .await?;
-    // Start the run only for a fresh creation, not for a replayed response.
+    // Wake the claimer only for a fresh creation, not for a replayed response.
     let (resp, fresh) = crate::write::created::<Incident>(resp, StatusCode::ACCEPTED).await?;
-    if let Some(inc) = fresh {
-        crate::runner::start(st.clone(), inc);
+    if fresh.is_some() {
+        crate::jobs::wake(&st);
     }
     Ok(resp)
 }
 
-fn with_progress(st: &AppState, mut inc: Incident) -> Incident {
+/// The queue places of the running incidents among `incs` (none read when none runs).
+async fn queue_places(
+    st: &AppState,
+    incs: &[Incident],
+) -> Result<std::collections::HashMap<i64, usize>, ApiError> {
+    if incs.iter().any(|i| i.status == IncidentStatus::Running) {
+        Ok(crate::jobs::queue_positions(st).await?)
+    } else {
+        Ok(Default::default())
+    }
+}
+
+fn with_progress(
+    st: &AppState,
+    places: &std::collections::HashMap<i64, usize>,
+    mut inc: Incident,
+) -> Incident {
     inc.queue_position = None;
     if inc.status == IncidentStatus::Running {
         inc.progress = st
@@ -347,7 +364,7 @@ fn with_progress(st: &AppState, mut inc: Incident) -> Incident {
             .unwrap_or_else(|p| p.into_inner())
             .get(&inc.id)
             .cloned();
-        inc.queue_position = st.pool.queue_position(&crate::runner::run_key(inc.id));
+        inc.queue_position = places.get(&inc.id).copied();
     }
     inc
 }
@@ -360,11 +377,12 @@ pub async fn list(
     let page =
         records::list_page::<Incident>(&st, &caller, "/api/incidents", &q, ParentParam::None)
             .await?;
+    let places = queue_places(&st, &page.items).await?;
     let items: Vec<Incident> = page
         .items
         .into_iter()
         // Read without the run's summary (`list_omits`): `GET /api/incidents/{id}` serves it.
-        .map(|inc| with_progress(&st, inc))
+        .map(|inc| with_progress(&st, &places, inc))
         .collect();
     Ok(axum::Json(json!({"items": items, "next": page.next})))
 }
@@ -375,7 +393,8 @@ pub async fn get(
     Path(id): Path<i64>,
 ) -> Result<axum::Json<Incident>, ApiError> {
     let inc = load::<Incident>(&st.store, &caller.reader(), caller.exercise, id).await?;
-    Ok(axum::Json(with_progress(&st, inc)))
+    let places = queue_places(&st, std::slice::from_ref(&inc)).await?;
+    Ok(axum::Json(with_progress(&st, &places, inc)))
 }
 
 pub async fn close(
@@ -393,12 +412,13 @@ pub async fn close(
         inc.status = inc.status.after(IncidentAction::Close)?;
         inc.updated_at = now_ts();
         records::update(tx, &c.user.username, "incident.closed", &inc).await?;
+        // A queued run never starts; a running one stops (at its holder's next renewal on
+        // another node, crate::jobs).
+        tx.delete_run_job(id).await?;
         Ok(inc)
     })
     .await?;
-    // After the commit: a queued run never starts, a running one stops.
-    st.pool
-        .cancel(&crate::runner::run_key(id), crate::pool::Stop::Cancelled);
+    crate::jobs::cancel_local(&st, id);
     Ok(resp)
 }
 

@@ -18,6 +18,7 @@ mod flood_run;
 pub mod http_client;
 pub mod incident_report;
 pub mod incidents;
+pub mod jobs;
 pub mod login_guard;
 pub mod login_shared;
 pub mod node;
@@ -90,6 +91,8 @@ pub struct AppState {
     pub settings: Arc<settings::HttpSettings>,
     /// Bearer token hash -> user, for [`TOKEN_CACHE_TTL`]; cleared when a token is revoked here.
     pub token_cache: Arc<Mutex<HashMap<String, (forewarn_store::User, std::time::Instant)>>>,
+    /// This node's side of the run queue (the jobs it holds, its claimer).
+    pub jobs: Arc<jobs::Jobs>,
     /// Live exercises of this process.
     pub exercises: Arc<exercises::Registry>,
     /// Bundled exercise plans (and the hazard scenario files they name): `--scenarios-dir`,
@@ -176,6 +179,7 @@ impl AppState {
             web_dir,
             settings: Arc::new(settings),
             token_cache: Arc::new(Mutex::new(HashMap::new())),
+            jobs: Arc::new(jobs::Jobs::default()),
             exercises: Arc::new(exercises::Registry::default()),
             scenarios_dir: scenarios_tmp
                 .as_ref()
@@ -293,6 +297,9 @@ pub struct ServerConfig {
     pub vs30: Option<PathBuf>,
     /// The sources to watch (`--watch FILE.toml`, validated).
     pub watch: Option<forewarn_watch::WatchConfig>,
+    /// Whether this node runs incidents from the shared queue (`--no-runs`: only `forewarn
+    /// worker` processes do).
+    pub runs: bool,
 }
 
 /// Errors starting the server.
@@ -354,12 +361,26 @@ pub async fn prepare(cfg: &ServerConfig) -> Result<(AppState, Router), ServeErro
     node::beat(&st.store)
         .await
         .map_err(|e| ServeError::Setup(format!("node heartbeat: {e}")))?;
-    runner::take_over_orphans(&st)
+    if !cfg.runs {
+        if st.store.backend() == forewarn_store::Backend::Sqlite {
+            return Err(ServeError::Setup(
+                "--no-runs needs a PostgreSQL database shared with `forewarn worker` processes (on a SQLite file no other process would run the incidents)".into(),
+            ));
+        }
+        jobs::disable(&st);
+    }
+    jobs::requeue_orphans(&st)
         .await
         .map_err(|e| ServeError::Setup(e.to_string()))?;
-    exercises::interrupt_stale(&st)
-        .await
-        .map_err(|e| ServeError::Setup(e.to_string()))?;
+    jobs::start(&st);
+    // The exercises this database's dead nodes (or this node's previous process) held are
+    // rebuilt in the background: a few seconds of hazard runs each.
+    let s = st.clone();
+    tokio::spawn(async move {
+        if let Err(e) = exercises::resume_stale(&s).await {
+            tracing::error!("resuming exercises: {}", e.error);
+        }
+    });
     node::start(&st);
     if let Some(pw) = &cfg.demo {
         demo::seed(&st, pw)
@@ -384,7 +405,7 @@ pub async fn prepare(cfg: &ServerConfig) -> Result<(AppState, Router), ServeErro
 
 /// Runs the server until Ctrl-C / SIGTERM. `on_ready` gets the bound address.
 pub async fn serve(cfg: ServerConfig, on_ready: impl FnOnce(SocketAddr)) -> Result<(), ServeError> {
-    let (_st, app) = prepare(&cfg).await?;
+    let (st, app) = prepare(&cfg).await?;
     let listener = tokio::net::TcpListener::bind(cfg.bind)
         .await
         .map_err(|source| ServeError::Bind {
@@ -400,28 +421,98 @@ pub async fn serve(cfg: ServerConfig, on_ready: impl FnOnce(SocketAddr)) -> Resu
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(async {
-        let ctrl_c = tokio::signal::ctrl_c();
-        #[cfg(unix)]
-        {
-            let mut term =
-                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                    Ok(s) => s,
-                    Err(_) => {
-                        let _ = ctrl_c.await;
-                        return;
-                    }
-                };
-            tokio::select! {
-                _ = ctrl_c => {},
-                _ = term.recv() => {},
-            }
-        }
-        #[cfg(not(unix))]
-        let _ = ctrl_c.await;
-    })
+    .with_graceful_shutdown(shutdown_signal())
     .await
-    .map_err(|source| ServeError::Bind { addr, source })
+    .map_err(|source| ServeError::Bind { addr, source })?;
+    jobs::release(&st).await;
+    Ok(())
+}
+
+/// A `forewarn worker`'s settings.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// The PostgreSQL database the server nodes use.
+    pub db: String,
+    /// `--scenarios-dir` (the flood scenarios gauge runs name); `None`: the embedded ones.
+    pub scenarios_dir: Option<PathBuf>,
+    /// Vs30 raster for the earthquake runs, as `serve --vs30`.
+    pub vs30: Option<PathBuf>,
+    /// Runs at the same time (`--slots`); `None`: one per two cores.
+    pub slots: Option<usize>,
+}
+
+/// Runs incidents from the queue the server nodes share (crate::jobs), with no HTTP, until
+/// Ctrl-C / SIGTERM; then gives its runs up so that another worker or node takes them at
+/// once. `on_ready` gets this worker's node name.
+pub async fn work(cfg: WorkerConfig, on_ready: impl FnOnce(&str)) -> Result<(), ServeError> {
+    let store = Store::open(&cfg.db).await?;
+    if store.backend() != forewarn_store::Backend::Postgres {
+        return Err(ServeError::Setup(format!(
+            "--db {}: a worker takes runs from a PostgreSQL database shared with `forewarn serve` nodes; with a SQLite file `forewarn serve` runs them itself",
+            cfg.db
+        )));
+    }
+    let mut st = AppState::with_settings(store, None, settings::HttpSettings::default());
+    if let Some(dir) = &cfg.scenarios_dir {
+        if !dir.is_dir() {
+            return Err(ServeError::Setup(format!(
+                "--scenarios-dir {} is not a directory",
+                dir.display()
+            )));
+        }
+        st.scenarios_dir = dir.clone();
+        st.scenarios_tmp = None;
+    }
+    if let Some(p) = &cfg.vs30 {
+        st.vs30 = Some(Arc::new(Vs30Raster::load(p).map_err(ServeError::Setup)?));
+    }
+    if let Some(n) = cfg.slots {
+        st.pool.set_config(pool::PoolConfig {
+            slots: n,
+            per_org: n,
+            ..st.pool.config()
+        });
+    }
+    node::beat(&st.store)
+        .await
+        .map_err(|e| ServeError::Setup(format!("node heartbeat: {e}")))?;
+    node::start(&st);
+    jobs::start(&st);
+    on_ready(node::id());
+    shutdown_signal().await;
+    jobs::release(&st).await;
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+/// [`work`] on its own multi-threaded runtime, for synchronous callers (the CLI).
+pub fn work_blocking(cfg: WorkerConfig, on_ready: impl FnOnce(&str)) -> Result<(), ServeError> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| ServeError::Setup(format!("starting the async runtime: {e}")))?;
+    rt.block_on(work(cfg, on_ready))
 }
 
 /// [`serve`] on its own multi-threaded runtime, for synchronous callers (the CLI).

@@ -2,25 +2,31 @@
 //! and the clean-up of work left by nodes that died.
 //!
 //! Each node holds the store lease `node:<id>` ([`HEARTBEAT_TTL`], renewed every
-//! [`HEARTBEAT_EVERY`]) for as long as it runs. An incident run and a live exercise record the
-//! node that holds them (`node`); every [`REAP_EVERY`] each node takes over the runs (runs them
-//! again, crate::runner `take_over_orphans`) and interrupts the exercises whose node's
-//! heartbeat has expired (a node killed or cut off from the
-//! database), and leaves those of live nodes alone. Records from before this field (no
-//! `node`) belong to no live node. On one SQLite file there is one node, which finds at start
-//! what its previous process left.
+//! [`HEARTBEAT_EVERY`]) for as long as it runs. A live exercise records the node that holds it
+//! (`node`); every [`REAP_EVERY`] each node resumes the exercises whose node's heartbeat has
+//! expired (a node killed or cut off from the database) and leaves those of live nodes alone.
+//! Incident runs are jobs with leases of their own (crate::jobs); the clean-up only queues
+//! runs left by a version before the queue. Records from before the `node` field belong to no
+//! live node. On one SQLite file there is one node, which finds at start what its previous
+//! process left.
 
 use crate::AppState;
 use forewarn_store::{Store, StoreError, now_ms};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-/// How long a heartbeat lasts unrenewed.
-pub const HEARTBEAT_TTL: Duration = Duration::from_secs(10);
+/// How long a heartbeat lasts unrenewed: a live exercise whose node stopped is resumed
+/// elsewhere this long after the node's last heartbeat (plus [`REAP_EVERY`] and the rebuild).
+/// A node cut off from the database for longer loses its exercises (their writes are fenced:
+/// exercises/control.rs `commit`).
+pub const HEARTBEAT_TTL: Duration = Duration::from_secs(3);
 /// How often a node renews it.
-pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(2);
-/// How often a node looks for work left by dead nodes.
-pub const REAP_EVERY: Duration = Duration::from_secs(5);
+pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(1);
+/// How often a node looks for exercises left by dead nodes.
+pub const REAP_EVERY: Duration = Duration::from_secs(1);
+/// Every how many [`REAP_EVERY`] the rest of the clean-up runs (runs of a version before the
+/// queue, login attempts).
+const CLEAN_EVERY_REAPS: u32 = 5;
 
 /// This process's name among the nodes: host, process id and start time (a restarted process
 /// is a new node).
@@ -121,12 +127,59 @@ fn remote_live(payload: &str) -> Option<crate::LiveEvent> {
     })
 }
 
+/// Keeps another node's run progress for this node's `GET /api/incidents` (dropped when the
+/// run's next journal entry arrives: [`forget_progress`]).
+fn remember_progress(st: &AppState, ev: &crate::LiveEvent) {
+    if ev.kind != "incident.progress" {
+        return;
+    }
+    let d = &ev.data;
+    let (Some(id), Some(stage), Some(done), Some(total)) = (
+        d["incident_id"].as_i64(),
+        d["stage"].as_str(),
+        d["done"].as_u64(),
+        d["total"].as_u64(),
+    ) else {
+        return;
+    };
+    st.progress
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(
+            id,
+            crate::incidents::Progress {
+                stage: stage.to_string(),
+                done,
+                total,
+            },
+        );
+}
+
+/// Drops the progress kept for another node's run once the run's next journal entry (its
+/// result, a takeover, a close) arrives.
+async fn forget_progress(st: AppState) {
+    let mut rx = st.store.subscribe();
+    loop {
+        match rx.recv().await {
+            Ok(e) if e.record_type == "incident" && e.kind != "incident.started" => {
+                st.progress
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .remove(&e.record_id);
+            }
+            Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
 /// The heartbeat, the clean-up after dead nodes and the other nodes' live events, for as
 /// long as the process runs (PostgreSQL only: see [`shared`]).
 pub fn start(st: &AppState) {
     if !shared(&st.store) {
         return;
     }
+    tokio::spawn(forget_progress(st.clone()));
     // Other nodes' live events to this node's subscribers.
     let s = st.clone();
     let mut remote = st.store.subscribe_live();
@@ -135,6 +188,7 @@ pub fn start(st: &AppState) {
             match remote.recv().await {
                 Ok(p) => {
                     if let Some(ev) = remote_live(&p) {
+                        remember_progress(&s, &ev);
                         let _ = s.live.send(ev);
                     }
                 }
@@ -154,21 +208,23 @@ pub fn start(st: &AppState) {
     });
     let s = st.clone();
     tokio::spawn(async move {
-        loop {
+        for i in 1u32.. {
             tokio::time::sleep(REAP_EVERY).await;
-            reap(&s).await;
+            if i % CLEAN_EVERY_REAPS == 0 {
+                clean(&s).await;
+            }
+            if let Err(e) = crate::exercises::resume_stale(&s).await {
+                tracing::warn!("resuming the exercises of dead nodes: {}", e.error);
+            }
         }
     });
 }
 
-/// Takes over the runs and interrupts the exercises of dead nodes; prunes the login attempts
-/// counted across nodes.
-pub async fn reap(st: &AppState) {
+/// Queues the runs dead nodes left from a version before the queue; prunes the login
+/// attempts counted across nodes.
+pub async fn clean(st: &AppState) {
     crate::login_shared::prune(st).await;
-    if let Err(e) = crate::runner::take_over_orphans(st).await {
-        tracing::warn!("taking over the runs of dead nodes: {}", e.error);
-    }
-    if let Err(e) = crate::exercises::interrupt_stale(st).await {
-        tracing::warn!("interrupting the exercises of dead nodes: {}", e.error);
+    if let Err(e) = crate::jobs::requeue_orphans(st).await {
+        tracing::warn!("queueing the runs of dead nodes: {}", e.error);
     }
 }

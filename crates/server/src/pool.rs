@@ -188,8 +188,8 @@ impl RunPool {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Queues `work` for organisation `org`; `key` names it for [`RunPool::cancel`] and
-    /// [`RunPool::queue_position`]. Must be called inside the tokio runtime.
+    /// Queues `work` for organisation `org`; `key` names it for [`RunPool::cancel`]. Must be
+    /// called inside the tokio runtime.
     pub fn submit<R: Send + 'static>(
         self: &Arc<Self>,
         org: &str,
@@ -305,33 +305,6 @@ impl RunPool {
         }
         inner.queues.retain(|_, q| !q.is_empty());
         found
-    }
-
-    /// The 1-based place of the queued run named `key` in the order runs will start (the
-    /// organisations taking turns); `None` when it is running or unknown.
-    pub fn queue_position(&self, key: &str) -> Option<usize> {
-        let inner = self.lock();
-        let order = inner.turn_order();
-        let mut taken: BTreeMap<&str, usize> = BTreeMap::new();
-        let mut pos = 0;
-        loop {
-            let mut any = false;
-            for org in &order {
-                let q = &inner.queues[org];
-                let k = taken.entry(org.as_str()).or_insert(0);
-                if let Some(j) = q.get(*k) {
-                    any = true;
-                    *k += 1;
-                    pos += 1;
-                    if j.key.as_deref() == Some(key) {
-                        return Some(pos);
-                    }
-                }
-            }
-            if !any {
-                return None;
-            }
-        }
     }
 
     /// Runs started and not yet finished, and runs queued.

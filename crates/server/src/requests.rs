@@ -335,14 +335,18 @@ pub async fn create(
     write_op(&st, &caller, &idem, StatusCode::CREATED, async move |tx| {
         // In an exercise, the consequence model hears of the request (EDXL-RM RequestResource).
         let exercise_ref = match exercise_resource(&resource_type) {
-            Some(resource) if c.exercise.is_some() => crate::exercises::act(
-                &st2,
-                &c,
-                forewarn_exercise::Action::Request {
-                    resource,
-                    country: None,
-                },
-            )?,
+            Some(resource) if c.exercise.is_some() => {
+                crate::exercises::act(
+                    &st2,
+                    tx,
+                    &c,
+                    forewarn_exercise::Action::Request {
+                        resource,
+                        country: None,
+                    },
+                )
+                .await?
+            }
             _ => None,
         };
         let now = now_ts();
@@ -502,11 +506,13 @@ pub async fn create_offer(
         if let Some(xref) = &req.exercise_ref {
             crate::exercises::act(
                 &st2,
+                tx,
                 &c,
                 forewarn_exercise::Action::Offer {
                     request: xref.clone(),
                 },
-            )?;
+            )
+            .await?;
         }
         let now = now_ts();
         let o = Offer {

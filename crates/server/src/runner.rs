@@ -1,8 +1,8 @@
-//! The run of an incident (an earthquake, or the flood a gauge started: [`crate::flood_run`]),
-//! as a background job on the run pool ([`crate::pool`]):
-//! queued fairly with the other organisations' runs, journaled when it starts
-//! (`incident.started`), progress to live events, stopped by the pool's time limit or when
-//! the incident is closed, results journaled at the end.
+//! The run of an incident (an earthquake, or the flood a gauge started: [`crate::flood_run`])
+//! on this node's run pool ([`crate::pool`]), once this node holds its job (crate::jobs: the
+//! queue shared by the nodes, which journals the start): progress to live events, stopped by
+//! the pool's time limit or when the incident is closed or revised, the result journaled at
+//! the end by the job's holder only.
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -137,9 +137,9 @@ fn compute(
     })
 }
 
-/// The pool key of incident `id`'s run.
-pub fn run_key(id: i64) -> String {
-    format!("incident:{id}")
+/// The pool key of run `generation` of incident `id`.
+pub fn run_key(id: i64, generation: i64) -> String {
+    format!("incident:{id}:{generation}")
 }
 
 /// Why a stopped run failed, for the incident's `error`.
@@ -154,44 +154,16 @@ pub fn stop_message(why: Stop, timeout: Duration) -> String {
     }
 }
 
-/// Journals that the run of `inc` started; its CAP sender. `None` when the incident is gone
-/// or closed (nothing to run).
-async fn mark_started(st: &AppState, inc: &Incident) -> Result<Option<String>, ApiError> {
-    let sender = match st.store.org(&inc.org).await? {
-        Some(o) => o.cap_sender,
-        None => format!("{}@forewarn.example", inc.org),
-    };
-    let mut tx = st.store.begin_write().await?;
-    let mut cur: Incident = match tx.get_record("incident", inc.id).await? {
-        Some(r) => records::from_record(&r)?,
-        None => return Ok(None),
-    };
-    if cur.status != IncidentStatus::Running || cur.node.as_deref() != Some(crate::node::id()) {
-        // Closed, or taken over by another node meanwhile.
-        return Ok(None);
-    }
-    let now = now_ts();
-    cur.started_at = Some(now.clone());
-    cur.updated_at = now;
-    records::update(&mut tx, "system", "incident.started", &cur).await?;
-    tx.commit().await?;
-    Ok(Some(sender))
-}
-
-/// Queues the run of `inc` on the pool (in turn with the other organisations' runs).
-pub fn start(st: AppState, inc: Incident) {
+/// Runs `inc` (whose job this node holds: crate::jobs) on the pool, in turn with the other
+/// organisations' runs here, and journals its result.
+pub(crate) fn start(st: AppState, inc: Incident, generation: i64, sender: String) {
     let handle = tokio::runtime::Handle::current();
     let timeout = st.pool.config().timeout;
     let (st2, inc2) = (st.clone(), inc.clone());
     let job = st.pool.submit(
         &inc.org,
-        Some(run_key(inc.id)),
+        Some(run_key(inc.id, generation)),
         move |token: &CancelToken| {
-            let sender = match handle.block_on(mark_started(&st2, &inc2)) {
-                Ok(Some(s)) => s,
-                Ok(None) => return Err("cancelled: the incident was closed".to_string()),
-                Err(e) => return Err(format!("cannot record the start: {}", e.error)),
-            };
             let _rt = handle.enter();
             let last =
                 std::sync::Mutex::new((String::new(), Instant::now() - Duration::from_secs(1)));
@@ -232,33 +204,34 @@ pub fn start(st: AppState, inc: Incident) {
             Ok(r) => r,
             Err(why) => Err(stop_message(why, timeout)),
         };
-        finish(&st, inc, out).await;
+        let id = inc.id;
+        finish(&st, inc, generation, out).await;
+        crate::jobs::done(&st, id, generation);
     });
 }
 
-async fn finish(st: &AppState, inc: Incident, out: Result<RunOutput, String>) {
+async fn finish(st: &AppState, inc: Incident, generation: i64, out: Result<RunOutput, String>) {
     st.progress
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .remove(&inc.id);
-    let result: Result<(), ApiError> = async {
+    let result: Result<bool, ApiError> = async {
         let mut tx = st.store.begin_write().await?;
         let mut cur: Incident = match tx.get_record("incident", inc.id).await? {
             Some(r) => records::from_record(&r)?,
-            None => return Ok(()),
+            None => return Ok(false),
         };
-        if cur.status == IncidentStatus::Closed {
-            // Closed while running: the run was cancelled; nothing to store.
-            return Ok(());
+        // Only the job's holder, for the job's run, stores a result (a run is journaled once):
+        // closed meanwhile (no job), revised (a newer generation) or taken over by another
+        // node after this one was cut off longer than the lease (another holder).
+        match tx.run_job(inc.id).await? {
+            Some((Some(h), g)) if h == crate::node::id() && g == generation => {}
+            _ => return Ok(false),
         }
-        if cur.status != IncidentStatus::Running || cur.node.as_deref() != Some(crate::node::id()) {
-            // Another node took the run over (this node was cut off long enough for its
-            // heartbeat to expire): its result is the one journaled, once.
-            return Ok(());
-        }
-        if cur.watch.as_ref().map(|w| w.runs) != inc.watch.as_ref().map(|w| w.runs) {
-            // A revision of the event started a newer run: this one's result is stale.
-            return Ok(());
+        if cur.status != IncidentStatus::Running {
+            tx.delete_run_job(inc.id).await?;
+            tx.commit().await?;
+            return Ok(false);
         }
         cur.updated_at = now_ts();
         let kind = match out {
@@ -283,13 +256,20 @@ async fn finish(st: &AppState, inc: Incident, out: Result<RunOutput, String>) {
             }
         };
         records::update(&mut tx, "system", kind, &cur).await?;
+        tx.delete_run_job(inc.id).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
     .await;
-    if let Err(e) = result {
-        tracing::error!("incident {}: cannot store the result: {e}", inc.id);
-        return;
+    match result {
+        Ok(true) => {}
+        Ok(false) => return,
+        Err(e) => {
+            // The job stays held until this node forgets it (crate::jobs::done): its lease
+            // then expires and another node runs it again.
+            tracing::error!("incident {}: cannot store the result: {e}", inc.id);
+            return;
+        }
     }
     if inc.origin == crate::incidents::Origin::Auto {
         match inc.flood {
@@ -297,66 +277,4 @@ async fn finish(st: &AppState, inc: Incident, out: Result<RunOutput, String>) {
             None => crate::watch::drafts::after_run(st, inc.id).await,
         }
     }
-}
-
-/// How many times a run is taken over before it is failed instead: a run that brings its node
-/// down each time must not take the whole cluster down one node after another.
-pub const MAX_TAKEOVERS: u32 = 2;
-
-/// Takes over the incident runs left `running` by a node that is no longer alive (a previous
-/// process of this one, or another node that died: node.rs): each is journaled as
-/// `incident.taken_over` with this node as its node and run again here (runs are
-/// deterministic: the same inputs and seed give the same result), or failed after
-/// [`MAX_TAKEOVERS`]. Only the node recorded in the incident stores a result (`finish`), so a
-/// run is journaled once even if its old node was only cut off and finishes later.
-pub async fn take_over_orphans(st: &AppState) -> Result<(), ApiError> {
-    let running = st
-        .store
-        .list_records(
-            "incident",
-            &forewarn_store::Reader::All,
-            &forewarn_store::RecordFilter {
-                exercise_id: None,
-                status: Some(IncidentStatus::Running.as_str().into()),
-                parent_id: None,
-                limit: 1000,
-            },
-        )
-        .await?;
-    for r in running {
-        let seen: Incident = records::from_record(&r)?;
-        if crate::node::is_alive(&st.store, seen.node.as_deref()).await? {
-            continue;
-        }
-        let mut tx = st.store.begin_write().await?;
-        // As it is now, under the write lock: another node may have taken it first.
-        let mut inc: Incident = match tx.get_record("incident", seen.id).await? {
-            Some(r) => records::from_record(&r)?,
-            None => continue,
-        };
-        if inc.status != IncidentStatus::Running || inc.node != seen.node {
-            continue;
-        }
-        inc.updated_at = now_ts();
-        if inc.takeovers >= MAX_TAKEOVERS {
-            inc.status = inc.status.after(IncidentAction::Fail)?;
-            inc.error = Some(format!(
-                "interrupted: the server running it stopped {} times during the run; create the incident again",
-                inc.takeovers + 1
-            ));
-            records::update(&mut tx, "system", "incident.failed", &inc).await?;
-            tx.commit().await?;
-            continue;
-        }
-        let from = inc.node.take();
-        inc.node = Some(crate::node::id().to_string());
-        inc.takeovers += 1;
-        inc.started_at = None;
-        inc.progress = None;
-        records::update(&mut tx, "system", "incident.taken_over", &inc).await?;
-        tx.commit().await?;
-        tracing::warn!(incident = inc.id, from = ?from, "took over the run of a node that stopped");
-        start(st.clone(), inc);
-    }
-    Ok(())
 }

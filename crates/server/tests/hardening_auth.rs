@@ -495,6 +495,7 @@ async fn a_network_server_needs_a_public_url() {
         trusted_proxies: vec![],
         vs30: None,
         watch: None,
+        runs: true,
     };
     let e = forewarn_server::prepare(&cfg("0.0.0.0:0", None))
         .await

@@ -115,12 +115,17 @@ pub fn start_with(db: &str, web: &str, extra: &[&str]) -> Server {
 
 /// Logs in as pk.duty (cookie + CSRF) and creates a bearer token for the burst.
 pub fn token(addr: SocketAddr) -> String {
+    token_as(addr, "pk.duty")
+}
+
+/// Logs in as demo user `user` and creates a bearer token.
+pub fn token_as(addr: SocketAddr, user: &str) -> String {
     let (s, head, b) = http_full(
         addr,
         "POST",
         "/api/login",
         &[("Content-Type", "application/json")],
-        Some(&json!({"username": "pk.duty", "password": "forewarn-demo"}).to_string()),
+        Some(&json!({"username": user, "password": "forewarn-demo"}).to_string()),
     )
     .unwrap();
     assert_eq!(s, 200, "{b}");
@@ -262,16 +267,35 @@ pub fn get_json(addr: SocketAddr, auth: &str, path: &str) -> (u16, Value) {
 
 /// `POST` a JSON body with a bearer `auth`; the status and parsed body.
 pub fn post_json(addr: SocketAddr, auth: &str, path: &str, body: &Value) -> (u16, Value) {
-    let (s, b) = http(
-        addr,
-        "POST",
-        path,
-        &[
-            ("Authorization", auth),
-            ("Content-Type", "application/json"),
-        ],
-        Some(&body.to_string()),
-    )
-    .unwrap();
+    post_json_with(addr, auth, path, body, &[])
+}
+
+/// [`post_json`] with more headers (`Forewarn-Exercise`, ...).
+pub fn post_json_with(
+    addr: SocketAddr,
+    auth: &str,
+    path: &str,
+    body: &Value,
+    extra: &[(&str, &str)],
+) -> (u16, Value) {
+    let mut headers = vec![
+        ("Authorization", auth),
+        ("Content-Type", "application/json"),
+    ];
+    headers.extend_from_slice(extra);
+    let (s, b) = http(addr, "POST", path, &headers, Some(&body.to_string())).unwrap();
+    (s, serde_json::from_str(&b).unwrap_or(json!({"raw": b})))
+}
+
+/// `GET` with a bearer `auth` and more headers; the status and parsed body.
+pub fn get_json_with(
+    addr: SocketAddr,
+    auth: &str,
+    path: &str,
+    extra: &[(&str, &str)],
+) -> (u16, Value) {
+    let mut headers = vec![("Authorization", auth)];
+    headers.extend_from_slice(extra);
+    let (s, b) = http(addr, "GET", path, &headers, None).unwrap();
     (s, serde_json::from_str(&b).unwrap_or(json!({"raw": b})))
 }

@@ -2,6 +2,7 @@
 //! ([`act`]), acknowledgements of injects and ratings of objectives.
 
 use super::control::{Outcome, change, now_ms};
+use super::replay::{Input, InputOp, StartWith};
 use super::{PendingAct, check_participant, live_of, lock};
 use crate::AppState;
 use crate::error::ApiError;
@@ -17,36 +18,46 @@ use serde_json::{Value, json};
 /// scenario time, applied to the state in memory at once (the caller's own transaction
 /// journals the action; the exercise journal records it produces are copied by the next
 /// change). Returns the exercise's id for what was created (requests).
+/// Applies a team's action to the live state at once. With the result, the input to journal
+/// (replay.rs), also when the state machine refused the action (it journals the refusal);
+/// none when the action never reached it.
 fn apply_as(
     st: &AppState,
     id: i64,
     org: &str,
     role: Role,
     action: Action,
-) -> Result<Option<String>, ApiError> {
+) -> Result<(Result<Option<String>, ApiError>, forewarn_store::NewEntry), ApiError> {
     let held = live_of(st, id)?;
     let mut guard = lock(&held);
     let l = &mut *guard;
     let team = team_for(l, id, org, role)?;
-    let Some(ex) = l.ex.as_mut() else {
+    if l.ex.is_none() {
         return Err(ApiError::conflict(format!("exercise {id} has not started")));
-    };
-    let now = now_ms();
-    ex.tick(now);
-    let r = ex
-        .apply(&team, action.clone())
-        .map_err(|e| ApiError::conflict(e.to_string()))?;
-    if let Some(pending) = l.acts_during_change.as_mut() {
-        pending.push(PendingAct {
-            team,
-            action,
-            wall_ms: now,
-        });
     }
-    Ok(r)
+    let input = Input {
+        n: l.take_input_number(),
+        wall_ms: now_ms(),
+        op: InputOp::Act { team, action },
+    };
+    let start = StartWith {
+        plan: &l.plan,
+        hazards: &l.hazards,
+        seed: l.rec.seed,
+        bots: l.rec.bots,
+        speed: l.speed,
+        human: &l.human,
+    };
+    let r = input
+        .apply(&mut l.ex, &start)
+        .map_err(|e| ApiError::conflict(e.to_string()));
+    let entry = input.entry(&l.rec, "exercise-player");
+    if let Some(pending) = l.acts_during_change.as_mut() {
+        pending.push(PendingAct { input });
+    }
+    Ok((r, entry))
 }
 
-/// The id of the team with `role` that `org` plays in a running or paused exercise.
 fn team_for(l: &super::Live, id: i64, org: &str, role: Role) -> Result<String, ApiError> {
     if !l.rec.status.is_live() {
         return Err(ApiError::conflict(format!(
@@ -74,11 +85,12 @@ async fn apply_committed(
     let team = team_for(&lock(&held), id, &caller.user.org, role)?;
     // A rejected action is journaled too (as rejected), then refused.
     let applied = change(st, &held, &caller.user.username, |sg| {
-        let Some(ex) = sg.ex.as_mut() else {
+        if sg.ex.is_none() {
             return Err(ApiError::conflict(format!("exercise {id} has not started")));
-        };
-        ex.tick(now_ms());
-        Ok(Outcome::quiet(ex.apply(&team, action)))
+        }
+        Ok(Outcome::quiet(
+            sg.apply_input(InputOp::Act { team, action }, now_ms()),
+        ))
     })
     .await?;
     applied
@@ -86,13 +98,41 @@ async fn apply_committed(
         .map_err(|e| ApiError::conflict(e.to_string()))
 }
 
-/// A player's action through the normal endpoints, fed to the consequence model. Returns the
+/// A player's action through the normal endpoints, fed to the consequence model, its input
+/// journaled in the caller's transaction `tx` (the player's own write). Returns the
 /// exercise's id for what was created (requests). Outside an exercise: nothing.
-pub fn act(st: &AppState, caller: &Caller, action: Action) -> Result<Option<String>, ApiError> {
-    match caller.exercise {
-        Some(id) => apply_as(st, id, &caller.user.org, Role::Player, action),
-        None => Ok(None),
+pub async fn act(
+    st: &AppState,
+    tx: &mut forewarn_store::WriteTx,
+    caller: &Caller,
+    action: Action,
+) -> Result<Option<String>, ApiError> {
+    let Some(id) = caller.exercise else {
+        return Ok(None);
+    };
+    let (r, entry) = apply_as(st, id, &caller.user.org, Role::Player, action)?;
+    if r.is_ok() {
+        tx.append(entry).await?;
+    } else {
+        // The caller's write will likely not commit (it fails with this refusal), but the
+        // state machine journaled the refusal: its input is journaled on its own, after.
+        let store = st.store.clone();
+        tokio::spawn(async move {
+            let r = async {
+                let mut t = store.begin_write().await?;
+                t.append(entry).await?;
+                t.commit().await
+            }
+            .await;
+            if let Err(e) = r {
+                tracing::warn!(
+                    exercise = id,
+                    "cannot journal a refused exercise input: {e}"
+                );
+            }
+        });
     }
+    r
 }
 
 /// The hazard an exercise alert warns of: the incident's, else the latest one that has begun

@@ -3,6 +3,7 @@
 //! state, change the copy, commit what it produced, then replace the state in memory).
 
 use super::lifecycle::{ExerciseOp, ExerciseStatus};
+use super::replay::{Input, InputOp, StartWith};
 use super::{ExerciseRec, Held, Live, internal, lock};
 use crate::AppState;
 use crate::error::ApiError;
@@ -13,7 +14,7 @@ use axum::extract::{Path, State};
 use forewarn_exercise::def::{FeedStatus, HazardKind, Role};
 use forewarn_exercise::hazards::HazardResult;
 use forewarn_exercise::journal::Body;
-use forewarn_exercise::{Exercise, HazardSet, Options, Plan, Speed};
+use forewarn_exercise::{Exercise, HazardSet, Plan, Speed};
 use forewarn_store::{NewEntry, UserRole, Visibility, now_ts};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -35,6 +36,40 @@ pub(super) struct Staged {
     pub hazards: Arc<HazardSet>,
     pub human: BTreeSet<String>,
     pub speed: Speed,
+    /// The number reserved for this change's input (replay.rs), taken when the copy was made:
+    /// player actions that arrive during the change come after it.
+    pub input_n: u64,
+    /// The input this change applied, journaled with it.
+    pub input: Option<Input>,
+}
+
+impl Staged {
+    /// Applies `op` at wall time `wall_ms` as this change's input (journaled with it).
+    pub fn apply_input(
+        &mut self,
+        op: InputOp,
+        wall_ms: i64,
+    ) -> Result<Option<String>, forewarn_exercise::ExerciseError> {
+        let input = Input {
+            n: self.input_n,
+            wall_ms,
+            op,
+        };
+        let start = StartWith {
+            plan: &self.plan,
+            hazards: &self.hazards,
+            seed: self.rec.seed,
+            bots: self.rec.bots,
+            speed: self.speed,
+            human: &self.human,
+        };
+        let r = input.apply(&mut self.ex, &start);
+        // A refused action is journaled by the state machine too: its input is kept.
+        if r.is_ok() || matches!(input.op, InputOp::Act { .. }) {
+            self.input = Some(input);
+        }
+        r
+    }
 }
 
 /// What a change asks to journal: the exercise record's new state (`kind`), and with `end`
@@ -71,6 +106,7 @@ pub(super) async fn change<T>(
     let mut sg = {
         let mut l = lock(held);
         l.acts_during_change = Some(Vec::new());
+        let input_n = l.take_input_number();
         Staged {
             rec: l.rec.clone(),
             ex: l.ex.clone(),
@@ -79,6 +115,8 @@ pub(super) async fn change<T>(
             hazards: l.hazards.clone(),
             human: l.human.clone(),
             speed: l.speed,
+            input_n,
+            input: None,
         }
     };
     let result = match op(&mut sg) {
@@ -104,12 +142,17 @@ pub(super) async fn change<T>(
 fn apply_staged(l: &mut Live, mut sg: Staged, committed: bool) {
     let acts = l.acts_during_change.take().unwrap_or_default();
     if committed {
-        if let Some(ex) = sg.ex.as_mut() {
-            for a in acts {
-                ex.tick(a.wall_ms);
-                if let Err(e) = ex.apply(&a.team, a.action) {
-                    tracing::warn!(exercise = sg.rec.id, error = %e, "a player action could not be replayed");
-                }
+        let start = StartWith {
+            plan: &sg.plan,
+            hazards: &sg.hazards,
+            seed: sg.rec.seed,
+            bots: sg.rec.bots,
+            speed: sg.speed,
+            human: &sg.human,
+        };
+        for a in acts {
+            if let Err(e) = a.input.apply(&mut sg.ex, &start) {
+                tracing::warn!(exercise = sg.rec.id, error = %e, "a player action could not be replayed");
             }
         }
         l.rec = sg.rec;
@@ -156,7 +199,12 @@ async fn commit(
     if kind.is_some() {
         sg.rec.updated_at = now_ts();
     }
-    if entries.is_empty() && onsets.is_empty() && report.is_none() && kind.is_none() {
+    if entries.is_empty()
+        && onsets.is_empty()
+        && report.is_none()
+        && kind.is_none()
+        && sg.input.is_none()
+    {
         return Ok(());
     }
     let mut senders = BTreeMap::new();
@@ -166,6 +214,24 @@ async fn commit(
         }
     }
     let mut tx = st.store.begin_write().await?;
+    // Fenced: only the exercise's node writes for it. Another node that took it over (this
+    // one was cut off longer than its heartbeat) rebuilt it from what was journaled until its
+    // claim; this node's copy is stale from then on and is dropped.
+    let holder = match tx.get_record(ExerciseRec::TYPE, sg.rec.id).await? {
+        Some(r) => records::from_record::<ExerciseRec>(&r)?.node,
+        None => None,
+    };
+    if holder.as_deref() != Some(crate::node::id()) && sg.rec.node.is_some() {
+        drop(tx);
+        st.exercises.forget(sg.rec.id);
+        return Err(ApiError::conflict(format!(
+            "exercise {} is held by another server node now",
+            sg.rec.id
+        )));
+    }
+    if let Some(i) = &sg.input {
+        tx.append(i.entry(&sg.rec, actor)).await?;
+    }
     for e in entries {
         tx.append(e).await?;
     }
@@ -250,33 +316,10 @@ fn clock_error(e: forewarn_exercise::ExerciseError) -> ApiError {
 /// wall time `now`; the state change is [`ExerciseStatus::after`]'s.
 fn clock_op(sg: &mut Staged, op: ExerciseOp, inp: &ControlIn, now: i64) -> Result<(), ApiError> {
     let next = sg.rec.status.after(op)?;
-    match op {
-        ExerciseOp::Start => {
-            let ex = Exercise::new(
-                sg.plan.clone(),
-                sg.hazards.clone(),
-                Options {
-                    seed: sg.rec.seed,
-                    bots: sg.rec.bots,
-                    speed: Some(sg.speed),
-                    live_wall_ms: Some(now),
-                    human_teams: sg.human.clone(),
-                },
-            )
-            .map_err(internal)?;
-            sg.ex = Some(ex);
-            sg.rec.started_at = Some(now_ts());
-        }
-        ExerciseOp::Pause => {
-            if let Some(ex) = sg.ex.as_mut() {
-                ex.pause(Some(now)).map_err(clock_error)?;
-            }
-        }
-        ExerciseOp::Resume => {
-            if let Some(ex) = sg.ex.as_mut() {
-                ex.resume(Some(now)).map_err(clock_error)?;
-            }
-        }
+    let input = match op {
+        ExerciseOp::Start => Some(InputOp::Start),
+        ExerciseOp::Pause => Some(InputOp::Pause),
+        ExerciseOp::Resume => Some(InputOp::Resume),
         ExerciseOp::Speed => {
             let s = inp
                 .speed
@@ -286,10 +329,8 @@ fn clock_op(sg: &mut Staged, op: ExerciseOp, inp: &ControlIn, now: i64) -> Resul
             if sp == Speed::Max {
                 return Err(ApiError::invalid("a live clock cannot run at max", "speed"));
             }
-            if let Some(ex) = sg.ex.as_mut() {
-                ex.set_speed(sp, Some(now));
-            }
             sg.rec.speed = sp.label();
+            Some(InputOp::Speed { speed: sp.label() })
         }
         ExerciseOp::Jump => {
             let to = inp
@@ -298,18 +339,23 @@ fn clock_op(sg: &mut Staged, op: ExerciseOp, inp: &ControlIn, now: i64) -> Resul
                 .ok_or_else(|| ApiError::invalid("give to, such as 2h", "to"))?;
             let t = forewarn_exercise::time::parse_duration_s(to.trim().trim_start_matches("T+"))
                 .map_err(|e| ApiError::invalid(e, "to"))?;
-            if let Some(ex) = sg.ex.as_mut() {
-                ex.jump_to(t, Some(now)).map_err(clock_error)?;
-            }
+            Some(InputOp::Jump { to_s: t })
         }
-        ExerciseOp::End => {
-            if let Some(ex) = sg.ex.as_mut() {
-                ex.tick(now);
-            }
-        }
+        ExerciseOp::End => Some(InputOp::End),
         // Not a clock operation (`parse_control` never gives it), and refused for a live
         // exercise by the table above.
-        ExerciseOp::Interrupt => {}
+        ExerciseOp::Interrupt => None,
+    };
+    // Before the start there is no clock to change (the record's speed changed above).
+    if let Some(i) = input
+        && (sg.ex.is_some() || matches!(i, InputOp::Start))
+    {
+        let start = matches!(i, InputOp::Start);
+        sg.apply_input(i, now)
+            .map_err(|e| if start { internal(e) } else { clock_error(e) })?;
+        if start {
+            sg.rec.started_at = Some(now_ts());
+        }
     }
     sg.rec.status = next;
     Ok(())
@@ -336,12 +382,18 @@ pub async fn control(
     })
     .await?;
     if op == ExerciseOp::Start {
-        tokio::spawn(ticker(st.clone(), id));
+        start_clock(&st, id);
     }
     let l = lock(&held);
     Ok(axum::Json(
         serde_json::to_value(super::views::view(&l, &caller)).map_err(internal)?,
     ))
+}
+
+/// Starts advancing exercise `id` with the wall clock (at its start, or when this node
+/// resumed it).
+pub(super) fn start_clock(st: &AppState, id: i64) {
+    tokio::spawn(ticker(st.clone(), id));
 }
 
 /// Advances a running exercise with the wall clock until it ends.

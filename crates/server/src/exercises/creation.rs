@@ -8,7 +8,7 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{Caller, Idem, JsonBody};
 use crate::pool::CancelToken;
-use crate::records::{self, next_id};
+use crate::records::{self, Stored, next_id};
 use crate::write::write_op;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -130,6 +130,46 @@ fn is_plain_file_name(n: &str) -> bool {
         && !n.starts_with('.')
 }
 
+/// The plan of `source`: its uploaded files written to a fresh folder (kept while the plan
+/// is used), the files it names resolved among the bundled scenarios and those; errors name
+/// `field`.
+fn parse_source_as(
+    dir: std::path::PathBuf,
+    source: &super::replay::PlanSource,
+    field: &str,
+) -> Result<(forewarn_exercise::Plan, tempfile::TempDir, PlanFiles), ApiError> {
+    let uploaded: Vec<UploadedFile> = source
+        .files
+        .iter()
+        .map(|(name, text)| UploadedFile {
+            name: name.clone(),
+            text: text.clone(),
+        })
+        .collect();
+    let uploads = write_uploads(&uploaded)?;
+    let files = PlanFiles::within(
+        vec![dir, uploads.path().to_path_buf()],
+        "the bundled scenarios or the files uploaded with the plan",
+    );
+    let plan =
+        forewarn_exercise::parse_with(&source.text, &source.file, files.clone()).map_err(|e| {
+            ApiError::invalid(
+                format!("the plan is invalid: {}", files.scrub(&e.to_string())),
+                field,
+            )
+        })?;
+    Ok((plan, uploads, files))
+}
+
+/// The plan of an exercise's stored source (replay.rs).
+pub(super) fn parse_source(
+    st: &AppState,
+    source: &super::replay::PlanSource,
+) -> Result<(forewarn_exercise::Plan, tempfile::TempDir), ApiError> {
+    let (plan, uploads, _) = parse_source_as(st.scenarios_dir.clone(), source, "plan")?;
+    Ok((plan, uploads))
+}
+
 /// `POST /api/exercises`.
 pub async fn create(
     State(st): State<AppState>,
@@ -166,17 +206,18 @@ pub async fn create(
             "files",
         ));
     }
-    let uploads = write_uploads(inp.files.as_deref().unwrap_or_default())?;
-    let files = PlanFiles::within(
-        vec![dir.clone(), uploads.path().to_path_buf()],
-        "the bundled scenarios or the files uploaded with the plan",
-    );
-    let plan = forewarn_exercise::parse_with(&text, &file, files.clone()).map_err(|e| {
-        ApiError::invalid(
-            format!("the plan is invalid: {}", files.scrub(&e.to_string())),
-            field,
-        )
-    })?;
+    let source = super::replay::PlanSource {
+        text,
+        file: file.clone(),
+        files: inp
+            .files
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .map(|f| (f.name.clone(), f.text.clone()))
+            .collect(),
+    };
+    let (plan, uploads, files) = parse_source_as(st.scenarios_dir.clone(), &source, field)?;
     let speed = match &inp.speed {
         Some(s) => Speed::parse(s).map_err(|e| ApiError::invalid(e, "speed"))?,
         None => plan.speed,
@@ -307,10 +348,19 @@ pub async fn create(
         node: Some(crate::node::id().to_string()),
     };
     let c = caller.clone();
+    let source_json = serde_json::to_string(&source).map_err(internal)?;
     let resp = write_op(&st, &caller, &idem, StatusCode::CREATED, async move |tx| {
         let mut rec = rec0;
         rec.id = next_id::<ExerciseRec>(tx).await?;
         records::insert(tx, &c.user.username, "exercise.created", &rec).await?;
+        // What another node needs to rebuild the exercise (replay.rs).
+        tx.put_document(
+            ExerciseRec::TYPE,
+            rec.id,
+            super::replay::PLAN_SOURCE,
+            &source_json,
+        )
+        .await?;
         Ok(rec)
     })
     .await?;
@@ -327,6 +377,7 @@ pub async fn create(
                 ex: None,
                 forwarded: 0,
                 acts_during_change: None,
+                next_input: 0,
             },
         );
     }

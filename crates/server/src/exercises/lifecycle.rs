@@ -15,8 +15,8 @@ pub enum ExerciseStatus {
     Paused,
     /// Ended by the director or by its clock running out; metrics and report are stored.
     Ended,
-    /// Left planned, running or paused by a previous server process (the state machine is
-    /// not rebuilt after a restart).
+    /// Left planned, running or paused by a node that stopped, and could not be rebuilt from
+    /// the journal (replay.rs).
     Interrupted,
 }
 

@@ -16,21 +16,26 @@
 //! of its state, commits what it produced, and only then replaces the state held in memory
 //! ([`control::change`]); readers never see a state the store does not hold.
 //!
-//! The state machine is not rebuilt after a server restart: exercises that were running are
-//! marked `interrupted` (their journal stays), at the restart or, with several nodes on one
-//! database, by another node once the holding node's heartbeat expires (crate::node).
+//! The state machine is rebuilt from the journal ([`replay`]: every input is journaled with
+//! its wall time, the plan stored at creation) when its node is gone: at a restart, or with
+//! several nodes on one database by another node once the holding node's heartbeat expires
+//! (crate::node); that node then drives the exercise's clock. An exercise that cannot be
+//! rebuilt (created before inputs were journaled, or whose replay differs from what was
+//! journaled) is marked `interrupted` (its journal stays).
 
 mod actions;
 mod control;
 mod creation;
 pub mod directors;
 mod lifecycle;
+mod replay;
 mod views;
 
 pub use actions::{AckIn, RatingIn, acknowledge, act, rate, warning_hazard};
 pub use control::{ControlIn, control};
 pub use creation::{ExerciseIn, UploadedFile, create, scenarios};
 pub use lifecycle::{ExerciseOp, ExerciseStatus};
+pub use replay::{INPUT_KIND, Input, InputOp};
 pub use views::{ExerciseView, InjectOut, get, injects, list, metrics, msel, report};
 
 use crate::error::ApiError;
@@ -38,7 +43,7 @@ use crate::records::{self, Stored};
 use crate::{AppState, RC};
 use axum::http::StatusCode;
 use forewarn_exercise::def::{HseepType, Role};
-use forewarn_exercise::{Action, Exercise, HazardSet, Plan, Speed};
+use forewarn_exercise::{Exercise, HazardSet, Plan, Speed};
 use forewarn_store::{Reader, RecordFilter, User, Visibility, now_ts};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -96,8 +101,8 @@ pub struct ExerciseRec {
     #[schema(value_type = Object)]
     pub totals: Option<Value>,
     pub report_url: Option<String>,
-    /// The server node that holds the live exercise (crate::node); when it dies, another
-    /// node marks the exercise interrupted.
+    /// The server node that holds the live exercise and drives its clock (crate::node); when
+    /// it dies, another node rebuilds the exercise from the journal and holds it (replay.rs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node: Option<String>,
 }
@@ -125,13 +130,23 @@ pub struct Live {
     /// While a change is being committed: the player actions applied meanwhile, replayed on
     /// the changed copy before it replaces this state.
     acts_during_change: Option<Vec<PendingAct>>,
+    /// The number of the next input (replay.rs: inputs are numbered in the order they are
+    /// applied to this state).
+    next_input: u64,
+}
+
+impl Live {
+    /// Takes the next input number.
+    fn take_input_number(&mut self) -> u64 {
+        let n = self.next_input;
+        self.next_input += 1;
+        n
+    }
 }
 
 /// A player action applied while a change was being committed.
 struct PendingAct {
-    team: String,
-    action: Action,
-    wall_ms: i64,
+    input: replay::Input,
 }
 
 /// An exercise held in memory with the lock that serialises its changes.
@@ -212,6 +227,13 @@ impl Registry {
     pub fn held(&self) -> usize {
         self.live.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
+    /// Drops exercise `id` from memory (another node holds it now).
+    fn forget(&self, id: i64) {
+        self.live
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&id);
+    }
     fn insert(&self, id: i64, l: Live) {
         self.live.lock().unwrap_or_else(|p| p.into_inner()).insert(
             id,
@@ -289,27 +311,97 @@ async fn exercise_records(st: &AppState) -> Result<Vec<ExerciseRec>, ApiError> {
     rs.iter().map(records::from_record).collect()
 }
 
-/// Marks exercises left planned, running or paused by a node that is no longer alive (a
-/// previous process of this one, or another node that died: crate::node) as interrupted.
-pub async fn interrupt_stale(st: &AppState) -> Result<(), ApiError> {
-    for mut rec in exercise_records(st).await? {
-        let Ok(next) = rec.status.after(ExerciseOp::Interrupt) else {
-            continue;
-        };
-        if crate::node::is_alive(&st.store, rec.node.as_deref()).await? {
+/// Resumes here the exercises left planned, running or paused by a node that is no longer
+/// alive (a previous process of this one, or another node that died: crate::node): each is
+/// claimed in a write transaction (journaled `exercise.taken_over` with this node), rebuilt
+/// from the journal and driven by this node from then on; one that cannot be rebuilt is
+/// marked interrupted.
+pub async fn resume_stale(st: &AppState) -> Result<(), ApiError> {
+    for seen in exercise_records(st).await? {
+        if seen.status.after(ExerciseOp::Interrupt).is_err()
+            || st.exercises.get(seen.id).is_some()
+            || crate::node::is_alive(&st.store, seen.node.as_deref()).await?
+        {
             continue;
         }
-        rec.status = next;
-        rec.updated_at = now_ts();
+        // Claim it: as it is now, under the write lock (another node may have been first).
         let mut tx = st.store.begin_write().await?;
-        records::update(
-            &mut tx,
-            "server",
-            ExerciseOp::Interrupt.journal_kind(),
-            &rec,
-        )
-        .await?;
+        let Some(r) = tx.get_record(ExerciseRec::TYPE, seen.id).await? else {
+            continue;
+        };
+        let mut rec: ExerciseRec = records::from_record(&r)?;
+        if rec.node != seen.node || rec.status != seen.status {
+            continue;
+        }
+        let from = rec.node.replace(crate::node::id().to_string());
+        rec.updated_at = now_ts();
+        records::update(&mut tx, "server", "exercise.taken_over", &rec).await?;
         tx.commit().await?;
+        let t0 = std::time::Instant::now();
+        match resume(st, rec.clone()).await {
+            Ok(()) => {
+                tracing::warn!(exercise = rec.id, from = ?from, took_ms = t0.elapsed().as_millis() as u64, "resumed an exercise whose node stopped");
+            }
+            Err(e) => {
+                tracing::error!(exercise = rec.id, error = %e, "cannot rebuild the exercise; marking it interrupted");
+                let mut tx = st.store.begin_write().await?;
+                if let Some(r) = tx.get_record(ExerciseRec::TYPE, rec.id).await? {
+                    let mut cur: ExerciseRec = records::from_record(&r)?;
+                    if let Ok(next) = cur.status.after(ExerciseOp::Interrupt)
+                        && cur.node.as_deref() == Some(crate::node::id())
+                    {
+                        cur.status = next;
+                        cur.updated_at = now_ts();
+                        records::update(
+                            &mut tx,
+                            "server",
+                            ExerciseOp::Interrupt.journal_kind(),
+                            &cur,
+                        )
+                        .await?;
+                        tx.commit().await?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Rebuilds exercise `rec` from its stored plan and journal, holds it here and, when it is
+/// running, starts its clock.
+async fn resume(st: &AppState, rec: ExerciseRec) -> Result<(), String> {
+    let source: replay::PlanSource = match st
+        .store
+        .get_document(ExerciseRec::TYPE, rec.id, replay::PLAN_SOURCE)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        Some(body) => serde_json::from_str(&body).map_err(|e| e.to_string())?,
+        None => return Err(replay::RebuildError::NoPlan.to_string()),
+    };
+    let (plan, _uploads) = creation::parse_source(st, &source).map_err(|e| e.error)?;
+    let plan = Arc::new(plan);
+    let seed = rec.seed;
+    let p2 = plan.clone();
+    let hazards = tokio::task::spawn_blocking(move || {
+        let w = crate::runner::world()?;
+        HazardSet::compute(&p2, &w.region, &w.exposure, seed).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())?
+    .map_err(|e| replay::RebuildError::Hazards(e).to_string())?;
+    let entries = st
+        .store
+        .journal_of_record(ExerciseRec::TYPE, rec.id)
+        .await
+        .map_err(|e| e.to_string())?;
+    let running = rec.status == ExerciseStatus::Running;
+    let live = replay::rebuild(rec.clone(), plan, Arc::new(hazards), &entries)
+        .map_err(|e| e.to_string())?;
+    st.exercises.insert(rec.id, live);
+    if running {
+        control::start_clock(st, rec.id);
     }
     Ok(())
 }

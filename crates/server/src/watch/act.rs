@@ -228,6 +228,7 @@ async fn act_on(
                     )
                 };
                 records::insert(&mut tx, WATCH_ACTOR, "incident.created", &inc).await?;
+                crate::jobs::queue(&mut tx, &inc).await?;
                 tx.put_watch_link(&link_key, org, inc.id).await?;
                 tracing::info!(org, incident = inc.id, event = %ev.key, "watch: automatic incident");
                 to_start.push(inc);
@@ -265,9 +266,10 @@ async fn act_on(
                     inc.status = inc.status.after(IncidentAction::Rerun)?;
                     inc.error = None;
                     inc.started_at = None;
-                    // This node runs it now (runner.rs stores only its node's result).
-                    inc.node = Some(crate::node::id().to_string());
+                    // Whichever node takes the new job runs it (crate::jobs).
+                    inc.node = None;
                     records::update(&mut tx, WATCH_ACTOR, "incident.revised", &inc).await?;
+                    crate::jobs::queue(&mut tx, &inc).await?;
                     to_start.push(inc);
                 } else {
                     records::update(&mut tx, WATCH_ACTOR, "incident.sources", &inc).await?;
@@ -277,11 +279,10 @@ async fn act_on(
     }
     tx.commit().await?;
     for id in to_cancel {
-        st.pool
-            .cancel(&crate::runner::run_key(id), crate::pool::Stop::Cancelled);
+        crate::jobs::cancel_local(st, id);
     }
-    for inc in to_start {
-        crate::runner::start(st.clone(), inc);
+    if !to_start.is_empty() {
+        crate::jobs::wake(st);
     }
     Ok(())
 }
@@ -520,7 +521,7 @@ async fn start_floods(
         crossing_time_ms: c.time_ms,
         crossing: serde_json::to_value(c).unwrap_or_default(),
     };
-    let mut started = Vec::new();
+    let mut started = false;
     let mut tx = st.store.begin_write().await?;
     for org in &src.alarm_orgs {
         if st.store.org(org).await?.is_none() {
@@ -545,12 +546,13 @@ async fn start_floods(
             ..inc
         };
         records::insert(&mut tx, WATCH_ACTOR, "incident.created", &inc).await?;
+        crate::jobs::queue(&mut tx, &inc).await?;
         tracing::info!(org, incident = inc.id, source = %src.name, "watch: flood run from a gauge crossing");
-        started.push(inc);
+        started = true;
     }
     tx.commit().await?;
-    for inc in started {
-        crate::runner::start(st.clone(), inc);
+    if started {
+        crate::jobs::wake(st);
     }
     Ok(())
 }
