@@ -53,6 +53,10 @@ pub struct Args {
     /// the same PostgreSQL database take them (docs/deploy.md). Not with a SQLite file.
     #[arg(long)]
     no_runs: bool,
+    /// The URL the other nodes on the same database reach this one at (default http:// and
+    /// --bind), to which they forward the requests of the live exercises this node drives.
+    #[arg(long, value_name = "URL")]
+    node_url: Option<String>,
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
@@ -87,6 +91,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         vs30: a.vs30.clone(),
         watch,
         runs: !a.no_runs,
+        node_url: a.node_url.clone(),
     };
     tune_allocator();
     forewarn_server::serve_blocking(cfg, |addr| {

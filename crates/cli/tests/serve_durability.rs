@@ -1,10 +1,11 @@
 //! Durability of `forewarn serve`: SIGKILL the real binary during a burst of concurrent
 //! POSTs, restart it on the same SQLite file, and check that every acknowledged (2xx) write
 //! is present exactly once; then retry the unacknowledged ones with their Idempotency-Keys and
-//! check that nothing is duplicated.
+//! check that nothing is duplicated. A live exercise is resumed where it was after such a
+//! restart.
 
 mod node;
-use node::{http, start, token};
+use node::{get_json, http, post_json, post_json_with, start, token, token_as};
 use serde_json::{Value, json};
 use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
@@ -217,4 +218,94 @@ fn clients_that_hang_up_mid_response_do_not_kill_the_server() {
     assert_eq!(status, 200);
     let _ = server.child.kill();
     let _ = server.child.wait();
+}
+
+/// The injects delivered to Tajikistan's team in exercise `id`; `None` while it is not live.
+fn tj_injects(addr: SocketAddr, auth: &str, id: i64) -> Option<Vec<String>> {
+    let (s, v) = get_json(addr, auth, &format!("/api/exercises/{id}/injects"));
+    (s == 200).then(|| {
+        let mut ids: Vec<String> = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| format!("{}@{}", i["inject"].as_str().unwrap(), i["t_s"]))
+            .collect();
+        ids.sort();
+        ids
+    })
+}
+
+/// SIGKILL of the one process on a SQLite file with a live exercise: the restarted process
+/// rebuilds the exercise from the journal and runs it on (it used to mark it interrupted).
+#[test]
+fn a_live_exercise_resumes_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("f.db").display().to_string();
+    let web = dir.path().display().to_string();
+    let first = start(&db, &web);
+    let rc = format!("Bearer {}", token_as(first.addr, "rc.coordinator"));
+    let tj = format!("Bearer {}", token_as(first.addr, "tj.duty"));
+    let (s, x) = post_json(
+        first.addr,
+        &rc,
+        "/api/exercises",
+        &json!({"scenario": "exercise-pamir.toml", "seed": 3, "bots": true,
+                "human_teams": ["tj-coes"], "speed": "x60"}),
+    );
+    assert_eq!(s, 201, "{x}");
+    let id = x["id"].as_i64().unwrap();
+    let (s, v) = post_json(
+        first.addr,
+        &rc,
+        &format!("/api/exercises/{id}/control"),
+        &json!({"op": "start"}),
+    );
+    assert_eq!(s, 200, "{v}");
+    let hdr = id.to_string();
+    let (s, v) = post_json_with(
+        first.addr,
+        &tj,
+        "/api/sitreps",
+        &json!({"title": "Before the restart", "body": "Bridge at Khorog closed."}),
+        &[("Forewarn-Exercise", &hdr)],
+    );
+    assert_eq!(s, 201, "{v}");
+    let t0 = Instant::now();
+    let before = loop {
+        let got = tj_injects(first.addr, &tj, id).unwrap();
+        if got.len() >= 2 {
+            break got;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(120), "{got:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let mut first = first;
+    first.child.kill().unwrap();
+    let _ = first.child.wait();
+    let again = start(&db, &web);
+    let t_restart = Instant::now();
+    let resumed = loop {
+        if let Some(got) = tj_injects(again.addr, &tj, id) {
+            break got;
+        }
+        assert!(t_restart.elapsed() < Duration::from_secs(60), "not resumed");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    eprintln!(
+        "resumed {:?} after the restarted server answered",
+        t_restart.elapsed()
+    );
+    for i in &before {
+        assert!(resumed.contains(i), "{i} lost: {resumed:?}");
+    }
+    let (_, v) = get_json(again.addr, &rc, &format!("/api/exercises/{id}"));
+    assert_eq!(v["status"], "running", "{v}");
+    let (s, v) = post_json_with(
+        again.addr,
+        &tj,
+        "/api/sitreps",
+        &json!({"title": "After the restart", "body": "Bridge reopened for one lane."}),
+        &[("Forewarn-Exercise", &hdr)],
+    );
+    assert_eq!(s, 201, "{v}");
 }

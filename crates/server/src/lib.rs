@@ -12,6 +12,7 @@ pub mod client_addr;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod exercise_route;
 pub mod exercises;
 pub mod extract;
 mod flood_run;
@@ -267,6 +268,11 @@ pub fn router(st: AppState) -> Router {
         r = r.route(e.path, e.route);
     }
     r.route("/api/{*rest}", axum::routing::any(api_not_found))
+        // Innermost: what reaches the holding node of a live exercise is the request as sent.
+        .layer(axum::middleware::from_fn_with_state(
+            st.clone(),
+            exercise_route::route,
+        ))
         .fallback(axum::routing::get(public::static_file))
         .layer(axum::extract::DefaultBodyLimit::max(
             extract::BODY_LIMIT_BYTES,
@@ -300,6 +306,9 @@ pub struct ServerConfig {
     /// Whether this node runs incidents from the shared queue (`--no-runs`: only `forewarn
     /// worker` processes do).
     pub runs: bool,
+    /// How the other nodes reach this one (`--node-url`); `None`: `http://` and the bind
+    /// address, unless that is unspecified (0.0.0.0).
+    pub node_url: Option<String>,
 }
 
 /// Errors starting the server.
@@ -356,6 +365,18 @@ pub async fn prepare(cfg: &ServerConfig) -> Result<(AppState, Router), ServeErro
         st.scenarios_tmp = None;
     }
     st.vs30 = vs30;
+    match &cfg.node_url {
+        Some(u) => node::set_url(u.trim_end_matches('/').to_string()),
+        None if !cfg.bind.ip().is_unspecified() => node::set_url(format!("http://{}", cfg.bind)),
+        None => {
+            if st.store.backend() == forewarn_store::Backend::Postgres {
+                tracing::warn!(
+                    "no --node-url with the unspecified address {}: the other nodes cannot forward the requests of this node's live exercises to it",
+                    cfg.bind
+                );
+            }
+        }
+    }
     // This node's heartbeat first, then the work dead nodes (or this node's previous
     // process) left: runs taken over, exercises interrupted (node.rs).
     node::beat(&st.store)

@@ -43,6 +43,19 @@ pub fn id() -> &'static str {
     })
 }
 
+static URL: OnceLock<String> = OnceLock::new();
+
+/// Sets the URL other nodes reach this one at (`serve --node-url`, or its bind address).
+pub fn set_url(url: String) {
+    let _ = URL.set(url);
+}
+
+/// The URL other nodes reach this one at, to forward a live exercise's requests
+/// (crate::exercise_route); `None` when unknown.
+pub fn url() -> Option<String> {
+    URL.get().cloned()
+}
+
 fn lease(node: &str) -> String {
     format!("node:{node}")
 }

@@ -496,6 +496,7 @@ async fn a_network_server_needs_a_public_url() {
         vs30: None,
         watch: None,
         runs: true,
+        node_url: None,
     };
     let e = forewarn_server::prepare(&cfg("0.0.0.0:0", None))
         .await

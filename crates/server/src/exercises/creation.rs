@@ -346,6 +346,7 @@ pub async fn create(
         totals: None,
         report_url: None,
         node: Some(crate::node::id().to_string()),
+        node_url: crate::node::url(),
     };
     let c = caller.clone();
     let source_json = serde_json::to_string(&source).map_err(internal)?;

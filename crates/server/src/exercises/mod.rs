@@ -105,6 +105,10 @@ pub struct ExerciseRec {
     /// it dies, another node rebuilds the exercise from the journal and holds it (replay.rs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node: Option<String>,
+    /// Where the other nodes reach that node (crate::exercise_route forwards the exercise's
+    /// requests there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_url: Option<String>,
 }
 
 impl ExerciseRec {
@@ -223,6 +227,10 @@ impl Registry {
             .collect();
         live.iter().map(|h| lock(h).hazards.hazards.len()).sum()
     }
+    /// Whether exercise `id` is held in this process's memory.
+    pub fn holds(&self, id: i64) -> bool {
+        self.get(id).is_some()
+    }
     /// Number of exercises held in memory.
     pub fn held(&self) -> usize {
         self.live.lock().unwrap_or_else(|p| p.into_inner()).len()
@@ -334,6 +342,7 @@ pub async fn resume_stale(st: &AppState) -> Result<(), ApiError> {
             continue;
         }
         let from = rec.node.replace(crate::node::id().to_string());
+        rec.node_url = crate::node::url();
         rec.updated_at = now_ts();
         records::update(&mut tx, "server", "exercise.taken_over", &rec).await?;
         tx.commit().await?;
@@ -397,8 +406,14 @@ async fn resume(st: &AppState, rec: ExerciseRec) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     let running = rec.status == ExerciseStatus::Running;
-    let live = replay::rebuild(rec.clone(), plan, Arc::new(hazards), &entries)
-        .map_err(|e| e.to_string())?;
+    let live = replay::rebuild(
+        rec.clone(),
+        plan,
+        Arc::new(hazards),
+        &entries,
+        forewarn_store::now_ms(),
+    )
+    .map_err(|e| e.to_string())?;
     st.exercises.insert(rec.id, live);
     if running {
         control::start_clock(st, rec.id);

@@ -12,7 +12,7 @@
 //! its wall time reaches the same state whatever ticks came between.
 //!
 //! [`rebuild`] recomputes the hazards from the plan and seed, replays the inputs in order,
-//! and checks the records the old holder already copied to the journal against the rebuilt
+//! advances the clock to the present, and checks the records the old holder already copied to the journal against the rebuilt
 //! ones (everything but their wall time): nothing is copied twice, nothing is lost, and a
 //! mismatch refuses the resumption (the exercise is then interrupted, as before).
 
@@ -182,13 +182,15 @@ fn same_record(stored: &Value, rebuilt: &Value) -> bool {
         .all(|(k, v)| stored.get(k) == Some(v))
 }
 
-/// Rebuilds exercise `rec` as its holder had it: `plan` and `hazards` from its stored
-/// source, its journal `entries` (every entry of the exercise record, oldest first).
+/// Rebuilds exercise `rec` as its holder had it, then brings its clock to wall time `now_ms`
+/// (past every record the holder journaled): `plan` and `hazards` from its stored source, its
+/// journal `entries` (every entry of the exercise record, oldest first).
 pub fn rebuild(
     rec: ExerciseRec,
     plan: Arc<Plan>,
     hazards: Arc<HazardSet>,
     entries: &[JournalEntry],
+    now_ms: i64,
 ) -> Result<Live, RebuildError> {
     let mut inputs: Vec<Input> = entries
         .iter()
@@ -232,6 +234,12 @@ pub fn rebuild(
             }
         }
     }
+    // The holder's ticks since its last input: what they produced is up to now.
+    if let Some(x) = ex.as_mut()
+        && inputs.last().is_none_or(|i| i.wall_ms < now_ms)
+    {
+        x.tick(now_ms);
+    }
     let copied = forwarded_records(entries);
     let forwarded = copied.iter().map(|(s, _)| *s as usize).max().unwrap_or(0);
     if let Some(x) = ex.as_ref() {
@@ -266,4 +274,186 @@ pub fn rebuild(
         acts_during_change: None,
         next_input,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exercises::{ExerciseStatus, TeamOut};
+    use forewarn_exercise::def::{HseepType, Role};
+
+    fn entry(seq: i64, rec: &ExerciseRec, kind: &str, payload: Value) -> JournalEntry {
+        JournalEntry {
+            seq,
+            ts: String::new(),
+            actor: "test".into(),
+            org: rec.org.clone(),
+            kind: kind.into(),
+            record_type: "exercise".into(),
+            record_id: rec.id,
+            visibility: Visibility::OwnOrg,
+            party_org: None,
+            payload,
+            exercise_id: Some(rec.id),
+        }
+    }
+
+    fn rec_of(plan: &Plan, human: &BTreeSet<String>) -> ExerciseRec {
+        ExerciseRec {
+            id: 1,
+            org: "rc".into(),
+            visibility: Visibility::Regional,
+            status: ExerciseStatus::Running,
+            name: plan.def.exercise.name.clone(),
+            hseep_type: HseepType::Functional,
+            scenario: "exercise-pamir.toml".into(),
+            seed: 7,
+            bots: true,
+            speed: "x60".into(),
+            languages: vec![],
+            scenario_start: String::new(),
+            duration_s: plan.duration_s,
+            teams: plan
+                .def
+                .teams
+                .iter()
+                .map(|t| TeamOut {
+                    id: t.id.clone(),
+                    name: t.name.clone(),
+                    role: t.role,
+                    org: String::new(),
+                    language: t.language.clone(),
+                    human: human.contains(&t.id),
+                })
+                .collect(),
+            objectives: vec![],
+            t_s: 0,
+            created_by: "rc.coordinator".into(),
+            created_at: String::new(),
+            updated_at: String::new(),
+            started_at: None,
+            ended_at: None,
+            totals: None,
+            report_url: None,
+            node: None,
+            node_url: None,
+        }
+    }
+
+    /// A live run (inputs at their wall times, ticks between them) and its rebuild from the
+    /// journaled inputs agree record for record, wall times aside; a journaled record that
+    /// differs refuses the rebuild.
+    #[test]
+    fn a_rebuild_from_the_inputs_reproduces_the_live_run() {
+        let dir = crate::default_scenarios_dir();
+        let plan = Arc::new(forewarn_exercise::load(&dir.join("exercise-pamir.toml")).unwrap());
+        let w = crate::runner::world().unwrap();
+        let hazards = Arc::new(HazardSet::compute(&plan, &w.region, &w.exposure, 7).unwrap());
+        let human: BTreeSet<String> = ["tj-coes".to_string()].into();
+        let rec = rec_of(&plan, &human);
+        let player = plan
+            .def
+            .teams
+            .iter()
+            .find(|t| t.id == "tj-coes" && t.role == Role::Player)
+            .unwrap();
+        let start = StartWith {
+            plan: &plan,
+            hazards: &hazards,
+            seed: 7,
+            bots: true,
+            speed: Speed::parse("x60").unwrap(),
+            human: &human,
+        };
+        let w0 = 1_700_000_000_000;
+        let inputs = vec![
+            Input {
+                n: 0,
+                wall_ms: w0,
+                op: InputOp::Start,
+            },
+            Input {
+                n: 2,
+                wall_ms: w0 + 20_130,
+                op: InputOp::Act {
+                    team: player.id.clone(),
+                    action: Action::Sitrep {
+                        text: "Bridge at Khorog closed".into(),
+                    },
+                },
+            },
+            Input {
+                n: 5,
+                wall_ms: w0 + 41_000,
+                op: InputOp::Speed {
+                    speed: "x120".into(),
+                },
+            },
+        ];
+        // Live: ticks every 250 ms between the inputs, up to 60 s of wall time.
+        let mut live = None;
+        let mut next = 0;
+        for k in 0..=240 {
+            let wall = w0 + k * 250;
+            while next < inputs.len() && inputs[next].wall_ms <= wall {
+                let _ = inputs[next].apply(&mut live, &start);
+                next += 1;
+            }
+            if let Some(x) = live.as_mut() {
+                x.tick(wall);
+            }
+        }
+        let live = live.unwrap();
+        let records: Vec<Value> = live
+            .journal()
+            .iter()
+            .map(|r| serde_json::to_value(r).unwrap())
+            .collect();
+        assert!(records.len() > 10, "{}", records.len());
+        // The journal as the holder left it: the inputs, and two thirds of the records (at
+        // least up to the player's action).
+        let acted = records
+            .iter()
+            .position(|r| r["type"] == "action" && r["team"] == "tj-coes")
+            .expect("the player's action is journaled");
+        let copied = (records.len() * 2 / 3).max(acted + 1);
+        let mut entries: Vec<JournalEntry> = inputs
+            .iter()
+            .map(|i| entry(0, &rec, INPUT_KIND, serde_json::to_value(i).unwrap()))
+            .collect();
+        for (k, r) in records[..copied].iter().enumerate() {
+            entries.push(entry(k as i64, &rec, "exercise.record", r.clone()));
+        }
+        let end = w0 + 240 * 250;
+        let rebuilt = rebuild(rec.clone(), plan.clone(), hazards.clone(), &entries, end).unwrap();
+        assert_eq!(rebuilt.forwarded, copied);
+        assert_eq!(rebuilt.next_input, 6);
+        let again: Vec<Value> = rebuilt
+            .ex
+            .as_ref()
+            .unwrap()
+            .journal()
+            .iter()
+            .map(|r| serde_json::to_value(r).unwrap())
+            .collect();
+        assert_eq!(again.len(), records.len());
+        for (a, b) in again.iter().zip(&records) {
+            assert!(same_record(a, b), "{a}\n{b}");
+        }
+        // A journaled record the replay does not reproduce refuses the rebuild.
+        let mut tampered = entries.clone();
+        let last = tampered.len() - 1;
+        tampered[last].payload["t_s"] = serde_json::json!(-1);
+        let e = rebuild(rec.clone(), plan.clone(), hazards.clone(), &tampered, end)
+            .err()
+            .expect("refused");
+        assert!(matches!(e, RebuildError::Diverged { .. }), "{e}");
+        // Without the player's input the replay differs from what was journaled.
+        let without: Vec<JournalEntry> = entries
+            .iter()
+            .filter(|e| e.payload.get("op").and_then(Value::as_str) != Some("act"))
+            .cloned()
+            .collect();
+        assert!(rebuild(rec, plan, hazards, &without, end).is_err());
+    }
 }
