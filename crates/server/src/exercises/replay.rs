@@ -366,7 +366,7 @@ mod tests {
             human: &human,
         };
         let w0 = 1_700_000_000_000;
-        let inputs = vec![
+        let inputs = [
             Input {
                 n: 0,
                 wall_ms: w0,
