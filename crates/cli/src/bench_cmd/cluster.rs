@@ -6,6 +6,8 @@
 //!    polling one is killed (SIGKILL) and the time until the other polls is measured.
 //! 3. Failover of a run: an incident run on one child process, which is killed; the times until
 //!    another node takes the run over and until it completes there are measured.
+//! 4. Failover of a live exercise: the node driving it is killed; the time until the other
+//!    node has rebuilt it from the journal and serves its live views is measured.
 
 use super::server_child::{ServerChild, start_node};
 use anyhow::{Context, Result, bail};
@@ -49,12 +51,17 @@ fn http(
 
 /// A bearer token of the demo's Pakistani duty officer on node `addr`.
 fn token(addr: SocketAddr) -> Result<String> {
+    token_as(addr, "pk.duty")
+}
+
+/// A bearer token of demo user `user` on node `addr`.
+fn token_as(addr: SocketAddr, user: &str) -> Result<String> {
     let (s, head, b) = http(
         addr,
         "POST",
         "/api/login",
         &[("Content-Type", "application/json")],
-        Some(r#"{"username": "pk.duty", "password": "forewarn-demo"}"#),
+        Some(&json!({"username": user, "password": "forewarn-demo"}).to_string()),
     )?;
     if s != 200 {
         bail!("login: HTTP {s} {b}");
@@ -215,6 +222,44 @@ fn run_failover(url: &str) -> Result<(f64, f64)> {
     Ok((taken, t0.elapsed().as_secs_f64()))
 }
 
+/// Two nodes; a live exercise driven by one, which is killed; seconds until the other serves
+/// the exercise's live views (rebuilt from the journal), and the records it had journaled.
+fn exercise_failover(url: &str) -> Result<(f64, usize)> {
+    let a = start_node(None, Some(url), &[])?;
+    let b = start_node(None, Some(url), &[])?;
+    let rc = token_as(a.1, "rc.coordinator")?;
+    let x = call(
+        a.1,
+        &rc,
+        "POST",
+        "/api/exercises",
+        Some(json!({"scenario": "exercise-pamir.toml", "seed": 7, "bots": true,
+                    "human_teams": ["tj-coes"], "speed": "x60"})),
+    )?;
+    let id = x["id"].as_i64().context("no exercise id")?;
+    call(
+        a.1,
+        &rc,
+        "POST",
+        &format!("/api/exercises/{id}/control"),
+        Some(json!({"op": "start"})),
+    )?;
+    // Let it run a little (a minute of scenario time a second).
+    std::thread::sleep(Duration::from_secs(5));
+    let path = format!("/api/exercises/{id}/msel");
+    let (mut dead, survivor) = (a, b);
+    dead.0.child.kill()?;
+    let _ = dead.0.child.wait();
+    let t0 = Instant::now();
+    until(Duration::from_secs(60), || {
+        call(survivor.1, &rc, "GET", &path, None).ok()
+    })
+    .context("the exercise was not resumed within 60 s")?;
+    let took = t0.elapsed().as_secs_f64();
+    let v = call(survivor.1, &rc, "GET", &format!("/api/exercises/{id}"), None)?;
+    Ok((took, v["t_s"].as_i64().unwrap_or(0) as usize))
+}
+
 pub fn run(seconds: f64, clients: usize) -> Result<()> {
     println!("forewarn bench cluster: {}", super::machine());
     println!(
@@ -234,6 +279,11 @@ pub fn run(seconds: f64, clients: usize) -> Result<()> {
     let (taken, done) = run_failover(&url)?;
     println!(
         "  failover of a run: SIGKILL of the node running an incident (M7.8, 200 realisations; of 2), the other takes it over after {taken:.1} s (job lease 10 s, renewed every 2 s; free jobs looked for every 1 s) and completes it {done:.1} s after the kill"
+    );
+    let url = pg.create_database("failover_exercise")?;
+    let (took, t_s) = exercise_failover(&url)?;
+    println!(
+        "  failover of a live exercise: SIGKILL of the node driving the Pamir exercise (x60, bots; of 2), the other serves it again after {took:.1} s (heartbeat 3 s, checked every 1 s, then the hazards recomputed and the inputs replayed); scenario time T+{t_s} s when read"
     );
     println!(
         "  note: all nodes and PostgreSQL share this machine's cores, so more nodes cannot add write capacity here: the figures show what the cross-node journal (one write lock, NOTIFY, per-node tailers) costs, not how a cluster of machines scales"
