@@ -5,13 +5,13 @@ const handlers = new Map();
 /** Event types the server sends (docs/api.md): every journal entry kind, plus progress. */
 export const EVENT_TYPES = [
   'user.created', 'token.created', 'token.revoked',
-  'incident.created', 'incident.completed', 'incident.failed', 'incident.closed', 'incident.progress',
+  'incident.created', 'incident.started', 'incident.taken_over', 'incident.completed', 'incident.failed', 'incident.closed', 'incident.progress',
   'alert.drafted', 'alert.revised', 'alert.approved', 'alert.rejected', 'alert.published', 'alert.superseded', 'alert.cancelled',
   'request.created', 'request.closed',
   'offer.created', 'offer.accepted', 'offer.declined', 'offer.withdrawn', 'offer.status', 'offer.released',
   'sitrep.created',
   'exercise.created', 'exercise.started', 'exercise.paused', 'exercise.resumed', 'exercise.speed',
-  'exercise.jumped', 'exercise.ended', 'exercise.interrupted',
+  'exercise.jumped', 'exercise.ended', 'exercise.interrupted', 'exercise.taken_over',
   'exercise.inject', 'exercise.message', 'exercise.hazard',
 ];
 let source = null;
