@@ -233,8 +233,10 @@ fn exercise_failover(url: &str) -> Result<(f64, usize)> {
         &rc,
         "POST",
         "/api/exercises",
-        Some(json!({"scenario": "exercise-pamir.toml", "seed": 7, "bots": true,
-                    "human_teams": ["tj-coes"], "speed": "x60"})),
+        Some(
+            json!({"scenario": "exercise-pamir.toml", "seed": 7, "bots": true,
+                    "human_teams": ["tj-coes"], "speed": "x60"}),
+        ),
     )?;
     let id = x["id"].as_i64().context("no exercise id")?;
     call(
@@ -256,7 +258,13 @@ fn exercise_failover(url: &str) -> Result<(f64, usize)> {
     })
     .context("the exercise was not resumed within 60 s")?;
     let took = t0.elapsed().as_secs_f64();
-    let v = call(survivor.1, &rc, "GET", &format!("/api/exercises/{id}"), None)?;
+    let v = call(
+        survivor.1,
+        &rc,
+        "GET",
+        &format!("/api/exercises/{id}"),
+        None,
+    )?;
     Ok((took, v["t_s"].as_i64().unwrap_or(0) as usize))
 }
 
