@@ -778,6 +778,9 @@ fn a_live_exercise_resumes_on_another_node_when_its_node_dies() {
     };
     let took = t_kill.elapsed();
     eprintln!("the exercise was resumed on the other node {took:?} after the kill");
+    // Heartbeat 3 s, checked every 0.5 s, then the rebuild: about 4 s (`forewarn bench
+    // cluster` measures it alone); the bound is wider because this test shares two cores
+    // with the other cluster tests' nodes.
     assert!(took < Duration::from_secs(10), "{took:?}");
     for i in &before {
         assert!(resumed.contains(i), "{i} lost: {resumed:?}");

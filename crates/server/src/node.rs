@@ -22,11 +22,11 @@ use std::time::Duration;
 pub const HEARTBEAT_TTL: Duration = Duration::from_secs(3);
 /// How often a node renews it.
 pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(1);
-/// How often a node looks for exercises left by dead nodes.
-pub const REAP_EVERY: Duration = Duration::from_secs(1);
+/// How often a node looks for exercises left by dead nodes (one read of the exercise records).
+pub const REAP_EVERY: Duration = Duration::from_millis(500);
 /// Every how many [`REAP_EVERY`] the rest of the clean-up runs (runs of a version before the
 /// queue, login attempts).
-const CLEAN_EVERY_REAPS: u32 = 5;
+const CLEAN_EVERY_REAPS: u32 = 10;
 
 /// This process's name among the nodes: host, process id and start time (a restarted process
 /// is a new node).

@@ -291,7 +291,7 @@ pub fn run(seconds: f64, clients: usize) -> Result<()> {
     let url = pg.create_database("failover_exercise")?;
     let (took, t_s) = exercise_failover(&url)?;
     println!(
-        "  failover of a live exercise: SIGKILL of the node driving the Pamir exercise (x60, bots; of 2), the other serves it again after {took:.1} s (heartbeat 3 s, checked every 1 s, then the hazards recomputed and the inputs replayed); scenario time T+{t_s} s when read"
+        "  failover of a live exercise: SIGKILL of the node driving the Pamir exercise (x60, bots; of 2), the other serves it again after {took:.1} s (heartbeat 3 s, checked every 0.5 s, then the hazards recomputed and the inputs replayed); scenario time T+{t_s} s when read"
     );
     println!(
         "  note: all nodes and PostgreSQL share this machine's cores, so more nodes cannot add write capacity here: the figures show what the cross-node journal (one write lock, NOTIFY, per-node tailers) costs, not how a cluster of machines scales"
