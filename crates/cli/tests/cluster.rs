@@ -5,8 +5,8 @@
 
 mod node;
 use node::{
-    EventStream, Server, get_json_with, post_json, post_json_with, start, start_with, token,
-    token_as,
+    EventStream, Server, get_json_with, post_json, post_json_with, start, start_with, tj_injects,
+    token, token_as,
 };
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -685,23 +685,6 @@ fn exercise_journal(addr: std::net::SocketAddr, auth: &str, id: i64) -> Vec<serd
     }
     all.reverse();
     all
-}
-
-/// The injects delivered to Tajikistan's team in exercise `id`, as node `addr` holds them;
-/// `None` while no node there holds it live.
-fn tj_injects(addr: std::net::SocketAddr, auth: &str, id: i64) -> Option<Vec<String>> {
-    let (s, v) = node::get_json(addr, auth, &format!("/api/exercises/{id}/injects"));
-    if s != 200 {
-        return None;
-    }
-    let mut ids: Vec<String> = v["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| format!("{}@{}", i["inject"].as_str().unwrap(), i["t_s"]))
-        .collect();
-    ids.sort();
-    Some(ids)
 }
 
 /// SIGKILL of the node driving a live exercise: the other node rebuilds it from the journal

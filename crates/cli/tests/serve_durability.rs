@@ -5,7 +5,7 @@
 //! restart.
 
 mod node;
-use node::{get_json, http, post_json, post_json_with, start, token, token_as};
+use node::{get_json, http, post_json, post_json_with, start, tj_injects, token, token_as};
 use serde_json::{Value, json};
 use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
@@ -218,21 +218,6 @@ fn clients_that_hang_up_mid_response_do_not_kill_the_server() {
     assert_eq!(status, 200);
     let _ = server.child.kill();
     let _ = server.child.wait();
-}
-
-/// The injects delivered to Tajikistan's team in exercise `id`; `None` while it is not live.
-fn tj_injects(addr: SocketAddr, auth: &str, id: i64) -> Option<Vec<String>> {
-    let (s, v) = get_json(addr, auth, &format!("/api/exercises/{id}/injects"));
-    (s == 200).then(|| {
-        let mut ids: Vec<String> = v["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| format!("{}@{}", i["inject"].as_str().unwrap(), i["t_s"]))
-            .collect();
-        ids.sort();
-        ids
-    })
 }
 
 /// SIGKILL of the one process on a SQLite file with a live exercise: the restarted process

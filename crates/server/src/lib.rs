@@ -193,6 +193,22 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// Reads the bundled exercise plans (and the scenario files they name) from `dir`
+    /// (`--scenarios-dir`) instead of the embedded copies.
+    fn use_scenarios_dir(&mut self, dir: &std::path::Path) -> Result<(), ServeError> {
+        if !dir.is_dir() {
+            return Err(ServeError::Setup(format!(
+                "--scenarios-dir {} is not a directory",
+                dir.display()
+            )));
+        }
+        self.scenarios_dir = dir.to_path_buf();
+        self.scenarios_tmp = None;
+        Ok(())
+    }
+}
+
 /// The repository's web/ (where the embedded UI was compiled from).
 pub fn default_web_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../web"))
@@ -355,14 +371,7 @@ pub async fn prepare(cfg: &ServerConfig) -> Result<(AppState, Router), ServeErro
     }
     let mut st = AppState::with_settings(store, cfg.web_dir.clone(), settings);
     if let Some(dir) = &cfg.scenarios_dir {
-        if !dir.is_dir() {
-            return Err(ServeError::Setup(format!(
-                "--scenarios-dir {} is not a directory",
-                dir.display()
-            )));
-        }
-        st.scenarios_dir = dir.clone();
-        st.scenarios_tmp = None;
+        st.use_scenarios_dir(dir)?;
     }
     st.vs30 = vs30;
     match &cfg.node_url {
@@ -475,14 +484,7 @@ pub async fn work(cfg: WorkerConfig, on_ready: impl FnOnce(&str)) -> Result<(), 
     }
     let mut st = AppState::with_settings(store, None, settings::HttpSettings::default());
     if let Some(dir) = &cfg.scenarios_dir {
-        if !dir.is_dir() {
-            return Err(ServeError::Setup(format!(
-                "--scenarios-dir {} is not a directory",
-                dir.display()
-            )));
-        }
-        st.scenarios_dir = dir.clone();
-        st.scenarios_tmp = None;
+        st.use_scenarios_dir(dir)?;
     }
     if let Some(p) = &cfg.vs30 {
         st.vs30 = Some(Arc::new(Vs30Raster::load(p).map_err(ServeError::Setup)?));

@@ -299,3 +299,20 @@ pub fn get_json_with(
     let (s, b) = http(addr, "GET", path, &headers, None).unwrap();
     (s, serde_json::from_str(&b).unwrap_or(json!({"raw": b})))
 }
+
+/// The injects delivered to Tajikistan's team in exercise `id`, as node `addr` holds them
+/// (`inject@t_s`, sorted); `None` while that node serves no live exercise `id`.
+pub fn tj_injects(addr: SocketAddr, auth: &str, id: i64) -> Option<Vec<String>> {
+    let (s, v) = get_json(addr, auth, &format!("/api/exercises/{id}/injects"));
+    if s != 200 {
+        return None;
+    }
+    let mut ids: Vec<String> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| format!("{}@{}", i["inject"].as_str().unwrap(), i["t_s"]))
+        .collect();
+    ids.sort();
+    Some(ids)
+}
