@@ -30,10 +30,8 @@ pub struct ClaimedRun {
 pub struct RunJob {
     pub incident_id: i64,
     pub org: String,
-    pub holder: Option<String>,
     /// Held now (its lease has not expired).
     pub held: bool,
-    pub queued_ms: i64,
 }
 
 /// Jobs free to take: queued (lease 0) or whose lease has expired; the organisation with the
@@ -178,7 +176,7 @@ impl Store {
     /// Every job, queued and in progress (at most `limit`), oldest first.
     pub async fn run_jobs(&self, now_ms: i64, limit: i64) -> Result<Vec<RunJob>, StoreError> {
         let rows = sqlx::query(
-            "SELECT incident_id, org, holder, lease_until_ms, queued_ms FROM run_jobs \
+            "SELECT incident_id, org, lease_until_ms FROM run_jobs \
              ORDER BY queued_ms, incident_id LIMIT $1",
         )
         .bind(limit)
@@ -190,9 +188,7 @@ impl Store {
                 Ok(RunJob {
                     incident_id: r.try_get("incident_id")?,
                     org: r.try_get("org")?,
-                    holder: r.try_get("holder")?,
                     held: until >= now_ms,
-                    queued_ms: r.try_get("queued_ms")?,
                 })
             })
             .collect()

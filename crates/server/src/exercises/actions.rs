@@ -40,14 +40,7 @@ fn apply_as(
         wall_ms: now_ms(),
         op: InputOp::Act { team, action },
     };
-    let start = StartWith {
-        plan: &l.plan,
-        hazards: &l.hazards,
-        seed: l.rec.seed,
-        bots: l.rec.bots,
-        speed: l.speed,
-        human: &l.human,
-    };
+    let start = StartWith::new(&l.rec, &l.plan, &l.hazards, l.speed, &l.human);
     let r = input
         .apply(&mut l.ex, &start)
         .map_err(|e| ApiError::conflict(e.to_string()));

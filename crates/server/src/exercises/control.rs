@@ -55,14 +55,13 @@ impl Staged {
             wall_ms,
             op,
         };
-        let start = StartWith {
-            plan: &self.plan,
-            hazards: &self.hazards,
-            seed: self.rec.seed,
-            bots: self.rec.bots,
-            speed: self.speed,
-            human: &self.human,
-        };
+        let start = StartWith::new(
+            &self.rec,
+            &self.plan,
+            &self.hazards,
+            self.speed,
+            &self.human,
+        );
         let r = input.apply(&mut self.ex, &start);
         // A refused action is journaled by the state machine too: its input is kept.
         if r.is_ok() || matches!(input.op, InputOp::Act { .. }) {
@@ -142,14 +141,7 @@ pub(super) async fn change<T>(
 fn apply_staged(l: &mut Live, mut sg: Staged, committed: bool) {
     let acts = l.acts_during_change.take().unwrap_or_default();
     if committed {
-        let start = StartWith {
-            plan: &sg.plan,
-            hazards: &sg.hazards,
-            seed: sg.rec.seed,
-            bots: sg.rec.bots,
-            speed: sg.speed,
-            human: &sg.human,
-        };
+        let start = StartWith::new(&sg.rec, &sg.plan, &sg.hazards, sg.speed, &sg.human);
         for a in acts {
             if let Err(e) = a.input.apply(&mut sg.ex, &start) {
                 tracing::warn!(exercise = sg.rec.id, error = %e, "a player action could not be replayed");
@@ -216,12 +208,17 @@ async fn commit(
     let mut tx = st.store.begin_write().await?;
     // Fenced: only the exercise's node writes for it. Another node that took it over (this
     // one was cut off longer than its heartbeat) rebuilt it from what was journaled until its
-    // claim; this node's copy is stale from then on and is dropped.
-    let holder = match tx.get_record(ExerciseRec::TYPE, sg.rec.id).await? {
-        Some(r) => records::from_record::<ExerciseRec>(&r)?.node,
-        None => None,
+    // claim; this node's copy is stale from then on and is dropped. (One process writes a
+    // SQLite file: nothing to fence there.)
+    let holder = if st.store.backend() == forewarn_store::Backend::Postgres {
+        match tx.get_record(ExerciseRec::TYPE, sg.rec.id).await? {
+            Some(r) => records::from_record::<ExerciseRec>(&r)?.node,
+            None => None,
+        }
+    } else {
+        sg.rec.node.clone()
     };
-    if holder.as_deref() != Some(crate::node::id()) && sg.rec.node.is_some() {
+    if holder != sg.rec.node {
         drop(tx);
         st.exercises.forget(sg.rec.id);
         return Err(ApiError::conflict(format!(

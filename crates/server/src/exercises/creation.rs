@@ -17,7 +17,7 @@ use forewarn_exercise::def::Role;
 use forewarn_exercise::limits::{MAX_FILE_BYTES, MAX_UPLOADED_FILES};
 use forewarn_exercise::{ExerciseError, HazardSet, PlanFiles, Speed};
 use forewarn_store::{UserRole, Visibility, now_ts};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -71,7 +71,7 @@ pub struct ExerciseIn {
 }
 
 /// A file uploaded with a plan: a plain name (letters, digits, `-`, `_`, `.`) and its text.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UploadedFile {
     pub name: String,
@@ -138,15 +138,7 @@ fn parse_source_as(
     source: &super::replay::PlanSource,
     field: &str,
 ) -> Result<(forewarn_exercise::Plan, tempfile::TempDir, PlanFiles), ApiError> {
-    let uploaded: Vec<UploadedFile> = source
-        .files
-        .iter()
-        .map(|(name, text)| UploadedFile {
-            name: name.clone(),
-            text: text.clone(),
-        })
-        .collect();
-    let uploads = write_uploads(&uploaded)?;
+    let uploads = write_uploads(&source.files)?;
     let files = PlanFiles::within(
         vec![dir, uploads.path().to_path_buf()],
         "the bundled scenarios or the files uploaded with the plan",
@@ -159,6 +151,27 @@ fn parse_source_as(
             )
         })?;
     Ok((plan, uploads, files))
+}
+
+/// The plan's teams as the platform maps them: each played by the platform organisation
+/// `org_of` gives its plan organisation, by people when in `human`.
+pub(super) fn teams_out(
+    plan: &forewarn_exercise::Plan,
+    org_of: &BTreeMap<String, String>,
+    human: &BTreeSet<String>,
+) -> Vec<TeamOut> {
+    plan.def
+        .teams
+        .iter()
+        .map(|t| TeamOut {
+            id: t.id.clone(),
+            name: t.name.clone(),
+            role: t.role,
+            org: org_of.get(&t.organisation).cloned().unwrap_or_default(),
+            language: t.language.clone(),
+            human: human.contains(&t.id),
+        })
+        .collect()
 }
 
 /// The plan of an exercise's stored source (replay.rs).
@@ -209,13 +222,7 @@ pub async fn create(
     let source = super::replay::PlanSource {
         text,
         file: file.clone(),
-        files: inp
-            .files
-            .as_deref()
-            .unwrap_or_default()
-            .iter()
-            .map(|f| (f.name.clone(), f.text.clone()))
-            .collect(),
+        files: inp.files.unwrap_or_default(),
     };
     let (plan, uploads, files) = parse_source_as(st.scenarios_dir.clone(), &source, field)?;
     let speed = match &inp.speed {
@@ -265,19 +272,7 @@ pub async fn create(
         }
         None => players.iter().cloned().collect(),
     };
-    let teams: Vec<TeamOut> = plan
-        .def
-        .teams
-        .iter()
-        .map(|t| TeamOut {
-            id: t.id.clone(),
-            name: t.name.clone(),
-            role: t.role,
-            org: org_of.get(&t.organisation).cloned().unwrap_or_default(),
-            language: t.language.clone(),
-            human: human.contains(&t.id),
-        })
-        .collect();
+    let teams = teams_out(&plan, &org_of, &human);
     if !teams
         .iter()
         .any(|t| t.role == Role::Director && t.org == caller.user.org)

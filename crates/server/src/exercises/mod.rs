@@ -305,12 +305,20 @@ pub async fn check_participant(
 
 /// Every stored exercise record, newest first.
 async fn exercise_records(st: &AppState) -> Result<Vec<ExerciseRec>, ApiError> {
+    list_exercises(st, None).await
+}
+
+async fn list_exercises(
+    st: &AppState,
+    status: Option<ExerciseStatus>,
+) -> Result<Vec<ExerciseRec>, ApiError> {
     let rs = st
         .store
         .list_records(
             ExerciseRec::TYPE,
             &Reader::All,
             &RecordFilter {
+                status: status.map(|s| s.as_str().into()),
                 limit: 1000,
                 ..Default::default()
             },
@@ -319,15 +327,28 @@ async fn exercise_records(st: &AppState) -> Result<Vec<ExerciseRec>, ApiError> {
     rs.iter().map(records::from_record).collect()
 }
 
+/// The stored exercises a node holds live (planned, running or paused), read by status (this
+/// runs every half second on each node; ended exercises accumulate).
+async fn held_records(st: &AppState) -> Result<Vec<ExerciseRec>, ApiError> {
+    let mut out = Vec::new();
+    for status in [
+        ExerciseStatus::Planned,
+        ExerciseStatus::Running,
+        ExerciseStatus::Paused,
+    ] {
+        out.extend(list_exercises(st, Some(status)).await?);
+    }
+    Ok(out)
+}
+
 /// Resumes here the exercises left planned, running or paused by a node that is no longer
 /// alive (a previous process of this one, or another node that died: crate::node): each is
 /// claimed in a write transaction (journaled `exercise.taken_over` with this node), rebuilt
 /// from the journal and driven by this node from then on; one that cannot be rebuilt is
 /// marked interrupted.
 pub async fn resume_stale(st: &AppState) -> Result<(), ApiError> {
-    for seen in exercise_records(st).await? {
-        if seen.status.after(ExerciseOp::Interrupt).is_err()
-            || st.exercises.get(seen.id).is_some()
+    for seen in held_records(st).await? {
+        if st.exercises.holds(seen.id)
             || crate::node::is_alive(&st.store, seen.node.as_deref()).await?
         {
             continue;

@@ -36,7 +36,7 @@ pub struct PlanSource {
     pub text: String,
     pub file: String,
     #[serde(default)]
-    pub files: Vec<(String, String)>,
+    pub files: Vec<super::UploadedFile>,
 }
 
 /// One input to an exercise's state machine, at wall time `wall_ms`, `n`-th in the order of
@@ -78,6 +78,27 @@ pub struct StartWith<'a> {
     pub bots: bool,
     pub speed: Speed,
     pub human: &'a BTreeSet<String>,
+}
+
+impl<'a> StartWith<'a> {
+    /// What exercise `rec` starts with: its plan, hazards, clock speed at creation and human
+    /// teams.
+    pub fn new(
+        rec: &ExerciseRec,
+        plan: &'a Arc<Plan>,
+        hazards: &'a Arc<HazardSet>,
+        speed: Speed,
+        human: &'a BTreeSet<String>,
+    ) -> StartWith<'a> {
+        StartWith {
+            plan,
+            hazards,
+            seed: rec.seed,
+            bots: rec.bots,
+            speed,
+            human,
+        }
+    }
 }
 
 impl Input {
@@ -213,14 +234,7 @@ pub fn rebuild(
     let speed = Speed::parse(&created_speed).map_err(RebuildError::Plan)?;
     let mut ex = None;
     {
-        let start = StartWith {
-            plan: &plan,
-            hazards: &hazards,
-            seed: rec.seed,
-            bots: rec.bots,
-            speed,
-            human: &human,
-        };
+        let start = StartWith::new(&rec, &plan, &hazards, speed, &human);
         for i in &inputs {
             // An input the live state refused (say, a second warning for one hazard) was
             // refused in the same way then: only a failure to start is fatal.
@@ -279,7 +293,7 @@ pub fn rebuild(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exercises::{ExerciseStatus, TeamOut};
+    use crate::exercises::ExerciseStatus;
     use forewarn_exercise::def::{HseepType, Role};
 
     fn entry(seq: i64, rec: &ExerciseRec, kind: &str, payload: Value) -> JournalEntry {
@@ -313,19 +327,7 @@ mod tests {
             languages: vec![],
             scenario_start: String::new(),
             duration_s: plan.duration_s,
-            teams: plan
-                .def
-                .teams
-                .iter()
-                .map(|t| TeamOut {
-                    id: t.id.clone(),
-                    name: t.name.clone(),
-                    role: t.role,
-                    org: String::new(),
-                    language: t.language.clone(),
-                    human: human.contains(&t.id),
-                })
-                .collect(),
+            teams: crate::exercises::creation::teams_out(plan, &Default::default(), human),
             objectives: vec![],
             t_s: 0,
             created_by: "rc.coordinator".into(),
@@ -357,14 +359,7 @@ mod tests {
             .iter()
             .find(|t| t.id == "tj-coes" && t.role == Role::Player)
             .unwrap();
-        let start = StartWith {
-            plan: &plan,
-            hazards: &hazards,
-            seed: 7,
-            bots: true,
-            speed: Speed::parse("x60").unwrap(),
-            human: &human,
-        };
+        let start = StartWith::new(&rec, &plan, &hazards, Speed::parse("x60").unwrap(), &human);
         let w0 = 1_700_000_000_000;
         let inputs = [
             Input {
