@@ -1,9 +1,11 @@
 //! First-level administrative units of the region (provinces, oblasts, states): their ISO
 //! 3166-2 code, names in the warning languages and outline, for warning areas
 //! (`admin1.geojson`, written by `cargo xtask admin1` from Natural Earth; see
-//! data/ATTRIBUTION.md).
+//! data/ATTRIBUTION.md), and the census population of the units that have one
+//! (`admin1_population.csv`: one row per unit with its census year and source).
 
 use geo::MultiPolygon;
+use serde::Deserialize;
 
 use crate::region::RegionError;
 
@@ -76,6 +78,77 @@ pub fn parse(bytes: &[u8], path: &str) -> Result<Vec<AdminUnit>, RegionError> {
     Ok(out)
 }
 
+/// A unit's census population (`admin1_population.csv`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct UnitPopulation {
+    /// The unit's code in `admin1.geojson`.
+    pub code: String,
+    /// The unit's English name in `admin1.geojson` (Natural Earth gives Tehran and Alborz one
+    /// code, so the code alone does not name a unit).
+    pub name_en: String,
+    pub country: String,
+    pub population: u64,
+    pub census_year: i32,
+    pub source: String,
+    /// Index of the unit in `Region::admin_units` (set by [`match_populations`]).
+    #[serde(skip)]
+    pub unit: usize,
+}
+
+/// Checks every census row against the units: it must name one unit by code and name, in
+/// its country, with people, a plausible year and a source; no unit may have two rows.
+/// Sets each row's `unit`.
+pub fn match_populations(
+    rows: &mut [UnitPopulation],
+    units: &[AdminUnit],
+    path: &str,
+) -> Result<(), RegionError> {
+    let mut seen: Vec<usize> = Vec::with_capacity(rows.len());
+    for (i, r) in rows.iter_mut().enumerate() {
+        // Line 1 is the header.
+        let line = i + 2;
+        let bad = |message: String| RegionError::Format {
+            path: path.to_string(),
+            message: format!("line {line}: {message}"),
+        };
+        let Some(u) = units
+            .iter()
+            .position(|u| u.code == r.code && u.name_en == r.name_en)
+        else {
+            return Err(bad(format!(
+                "no unit with code '{}' and name_en '{}' in admin1.geojson",
+                r.code, r.name_en
+            )));
+        };
+        if units[u].country != r.country {
+            return Err(bad(format!(
+                "country '{}' but the unit is in '{}'",
+                r.country, units[u].country
+            )));
+        }
+        if r.population == 0 {
+            return Err(bad("population must be above 0".into()));
+        }
+        if !(1950..=2100).contains(&r.census_year) {
+            return Err(bad(format!(
+                "census_year {} is outside 1950-2100",
+                r.census_year
+            )));
+        }
+        if r.source.trim().is_empty() {
+            return Err(bad(
+                "source is empty: every census figure names its source".into()
+            ));
+        }
+        if seen.contains(&u) {
+            return Err(bad(format!("a second row for unit '{}'", r.name_en)));
+        }
+        seen.push(u);
+        r.unit = u;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,6 +161,52 @@ mod tests {
             e.contains("d/admin1.geojson") && e.contains("feature 0") && e.contains("'code'"),
             "{e}"
         );
+    }
+
+    fn census_row(code: &str, name: &str, country: &str, population: u64) -> UnitPopulation {
+        UnitPopulation {
+            code: code.into(),
+            name_en: name.into(),
+            country: country.into(),
+            population,
+            census_year: 2017,
+            source: "census".into(),
+            unit: usize::MAX,
+        }
+    }
+
+    #[test]
+    fn a_census_row_must_name_one_unit_once_with_people() {
+        let ok = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"PK-GB","country":"PK","name_en":"Gilgit-Baltistan"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}}]}"#;
+        let units = parse(ok.as_bytes(), "a").unwrap();
+        let good = census_row("PK-GB", "Gilgit-Baltistan", "PK", 1_492_924);
+        let mut rows = [good.clone()];
+        match_populations(&mut rows, &units, "p").unwrap();
+        assert_eq!(rows[0].unit, 0);
+        let cases = [
+            (
+                census_row("PK-GB", "Gilgit", "PK", 1),
+                "line 2: no unit with code 'PK-GB' and name_en 'Gilgit'",
+            ),
+            (
+                census_row("PK-GB", "Gilgit-Baltistan", "IN", 1),
+                "line 2: country 'IN'",
+            ),
+            (
+                census_row("PK-GB", "Gilgit-Baltistan", "PK", 0),
+                "line 2: population must be above 0",
+            ),
+        ];
+        for (row, want) in cases {
+            let e = match_populations(&mut [row], &units, "p")
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with("p: ") && e.contains(want), "{e}");
+        }
+        let e = match_populations(&mut [good.clone(), good], &units, "p")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 3: a second row"), "{e}");
     }
 
     #[test]

@@ -16,8 +16,10 @@
 //!   (see [`crate::place_names`])
 //! - `admin1.geojson` (optional): first-level administrative units with their names in the
 //!   warning languages (see [`crate::admin_units`])
+//! - `admin1_population.csv` (optional, needs `admin1.geojson`): census population of units,
+//!   which the exposure proxy spreads its rural residual by (see [`UnitPopulation`])
 
-use crate::admin_units::{self, AdminUnit};
+use crate::admin_units::{self, AdminUnit, UnitPopulation};
 use crate::geo_types::{BBox, LonLat};
 use crate::grid::Grid;
 use crate::place_names::{PlaceName, fallback_name};
@@ -149,6 +151,7 @@ pub struct RegionFiles<'a> {
     pub country_years_csv: Option<&'a [u8]>,
     pub place_names_csv: Option<&'a [u8]>,
     pub admin1_geojson: Option<&'a [u8]>,
+    pub admin1_population_csv: Option<&'a [u8]>,
     /// Where the files came from, for error messages (a directory or "embedded").
     pub origin: String,
 }
@@ -168,6 +171,8 @@ pub struct Region {
     pub place_names: Vec<PlaceName>,
     /// First-level administrative units (empty when the region has none).
     pub admin_units: Vec<AdminUnit>,
+    /// Census population of units (empty when the region has none).
+    pub unit_populations: Vec<UnitPopulation>,
     pub origin: String,
     country_index: CountryIndex,
 }
@@ -218,6 +223,7 @@ impl Region {
         let years = optional("country_years.csv")?;
         let names = optional("place_names.csv")?;
         let admin1 = optional("admin1.geojson")?;
+        let admin1_population = optional("admin1_population.csv")?;
         Region::from_files(RegionFiles {
             countries_csv: &countries,
             boundaries_geojson: &boundaries,
@@ -228,6 +234,7 @@ impl Region {
             country_years_csv: years.as_deref(),
             place_names_csv: names.as_deref(),
             admin1_geojson: admin1.as_deref(),
+            admin1_population_csv: admin1_population.as_deref(),
             origin: dir.display().to_string(),
         })
     }
@@ -295,6 +302,15 @@ impl Region {
             Some(b) => admin_units::parse(b, &p("admin1.geojson"))?,
             None => Vec::new(),
         };
+        let unit_populations = match f.admin1_population_csv {
+            Some(b) => {
+                let path = p("admin1_population.csv");
+                let mut rows: Vec<UnitPopulation> = read_csv(b, &path)?;
+                admin_units::match_populations(&mut rows, &admin_units, &path)?;
+                rows
+            }
+            None => Vec::new(),
+        };
         let country_index = CountryIndex::new(&countries);
         Ok(Region {
             countries,
@@ -305,6 +321,7 @@ impl Region {
             country_years,
             place_names,
             admin_units,
+            unit_populations,
             origin: f.origin,
             country_index,
         })

@@ -27,6 +27,7 @@ pub fn files() -> RegionFiles<'static> {
         country_years_csv: Some(data_file!("country_years.csv")),
         place_names_csv: Some(data_file!("place_names.csv")),
         admin1_geojson: Some(data_file!("admin1.geojson")),
+        admin1_population_csv: Some(data_file!("admin1_population.csv")),
         origin: "embedded".to_string(),
     }
 }

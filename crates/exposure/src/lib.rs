@@ -5,7 +5,8 @@
 //!   population sits at its location, except admin-unit totals ([`admin_totals`]: the town
 //!   keeps its own count and the rest of the unit is spread over the unit), and each country's
 //!   *residual* (national total minus the people in settlements and units) is spread over a
-//!   0.05° grid of the country's land: a share [`UNIFORM_SHARE`] by area, the rest in
+//!   0.05° grid of the country's land (split by province where the provinces' census totals
+//!   are known, [`zones`]): a share [`UNIFORM_SHARE`] by area, the rest in
 //!   proportion to a Gaussian kernel (sigma [`KERNEL_SIGMA_KM`]) of nearby settlement
 //!   population (town counts), because rural people live near towns and in valleys, not
 //!   evenly across deserts; both shares weighted by [`habitability`] (nobody on lakes, fewer
@@ -22,6 +23,7 @@ use forewarn_core::region::{Region, SettlementCorrection};
 pub mod admin_totals;
 pub mod habitability;
 pub mod years;
+pub mod zones;
 
 use forewarn_core::{BBox, LonLat, RasterError, raster_tiff};
 use geo::ChamberlainDuquetteArea;
@@ -65,6 +67,9 @@ pub enum ExposureSource {
         corrected_settlements: usize,
         /// Whether the terrain's altitude bands and water shaped the rural share.
         terrain_mask: bool,
+        /// First-level units whose census totals shape the rural residual
+        /// (admin1_population.csv; see [`zones`]).
+        census_units: usize,
     },
     /// A user-supplied population raster.
     Raster { path: PathBuf },
@@ -76,8 +81,16 @@ impl ExposureSource {
             ExposureSource::Proxy {
                 corrected_settlements,
                 terrain_mask,
+                census_units,
             } => format!(
-                "PROXY: GeoNames settlements ({corrected_settlements} admin-unit totals split into town and unit, settlement_corrections.csv) plus a modelled rural residual matched to national totals{} (not a census grid; pass --population FILE for a real one)",
+                "PROXY: GeoNames settlements ({corrected_settlements} admin-unit totals split into town and unit, settlement_corrections.csv) plus a modelled rural residual matched to national totals{}{} (not a census grid; pass --population FILE for a real one)",
+                if *census_units > 0 {
+                    format!(
+                        " and spread by the census totals of {census_units} provinces (admin1_population.csv)"
+                    )
+                } else {
+                    String::new()
+                },
                 if *terrain_mask {
                     ", kept off water and thinned with altitude where the region has terrain"
                 } else {
@@ -286,18 +299,37 @@ impl Exposure {
                 kernel[i] += (town * (-0.5 * (d / sigma_km).powi(2)).exp()) as f32;
             }
         }
-        // Normalise per country: uniform share by habitable area, kernel share by weight.
-        let mut area = vec![0.0f64; nc];
-        let mut ksum = vec![0.0f64; nc];
+        // Residual per zone (a census unit, or a whole country; zones.rs), then normalised
+        // per zone: uniform share by habitable area, kernel share by weight.
+        let zones = zones::Zones::new(region, &spec, &country);
+        let nz = zones.len();
+        let mut settled_zone = vec![0.0f64; nz];
+        for (si, s) in region.settlements.iter().enumerate() {
+            let (Some(ci), Some((col, row))) = (s_country[si], spec.cell_of(s.lon, s.lat)) else {
+                continue;
+            };
+            let z = zones.cell[row * spec.ncols + col];
+            if z != zones::NO_ZONE {
+                settled_zone[z as usize] += (town_people[si] + unit_rest[si]) * scale[ci];
+            }
+        }
+        let totals: Vec<f64> = region
+            .countries
+            .iter()
+            .map(|c| c.population as f64)
+            .collect();
+        let residual = zones.residuals(&totals, &residual, &settled_zone);
+        let mut area = vec![0.0f64; nz];
+        let mut ksum = vec![0.0f64; nz];
         for row in 0..spec.nrows {
             let a = spec.cell_area_km2(row);
             for col in 0..spec.ncols {
                 let i = row * spec.ncols + col;
-                let ci = country.data[i];
-                if ci != NO_COUNTRY {
+                let z = zones.cell[i];
+                if z != zones::NO_ZONE {
                     let h = habitable.data[i] as f64;
-                    area[ci as usize] += a * h;
-                    ksum[ci as usize] += kernel[i] as f64 * h;
+                    area[z as usize] += a * h;
+                    ksum[z as usize] += kernel[i] as f64 * h;
                 }
             }
         }
@@ -305,23 +337,23 @@ impl Exposure {
             let a = spec.cell_area_km2(row);
             for col in 0..spec.ncols {
                 let i = row * spec.ncols + col;
-                let ci = country.data[i];
-                if ci == NO_COUNTRY {
+                let z = zones.cell[i];
+                if z == zones::NO_ZONE {
                     continue;
                 }
-                let c = ci as usize;
+                let z = z as usize;
                 let h = habitable.data[i] as f64;
-                let (u_share, k_share) = if ksum[c] > 0.0 {
+                let (u_share, k_share) = if ksum[z] > 0.0 {
                     (UNIFORM_SHARE, 1.0 - UNIFORM_SHARE)
                 } else {
                     (1.0, 0.0)
                 };
                 let mut v = 0.0;
-                if area[c] > 0.0 {
-                    v += residual[c] * u_share * a * h / area[c];
+                if area[z] > 0.0 {
+                    v += residual[z] * u_share * a * h / area[z];
                 }
-                if ksum[c] > 0.0 {
-                    v += residual[c] * k_share * kernel[i] as f64 * h / ksum[c];
+                if ksum[z] > 0.0 {
+                    v += residual[z] * k_share * kernel[i] as f64 * h / ksum[z];
                 }
                 grid.data[i] += v as f32;
             }
@@ -330,6 +362,7 @@ impl Exposure {
             source: ExposureSource::Proxy {
                 corrected_settlements: n_corrected,
                 terrain_mask: bands.is_some(),
+                census_units: zones.census_units(),
             },
             grid,
             country,
@@ -624,16 +657,70 @@ mod proxy_tests {
             .map(|q| q.people)
             .sum();
         eprintln!("people within 50 km of Muzaffarabad: {near:.0}");
-        assert!(near < 4.0e6, "{near}");
+        // The circle (7,854 km²) reaches into Khyber Pakhtunkhwa (census 2017: 410 people/km²),
+        // Azad Kashmir (304) and the Kashmir valley; one and a half times KP's density over
+        // all of it is 4.8 M. Before the split the district totals alone drew 1.2 M more.
+        assert!(near < 4.8e6, "{near}");
         match &e.source {
             ExposureSource::Proxy {
                 corrected_settlements,
                 terrain_mask,
+                census_units,
             } => {
                 assert_eq!(*corrected_settlements, region.settlement_corrections.len());
                 assert!(*terrain_mask);
+                assert_eq!(*census_units, region.unit_populations.len());
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn provinces_hold_their_census_share_and_tibet_is_sparse() {
+        let region = forewarn_embedded::region().unwrap();
+        let e = Exposure::proxy(&region);
+        let spec = e.grid.spec;
+        let z = zones::Zones::new(&region, &spec, &e.country);
+        let mut people = vec![0.0f64; z.len()];
+        for (i, v) in e.grid.data.iter().enumerate() {
+            if z.cell[i] != zones::NO_ZONE {
+                people[z.cell[i] as usize] += *v as f64;
+            }
+        }
+        for (s, p) in region.settlements.iter().zip(&e.settlement_people) {
+            if let Some((c, r)) = spec.cell_of(s.lon, s.lat) {
+                let zi = z.cell[r * spec.ncols + c];
+                if zi != zones::NO_ZONE {
+                    people[zi as usize] += p;
+                }
+            }
+        }
+        let nc = region.countries.len();
+        let mut within = 0;
+        for (k, row) in region.unit_populations.iter().enumerate() {
+            let zi = nc + k;
+            let c = &region.countries[z.country[zi]];
+            let want = z.census_share[zi].unwrap() * c.population as f64;
+            let ratio = people[zi] / want;
+            eprintln!(
+                "{} {}: {:.0} / {want:.0} ({ratio:.3})",
+                row.code, row.name_en, people[zi]
+            );
+            if (0.9..1.1).contains(&ratio) {
+                within += 1;
+            }
+        }
+        // Units whose GeoNames settlements alone exceed the census share keep them (the
+        // settlements are not moved), so not every unit matches; nearly all do.
+        let n = region.unit_populations.len();
+        assert!(
+            within * 10 >= n * 9,
+            "{within} of {n} units within 10% of their census share"
+        );
+        // The Tibetan plateau (Nagqu prefecture, about 4,500 m): about 1 person/km² in the
+        // 2020 census (505,000 people on 450,000 km²). One national residual put about 25.
+        let d = density(&e, 89.0, 32.5);
+        eprintln!("Nagqu 89.0E 32.5N: {d:.2} rural people/km2");
+        assert!(d < 3.0, "{d}");
     }
 }
