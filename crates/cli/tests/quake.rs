@@ -637,6 +637,45 @@ fn a_large_event_given_as_a_point_gets_a_finite_footprint() {
 }
 
 #[test]
+fn hindu_kush_2015_uses_bc_hydro_with_pgv_and_is_not_red() {
+    // The 2015-10-26 M7.5 at 210 km (USGS point). About 400 died; PAGER rated it Orange.
+    // Through the shallow-crust models it was Red (issue 13); through BC Hydro with MMI from
+    // PGA it was still Red (median about 2,000). ShakeMap 4 gives a model without PGV its
+    // PGV from SA(T_pgv) (Abrahamson & Bhasin 2020), and so does Forewarn now.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("hk");
+    let o = forewarn(&[
+        "quake",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+        "--time",
+        "2015-10-26T09:09:42+00:00",
+        "--lat",
+        "36.52",
+        "--lon",
+        "70.37",
+        "--depth-km",
+        "210",
+        "--mag",
+        "7.5",
+        "--realizations",
+        "0",
+        "--spacing-km",
+        "8",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(s["ground_motion_models"]["regime"], "in_slab");
+    assert_eq!(s["ground_motion_models"]["models"], "bchydro-slab");
+    assert_eq!(s["intensity"]["mmi_from"], "pgv_cms");
+    assert_ne!(s["alert_level"], "red");
+    let median = s["fatalities"]["median"].as_f64().unwrap();
+    assert!((40.0..=4000.0).contains(&median), "median {median}");
+}
+
+#[test]
 fn summary_html_is_written_in_each_ui_language_and_urdu_reads_right_to_left() {
     let dir = tempfile::tempdir().unwrap();
     for (lang, needles) in [

@@ -60,9 +60,10 @@ impl Zones {
             census_share.push(Some(r.population as f64 / census_total[ci]));
             by_census[ci] = true;
             rasterize::for_each_run(&region.admin_units[r.unit].boundary, spec, |row, c0, c1| {
-                for i in row * spec.ncols + c0..row * spec.ncols + c1 {
-                    if country.data[i] as usize == ci {
-                        cell[i] = z as u16;
+                let run = row * spec.ncols + c0..row * spec.ncols + c1;
+                for (cell, &c) in cell[run.clone()].iter_mut().zip(&country.data[run]) {
+                    if c as usize == ci {
+                        *cell = z as u16;
                     }
                 }
             });

@@ -7,7 +7,8 @@
 //! - phi² = sum w_i phi_i²; sigma² = tau² + phi².
 
 use crate::gmpe::{Distances, Gmpe, GmpeError, GroundMotion, Imt, RuptureParams, SiteParams};
-use crate::gmpe::{ask14::Ask14, bchydro::BcHydroSlab, bssa14::Bssa14, cb14::Cb14, cy14::Cy14};
+use crate::gmpe::{ab2020::WithConditionalPgv, ask14::Ask14, bchydro::BcHydroSlab};
+use crate::gmpe::{bssa14::Bssa14, cb14::Cb14, cy14::Cy14};
 
 /// A weighted set of ground-motion models.
 pub struct LogicTree {
@@ -35,7 +36,10 @@ impl LogicTree {
             "cy14" => one(Box::<Cy14>::default()),
             "ask14" => one(Box::<Ask14>::default()),
             "cb14" => one(Box::<Cb14>::default()),
-            "bchydro-slab" => one(Box::<BcHydroSlab>::default()),
+            // PGV through Abrahamson & Bhasin (2020), as ShakeMap 4 gives a model without it.
+            "bchydro-slab" => one(Box::new(WithConditionalPgv::new(
+                Box::<BcHydroSlab>::default(),
+            ))),
             "nga-west2" => vec![
                 (Box::new(Bssa14::default()) as Box<dyn Gmpe>, 0.25),
                 (Box::new(Cy14::default()), 0.25),

@@ -140,13 +140,44 @@ const TABLE: [Row; 23] = [
     r([10.0,   400.0,  0.0,   -2.2937, -0.40, -0.0064, -0.4828,  0.30, 0.70, -0.0060, -0.504, -0.0980, 0.00, 0.6, 0.43, 0.74]),
 ];
 
+/// The coefficients of `imt`: a row of the table, or, for a period between two rows, each
+/// coefficient interpolated linearly in ln T between them (as OpenQuake's `CoeffsTable` does
+/// for a period it does not tabulate). Periods outside 0.02-10 s are not supported.
 fn row(imt: Imt) -> Option<Row> {
     let t = match imt {
         Imt::Pga => 0.0,
         Imt::Sa(t) if t > 0.0 => t,
         _ => return None,
     };
-    TABLE.iter().find(|r| (r.t - t).abs() < 1e-6).copied()
+    if let Some(r) = TABLE.iter().find(|r| (r.t - t).abs() < 1e-6) {
+        return Some(*r);
+    }
+    // TABLE[0] is PGA (T = 0); the spectral rows are sorted by period.
+    let hi = TABLE[1..].iter().position(|r| r.t > t)? + 1;
+    if hi < 2 {
+        return None;
+    }
+    let (a, b) = (&TABLE[hi - 1], &TABLE[hi]);
+    let w = (t.ln() - a.t.ln()) / (b.t.ln() - a.t.ln());
+    let l = |x: f64, y: f64| x + (y - x) * w;
+    Some(Row {
+        t,
+        vlin: l(a.vlin, b.vlin),
+        b: l(a.b, b.b),
+        theta1: l(a.theta1, b.theta1),
+        theta2: l(a.theta2, b.theta2),
+        theta6: l(a.theta6, b.theta6),
+        theta7: l(a.theta7, b.theta7),
+        theta8: l(a.theta8, b.theta8),
+        theta10: l(a.theta10, b.theta10),
+        theta11: l(a.theta11, b.theta11),
+        theta12: l(a.theta12, b.theta12),
+        theta13: l(a.theta13, b.theta13),
+        theta14: l(a.theta14, b.theta14),
+        phi: l(a.phi, b.phi),
+        tau: l(a.tau, b.tau),
+        sigma: l(a.sigma, b.sigma),
+    })
 }
 
 impl BcHydroSlab {
@@ -270,5 +301,7 @@ mod tests {
         assert!(at(210.0, 210.0).unwrap() > at(210.0, 400.0).unwrap());
         assert!(at(f64::NAN, 100.0).is_err());
         assert!(g.supports(Imt::Sa(1.0)) && !g.supports(Imt::Pgv));
+        // Between two rows, ln T interpolation: SA(1.4 s) lies between SA(1.0) and SA(1.5).
+        assert!(g.supports(Imt::Sa(1.4)) && !g.supports(Imt::Sa(12.0)));
     }
 }

@@ -1,4 +1,5 @@
-//! Ground-motion models: active shallow crust (NGA-West2) and subduction in-slab (BC Hydro).
+//! Ground-motion models: active shallow crust (NGA-West2) and subduction in-slab (BC Hydro),
+//! and PGV for a model without it (Abrahamson & Bhasin 2020, `ab2020`, as ShakeMap 4 does).
 //!
 //! One model per module, each with its coefficient table (cited next to it) and its
 //! verification test against the OpenQuake tables in ../shared/reference/gmpe/
@@ -8,6 +9,7 @@
 //! `sigma`, `tau` and `phi` are total, between-event and within-event standard deviations in
 //! natural-log units.
 
+pub mod ab2020;
 pub mod ask14;
 pub mod bchydro;
 pub mod bssa14;
