@@ -28,6 +28,8 @@ const MAX_CATALOGUE_BYTES: u64 = 16 * 1024 * 1024;
 pub struct ExpocatEvent {
     pub event_id: String,
     pub time: String,
+    /// `time` as seconds since 1970 (UTC).
+    pub epoch_s: i64,
     pub year: i32,
     pub name: String,
     pub lat: f64,
@@ -107,6 +109,9 @@ pub fn read_catalogue(path: &std::path::Path) -> Result<Vec<ExpocatEvent>, Engin
             .get(..4)
             .and_then(|y| y.parse::<i32>().ok())
             .ok_or_else(|| EngineError::Input(format!("{p}: line {}: Time '{time}'", line + 2)))?;
+        let epoch_s = chrono::DateTime::parse_from_rfc3339(&time)
+            .map_err(|e| EngineError::Input(format!("{p}: line {}: Time '{time}': {e}", line + 2)))?
+            .timestamp();
         let mut people = [0.0; 9];
         for (k, &c) in mmi_cols.iter().enumerate() {
             people[k] = opt(c).unwrap_or(0.0);
@@ -114,6 +119,7 @@ pub fn read_catalogue(path: &std::path::Path) -> Result<Vec<ExpocatEvent>, Engin
         out.push(ExpocatEvent {
             event_id: rec[ci].to_string(),
             time,
+            epoch_s,
             year,
             name: rec[cn].trim_matches('"').to_string(),
             lat: num(cla, "Lat")?,
@@ -159,6 +165,44 @@ pub fn deadliest(
     v
 }
 
+/// The aftershock window of a main shock of magnitude `mag`: (distance km, time days), the
+/// Gardner & Knopoff (1974) table as parameterised by van Stiphout, Zhuang & Marsan (2012,
+/// "Seismicity declustering", CORSSA, doi:10.5078/corssa-52382934): d = 10^(0.1238 M + 0.983)
+/// km; t = 10^(0.032 M + 2.7389) days for M >= 6.5, else 10^(0.5409 M - 0.547).
+pub fn gardner_knopoff_window(mag: f64) -> (f64, f64) {
+    let d_km = 10f64.powf(0.1238 * mag + 0.983);
+    let t_days = if mag >= 6.5 {
+        10f64.powf(0.032 * mag + 2.7389)
+    } else {
+        10f64.powf(0.5409 * mag - 0.547)
+    };
+    (d_km, t_days)
+}
+
+/// The main shock `e` is an aftershock of, if any: the largest earlier catalogue event of
+/// larger magnitude within whose Gardner & Knopoff window `e` falls (an equal magnitude
+/// counts when it came first). PAGER-CAT counts the deaths of a sequence under its main
+/// shock, so an aftershock's row says 0 or few deaths whatever its shaking did.
+pub fn main_shock_of<'a>(
+    e: &ExpocatEvent,
+    catalogue: &'a [ExpocatEvent],
+) -> Option<&'a ExpocatEvent> {
+    let here = forewarn_core::LonLat::new(e.lon, e.lat);
+    catalogue
+        .iter()
+        .filter(|m| {
+            m.event_id != e.event_id
+                && (m.mag > e.mag || (m.mag == e.mag && m.epoch_s < e.epoch_s))
+                && m.epoch_s <= e.epoch_s
+                && {
+                    let (d_km, t_days) = gardner_knopoff_window(m.mag);
+                    (e.epoch_s - m.epoch_s) as f64 <= t_days * 86_400.0
+                        && here.distance_km(&forewarn_core::LonLat::new(m.lon, m.lat)) <= d_km
+                }
+        })
+        .max_by(|a, b| a.mag.total_cmp(&b.mag).then(b.epoch_s.cmp(&a.epoch_s)))
+}
+
 /// One event's comparison.
 #[derive(Debug, Clone, Serialize)]
 pub struct Comparison {
@@ -177,6 +221,9 @@ pub struct Comparison {
     pub pager_model_deaths: f64,
     /// The event year used for the population (after clamping into the year table).
     pub year_used: Option<i32>,
+    /// The main shock whose deaths include this event's, when it is an aftershock
+    /// ([`main_shock_of`]): its event id.
+    pub aftershock_of: Option<String>,
 }
 
 /// How many alert bands apart two levels are (0-3).
@@ -216,6 +263,7 @@ pub fn compare(
     region: &Region,
     exposure: &Exposure,
     e: &ExpocatEvent,
+    catalogue: &[ExpocatEvent],
 ) -> Result<Comparison, EngineError> {
     let req = QuakeRequest {
         source: QuakeSource::Hypocenter {
@@ -256,6 +304,7 @@ pub fn compare(
         alert_fatalities: run.alert_fatalities,
         pager_model_deaths: pager_model_deaths(e),
         year_used: run.exposure_year.year,
+        aftershock_of: main_shock_of(e, catalogue).map(|m| m.event_id.clone()),
         event: e.clone(),
     })
 }
@@ -263,6 +312,50 @@ pub fn compare(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn event(id: &str, time: &str, lat: f64, lon: f64, mag: f64) -> ExpocatEvent {
+        ExpocatEvent {
+            event_id: id.into(),
+            time: time.into(),
+            epoch_s: chrono::DateTime::parse_from_rfc3339(time)
+                .unwrap()
+                .timestamp(),
+            year: time[..4].parse().unwrap(),
+            name: id.into(),
+            lat,
+            lon,
+            depth_km: None,
+            mag,
+            country: "CN".into(),
+            people_by_mmi: [0.0; 9],
+            deaths: 0.0,
+        }
+    }
+
+    #[test]
+    fn aftershocks_fall_in_their_main_shocks_gardner_knopoff_window() {
+        // CORSSA's parameterisation: M7.6 reaches 84 km and 960 days; M6.0 53 km, 499 days.
+        let (d, t) = gardner_knopoff_window(7.6);
+        assert!((d - 83.9).abs() < 0.1 && (t - 959.6).abs() < 0.5, "{d} {t}");
+        let (d, t) = gardner_knopoff_window(6.0);
+        assert!((d - 53.2).abs() < 0.1 && (t - 499.0).abs() < 0.5, "{d} {t}");
+        let cat = [
+            event("tangshan", "1976-07-27T19:42:55Z", 39.57, 117.98, 7.6),
+            // Luanxian, 15 h later and about 45 km away: an aftershock.
+            event("luanxian", "1976-07-28T10:45:37Z", 39.75, 118.45, 7.0),
+            // The same day 300 km away, and near but five years later: neither.
+            event("far", "1976-07-28T12:00:00Z", 41.5, 120.5, 6.2),
+            event("later", "1981-07-28T12:00:00Z", 39.6, 118.0, 6.2),
+            // A smaller shock before the main one is not the main shock of it.
+            event("foreshock", "1976-07-27T10:00:00Z", 39.6, 118.0, 5.0),
+        ];
+        let of = |i: usize| main_shock_of(&cat[i], &cat).map(|m| m.event_id.as_str());
+        assert_eq!(of(1), Some("tangshan"));
+        assert_eq!(of(0), None);
+        assert_eq!(of(2), None);
+        assert_eq!(of(3), None);
+        assert_eq!(of(4), None);
+    }
 
     #[test]
     fn factor_of_two_and_negligible_counts() {

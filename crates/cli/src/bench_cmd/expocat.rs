@@ -77,7 +77,7 @@ pub fn expocat(data: Option<&Path>, a: &ExpocatArgs) -> Result<ExitCode> {
     };
     for e in &events {
         // An event outside the embedded region (east of the antimeridian) is listed, not run.
-        let c = match expocat::compare(&region, &exposure, e) {
+        let c = match expocat::compare(&region, &exposure, e, &all) {
             Ok(c) => c,
             Err(err) => {
                 skipped.push(format!("{} {} ({}): {err}", e.event_id, e.name, e.country));
@@ -167,6 +167,7 @@ pub fn expocat(data: Option<&Path>, a: &ExpocatArgs) -> Result<ExitCode> {
             "forewarn_alert_fatalities",
             "observed_deaths_band",
             "pager_model_deaths_on_expocat",
+            "aftershock_of",
         ])?;
         for c in &rows {
             let e = &c.event;
@@ -189,6 +190,7 @@ pub fn expocat(data: Option<&Path>, a: &ExpocatArgs) -> Result<ExitCode> {
                 c.alert_fatalities.as_str().to_string(),
                 AlertLevel::for_deaths(e.deaths).as_str().to_string(),
                 format!("{:.0}", c.pager_model_deaths),
+                c.aftershock_of.clone().unwrap_or_default(),
             ])?;
         }
         w.flush()?;
@@ -209,9 +211,12 @@ fn alert_table(rows: &[forewarn_engine::expocat::Comparison]) {
     for c in rows {
         let e = &c.event;
         println!(
-            "| {} ({}) | {} | {:.1} | {} | {:.0} ({}) | {:.0} ({}) | {} | {:.0} | {} | {} |",
+            "| {} ({}){} | {} | {:.1} | {} | {:.0} ({}) | {:.0} ({}) | {} | {:.0} | {} | {} |",
             e.name,
             e.country,
+            c.aftershock_of
+                .as_ref()
+                .map_or(String::new(), |m| format!(", aftershock of {m}")),
             &e.time[..10.min(e.time.len())],
             e.mag,
             e.depth_km.map_or("-".to_string(), |d| format!("{d:.0}")),
@@ -236,6 +241,10 @@ fn alert_table(rows: &[forewarn_engine::expocat::Comparison]) {
         (
             "events with deaths",
             rows.iter().filter(|c| c.event.deaths > 0.0).collect(),
+        ),
+        (
+            "main shocks (aftershocks by Gardner & Knopoff 1974 left out: PAGER-CAT counts their deaths under the main shock)",
+            rows.iter().filter(|c| c.aftershock_of.is_none()).collect(),
         ),
     ] {
         if set.is_empty() {
