@@ -319,7 +319,11 @@ impl Exposure {
         let reach_km = 3.0 * sigma_km;
         for ((s, ci), &town) in region.settlements.iter().zip(&s_country).zip(&town_people) {
             let Some(ci) = *ci else { continue };
-            let town = if s.population == 0 { unrecorded[ci] } else { town };
+            let town = if s.population == 0 {
+                unrecorded[ci]
+            } else {
+                town
+            };
             if town <= 0.0 {
                 continue;
             }
