@@ -455,6 +455,12 @@ test('live exercise with players from two countries', { timeout: 10 * 60_000 }, 
     await tj.locator('#exercise-inbox article[data-inject="i02"] [data-acked]').waitFor({ timeout: UI_TIMEOUT_MS });
     await shot(tj, '11-exercise-tj-inbox.png');
     await shot(kg, '11-exercise-kg-inbox.png');
+    // Role names are words of the UI language, not the plan's identifiers.
+    await kg.locator('#lang-select').selectOption('ru');
+    await kg.locator('#exercise-my-roles', { hasText: 'участник' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.ok(!/player/.test(await kg.locator('#exercise-my-roles').textContent()));
+    await kg.locator('#lang-select').selectOption('en');
+    await kg.locator('#exercise-my-roles', { hasText: 'player' }).waitFor({ timeout: UI_TIMEOUT_MS });
     // Beside the EXERCISE banner every navigation item stays in view (the nav need not scroll).
     const navFits = await tj.evaluate(() => {
       const nav = document.getElementById('nav');

@@ -130,7 +130,7 @@ function insideView(main, ctx, ex) {
       h('p', { id: 'exercise-clock', 'data-status': state.status, 'data-t': state.t_s },
         statusPill('exercise.status', state.status), ' ',
         t('exercise.clock', { time: `${state.t_label || ''} (${state.scenario_time || ''})`, speed: state.speed || '' })),
-      h('p', { class: 'muted' }, t('exercise.myRoles', { roles: (state.my_roles || []).map((r) => t(`exercise.role.${r}`)).join(', ') || '—', team: state.my_team || '—' })));
+      h('p', { class: 'muted', id: 'exercise-my-roles' }, t('exercise.myRoles', { roles: (state.my_roles || []).map((r) => t(`exercise.role.${r}`)).join(', ') || '—', team: state.my_team || '—' })));
     const director = (state.my_roles || []).includes('director');
     const jump = h('input', { type: 'text', id: 'exercise-jump-to', size: 8, placeholder: '2h' });
     mount(controls, director ? [
