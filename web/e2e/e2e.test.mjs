@@ -464,9 +464,12 @@ test('live exercise with players from two countries', { timeout: 10 * 60_000 }, 
     // Beside the EXERCISE banner every navigation item stays in view (the nav need not scroll).
     const navFits = await tj.evaluate(() => {
       const nav = document.getElementById('nav');
-      return { scroll: nav.scrollWidth, client: nav.clientWidth, banner: !document.getElementById('exercise-banner').hidden };
+      const rows = new Set([...nav.querySelectorAll('a')].map((a) => Math.round(a.getBoundingClientRect().top))).size;
+      return { scroll: nav.scrollWidth, client: nav.clientWidth, rows, banner: !document.getElementById('exercise-banner').hidden };
     });
     assert.ok(navFits.banner && navFits.scroll <= navFits.client + 1, JSON.stringify(navFits));
+    // In English the whole navigation is one row beside the banner (from 1366 px; app.css).
+    assert.equal(navFits.rows, 1, JSON.stringify(navFits));
   });
 
   await t.test('players act through the normal screens, marked EXERCISE', async () => {
