@@ -4,7 +4,7 @@
 //! data/ATTRIBUTION.md), and the census population of the units that have one
 //! (`admin1_population.csv`: one row per unit with its census year and source).
 
-use geo::MultiPolygon;
+use geo::{ChamberlainDuquetteArea, MultiPolygon};
 use serde::Deserialize;
 
 use crate::region::RegionError;
@@ -86,23 +86,45 @@ pub struct UnitPopulation {
     /// The unit's English name in `admin1.geojson` (Natural Earth gives Tehran and Alborz one
     /// code, so the code alone does not name a unit).
     pub name_en: String,
+    /// The unit's country, ISO 3166-1 alpha-2; one of the region's countries.
     pub country: String,
+    /// People counted in the unit by the census.
     pub population: u64,
     pub census_year: i32,
+    /// The census (publisher, table) the figure comes from.
     pub source: String,
     /// Index of the unit in `Region::admin_units` (set by [`match_populations`]).
     #[serde(skip)]
     pub unit: usize,
 }
 
-/// Checks every census row against the units: it must name one unit by code and name, in
-/// its country, with people, a plausible year and a source; no unit may have two rows.
-/// Sets each row's `unit`.
+/// Largest unit a census file may leave out of a country it covers, km²: a unit without a
+/// row holds no rural people, so only specks (Natural Earth's Paracel Islands, whose people
+/// China's census counts under Hainan) may be missing.
+pub const MAX_UNLISTED_UNIT_KM2: f64 = 100.0;
+
+/// Most census rows a file may hold (the region has 298 units).
+pub const MAX_CENSUS_ROWS: usize = 10_000;
+
+/// Checks every census row against the units and countries: it must name one unit by code and
+/// name, in its country (one of `countries`, ISO alpha-2), with people, a plausible year and a
+/// source; no unit may have two rows; and a country with rows must have one for every unit
+/// larger than [`MAX_UNLISTED_UNIT_KM2`]. Sets each row's `unit`.
 pub fn match_populations(
     rows: &mut [UnitPopulation],
     units: &[AdminUnit],
+    countries: &[&str],
     path: &str,
 ) -> Result<(), RegionError> {
+    if rows.len() > MAX_CENSUS_ROWS {
+        return Err(RegionError::Format {
+            path: path.to_string(),
+            message: format!(
+                "{} rows; at most {MAX_CENSUS_ROWS} census rows are read",
+                rows.len()
+            ),
+        });
+    }
     let mut seen: Vec<usize> = Vec::with_capacity(rows.len());
     for (i, r) in rows.iter_mut().enumerate() {
         // Line 1 is the header.
@@ -126,6 +148,13 @@ pub fn match_populations(
                 r.country, units[u].country
             )));
         }
+        if !countries.contains(&r.country.as_str()) {
+            return Err(bad(format!(
+                "country '{}' is not one of the region's countries ({})",
+                r.country,
+                countries.join(", ")
+            )));
+        }
         if r.population == 0 {
             return Err(bad("population must be above 0".into()));
         }
@@ -145,6 +174,21 @@ pub fn match_populations(
         }
         seen.push(u);
         r.unit = u;
+    }
+    for (i, u) in units.iter().enumerate() {
+        let covered = rows.iter().any(|r| r.country == u.country);
+        if covered && !seen.contains(&i) {
+            let area_km2 = u.boundary.chamberlain_duquette_unsigned_area() / 1e6;
+            if area_km2 > MAX_UNLISTED_UNIT_KM2 {
+                return Err(RegionError::Format {
+                    path: path.to_string(),
+                    message: format!(
+                        "no row for {} '{}' ({}, {area_km2:.0} km²): a country's rows must cover each of its units larger than {MAX_UNLISTED_UNIT_KM2} km² (a unit without a row would hold no rural people)",
+                        u.country, u.name_en, u.code
+                    ),
+                });
+            }
+        }
     }
     Ok(())
 }
@@ -181,7 +225,7 @@ mod tests {
         let units = parse(ok.as_bytes(), "a").unwrap();
         let good = census_row("PK-GB", "Gilgit-Baltistan", "PK", 1_492_924);
         let mut rows = [good.clone()];
-        match_populations(&mut rows, &units, "p").unwrap();
+        match_populations(&mut rows, &units, &["PK"], "p").unwrap();
         assert_eq!(rows[0].unit, 0);
         let cases = [
             (
@@ -198,15 +242,26 @@ mod tests {
             ),
         ];
         for (row, want) in cases {
-            let e = match_populations(&mut [row], &units, "p")
+            let e = match_populations(&mut [row], &units, &["PK", "IN"], "p")
                 .unwrap_err()
                 .to_string();
             assert!(e.starts_with("p: ") && e.contains(want), "{e}");
         }
-        let e = match_populations(&mut [good.clone(), good], &units, "p")
+        let e = match_populations(&mut [good.clone(), good.clone()], &units, &["PK"], "p")
             .unwrap_err()
             .to_string();
         assert!(e.contains("line 3: a second row"), "{e}");
+        // A country outside the region, and a country whose rows leave out a large unit.
+        let e = match_populations(&mut [good.clone()], &units, &["IN"], "p")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not one of the region's countries (IN)"), "{e}");
+        let two = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"PK-GB","country":"PK","name_en":"Gilgit-Baltistan"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}},{"type":"Feature","properties":{"code":"PK-JK","country":"PK","name_en":"Azad Kashmir"},"geometry":{"type":"Polygon","coordinates":[[[2,0],[3,0],[3,1],[2,0]]]}}]}"#;
+        let units2 = parse(two.as_bytes(), "a").unwrap();
+        let e = match_populations(&mut [good], &units2, &["PK"], "p")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no row for PK 'Azad Kashmir' (PK-JK"), "{e}");
     }
 
     #[test]

@@ -306,7 +306,8 @@ impl Region {
             Some(b) => {
                 let path = p("admin1_population.csv");
                 let mut rows: Vec<UnitPopulation> = read_csv(b, &path)?;
-                admin_units::match_populations(&mut rows, &admin_units, &path)?;
+                let codes: Vec<&str> = countries.iter().map(|c| c.iso2.as_str()).collect();
+                admin_units::match_populations(&mut rows, &admin_units, &codes, &path)?;
                 rows
             }
             None => Vec::new(),
@@ -336,6 +337,12 @@ impl Region {
             .find(|n| n.geonameid == s.geonameid)
             .and_then(|n| n.get(lang))
             .map_or_else(|| fallback_name(&s.name, &s.country, lang), str::to_string)
+    }
+
+    /// The index in `countries` of the country with code `iso2` (exact, as the data files
+    /// write it), if any.
+    pub fn country_position(&self, iso2: &str) -> Option<usize> {
+        self.countries.iter().position(|c| c.iso2 == iso2)
     }
 
     pub fn country(&self, iso2: &str) -> Result<&Country, RegionError> {

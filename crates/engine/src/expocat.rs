@@ -105,13 +105,10 @@ pub fn read_catalogue(path: &std::path::Path) -> Result<Vec<ExpocatEvent>, Engin
         };
         let opt = |i: usize| rec[i].trim().parse::<f64>().ok();
         let time = rec[ct].to_string();
-        let year = time
-            .get(..4)
-            .and_then(|y| y.parse::<i32>().ok())
-            .ok_or_else(|| EngineError::Input(format!("{p}: line {}: Time '{time}'", line + 2)))?;
-        let epoch_s = chrono::DateTime::parse_from_rfc3339(&time)
-            .map_err(|e| EngineError::Input(format!("{p}: line {}: Time '{time}': {e}", line + 2)))?
-            .timestamp();
+        let parsed = chrono::DateTime::parse_from_rfc3339(&time).map_err(|e| {
+            EngineError::Input(format!("{p}: line {}: Time '{time}': {e}", line + 2))
+        })?;
+        let (epoch_s, year) = (parsed.timestamp(), chrono::Datelike::year(&parsed));
         let mut people = [0.0; 9];
         for (k, &c) in mmi_cols.iter().enumerate() {
             people[k] = opt(c).unwrap_or(0.0);
@@ -165,18 +162,26 @@ pub fn deadliest(
     v
 }
 
-/// The aftershock window of a main shock of magnitude `mag`: (distance km, time days), the
-/// Gardner & Knopoff (1974) table as parameterised by van Stiphout, Zhuang & Marsan (2012,
-/// "Seismicity declustering", CORSSA, doi:10.5078/corssa-52382934): d = 10^(0.1238 M + 0.983)
-/// km; t = 10^(0.032 M + 2.7389) days for M >= 6.5, else 10^(0.5409 M - 0.547).
-pub fn gardner_knopoff_window(mag: f64) -> (f64, f64) {
-    let d_km = 10f64.powf(0.1238 * mag + 0.983);
-    let t_days = if mag >= 6.5 {
-        10f64.powf(0.032 * mag + 2.7389)
-    } else {
-        10f64.powf(0.5409 * mag - 0.547)
-    };
-    (d_km, t_days)
+/// Where and how long after a main shock its aftershocks fall.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AftershockWindow {
+    pub distance_km: f64,
+    pub duration_days: f64,
+}
+
+/// The aftershock window of a main shock of magnitude `mag`: the Gardner & Knopoff (1974)
+/// table as parameterised by van Stiphout, Zhuang & Marsan (2012, "Seismicity declustering",
+/// CORSSA, doi:10.5078/corssa-52382934): d = 10^(0.1238 M + 0.983) km; t = 10^(0.032 M +
+/// 2.7389) days for M >= 6.5, else 10^(0.5409 M - 0.547).
+pub fn gardner_knopoff_window(mag: f64) -> AftershockWindow {
+    AftershockWindow {
+        distance_km: 10f64.powf(0.1238 * mag + 0.983),
+        duration_days: if mag >= 6.5 {
+            10f64.powf(0.032 * mag + 2.7389)
+        } else {
+            10f64.powf(0.5409 * mag - 0.547)
+        },
+    }
 }
 
 /// The main shock `e` is an aftershock of, if any: the largest earlier catalogue event of
@@ -195,9 +200,10 @@ pub fn main_shock_of<'a>(
                 && (m.mag > e.mag || (m.mag == e.mag && m.epoch_s < e.epoch_s))
                 && m.epoch_s <= e.epoch_s
                 && {
-                    let (d_km, t_days) = gardner_knopoff_window(m.mag);
-                    (e.epoch_s - m.epoch_s) as f64 <= t_days * 86_400.0
-                        && here.distance_km(&forewarn_core::LonLat::new(m.lon, m.lat)) <= d_km
+                    let w = gardner_knopoff_window(m.mag);
+                    (e.epoch_s - m.epoch_s) as f64 <= w.duration_days * 86_400.0
+                        && here.distance_km(&forewarn_core::LonLat::new(m.lon, m.lat))
+                            <= w.distance_km
                 }
         })
         .max_by(|a, b| a.mag.total_cmp(&b.mag).then(b.epoch_s.cmp(&a.epoch_s)))
@@ -335,10 +341,10 @@ mod tests {
     #[test]
     fn aftershocks_fall_in_their_main_shocks_gardner_knopoff_window() {
         // CORSSA's parameterisation: M7.6 reaches 84 km and 960 days; M6.0 53 km, 499 days.
-        let (d, t) = gardner_knopoff_window(7.6);
-        assert!((d - 83.9).abs() < 0.1 && (t - 959.6).abs() < 0.5, "{d} {t}");
-        let (d, t) = gardner_knopoff_window(6.0);
-        assert!((d - 53.2).abs() < 0.1 && (t - 499.0).abs() < 0.5, "{d} {t}");
+        let w = gardner_knopoff_window(7.6);
+        assert!((w.distance_km - 83.9).abs() < 0.1 && (w.duration_days - 959.6).abs() < 0.5);
+        let w = gardner_knopoff_window(6.0);
+        assert!((w.distance_km - 53.2).abs() < 0.1 && (w.duration_days - 499.0).abs() < 0.5);
         let cat = [
             event("tangshan", "1976-07-27T19:42:55Z", 39.57, 117.98, 7.6),
             // Luanxian, 15 h later and about 45 km away: an aftershock.

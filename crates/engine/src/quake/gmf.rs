@@ -15,8 +15,8 @@
 //! PGV with the range of SA(1.0 s)); eta and eps correlated across IMTs (Baker & Jayaram 2008
 //! between PGA and SA, Bradley 2012 with PGV) through one Cholesky factor. The random streams
 //! are derived from `--seed` and [`GMF_SEED_STREAM`], so the file is byte-identical for the
-//! same inputs and seed. IMTs the models do not provide (PGV for the in-slab model) have no
-//! column; summary.json lists them under `gmf.imts_not_supported`.
+//! same inputs and seed. IMTs the models do not provide (an SA period outside a model's table) have
+//! no column; summary.json lists them under `gmf.imts_not_supported`.
 
 use super::QuakeRun;
 use crate::EngineError;

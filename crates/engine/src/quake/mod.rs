@@ -100,7 +100,8 @@ pub struct SettlementImpact {
     pub population: f64,
     pub mmi: f64,
     pub pga_g: f64,
-    /// Median PGV (cm/s); `None` when the models have no PGV (in-slab).
+    /// Median PGV (cm/s); `None` when the models have no PGV (every model set has it today: the
+    /// in-slab model through Abrahamson & Bhasin 2020).
     pub pgv_cms: Option<f64>,
     pub expected_deaths: f64,
 }

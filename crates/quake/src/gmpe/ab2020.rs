@@ -24,7 +24,8 @@
 
 use super::{Distances, Gmpe, GmpeError, GroundMotion, Imt, RuptureParams, SiteParams};
 
-/// Abrahamson & Bhasin (2020) Table 3.2, the "PSA(T_pgv)" row.
+// Abrahamson & Bhasin (2020) Table 3.2, the "PSA(T_pgv)" row: a1-a8, and the conditional
+// standard deviations (natural-log units) phi, tau and sigma.
 const A1: f64 = 5.39;
 const A2: f64 = 0.799;
 const A3: f64 = 0.654;
@@ -33,35 +34,62 @@ const A5: f64 = -0.062;
 const A6: f64 = -0.359;
 const A7: f64 = -0.134;
 const A8: f64 = 0.023;
-const PHI: f64 = 0.29;
-const TAU: f64 = 0.16;
-const SIGMA: f64 = 0.33;
+const PHI_LN: f64 = 0.29;
+const TAU_LN: f64 = 0.16;
+const SIGMA_LN: f64 = 0.33;
 /// Reference Vs30 of the site term, m/s.
 const VS30_REF_MPS: f64 = 425.0;
+/// f1 is a2 below this magnitude and a3 above [`F1_MAG_HIGH`], linear between (Eq. 3.4).
+const F1_MAG_LOW: f64 = 5.0;
+const F1_MAG_HIGH: f64 = 7.5;
 
-/// (magnitude bound, T_pgv in s): ShakeMap's step table of the reference period.
-const T_PGV: [(f64, f64); 6] = [
-    (3.5, 0.20),
-    (4.5, 0.28),
-    (5.5, 0.40),
-    (6.5, 0.95),
-    (7.5, 1.40),
-    (8.5, 2.80),
+/// One step of ShakeMap's reference-period table: magnitudes up to `max_mag` use `period_s`.
+struct TPgvStep {
+    max_mag: f64,
+    period_s: f64,
+}
+
+/// ShakeMap's step table of the reference period (shakelib abrahamson_bhasin_2020.py).
+const T_PGV: [TPgvStep; 6] = [
+    TPgvStep {
+        max_mag: 3.5,
+        period_s: 0.20,
+    },
+    TPgvStep {
+        max_mag: 4.5,
+        period_s: 0.28,
+    },
+    TPgvStep {
+        max_mag: 5.5,
+        period_s: 0.40,
+    },
+    TPgvStep {
+        max_mag: 6.5,
+        period_s: 0.95,
+    },
+    TPgvStep {
+        max_mag: 7.5,
+        period_s: 1.40,
+    },
+    TPgvStep {
+        max_mag: 8.5,
+        period_s: 2.80,
+    },
 ];
 
 /// The reference period for magnitude `mag`, s.
 pub fn t_pgv_s(mag: f64) -> f64 {
     T_PGV
         .iter()
-        .find(|(m, _)| mag <= *m)
-        .map_or(T_PGV[T_PGV.len() - 1].1, |(_, t)| *t)
+        .find(|s| mag <= s.max_mag)
+        .map_or(T_PGV[T_PGV.len() - 1].period_s, |s| s.period_s)
 }
 
 fn f1(mag: f64) -> f64 {
-    if mag < 5.0 {
+    if mag < F1_MAG_LOW {
         A2
-    } else if mag <= 7.5 {
-        A2 + (A3 - A2) * (mag - 5.0) / 2.5
+    } else if mag <= F1_MAG_HIGH {
+        A2 + (A3 - A2) * (mag - F1_MAG_LOW) / (F1_MAG_HIGH - F1_MAG_LOW)
     } else {
         A3
     }
@@ -79,9 +107,9 @@ pub fn conditional_pgv(psa: &GroundMotion, mag: f64, rrup_km: f64, vs30_mps: f64
     let comb = |model: f64, cond: f64| ((f * model).powi(2) + cond * cond).sqrt();
     GroundMotion {
         ln_median,
-        sigma: comb(psa.sigma, SIGMA),
-        tau: comb(psa.tau, TAU),
-        phi: comb(psa.phi, PHI),
+        sigma: comb(psa.sigma, SIGMA_LN),
+        tau: comb(psa.tau, TAU_LN),
+        phi: comb(psa.phi, PHI_LN),
     }
 }
 
@@ -103,7 +131,10 @@ impl Gmpe for WithConditionalPgv {
 
     fn supports(&self, imt: Imt) -> bool {
         self.inner.supports(imt)
-            || (imt == Imt::Pgv && T_PGV.iter().all(|(_, t)| self.inner.supports(Imt::Sa(*t))))
+            || (imt == Imt::Pgv
+                && T_PGV
+                    .iter()
+                    .all(|s| self.inner.supports(Imt::Sa(s.period_s))))
     }
 
     fn ground_motion(
