@@ -4,7 +4,7 @@
 //! data/ATTRIBUTION.md), and the census population of the units that have one
 //! (`admin1_population.csv`: one row per unit with its census year and source).
 
-use geo::{ChamberlainDuquetteArea, MultiPolygon};
+use geo::MultiPolygon;
 use serde::Deserialize;
 
 use crate::region::RegionError;
@@ -178,7 +178,7 @@ pub fn match_populations(
     for (i, u) in units.iter().enumerate() {
         let covered = rows.iter().any(|r| r.country == u.country);
         if covered && !seen.contains(&i) {
-            let area_km2 = u.boundary.chamberlain_duquette_unsigned_area() / 1e6;
+            let area_km2 = crate::geo_types::area_km2(&u.boundary);
             if area_km2 > MAX_UNLISTED_UNIT_KM2 {
                 return Err(RegionError::Format {
                     path: path.to_string(),

@@ -30,6 +30,12 @@ impl LonLat {
     }
 }
 
+/// Area of a (multi)polygon in geographic coordinates, km² (spherical, Chamberlain & Duquette
+/// 2007 as the `geo` crate computes it).
+pub fn area_km2(shape: &geo::MultiPolygon<f64>) -> f64 {
+    geo::ChamberlainDuquetteArea::chamberlain_duquette_unsigned_area(shape) / 1e6
+}
+
 /// Haversine great-circle distance in km between two lon/lat points in degrees.
 pub fn haversine_km(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
     let (p1, p2) = (lat1.to_radians(), lat2.to_radians());

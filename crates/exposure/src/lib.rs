@@ -27,7 +27,6 @@ pub mod years;
 pub mod zones;
 
 use forewarn_core::{BBox, LonLat, RasterError, raster_tiff};
-use geo::ChamberlainDuquetteArea;
 use std::path::{Path, PathBuf};
 pub use years::EventYear;
 
@@ -531,7 +530,7 @@ pub fn country_areas_km2(region: &Region) -> Vec<f64> {
     region
         .countries
         .iter()
-        .map(|c| c.boundary.chamberlain_duquette_unsigned_area() / 1e6)
+        .map(|c| forewarn_core::geo_types::area_km2(&c.boundary))
         .collect()
 }
 

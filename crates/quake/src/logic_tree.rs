@@ -36,10 +36,7 @@ impl LogicTree {
             "cy14" => one(Box::<Cy14>::default()),
             "ask14" => one(Box::<Ask14>::default()),
             "cb14" => one(Box::<Cb14>::default()),
-            // PGV through Abrahamson & Bhasin (2020), as ShakeMap 4 gives a model without it.
-            "bchydro-slab" => one(Box::new(WithConditionalPgv::new(
-                Box::<BcHydroSlab>::default(),
-            ))),
+            "bchydro-slab" => one(Box::<BcHydroSlab>::default()),
             "nga-west2" => vec![
                 (Box::new(Bssa14::default()) as Box<dyn Gmpe>, 0.25),
                 (Box::new(Cy14::default()), 0.25),
@@ -48,6 +45,18 @@ impl LogicTree {
             ],
             other => return Err(LogicTreeError::Unknown(other.to_string())),
         };
+        // Every model without PGV of its own gets it through Abrahamson & Bhasin (2020), as
+        // ShakeMap 4's MultiGMPE does (today: BC Hydro in-slab).
+        let branches = branches
+            .into_iter()
+            .map(|(g, w)| {
+                if g.supports(Imt::Pgv) {
+                    (g, w)
+                } else {
+                    (Box::new(WithConditionalPgv::new(g)) as Box<dyn Gmpe>, w)
+                }
+            })
+            .collect();
         Ok(LogicTree {
             name: name.to_ascii_lowercase(),
             branches,
