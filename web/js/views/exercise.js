@@ -4,7 +4,7 @@
 // Players act through the normal screens (composer, board, incidents) while this tab works in
 // the exercise: every request then carries the Forewarn-Exercise header.
 import { h, mount } from '../dom.js';
-import { t } from '../i18n.js';
+import { t, currentLang } from '../i18n.js';
 import { get, post } from '../api.js';
 import * as sse from '../sse.js';
 import * as session from '../session.js';
@@ -130,7 +130,7 @@ function insideView(main, ctx, ex) {
       h('p', { id: 'exercise-clock', 'data-status': state.status, 'data-t': state.t_s },
         statusPill('exercise.status', state.status), ' ',
         t('exercise.clock', { time: `${state.t_label || ''} (${state.scenario_time || ''})`, speed: state.speed || '' })),
-      h('p', { class: 'muted', id: 'exercise-my-roles' }, t('exercise.myRoles', { roles: (state.my_roles || []).map((r) => t(`exercise.role.${r}`)).join(', ') || '—', team: state.my_team || '—' })));
+      h('p', { class: 'muted', id: 'exercise-my-roles' }, t('exercise.myRoles', { roles: new Intl.ListFormat(currentLang(), { type: 'conjunction' }).format((state.my_roles || []).map((r) => t(`exercise.role.${r}`))) || '—', team: state.my_team || '—' })));
     const director = (state.my_roles || []).includes('director');
     const jump = h('input', { type: 'text', id: 'exercise-jump-to', size: 8, placeholder: '2h' });
     mount(controls, director ? [
