@@ -133,7 +133,7 @@ pub fn read_catalogue(path: &std::path::Path) -> Result<Vec<ExpocatEvent>, Engin
 
 /// The `n` deadliest events of M >= `min_mag` in the region's countries from `first_year` to
 /// `last_year`, deadliest first (ties by event id); events without deaths only when
-/// `with_no_deaths` (after the deadly ones).
+/// `with_no_deaths` (after the deadly ones). Each `EventID` once ([`without_repeated_rows`]).
 pub fn deadliest(
     events: &[ExpocatEvent],
     region: &Region,
@@ -142,7 +142,7 @@ pub fn deadliest(
     last_year: i32,
     n: usize,
     with_no_deaths: bool,
-) -> Vec<ExpocatEvent> {
+) -> Selection {
     let mut v: Vec<ExpocatEvent> = events
         .iter()
         .filter(|e| {
@@ -158,8 +158,35 @@ pub fn deadliest(
             .total_cmp(&a.deaths)
             .then(a.event_id.cmp(&b.event_id))
     });
-    v.truncate(n);
-    v
+    let (mut events, repeated_rows) = without_repeated_rows(v);
+    events.truncate(n);
+    Selection {
+        events,
+        repeated_rows,
+    }
+}
+
+/// The events a bench runs.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    pub events: Vec<ExpocatEvent>,
+    /// Rows of the catalogue's selection dropped because they repeat an event's `EventID`.
+    pub repeated_rows: usize,
+}
+
+/// The events with each `EventID` once, and how many rows were dropped. EXPO-CAT repeats a few
+/// events (10 of its 5,646 rows, among them Buyin-Zara 1962 in the region): the same id, time
+/// and people per MMI, the deaths blank or 0 in the repeat. The row kept is the first of the
+/// input, so callers sort deadliest first to keep the row with the deaths.
+pub fn without_repeated_rows(events: Vec<ExpocatEvent>) -> (Vec<ExpocatEvent>, usize) {
+    let mut seen = std::collections::HashSet::new();
+    let n = events.len();
+    let kept: Vec<ExpocatEvent> = events
+        .into_iter()
+        .filter(|e| seen.insert(e.event_id.clone()))
+        .collect();
+    let dropped = n - kept.len();
+    (kept, dropped)
 }
 
 /// Where and how long after a main shock its aftershocks fall.
@@ -361,6 +388,32 @@ mod tests {
         assert_eq!(of(2), None);
         assert_eq!(of(3), None);
         assert_eq!(of(4), None);
+    }
+
+    #[test]
+    fn a_repeated_row_runs_once_with_its_deaths() {
+        // EXPO-CAT holds Buyin-Zara 1962 twice: 12,225 deaths, then the same row with 0.
+        let mut with_deaths = event("196209011920", "1962-09-01T19:20:40Z", 35.563, 49.817, 6.9);
+        with_deaths.deaths = 12_225.0;
+        with_deaths.country = "IR".into();
+        let mut repeat = with_deaths.clone();
+        repeat.deaths = 0.0;
+        let other = event("196001010000", "1960-01-01T00:00:00Z", 35.0, 50.0, 6.0);
+        let region = forewarn_embedded::region().expect("embedded region");
+        let mut other_ir = other.clone();
+        other_ir.country = "IR".into();
+        let cat = [repeat, other_ir, with_deaths];
+        let sel = deadliest(&cat, &region, 6.0, 1960, 2007, 100, true);
+        assert_eq!(sel.repeated_rows, 1);
+        let ids: Vec<(&str, f64)> = sel
+            .events
+            .iter()
+            .map(|e| (e.event_id.as_str(), e.deaths))
+            .collect();
+        assert_eq!(ids, [("196209011920", 12_225.0), ("196001010000", 0.0)]);
+        // Without the events that have no deaths the repeat is not selected at all.
+        let sel = deadliest(&cat, &region, 6.0, 1960, 2007, 100, false);
+        assert_eq!((sel.events.len(), sel.repeated_rows), (1, 0));
     }
 
     #[test]

@@ -37,7 +37,7 @@ pub fn expocat(data: Option<&Path>, a: &ExpocatArgs) -> Result<ExitCode> {
     let region = forewarn_embedded::region_or_dir(data)?;
     let exposure = forewarn_exposure::Exposure::proxy(&region);
     let all = expocat::read_catalogue(&a.expocat)?;
-    let events = expocat::deadliest(
+    let selection = expocat::deadliest(
         &all,
         &region,
         a.min_mag,
@@ -46,6 +46,7 @@ pub fn expocat(data: Option<&Path>, a: &ExpocatArgs) -> Result<ExitCode> {
         a.events as usize,
         a.with_no_deaths,
     );
+    let events = selection.events;
     println!(
         "forewarn bench expocat: {} events (M >= {}, {}-{}, deadliest first) from {}; points at the catalogue epicentre and time, median shaking, nga-west2 default; exposure: {}",
         events.len(),
@@ -55,6 +56,12 @@ pub fn expocat(data: Option<&Path>, a: &ExpocatArgs) -> Result<ExitCode> {
         a.expocat.display(),
         exposure.source.describe()
     );
+    if selection.repeated_rows > 0 {
+        println!(
+            "({} catalogue row(s) repeat an event's EventID with its deaths blank or 0; each event runs once, with the row that has its deaths)",
+            selection.repeated_rows
+        );
+    }
     println!(
         "| Event | Date | M | Deaths | Year used | Max MMI | VII+ Forewarn / EXPO-CAT | VIII+ | IX+ |"
     );
