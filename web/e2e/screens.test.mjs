@@ -269,6 +269,10 @@ test('incident page and alert pages', { timeout: 15 * 60_000 }, async (t) => {
     const heading = page.locator(`#alert-${draft.id}-h`);
     await heading.waitFor({ timeout: UI_TIMEOUT_MS });
     assert.match(await heading.textContent(), /Землетрясение/, 'the Russian headline in the Russian UI');
+    // ... and the CAP severity in Russian, not the English code.
+    const meta = await page.locator(`[data-alert-id="${draft.id}"] .meta`).first().textContent();
+    assert.match(meta, /Чрезвычайная|Значительная|Умеренная|Незначительная|Тяжесть неизвестна/, meta);
+    assert.doesNotMatch(meta, /Extreme|Severe|Moderate|Minor/, meta);
     await ctx.close();
 
     // An update of the published alert: the approver sees what changed, language by language.

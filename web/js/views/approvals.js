@@ -8,7 +8,7 @@ import { get, post } from '../api.js';
 import * as sse from '../sse.js';
 import * as session from '../session.js';
 import { alertHeadline, exerciseBadge, statusPill, errorBox, errorText, fmtTime } from '../common.js';
-import { parseCap, diffCap, isRtl } from '../cap_form.js';
+import { CODES, parseCap, diffCap, isRtl } from '../cap_form.js';
 import { previewFrame } from './composer.js';
 
 const ALERT_EVENTS = ['alert.drafted', 'alert.revised', 'alert.approved', 'alert.rejected', 'alert.published', 'alert.superseded', 'alert.cancelled'];
@@ -125,12 +125,17 @@ export async function renderApprovals(main, { toast }) {
     return [toggle, box];
   }
 
+  /** CAP severity in the UI's language (the code itself when it is not one of CAP's). */
+  function severityName(code) {
+    return CODES.severity.includes(code) ? t(`cap.severityName.${code}`) : (code || '');
+  }
+
   function card(alert, actions) {
     return h('article', { class: `card${exerciseBadge(alert) ? ' exercise-record' : ''}`, 'data-alert-id': alert.id, 'aria-labelledby': `alert-${alert.id}-h` },
       h('h3', { id: `alert-${alert.id}-h` }, `#${alert.id} `, alertHeadline(alert) || alert.event || t('approvals.untitled'), ' ', exerciseBadge(alert)),
       h('p', { class: 'meta' },
         statusPill('alert.status', alert.status), ' ',
-        `${t(`alert.msgType.${alert.msg_type}`)} · ${alert.severity || ''} · ${alert.org.toUpperCase()} · `,
+        `${t(`alert.msgType.${alert.msg_type}`)} · ${severityName(alert.severity)} · ${alert.org.toUpperCase()} · `,
         t('approvals.draftedBy', { user: alert.drafted_by, time: fmtTime(alert.created_at) }),
         alert.approved_by ? ` · ${t('approvals.approvedBy', { user: alert.approved_by })}` : '',
         alert.supersedes ? ` · ${t('approvals.supersedes', { id: alert.supersedes })}` : ''),
