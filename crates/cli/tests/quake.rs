@@ -676,6 +676,49 @@ fn hindu_kush_2015_uses_bc_hydro_with_pgv_and_is_not_red() {
 }
 
 #[test]
+fn latur_1993_is_a_stable_continental_event_through_ab06() {
+    // The 1993-09-29 M6.2 under Killari (EXPO-CAT's point), on the Indian shield: Atkinson &
+    // Boore (2006) for stable continental crust instead of the NGA-West2 set asked for.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("latur");
+    let o = forewarn(&[
+        "quake",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+        "--time",
+        "1993-09-29T22:25:51+00:00",
+        "--lat",
+        "18.077",
+        "--lon",
+        "76.486",
+        "--depth-km",
+        "12",
+        "--mag",
+        "6.2",
+        "--realizations",
+        "0",
+        "--spacing-km",
+        "8",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let m = &s["ground_motion_models"];
+    assert_eq!(m["regime"], "stable_continental");
+    assert_eq!(m["stable_continental_region"], "indian_shield");
+    assert_eq!(m["models"], "ab06");
+    assert_eq!(m["requested"], "nga-west2");
+    assert!(
+        m["reason"]
+            .as_str()
+            .unwrap()
+            .contains("Atkinson & Boore (2006)")
+    );
+    assert_eq!(s["intensity"]["mmi_from"], "pgv_cms");
+}
+
+#[test]
 fn summary_html_is_written_in_each_ui_language_and_urdu_reads_right_to_left() {
     let dir = tempfile::tempdir().unwrap();
     for (lang, needles) in [

@@ -7,7 +7,7 @@
 //! - phi² = sum w_i phi_i²; sigma² = tau² + phi².
 
 use crate::gmpe::{Distances, Gmpe, GmpeError, GroundMotion, Imt, RuptureParams, SiteParams};
-use crate::gmpe::{ab2020::WithConditionalPgv, ask14::Ask14, bchydro::BcHydroSlab};
+use crate::gmpe::{ab06::Ab06, ab2020::WithConditionalPgv, ask14::Ask14, bchydro::BcHydroSlab};
 use crate::gmpe::{bssa14::Bssa14, cb14::Cb14, cy14::Cy14};
 
 /// A weighted set of ground-motion models.
@@ -37,6 +37,7 @@ impl LogicTree {
             "ask14" => one(Box::<Ask14>::default()),
             "cb14" => one(Box::<Cb14>::default()),
             "bchydro-slab" => one(Box::<BcHydroSlab>::default()),
+            "ab06" => one(Box::<Ab06>::default()),
             "nga-west2" => vec![
                 (Box::new(Bssa14::default()) as Box<dyn Gmpe>, 0.25),
                 (Box::new(Cy14::default()), 0.25),
@@ -107,6 +108,22 @@ impl LogicTree {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_regimes_models_build_and_give_pgv() {
+        // The names `regime::select` hands over must build, and each set has PGV (its own or
+        // Abrahamson & Bhasin's), so that MMI comes from PGV in every regime.
+        for name in CHOICES.iter().copied().chain([
+            crate::regime::IN_SLAB_MODEL,
+            crate::regime::STABLE_CONTINENTAL_MODEL,
+        ]) {
+            let t = LogicTree::from_name(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(t.supports(Imt::Pgv), "{name}");
+        }
+        let scr = LogicTree::from_name("ab06").unwrap();
+        assert_eq!(scr.branches.len(), 1);
+        assert_eq!(scr.branches[0].0.name(), "AB06");
+    }
 
     #[test]
     fn nga_west2_mean_lies_between_branches() {

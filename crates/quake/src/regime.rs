@@ -16,7 +16,23 @@
 //!   The polygon is drawn generously around their epicentres (a Forewarn outline, not a
 //!   published one) and is reported so a scientist can see why a model was chosen; events at
 //!   intermediate depth outside it also get the in-slab model, with a note.
-//! - Shallower events use the requested model (NGA-West2 by default).
+//! - Shallower events inside a stable continental region ([`INDIAN_SHIELD`],
+//!   [`EAST_EUROPEAN_PLATFORM`]) use Atkinson & Boore (2006), a model for stable continental
+//!   crust ([`STABLE_CONTINENTAL_MODEL`], `ab06`), whatever shallow-crust model was asked for: the
+//!   NGA-West2 models were fitted to records of active crust (California, Taiwan, Japan, Turkey,
+//!   China's Wenchuan), and stable continental crust attenuates less and has higher stress drops
+//!   (Atkinson & Boore 2006, BSSA 96(6):2181-2205). AB06 is the model with the largest weight in
+//!   the central and eastern US set of the 2008 US national hazard maps (Petersen et al. 2008,
+//!   USGS Open-File Report 2008-1128), which ShakeMap 4 inherits for stable continental events.
+//!   The outlines follow the stable continental regions of Johnston et al. (1994, "The
+//!   earthquakes of stable continental regions", EPRI TR-102261) as used for ground-motion
+//!   model selection by Garcia, Wald & Hearne (2012, BSSA 102(1):185-203): the Indian shield
+//!   south of the Himalayan foreland with the Kutch rift (Bhuj 2001 and Koyna 1967 are stable
+//!   continental events in their catalogue), without the Shillong plateau and north-east India;
+//!   the East European platform (Belarus and European Russia west of the Urals, north of the
+//!   Caucasus foreland, with the Baltic shield). Both are drawn generously by Forewarn (not
+//!   published polygons) and reported with each run.
+//! - Other shallow events use the requested model (NGA-West2 by default).
 
 use forewarn_core::LonLat;
 use serde::Serialize;
@@ -40,12 +56,60 @@ pub const HINDU_KUSH_PAMIR: [(f64, f64); 9] = [
     (69.0, 35.6),
 ];
 
+/// The stable-continental logic-tree name.
+pub const STABLE_CONTINENTAL_MODEL: &str = "ab06";
+
+/// The Indian shield (peninsular India, the Indo-Gangetic plain's southern part, Kutch), (lon,
+/// lat) vertices, closed: north edge about 100 km south of the Himalayan frontal thrust, west
+/// edge east of the Kirthar and Sulaiman ranges, east edge west of the Shillong plateau (see
+/// the module docs).
+pub const INDIAN_SHIELD: [(f64, f64); 17] = [
+    (68.0, 22.5),
+    (68.3, 24.3),
+    (70.0, 25.0),
+    (70.0, 28.0),
+    (73.0, 29.5),
+    (77.0, 28.3),
+    (80.0, 27.3),
+    (84.0, 26.3),
+    (88.0, 25.7),
+    (88.8, 24.0),
+    (87.5, 21.0),
+    (80.8, 15.0),
+    (79.8, 9.5),
+    (77.5, 7.5),
+    (73.5, 15.0),
+    (72.0, 20.5),
+    (68.0, 22.5),
+];
+
+/// The East European platform with the Baltic shield (Belarus, European Russia west of the
+/// Urals and north of the Caucasus foreland), (lon, lat) vertices, closed (see the module
+/// docs).
+pub const EAST_EUROPEAN_PLATFORM: [(f64, f64); 14] = [
+    (19.0, 54.0),
+    (23.5, 50.0),
+    (30.0, 48.0),
+    (40.0, 47.5),
+    (47.0, 47.0),
+    (53.0, 48.0),
+    (58.0, 51.0),
+    (60.5, 56.0),
+    (61.0, 62.0),
+    (59.0, 68.5),
+    (41.0, 70.0),
+    (30.0, 70.5),
+    (27.0, 60.0),
+    (19.0, 54.0),
+];
+
 /// Tectonic regime of an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TectonicRegime {
     ActiveShallowCrust,
     InSlab,
+    StableContinental,
 }
 
 /// Which models a run uses and why.
@@ -57,7 +121,37 @@ pub struct ModelSelection {
     /// The model asked for.
     pub requested: String,
     pub in_hindu_kush_pamir_zone: bool,
+    /// The stable continental region the epicentre lies in, if any.
+    pub stable_continental_region: Option<StableRegion>,
     pub reason: String,
+}
+
+/// A stable continental region of [`select`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StableRegion {
+    IndianShield,
+    EastEuropeanPlatform,
+}
+
+impl StableRegion {
+    pub fn name(self) -> &'static str {
+        match self {
+            StableRegion::IndianShield => "the Indian shield",
+            StableRegion::EastEuropeanPlatform => "the East European platform",
+        }
+    }
+
+    /// The stable continental region holding `p`, if any.
+    pub fn at(p: LonLat) -> Option<StableRegion> {
+        if inside(p, &INDIAN_SHIELD) {
+            Some(StableRegion::IndianShield)
+        } else if inside(p, &EAST_EUROPEAN_PLATFORM) {
+            Some(StableRegion::EastEuropeanPlatform)
+        } else {
+            None
+        }
+    }
 }
 
 /// Whether `p` lies inside the polygon of (lon, lat) vertices (the regionalisation polygons of
@@ -87,10 +181,25 @@ pub fn select(requested: &str, hypo: LonLat, depth_km: f64) -> ModelSelection {
             models: IN_SLAB_MODEL.into(),
             requested: requested.into(),
             in_hindu_kush_pamir_zone: zone,
+            stable_continental_region: None,
             reason: format!(
                 "hypocentre at {depth_km:.0} km (>= {INTERMEDIATE_DEPTH_KM:.0} km: \
                  intermediate-depth in-slab), {where_}: BC Hydro in-slab (Abrahamson, Gregor & \
                  Addo 2016) instead of {requested}, whose shallow-crust models do not apply"
+            ),
+        }
+    } else if let Some(scr) = StableRegion::at(hypo) {
+        ModelSelection {
+            regime: TectonicRegime::StableContinental,
+            models: STABLE_CONTINENTAL_MODEL.into(),
+            requested: requested.into(),
+            in_hindu_kush_pamir_zone: zone,
+            stable_continental_region: Some(scr),
+            reason: format!(
+                "hypocentre at {depth_km:.0} km in {}, a stable continental region: Atkinson & \
+                 Boore (2006) for stable continental crust instead of {requested}, whose \
+                 models were fitted to active crust",
+                scr.name()
             ),
         }
     } else {
@@ -99,6 +208,7 @@ pub fn select(requested: &str, hypo: LonLat, depth_km: f64) -> ModelSelection {
             models: requested.into(),
             requested: requested.into(),
             in_hindu_kush_pamir_zone: zone,
+            stable_continental_region: None,
             reason: format!(
                 "hypocentre at {depth_km:.0} km (< {INTERMEDIATE_DEPTH_KM:.0} km): active \
                  shallow crust, {requested} as requested"
@@ -132,5 +242,48 @@ mod tests {
         let far = select("nga-west2", LonLat::new(60.0, 30.0), 100.0);
         assert_eq!(far.regime, TectonicRegime::InSlab);
         assert!(far.reason.contains("outside"));
+    }
+
+    #[test]
+    fn shield_and_platform_events_are_stable_continental_and_the_himalaya_is_not() {
+        // Catalogue epicentres (EXPO-CAT): Latur 1993, Koyna 1967, Bhuj 2001.
+        for (lon, lat) in [(76.45, 18.07), (73.74, 17.37), (70.23, 23.42)] {
+            let s = select("nga-west2", LonLat::new(lon, lat), 10.0);
+            assert_eq!(s.regime, TectonicRegime::StableContinental, "{lon} {lat}");
+            assert_eq!(s.models, STABLE_CONTINENTAL_MODEL);
+            assert_eq!(
+                s.stable_continental_region,
+                Some(StableRegion::IndianShield)
+            );
+            assert!(s.reason.contains("Indian shield"));
+        }
+        // Minsk and Moscow: the East European platform.
+        for (lon, lat) in [(27.57, 53.9), (37.62, 55.75)] {
+            assert_eq!(
+                StableRegion::at(LonLat::new(lon, lat)),
+                Some(StableRegion::EastEuropeanPlatform)
+            );
+        }
+        // Active: Uttarkashi 1991 and Chamoli 1999 (Himalaya), Cachar 1984 (north-east India),
+        // Kashmir 2005, Quetta (Sulaiman-Kirthar), Grozny (Caucasus), Tashkent, Tangshan.
+        for (lon, lat) in [
+            (78.77, 30.78),
+            (79.42, 30.51),
+            (92.87, 24.64),
+            (73.63, 34.49),
+            (67.0, 30.18),
+            (45.7, 43.3),
+            (69.24, 41.3),
+            (117.98, 39.57),
+        ] {
+            let s = select("nga-west2", LonLat::new(lon, lat), 10.0);
+            assert_eq!(s.regime, TectonicRegime::ActiveShallowCrust, "{lon} {lat}");
+            assert_eq!(s.stable_continental_region, None);
+        }
+        // Deep under the shield would still be in-slab (depth decides first).
+        assert_eq!(
+            select("nga-west2", LonLat::new(76.45, 18.07), 100.0).regime,
+            TectonicRegime::InSlab
+        );
     }
 }

@@ -1,14 +1,16 @@
-//! Ground-motion models: active shallow crust (NGA-West2) and subduction in-slab (BC Hydro),
-//! and PGV for a model without it (Abrahamson & Bhasin 2020, `ab2020`, as ShakeMap 4 does).
+//! Ground-motion models: active shallow crust (NGA-West2), subduction in-slab (BC Hydro),
+//! stable continental (Atkinson & Boore 2006, `ab06`), and PGV for a model without it
+//! (Abrahamson & Bhasin 2020, `ab2020`, as ShakeMap 4 does).
 //!
 //! One model per module, each with its coefficient table (cited next to it) and its
-//! verification test against the OpenQuake tables in ../shared/reference/gmpe/
-//! (tests/gmpe_*.rs).
+//! verification test against OpenQuake's tables (tests/gmpe_*.rs): ../shared/reference/gmpe/,
+//! and tests/data/AB06/ for AB06.
 //!
 //! Conventions: `ln_median` is the natural log of the median in g (PGA, SA) or cm/s (PGV);
 //! `sigma`, `tau` and `phi` are total, between-event and within-event standard deviations in
 //! natural-log units.
 
+pub mod ab06;
 pub mod ab2020;
 pub mod ask14;
 pub mod bchydro;
