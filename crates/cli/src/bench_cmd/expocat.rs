@@ -48,7 +48,7 @@ pub fn expocat(data: Option<&Path>, a: &ExpocatArgs) -> Result<ExitCode> {
     );
     let events = selection.events;
     println!(
-        "forewarn bench expocat: {} events (M >= {}, {}-{}, deadliest first) from {}; points at the catalogue epicentre and time, median shaking, nga-west2 default; exposure: {}",
+        "forewarn bench expocat: {} events (M >= {}, {}-{}, deadliest first) from {}; points at the catalogue epicentre and time, median shaking, models by regime (nga-west2; bchydro-slab from 70 km depth; ab06 on the Indian shield and East European platform); exposure: {}",
         events.len(),
         a.min_mag,
         a.first_year,
