@@ -6,6 +6,12 @@
 //! country's residual is kept. A country without census rows is one zone. Without this,
 //! one national residual spread over the land put as many rural people per km² on the
 //! Tibetan plateau (census 2020: 3.0 people/km² in all) as in the North China Plain.
+//!
+//! The census total also caps the unit's settlements: where GeoNames' places in a unit add up
+//! to more than its census total (overlapping district and city figures, such as Shanghai's
+//! 2.3 times its census population, Ningxia's 1.6 and the Tribal Areas' 1.4), they are scaled
+//! down to it ([`Zones::settlement_caps`]) and the people taken off go to the country's
+//! residual, so the national total is kept.
 
 use forewarn_core::grid::{Grid, GridSpec};
 use forewarn_core::rasterize;
@@ -98,6 +104,28 @@ impl Zones {
     /// Whether there are no zones (a region without countries).
     pub fn is_empty(&self) -> bool {
         self.country.is_empty()
+    }
+
+    /// The zone a settlement of country `ci` at `(lon, lat)` counts for: its cell's zone when
+    /// that zone is of its own country (a settlement on a neighbour's cell counts for none).
+    pub fn zone_of(&self, spec: &GridSpec, ci: usize, lon: f64, lat: f64) -> Option<usize> {
+        let (col, row) = spec.cell_of(lon, lat)?;
+        let z = *self.cell.get(row * spec.ncols + col)?;
+        (z != NO_ZONE && self.country[z as usize] == ci).then_some(z as usize)
+    }
+
+    /// Per zone, the factor applied to its settlements' people: for a census unit whose
+    /// settlements (`settled`, people per zone) exceed its census share of the national total
+    /// (`country_total`), that share over the settled people; 1 elsewhere.
+    pub fn settlement_caps(&self, country_total: &[f64], settled: &[f64]) -> Vec<f64> {
+        (0..self.len())
+            .map(|z| match self.census_share[z] {
+                Some(share) if settled[z] > share * country_total[self.country[z]] => {
+                    share * country_total[self.country[z]] / settled[z]
+                }
+                _ => 1.0,
+            })
+            .collect()
     }
 
     /// Units whose census total shapes the residual.
@@ -210,5 +238,18 @@ mod tests {
         // No unit with land: the country's own zone keeps the residual.
         let r = z.residuals(&total, &residual, &full, &[true, true, false, false, false]);
         assert_eq!(r[0], 600.0);
+    }
+
+    #[test]
+    fn settlements_above_their_units_census_total_are_scaled_to_it() {
+        let z = zones();
+        let total = [1000.0, 500.0];
+        // Unit 3's census total is 300 and its places hold 600: halved. Unit 2 holds less than
+        // its 500; the whole-country zones have no census total to cap them.
+        let settled = [900.0, 900.0, 100.0, 600.0, 200.0];
+        assert_eq!(
+            z.settlement_caps(&total, &settled),
+            vec![1.0, 1.0, 1.0, 0.5, 1.0]
+        );
     }
 }
