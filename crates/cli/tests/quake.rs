@@ -636,37 +636,47 @@ fn a_large_event_given_as_a_point_gets_a_finite_footprint() {
     assert!(s["vs30"]["count_by_source"]["grid_cells"].is_object());
 }
 
-#[test]
-fn hindu_kush_2015_uses_bc_hydro_with_pgv_and_is_not_red() {
-    // The 2015-10-26 M7.5 at 210 km (USGS point). About 400 died; PAGER rated it Orange.
-    // Through the shallow-crust models it was Red (issue 13); through BC Hydro with MMI from
-    // PGA it was still Red (median about 2,000). ShakeMap 4 gives a model without PGV its
-    // PGV from SA(T_pgv) (Abrahamson & Bhasin 2020), and so does Forewarn now.
+/// `summary.json` of a median run (no realisations, 8 km grid) of a point at `time`.
+fn point_summary(time: &str, lat: f64, lon: f64, depth_km: f64, mag: f64) -> serde_json::Value {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("hk");
+    let out = dir.path().join("point");
+    let (lat, lon, depth, mag) = (
+        lat.to_string(),
+        lon.to_string(),
+        depth_km.to_string(),
+        mag.to_string(),
+    );
     let o = forewarn(&[
         "quake",
         "--quiet",
         "--out",
         out.to_str().unwrap(),
         "--time",
-        "2015-10-26T09:09:42+00:00",
+        time,
         "--lat",
-        "36.52",
+        &lat,
         "--lon",
-        "70.37",
+        &lon,
         "--depth-km",
-        "210",
+        &depth,
         "--mag",
-        "7.5",
+        &mag,
         "--realizations",
         "0",
         "--spacing-km",
         "8",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let s: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn hindu_kush_2015_uses_bc_hydro_with_pgv_and_is_not_red() {
+    // The 2015-10-26 M7.5 at 210 km (USGS point). About 400 died; PAGER rated it Orange.
+    // Through the shallow-crust models it was Red (issue 13); through BC Hydro with MMI from
+    // PGA it was still Red (median about 2,000). ShakeMap 4 gives a model without PGV its
+    // PGV from SA(T_pgv) (Abrahamson & Bhasin 2020), and so does Forewarn now.
+    let s = point_summary("2015-10-26T09:09:42+00:00", 36.52, 70.37, 210.0, 7.5);
     assert_eq!(s["ground_motion_models"]["regime"], "in_slab");
     assert_eq!(s["ground_motion_models"]["models"], "bchydro-slab");
     assert_eq!(s["intensity"]["mmi_from"], "pgv_cms");
@@ -679,31 +689,7 @@ fn hindu_kush_2015_uses_bc_hydro_with_pgv_and_is_not_red() {
 fn latur_1993_is_a_stable_continental_event_through_ab06() {
     // The 1993-09-29 M6.2 under Killari (EXPO-CAT's point), on the Indian shield: Atkinson &
     // Boore (2006) for stable continental crust instead of the NGA-West2 set asked for.
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("latur");
-    let o = forewarn(&[
-        "quake",
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-        "--time",
-        "1993-09-29T22:25:51+00:00",
-        "--lat",
-        "18.077",
-        "--lon",
-        "76.486",
-        "--depth-km",
-        "12",
-        "--mag",
-        "6.2",
-        "--realizations",
-        "0",
-        "--spacing-km",
-        "8",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let s: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let s = point_summary("1993-09-29T22:25:51+00:00", 18.077, 76.486, 12.0, 6.2);
     let m = &s["ground_motion_models"];
     assert_eq!(m["regime"], "stable_continental");
     assert_eq!(m["stable_continental_region"], "indian_shield");

@@ -125,15 +125,23 @@ pub fn read_catalogue(path: &std::path::Path) -> Result<Vec<ExpocatEvent>, Engin
             mag: num(cm, "Magnitude")?,
             country: rec[cc].to_string(),
             people_by_mmi: people,
-            deaths: opt(ctd).or(opt(csd)).unwrap_or(0.0),
+            deaths: finite(opt(ctd))
+                .or(finite(opt(csd)))
+                .filter(|d| *d >= 0.0)
+                .unwrap_or(0.0),
         });
     }
     Ok(out)
 }
 
+/// `v` when it is a finite number ("NaN" and "inf" parse as floats but are no death count).
+fn finite(v: Option<f64>) -> Option<f64> {
+    v.filter(|x| x.is_finite())
+}
+
 /// The `n` deadliest events of M >= `min_mag` in the region's countries from `first_year` to
 /// `last_year`, deadliest first (ties by event id); events without deaths only when
-/// `with_no_deaths` (after the deadly ones). Each `EventID` once ([`without_repeated_rows`]).
+/// `with_no_deaths` (after the deadly ones). Each `EventID` once, with its deadliest row.
 pub fn deadliest(
     events: &[ExpocatEvent],
     region: &Region,
@@ -170,18 +178,19 @@ pub fn deadliest(
 #[derive(Debug, Clone)]
 pub struct Selection {
     pub events: Vec<ExpocatEvent>,
-    /// Rows of the catalogue's selection dropped because they repeat an event's `EventID`.
+    /// Rows of the catalogue's selection dropped because they repeat an event's `EventID` (the
+    /// row with the most deaths is kept).
     pub repeated_rows: usize,
 }
 
 /// The events with each `EventID` once, and how many rows were dropped. EXPO-CAT repeats a few
 /// events (10 of its 5,646 rows, among them Buyin-Zara 1962 in the region): the same id, time
-/// and people per MMI, the deaths blank or 0 in the repeat. The row kept is the first of the
-/// input, so callers sort deadliest first to keep the row with the deaths.
-pub fn without_repeated_rows(events: Vec<ExpocatEvent>) -> (Vec<ExpocatEvent>, usize) {
+/// and people per MMI, the deaths mostly blank or 0 in the repeat. The row kept is the first
+/// of `sorted`, which [`deadliest`] orders deadliest first, so the row with the deaths stays.
+fn without_repeated_rows(sorted: Vec<ExpocatEvent>) -> (Vec<ExpocatEvent>, usize) {
     let mut seen = std::collections::HashSet::new();
-    let n = events.len();
-    let kept: Vec<ExpocatEvent> = events
+    let n = sorted.len();
+    let kept: Vec<ExpocatEvent> = sorted
         .into_iter()
         .filter(|e| seen.insert(e.event_id.clone()))
         .collect();

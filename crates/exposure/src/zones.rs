@@ -8,8 +8,8 @@
 //! Tibetan plateau (census 2020: 3.0 people/km² in all) as in the North China Plain.
 //!
 //! The census total also caps the unit's settlements: where GeoNames' places in a unit add up
-//! to more than its census total (overlapping district and city figures, such as Shanghai's
-//! 2.3 times its census population, Ningxia's 1.6 and the Tribal Areas' 1.4), they are scaled
+//! to more than its census total (overlapping municipality, district and prefecture figures:
+//! Shanghai's add up to 2.3 times its census population, Ningxia's to 1.6), they are scaled
 //! down to it ([`Zones::settlement_caps`]) and the people taken off go to the country's
 //! residual, so the national total is kept.
 

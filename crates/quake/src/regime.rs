@@ -21,16 +21,20 @@
 //!   crust ([`STABLE_CONTINENTAL_MODEL`], `ab06`), whatever shallow-crust model was asked for: the
 //!   NGA-West2 models were fitted to records of active crust (California, Taiwan, Japan, Turkey,
 //!   China's Wenchuan), and stable continental crust attenuates less and has higher stress drops
-//!   (Atkinson & Boore 2006, BSSA 96(6):2181-2205). AB06 is the model with the largest weight in
-//!   the central and eastern US set of the 2008 US national hazard maps (Petersen et al. 2008,
-//!   USGS Open-File Report 2008-1128), which ShakeMap 4 inherits for stable continental events.
+//!   (Atkinson & Boore 2006, BSSA 96(6):2181-2205). AB06 is one of the stable-continental
+//!   models of the US national hazard maps' central and eastern US ground-motion sets (Petersen
+//!   et al. 2008, USGS Open-File Report 2008-1128, and 2014); ShakeMap 4's set for stable
+//!   continental events (`stable_continental_nshmp2014_rlme` in its gmpe_sets.conf) has nine
+//!   models, among them AB06's 2011 modification (Atkinson & Boore 2011, magnitude-dependent
+//!   stress) at weight 0.22. Forewarn uses the one model, as published (140 bar), and says so.
 //!   The outlines follow the stable continental regions of Johnston et al. (1994, "The
 //!   earthquakes of stable continental regions", EPRI TR-102261) as used for ground-motion
 //!   model selection by Garcia, Wald & Hearne (2012, BSSA 102(1):185-203): the Indian shield
-//!   south of the Himalayan foreland with the Kutch rift (Bhuj 2001 and Koyna 1967 are stable
-//!   continental events in their catalogue), without the Shillong plateau and north-east India;
-//!   the East European platform (Belarus and European Russia west of the Urals, north of the
-//!   Caucasus foreland, with the Baltic shield). Both are drawn generously by Forewarn (not
+//!   with the Indo-Gangetic plain south of the Himalayan front and the Kutch rift (Koyna 1967,
+//!   Latur 1993 and Bhuj 2001 are studied as stable continental intraplate events), without the
+//!   Shillong plateau and north-east India; the East European platform (Belarus, European
+//!   Russia west of the Urals and north of the Caucasus foreland, the Caspian depression into
+//!   north-west Kazakhstan, and the Baltic shield). Both are drawn generously by Forewarn (not
 //!   published polygons) and reported with each run.
 //! - Other shallow events use the requested model (NGA-West2 by default).
 
@@ -60,32 +64,41 @@ pub const HINDU_KUSH_PAMIR: [(f64, f64); 9] = [
 pub const STABLE_CONTINENTAL_MODEL: &str = "ab06";
 
 /// The Indian shield (peninsular India, the Indo-Gangetic plain's southern part, Kutch), (lon,
-/// lat) vertices, closed: north edge about 100 km south of the Himalayan frontal thrust, west
-/// edge east of the Kirthar and Sulaiman ranges, east edge west of the Shillong plateau (see
-/// the module docs).
-pub const INDIAN_SHIELD: [(f64, f64); 17] = [
-    (68.0, 22.5),
+/// lat) vertices, closed: the coasts offshore; the north edge about 100 km south of the
+/// Himalayan frontal thrust east of 77 E, turning south-west from there to 70 E 28 N so as to
+/// leave out Pakistan's Punjab and Sindh beside the Sulaiman and Kirthar ranges; the east edge
+/// at 89 E, west of the Shillong plateau and north-east India (see the module docs).
+pub const INDIAN_SHIELD: [(f64, f64); 25] = [
+    (67.8, 22.5),
     (68.3, 24.3),
     (70.0, 25.0),
     (70.0, 28.0),
     (73.0, 29.5),
-    (77.0, 28.3),
-    (80.0, 27.3),
-    (84.0, 26.3),
-    (88.0, 25.7),
-    (88.8, 24.0),
-    (87.5, 21.0),
-    (80.8, 15.0),
-    (79.8, 9.5),
-    (77.5, 7.5),
+    (76.8, 29.8),
+    (78.0, 29.3),
+    (80.5, 27.9),
+    (83.5, 26.6),
+    (88.0, 25.8),
+    (89.0, 24.0),
+    (89.0, 21.5),
+    (87.5, 20.5),
+    (84.5, 18.0),
+    (81.5, 15.5),
+    (80.6, 12.5),
+    (80.3, 9.5),
+    (78.0, 7.0),
+    (76.0, 8.0),
+    (75.3, 10.5),
     (73.5, 15.0),
-    (72.0, 20.5),
-    (68.0, 22.5),
+    (72.5, 19.0),
+    (70.5, 20.0),
+    (68.6, 21.5),
+    (67.8, 22.5),
 ];
 
 /// The East European platform with the Baltic shield (Belarus, European Russia west of the
-/// Urals and north of the Caucasus foreland), (lon, lat) vertices, closed (see the module
-/// docs).
+/// Urals and north of the Caucasus foreland, and north-west Kazakhstan's part of the Caspian
+/// depression), (lon, lat) vertices, closed (see the module docs).
 pub const EAST_EUROPEAN_PLATFORM: [(f64, f64); 14] = [
     (19.0, 54.0),
     (23.5, 50.0),
@@ -257,6 +270,23 @@ mod tests {
             );
             assert!(s.reason.contains("Indian shield"));
         }
+        // The shield's coasts and plain: Kolkata, Chennai, Thiruvananthapuram, Mumbai,
+        // Porbandar, Delhi.
+        for (lon, lat) in [
+            (88.36, 22.57),
+            (80.27, 13.08),
+            (76.95, 8.5),
+            (72.88, 19.08),
+            (69.6, 21.64),
+            (77.21, 28.61),
+        ] {
+            let p = LonLat::new(lon, lat);
+            assert_eq!(
+                StableRegion::at(p),
+                Some(StableRegion::IndianShield),
+                "{p:?}"
+            );
+        }
         // Minsk and Moscow: the East European platform.
         for (lon, lat) in [(27.57, 53.9), (37.62, 55.75)] {
             assert_eq!(
@@ -275,6 +305,10 @@ mod tests {
             (45.7, 43.3),
             (69.24, 41.3),
             (117.98, 39.57),
+            // Dehradun (on the frontal thrust), Karachi, Shillong.
+            (78.03, 30.32),
+            (67.0, 24.86),
+            (91.88, 25.58),
         ] {
             let s = select("nga-west2", LonLat::new(lon, lat), 10.0);
             assert_eq!(s.regime, TectonicRegime::ActiveShallowCrust, "{lon} {lat}");

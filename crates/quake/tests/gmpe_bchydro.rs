@@ -14,16 +14,11 @@ use verify::{Kind, Table, check, reference_dir};
 
 const TOL_PCT: f64 = 0.1;
 
-fn column(t: &Table, row: usize, name: &str) -> f64 {
-    t.get(row, name)
-        .unwrap_or_else(|| panic!("{}: row {}: no number in {name}", t.path.display(), row + 2))
-}
-
 fn context(t: &Table, row: usize) -> (RuptureParams, Distances, SiteParams) {
-    let depth = column(t, row, "rup_hypo_depth");
-    let rhypo = column(t, row, "dist_rhypo");
+    let depth = t.number(row, "rup_hypo_depth");
+    let rhypo = t.number(row, "dist_rhypo");
     let rup = RuptureParams {
-        mag: column(t, row, "rup_mag"),
+        mag: t.number(row, "rup_mag"),
         rake_deg: 0.0,
         dip_deg: 45.0,
         ztor_km: depth,
@@ -38,7 +33,7 @@ fn context(t: &Table, row: usize) -> (RuptureParams, Distances, SiteParams) {
         rhypo_km: rhypo,
     };
     let site = SiteParams {
-        vs30_mps: column(t, row, "site_vs30"),
+        vs30_mps: t.number(row, "site_vs30"),
         vs30_measured: true,
         z1pt0_m: None,
         z2pt5_km: None,
@@ -63,7 +58,7 @@ fn run(file: &str, kind: Kind) {
             rows: Vec::new(),
         };
         sub.rows = (0..table.rows.len())
-            .filter(|&r| column(&table, r, "site_backarc") == want)
+            .filter(|&r| table.number(r, "site_backarc") == want)
             .map(|r| table.rows[r].clone())
             .collect();
         let gmpe = BcHydroSlab {

@@ -13,18 +13,13 @@ use verify::{Kind, Table, check, reference_dir};
 const MEAN_TOL_PCT: f64 = 2.0;
 const STD_TOL_PCT: f64 = 1.0;
 
-fn column(t: &Table, row: usize, name: &str) -> f64 {
-    t.get(row, name)
-        .unwrap_or_else(|| panic!("{}: row {}: no number in {name}", t.path.display(), row + 2))
-}
-
 /// Row inputs. Only mag, rake, Rjb and Vs30 enter BSSA14; the other fields get neutral
 /// values (z1.0 unknown: the default model has no basin term anyway).
 fn context(t: &Table, row: usize) -> (RuptureParams, Distances, SiteParams) {
-    let rjb_km = column(t, row, "dist_rjb");
+    let rjb_km = t.number(row, "dist_rjb");
     let rup = RuptureParams {
-        mag: column(t, row, "rup_mag"),
-        rake_deg: column(t, row, "rup_rake"),
+        mag: t.number(row, "rup_mag"),
+        rake_deg: t.number(row, "rup_rake"),
         dip_deg: 90.0,
         ztor_km: 0.0,
         width_km: 10.0,
@@ -38,7 +33,7 @@ fn context(t: &Table, row: usize) -> (RuptureParams, Distances, SiteParams) {
         rhypo_km: f64::NAN,
     };
     let site = SiteParams {
-        vs30_mps: column(t, row, "site_vs30"),
+        vs30_mps: t.number(row, "site_vs30"),
         vs30_measured: true,
         z1pt0_m: None,
         z2pt5_km: None,

@@ -48,17 +48,20 @@ pub fn expocat(data: Option<&Path>, a: &ExpocatArgs) -> Result<ExitCode> {
     );
     let events = selection.events;
     println!(
-        "forewarn bench expocat: {} events (M >= {}, {}-{}, deadliest first) from {}; points at the catalogue epicentre and time, median shaking, models by regime (nga-west2; bchydro-slab from 70 km depth; ab06 on the Indian shield and East European platform); exposure: {}",
+        "forewarn bench expocat: {} events (M >= {}, {}-{}, deadliest first) from {}; points at the catalogue epicentre and time, median shaking, models by regime (nga-west2; {} from {} km depth; {} in the stable continental outlines); exposure: {}",
         events.len(),
         a.min_mag,
         a.first_year,
         a.last_year,
         a.expocat.display(),
+        forewarn_quake::regime::IN_SLAB_MODEL,
+        forewarn_quake::regime::INTERMEDIATE_DEPTH_KM,
+        forewarn_quake::regime::STABLE_CONTINENTAL_MODEL,
         exposure.source.describe()
     );
     if selection.repeated_rows > 0 {
         println!(
-            "({} catalogue row(s) repeat an event's EventID with its deaths blank or 0; each event runs once, with the row that has its deaths)",
+            "({} catalogue row(s) repeat an event's EventID; each event runs once, with its deadliest row)",
             selection.repeated_rows
         );
     }

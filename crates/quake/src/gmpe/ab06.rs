@@ -34,6 +34,14 @@ use std::f64::consts::{LN_10, LOG10_E, SQRT_2};
 
 const MODEL: &str = "AB06";
 
+/// Magnitudes accepted: any physically possible moment magnitude (the paper fits M 3.5-8;
+/// OpenQuake sets no bound, and M² overflows nothing in this range).
+const MAG_RANGE: (f64, f64) = (0.0, 10.0);
+/// Vs30 accepted, m/s: from the softest soils (about 100 m/s) with room below, to hard rock
+/// and beyond (the hard-rock table applies from 2,000 m/s); outside, the site term's
+/// logarithms are meaningless.
+const VS30_RANGE_MPS: (f64, f64) = (50.0, 10_000.0);
+
 /// Hinge distances of Eq. 5, km.
 const R0_KM: f64 = 10.0;
 const R1_KM: f64 = 70.0;
@@ -185,7 +193,7 @@ fn lookup<const N: usize>(table: &[[f64; N]], key: f64) -> Option<[f64; N]> {
     }
     let hi = sa.iter().position(|r| r[0] > key)?;
     let (a, b) = (sa.get(hi.checked_sub(1)?)?, sa.get(hi)?);
-    let w = (key.ln() - a[0].ln()) / (b[0].ln() - a[0].ln());
+    let w = super::ln_period_weight(key, a[0], b[0]);
     let mut out = *a;
     for (o, (x, y)) in out.iter_mut().zip(a.iter().zip(b)) {
         *o = x + (y - x) * w;
@@ -252,15 +260,7 @@ fn ln_site_amplification(s: &[f64; 4], vs30_mps: f64, pga_bc_g: f64) -> f64 {
 }
 
 fn require(field: &'static str, value: f64, ok: bool) -> Result<(), GmpeError> {
-    if ok {
-        Ok(())
-    } else {
-        Err(GmpeError::OutOfRange {
-            model: MODEL,
-            field,
-            value,
-        })
-    }
+    super::require(MODEL, field, value, ok)
 }
 
 impl Gmpe for Ab06 {
@@ -281,9 +281,13 @@ impl Gmpe for Ab06 {
     ) -> Result<GroundMotion, GmpeError> {
         let (hr, bc, soil) = coeffs(imt).ok_or(GmpeError::UnsupportedImt { model: MODEL, imt })?;
         let (mag, rrup_km, vs30_mps) = (rup.mag, dist.rrup_km, site.vs30_mps);
-        require("mag", mag, mag.is_finite())?;
+        require("mag", mag, (MAG_RANGE.0..=MAG_RANGE.1).contains(&mag))?;
         require("rrup_km", rrup_km, rrup_km.is_finite() && rrup_km >= 0.0)?;
-        require("vs30_mps", vs30_mps, vs30_mps.is_finite() && vs30_mps > 0.0)?;
+        require(
+            "vs30_mps",
+            vs30_mps,
+            (VS30_RANGE_MPS.0..=VS30_RANGE_MPS.1).contains(&vs30_mps),
+        )?;
         let r_km = rrup_km.max(R_MIN_KM);
         let log10_median = if vs30_mps >= VS30_HARD_ROCK_MPS {
             log10_y(&hr, mag, r_km)
@@ -375,9 +379,12 @@ mod tests {
         }
         for (m, r, v, field) in [
             (f64::NAN, 10.0, 400.0, "mag"),
+            (1e155, 10.0, 400.0, "mag"),
+            (-1.0, 10.0, 400.0, "mag"),
             (6.0, -1.0, 400.0, "rrup_km"),
             (6.0, f64::NAN, 400.0, "rrup_km"),
             (6.0, 10.0, 0.0, "vs30_mps"),
+            (6.0, 10.0, 10.0, "vs30_mps"),
             (6.0, 10.0, f64::INFINITY, "vs30_mps"),
         ] {
             let e = at(Imt::Pga, m, r, v).unwrap_err();

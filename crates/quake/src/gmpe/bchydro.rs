@@ -158,7 +158,7 @@ fn row(imt: Imt) -> Option<Row> {
         return None;
     }
     let (a, b) = (&TABLE[hi - 1], &TABLE[hi]);
-    let w = (t.ln() - a.t.ln()) / (b.t.ln() - a.t.ln());
+    let w = super::ln_period_weight(t, a.t, b.t);
     let l = |x: f64, y: f64| x + (y - x) * w;
     Some(Row {
         t,

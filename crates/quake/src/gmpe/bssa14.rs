@@ -413,15 +413,7 @@ fn tau_phi(c: &Coeffs, mag: f64, rjb_km: f64, vs30_mps: f64) -> (f64, f64) {
 }
 
 fn require(field: &'static str, value: f64, ok: bool) -> Result<(), GmpeError> {
-    if ok {
-        Ok(())
-    } else {
-        Err(GmpeError::OutOfRange {
-            model: MODEL,
-            field,
-            value,
-        })
-    }
+    super::require(MODEL, field, value, ok)
 }
 
 impl Bssa14 {

@@ -137,3 +137,27 @@ pub trait Gmpe: Send + Sync {
         site: &SiteParams,
     ) -> Result<GroundMotion, GmpeError>;
 }
+
+/// `Ok` when `ok`, else the model's out-of-range error naming `field` and its `value`.
+pub(crate) fn require(
+    model: &'static str,
+    field: &'static str,
+    value: f64,
+    ok: bool,
+) -> Result<(), GmpeError> {
+    if ok {
+        Ok(())
+    } else {
+        Err(GmpeError::OutOfRange {
+            model,
+            field,
+            value,
+        })
+    }
+}
+
+/// Weight of the upper row when a coefficient at period `t_s` is interpolated linearly in
+/// ln T between rows at `lo_s` and `hi_s` (as OpenQuake's `CoeffsTable` does).
+pub(crate) fn ln_period_weight(t_s: f64, lo_s: f64, hi_s: f64) -> f64 {
+    (t_s.ln() - lo_s.ln()) / (hi_s.ln() - lo_s.ln())
+}

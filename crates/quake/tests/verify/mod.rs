@@ -66,6 +66,18 @@ impl Table {
         }
     }
 
+    /// Value of column `name` in row `row`; panics naming the file, row and column when it is
+    /// missing or not a number.
+    pub fn number(&self, row: usize, name: &str) -> f64 {
+        self.get(row, name).unwrap_or_else(|| {
+            panic!(
+                "{}: row {}: no number in {name}",
+                self.path.display(),
+                row + 2
+            )
+        })
+    }
+
     /// Value of column `name` in row `row` as f64, if the column exists and parses.
     pub fn get(&self, row: usize, name: &str) -> Option<f64> {
         let i = self.header.iter().position(|h| h == name)?;
