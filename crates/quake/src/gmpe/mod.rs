@@ -3,8 +3,8 @@
 //! (Abrahamson & Bhasin 2020, `ab2020`, as ShakeMap 4 does).
 //!
 //! One model per module, each with its coefficient table (cited next to it) and its
-//! verification test against OpenQuake's tables (tests/gmpe_*.rs): ../shared/reference/gmpe/,
-//! and tests/data/AB06/ for AB06.
+//! verification test against OpenQuake's tables (tests/gmpe_*.rs) in ../shared/reference/gmpe/;
+//! AB06's test quotes 48 rows of its table and reads the whole one when it is there.
 //!
 //! Conventions: `ln_median` is the natural log of the median in g (PGA, SA) or cm/s (PGV);
 //! `sigma`, `tau` and `phi` are total, between-event and within-event standard deviations in
