@@ -209,7 +209,7 @@ pub fn select(requested: &str, hypo: LonLat, depth_km: f64) -> ModelSelection {
             in_hindu_kush_pamir_zone: zone,
             stable_continental_region: Some(scr),
             reason: format!(
-                "hypocentre at {depth_km:.0} km in {}, a stable continental region: Atkinson & \
+                "hypocentre at {depth_km:.0} km, epicentre on {}, a stable continental region: Atkinson & \
                  Boore (2006) for stable continental crust instead of {requested}, whose \
                  models were fitted to active crust",
                 scr.name()
