@@ -266,6 +266,9 @@ pub struct Comparison {
     /// The main shock whose deaths include this event's, when it is an aftershock
     /// ([`main_shock_of`]): its event id.
     pub aftershock_of: Option<String>,
+    /// The ground-motion models the run used (`regime::select`: `nga-west2`, `bchydro-slab`
+    /// or `ab06`).
+    pub models: String,
 }
 
 /// How many alert bands apart two levels are (0-3).
@@ -347,6 +350,7 @@ pub fn compare(
         pager_model_deaths: pager_model_deaths(e),
         year_used: run.exposure_year.year,
         aftershock_of: main_shock_of(e, catalogue).map(|m| m.event_id.clone()),
+        models: run.model_selection.models.clone(),
         event: e.clone(),
     })
 }

@@ -178,6 +178,7 @@ pub fn expocat(data: Option<&Path>, a: &ExpocatArgs) -> Result<ExitCode> {
             "observed_deaths_band",
             "pager_model_deaths_on_expocat",
             "aftershock_of",
+            "models",
         ])?;
         for c in &rows {
             let e = &c.event;
@@ -196,11 +197,12 @@ pub fn expocat(data: Option<&Path>, a: &ExpocatArgs) -> Result<ExitCode> {
                 format!("{:.0}", c.expocat[1]),
                 format!("{:.0}", c.forewarn[2]),
                 format!("{:.0}", c.expocat[2]),
-                format!("{:.0}", c.deaths_median),
+                format!("{:.1}", c.deaths_median),
                 c.alert_fatalities.as_str().to_string(),
                 AlertLevel::for_deaths(e.deaths).as_str().to_string(),
                 format!("{:.0}", c.pager_model_deaths),
                 c.aftershock_of.clone().unwrap_or_default(),
+                c.models.clone(),
             ])?;
         }
         w.flush()?;
