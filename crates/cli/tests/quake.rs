@@ -796,5 +796,7 @@ fn bench_expocat_rates_alerts_and_deaths_against_the_observed_tolls() {
         // PAGER's model on EXPO-CAT's own exposure: Tangshan, Kashmir and Manjil each over 1,000.
         let pager: f64 = r[col("pager_model_deaths_on_expocat")].parse().unwrap();
         assert!(pager > 1000.0, "{r:?}");
+        // Shallow crustal events outside the stable outlines: the NGA-West2 set.
+        assert_eq!(&r[col("models")], "nga-west2", "{r:?}");
     }
 }
