@@ -370,12 +370,10 @@ impl Exposure {
             }
         }
         // Residual per zone, then normalised per zone: uniform share by habitable area, kernel
-        // share by weight. The settled people per zone after the caps and scales.
-        let mut settled_zone = vec![0.0f64; nz];
-        for (si, z) in s_zone.iter().enumerate() {
-            if let Some(z) = z {
-                settled_zone[*z] += (town_people[si] + unit_rest[si]) * factor[si];
-            }
+        // share by weight. The settled people per zone after the caps and scales (a zone's
+        // settlements are all of its own country, `Zones::zone_of`).
+        for (z, settled) in settled_zone.iter_mut().enumerate() {
+            *settled *= caps[z] * scale[zones.country[z]];
         }
         let mut area = vec![0.0f64; nz];
         let mut ksum = vec![0.0f64; nz];

@@ -9,6 +9,7 @@
 use crate::gmpe::{Distances, Gmpe, GmpeError, GroundMotion, Imt, RuptureParams, SiteParams};
 use crate::gmpe::{ab06::Ab06, ab2020::WithConditionalPgv, ask14::Ask14, bchydro::BcHydroSlab};
 use crate::gmpe::{bssa14::Bssa14, cb14::Cb14, cy14::Cy14};
+use crate::regime::{IN_SLAB_MODEL, STABLE_CONTINENTAL_MODEL};
 
 /// A weighted set of ground-motion models.
 pub struct LogicTree {
@@ -36,8 +37,8 @@ impl LogicTree {
             "cy14" => one(Box::<Cy14>::default()),
             "ask14" => one(Box::<Ask14>::default()),
             "cb14" => one(Box::<Cb14>::default()),
-            "bchydro-slab" => one(Box::<BcHydroSlab>::default()),
-            "ab06" => one(Box::<Ab06>::default()),
+            IN_SLAB_MODEL => one(Box::<BcHydroSlab>::default()),
+            STABLE_CONTINENTAL_MODEL => one(Box::<Ab06>::default()),
             "nga-west2" => vec![
                 (Box::new(Bssa14::default()) as Box<dyn Gmpe>, 0.25),
                 (Box::new(Cy14::default()), 0.25),
@@ -113,10 +114,11 @@ mod tests {
     fn every_regimes_models_build_and_give_pgv() {
         // The names `regime::select` hands over must build, and each set has PGV (its own or
         // Abrahamson & Bhasin's), so that MMI comes from PGV in every regime.
-        for name in CHOICES.iter().copied().chain([
-            crate::regime::IN_SLAB_MODEL,
-            crate::regime::STABLE_CONTINENTAL_MODEL,
-        ]) {
+        for name in CHOICES
+            .iter()
+            .copied()
+            .chain([IN_SLAB_MODEL, STABLE_CONTINENTAL_MODEL])
+        {
             let t = LogicTree::from_name(name).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert!(t.supports(Imt::Pgv), "{name}");
         }

@@ -148,6 +148,13 @@ pub enum StableRegion {
 }
 
 impl StableRegion {
+    /// Every region with its outline.
+    const OUTLINES: [(StableRegion, &[(f64, f64)]); 2] = [
+        (StableRegion::IndianShield, &INDIAN_SHIELD),
+        (StableRegion::EastEuropeanPlatform, &EAST_EUROPEAN_PLATFORM),
+    ];
+
+    /// The region's English name for the run's reason text.
     pub fn name(self) -> &'static str {
         match self {
             StableRegion::IndianShield => "the Indian shield",
@@ -157,13 +164,10 @@ impl StableRegion {
 
     /// The stable continental region holding `p`, if any.
     pub fn at(p: LonLat) -> Option<StableRegion> {
-        if inside(p, &INDIAN_SHIELD) {
-            Some(StableRegion::IndianShield)
-        } else if inside(p, &EAST_EUROPEAN_PLATFORM) {
-            Some(StableRegion::EastEuropeanPlatform)
-        } else {
-            None
-        }
+        Self::OUTLINES
+            .iter()
+            .find(|(_, outline)| inside(p, outline))
+            .map(|(region, _)| *region)
     }
 }
 

@@ -11,6 +11,11 @@ import { alertHeadline, exerciseBadge, statusPill, errorBox, errorText, fmtTime 
 import { CODES, parseCap, diffCap, isRtl } from '../cap_form.js';
 import { previewFrame } from './composer.js';
 
+/** CAP severity in the UI's language (the code itself when it is not one of CAP's). */
+function severityName(code) {
+  return CODES.severity.includes(code) ? t(`cap.severityName.${code}`) : (code || '');
+}
+
 const ALERT_EVENTS = ['alert.drafted', 'alert.revised', 'alert.approved', 'alert.rejected', 'alert.published', 'alert.superseded', 'alert.cancelled'];
 
 const nf = () => new Intl.NumberFormat(currentLang());
@@ -123,11 +128,6 @@ export async function renderApprovals(main, { toast }) {
       },
     }, t('approvals.review'));
     return [toggle, box];
-  }
-
-  /** CAP severity in the UI's language (the code itself when it is not one of CAP's). */
-  function severityName(code) {
-    return CODES.severity.includes(code) ? t(`cap.severityName.${code}`) : (code || '');
   }
 
   function card(alert, actions) {
