@@ -272,6 +272,7 @@ test('incident page and alert pages', { timeout: 15 * 60_000 }, async (t) => {
     // ... and the CAP severity in Russian, not the English code.
     const meta = await page.locator(`[data-alert-id="${draft.id}"] .meta`).first().textContent();
     assert.match(meta, /Чрезвычайная|Значительная|Умеренная|Незначительная|Тяжесть неизвестна/, meta);
+    assert.match(meta, /Тяжесть: /, `the severity is labelled: ${meta}`);
     assert.doesNotMatch(meta, /Extreme|Severe|Moderate|Minor/, meta);
     await ctx.close();
 

@@ -11,9 +11,14 @@ import { alertHeadline, exerciseBadge, statusPill, errorBox, errorText, fmtTime 
 import { CODES, parseCap, diffCap, isRtl } from '../cap_form.js';
 import { previewFrame } from './composer.js';
 
-/** CAP severity in the UI's language (the code itself when it is not one of CAP's). */
-function severityName(code) {
-  return CODES.severity.includes(code) ? t(`cap.severityName.${code}`) : (code || '');
+/**
+ * "Severity: …" (`approvals.severity`) with CAP's severity in the UI's language (the code
+ * itself when it is not one of CAP's); empty without one.
+ */
+function severityLabel(code) {
+  if (!code) return '';
+  const name = CODES.severity.includes(code) ? t(`cap.severityName.${code}`) : code;
+  return t('approvals.severity', { level: name });
 }
 
 const ALERT_EVENTS = ['alert.drafted', 'alert.revised', 'alert.approved', 'alert.rejected', 'alert.published', 'alert.superseded', 'alert.cancelled'];
@@ -135,7 +140,7 @@ export async function renderApprovals(main, { toast }) {
       h('h3', { id: `alert-${alert.id}-h` }, `#${alert.id} `, alertHeadline(alert) || alert.event || t('approvals.untitled'), ' ', exerciseBadge(alert)),
       h('p', { class: 'meta' },
         statusPill('alert.status', alert.status), ' ',
-        `${t(`alert.msgType.${alert.msg_type}`)} · ${severityName(alert.severity)} · ${alert.org.toUpperCase()} · `,
+        `${t(`alert.msgType.${alert.msg_type}`)} · ${severityLabel(alert.severity)} · ${alert.org.toUpperCase()} · `,
         t('approvals.draftedBy', { user: alert.drafted_by, time: fmtTime(alert.created_at) }),
         alert.approved_by ? ` · ${t('approvals.approvedBy', { user: alert.approved_by })}` : '',
         alert.supersedes ? ` · ${t('approvals.supersedes', { id: alert.supersedes })}` : ''),
