@@ -46,7 +46,8 @@ const VS30_RANGE_MPS: (f64, f64) = (50.0, 10_000.0);
 const R0_KM: f64 = 10.0;
 const R1_KM: f64 = 70.0;
 const R2_KM: f64 = 140.0;
-/// Distances below this are taken as this (the equations are singular at 0), km.
+/// Distances below this are taken as this (the equations are singular at 0; OpenQuake's
+/// `AtkinsonBoore2006` clips Rrup at 1 km too), km.
 const R_MIN_KM: f64 = 1.0;
 /// Sites at or above this Vs30 use the hard-rock table without site term, m/s.
 const VS30_HARD_ROCK_MPS: f64 = 2000.0;
