@@ -372,8 +372,12 @@ pub fn run(data: Option<&Path>, a: Args) -> Result<ExitCode> {
     }
     println!("  Most affected settlements:");
     for s in run.settlements.iter().take(8) {
+        let range = s
+            .mmi_over_strikes
+            .map(|[lo, hi]| format!(" ({lo:.1}-{hi:.1} by strike)"))
+            .unwrap_or_default();
         println!(
-            "    {:<24} {} pop {:>9.0}  MMI {:>4.1}  PGA {:.2} g  deaths {:.0}",
+            "    {:<24} {} pop {:>9.0}  MMI {:>4.1}{range}  PGA {:.2} g  deaths {:.0}",
             s.name, s.country, s.population, s.mmi, s.pga_g, s.expected_deaths
         );
     }

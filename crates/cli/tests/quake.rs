@@ -634,6 +634,39 @@ fn a_large_event_given_as_a_point_gets_a_finite_footprint() {
     assert_eq!(s["intensity"]["mmi_from"], "pgv_cms");
     assert!(s["max_mmi"].as_f64().unwrap() >= 8.5, "{}", s["max_mmi"]);
     assert!(s["vs30"]["count_by_source"]["grid_cells"].is_object());
+    // People and losses are counted over the 90 ruptures of the strike ensemble, so the IX
+    // zone along the fault is there whichever way it runs, although the mean field the map
+    // shows stays below IX.
+    let ps = &s["rupture"]["point_source"];
+    assert_eq!(
+        (
+            ps["ensemble_strikes"].as_u64(),
+            ps["ensemble_hypocentre_positions"].as_u64()
+        ),
+        (Some(18), Some(5))
+    );
+    assert!(s["max_mmi"].as_f64().unwrap() < 8.95, "{}", s["max_mmi"]);
+    let ix = s["exposure_by_mmi"]["PK"]["IX"].as_f64().unwrap();
+    assert!(ix > 500_000.0, "people at IX in Pakistan: {ix}");
+    // Each settlement says how far its intensity moves with the strike.
+    let top = &s["settlements_top"][0];
+    let [lo, hi] = [0, 1].map(|k| top["mmi_over_strikes"][k].as_f64().unwrap());
+    let mmi = top["mmi"].as_f64().unwrap();
+    assert!(lo < mmi && mmi < hi && hi - lo > 1.0, "{top}");
+    let csv = std::fs::read_to_string(out.join("settlements.csv")).unwrap();
+    assert!(
+        csv.lines()
+            .next()
+            .unwrap()
+            .ends_with(",mmi_min_over_strikes,mmi_max_over_strikes")
+    );
+    let html = std::fs::read_to_string(out.join("summary.html")).unwrap();
+    assert!(
+        html.contains("by the fault&#39;s direction") || html.contains("by the fault's direction")
+    );
+    assert!(html.contains(
+        "the strike is unknown, so the map shows the mean shaking over 90 possible ruptures"
+    ));
 }
 
 /// `summary.json` of a median run (no realisations, 8 km grid) of a point at `time`.

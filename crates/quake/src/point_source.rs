@@ -36,6 +36,19 @@
 //! treatment of a point source with a distribution of nodal planes, averaged in ln units)
 //! at the cost of one model evaluation per site. The spread of ln Y over the ensemble is not
 //! added to sigma (ShakeMap adds the distance variance to the within-event term).
+//!
+//! **People and losses over the ensemble.** The mean field is a circle around the epicentre
+//! whose strongest shaking is weaker than any one member's: a site lies over the fault for
+//! some strikes and far from it for others, and the mean of ln Y sits between. Exposure at an
+//! intensity is not linear in ln Y, so the people at MMI IX of the mean field are far fewer
+//! than the people at IX expected over the strikes (a rupture of length L puts a band of
+//! about 2 d L km² within d km of itself, the mean field a disc of about 2 pi d²). So the
+//! engine keeps each member's offset from the equivalent-distance median
+//! ([`crate::shaking::PointSourceCorrection::member`]): the people per intensity are the
+//! mean of the members' tables, and the losses are PAGER's lognormal around each member's
+//! expected losses, mixed with equal weights, as OpenQuake weights the ruptures generated
+//! from a point source's nodal-plane distribution. Realisations draw one member each (the
+//! strike is one per event). The map shows the mean field.
 
 use crate::regime::inside;
 use crate::rupture::{Mechanism, PlaneXyz, place_down_dip, wells_coppersmith_1994};
@@ -167,6 +180,10 @@ pub struct PointSource {
     pub mechanism: RegionalMechanism,
     pub strikes: usize,
     pub hypocentre_positions: usize,
+    /// Strikes and hypocentre positions of the ensemble of ruptures the people per intensity
+    /// and the losses are taken over (and the medians' ensemble correction).
+    pub ensemble_strikes: usize,
+    pub ensemble_hypocentre_positions: usize,
     pub method: String,
 }
 
@@ -190,9 +207,16 @@ impl PointSource {
             mechanism,
             strikes: STRIKES,
             hypocentre_positions: POSITIONS,
+            ensemble_strikes: ENSEMBLE_STRIKES,
+            ensemble_hypocentre_positions: ENSEMBLE_POSITIONS,
             method: "equivalent distances: mean Rjb and Rrup over strikes uniform in 0-360 \
                      degrees and hypocentres uniform along strike (after Thompson & Worden 2018, \
-                     ShakeMap 4 PointRupture); Rx = Ry0 = 0"
+                     ShakeMap 4 PointRupture); Rx = Ry0 = 0; the medians are the mean ln ground \
+                     motion over an ensemble of ruptures (ensemble_strikes x \
+                     ensemble_hypocentre_positions); the people at each intensity are their \
+                     mean over that ensemble and the losses PAGER's lognormal around each \
+                     member's, mixed with equal weights (as OpenQuake weights the ruptures of a \
+                     point source's nodal-plane distribution)"
                 .into(),
         }
     }

@@ -482,8 +482,10 @@ impl Rupture {
             hypo_depth_km: depth_km,
             planes: Vec::new(),
             geometry_source: format!(
-                "point source: {:.0} x {:.0} km rupture from Wells & Coppersmith (1994) scaling, strike unknown (equivalent distances)",
-                ps.length_km, ps.width_km
+                "point source: {:.0} x {:.0} km rupture from Wells & Coppersmith (1994) scaling, strike unknown (map: mean over {} ruptures of every strike; people and losses: over all of them)",
+                ps.length_km,
+                ps.width_km,
+                ps.ensemble_strikes * ps.ensemble_hypocentre_positions
             ),
             point_source: Some(ps),
         })

@@ -57,6 +57,28 @@ pub struct PointSourceCorrection {
     repi_km: Vec<f64>,
     /// delta[imt][node], ln units.
     delta: Vec<Vec<f64>>,
+    /// Each ensemble member's ln Y minus ln Y at the equivalent distances,
+    /// member_dev[imt][node][member], ln units (their mean is `delta`).
+    member_dev: Vec<Vec<Vec<f32>>>,
+    /// Each ensemble member's rupture distance, member_rrup_km[node][member].
+    member_rrup_km: Vec<Vec<f32>>,
+}
+
+/// One ensemble member at one site: its ln Y offset from the equivalent-distance median and
+/// its rupture distance.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MemberAtSite {
+    pub ln_offset: f64,
+    pub rrup_km: f64,
+}
+
+/// Where an epicentral distance falls among the table's nodes (computed once per site and
+/// reused for every member).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NodeWeight {
+    /// Lower node; `None` beyond the table (members equal the equivalent-distance median).
+    lower: Option<usize>,
+    t: f64,
 }
 
 impl PointSourceCorrection {
@@ -81,7 +103,29 @@ impl PointSourceCorrection {
         let planes = ps.planes(ENSEMBLE_POSITIONS);
         let repi_km = PointSource::repi_nodes();
         let h = rup.hypo_depth_km;
-        let per_node: Vec<Result<Vec<f64>, GmpeError>> = repi_km
+        let members = ENSEMBLE_STRIKES * ENSEMBLE_POSITIONS;
+        // The members' distances per node (azimuth-major, as the sums below).
+        let member_distances = |r: f64| -> Vec<crate::gmpe::Distances> {
+            let rhypo = (r * r + h * h).sqrt();
+            let mut out = Vec::with_capacity(members);
+            for a in 0..ENSEMBLE_STRIKES {
+                let az = ((a as f64 + 0.5) * 360.0 / ENSEMBLE_STRIKES as f64).to_radians();
+                let (x, y) = (r * az.sin(), r * az.cos());
+                for p in &planes {
+                    let (rrup, rjb, rx, ry0) = p.distances(x, y);
+                    out.push(crate::gmpe::Distances {
+                        rrup_km: rrup,
+                        rjb_km: rjb,
+                        rx_km: rx,
+                        ry0_km: ry0,
+                        rhypo_km: rhypo,
+                    });
+                }
+            }
+            out
+        };
+        type NodeResult = (Vec<(f64, Vec<f32>)>, Vec<f32>);
+        let per_node: Vec<Result<NodeResult, GmpeError>> = repi_km
             .par_iter()
             .map(|&r| {
                 let (rjb, rrup) = table.at(r);
@@ -93,52 +137,93 @@ impl PointSourceCorrection {
                     ry0_km: 0.0,
                     rhypo_km: rhypo,
                 };
-                imts.iter()
+                let ds = member_distances(r);
+                let per_imt = imts
+                    .iter()
                     .map(|&imt| {
                         let at_eq = tree.ground_motion(imt, &rp, &eq, &rock)?.ln_median;
-                        let mut sum = 0.0;
-                        for a in 0..ENSEMBLE_STRIKES {
-                            let az =
-                                ((a as f64 + 0.5) * 360.0 / ENSEMBLE_STRIKES as f64).to_radians();
-                            let (x, y) = (r * az.sin(), r * az.cos());
-                            for p in &planes {
-                                let (rrup, rjb, rx, ry0) = p.distances(x, y);
-                                let d = crate::gmpe::Distances {
-                                    rrup_km: rrup,
-                                    rjb_km: rjb,
-                                    rx_km: rx,
-                                    ry0_km: ry0,
-                                    rhypo_km: rhypo,
-                                };
-                                sum += tree.ground_motion(imt, &rp, &d, &rock)?.ln_median;
-                            }
-                        }
-                        Ok(sum / (ENSEMBLE_STRIKES * ENSEMBLE_POSITIONS) as f64 - at_eq)
+                        let devs = ds
+                            .iter()
+                            .map(|d| Ok(tree.ground_motion(imt, &rp, d, &rock)?.ln_median - at_eq))
+                            .collect::<Result<Vec<f64>, GmpeError>>()?;
+                        let mean = devs.iter().sum::<f64>() / members as f64;
+                        Ok((mean, devs.into_iter().map(|d| d as f32).collect()))
                     })
-                    .collect()
+                    .collect::<Result<Vec<_>, GmpeError>>()?;
+                Ok((per_imt, ds.iter().map(|d| d.rrup_km as f32).collect()))
             })
             .collect();
         let mut delta = vec![Vec::with_capacity(repi_km.len()); imts.len()];
+        let mut member_dev = vec![Vec::with_capacity(repi_km.len()); imts.len()];
+        let mut member_rrup_km = Vec::with_capacity(repi_km.len());
         for node in per_node {
-            for (k, d) in node?.into_iter().enumerate() {
+            let (per_imt, rrups) = node?;
+            for (k, (d, devs)) in per_imt.into_iter().enumerate() {
                 delta[k].push(d);
+                member_dev[k].push(devs);
             }
+            member_rrup_km.push(rrups);
         }
-        Ok(Some(PointSourceCorrection { repi_km, delta }))
+        Ok(Some(PointSourceCorrection {
+            repi_km,
+            delta,
+            member_dev,
+            member_rrup_km,
+        }))
     }
 
     /// Delta (ln units) of IMT `k` at epicentral distance `repi_km` (linear between nodes; 0
     /// beyond the last).
     pub fn at(&self, k: usize, repi_km: f64) -> f64 {
-        let r = &self.repi_km;
+        self.delta_at(k, self.node_weight(repi_km))
+    }
+
+    /// Delta (ln units) of IMT `k` at a site whose epicentral distance gave `w`.
+    pub fn delta_at(&self, k: usize, w: NodeWeight) -> f64 {
+        let Some(i) = w.lower else {
+            return 0.0;
+        };
         let d = &self.delta[k];
+        d[i] + w.t * (d[i + 1] - d[i])
+    }
+
+    /// Number of ensemble members (strikes x hypocentre positions).
+    pub fn members(&self) -> usize {
+        self.member_rrup_km.first().map_or(0, Vec::len)
+    }
+
+    /// Where `repi_km` falls among the nodes, for [`Self::member`].
+    pub fn node_weight(&self, repi_km: f64) -> NodeWeight {
+        let r = &self.repi_km;
         let last = r.len().saturating_sub(1);
         if r.is_empty() || !repi_km.is_finite() || repi_km >= r[last] {
-            return 0.0;
+            return NodeWeight {
+                lower: None,
+                t: 0.0,
+            };
         }
         let i = r.partition_point(|&x| x <= repi_km).clamp(1, last);
-        let t = ((repi_km - r[i - 1]) / (r[i] - r[i - 1])).clamp(0.0, 1.0);
-        d[i - 1] + t * (d[i] - d[i - 1])
+        NodeWeight {
+            lower: Some(i - 1),
+            t: ((repi_km - r[i - 1]) / (r[i] - r[i - 1])).clamp(0.0, 1.0),
+        }
+    }
+
+    /// Member `m` of IMT `k` at a site whose epicentral distance gave `w`; `rrup_eq_km` is
+    /// the site's equivalent rupture distance, used beyond the table.
+    pub fn member(&self, k: usize, m: usize, w: NodeWeight, rrup_eq_km: f64) -> MemberAtSite {
+        let Some(i) = w.lower else {
+            return MemberAtSite {
+                ln_offset: 0.0,
+                rrup_km: rrup_eq_km,
+            };
+        };
+        let lerp = |a: f32, b: f32| a as f64 + w.t * (b as f64 - a as f64);
+        let d = &self.member_dev[k];
+        MemberAtSite {
+            ln_offset: lerp(d[i][m], d[i + 1][m]),
+            rrup_km: lerp(self.member_rrup_km[i][m], self.member_rrup_km[i + 1][m]),
+        }
     }
 }
 

@@ -64,7 +64,7 @@ fn settlements_geojson(run: &quake::QuakeRun) -> Value {
             json!({
                 "type": "Feature",
                 "properties": {"name": s.name, "country": s.country, "admin1": s.admin1, "population": s.population.round(),
-                    "mmi": (s.mmi * 100.0).round() / 100.0, "pga_g": round6(s.pga_g), "expected_deaths": (s.expected_deaths * 100.0).round() / 100.0},
+                    "mmi": (s.mmi * 100.0).round() / 100.0, "mmi_over_strikes": s.mmi_over_strikes.map(|r| r.map(|m| (m * 100.0).round() / 100.0)), "pga_g": round6(s.pga_g), "expected_deaths": (s.expected_deaths * 100.0).round() / 100.0},
                 "geometry": {"type": "Point", "coordinates": [round6(s.lon), round6(s.lat)]},
             })
         })

@@ -122,6 +122,17 @@ const LAYER_GROUPS = [
   { key: 'map.layer.alerts', layers: ['alert-areas-fill', 'alert-areas-line', 'alert-areas-pending-line'] },
 ];
 
+/** A point source's settlement: its MMI range over the unknown strikes (the layer's property
+ * arrives as a JSON string from MapLibre), as popup lines; none for a finite fault. */
+function strikeRange(v) {
+  let r = v;
+  if (typeof v === 'string') {
+    try { r = JSON.parse(v); } catch { return []; }
+  }
+  if (!Array.isArray(r) || r.length !== 2) return [];
+  return [t('map.popup.strikeRange', { lo: Number(r[0]).toFixed(1), hi: Number(r[1]).toFixed(1) }), h('br')];
+}
+
 function popupContent(layerId, p) {
   const fmt = (n) => (typeof n === 'number' ? n.toLocaleString({ en: 'en-GB', ru: 'ru-RU', zh: 'zh-CN', ur: 'ur-PK' }[currentLang()] || 'en-GB') : n);
   if (layerId === 'incident-settlements' && p.arrival_early_h !== undefined) {
@@ -139,6 +150,7 @@ function popupContent(layerId, p) {
       h('strong', {}, p.name), h('br'),
       `${t('map.popup.population')}: ${fmt(p.population)}`, h('br'),
       `MMI: ${Number(p.mmi).toFixed(1)} · PGA: ${Number(p.pga_g).toFixed(3)} g`, h('br'),
+      ...strikeRange(p.mmi_over_strikes),
       `${t('map.popup.deaths')}: ${Number(p.expected_deaths).toFixed(1)}`);
   }
   if (layerId === 'settlements') {

@@ -21,6 +21,7 @@ use forewarn_quake::regime;
 use forewarn_quake::rupture::Rupture;
 use forewarn_quake::shaking::{self, Correlation, GmfSettings, Shaking, Site};
 use forewarn_quake::site::{self, Vs30Source};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -99,6 +100,9 @@ pub struct SettlementImpact {
     pub lat: f64,
     pub population: f64,
     pub mmi: f64,
+    /// For an event known only as a point: the lowest and highest median MMI over the
+    /// unknown-strike ensemble (`mmi` is the mean field's); `None` for a finite fault.
+    pub mmi_over_strikes: Option<[f64; 2]>,
     pub pga_g: f64,
     /// Median PGV (cm/s); `None` when the models have no PGV (every model set has it today: the
     /// in-slab model through Abrahamson & Bhasin 2020).
@@ -315,11 +319,16 @@ fn mmi_of(imt: Imt, ln_value: f32, rrup_km: f32, mag: f64) -> f64 {
     gmice::mmi_with_terms(imt, (ln_value as f64).exp(), rrup_km as f64, mag).unwrap_or(1.0)
 }
 
-fn people_by_mmi(points: &[PopPoint], mmi: &[f64], n_countries: usize) -> Vec<[f64; 10]> {
+/// People per MMI bin per country, point `j` at intensity `mmi(j)`.
+fn people_by_mmi(
+    points: &[PopPoint],
+    n_countries: usize,
+    mmi: impl Fn(usize) -> f64,
+) -> Vec<[f64; 10]> {
     let mut t = vec![[0.0; 10]; n_countries];
-    for (p, &m) in points.iter().zip(mmi) {
+    for (j, p) in points.iter().enumerate() {
         if let Some(c) = p.country {
-            t[c][pager::mmi_bin(m) - 1] += p.people;
+            t[c][pager::mmi_bin(mmi(j)) - 1] += p.people;
         }
     }
     t
@@ -340,6 +349,10 @@ fn losses(region: &Region, year: &EventYear, table: &[[f64; 10]]) -> (f64, f64) 
     }
     (d, l)
 }
+
+/// Stream id mixed into the seed to draw each realisation's member of a point source's strike
+/// ensemble (the shaking streams use 0 and 1 + IMT index).
+const STRIKE_STREAM: u64 = 0x7374_7269_6b65_0000;
 
 /// Sites per chunk of the median-shaking stage (a cancellation check between chunks).
 const SHAKING_CHUNK: usize = 50_000;
@@ -561,10 +574,62 @@ pub fn run_cancellable(
     };
     let max_mmi = grid_mmi.data.iter().fold(1.0f32, |a, &b| a.max(b)) as f64;
 
-    // Exposure and losses at median shaking.
+    // Exposure and losses at median shaking; for a point source, the people expected at each
+    // intensity over the strike ensemble (each member's median).
     let pt_mmi: Vec<f64> = (n_grid..n_grid + n_pts).map(mmi_at).collect();
-    let table = people_by_mmi(&points, &pt_mmi, region.countries.len());
+    let pt_node: Option<Vec<shaking::NodeWeight>> = ps_corr.as_ref().map(|c| {
+        points
+            .iter()
+            .map(|p| c.node_weight(LonLat::new(p.lon, p.lat).distance_km(&rupture.hypocenter)))
+            .collect()
+    });
+    // One member's MMI at exposure point `j` from a value `ln_value` of the mean field there.
+    let member_mmi = |c: &shaking::PointSourceCorrection,
+                      w: shaking::NodeWeight,
+                      j: usize,
+                      ln_value: f32,
+                      m: usize| {
+        let i = n_grid + j;
+        let mem = c.member(k_mmi, m, w, sh.rrup_km[i] as f64);
+        let ln_eq = ln_value as f64 - c.delta_at(k_mmi, w);
+        mmi_of(
+            mmi_imt,
+            (ln_eq + mem.ln_offset) as f32,
+            mem.rrup_km as f32,
+            mag,
+        )
+    };
+    // People per MMI per country for each member of the strike ensemble (one member, the
+    // rupture itself, when the strike is known); the table reported is their mean, the
+    // people expected at each intensity.
+    let member_tables: Vec<Vec<[f64; 10]>> = match (&ps_corr, &pt_node) {
+        (Some(c), Some(nodes)) => (0..c.members())
+            .into_par_iter()
+            .map(|m| {
+                people_by_mmi(&points, region.countries.len(), |j| {
+                    member_mmi(c, nodes[j], j, sh.ln_median[k_mmi][n_grid + j], m)
+                })
+            })
+            .collect(),
+        _ => vec![people_by_mmi(&points, region.countries.len(), |j| {
+            pt_mmi[j]
+        })],
+    };
+    let mut table = vec![[0.0; 10]; region.countries.len()];
+    for t in &member_tables {
+        for (row, trow) in table.iter_mut().zip(t) {
+            for (a, b) in row.iter_mut().zip(trow) {
+                *a += b / member_tables.len() as f64;
+            }
+        }
+    }
+    let member_losses: Vec<(f64, f64)> = member_tables
+        .iter()
+        .map(|t| losses(region, &exposure_year, t))
+        .collect();
     let (deaths_med, loss_med) = losses(region, &exposure_year, &table);
+    let member_deaths: Vec<f64> = member_losses.iter().map(|l| l.0).collect();
+    let member_loss_usd: Vec<f64> = member_losses.iter().map(|l| l.1).collect();
 
     // Realisations of the intensity's ground motion: shaking uncertainty into the losses.
     let mut death_estimates = vec![deaths_med];
@@ -596,10 +661,23 @@ pub fn run_cancellable(
                 cancelled = true;
                 return;
             }
-            for ((m, &l), &d) in field_mmi.iter_mut().zip(&f[0]).zip(pt_rrup) {
-                *m = mmi_of(mmi_imt, l, d, mag);
+            match (&ps_corr, &pt_node) {
+                // A point source: each realisation draws one member of the strike ensemble
+                // (the strike is one per event, like the between-event term).
+                (Some(c), Some(nodes)) => {
+                    let m = (shaking::stream_seed(req.seed, r as u64, STRIKE_STREAM)
+                        % c.members() as u64) as usize;
+                    for (j, (v, &l)) in field_mmi.iter_mut().zip(&f[0]).enumerate() {
+                        *v = member_mmi(c, nodes[j], j, l, m);
+                    }
+                }
+                _ => {
+                    for ((v, &l), &d) in field_mmi.iter_mut().zip(&f[0]).zip(pt_rrup) {
+                        *v = mmi_of(mmi_imt, l, d, mag);
+                    }
+                }
             }
-            let t = people_by_mmi(&points, &field_mmi, region.countries.len());
+            let t = people_by_mmi(&points, region.countries.len(), |j| field_mmi[j]);
             let (d, l) = losses(region, &exposure_year, &t);
             death_estimates.push(d);
             loss_estimates.push(l);
@@ -644,8 +722,10 @@ pub fn run_cancellable(
     // counts) and no larger loss than the exposed countries' GDP.
     let deaths_cap = Some(people_exposed.round());
     let losses_cap = (gdp_exposed_usd > 0.0).then_some(gdp_exposed_usd);
-    let fatalities = LossDistribution::deaths(&[deaths_med], g_f, deaths_cap);
-    let losses_d = LossDistribution::losses_usd(&[loss_med], g_e, losses_cap);
+    // PAGER's lognormal around each member's losses, mixed with equal weights (one member
+    // when the strike is known).
+    let fatalities = LossDistribution::deaths(&member_deaths, g_f, deaths_cap);
+    let losses_d = LossDistribution::losses_usd(&member_loss_usd, g_e, losses_cap);
     // The spread of the expected losses over the simulated shaking fields, without G: PAGER's
     // G was fitted to observed losses with ShakeMap shaking, so it already holds the shaking
     // scatter, and a mixture of G-lognormals over fields would count that scatter twice. This
@@ -667,12 +747,28 @@ pub fn run_cancellable(
             let s = &region.settlements[si];
             let i = n_grid + j;
             let mmi = pt_mmi[j];
-            let bin = pager::mmi_bin(mmi);
             let pp = pager::params(&s.country);
-            let deaths = if bin >= 5 {
-                pager::fatality_rate(&pp, bin.min(9) as f64) * p.people
-            } else {
-                0.0
+            // The mean over the strike ensemble's members (the rupture itself when known).
+            let rate = |m: f64| {
+                let bin = pager::mmi_bin(m);
+                if bin >= 5 {
+                    pager::fatality_rate(&pp, bin.min(9) as f64)
+                } else {
+                    0.0
+                }
+            };
+            let (deaths, mmi_over_strikes) = match (&ps_corr, &pt_node) {
+                (Some(c), Some(nodes)) => {
+                    let (mut sum, mut lo, mut hi) = (0.0, f64::INFINITY, f64::NEG_INFINITY);
+                    for m in 0..c.members() {
+                        let mm = member_mmi(c, nodes[j], j, sh.ln_median[k_mmi][i], m);
+                        sum += rate(mm);
+                        lo = lo.min(mm);
+                        hi = hi.max(mm);
+                    }
+                    (p.people * sum / c.members() as f64, Some([lo, hi]))
+                }
+                _ => (p.people * rate(mmi), None),
             };
             Some(SettlementImpact {
                 name: s.name.clone(),
@@ -682,6 +778,7 @@ pub fn run_cancellable(
                 lat: s.lat,
                 population: p.people,
                 mmi,
+                mmi_over_strikes,
                 pga_g: k_pga.map_or(f64::NAN, |k| (sh.ln_median[k][i] as f64).exp()),
                 pgv_cms: k_pgv.map(|k| (sh.ln_median[k][i] as f64).exp()),
                 expected_deaths: deaths,

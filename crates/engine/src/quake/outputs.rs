@@ -134,7 +134,7 @@ pub fn summary_json(run: &QuakeRun) -> Value {
         "alert_level_economic": run.alert_economic.as_str(),
         "fatalities": dist(&run.fatalities),
         "economic_loss_usd": dist_usd(&run.losses),
-        "loss_method": "PAGER (Jaiswal & Wald 2010, 2011): expected losses at median shaking, lognormal with log-sd G (fatality G from fatality.xml, economic G from economy.xml; combined over the countries with a loss of at least one, as PAGER's getCombinedG), censored at the people exposed (MMI V+) and at the exposed countries' GDP. The *_over_shaking_fields blocks are the spread of the expected loss over the simulated ground-motion fields without G: G already holds the shaking scatter, so they are not added to it",
+        "loss_method": "PAGER (Jaiswal & Wald 2010, 2011): expected losses at median shaking (for an event known only as a point, at each rupture of the unknown-strike ensemble: the distribution is PAGER's lognormal around each, mixed with equal weights, and the people per intensity are the ensemble's mean), lognormal with log-sd G (fatality G from fatality.xml, economic G from economy.xml; combined over the countries with a loss of at least one, as PAGER's getCombinedG), censored at the people exposed (MMI V+) and at the exposed countries' GDP. The *_over_shaking_fields blocks are the spread of the expected loss over the simulated ground-motion fields without G: G already holds the shaking scatter, so they are not added to it",
         "fatalities_over_shaking_fields": run.fatalities_shaking.as_ref().map(dist),
         "economic_loss_usd_over_shaking_fields": run.losses_shaking.as_ref().map(dist_usd),
         "exposure_by_mmi": exposure_by_mmi,
@@ -151,7 +151,9 @@ pub fn summary_json(run: &QuakeRun) -> Value {
         "grid": {"spacing_km": run.spacing_km, "ncols": run.grid_mmi.spec.ncols, "nrows": run.grid_mmi.spec.nrows, "cell_deg_x": run.grid_mmi.spec.dx, "cell_deg_y": run.grid_mmi.spec.dy},
         "settlements_top": run.settlements.iter().take(20).map(|s| json!({
             "name": s.name, "country": s.country, "lon": round6(s.lon), "lat": round6(s.lat), "population": s.population.round(),
-            "mmi": (s.mmi * 100.0).round() / 100.0, "pga_g": round6(s.pga_g),
+            "mmi": (s.mmi * 100.0).round() / 100.0,
+            "mmi_over_strikes": s.mmi_over_strikes.map(|r| r.map(|m| (m * 100.0).round() / 100.0)),
+            "pga_g": round6(s.pga_g),
             "pgv_cms": s.pgv_cms.map(|v| (v * 1e3).round() / 1e3), "expected_deaths": s.expected_deaths.round(),
         })).collect::<Vec<_>>(),
         "gmf": gmf_written.then(|| json!({
@@ -231,11 +233,17 @@ pub fn write_outputs(
             .unwrap_or_default()
             .as_bytes(),
     )?;
-    let mut csv =
-        String::from("name,country,admin1,lon,lat,population,mmi,pga_g,expected_deaths,pgv_cms\n");
+    let mut csv = String::from(
+        "name,country,admin1,lon,lat,population,mmi,pga_g,expected_deaths,pgv_cms,mmi_min_over_strikes,mmi_max_over_strikes\n",
+    );
     for s in &run.settlements {
+        let (lo, hi) = s
+            .mmi_over_strikes
+            .map_or((String::new(), String::new()), |[a, b]| {
+                (format!("{a:.2}"), format!("{b:.2}"))
+            });
         csv.push_str(&format!(
-            "{},{},{},{:.5},{:.5},{:.0},{:.2},{:.5},{:.2},{}\n",
+            "{},{},{},{:.5},{:.5},{:.0},{:.2},{:.5},{:.2},{},{lo},{hi}\n",
             csv_field(&s.name),
             s.country,
             csv_field(&s.admin1),

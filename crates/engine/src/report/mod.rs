@@ -420,7 +420,7 @@ fn settlements_table(out: &mut String, s: &Value, region: Option<&Region>, w: &W
         let mmi = r["mmi"].as_f64().unwrap_or(0.0);
         let _ = write!(
             out,
-            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{} {:.1}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{} {:.1}{}</td><td>{}</td></tr>",
             escape(&settlement_name(region, r, w.lang)),
             escape(&country_name(
                 s,
@@ -430,10 +430,26 @@ fn settlements_table(out: &mut String, s: &Value, region: Option<&Region>, w: &W
             group(r["population"].as_f64().unwrap_or(0.0), w.lang),
             mmi_chip(mmi),
             mmi,
+            strike_range(&r["mmi_over_strikes"], w),
             escape(w.shaking[mmi_index(mmi)])
         );
     }
     out.push_str("</tbody></table>");
+}
+
+/// " (5.9-8.9 by the fault's direction)" for a point source's settlement, else "".
+fn strike_range(v: &Value, w: &Words) -> String {
+    match v.as_array().map(|a| {
+        (
+            a.first().and_then(Value::as_f64),
+            a.get(1).and_then(Value::as_f64),
+        )
+    }) {
+        Some((Some(lo), Some(hi))) => {
+            format!(" ({lo:.1}\u{2013}{hi:.1} {})", escape(w.labels.by_strike))
+        }
+        _ => String::new(),
+    }
 }
 
 /// Great-circle distance in km (haversine, mean Earth radius 6371 km).
@@ -475,11 +491,6 @@ fn changes(out: &mut String, s: &Value, prev: Option<&(&Value, String)>, w: &Wor
             .and_then(level_from_str)
             .map(|x| w.levels[level_index(x)].to_string())
             .unwrap_or_default()
-    };
-    let num = |v: &Value, d: usize| {
-        v.as_f64()
-            .map(|x| format!("{x:.d$}"))
-            .unwrap_or_else(|| "-".into())
     };
     let rows: Vec<(&str, String, String)> = vec![
         (
@@ -564,6 +575,7 @@ fn caveats(out: &mut String, s: &Value, w: &Words) {
             s["exposure_source"].as_str().unwrap_or(""),
         ),
         (l.vs30_source, vs30_text(&s["vs30"]).as_str()),
+        (l.earthquake_source, source_text(&s["rupture"]).as_str()),
         (l.models, models.as_str()),
         (l.loss_method, s["loss_method"].as_str().unwrap_or("")),
     ] {
@@ -577,6 +589,42 @@ fn caveats(out: &mut String, s: &Value, w: &Words) {
         }
     }
     out.push_str("</dl></section>");
+}
+
+/// A JSON number with `d` decimals, "-" when absent.
+fn num(v: &Value, d: usize) -> String {
+    v.as_f64()
+        .map(|x| format!("{x:.d$}"))
+        .unwrap_or_else(|| "-".into())
+}
+
+/// What the rupture was: a finite fault and where it came from, or a point with its scaled
+/// size, mechanism and the strike ensemble the people and losses are taken over.
+fn source_text(r: &Value) -> String {
+    let ps = &r["point_source"];
+    if ps.is_object() {
+        let n = ps["ensemble_strikes"].as_u64().unwrap_or(0)
+            * ps["ensemble_hypocentre_positions"].as_u64().unwrap_or(0);
+        format!(
+            "known only as a point: a rupture {} km long and {} km wide (Wells & Coppersmith 1994) with the {} mechanism (rake {}, dip {}); the strike is unknown, so the map shows the mean shaking over {n} possible ruptures ({} strikes x {} hypocentre positions), and the people at each intensity and the losses are counted over all of them, so the strong shaking along the fault is included wherever it runs",
+            num(&ps["length_km"], 0),
+            num(&ps["width_km"], 0),
+            ps["mechanism"]["zone"]
+                .as_str()
+                .unwrap_or("regional")
+                .replace('_', " "),
+            num(&ps["mechanism"]["rake_deg"], 0),
+            num(&ps["dip_deg"], 0),
+            ps["ensemble_strikes"],
+            ps["ensemble_hypocentre_positions"],
+        )
+    } else {
+        let planes = r["planes"].as_array().map_or(0, Vec::len);
+        format!(
+            "finite fault, {planes} plane(s): {}",
+            r["geometry_source"].as_str().unwrap_or("given")
+        )
+    }
 }
 
 /// How the run's Vs30 was found: the order of sources (summary.json `vs30.sources`), then how
