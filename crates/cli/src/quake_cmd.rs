@@ -351,11 +351,22 @@ pub fn run(data: Option<&Path>, a: Args) -> Result<ExitCode> {
         f.alert_probabilities[2] * 100.0,
         f.alert_probabilities[3] * 100.0
     );
+    let over_strikes = run
+        .max_mmi_over_strikes
+        .map(|m| format!(" ({m:.1} at a populated place for the strongest strike)"))
+        .unwrap_or_default();
     println!(
-        "  Max MMI {:.1}; exposure: {}",
+        "  Max MMI {:.1}{over_strikes}; exposure: {}",
         run.max_mmi, run.exposure_source
     );
-    println!("  People exposed by MMI (median shaking):");
+    println!(
+        "  People exposed by MMI (median shaking{}):",
+        if run.max_mmi_over_strikes.is_some() {
+            "; the mean over the strike ensemble's ruptures"
+        } else {
+            ""
+        }
+    );
     println!(
         "    {:<4} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}",
         "", "V", "VI", "VII", "VIII", "IX", "X"

@@ -176,6 +176,9 @@ pub struct QuakeRun {
     pub alert_economic: AlertLevel,
     pub alert_level: AlertLevel,
     pub max_mmi: f64,
+    /// For an event known only as a point: the highest median MMI any rupture of the strike
+    /// ensemble gives at an exposure point (`max_mmi` is the mean field's, the map's).
+    pub max_mmi_over_strikes: Option<f64>,
     pub n_sites: usize,
     pub n_exposure_points: usize,
     pub event_name: String,
@@ -325,13 +328,25 @@ fn people_by_mmi(
     n_countries: usize,
     mmi: impl Fn(usize) -> f64,
 ) -> Vec<[f64; 10]> {
+    people_and_max_mmi(points, n_countries, mmi).0
+}
+
+/// [`people_by_mmi`] and the highest intensity at any point (1 without points).
+fn people_and_max_mmi(
+    points: &[PopPoint],
+    n_countries: usize,
+    mmi: impl Fn(usize) -> f64,
+) -> (Vec<[f64; 10]>, f64) {
     let mut t = vec![[0.0; 10]; n_countries];
+    let mut max_mmi = 1.0f64;
     for (j, p) in points.iter().enumerate() {
+        let m = mmi(j);
+        max_mmi = max_mmi.max(m);
         if let Some(c) = p.country {
-            t[c][pager::mmi_bin(mmi(j)) - 1] += p.people;
+            t[c][pager::mmi_bin(m) - 1] += p.people;
         }
     }
-    t
+    (t, max_mmi)
 }
 
 fn losses(region: &Region, year: &EventYear, table: &[[f64; 10]]) -> (f64, f64) {
@@ -602,19 +617,23 @@ pub fn run_cancellable(
     // People per MMI per country for each member of the strike ensemble (one member, the
     // rupture itself, when the strike is known); the table reported is their mean, the
     // people expected at each intensity.
-    let member_tables: Vec<Vec<[f64; 10]>> = match (&ps_corr, &pt_node) {
+    let members: Vec<(Vec<[f64; 10]>, f64)> = match (&ps_corr, &pt_node) {
         (Some(c), Some(nodes)) => (0..c.members())
             .into_par_iter()
             .map(|m| {
-                people_by_mmi(&points, region.countries.len(), |j| {
+                people_and_max_mmi(&points, region.countries.len(), |j| {
                     member_mmi(c, nodes[j], j, sh.ln_median[k_mmi][n_grid + j], m)
                 })
             })
             .collect(),
-        _ => vec![people_by_mmi(&points, region.countries.len(), |j| {
+        _ => vec![people_and_max_mmi(&points, region.countries.len(), |j| {
             pt_mmi[j]
         })],
     };
+    let max_mmi_over_strikes = ps_corr
+        .is_some()
+        .then(|| members.iter().fold(1.0f64, |a, m| a.max(m.1)));
+    let member_tables: Vec<Vec<[f64; 10]>> = members.into_iter().map(|m| m.0).collect();
     let mut table = vec![[0.0; 10]; region.countries.len()];
     for t in &member_tables {
         for (row, trow) in table.iter_mut().zip(t) {
@@ -877,6 +896,7 @@ pub fn run_cancellable(
         alert_fatalities,
         alert_economic,
         max_mmi,
+        max_mmi_over_strikes,
         event_name,
     })
 }

@@ -147,6 +147,7 @@ pub fn summary_json(run: &QuakeRun) -> Value {
             "pager_parameters": c.pager,
         })).collect::<Vec<_>>(),
         "max_mmi": (run.max_mmi * 100.0).round() / 100.0,
+        "max_mmi_over_strikes": run.max_mmi_over_strikes.map(|m| (m * 100.0).round() / 100.0),
         "footprint_bbox": run.footprint.as_array(),
         "grid": {"spacing_km": run.spacing_km, "ncols": run.grid_mmi.spec.ncols, "nrows": run.grid_mmi.spec.nrows, "cell_deg_x": run.grid_mmi.spec.dx, "cell_deg_y": run.grid_mmi.spec.dy},
         "settlements_top": run.settlements.iter().take(20).map(|s| json!({

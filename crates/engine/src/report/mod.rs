@@ -101,6 +101,7 @@ body{margin:0;background:#fff;color:#111;font:15px/1.45 system-ui,"Noto Sans","D
 .rpt-map{width:100%;height:auto;border:1px solid #999}
 .rpt-caption{font-size:.8rem;color:#333;margin:.2rem 0}
 .rpt-vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+.rpt-note{margin:.2rem 0 .6rem;max-width:62rem;unicode-bidi:plaintext}
 .rpt-notes dt{font-weight:600}
 .rpt-notes dd{margin:0 0 .4rem 0;unicode-bidi:plaintext}
 .rpt-foot{font-size:.78rem;color:#333;margin-top:1rem}
@@ -691,9 +692,16 @@ pub fn render_html(input: &ReportInput<'_>) -> String {
         );
     }
     if let Some(m) = s["max_mmi"].as_f64() {
+        // A point source: the map's mean field and, beside it, the strongest shaking one of
+        // the possible ruptures brings to a populated place.
+        let over_strikes = s["max_mmi_over_strikes"]
+            .as_f64()
+            .filter(|x| mmi_index(*x) > mmi_index(m))
+            .map(|x| format!(" ({} {})", mmi_chip(x), escape(w.labels.by_strike)))
+            .unwrap_or_default();
         let _ = write!(
             out,
-            "<li>{}: {} <b>{}</b></li>",
+            "<li>{}: {} <b>{}</b>{over_strikes}</li>",
             escape(l.max_mmi),
             mmi_chip(m),
             escape(w.shaking[mmi_index(m)])
@@ -726,6 +734,13 @@ pub fn render_html(input: &ReportInput<'_>) -> String {
         "<section aria-labelledby=\"rpt-exposure-h\"><h2 id=\"rpt-exposure-h\">{}</h2>",
         escape(l.exposure)
     );
+    if s["rupture"]["point_source"].is_object() {
+        let _ = write!(
+            out,
+            "<p class=\"rpt-note\">{}</p>",
+            escape(l.exposure_over_strikes)
+        );
+    }
     exposure_table(&mut out, s, w);
     let _ = write!(
         out,
