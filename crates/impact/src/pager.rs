@@ -142,6 +142,16 @@ pub fn mmi_bin(mmi: f64) -> usize {
     (mmi.round() as i64).clamp(1, 10) as usize
 }
 
+/// The fatality rate PAGER applies to the people of MMI bin `bin` (1..=10): none below V,
+/// and X at the rate of IX (the model's table stops at IX).
+pub fn fatality_rate_in_bin(p: &PagerParams, bin: usize) -> f64 {
+    if bin < 5 {
+        0.0
+    } else {
+        fatality_rate(p, bin.min(9) as f64)
+    }
+}
+
 /// Expected deaths from people per MMI bin (index 0 = MMI I ... 9 = MMI X).
 pub fn expected_deaths(p: &PagerParams, people_by_mmi: &[f64; 10]) -> f64 {
     (5..=9)
@@ -151,7 +161,7 @@ pub fn expected_deaths(p: &PagerParams, people_by_mmi: &[f64; 10]) -> f64 {
             } else {
                 people_by_mmi[s - 1]
             };
-            fatality_rate(p, s as f64) * people
+            fatality_rate_in_bin(p, s) * people
         })
         .sum()
 }

@@ -57,11 +57,16 @@ pub struct PointSourceCorrection {
     repi_km: Vec<f64>,
     /// delta[imt][node], ln units.
     delta: Vec<Vec<f64>>,
-    /// Each ensemble member's ln Y minus ln Y at the equivalent distances,
-    /// member_dev[imt][node][member], ln units (their mean is `delta`).
-    member_dev: Vec<Vec<Vec<f32>>>,
-    /// Each ensemble member's rupture distance, member_rrup_km[node][member].
-    member_rrup_km: Vec<Vec<f32>>,
+    /// ln Y minus ln Y at the equivalent distances for a site at relative azimuth sample `a`
+    /// (the site's azimuth from the epicentre minus the strike, (a + 0.5) x 360 / strikes
+    /// degrees) and hypocentre position `p`: offset[imt][node][a x positions + p], ln units
+    /// (their mean over `a` and `p` is `delta`).
+    offset: Vec<Vec<Vec<f32>>>,
+    /// The rupture distance of the same samples, rrup_km[node][a x positions + p].
+    rrup_km: Vec<Vec<f32>>,
+    /// Strikes (and relative azimuth samples) and hypocentre positions of the ensemble.
+    strikes: usize,
+    positions: usize,
 }
 
 /// One ensemble member at one site: its ln Y offset from the equivalent-distance median and
@@ -72,15 +77,19 @@ pub struct MemberAtSite {
     pub rrup_km: f64,
 }
 
-/// Where an epicentral distance falls among the table's nodes (computed once per site and
-/// reused for every member).
+/// Where a site falls in the tables: between which epicentral-distance nodes and which
+/// relative-azimuth samples (computed once per site and reused for every member).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct NodeWeight {
-    /// Lower node; `None` beyond the table (members equal the equivalent-distance median).
+pub struct SiteWeight {
+    /// Lower distance node; `None` beyond the table (members equal the equivalent-distance
+    /// median).
     lower: Option<usize>,
     t: f64,
+    /// Azimuth sample below the site's azimuth for the strike 0 member, and the weight of the
+    /// next one.
+    az_lower: usize,
+    az_t: f64,
 }
-
 impl PointSourceCorrection {
     /// `None` for a rupture that is not a point source.
     pub fn new(
@@ -154,32 +163,34 @@ impl PointSourceCorrection {
             })
             .collect();
         let mut delta = vec![Vec::with_capacity(repi_km.len()); imts.len()];
-        let mut member_dev = vec![Vec::with_capacity(repi_km.len()); imts.len()];
-        let mut member_rrup_km = Vec::with_capacity(repi_km.len());
+        let mut offset = vec![Vec::with_capacity(repi_km.len()); imts.len()];
+        let mut rrup_km = Vec::with_capacity(repi_km.len());
         for node in per_node {
             let (per_imt, rrups) = node?;
             for (k, (d, devs)) in per_imt.into_iter().enumerate() {
                 delta[k].push(d);
-                member_dev[k].push(devs);
+                offset[k].push(devs);
             }
-            member_rrup_km.push(rrups);
+            rrup_km.push(rrups);
         }
         Ok(Some(PointSourceCorrection {
             repi_km,
             delta,
-            member_dev,
-            member_rrup_km,
+            offset,
+            rrup_km,
+            strikes: ENSEMBLE_STRIKES,
+            positions: ENSEMBLE_POSITIONS,
         }))
     }
 
     /// Delta (ln units) of IMT `k` at epicentral distance `repi_km` (linear between nodes; 0
     /// beyond the last).
     pub fn at(&self, k: usize, repi_km: f64) -> f64 {
-        self.delta_at(k, self.node_weight(repi_km))
+        self.delta_at(k, self.site_weight(repi_km, 0.0))
     }
 
-    /// Delta (ln units) of IMT `k` at a site whose epicentral distance gave `w`.
-    pub fn delta_at(&self, k: usize, w: NodeWeight) -> f64 {
+    /// Delta (ln units) of IMT `k` at a site that gave `w`.
+    pub fn delta_at(&self, k: usize, w: SiteWeight) -> f64 {
         let Some(i) = w.lower else {
             return 0.0;
         };
@@ -187,42 +198,71 @@ impl PointSourceCorrection {
         d[i] + w.t * (d[i + 1] - d[i])
     }
 
-    /// Number of ensemble members (strikes x hypocentre positions).
+    /// Number of ensemble members: ruptures of `strikes` strikes (every 360 / strikes
+    /// degrees from north) x `positions` hypocentre positions; member `m` has strike
+    /// m / positions and position m % positions.
     pub fn members(&self) -> usize {
-        self.member_rrup_km.first().map_or(0, Vec::len)
+        self.strikes * self.positions
     }
 
-    /// Where `repi_km` falls among the nodes, for [`Self::member`].
-    pub fn node_weight(&self, repi_km: f64) -> NodeWeight {
+    /// Where a site at `repi_km` from the epicentre, in direction `azimuth_deg` (clockwise
+    /// from north), falls in the tables, for [`Self::member`].
+    pub fn site_weight(&self, repi_km: f64, azimuth_deg: f64) -> SiteWeight {
+        // Azimuth samples sit at (a + 0.5) x step; the strike 0 member sees the site at its
+        // own azimuth.
+        let step = 360.0 / self.strikes as f64;
+        let u = if azimuth_deg.is_finite() {
+            (azimuth_deg.rem_euclid(360.0) / step - 0.5).rem_euclid(self.strikes as f64)
+        } else {
+            0.0
+        };
+        let az_lower = (u.floor() as usize).min(self.strikes - 1);
+        let az_t = (u - u.floor()).clamp(0.0, 1.0);
         let r = &self.repi_km;
         let last = r.len().saturating_sub(1);
-        if r.is_empty() || !repi_km.is_finite() || repi_km >= r[last] {
-            return NodeWeight {
+        if r.len() < 2 || !repi_km.is_finite() || repi_km >= r[last] {
+            return SiteWeight {
                 lower: None,
                 t: 0.0,
+                az_lower,
+                az_t,
             };
         }
         let i = r.partition_point(|&x| x <= repi_km).clamp(1, last);
-        NodeWeight {
+        SiteWeight {
             lower: Some(i - 1),
             t: ((repi_km - r[i - 1]) / (r[i] - r[i - 1])).clamp(0.0, 1.0),
+            az_lower,
+            az_t,
         }
     }
 
-    /// Member `m` of IMT `k` at a site whose epicentral distance gave `w`; `rrup_eq_km` is
-    /// the site's equivalent rupture distance, used beyond the table.
-    pub fn member(&self, k: usize, m: usize, w: NodeWeight, rrup_eq_km: f64) -> MemberAtSite {
+    /// Member `m` (a rupture with its own strike and hypocentre position) of IMT `k` at a
+    /// site that gave `w`, bilinear in epicentral distance and relative azimuth;
+    /// `rrup_eq_km` is the site's equivalent rupture distance, used beyond the table.
+    pub fn member(&self, k: usize, m: usize, w: SiteWeight, rrup_eq_km: f64) -> MemberAtSite {
         let Some(i) = w.lower else {
             return MemberAtSite {
                 ln_offset: 0.0,
                 rrup_km: rrup_eq_km,
             };
         };
-        let lerp = |a: f32, b: f32| a as f64 + w.t * (b as f64 - a as f64);
-        let d = &self.member_dev[k];
+        let (strike, pos) = (m / self.positions, m % self.positions);
+        // The site's azimuth relative to this member's strike: `strike` samples back.
+        let a0 = (w.az_lower + self.strikes - strike % self.strikes) % self.strikes;
+        let a1 = (a0 + 1) % self.strikes;
+        let (c0, c1) = (a0 * self.positions + pos, a1 * self.positions + pos);
+        let bilinear = |v: &[Vec<f32>]| {
+            let at = |n: usize| {
+                let (x0, x1) = (f64::from(v[n][c0]), f64::from(v[n][c1]));
+                x0 + w.az_t * (x1 - x0)
+            };
+            let (y0, y1) = (at(i), at(i + 1));
+            y0 + w.t * (y1 - y0)
+        };
         MemberAtSite {
-            ln_offset: lerp(d[i][m], d[i + 1][m]),
-            rrup_km: lerp(self.member_rrup_km[i][m], self.member_rrup_km[i + 1][m]),
+            ln_offset: bilinear(&self.offset[k]),
+            rrup_km: bilinear(&self.rrup_km),
         }
     }
 }
@@ -475,6 +515,60 @@ mod tests {
             })
             .collect();
         (rup, sites)
+    }
+
+    #[test]
+    fn each_ensemble_member_is_the_rupture_with_its_own_strike() {
+        // A point source's member of strike 20 b with the hypocentre mid-length is the finite
+        // rupture of that strike centred on the hypocentre: at sites on the tables' azimuth
+        // samples and distance nodes the member's ln Y equals the finite rupture's (the
+        // members are real ruptures, not rings of one relative geometry).
+        use crate::point_source::{ENSEMBLE_POSITIONS, ENSEMBLE_STRIKES};
+        let hypo = LonLat::new(73.6, 34.5);
+        let (depth_km, mag, dip_deg, rake_deg) = (12.0, 7.4, 40.0, 90.0);
+        let point =
+            Rupture::point_source(hypo, depth_km, mag, Some(rake_deg), Some(dip_deg)).unwrap();
+        let tree = LogicTree::from_name("bssa14").unwrap();
+        let imts = [Imt::Pgv];
+        let corr = PointSourceCorrection::new(&point, &tree, &imts)
+            .unwrap()
+            .unwrap();
+        assert_eq!(corr.members(), ENSEMBLE_STRIKES * ENSEMBLE_POSITIONS);
+        let step = 360.0 / ENSEMBLE_STRIKES as f64;
+        let frame = LocalFrame::new(hypo);
+        let repi = crate::point_source::PointSource::repi_nodes();
+        for b in [0usize, 4, 9, 13] {
+            let strike_deg = b as f64 * step;
+            let finite =
+                Rupture::from_hypocenter(hypo, depth_km, mag, strike_deg, dip_deg, rake_deg)
+                    .unwrap();
+            let m = b * ENSEMBLE_POSITIONS + ENSEMBLE_POSITIONS / 2;
+            for a in [0usize, 3, 8, 12, 17] {
+                for &r in [repi[40], repi[55], repi[62]].iter() {
+                    let az_deg = strike_deg + (a as f64 + 0.5) * step;
+                    let (x, y) = (r * az_deg.to_radians().sin(), r * az_deg.to_radians().cos());
+                    let at = frame.to_lonlat(x, y);
+                    let site = [Site {
+                        lon: at.lon,
+                        lat: at.lat,
+                        vs30_mps: 760.0,
+                    }];
+                    let mean = median_shaking_with(&point, &tree, &imts, &site, Some(&corr))
+                        .unwrap()
+                        .ln_median[0][0] as f64;
+                    let want = median_shaking(&finite, &tree, &imts, &site)
+                        .unwrap()
+                        .ln_median[0][0] as f64;
+                    let w = corr.site_weight(at.distance_km(&hypo), az_deg);
+                    let got = mean - corr.delta_at(0, w) + corr.member(0, m, w, 0.0).ln_offset;
+                    assert!(
+                        (got - want).abs() < 0.03,
+                        "strike {strike_deg}, azimuth {az_deg}, repi {r:.1}: member {got:.3}, \
+                         finite rupture {want:.3}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -129,7 +129,7 @@ function strikeRange(v) {
   if (typeof v === 'string') {
     try { r = JSON.parse(v); } catch { return []; }
   }
-  if (!Array.isArray(r) || r.length !== 2) return [];
+  if (!Array.isArray(r) || r.length !== 2 || !r.every((x) => x !== null && Number.isFinite(Number(x)))) return [];
   return [t('map.popup.strikeRange', { lo: Number(r[0]).toFixed(1), hi: Number(r[1]).toFixed(1) }), h('br')];
 }
 

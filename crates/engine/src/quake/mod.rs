@@ -592,15 +592,22 @@ pub fn run_cancellable(
     // Exposure and losses at median shaking; for a point source, the people expected at each
     // intensity over the strike ensemble (each member's median).
     let pt_mmi: Vec<f64> = (n_grid..n_grid + n_pts).map(mmi_at).collect();
-    let pt_node: Option<Vec<shaking::NodeWeight>> = ps_corr.as_ref().map(|c| {
+    // Where each exposure point sits relative to the epicentre: distance (as the distance
+    // calculator's) and azimuth, for the ensemble's ruptures.
+    let epi_frame = forewarn_quake::rupture::LocalFrame::new(rupture.hypocenter);
+    let pt_node: Option<Vec<shaking::SiteWeight>> = ps_corr.as_ref().map(|c| {
         points
             .iter()
-            .map(|p| c.node_weight(LonLat::new(p.lon, p.lat).distance_km(&rupture.hypocenter)))
+            .map(|p| {
+                let at = LonLat::new(p.lon, p.lat);
+                let (x, y) = epi_frame.to_xy(at);
+                c.site_weight(at.distance_km(&rupture.hypocenter), x.atan2(y).to_degrees())
+            })
             .collect()
     });
     // One member's MMI at exposure point `j` from a value `ln_value` of the mean field there.
     let member_mmi = |c: &shaking::PointSourceCorrection,
-                      w: shaking::NodeWeight,
+                      w: shaking::SiteWeight,
                       j: usize,
                       ln_value: f32,
                       m: usize| {
@@ -708,7 +715,6 @@ pub fn run_cancellable(
     // from economy.xml, counting the countries with a loss of at least one.
     let mut g_deaths = Vec::new();
     let mut g_losses = Vec::new();
-    let mut people_exposed = 0.0;
     let mut gdp_exposed_usd = 0.0;
     let mut countries = Vec::new();
     for (ci, (c, people)) in region.countries.iter().zip(&table).enumerate() {
@@ -723,7 +729,6 @@ pub fn run_cancellable(
         if people[4..].iter().sum::<f64>() > 0.0 {
             g_deaths.push((d, p.fatality_g));
             g_losses.push((l, p.econ_g));
-            people_exposed += people[4..].iter().sum::<f64>();
             gdp_exposed_usd += exposure_year.population[ci] * gdp;
         }
         countries.push(CountryImpact {
@@ -738,7 +743,13 @@ pub fn run_cancellable(
     let g_f = pager::combined_g_pager(&g_deaths);
     let g_e = pager::combined_g_pager(&g_losses);
     // Physical limits: no more deaths than people exposed (MMI V and above, the bins the model
-    // counts) and no larger loss than the exposed countries' GDP.
+    // counts; for a point source, in the rupture of the ensemble that exposes most) and no
+    // larger loss than the exposed countries' GDP. The combined G is the mean table's, the
+    // same for every member.
+    let people_exposed = member_tables
+        .iter()
+        .map(|t| t.iter().map(|c| c[4..].iter().sum::<f64>()).sum::<f64>())
+        .fold(0.0f64, f64::max);
     let deaths_cap = Some(people_exposed.round());
     let losses_cap = (gdp_exposed_usd > 0.0).then_some(gdp_exposed_usd);
     // PAGER's lognormal around each member's losses, mixed with equal weights (one member
@@ -768,14 +779,7 @@ pub fn run_cancellable(
             let mmi = pt_mmi[j];
             let pp = pager::params(&s.country);
             // The mean over the strike ensemble's members (the rupture itself when known).
-            let rate = |m: f64| {
-                let bin = pager::mmi_bin(m);
-                if bin >= 5 {
-                    pager::fatality_rate(&pp, bin.min(9) as f64)
-                } else {
-                    0.0
-                }
-            };
+            let rate = |m: f64| pager::fatality_rate_in_bin(&pp, pager::mmi_bin(m));
             let (deaths, mmi_over_strikes) = match (&ps_corr, &pt_node) {
                 (Some(c), Some(nodes)) => {
                     let (mut sum, mut lo, mut hi) = (0.0, f64::INFINITY, f64::NEG_INFINITY);

@@ -604,8 +604,9 @@ fn num(v: &Value, d: usize) -> String {
 fn source_text(r: &Value) -> String {
     let ps = &r["point_source"];
     if ps.is_object() {
-        let n = ps["ensemble_strikes"].as_u64().unwrap_or(0)
-            * ps["ensemble_hypocentre_positions"].as_u64().unwrap_or(0);
+        let strikes = ps["ensemble_strikes"].as_u64().unwrap_or(0);
+        let positions = ps["ensemble_hypocentre_positions"].as_u64().unwrap_or(0);
+        let n = strikes * positions;
         format!(
             "known only as a point: a rupture {} km long and {} km wide (Wells & Coppersmith 1994) with the {} mechanism (rake {}, dip {}); the strike is unknown, so the map shows the mean shaking over {n} possible ruptures ({} strikes x {} hypocentre positions), and the people at each intensity and the losses are counted over all of them, so the strong shaking along the fault is included wherever it runs",
             num(&ps["length_km"], 0),
@@ -616,8 +617,8 @@ fn source_text(r: &Value) -> String {
                 .replace('_', " "),
             num(&ps["mechanism"]["rake_deg"], 0),
             num(&ps["dip_deg"], 0),
-            ps["ensemble_strikes"],
-            ps["ensemble_hypocentre_positions"],
+            strikes,
+            positions,
         )
     } else {
         let planes = r["planes"].as_array().map_or(0, Vec::len);
