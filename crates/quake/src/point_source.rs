@@ -43,8 +43,10 @@
 //! intensity is not linear in ln Y, so the people at MMI IX of the mean field are far fewer
 //! than the people at IX expected over the strikes (a rupture of length L puts a band of
 //! about 2 d L km² within d km of itself, the mean field a disc of about 2 pi d²). So the
-//! engine keeps each member's offset from the equivalent-distance median
-//! ([`crate::shaking::PointSourceCorrection::member`]): the people per intensity are the
+//! engine keeps each sample's offset from the equivalent-distance median by epicentral
+//! distance and by the site's azimuth relative to the strike, and reads member (strike,
+//! position) at each site's own azimuth minus the member's strike, so every member is a
+//! rupture ([`crate::shaking::PointSourceCorrection::member`]): the people per intensity are the
 //! mean of the members' tables, and the losses are PAGER's lognormal around each member's
 //! expected losses, mixed with equal weights, as OpenQuake weights the ruptures generated
 //! from a point source's nodal-plane distribution. Realisations draw one member each (the

@@ -83,14 +83,16 @@ pub struct QuakeRequest {
 pub struct CountryImpact {
     pub iso2: String,
     pub name: String,
-    /// People at each MMI bin I..X (median shaking).
+    /// People at each MMI bin I..X (median shaking; for a point source, the mean over the
+    /// strike ensemble's ruptures).
     pub people_by_mmi: [f64; 10],
     pub deaths_median_shaking: f64,
     pub loss_usd_median_shaking: f64,
     pub pager: pager::PagerParams,
 }
 
-/// One settlement's shaking and expected deaths (median shaking).
+/// One settlement's shaking and expected deaths (median shaking; for a point source, `mmi`
+/// is the mean field's and the deaths the mean over the strike ensemble).
 #[derive(Debug, Clone, Serialize)]
 pub struct SettlementImpact {
     pub name: String,
@@ -164,7 +166,8 @@ pub struct QuakeRun {
     pub countries: Vec<CountryImpact>,
     pub settlements: Vec<SettlementImpact>,
     pub sites: Vec<SiteResult>,
-    /// PAGER's calibrated distribution: median shaking, lognormal with log-sd G. Sets the
+    /// PAGER's calibrated distribution: median shaking, lognormal with log-sd G (for a point
+    /// source, a mixture of one per ruptures of the strike ensemble). Sets the
     /// alert level, as in PAGER.
     pub fatalities: LossDistribution,
     pub losses: LossDistribution,
