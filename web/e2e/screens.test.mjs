@@ -112,6 +112,31 @@ test('incident page and alert pages', { timeout: 15 * 60_000 }, async (t) => {
   const first = await runIncident(duty, 'Muzaffarabad M7.2 first estimate', quake);
   const second = await runIncident(duty, 'Muzaffarabad M7.6 update', { ...quake, lat: 34.49, mag: 7.6 });
 
+  await t.test("a settlement's map popup gives its intensity over the fault's directions", async () => {
+    const ctx = await newContext('pk.duty popup', { width: 1366, height: 768 });
+    const page = await loginPage(ctx, 'pk.duty');
+    await page.goto(`${base}/#/map/incident/${second.id}`);
+    await page.waitForFunction(() => {
+      const m = window.forewarnMap;
+      return m && m.getLayer('incident-settlements') && m.queryRenderedFeatures({ layers: ['incident-settlements'] }).length > 0;
+    }, null, { timeout: UI_TIMEOUT_MS });
+    const top = await page.evaluate(() => {
+      const m = window.forewarnMap;
+      const fs = m.queryRenderedFeatures({ layers: ['incident-settlements'] });
+      fs.sort((a, b) => b.properties.expected_deaths - a.properties.expected_deaths);
+      const p = m.project(fs[0].geometry.coordinates);
+      return { x: p.x, y: p.y, name: fs[0].properties.name };
+    });
+    const box = await page.locator('#map canvas').first().boundingBox();
+    await page.mouse.click(box.x + top.x, box.y + top.y);
+    const popup = page.locator('.maplibregl-popup-content');
+    await popup.waitFor({ timeout: UI_TIMEOUT_MS });
+    const text = await popup.innerText();
+    assert.match(text, /MMI \d\.\d–\d\.\d depending on the fault's direction/, text);
+    assert.match(text, /Expected deaths: [\d,.]+/, text);
+    await ctx.close();
+  });
+
   for (const vp of VIEWPORTS) {
     await t.test(`incident page at ${vp.width}x${vp.height}`, async () => {
       const ctx = await newContext(`pk.duty ${vp.width}`, vp);
@@ -144,6 +169,12 @@ test('incident page and alert pages', { timeout: 15 * 60_000 }, async (t) => {
       for (const words of ['Perceived shaking', 'Very strong', 'Most affected settlements', 'Muzaffarabad', 'PROXY', 'Wald & Allen 2007', 'Ground-motion models']) {
         assert.ok(text.includes(words), `${words} shown`);
       }
+      // The event is a point: the page says that its people are counted over every direction
+      // of the fault, and each settlement's intensity range over those directions.
+      for (const words of ["The fault's direction is not known yet", 'Earthquake source', '90 possible ruptures']) {
+        assert.ok(text.includes(words), `${words} shown`);
+      }
+      assert.match(await frame.locator('#rpt-settlements tbody tr').first().innerText(), /\d\.\d \(\d\.\d–\d\.\d by the fault's direction\)/);
       assert.equal(await frame.locator('svg.rpt-map .rpt-epicentre').count(), 1);
       assert.ok((await frame.locator('svg.rpt-map text').count()) > 2, 'place names on the map');
       assert.ok(text.includes(`#${first.id} Muzaffarabad M7.2 first estimate`), 'compared with the previous run');

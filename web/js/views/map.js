@@ -151,7 +151,7 @@ function popupContent(layerId, p) {
       `${t('map.popup.population')}: ${fmt(p.population)}`, h('br'),
       `MMI: ${Number(p.mmi).toFixed(1)} · PGA: ${Number(p.pga_g).toFixed(3)} g`, h('br'),
       ...strikeRange(p.mmi_over_strikes),
-      `${t('map.popup.deaths')}: ${Number(p.expected_deaths).toFixed(1)}`);
+      `${t('map.popup.deaths')}: ${Number(p.expected_deaths) >= 10 ? fmt(Math.round(Number(p.expected_deaths))) : Number(p.expected_deaths).toFixed(1)}`);
   }
   if (layerId === 'settlements') {
     return h('div', {}, h('strong', {}, p.name), ` (${p.country})`, h('br'), `${t('map.popup.population')}: ${fmt(p.population)}`);
