@@ -667,6 +667,26 @@ fn a_large_event_given_as_a_point_gets_a_finite_footprint() {
     assert!(html.contains(
         "the strike is unknown, so the map shows the mean shaking over 90 possible ruptures"
     ));
+    // The warning's highest intensity is the strongest any direction of the fault brings to a
+    // populated place, as its people exposed are counted.
+    let strongest = s["max_mmi_over_strikes"].as_f64().unwrap();
+    assert!(strongest > s["max_mmi"].as_f64().unwrap());
+    let xml = std::fs::read_to_string(out.join("alert.xml")).unwrap();
+    let after = xml.split("<valueName>maxMMI</valueName>").nth(1).unwrap();
+    let value: f64 = after
+        .split("<value>")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        value,
+        (strongest * 10.0).round() / 10.0,
+        "maxMMI in alert.xml"
+    );
 }
 
 /// `summary.json` of a median run (no realisations, 8 km grid) of a point at `time`.

@@ -134,7 +134,11 @@ pub fn impact_warning(
         facts: ImpactFacts {
             magnitude: Some(run.rupture.mag),
             depth_km: Some(run.rupture.hypo_depth_km),
-            max_mmi: Some((run.max_mmi * 10.0).round() / 10.0),
+            // For an event known only as a point, the strongest shaking any direction of the
+            // fault brings to a populated place, as its people exposed are counted.
+            max_mmi: Some(
+                (run.max_mmi.max(run.max_mmi_over_strikes.unwrap_or(1.0)) * 10.0).round() / 10.0,
+            ),
             people_exposed: Some(people_exposed.round() as u64),
             median_deaths: Some(run.fatalities.median.round()),
             people_affected: None,
