@@ -584,6 +584,66 @@ fn gmf_csv_holds_every_realisation_site_and_imt_correlated_and_deterministic() {
 }
 
 #[test]
+fn gmf_of_a_point_source_draws_a_strike_per_realisation() {
+    // M7.6 given as a point: 40 km from the epicentre the fields spread more than the models'
+    // sigma, because each realisation draws one rupture of the strike ensemble; their mean
+    // stays at the median of sites.csv (the ensemble's mean ln ground motion).
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("sites.csv");
+    std::fs::write(&p, "lon,lat,vs30\n74.00,34.75,400\n").unwrap();
+    let out = dir.path().join("g");
+    let o = quake(
+        &[
+            "--lat",
+            "34.49",
+            "--lon",
+            "73.63",
+            "--depth-km",
+            "15",
+            "--mag",
+            "7.6",
+            "--spacing-km",
+            "8",
+            "--gmpe",
+            "bssa14",
+            "--sites",
+            p.to_str().unwrap(),
+            "--realizations",
+            "200",
+            "--seed",
+            "3",
+        ],
+        &out,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let sites = std::fs::read_to_string(out.join("sites.csv")).unwrap();
+    let mut sl = sites.lines();
+    let head: Vec<&str> = sl.next().unwrap().split(',').collect();
+    let row: Vec<&str> = sl.next().unwrap().split(',').collect();
+    let col = |name: &str| head.iter().position(|h| *h == name).unwrap();
+    let median_ln = row[col("pga_g")].parse::<f64>().unwrap().ln();
+    let sigma = row[col("pga_g_ln_sigma")].parse::<f64>().unwrap();
+    let gmf = std::fs::read_to_string(out.join("gmf.csv")).unwrap();
+    let v: Vec<f64> = gmf
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(4).unwrap().parse::<f64>().unwrap().ln())
+        .collect();
+    assert_eq!(v.len(), 200);
+    let mean = v.iter().sum::<f64>() / 200.0;
+    let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 199.0;
+    assert!(
+        (mean - median_ln).abs() < 0.15,
+        "mean {mean}, median {median_ln}"
+    );
+    assert!(
+        var > 1.2 * sigma * sigma,
+        "variance {var} against sigma² {}",
+        sigma * sigma
+    );
+}
+
+#[test]
 fn gmf_over_the_row_limit_and_bad_imt_name_the_field() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("sites.csv");

@@ -155,7 +155,7 @@ pub fn oq_scenario_case(
     };
     let t1 = Instant::now();
     let path = dir.join("gmf.csv");
-    let rows = crate::quake::write_gmf(&path, &rup, sites, &sh, &settings)?;
+    let rows = crate::quake::write_gmf(&path, &rup, sites, &sh, None, &settings)?;
     let fields_and_csv_s = t1.elapsed().as_secs_f64();
     Ok(OqScenarioBench {
         sites: sites.len(),

@@ -15,13 +15,16 @@
 //! PGV with the range of SA(1.0 s)); eta and eps correlated across IMTs (Baker & Jayaram 2008
 //! between PGA and SA, Bradley 2012 with PGV) through one Cholesky factor. The random streams
 //! are derived from `--seed` and [`GMF_SEED_STREAM`], so the file is byte-identical for the
-//! same inputs and seed. IMTs the models do not provide (an SA period outside a model's table) have
+//! same inputs and seed. For an event known only as a point, each realisation also draws one
+//! rupture of the strike ensemble (docs/quake.md), as the exposure's realisations do, so the
+//! fields hold the uncertainty of the unknown strike. IMTs the models do not provide (an SA period outside a model's table) have
 //! no column; summary.json lists them under `gmf.imts_not_supported`.
 
 use super::QuakeRun;
 use crate::EngineError;
+use forewarn_core::LonLat;
 use forewarn_quake::rupture::Rupture;
-use forewarn_quake::shaking::{self, GmfSettings, Shaking, Site};
+use forewarn_quake::shaking::{self, GmfSettings, PointSourceCorrection, Shaking, Site};
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
@@ -45,18 +48,29 @@ pub fn write_gmf_csv(run: &QuakeRun, path: &Path) -> Result<bool, EngineError> {
         truncation: run.request.truncation,
         seed: run.request.seed,
     };
-    write_gmf(path, &run.rupture, &us.sites, &us.shaking, &settings)?;
+    write_gmf(
+        path,
+        &run.rupture,
+        &us.sites,
+        &us.shaking,
+        us.point_source.as_ref(),
+        &settings,
+    )?;
     Ok(true)
 }
 
 /// Simulate `settings.realizations` fields of every IMT of `shaking` at `sites` and stream
 /// them to gmf.csv at `path` (format in the module docs). `settings.seed` is the user seed;
-/// the streams are derived from it and [`GMF_SEED_STREAM`]. Returns the rows written.
+/// the streams are derived from it and [`GMF_SEED_STREAM`]. With `point_source` (an event
+/// known only as a point: the strike ensemble of `shaking`'s IMTs) each field draws one
+/// rupture of the ensemble, and its values are that rupture's medians plus the residuals.
+/// Returns the rows written.
 pub fn write_gmf(
     path: &Path,
     rupture: &Rupture,
     sites: &[Site],
     shaking: &Shaking,
+    point_source: Option<&PointSourceCorrection>,
     settings: &GmfSettings,
 ) -> Result<usize, EngineError> {
     let werr = |source: std::io::Error| EngineError::Write {
@@ -76,6 +90,12 @@ pub fn write_gmf(
         seed: shaking::stream_seed(settings.seed, GMF_SEED_STREAM, 0),
         ..*settings
     };
+    let weights: Vec<_> = point_source.map_or_else(Vec::new, |c| {
+        sites
+            .iter()
+            .map(|s| super::site_weight(c, rupture, LonLat::new(s.lon, s.lat)))
+            .collect()
+    });
     let mut failed: Option<std::io::Error> = None;
     let mut rows = 0usize;
     let mut line = String::with_capacity(256);
@@ -83,11 +103,22 @@ pub fn write_gmf(
         if failed.is_some() {
             return;
         }
+        // The mean field's ln value moved to the drawn rupture's (0 for a finite rupture).
+        let member = point_source.map(|c| (c, super::drawn_member(c, settings.seed, r)));
+        let to_member = |k: usize, i: usize| {
+            member.map_or(0.0, |(c, m)| {
+                c.member(k, m, weights[i], 0.0).ln_offset - c.delta_at(k, weights[i])
+            })
+        };
         for (i, s) in sites.iter().enumerate() {
             line.clear();
             let _ = write!(line, "{i},{},{},{r}", s.lon, s.lat);
-            for imt_values in f {
-                let _ = write!(line, ",{:.5e}", (imt_values[i] as f64).exp());
+            for (k, imt_values) in f.iter().enumerate() {
+                let _ = write!(
+                    line,
+                    ",{:.5e}",
+                    (imt_values[i] as f64 + to_member(k, i)).exp()
+                );
             }
             line.push('\n');
             if let Err(e) = w.write_all(line.as_bytes()) {

@@ -138,6 +138,9 @@ pub struct Vs30Counts {
 pub struct UserSiteShaking {
     pub sites: Vec<Site>,
     pub shaking: Shaking,
+    /// For an event known only as a point, the strike ensemble of the user sites' IMTs: each
+    /// simulated field draws one of its ruptures.
+    pub point_source: Option<shaking::PointSourceCorrection>,
 }
 
 /// Everything a quake run produced.
@@ -372,6 +375,23 @@ fn losses(region: &Region, year: &EventYear, table: &[[f64; 10]]) -> (f64, f64) 
 /// ensemble (the shaking streams use 0 and 1 + IMT index).
 const STRIKE_STREAM: u64 = 0x7374_7269_6b65_0000;
 
+/// The member of `corr`'s strike ensemble that realisation `r` of the streams seeded with
+/// `seed` draws (uniform over the members).
+pub(crate) fn drawn_member(corr: &shaking::PointSourceCorrection, seed: u64, r: usize) -> usize {
+    (shaking::stream_seed(seed, r as u64, STRIKE_STREAM) % corr.members().max(1) as u64) as usize
+}
+
+/// Where `at` lies from the epicentre of `rupture` for `corr`'s tables: epicentral distance
+/// (as the distance calculator's) and azimuth.
+pub(crate) fn site_weight(
+    corr: &shaking::PointSourceCorrection,
+    rupture: &Rupture,
+    at: LonLat,
+) -> shaking::SiteWeight {
+    let (x, y) = forewarn_quake::rupture::LocalFrame::new(rupture.hypocenter).to_xy(at);
+    corr.site_weight(at.distance_km(&rupture.hypocenter), x.atan2(y).to_degrees())
+}
+
 /// Sites per chunk of the median-shaking stage (a cancellation check between chunks).
 const SHAKING_CHUNK: usize = 50_000;
 
@@ -567,9 +587,17 @@ pub fn run_cancellable(
     let user_shaking = if user_sites.is_empty() {
         None
     } else {
+        let corr = shaking::PointSourceCorrection::new(&rupture, &tree, &site_imts)?;
         Some(UserSiteShaking {
-            shaking: shaking::median_shaking(&rupture, &tree, &site_imts, &user_sites)?,
+            shaking: shaking::median_shaking_with(
+                &rupture,
+                &tree,
+                &site_imts,
+                &user_sites,
+                corr.as_ref(),
+            )?,
             sites: user_sites,
+            point_source: corr,
         })
     };
     check()?;
@@ -597,15 +625,10 @@ pub fn run_cancellable(
     let pt_mmi: Vec<f64> = (n_grid..n_grid + n_pts).map(mmi_at).collect();
     // Where each exposure point sits relative to the epicentre: distance (as the distance
     // calculator's) and azimuth, for the ensemble's ruptures.
-    let epi_frame = forewarn_quake::rupture::LocalFrame::new(rupture.hypocenter);
     let pt_node: Option<Vec<shaking::SiteWeight>> = ps_corr.as_ref().map(|c| {
         points
             .iter()
-            .map(|p| {
-                let at = LonLat::new(p.lon, p.lat);
-                let (x, y) = epi_frame.to_xy(at);
-                c.site_weight(at.distance_km(&rupture.hypocenter), x.atan2(y).to_degrees())
-            })
+            .map(|p| site_weight(c, &rupture, LonLat::new(p.lon, p.lat)))
             .collect()
     });
     // One member's MMI at exposure point `j` from a value `ln_value` of the mean field there.
@@ -694,8 +717,7 @@ pub fn run_cancellable(
                 // A point source: each realisation draws one member of the strike ensemble
                 // (the strike is one per event, like the between-event term).
                 (Some(c), Some(nodes)) => {
-                    let m = (shaking::stream_seed(req.seed, r as u64, STRIKE_STREAM)
-                        % c.members() as u64) as usize;
+                    let m = drawn_member(c, req.seed, r);
                     for (j, (v, &l)) in field_mmi.iter_mut().zip(&f[0]).enumerate() {
                         *v = member_mmi(c, nodes[j], j, l, m);
                     }
