@@ -583,6 +583,20 @@ fn gmf_csv_holds_every_realisation_site_and_imt_correlated_and_deterministic() {
     assert!(sites.lines().nth(4).unwrap().starts_with("3,73.61,34.4,"));
 }
 
+/// `--lat --lon --depth-km --mag` of a point at the 2005 Kashmir epicentre, 15 km deep.
+fn kashmir_point(mag: &'static str) -> Vec<&'static str> {
+    vec![
+        "--lat",
+        "34.49",
+        "--lon",
+        "73.63",
+        "--depth-km",
+        "15",
+        "--mag",
+        mag,
+    ]
+}
+
 #[test]
 fn gmf_of_a_point_source_draws_a_strike_per_realisation() {
     // M7.6 given as a point: 40 km from the epicentre the fields spread more than the models'
@@ -592,29 +606,20 @@ fn gmf_of_a_point_source_draws_a_strike_per_realisation() {
     let p = dir.path().join("sites.csv");
     std::fs::write(&p, "lon,lat,vs30\n74.00,34.75,400\n").unwrap();
     let out = dir.path().join("g");
-    let o = quake(
-        &[
-            "--lat",
-            "34.49",
-            "--lon",
-            "73.63",
-            "--depth-km",
-            "15",
-            "--mag",
-            "7.6",
-            "--spacing-km",
-            "8",
-            "--gmpe",
-            "bssa14",
-            "--sites",
-            p.to_str().unwrap(),
-            "--realizations",
-            "200",
-            "--seed",
-            "3",
-        ],
-        &out,
-    );
+    let mut args: Vec<&str> = kashmir_point("7.6");
+    args.extend([
+        "--spacing-km",
+        "8",
+        "--gmpe",
+        "bssa14",
+        "--sites",
+        p.to_str().unwrap(),
+        "--realizations",
+        "200",
+        "--seed",
+        "3",
+    ]);
+    let o = quake(&args, &out);
     assert!(o.status.success(), "{}", stderr(&o));
     let sites = std::fs::read_to_string(out.join("sites.csv")).unwrap();
     let mut sl = sites.lines();
@@ -662,23 +667,9 @@ fn a_large_event_given_as_a_point_gets_a_finite_footprint() {
     // MMI comes from PGV; the footprint of strong shaking is that of a ~145 km rupture.
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("p");
-    let o = quake(
-        &[
-            "--lat",
-            "34.49",
-            "--lon",
-            "73.63",
-            "--depth-km",
-            "15",
-            "--mag",
-            "7.9",
-            "--realizations",
-            "0",
-            "--spacing-km",
-            "5",
-        ],
-        &out,
-    );
+    let mut args = kashmir_point("7.9");
+    args.extend(["--realizations", "0", "--spacing-km", "5"]);
+    let o = quake(&args, &out);
     assert!(o.status.success(), "{}", stderr(&o));
     let s: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();

@@ -57,20 +57,23 @@ pub struct PointSourceCorrection {
     repi_km: Vec<f64>,
     /// delta[imt][node], ln units.
     delta: Vec<Vec<f64>>,
-    /// ln Y minus ln Y at the equivalent distances for a site at relative azimuth sample `a`
-    /// (the site's azimuth from the epicentre minus the strike, (a + 0.5) x 360 / strikes
-    /// degrees) and hypocentre position `p`: offset[imt][node][a x positions + p], ln units
-    /// (their mean over `a` and `p` is `delta`).
+    /// ln Y minus the ensemble's mean ln Y (the median the sites get, equivalent distances
+    /// plus `delta`) for a site at relative azimuth sample `a` (the site's azimuth from the
+    /// epicentre minus the strike, (a + 0.5) x 360 / strikes degrees) and hypocentre position
+    /// `p`: offset[imt][node][a x positions + p], ln units (their mean over `a` and `p` is 0).
     offset: Vec<Vec<Vec<f32>>>,
     /// The rupture distance of the same samples, rrup_km[node][a x positions + p].
     rrup_km: Vec<Vec<f32>>,
     /// Strikes (and relative azimuth samples) and hypocentre positions of the ensemble.
     strikes: usize,
     positions: usize,
+    /// The epicentre and a local frame around it, to place sites for [`Self::site_weight`].
+    epicentre: LonLat,
+    frame: LocalFrame,
 }
 
-/// One ensemble member at one site: its ln Y offset from the equivalent-distance median and
-/// its rupture distance.
+/// One ensemble member at one site: its ln Y offset from the ensemble's mean ln Y (the
+/// site's median) and its rupture distance.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MemberAtSite {
     pub ln_offset: f64,
@@ -156,7 +159,7 @@ impl PointSourceCorrection {
                             .map(|d| Ok(tree.ground_motion(imt, &rp, d, &rock)?.ln_median - at_eq))
                             .collect::<Result<Vec<f64>, GmpeError>>()?;
                         let mean = devs.iter().sum::<f64>() / members as f64;
-                        Ok((mean, devs.into_iter().map(|d| d as f32).collect()))
+                        Ok((mean, devs.into_iter().map(|d| (d - mean) as f32).collect()))
                     })
                     .collect::<Result<Vec<_>, GmpeError>>()?;
                 Ok((per_imt, ds.iter().map(|d| d.rrup_km as f32).collect()))
@@ -180,17 +183,15 @@ impl PointSourceCorrection {
             rrup_km,
             strikes: ENSEMBLE_STRIKES,
             positions: ENSEMBLE_POSITIONS,
+            epicentre: rup.hypocenter,
+            frame: LocalFrame::new(rup.hypocenter),
         }))
     }
 
     /// Delta (ln units) of IMT `k` at epicentral distance `repi_km` (linear between nodes; 0
     /// beyond the last).
     pub fn at(&self, k: usize, repi_km: f64) -> f64 {
-        self.delta_at(k, self.site_weight(repi_km, 0.0))
-    }
-
-    /// Delta (ln units) of IMT `k` at a site that gave `w`.
-    pub fn delta_at(&self, k: usize, w: SiteWeight) -> f64 {
+        let w = self.weight(repi_km, 0.0);
         let Some(i) = w.lower else {
             return 0.0;
         };
@@ -205,9 +206,16 @@ impl PointSourceCorrection {
         self.strikes * self.positions
     }
 
-    /// Where a site at `repi_km` from the epicentre, in direction `azimuth_deg` (clockwise
-    /// from north), falls in the tables, for [`Self::member`].
-    pub fn site_weight(&self, repi_km: f64, azimuth_deg: f64) -> SiteWeight {
+    /// Where the site `at` falls in the tables, for [`Self::member`]: its epicentral distance
+    /// (haversine, as [`DistanceCalculator`]'s) and its azimuth from the epicentre.
+    pub fn site_weight(&self, at: LonLat) -> SiteWeight {
+        let (x, y) = self.frame.to_xy(at);
+        self.weight(at.distance_km(&self.epicentre), x.atan2(y).to_degrees())
+    }
+
+    /// [`Self::site_weight`] of a site at `repi_km` in direction `azimuth_deg` (clockwise
+    /// from north).
+    fn weight(&self, repi_km: f64, azimuth_deg: f64) -> SiteWeight {
         // Azimuth samples sit at (a + 0.5) x step; the strike 0 member sees the site at its
         // own azimuth.
         let step = 360.0 / self.strikes as f64;
@@ -559,8 +567,8 @@ mod tests {
                     let want = median_shaking(&finite, &tree, &imts, &site)
                         .unwrap()
                         .ln_median[0][0] as f64;
-                    let w = corr.site_weight(at.distance_km(&hypo), az_deg);
-                    let got = mean - corr.delta_at(0, w) + corr.member(0, m, w, 0.0).ln_offset;
+                    let w = corr.site_weight(at);
+                    let got = mean + corr.member(0, m, w, 0.0).ln_offset;
                     assert!(
                         (got - want).abs() < 0.03,
                         "strike {strike_deg}, azimuth {az_deg}, repi {r:.1}: member {got:.3}, \

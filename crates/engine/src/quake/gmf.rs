@@ -53,7 +53,7 @@ pub fn write_gmf_csv(run: &QuakeRun, path: &Path) -> Result<bool, EngineError> {
         &run.rupture,
         &us.sites,
         &us.shaking,
-        us.point_source.as_ref(),
+        us.point_source.as_deref(),
         &settings,
     )?;
     Ok(true)
@@ -93,7 +93,7 @@ pub fn write_gmf(
     let weights: Vec<_> = point_source.map_or_else(Vec::new, |c| {
         sites
             .iter()
-            .map(|s| super::site_weight(c, rupture, LonLat::new(s.lon, s.lat)))
+            .map(|s| c.site_weight(LonLat::new(s.lon, s.lat)))
             .collect()
     });
     let mut failed: Option<std::io::Error> = None;
@@ -103,12 +103,10 @@ pub fn write_gmf(
         if failed.is_some() {
             return;
         }
-        // The mean field's ln value moved to the drawn rupture's (0 for a finite rupture).
+        // The drawn rupture's offset from the mean field (0 for a finite rupture).
         let member = point_source.map(|c| (c, super::drawn_member(c, settings.seed, r)));
         let to_member = |k: usize, i: usize| {
-            member.map_or(0.0, |(c, m)| {
-                c.member(k, m, weights[i], 0.0).ln_offset - c.delta_at(k, weights[i])
-            })
+            member.map_or(0.0, |(c, m)| c.member(k, m, weights[i], 0.0).ln_offset)
         };
         for (i, s) in sites.iter().enumerate() {
             line.clear();

@@ -140,7 +140,7 @@ pub struct UserSiteShaking {
     pub shaking: Shaking,
     /// For an event known only as a point, the strike ensemble of the user sites' IMTs: each
     /// simulated field draws one of its ruptures.
-    pub point_source: Option<shaking::PointSourceCorrection>,
+    pub point_source: Option<Arc<shaking::PointSourceCorrection>>,
 }
 
 /// Everything a quake run produced.
@@ -252,9 +252,15 @@ fn build_rupture(src: &QuakeSource) -> Result<(Rupture, Option<String>), EngineE
 /// the footprint radius, between 30 and 1000 km. For a finite fault the distance is Rjb
 /// (measured from the surface outline); for a point source it is the epicentral distance
 /// (with the equivalent distances).
-fn footprint_radius_km(rup: &Rupture, tree: &LogicTree, mmi_imt: Imt) -> Result<f64, EngineError> {
+/// `corr` is the point source's ensemble correction, with `mmi_imt` at index `k_mmi`.
+fn footprint_radius_km(
+    rup: &Rupture,
+    tree: &LogicTree,
+    mmi_imt: Imt,
+    corr: Option<&shaking::PointSourceCorrection>,
+    k_mmi: usize,
+) -> f64 {
     let rp = rup.gmpe_params();
-    let corr = shaking::PointSourceCorrection::new(rup, tree, &[mmi_imt])?;
     let site = SiteParams {
         vs30_mps: 180.0,
         vs30_measured: false,
@@ -276,7 +282,7 @@ fn footprint_radius_km(rup: &Rupture, tree: &LogicTree, mmi_imt: Imt) -> Result<
                 rhypo_km: (r * r + rp.hypo_depth_km.powi(2)).sqrt(),
             }
         };
-        let delta = corr.as_ref().map_or(0.0, |c| c.at(0, r));
+        let delta = corr.map_or(0.0, |c| c.at(k_mmi, r));
         let mmi = tree
             .ground_motion(mmi_imt, &rp, &d, &site)
             .ok()
@@ -289,7 +295,7 @@ fn footprint_radius_km(rup: &Rupture, tree: &LogicTree, mmi_imt: Imt) -> Result<
         }
         r *= 1.15;
     }
-    Ok(r.min(1000.0))
+    r.min(1000.0)
 }
 
 /// Check the event lies within the region's data coverage; the error names the coverage.
@@ -381,17 +387,6 @@ pub(crate) fn drawn_member(corr: &shaking::PointSourceCorrection, seed: u64, r: 
     (shaking::stream_seed(seed, r as u64, STRIKE_STREAM) % corr.members().max(1) as u64) as usize
 }
 
-/// Where `at` lies from the epicentre of `rupture` for `corr`'s tables: epicentral distance
-/// (as the distance calculator's) and azimuth.
-pub(crate) fn site_weight(
-    corr: &shaking::PointSourceCorrection,
-    rupture: &Rupture,
-    at: LonLat,
-) -> shaking::SiteWeight {
-    let (x, y) = forewarn_quake::rupture::LocalFrame::new(rupture.hypocenter).to_xy(at);
-    corr.site_weight(at.distance_km(&rupture.hypocenter), x.atan2(y).to_degrees())
-}
-
 /// Sites per chunk of the median-shaking stage (a cancellation check between chunks).
 const SHAKING_CHUNK: usize = 50_000;
 
@@ -479,8 +474,10 @@ pub fn run_cancellable(
     let k_mmi = imts.iter().position(|&i| i == mmi_imt).unwrap_or(0);
     let k_pga = imts.iter().position(|&i| i == Imt::Pga);
     let k_pgv = imts.iter().position(|&i| i == Imt::Pgv);
-    let radius = footprint_radius_km(&rupture, &tree, mmi_imt)?;
-    let ps_corr = shaking::PointSourceCorrection::new(&rupture, &tree, &imts)?;
+    // A point source's strike ensemble, once for every IMT of the run (`imts` is the
+    // beginning of `site_imts`, so the grid's IMT indices are the same in it).
+    let ps_corr = shaking::PointSourceCorrection::new(&rupture, &tree, &site_imts)?.map(Arc::new);
+    let radius = footprint_radius_km(&rupture, &tree, mmi_imt, ps_corr.as_deref(), k_mmi);
     // A point source's outline is unknown: its footprint is a circle of `radius` in
     // epicentral distance around the epicentre.
     let mut footprint = BBox::around(rupture.hypocenter, radius);
@@ -574,7 +571,7 @@ pub fn run_cancellable(
     };
     for chunk in sites.chunks(SHAKING_CHUNK) {
         check()?;
-        let part = shaking::median_shaking_with(&rupture, &tree, &imts, chunk, ps_corr.as_ref())?;
+        let part = shaking::median_shaking_with(&rupture, &tree, &imts, chunk, ps_corr.as_deref())?;
         for k in 0..imts.len() {
             sh.ln_median[k].extend_from_slice(&part.ln_median[k]);
             sh.tau[k].extend_from_slice(&part.tau[k]);
@@ -587,17 +584,16 @@ pub fn run_cancellable(
     let user_shaking = if user_sites.is_empty() {
         None
     } else {
-        let corr = shaking::PointSourceCorrection::new(&rupture, &tree, &site_imts)?;
         Some(UserSiteShaking {
             shaking: shaking::median_shaking_with(
                 &rupture,
                 &tree,
                 &site_imts,
                 &user_sites,
-                corr.as_ref(),
+                ps_corr.as_deref(),
             )?,
             sites: user_sites,
-            point_source: corr,
+            point_source: ps_corr.clone(),
         })
     };
     check()?;
@@ -623,26 +619,24 @@ pub fn run_cancellable(
     // Exposure and losses at median shaking; for a point source, the people expected at each
     // intensity over the strike ensemble (each member's median).
     let pt_mmi: Vec<f64> = (n_grid..n_grid + n_pts).map(mmi_at).collect();
-    // Where each exposure point sits relative to the epicentre: distance (as the distance
-    // calculator's) and azimuth, for the ensemble's ruptures.
-    let pt_node: Option<Vec<shaking::SiteWeight>> = ps_corr.as_ref().map(|c| {
-        points
-            .iter()
-            .map(|p| site_weight(c, &rupture, LonLat::new(p.lon, p.lat)))
-            .collect()
-    });
-    // One member's MMI at exposure point `j` from a value `ln_value` of the mean field there.
-    let member_mmi = |c: &shaking::PointSourceCorrection,
-                      w: shaking::SiteWeight,
+    // A point source's strike ensemble with where each exposure point sits in its tables.
+    let ensemble: Option<(&shaking::PointSourceCorrection, Vec<shaking::SiteWeight>)> =
+        ps_corr.as_deref().map(|c| {
+            let w = points
+                .iter()
+                .map(|p| c.site_weight(LonLat::new(p.lon, p.lat)))
+                .collect();
+            (c, w)
+        });
+    // Member `m`'s MMI at exposure point `j` from a value `ln_value` of the mean field there.
+    let member_mmi = |(c, w): &(&shaking::PointSourceCorrection, Vec<shaking::SiteWeight>),
                       j: usize,
                       ln_value: f32,
                       m: usize| {
-        let i = n_grid + j;
-        let mem = c.member(k_mmi, m, w, sh.rrup_km[i] as f64);
-        let ln_eq = ln_value as f64 - c.delta_at(k_mmi, w);
+        let mem = c.member(k_mmi, m, w[j], sh.rrup_km[n_grid + j] as f64);
         mmi_of(
             mmi_imt,
-            (ln_eq + mem.ln_offset) as f32,
+            (ln_value as f64 + mem.ln_offset) as f32,
             mem.rrup_km as f32,
             mag,
         )
@@ -650,20 +644,20 @@ pub fn run_cancellable(
     // People per MMI per country for each member of the strike ensemble (one member, the
     // rupture itself, when the strike is known); the table reported is their mean, the
     // people expected at each intensity.
-    let members: Vec<(Vec<[f64; 10]>, f64)> = match (&ps_corr, &pt_node) {
-        (Some(c), Some(nodes)) => (0..c.members())
+    let members: Vec<(Vec<[f64; 10]>, f64)> = match &ensemble {
+        Some(e) => (0..e.0.members())
             .into_par_iter()
             .map(|m| {
                 people_and_max_mmi(&points, region.countries.len(), |j| {
-                    member_mmi(c, nodes[j], j, sh.ln_median[k_mmi][n_grid + j], m)
+                    member_mmi(e, j, sh.ln_median[k_mmi][n_grid + j], m)
                 })
             })
             .collect(),
-        _ => vec![people_and_max_mmi(&points, region.countries.len(), |j| {
+        None => vec![people_and_max_mmi(&points, region.countries.len(), |j| {
             pt_mmi[j]
         })],
     };
-    let max_mmi_over_strikes = ps_corr
+    let max_mmi_over_strikes = ensemble
         .is_some()
         .then(|| members.iter().fold(1.0f64, |a, m| a.max(m.1)));
     let member_tables: Vec<Vec<[f64; 10]>> = members.into_iter().map(|m| m.0).collect();
@@ -679,13 +673,12 @@ pub fn run_cancellable(
         .iter()
         .map(|t| losses(region, &exposure_year, t))
         .collect();
-    let (deaths_med, loss_med) = losses(region, &exposure_year, &table);
     let member_deaths: Vec<f64> = member_losses.iter().map(|l| l.0).collect();
     let member_loss_usd: Vec<f64> = member_losses.iter().map(|l| l.1).collect();
 
     // Realisations of the intensity's ground motion: shaking uncertainty into the losses.
-    let mut death_estimates = vec![deaths_med];
-    let mut loss_estimates = vec![loss_med];
+    let mut death_estimates = Vec::with_capacity(req.realizations);
+    let mut loss_estimates = Vec::with_capacity(req.realizations);
     if req.realizations > 0 && n_pts > 0 {
         let pt = n_grid..n_grid + n_pts;
         let pt_sites = &sites[pt.clone()];
@@ -703,8 +696,6 @@ pub fn run_cancellable(
             truncation: req.truncation,
             seed: req.seed,
         };
-        death_estimates.clear();
-        loss_estimates.clear();
         let mut cancelled = false;
         let mut field_mmi = vec![0.0f64; n_pts];
         shaking::simulate(&rupture, pt_sites, &pt_shaking, &settings, |r, f| {
@@ -713,16 +704,16 @@ pub fn run_cancellable(
                 cancelled = true;
                 return;
             }
-            match (&ps_corr, &pt_node) {
+            match &ensemble {
                 // A point source: each realisation draws one member of the strike ensemble
                 // (the strike is one per event, like the between-event term).
-                (Some(c), Some(nodes)) => {
-                    let m = drawn_member(c, req.seed, r);
+                Some(e) => {
+                    let m = drawn_member(e.0, req.seed, r);
                     for (j, (v, &l)) in field_mmi.iter_mut().zip(&f[0]).enumerate() {
-                        *v = member_mmi(c, nodes[j], j, l, m);
+                        *v = member_mmi(e, j, l, m);
                     }
                 }
-                _ => {
+                None => {
                     for ((v, &l), &d) in field_mmi.iter_mut().zip(&f[0]).zip(pt_rrup) {
                         *v = mmi_of(mmi_imt, l, d, mag);
                     }
@@ -805,18 +796,18 @@ pub fn run_cancellable(
             let pp = pager::params(&s.country);
             // The mean over the strike ensemble's members (the rupture itself when known).
             let rate = |m: f64| pager::fatality_rate_in_bin(&pp, pager::mmi_bin(m));
-            let (deaths, mmi_over_strikes) = match (&ps_corr, &pt_node) {
-                (Some(c), Some(nodes)) => {
+            let (deaths, mmi_over_strikes) = match &ensemble {
+                Some(e) => {
                     let (mut sum, mut lo, mut hi) = (0.0, f64::INFINITY, f64::NEG_INFINITY);
-                    for m in 0..c.members() {
-                        let mm = member_mmi(c, nodes[j], j, sh.ln_median[k_mmi][i], m);
+                    for m in 0..e.0.members() {
+                        let mm = member_mmi(e, j, sh.ln_median[k_mmi][i], m);
                         sum += rate(mm);
                         lo = lo.min(mm);
                         hi = hi.max(mm);
                     }
-                    (p.people * sum / c.members() as f64, Some([lo, hi]))
+                    (p.people * sum / e.0.members() as f64, Some([lo, hi]))
                 }
-                _ => (p.people * rate(mmi), None),
+                None => (p.people * rate(mmi), None),
             };
             Some(SettlementImpact {
                 name: s.name.clone(),
