@@ -174,7 +174,7 @@ test('incident page and alert pages', { timeout: 15 * 60_000 }, async (t) => {
       for (const words of ["The fault's direction is not known yet", 'Earthquake source', '90 possible ruptures']) {
         assert.ok(text.includes(words), `${words} shown`);
       }
-      assert.match(await frame.locator('#rpt-settlements tbody tr').first().innerText(), /\d\.\d \(\d\.\d–\d\.\d by the fault's direction\)/);
+      assert.match(await frame.locator('#rpt-settlements tbody tr').first().innerText(), /\d\.\d \(\d\.\d–\d\.\d depending on the fault's direction\)/);
       assert.equal(await frame.locator('svg.rpt-map .rpt-epicentre').count(), 1);
       assert.ok((await frame.locator('svg.rpt-map text').count()) > 2, 'place names on the map');
       assert.ok(text.includes(`#${first.id} Muzaffarabad M7.2 first estimate`), 'compared with the previous run');

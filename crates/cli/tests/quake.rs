@@ -713,7 +713,8 @@ fn a_large_event_given_as_a_point_gets_a_finite_footprint() {
     );
     let html = std::fs::read_to_string(out.join("summary.html")).unwrap();
     assert!(
-        html.contains("by the fault&#39;s direction") || html.contains("by the fault's direction")
+        html.contains("depending on the fault&#39;s direction")
+            || html.contains("depending on the fault's direction")
     );
     assert!(html.contains(
         "the strike is unknown, so the map shows the mean shaking over 90 possible ruptures"

@@ -438,7 +438,7 @@ fn settlements_table(out: &mut String, s: &Value, region: Option<&Region>, w: &W
     out.push_str("</tbody></table>");
 }
 
-/// " (5.9-8.9 by the fault's direction)" for a point source's settlement, else "".
+/// " (5.9-8.9 depending on the fault's direction)" for a point source's settlement, else "".
 fn strike_range(v: &Value, w: &Words) -> String {
     match v.as_array().map(|a| {
         (

@@ -66,7 +66,7 @@ pub struct Labels {
     pub exposure_source: &'static str,
     pub vs30_source: &'static str,
     pub earthquake_source: &'static str,
-    /// After a point source's MMI range: "by the fault's direction".
+    /// After a point source's MMI range: "depending on the fault's direction".
     pub by_strike: &'static str,
     /// Above a point source's exposure table: what its people per intensity are.
     pub exposure_over_strikes: &'static str,
@@ -155,7 +155,7 @@ const EN: Words = Words {
         exposure_source: "Population",
         vs30_source: "Site conditions (Vs30)",
         earthquake_source: "Earthquake source",
-        by_strike: "by the fault's direction",
+        by_strike: "depending on the fault's direction",
         exposure_over_strikes: "The fault's direction is not known yet: the people at each intensity are the average over every possible direction, so they include the strongest shaking along the fault wherever it runs. The map shows the average shaking, which is weaker near the epicentre than the shaking along any one fault.",
         models: "Ground-motion models",
         loss_method: "Losses",
