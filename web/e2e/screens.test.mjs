@@ -210,6 +210,14 @@ test('incident page and alert pages', { timeout: 15 * 60_000 }, async (t) => {
       // In Russian.
       await page.locator('#lang-select').selectOption('ru');
       await page.frameLocator('#incident-report').locator('#rpt-exposure', { hasText: 'Ощущаемые сотрясения' }).waitFor({ timeout: UI_TIMEOUT_MS });
+      // Russian's long words fit the exposure table into the page, without breaking a word.
+      const ruTable = await page.frameLocator('#incident-report').locator('#rpt-exposure').evaluate((t) => ({
+        table: t.getBoundingClientRect().width,
+        page: t.closest('.rpt').clientWidth,
+        cellHeights: [...t.querySelectorAll('tbody tr')].map((r) => r.getBoundingClientRect().height),
+      }));
+      assert.ok(ruTable.table <= ruTable.page, `the Russian exposure table fits (${JSON.stringify(ruTable)})`);
+      assert.ok(Math.max(...ruTable.cellHeights) < 60, `no row is broken into a word per line (${ruTable.cellHeights})`);
       const ruHeader = await page.evaluate(() => {
         const n = document.querySelector('#nav');
         return { h: document.querySelector('.topbar').getBoundingClientRect().height, clipped: n.scrollWidth > n.clientWidth + 1 };

@@ -92,12 +92,13 @@ body{margin:0;background:#fff;color:#111;font:15px/1.45 system-ui,"Noto Sans","D
 .rpt-band-labels span{flex:1;text-align:center;overflow-wrap:anywhere}
 .rpt-unit{font-size:.8rem;color:#333;margin:.2rem 0 0}
 .rpt table{border-collapse:collapse;width:100%;font-size:.9rem}
-.rpt th,.rpt td{border:1px solid #bbb;padding:.2rem .4rem;text-align:start;vertical-align:top;overflow-wrap:anywhere}
-.rpt td.num,.rpt th.num{overflow-wrap:normal}
+.rpt th,.rpt td{border:1px solid #bbb;padding:.2rem .3rem;text-align:start;vertical-align:top;overflow-wrap:anywhere}
+.rpt td.num,.rpt th.num,.rpt td.txt,.rpt thead th{overflow-wrap:normal}
 .rpt td.num{white-space:nowrap}
 .rpt th{background:#f0f0f0}
 .rpt td.num,.rpt th.num{text-align:end;font-variant-numeric:tabular-nums}
 .rpt-mmi{display:inline-block;min-width:2.6rem;text-align:center;font-weight:700;border:1px solid #666;color:#000}
+.rpt-scroll{overflow-x:auto}
 .rpt-map{width:100%;height:auto;border:1px solid #999}
 .rpt-caption{font-size:.8rem;color:#333;margin:.2rem 0}
 .rpt-vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
@@ -113,6 +114,7 @@ body{margin:0;background:#fff;color:#111;font:15px/1.45 system-ui,"Noto Sans","D
  .rpt-panel,.rpt table,.rpt figure,.rpt-notes{break-inside:avoid}
  .rpt table{font-size:8pt}
  .rpt th,.rpt td{padding:.1rem .2rem}
+ .rpt-scroll{overflow:visible}
  .rpt-map{max-height:120mm;width:auto;max-width:100%}
  .rpt-pill,.rpt-band-bar,.rpt-mmi{print-color-adjust:exact;-webkit-print-color-adjust:exact}
 }
@@ -301,24 +303,29 @@ fn exposure_table(out: &mut String, s: &Value, w: &Words) {
         iso = m.keys().map(|k| (k.clone(), k.clone())).collect();
     }
     // Only the countries with people at MMI IV or more.
-    iso.retain(|(i, _)| {
-        words::ROMAN[3..]
+    let people_from = |i: &str, from_mmi: usize| -> f64 {
+        words::ROMAN[from_mmi - 1..]
             .iter()
             .map(|r| by[i][*r].as_f64().unwrap_or(0.0))
-            .sum::<f64>()
-            >= 1.0
-    });
+            .sum()
+    };
+    iso.retain(|(i, _)| people_from(i, 4) >= 1.0);
+    let columns = country_columns(&iso, &people_from, l.other_countries);
     let _ = write!(
         out,
-        "<table id=\"rpt-exposure\"><caption class=\"rpt-vh\">{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>",
+        "<div class=\"rpt-scroll\"><table id=\"rpt-exposure\"><caption class=\"rpt-vh\">{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>",
         escape(l.exposure),
         escape(l.mmi),
         escape(l.shaking),
         escape(l.damage_resistant),
         escape(l.damage_vulnerable)
     );
-    for (_, name) in &iso {
-        let _ = write!(out, "<th scope=\"col\" class=\"num\">{}</th>", escape(name));
+    for c in &columns {
+        let _ = write!(
+            out,
+            "<th scope=\"col\" class=\"num\">{}</th>",
+            escape(&c.name)
+        );
     }
     if iso.len() > 1 {
         let _ = write!(
@@ -330,9 +337,14 @@ fn exposure_table(out: &mut String, s: &Value, w: &Words) {
     out.push_str("</tr></thead><tbody>");
     for k in (4..=10).rev() {
         let r = words::ROMAN[k - 1];
-        let vals: Vec<f64> = iso
+        let vals: Vec<f64> = columns
             .iter()
-            .map(|(i, _)| by[i][r].as_f64().unwrap_or(0.0))
+            .map(|c| {
+                c.iso2
+                    .iter()
+                    .map(|i| by[i][r].as_f64().unwrap_or(0.0))
+                    .sum()
+            })
             .collect();
         let total: f64 = vals.iter().sum();
         if total < 1.0 && k > 4 {
@@ -340,11 +352,11 @@ fn exposure_table(out: &mut String, s: &Value, w: &Words) {
         }
         let _ = write!(
             out,
-            "<tr data-mmi=\"{k}\"><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td>",
+            "<tr data-mmi=\"{k}\"><th scope=\"row\">{}</th><td class=\"txt\">{}</td><td class=\"txt\">{}</td><td class=\"txt\">{}</td>",
             mmi_chip(k as f64),
-            escape(w.shaking[k - 1]),
-            escape(w.damage_resistant[k - 1]),
-            escape(w.damage_vulnerable[k - 1])
+            escape_breaking_slashes(w.shaking[k - 1]),
+            escape_breaking_slashes(w.damage_resistant[k - 1]),
+            escape_breaking_slashes(w.damage_vulnerable[k - 1])
         );
         for v in &vals {
             let _ = write!(out, "<td class=\"num\">{}</td>", group(*v, w.lang));
@@ -354,7 +366,82 @@ fn exposure_table(out: &mut String, s: &Value, w: &Words) {
         }
         out.push_str("</tr>");
     }
-    out.push_str("</tbody></table>");
+    out.push_str("</tbody></table></div>");
+    if let Some(other) = columns.iter().find(|c| c.names.len() > 1) {
+        let _ = write!(
+            out,
+            "<p class=\"rpt-note\" id=\"rpt-exposure-other\">{}{}{}</p>",
+            escape(l.other_countries),
+            escape(l.colon),
+            escape(&other.names.join(l.list_separator))
+        );
+    }
+}
+
+/// At most this many country columns in the exposure table, so that it stays readable at
+/// 1366 px and on A4 in every language; beyond it the countries ranked last share one column.
+const MAX_COUNTRY_COLUMNS: usize = 5;
+
+/// One country column of the exposure table: one country, or the countries folded together.
+struct CountryColumn {
+    name: String,
+    iso2: Vec<String>,
+    /// The countries' names (one for a country's own column).
+    names: Vec<String>,
+}
+
+/// The exposure table's columns for `iso` ((ISO code, name) in the summary's order): every
+/// country when there are at most [`MAX_COUNTRY_COLUMNS`], else the first
+/// `MAX_COUNTRY_COLUMNS - 1` by people at MMI VI+, then V+, then IV+ (`people_from(iso2,
+/// mmi)`), in the summary's order, and one column named `other` for the rest.
+fn country_columns(
+    iso: &[(String, String)],
+    people_from: &dyn Fn(&str, usize) -> f64,
+    other: &str,
+) -> Vec<CountryColumn> {
+    let own = |(i, n): &(String, String)| CountryColumn {
+        name: n.clone(),
+        iso2: vec![i.clone()],
+        names: vec![n.clone()],
+    };
+    if iso.len() <= MAX_COUNTRY_COLUMNS {
+        return iso.iter().map(own).collect();
+    }
+    let mut rank: Vec<usize> = (0..iso.len()).collect();
+    let key = |j: usize| [6, 5, 4].map(|m| people_from(&iso[j].0, m));
+    rank.sort_by(|&a, &b| {
+        let (ka, kb) = (key(a), key(b));
+        kb[0]
+            .total_cmp(&ka[0])
+            .then(kb[1].total_cmp(&ka[1]))
+            .then(kb[2].total_cmp(&ka[2]))
+    });
+    let mut kept = vec![false; iso.len()];
+    for &j in &rank[..MAX_COUNTRY_COLUMNS - 1] {
+        kept[j] = true;
+    }
+    let mut columns: Vec<CountryColumn> = iso
+        .iter()
+        .zip(&kept)
+        .filter(|(_, k)| **k)
+        .map(|(c, _)| own(c))
+        .collect();
+    let rest: Vec<&(String, String)> = rank[MAX_COUNTRY_COLUMNS - 1..]
+        .iter()
+        .map(|&j| &iso[j])
+        .collect();
+    columns.push(CountryColumn {
+        name: other.to_string(),
+        iso2: rest.iter().map(|(i, _)| i.clone()).collect(),
+        names: rest.iter().map(|(_, n)| n.clone()).collect(),
+    });
+    columns
+}
+
+/// `escape(s)` with a line-break opportunity after each slash ("Moderate/heavy"), so that a
+/// narrow column breaks there rather than inside a word.
+fn escape_breaking_slashes(s: &str) -> String {
+    escape(s).replace('/', "/<wbr>")
 }
 
 /// The country name of ISO code `iso2` in `lang`: the CAP templates' form (the names the
@@ -809,6 +896,7 @@ pub fn render_html(input: &ReportInput<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn numbers_are_grouped_per_language() {
@@ -818,6 +906,73 @@ mod tests {
         assert_eq!(group(0.4, "en"), "0");
         assert_eq!(pct(0.004), "<1%");
         assert_eq!(pct(0.354), "35%");
+    }
+
+    #[test]
+    fn the_exposure_table_folds_the_countries_beyond_five() {
+        // Seven countries: four ranked by people at VI+, then V+, keep their columns (in the
+        // summary's order); the other three share one, named below the table.
+        let people = [
+            ("CN", "China", 0.0, 12_042.0, 3_280_789.0),
+            ("KZ", "Kazakhstan", 0.0, 261_501.0, 6_380_889.0),
+            ("KG", "Kyrgyzstan", 1_916_424.0, 833_014.0, 3_832_690.0),
+            ("TJ", "Tajikistan", 57_271.0, 1_172_707.0, 8_079_750.0),
+            ("UZ", "Uzbekistan", 12_304_969.0, 3_412_808.0, 12_196_918.0),
+            ("PK", "Pakistan", 0.0, 0.0, 952_433.0),
+            ("AF", "Afghanistan", 0.0, 0.0, 2_678_374.0),
+        ];
+        let by: serde_json::Map<String, Value> = people
+            .iter()
+            .map(|(i, _, vi, v, iv)| (i.to_string(), json!({"VI": vi, "V": v, "IV": iv})))
+            .collect();
+        let countries = |n: usize| {
+            people[..n]
+                .iter()
+                .map(|p| json!({"iso2": p.0, "name": p.1}))
+                .collect::<Vec<_>>()
+        };
+        let s = json!({
+            "countries": countries(7),
+            "exposure_by_mmi": by,
+        });
+        let mut out = String::new();
+        exposure_table(&mut out, &s, words::words("en"));
+        let head = &out[out.find("<thead>").unwrap()..out.find("</thead>").unwrap()];
+        let cols: Vec<&str> = head
+            .split("<th scope=\"col\" class=\"num\">")
+            .skip(1)
+            .map(|c| &c[..c.find('<').unwrap()])
+            .collect();
+        assert_eq!(cols.len(), 6, "{head}");
+        assert_eq!(cols[4], "Other countries");
+        assert_eq!(cols[5], "Total");
+        assert!(
+            !cols[..4]
+                .iter()
+                .any(|c| c.contains("Pakistan") || c.contains("China"))
+        );
+        // The folded column holds the three countries' people at IV: 3,280,789 + 952,433 +
+        // 2,678,374; the row's total is unchanged.
+        let iv = &out[out.find("data-mmi=\"4\"").unwrap()..];
+        assert!(iv.contains(">6,911,596<"), "{iv}");
+        assert!(iv.contains(">37,401,843<"), "{iv}");
+        let note = &out[out.find("id=\"rpt-exposure-other\"").unwrap()..];
+        assert!(
+            note.starts_with("id=\"rpt-exposure-other\">Other countries: "),
+            "{note}"
+        );
+        for name in ["China", "Pakistan", "Afghanistan"] {
+            assert!(note[..note.find("</p>").unwrap()].contains(name), "{note}");
+        }
+        // Five countries keep their own columns and need no note.
+        let five = json!({
+            "countries": countries(5),
+            "exposure_by_mmi": s["exposure_by_mmi"],
+        });
+        let mut out = String::new();
+        exposure_table(&mut out, &five, words::words("en"));
+        assert!(!out.contains("Other countries"));
+        assert_eq!(out.matches("<th scope=\"col\" class=\"num\">").count(), 6);
     }
 
     #[test]
