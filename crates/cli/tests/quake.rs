@@ -64,11 +64,50 @@ fn kashmir_scenario_is_red_with_deaths_of_the_right_order_and_a_valid_four_langu
         "pga.tif",
         "mmi.geojson",
         "settlements.csv",
+        "exposure.csv",
         "map.png",
         "alert.xml",
     ] {
         assert!(out.join(f).exists(), "{f} missing");
     }
+    // exposure.csv: a row per country with the summary's people per intensity.
+    let exposure = std::fs::read_to_string(out.join("exposure.csv")).unwrap();
+    let mut rows = exposure.lines();
+    let header: Vec<&str> = rows.next().unwrap().split(',').collect();
+    assert_eq!(header[..3], ["country_iso2", "country", "mmi1"]);
+    assert_eq!(
+        header[12..],
+        [
+            "people_mmi5_plus",
+            "deaths_median_shaking",
+            "loss_usd_median_shaking"
+        ]
+    );
+    let pk: Vec<&str> = rows
+        .find(|r| r.starts_with("PK,"))
+        .unwrap()
+        .split(',')
+        .collect();
+    assert_eq!(pk.len(), header.len());
+    for (k, roman) in ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
+        .iter()
+        .enumerate()
+    {
+        let csv: f64 = pk[2 + k].parse().unwrap();
+        let json = s["exposure_by_mmi"]["PK"][roman].as_f64().unwrap();
+        assert!((csv - json).abs() <= 1.0, "{roman}: {csv} against {json}");
+    }
+    let v_plus: f64 = pk[12].parse().unwrap();
+    assert!(
+        v_plus > 0.0
+            && (pk[6..12]
+                .iter()
+                .map(|v| v.parse::<f64>().unwrap())
+                .sum::<f64>()
+                - v_plus)
+                .abs()
+                <= 5.0
+    );
     let xml = std::fs::read_to_string(out.join("alert.xml")).unwrap();
     for lang in ["en", "ru", "zh", "ur"] {
         assert!(

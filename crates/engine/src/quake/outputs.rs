@@ -30,6 +30,31 @@ pub fn mmi_color(mmi: f32) -> Option<RGBColor> {
     Some(RGBColor(c.0, c.1, c.2))
 }
 
+/// People per country and intensity for spreadsheets: one row per country with people at MMI
+/// I..X (PAGER's bins, MMI rounded to the nearest integer; EXPO-CAT's columns), the people at
+/// V+, and the expected deaths and losses at median shaking (for a point source, over the
+/// strike ensemble's mean table, as summary.json's `countries`).
+fn exposure_csv(run: &QuakeRun) -> String {
+    let mut csv = String::from("country_iso2,country");
+    for k in 1..=10 {
+        csv.push_str(&format!(",mmi{k}"));
+    }
+    csv.push_str(",people_mmi5_plus,deaths_median_shaking,loss_usd_median_shaking\n");
+    for c in &run.countries {
+        csv.push_str(&format!("{},{}", c.iso2, csv_field(&c.name)));
+        for v in c.people_by_mmi {
+            csv.push_str(&format!(",{v:.0}"));
+        }
+        csv.push_str(&format!(
+            ",{:.0},{:.1},{:.0}\n",
+            c.people_by_mmi[4..].iter().sum::<f64>(),
+            c.deaths_median_shaking,
+            c.loss_usd_median_shaking
+        ));
+    }
+    csv
+}
+
 /// The summary as JSON.
 pub fn summary_json(run: &QuakeRun) -> Value {
     let r = &run.rupture;
@@ -79,6 +104,7 @@ pub fn summary_json(run: &QuakeRun) -> Value {
         "pga.tif",
         "mmi.geojson",
         "settlements.csv",
+        "exposure.csv",
         "map.png",
     ];
     if !run.sites.is_empty() {
@@ -258,6 +284,7 @@ pub fn write_outputs(
         ));
     }
     put("settlements.csv", csv.as_bytes())?;
+    put("exposure.csv", exposure_csv(run).as_bytes())?;
     if !run.sites.is_empty() {
         let mut h = String::from("site_id,lon,lat,vs30,vs30_source");
         for (name, _, _) in &run.sites[0].imts {
