@@ -204,6 +204,20 @@ test('incident page and alert pages', { timeout: 15 * 60_000 }, async (t) => {
       await own.goto(`${base}/api/incidents/${second.id}/report.html`);
       assert.deepEqual(await axeViolations(own), [], 'axe on the incident page');
       await own.close();
+      // The run's data to save: the exposure table for a spreadsheet, the layers for QGIS.
+      if (vp.width === 1366) {
+        const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#incident-exposure-csv').click()]);
+        assert.equal(download.suggestedFilename(), `incident-${second.id}-exposure.csv`);
+        const csv = fs.readFileSync(await download.path(), 'utf8');
+        assert.match(csv.split('\n')[0], /^country_iso2,country,mmi1,mmi2,.*,mmi10,people_mmi5_plus,deaths_median_shaking,loss_usd_median_shaking$/);
+        assert.match(csv, /\nPK,Pakistan,(\d+,){12}\d+\n/, csv);
+        for (const [linkId, type] of [['#incident-contours-geojson', 'Polygon'], ['#incident-settlements-geojson', 'Point']]) {
+          const href = await page.locator(linkId).getAttribute('href');
+          const fc = await (await page.request.get(`${base}${href}`)).json();
+          assert.equal(fc.type, 'FeatureCollection', linkId);
+          assert.ok(fc.features.length > 0 && fc.features.some((f) => f.geometry.type.endsWith(type)), linkId);
+        }
+      }
       // No comparison when asked for none.
       await page.locator('#incident-compare').selectOption('0');
       await frame.locator('#rpt-changes', { hasText: 'No earlier run' }).waitFor({ timeout: UI_TIMEOUT_MS });

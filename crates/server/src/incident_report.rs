@@ -1,7 +1,8 @@
 //! `GET /api/incidents/{id}/report.html`: the incident page of a completed earthquake run
 //! (forewarn_engine::report, the same page the CLI writes as summary.html), with what changed
 //! since the previous run of the same event. Opened in a frame of the web UI and on its own
-//! for printing.
+//! for printing. `GET /api/incidents/{id}/exposure.csv`: its people per country and intensity
+//! for spreadsheets (the CLI's exposure.csv).
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -32,6 +33,60 @@ pub struct ReportQuery {
     /// The incident to compare with; 0 for none; absent: the latest earlier run of the same
     /// event ([`SAME_EVENT_KM`], [`SAME_EVENT_HOURS`]).
     pub previous: Option<i64>,
+}
+
+/// The incident `id` and its run's summary, for `what` (an earthquake run's page or file):
+/// 409 for a flood incident, 404 while the run has not completed.
+async fn quake_summary(
+    st: &AppState,
+    caller: &Caller,
+    id: i64,
+    what: &str,
+) -> Result<(Incident, Value), ApiError> {
+    let inc = readable(st, caller, id).await?;
+    if inc.flood.is_some() {
+        return Err(ApiError::conflict(format!(
+            "{what} is an earthquake run's; a flood incident's figures are in its summary and its map layers (flood_extent, settlements)"
+        )));
+    }
+    let Some(summary) = inc.summary.clone() else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("{what} is not ready: the run has not completed"),
+            Some("id"),
+        ));
+    };
+    Ok((inc, summary))
+}
+
+/// `GET /api/incidents/{id}/exposure.csv`: people per country and intensity of a completed
+/// earthquake run, as the CLI's exposure.csv, to save for a spreadsheet.
+pub async fn exposure_csv(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let (_, summary) = quake_summary(&st, &caller, id, "the exposure table").await?;
+    let Some(csv) = forewarn_engine::quake::exposure_csv(&summary) else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "the run's summary has no exposure by intensity",
+            Some("id"),
+        ));
+    };
+    let mut r = csv.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"incident-{id}-exposure.csv\""
+    )) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    Ok(r)
 }
 
 /// The incident `id` as the caller may read it: in the caller's scope, or (for a page
@@ -132,19 +187,7 @@ pub async fn report(
             "lang",
         ));
     }
-    let inc = readable(&st, &caller, id).await?;
-    if inc.flood.is_some() {
-        return Err(ApiError::conflict(
-            "the incident page is an earthquake run's; a flood incident's figures are in its summary and its map layers (flood_extent, settlements)",
-        ));
-    }
-    let Some(summary) = inc.summary.clone() else {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "no report: the run has not completed",
-            Some("id"),
-        ));
-    };
+    let (inc, summary) = quake_summary(&st, &caller, id, "the incident page").await?;
     let previous = match q.previous {
         Some(0) => None,
         Some(p) if p == id => {

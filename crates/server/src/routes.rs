@@ -304,6 +304,16 @@ pub fn endpoints() -> Vec<Endpoint> {
             get(crate::incident_report::report)
         ),
         ep!(
+            "GET",
+            "/api/incidents/{id}/exposure.csv",
+            "People per country and intensity of a completed earthquake run (CSV, for spreadsheets)",
+            LoggedIn,
+            None,
+            200,
+            "text/csv",
+            get(crate::incident_report::exposure_csv)
+        ),
+        ep!(
             "POST",
             "/api/alerts/validate",
             "Validate CAP XML (changes nothing); with the page the public would read, as a preview",

@@ -417,17 +417,20 @@ async fn matrix(app: &App) {
         404,
     )
     .await;
-    // The incident page: logged-in readers only, and only for a completed run.
+    // The incident page and its exposure table: logged-in readers only, and only for a
+    // completed run.
     for (c, want) in [(&anon, 401), (&kd, 404), (&pv, 404)] {
-        m.check(
-            c,
-            "GET",
-            "/api/incidents/{id}/report.html",
-            &format!("/api/incidents/{iid}/report.html"),
-            None,
-            want,
-        )
-        .await;
+        for page in ["report.html", "exposure.csv"] {
+            m.check(
+                c,
+                "GET",
+                &format!("/api/incidents/{{id}}/{page}"),
+                &format!("/api/incidents/{iid}/{page}"),
+                None,
+                want,
+            )
+            .await;
+        }
     }
     m.check(
         &pv,

@@ -378,6 +378,31 @@ async fn incident_page_of_a_run_and_what_changed() {
             .unwrap()
             .contains("No earlier run of this event")
     );
+    // The exposure table for a spreadsheet: the summary's people per intensity, per country.
+    let (s, h, body) = page(format!("/api/incidents/{second}/exposure.csv")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(content_type(&h), "text/csv; charset=utf-8");
+    assert_eq!(
+        h[header::CONTENT_DISPOSITION].to_str().unwrap(),
+        format!("attachment; filename=\"incident-{second}-exposure.csv\"")
+    );
+    let csv = String::from_utf8(body).unwrap();
+    let (_, inc) = pd.get(&format!("/api/incidents/{second}")).await;
+    let pk = csv.lines().find(|l| l.starts_with("PK,Pakistan,")).unwrap();
+    let cells: Vec<f64> = pk.split(',').skip(2).map(|v| v.parse().unwrap()).collect();
+    for (k, roman) in ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
+        .iter()
+        .enumerate()
+    {
+        assert_eq!(
+            cells[k],
+            inc["summary"]["exposure_by_mmi"]["PK"][roman]
+                .as_f64()
+                .unwrap(),
+            "{roman}"
+        );
+    }
+    assert!(cells[10] > 0.0, "people at MMI V+: {pk}");
     // Russian.
     let (s, _, body) = page(format!("/api/incidents/{second}/report.html?lang=ru")).await;
     assert_eq!(s, StatusCode::OK);

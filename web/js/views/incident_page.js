@@ -29,6 +29,25 @@ function fitFrame(frame) {
   }
 }
 
+/**
+ * The run's data to save: its people per intensity and country for a spreadsheet, and (outside
+ * exercises, whose layers need the exercise header a plain link does not send) its intensity
+ * contours and settlements for QGIS.
+ */
+function dataLinks(incident) {
+  const id = incident.id;
+  const link = (href, file, key, linkId) => h('a', { href, download: file, id: linkId }, t(key));
+  const links = [link(`/api/incidents/${id}/exposure.csv`, `incident-${id}-exposure.csv`, 'incidentPage.exposureCsv', 'incident-exposure-csv')];
+  if (incident.exercise_id == null) {
+    links.push(
+      link(`/api/incidents/${id}/layers/mmi_contours`, `incident-${id}-mmi-contours.geojson`, 'incidentPage.contoursGeojson', 'incident-contours-geojson'),
+      link(`/api/incidents/${id}/layers/settlements`, `incident-${id}-settlements.geojson`, 'incidentPage.settlementsGeojson', 'incident-settlements-geojson'));
+  }
+  return h('p', { class: 'incident-data no-print', id: 'incident-data' },
+    h('span', { class: 'inline-label' }, `${t('incidentPage.data')}: `),
+    links.flatMap((a, i) => (i ? [' · ', a] : [a])));
+}
+
 export async function renderIncidentPage(main, { params, toast }) {
   const id = Number(params[0]);
   if (!Number.isInteger(id) || id <= 0) {
@@ -86,6 +105,7 @@ export async function renderIncidentPage(main, { params, toast }) {
         h('a', { class: 'btn btn-secondary', href: `#/map/incident/${id}` }, t('incidents.showOnMap')),
         canDraft ? h('a', { class: 'btn btn-secondary', href: `#/compose/incident/${id}` }, t('incidents.draftAlert')) : null,
         h('a', { class: 'btn btn-secondary', href: '#/incidents' }, t('incidentPage.back')))),
+    dataLinks(incident),
     frame);
   // The page opens at its top, wherever the previous screen was scrolled to.
   main.scrollTop = 0;

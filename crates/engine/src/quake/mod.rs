@@ -6,7 +6,7 @@ mod gmf;
 mod outputs;
 
 pub use gmf::{GMF_SEED_STREAM, write_gmf, write_gmf_csv};
-pub use outputs::{contours_geojson, mmi_color, summary_json, write_outputs};
+pub use outputs::{contours_geojson, exposure_csv, mmi_color, summary_json, write_outputs};
 
 use crate::limits;
 use crate::sites_csv::UserSite;

@@ -30,29 +30,41 @@ pub fn mmi_color(mmi: f32) -> Option<RGBColor> {
     Some(RGBColor(c.0, c.1, c.2))
 }
 
-/// People per country and intensity for spreadsheets: one row per country with people at MMI
-/// I..X (PAGER's bins, MMI rounded to the nearest integer; EXPO-CAT's columns), the people at
-/// V+, and the expected deaths and losses at median shaking (for a point source, over the
-/// strike ensemble's mean table, as summary.json's `countries`).
-fn exposure_csv(run: &QuakeRun) -> String {
+/// People per country and intensity for spreadsheets, from a run's summary.json: one row per
+/// country with people at MMI I..X (PAGER's bins, MMI rounded to the nearest integer;
+/// EXPO-CAT's columns), the people at V+, and the expected deaths and losses at median shaking
+/// (for a point source, over the strike ensemble's mean table; summary.json's `countries`).
+/// `None` for a summary without `exposure_by_mmi` (a flood run's). The CLI writes it as
+/// exposure.csv and the server serves it for an incident.
+pub fn exposure_csv(summary: &Value) -> Option<String> {
+    let by = summary["exposure_by_mmi"].as_object()?;
     let mut csv = String::from("country_iso2,country");
     for k in 1..=10 {
         csv.push_str(&format!(",mmi{k}"));
     }
     csv.push_str(",people_mmi5_plus,deaths_median_shaking,loss_usd_median_shaking\n");
-    for c in &run.countries {
-        csv.push_str(&format!("{},{}", c.iso2, csv_field(&c.name)));
-        for v in c.people_by_mmi {
-            csv.push_str(&format!(",{v:.0}"));
-        }
+    for c in summary["countries"].as_array().into_iter().flatten() {
+        let iso2 = c["iso2"].as_str().unwrap_or_default();
+        let Some(bins) = by.get(iso2) else {
+            continue;
+        };
         csv.push_str(&format!(
-            ",{:.0},{:.1},{:.0}\n",
-            c.people_by_mmi[4..].iter().sum::<f64>(),
-            c.deaths_median_shaking,
-            c.loss_usd_median_shaking
+            "{},{}",
+            csv_field(iso2),
+            csv_field(c["name"].as_str().unwrap_or_default())
+        ));
+        for r in ROMAN {
+            csv.push_str(&format!(",{:.0}", bins[r].as_f64().unwrap_or(0.0)));
+        }
+        let num = |k: &str| c[k].as_f64().unwrap_or(0.0);
+        csv.push_str(&format!(
+            ",{:.0},{:.0},{:.0}\n",
+            num("people_exposed_mmi5_plus"),
+            num("deaths_median_shaking"),
+            num("loss_usd_median_shaking")
         ));
     }
-    csv
+    Some(csv)
 }
 
 /// The summary as JSON.
@@ -244,11 +256,12 @@ pub fn write_outputs(
         files.push(name.to_string());
         Ok(())
     };
+    let summary = summary_json(run);
     put(
         "summary.json",
         format!(
             "{}\n",
-            serde_json::to_string_pretty(&summary_json(run)).unwrap_or_default()
+            serde_json::to_string_pretty(&summary).unwrap_or_default()
         )
         .as_bytes(),
     )?;
@@ -284,7 +297,10 @@ pub fn write_outputs(
         ));
     }
     put("settlements.csv", csv.as_bytes())?;
-    put("exposure.csv", exposure_csv(run).as_bytes())?;
+    put(
+        "exposure.csv",
+        exposure_csv(&summary).unwrap_or_default().as_bytes(),
+    )?;
     if !run.sites.is_empty() {
         let mut h = String::from("site_id,lon,lat,vs30,vs30_source");
         for (name, _, _) in &run.sites[0].imts {
