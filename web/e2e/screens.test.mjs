@@ -209,7 +209,7 @@ test('incident page and alert pages', { timeout: 15 * 60_000 }, async (t) => {
         const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#incident-exposure-csv').click()]);
         assert.equal(download.suggestedFilename(), `incident-${second.id}-exposure.csv`);
         const csv = fs.readFileSync(await download.path(), 'utf8');
-        assert.match(csv.split('\n')[0], /^country_iso2,country,mmi1,mmi2,.*,mmi10,people_mmi5_plus,deaths_median_shaking,loss_usd_median_shaking$/);
+        assert.match(csv.split('\n')[0], /^country_iso2,country,people_mmi1,people_mmi2,.*,people_mmi10,people_exposed_mmi5_plus,deaths_median_shaking,loss_usd_median_shaking$/);
         assert.match(csv, /\nPK,Pakistan,(\d+,){12}\d+\n/, csv);
         for (const [linkId, type] of [['#incident-contours-geojson', 'Polygon'], ['#incident-settlements-geojson', 'Point']]) {
           const href = await page.locator(linkId).getAttribute('href');

@@ -74,11 +74,11 @@ fn kashmir_scenario_is_red_with_deaths_of_the_right_order_and_a_valid_four_langu
     let exposure = std::fs::read_to_string(out.join("exposure.csv")).unwrap();
     let mut rows = exposure.lines();
     let header: Vec<&str> = rows.next().unwrap().split(',').collect();
-    assert_eq!(header[..3], ["country_iso2", "country", "mmi1"]);
+    assert_eq!(header[..3], ["country_iso2", "country", "people_mmi1"]);
     assert_eq!(
         header[12..],
         [
-            "people_mmi5_plus",
+            "people_exposed_mmi5_plus",
             "deaths_median_shaking",
             "loss_usd_median_shaking"
         ]

@@ -44,7 +44,7 @@ async fn quake_summary(
     what: &str,
 ) -> Result<(Incident, Value), ApiError> {
     let inc = readable(st, caller, id).await?;
-    if inc.flood.is_some() {
+    if inc.is_flood() {
         return Err(ApiError::conflict(format!(
             "{what} is an earthquake run's; a flood incident's figures are in its summary and its map layers (flood_extent, settlements)"
         )));

@@ -184,6 +184,14 @@ pub struct Incident {
     pub takeovers: u32,
 }
 
+impl Incident {
+    /// A flood incident: a gauge crossing's run, or an exercise's flood hazard (which has no
+    /// run parameters, only `hazard`).
+    pub fn is_flood(&self) -> bool {
+        self.flood.is_some() || self.hazard == "flood"
+    }
+}
+
 fn is_zero(n: &u32) -> bool {
     *n == 0
 }

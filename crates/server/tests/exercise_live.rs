@@ -240,6 +240,20 @@ async fn live_exercise_end_to_end() {
         .await;
     assert_eq!(s, StatusCode::OK);
     assert!(!items(&json!({"items": layer["features"]})).is_empty());
+    // An exercise incident holds the scenario's figures, not a run's table: no exposure.csv,
+    // with the reason.
+    let (s, v) = tj
+        .in_exercise(id)
+        .get(&format!("/api/incidents/{iid}/exposure.csv"))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("no exposure by intensity"),
+        "{v}"
+    );
     // Not in the real incident list, and not readable outside the exercise.
     let (_, real) = tj.get("/api/incidents").await;
     assert!(items(&real).iter().all(|i| i["exercise_id"].is_null()));

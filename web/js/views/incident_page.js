@@ -30,19 +30,19 @@ function fitFrame(frame) {
 }
 
 /**
- * The run's data to save: its people per intensity and country for a spreadsheet, and (outside
- * exercises, whose layers need the exercise header a plain link does not send) its intensity
- * contours and settlements for QGIS.
+ * The run's data to save: its people per intensity and country for a spreadsheet, and its
+ * intensity contours and settlements for QGIS. Only for an earthquake run's incident: an
+ * exercise's incidents hold the scenario's figures, not a run's table.
  */
 function dataLinks(incident) {
+  if (!incident.quake || incident.exercise_id != null) return null;
   const id = incident.id;
   const link = (href, file, key, linkId) => h('a', { href, download: file, id: linkId }, t(key));
-  const links = [link(`/api/incidents/${id}/exposure.csv`, `incident-${id}-exposure.csv`, 'incidentPage.exposureCsv', 'incident-exposure-csv')];
-  if (incident.exercise_id == null) {
-    links.push(
-      link(`/api/incidents/${id}/layers/mmi_contours`, `incident-${id}-mmi-contours.geojson`, 'incidentPage.contoursGeojson', 'incident-contours-geojson'),
-      link(`/api/incidents/${id}/layers/settlements`, `incident-${id}-settlements.geojson`, 'incidentPage.settlementsGeojson', 'incident-settlements-geojson'));
-  }
+  const links = [
+    link(`/api/incidents/${id}/exposure.csv`, `incident-${id}-exposure.csv`, 'incidentPage.exposureCsv', 'incident-exposure-csv'),
+    link(`/api/incidents/${id}/layers/mmi_contours`, `incident-${id}-mmi-contours.geojson`, 'incidentPage.contoursGeojson', 'incident-contours-geojson'),
+    link(`/api/incidents/${id}/layers/settlements`, `incident-${id}-settlements.geojson`, 'incidentPage.settlementsGeojson', 'incident-settlements-geojson'),
+  ];
   return h('p', { class: 'incident-data no-print', id: 'incident-data' },
     h('span', { class: 'inline-label' }, `${t('incidentPage.data')}: `),
     links.flatMap((a, i) => (i ? [' · ', a] : [a])));

@@ -1,18 +1,17 @@
 //! Files a quake run writes: summary.json, mmi.tif, pga.tif, mmi.geojson, settlements.csv,
-//! sites.csv and gmf.csv (with --sites; gmf.csv with realisations) and map.png. All are deterministic for the same inputs and seed;
+//! exposure.csv, sites.csv and gmf.csv (with --sites; gmf.csv with realisations) and map.png. All are deterministic for the same inputs and seed;
 //! wall-clock timings are kept out of them (the CLI writes runtime.json).
 
 use super::QuakeRun;
 use crate::contours::round6;
 use crate::map::{MapSpec, RasterLayer, render_png};
+use crate::report::words::ROMAN;
 use crate::{EngineError, write_file};
 use forewarn_core::raster_tiff::write_geotiff;
 use forewarn_core::{LonLat, Region};
 use plotters::style::RGBColor;
 use serde_json::{Value, json};
 use std::path::Path;
-
-const ROMAN: [&str; 10] = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"];
 
 /// USGS ShakeMap MMI colour scale.
 pub fn mmi_color(mmi: f32) -> Option<RGBColor> {
@@ -31,18 +30,20 @@ pub fn mmi_color(mmi: f32) -> Option<RGBColor> {
 }
 
 /// People per country and intensity for spreadsheets, from a run's summary.json: one row per
-/// country with people at MMI I..X (PAGER's bins, MMI rounded to the nearest integer;
-/// EXPO-CAT's columns), the people at V+, and the expected deaths and losses at median shaking
-/// (for a point source, over the strike ensemble's mean table; summary.json's `countries`).
-/// `None` for a summary without `exposure_by_mmi` (a flood run's). The CLI writes it as
-/// exposure.csv and the server serves it for an incident.
+/// country with its people at MMI I..X within the run's footprint (PAGER's bins, MMI rounded
+/// to the nearest integer; EXPO-CAT's columns), and summary.json's `countries` figures:
+/// people at V+ (the rounded sum of the unrounded bins) and PAGER's expected deaths and losses
+/// at median shaking (for a point source on the strike ensemble's mean table, so their sum is
+/// not the run's `fatalities.median`, the median of the ensemble's mixture). `None` for a
+/// summary without `exposure_by_mmi` (a flood run's). The CLI writes it as exposure.csv and
+/// the server serves it for an incident.
 pub fn exposure_csv(summary: &Value) -> Option<String> {
     let by = summary["exposure_by_mmi"].as_object()?;
     let mut csv = String::from("country_iso2,country");
     for k in 1..=10 {
-        csv.push_str(&format!(",mmi{k}"));
+        csv.push_str(&format!(",people_mmi{k}"));
     }
-    csv.push_str(",people_mmi5_plus,deaths_median_shaking,loss_usd_median_shaking\n");
+    csv.push_str(",people_exposed_mmi5_plus,deaths_median_shaking,loss_usd_median_shaking\n");
     for c in summary["countries"].as_array().into_iter().flatten() {
         let iso2 = c["iso2"].as_str().unwrap_or_default();
         let Some(bins) = by.get(iso2) else {

@@ -264,17 +264,16 @@ fn loss_panel(
 fn people_at_least(summary: &Value, k: usize) -> f64 {
     summary["exposure_by_mmi"]
         .as_object()
-        .map(|m| {
-            m.values()
-                .map(|bins| {
-                    words::ROMAN[k - 1..]
-                        .iter()
-                        .map(|r| bins[*r].as_f64().unwrap_or(0.0))
-                        .sum::<f64>()
-                })
-                .sum()
-        })
+        .map(|m| m.values().map(|bins| people_from(bins, k)).sum())
         .unwrap_or(0.0)
+}
+
+/// The people of one country's bins (`{"I": .., "X": ..}`) at MMI `k` and above.
+fn people_from(bins: &Value, k: usize) -> f64 {
+    words::ROMAN[k - 1..]
+        .iter()
+        .map(|r| bins[*r].as_f64().unwrap_or(0.0))
+        .sum()
 }
 
 fn exposure_table(out: &mut String, s: &Value, w: &Words) {
@@ -303,12 +302,7 @@ fn exposure_table(out: &mut String, s: &Value, w: &Words) {
         iso = m.keys().map(|k| (k.clone(), k.clone())).collect();
     }
     // Only the countries with people at MMI IV or more.
-    let people_from = |i: &str, from_mmi: usize| -> f64 {
-        words::ROMAN[from_mmi - 1..]
-            .iter()
-            .map(|r| by[i][*r].as_f64().unwrap_or(0.0))
-            .sum()
-    };
+    let people_from = |i: &str, from_mmi: usize| people_from(&by[i], from_mmi);
     iso.retain(|(i, _)| people_from(i, 4) >= 1.0);
     let columns = country_columns(&iso, &people_from, l.other_countries);
     let _ = write!(
@@ -964,6 +958,18 @@ mod tests {
         for name in ["China", "Pakistan", "Afghanistan"] {
             assert!(note[..note.find("</p>").unwrap()].contains(name), "{note}");
         }
+        // Six: four keep theirs, the other two share the fifth column.
+        let six = json!({
+            "countries": countries(6),
+            "exposure_by_mmi": s["exposure_by_mmi"],
+        });
+        let mut out = String::new();
+        exposure_table(&mut out, &six, words::words("en"));
+        assert_eq!(out.matches("<th scope=\"col\" class=\"num\">").count(), 6);
+        assert!(
+            out.contains("Other countries: China, Pakistan</p>"),
+            "{out}"
+        );
         // Five countries keep their own columns and need no note.
         let five = json!({
             "countries": countries(5),
