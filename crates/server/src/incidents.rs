@@ -122,6 +122,14 @@ pub struct Progress {
     pub total: u64,
 }
 
+/// What an incident is about (stored and sent in lowercase: "earthquake", "flood").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum IncidentHazard {
+    Earthquake,
+    Flood,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Incident {
     pub id: i64,
@@ -129,7 +137,7 @@ pub struct Incident {
     #[schema(value_type = String)]
     pub visibility: Visibility,
     pub title: String,
-    pub hazard: String,
+    pub hazard: IncidentHazard,
     pub status: IncidentStatus,
     /// The earthquake's parameters (absent for a flood incident).
     #[serde(default)]
@@ -188,7 +196,7 @@ impl Incident {
     /// A flood incident: a gauge crossing's run, or an exercise's flood hazard (which has no
     /// run parameters, only `hazard`).
     pub fn is_flood(&self) -> bool {
-        self.flood.is_some() || self.hazard == "flood"
+        self.flood.is_some() || self.hazard == IncidentHazard::Flood
     }
 }
 
@@ -233,18 +241,25 @@ impl Incident {
         quake: QuakeParams,
         created_by: &str,
     ) -> Incident {
-        let mut inc = Incident::new_run(id, org, visibility, title, created_by);
-        inc.hazard = "earthquake".into();
+        let mut inc = Incident::new_run(
+            id,
+            org,
+            visibility,
+            title,
+            IncidentHazard::Earthquake,
+            created_by,
+        );
         inc.quake = Some(quake);
         inc
     }
 
-    /// A new incident about to run, of no hazard yet (the constructors above set it).
+    /// A new incident of `hazard` about to run.
     fn new_run(
         id: i64,
         org: &str,
         visibility: Visibility,
         title: String,
+        hazard: IncidentHazard,
         created_by: &str,
     ) -> Incident {
         let now = now_ts();
@@ -253,7 +268,7 @@ impl Incident {
             org: org.to_string(),
             visibility,
             title,
-            hazard: String::new(),
+            hazard,
             status: IncidentStatus::Running,
             quake: None,
             flood: None,
@@ -287,8 +302,14 @@ impl Incident {
         flood: FloodParams,
         created_by: &str,
     ) -> Incident {
-        let mut inc = Incident::new_run(id, org, Visibility::OwnOrg, title, created_by);
-        inc.hazard = "flood".into();
+        let mut inc = Incident::new_run(
+            id,
+            org,
+            Visibility::OwnOrg,
+            title,
+            IncidentHazard::Flood,
+            created_by,
+        );
         inc.flood = Some(flood);
         inc
     }

@@ -113,6 +113,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .schema_from::<incidents::IncidentIn>()
         .schema_from::<incidents::Incident>()
         .schema_from::<incidents::IncidentStatus>()
+        .schema_from::<incidents::IncidentHazard>()
         .schema_from::<incidents::Origin>()
         .schema_from::<crate::cap_texts::CapTexts>()
         .schema_from::<crate::cap_texts::CapTextsIn>()

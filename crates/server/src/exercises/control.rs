@@ -8,7 +8,7 @@ use super::{ExerciseRec, Held, Live, internal, lock};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{Caller, JsonBody};
-use crate::incidents::{CAP_PROPOSAL, Incident, IncidentStatus};
+use crate::incidents::{CAP_PROPOSAL, Incident, IncidentHazard, IncidentStatus};
 use crate::records::{self, Stored, next_id};
 use axum::extract::{Path, State};
 use forewarn_exercise::def::{FeedStatus, HazardKind, Role};
@@ -636,7 +636,11 @@ async fn hazard_incident(
         org: org.to_string(),
         visibility: Visibility::Regional,
         title: format!("EXERCISE: {}", h.name),
-        hazard: if is_quake { "earthquake" } else { "flood" }.into(),
+        hazard: if is_quake {
+            IncidentHazard::Earthquake
+        } else {
+            IncidentHazard::Flood
+        },
         status: IncidentStatus::Complete,
         quake: None,
         flood: None,
