@@ -202,6 +202,10 @@ impl LocalFrame {
             ky,
         }
     }
+    /// The frame's origin.
+    pub fn origin(&self) -> LonLat {
+        LonLat::new(self.lon0, self.lat0)
+    }
     pub fn to_xy(&self, p: LonLat) -> (f64, f64) {
         let mut dl = p.lon - self.lon0;
         if dl > 180.0 {

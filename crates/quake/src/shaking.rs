@@ -67,8 +67,7 @@ pub struct PointSourceCorrection {
     /// Strikes (and relative azimuth samples) and hypocentre positions of the ensemble.
     strikes: usize,
     positions: usize,
-    /// The epicentre and a local frame around it, to place sites for [`Self::site_weight`].
-    epicentre: LonLat,
+    /// A local frame around the epicentre, to place sites for [`Self::site_weight`].
     frame: LocalFrame,
 }
 
@@ -183,7 +182,6 @@ impl PointSourceCorrection {
             rrup_km,
             strikes: ENSEMBLE_STRIKES,
             positions: ENSEMBLE_POSITIONS,
-            epicentre: rup.hypocenter,
             frame: LocalFrame::new(rup.hypocenter),
         }))
     }
@@ -210,7 +208,10 @@ impl PointSourceCorrection {
     /// (haversine, as [`DistanceCalculator`]'s) and its azimuth from the epicentre.
     pub fn site_weight(&self, at: LonLat) -> SiteWeight {
         let (x, y) = self.frame.to_xy(at);
-        self.weight(at.distance_km(&self.epicentre), x.atan2(y).to_degrees())
+        self.weight(
+            at.distance_km(&self.frame.origin()),
+            x.atan2(y).to_degrees(),
+        )
     }
 
     /// [`Self::site_weight`] of a site at `repi_km` in direction `azimuth_deg` (clockwise

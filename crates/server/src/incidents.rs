@@ -193,10 +193,9 @@ pub struct Incident {
 }
 
 impl Incident {
-    /// A flood incident: a gauge crossing's run, or an exercise's flood hazard (which has no
-    /// run parameters, only `hazard`).
+    /// A flood incident: a gauge crossing's run or an exercise's flood hazard.
     pub fn is_flood(&self) -> bool {
-        self.flood.is_some() || self.hazard == IncidentHazard::Flood
+        self.hazard == IncidentHazard::Flood
     }
 }
 

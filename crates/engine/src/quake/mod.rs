@@ -340,15 +340,23 @@ fn people_by_mmi(
     n_countries: usize,
     mmi: impl Fn(usize) -> f64,
 ) -> Vec<[f64; 10]> {
-    people_and_max_mmi(points, n_countries, mmi).0
+    people_and_max_mmi(points, n_countries, mmi).people
 }
 
-/// [`people_by_mmi`] and the highest intensity at any point (1 without points).
+/// People per MMI bin per country under one shaking field, and its highest intensity at a
+/// populated point.
+struct ExposureTable {
+    people: Vec<[f64; 10]>,
+    /// 1 without points.
+    max_mmi: f64,
+}
+
+/// [`people_by_mmi`] and the highest intensity at any point.
 fn people_and_max_mmi(
     points: &[PopPoint],
     n_countries: usize,
     mmi: impl Fn(usize) -> f64,
-) -> (Vec<[f64; 10]>, f64) {
+) -> ExposureTable {
     let mut t = vec![[0.0; 10]; n_countries];
     let mut max_mmi = 1.0f64;
     for (j, p) in points.iter().enumerate() {
@@ -358,10 +366,16 @@ fn people_and_max_mmi(
             t[c][pager::mmi_bin(m) - 1] += p.people;
         }
     }
-    (t, max_mmi)
+    ExposureTable { people: t, max_mmi }
 }
 
-fn losses(region: &Region, year: &EventYear, table: &[[f64; 10]]) -> (f64, f64) {
+/// PAGER's expected deaths and economic loss of a people-per-MMI table, summed over countries.
+struct ExpectedLosses {
+    deaths: f64,
+    loss_usd: f64,
+}
+
+fn losses(region: &Region, year: &EventYear, table: &[[f64; 10]]) -> ExpectedLosses {
     let mut d = 0.0;
     let mut l = 0.0;
     for ((c, people), gdp) in region
@@ -374,7 +388,17 @@ fn losses(region: &Region, year: &EventYear, table: &[[f64; 10]]) -> (f64, f64) 
         d += pager::expected_deaths(&p, people);
         l += pager::expected_loss_usd(&p, *gdp, people);
     }
-    (d, l)
+    ExpectedLosses {
+        deaths: d,
+        loss_usd: l,
+    }
+}
+
+/// A point source's strike ensemble and where each exposure point sits in its tables.
+struct Ensemble<'a> {
+    corr: &'a shaking::PointSourceCorrection,
+    /// One per exposure point.
+    weights: Vec<shaking::SiteWeight>,
 }
 
 /// Stream id mixed into the seed to draw each realisation's member of a point source's strike
@@ -620,20 +644,18 @@ pub fn run_cancellable(
     // intensity over the strike ensemble (each member's median).
     let pt_mmi: Vec<f64> = (n_grid..n_grid + n_pts).map(mmi_at).collect();
     // A point source's strike ensemble with where each exposure point sits in its tables.
-    let ensemble: Option<(&shaking::PointSourceCorrection, Vec<shaking::SiteWeight>)> =
-        ps_corr.as_deref().map(|c| {
-            let w = points
-                .iter()
-                .map(|p| c.site_weight(LonLat::new(p.lon, p.lat)))
-                .collect();
-            (c, w)
-        });
+    let ensemble: Option<Ensemble> = ps_corr.as_deref().map(|corr| Ensemble {
+        corr,
+        weights: points
+            .iter()
+            .map(|p| corr.site_weight(LonLat::new(p.lon, p.lat)))
+            .collect(),
+    });
     // Member `m`'s MMI at exposure point `j` from a value `ln_value` of the mean field there.
-    let member_mmi = |(c, w): &(&shaking::PointSourceCorrection, Vec<shaking::SiteWeight>),
-                      j: usize,
-                      ln_value: f32,
-                      m: usize| {
-        let mem = c.member(k_mmi, m, w[j], sh.rrup_km[n_grid + j] as f64);
+    let member_mmi = |e: &Ensemble, j: usize, ln_value: f32, m: usize| {
+        let mem = e
+            .corr
+            .member(k_mmi, m, e.weights[j], sh.rrup_km[n_grid + j] as f64);
         mmi_of(
             mmi_imt,
             (ln_value as f64 + mem.ln_offset) as f32,
@@ -644,8 +666,8 @@ pub fn run_cancellable(
     // People per MMI per country for each member of the strike ensemble (one member, the
     // rupture itself, when the strike is known); the table reported is their mean, the
     // people expected at each intensity.
-    let members: Vec<(Vec<[f64; 10]>, f64)> = match &ensemble {
-        Some(e) => (0..e.0.members())
+    let members: Vec<ExposureTable> = match &ensemble {
+        Some(e) => (0..e.corr.members())
             .into_par_iter()
             .map(|m| {
                 people_and_max_mmi(&points, region.countries.len(), |j| {
@@ -659,8 +681,8 @@ pub fn run_cancellable(
     };
     let max_mmi_over_strikes = ensemble
         .is_some()
-        .then(|| members.iter().fold(1.0f64, |a, m| a.max(m.1)));
-    let member_tables: Vec<Vec<[f64; 10]>> = members.into_iter().map(|m| m.0).collect();
+        .then(|| members.iter().fold(1.0f64, |a, m| a.max(m.max_mmi)));
+    let member_tables: Vec<Vec<[f64; 10]>> = members.into_iter().map(|m| m.people).collect();
     let mut table = vec![[0.0; 10]; region.countries.len()];
     for t in &member_tables {
         for (row, trow) in table.iter_mut().zip(t) {
@@ -669,12 +691,12 @@ pub fn run_cancellable(
             }
         }
     }
-    let member_losses: Vec<(f64, f64)> = member_tables
+    let member_losses: Vec<ExpectedLosses> = member_tables
         .iter()
         .map(|t| losses(region, &exposure_year, t))
         .collect();
-    let member_deaths: Vec<f64> = member_losses.iter().map(|l| l.0).collect();
-    let member_loss_usd: Vec<f64> = member_losses.iter().map(|l| l.1).collect();
+    let member_deaths: Vec<f64> = member_losses.iter().map(|l| l.deaths).collect();
+    let member_loss_usd: Vec<f64> = member_losses.iter().map(|l| l.loss_usd).collect();
 
     // Realisations of the intensity's ground motion: shaking uncertainty into the losses.
     let mut death_estimates = Vec::with_capacity(req.realizations);
@@ -708,7 +730,7 @@ pub fn run_cancellable(
                 // A point source: each realisation draws one member of the strike ensemble
                 // (the strike is one per event, like the between-event term).
                 Some(e) => {
-                    let m = drawn_member(e.0, req.seed, r);
+                    let m = drawn_member(e.corr, req.seed, r);
                     for (j, (v, &l)) in field_mmi.iter_mut().zip(&f[0]).enumerate() {
                         *v = member_mmi(e, j, l, m);
                     }
@@ -720,9 +742,9 @@ pub fn run_cancellable(
                 }
             }
             let t = people_by_mmi(&points, region.countries.len(), |j| field_mmi[j]);
-            let (d, l) = losses(region, &exposure_year, &t);
-            death_estimates.push(d);
-            loss_estimates.push(l);
+            let ExpectedLosses { deaths, loss_usd } = losses(region, &exposure_year, &t);
+            death_estimates.push(deaths);
+            loss_estimates.push(loss_usd);
             progress("realisations", r as u64 + 1, req.realizations as u64);
         });
         check()?;
@@ -799,13 +821,13 @@ pub fn run_cancellable(
             let (deaths, mmi_over_strikes) = match &ensemble {
                 Some(e) => {
                     let (mut sum, mut lo, mut hi) = (0.0, f64::INFINITY, f64::NEG_INFINITY);
-                    for m in 0..e.0.members() {
+                    for m in 0..e.corr.members() {
                         let mm = member_mmi(e, j, sh.ln_median[k_mmi][i], m);
                         sum += rate(mm);
                         lo = lo.min(mm);
                         hi = hi.max(mm);
                     }
-                    (p.people * sum / e.0.members() as f64, Some([lo, hi]))
+                    (p.people * sum / e.corr.members() as f64, Some([lo, hi]))
                 }
                 None => (p.people * rate(mmi), None),
             };

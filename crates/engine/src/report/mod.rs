@@ -302,9 +302,21 @@ fn exposure_table(out: &mut String, s: &Value, w: &Words) {
         iso = m.keys().map(|k| (k.clone(), k.clone())).collect();
     }
     // Only the countries with people at MMI IV or more.
-    let people_from = |i: &str, from_mmi: usize| people_from(&by[i], from_mmi);
-    iso.retain(|(i, _)| people_from(i, 4) >= 1.0);
-    let columns = country_columns(&iso, &people_from, l.other_countries);
+    iso.retain(|(i, _)| people_from(&by[i], 4) >= 1.0);
+    let n_countries = iso.len();
+    let cols = country_columns(iso, by);
+    // Each column's heading and its countries' ISO codes.
+    let mut columns: Vec<(&str, Vec<&str>)> = cols
+        .own
+        .iter()
+        .map(|(i, n)| (n.as_str(), vec![i.as_str()]))
+        .collect();
+    if !cols.folded.is_empty() {
+        columns.push((
+            l.other_countries,
+            cols.folded.iter().map(|(i, _)| i.as_str()).collect(),
+        ));
+    }
     let _ = write!(
         out,
         "<div class=\"rpt-scroll\"><table id=\"rpt-exposure\"><caption class=\"rpt-vh\">{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>",
@@ -314,14 +326,14 @@ fn exposure_table(out: &mut String, s: &Value, w: &Words) {
         escape(l.damage_resistant),
         escape(l.damage_vulnerable)
     );
-    for c in &columns {
+    for (heading, _) in &columns {
         let _ = write!(
             out,
             "<th scope=\"col\" class=\"num\">{}</th>",
-            escape(&c.name)
+            escape(heading)
         );
     }
-    if iso.len() > 1 {
+    if n_countries > 1 {
         let _ = write!(
             out,
             "<th scope=\"col\" class=\"num\">{}</th>",
@@ -333,12 +345,7 @@ fn exposure_table(out: &mut String, s: &Value, w: &Words) {
         let r = words::ROMAN[k - 1];
         let vals: Vec<f64> = columns
             .iter()
-            .map(|c| {
-                c.iso2
-                    .iter()
-                    .map(|i| by[i][r].as_f64().unwrap_or(0.0))
-                    .sum()
-            })
+            .map(|(_, isos)| isos.iter().map(|i| by[i][r].as_f64().unwrap_or(0.0)).sum())
             .collect();
         let total: f64 = vals.iter().sum();
         if total < 1.0 && k > 4 {
@@ -355,19 +362,20 @@ fn exposure_table(out: &mut String, s: &Value, w: &Words) {
         for v in &vals {
             let _ = write!(out, "<td class=\"num\">{}</td>", group(*v, w.lang));
         }
-        if iso.len() > 1 {
+        if n_countries > 1 {
             let _ = write!(out, "<td class=\"num\">{}</td>", group(total, w.lang));
         }
         out.push_str("</tr>");
     }
     out.push_str("</tbody></table></div>");
-    if let Some(other) = columns.iter().find(|c| c.names.len() > 1) {
+    if !cols.folded.is_empty() {
+        let names: Vec<&str> = cols.folded.iter().map(|(_, n)| n.as_str()).collect();
         let _ = write!(
             out,
             "<p class=\"rpt-note\" id=\"rpt-exposure-other\">{}{}{}</p>",
             escape(l.other_countries),
             escape(l.colon),
-            escape(&other.names.join(l.list_separator))
+            escape(&names.join(l.list_separator))
         );
     }
 }
@@ -376,60 +384,41 @@ fn exposure_table(out: &mut String, s: &Value, w: &Words) {
 /// 1366 px and on A4 in every language; beyond it the countries ranked last share one column.
 const MAX_COUNTRY_COLUMNS: usize = 5;
 
-/// One country column of the exposure table: one country, or the countries folded together.
-struct CountryColumn {
-    name: String,
-    iso2: Vec<String>,
-    /// The countries' names (one for a country's own column).
-    names: Vec<String>,
+/// The exposure table's countries ((ISO code, name)): those with a column of their own, in
+/// the summary's order, and those folded into one "other countries" column (empty when
+/// every country has its own).
+struct CountryColumns {
+    own: Vec<(String, String)>,
+    folded: Vec<(String, String)>,
 }
 
-/// The exposure table's columns for `iso` ((ISO code, name) in the summary's order): every
-/// country when there are at most [`MAX_COUNTRY_COLUMNS`], else the first
-/// `MAX_COUNTRY_COLUMNS - 1` by people at MMI VI+, then V+, then IV+ (`people_from(iso2,
-/// mmi)`), in the summary's order, and one column named `other` for the rest.
-fn country_columns(
-    iso: &[(String, String)],
-    people_from: &dyn Fn(&str, usize) -> f64,
-    other: &str,
-) -> Vec<CountryColumn> {
-    let own = |(i, n): &(String, String)| CountryColumn {
-        name: n.clone(),
-        iso2: vec![i.clone()],
-        names: vec![n.clone()],
-    };
+/// Every country of `iso` (in the summary's order) when there are at most
+/// [`MAX_COUNTRY_COLUMNS`]; else the first `MAX_COUNTRY_COLUMNS - 1` by people at MMI VI+,
+/// then V+, then IV+ in `by` (summary.json's `exposure_by_mmi`) keep theirs (ties in the
+/// summary's order) and the rest are folded.
+fn country_columns(iso: Vec<(String, String)>, by: &Value) -> CountryColumns {
     if iso.len() <= MAX_COUNTRY_COLUMNS {
-        return iso.iter().map(own).collect();
+        return CountryColumns {
+            own: iso,
+            folded: Vec::new(),
+        };
     }
+    let key = |j: usize| [6, 5, 4].map(|m| people_from(&by[&iso[j].0], m));
     let mut rank: Vec<usize> = (0..iso.len()).collect();
-    let key = |j: usize| [6, 5, 4].map(|m| people_from(&iso[j].0, m));
     rank.sort_by(|&a, &b| {
         let (ka, kb) = (key(a), key(b));
-        kb[0]
-            .total_cmp(&ka[0])
-            .then(kb[1].total_cmp(&ka[1]))
-            .then(kb[2].total_cmp(&ka[2]))
+        (0..3)
+            .map(|i| kb[i].total_cmp(&ka[i]))
+            .find(|o| o.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
     });
-    let mut kept = vec![false; iso.len()];
-    for &j in &rank[..MAX_COUNTRY_COLUMNS - 1] {
-        kept[j] = true;
+    let (kept, rest) = rank.split_at(MAX_COUNTRY_COLUMNS - 1);
+    let mut kept = kept.to_vec();
+    kept.sort_unstable();
+    CountryColumns {
+        own: kept.iter().map(|&j| iso[j].clone()).collect(),
+        folded: rest.iter().map(|&j| iso[j].clone()).collect(),
     }
-    let mut columns: Vec<CountryColumn> = iso
-        .iter()
-        .zip(&kept)
-        .filter(|(_, k)| **k)
-        .map(|(c, _)| own(c))
-        .collect();
-    let rest: Vec<&(String, String)> = rank[MAX_COUNTRY_COLUMNS - 1..]
-        .iter()
-        .map(|&j| &iso[j])
-        .collect();
-    columns.push(CountryColumn {
-        name: other.to_string(),
-        iso2: rest.iter().map(|(i, _)| i.clone()).collect(),
-        names: rest.iter().map(|(_, n)| n.clone()).collect(),
-    });
-    columns
 }
 
 /// `escape(s)` with a line-break opportunity after each slash ("Moderate/heavy"), so that a
