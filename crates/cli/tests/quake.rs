@@ -604,6 +604,10 @@ fn gmf_csv_holds_every_realisation_site_and_imt_correlated_and_deterministic() {
             .unwrap();
     assert_eq!(s["gmf"]["rows"], 800);
     assert_eq!(s["intensity"]["mmi_from"], "pgv_cms");
+    assert_eq!(
+        s["intensity"]["component_conversion"],
+        "Boore & Kishida (2017) from the models' RotD50"
+    );
     let sites = std::fs::read_to_string(dir.path().join("a/sites.csv")).unwrap();
     assert!(
         sites
@@ -824,6 +828,11 @@ fn hindu_kush_2015_uses_bc_hydro_with_pgv_and_is_not_red() {
     assert_eq!(s["ground_motion_models"]["regime"], "in_slab");
     assert_eq!(s["ground_motion_models"]["models"], "bchydro-slab");
     assert_eq!(s["intensity"]["mmi_from"], "pgv_cms");
+    // BC Hydro's geometric mean goes to the larger horizontal component before Worden et al.
+    assert_eq!(
+        s["intensity"]["component_conversion"],
+        "Boore & Kishida (2017) from the models' geometric mean"
+    );
     assert_ne!(s["alert_level"], "red");
     let median = s["fatalities"]["median"].as_f64().unwrap();
     assert!((40.0..=4000.0).contains(&median), "median {median}");

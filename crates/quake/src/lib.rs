@@ -4,6 +4,7 @@
 //! Pure computation: no network, database or file output (file *input* is limited to parsing
 //! rupture/event descriptions handed in by the caller).
 
+pub mod component;
 pub mod correlation;
 pub mod field;
 pub mod gmice;

@@ -69,6 +69,37 @@ impl LogicTree {
         self.branches.iter().all(|(g, _)| g.supports(imt))
     }
 
+    /// ln(larger horizontal component / the tree's median) of `imt` at rupture distance
+    /// `rrup_km` and magnitude `mag`: the weighted mean of the branches' Boore & Kishida
+    /// (2017) conversions ([`crate::component`]). ShakeMap converts each model before
+    /// weighting; the conversion adds to ln, so this is the same. 0 for an IMT without
+    /// conversion coefficients (intensity never comes from one).
+    pub fn ln_to_larger(&self, imt: Imt, rrup_km: f64, mag: f64) -> f64 {
+        self.branches
+            .iter()
+            .map(|(g, w)| w * g.component().ln_to_larger(imt, rrup_km, mag).unwrap_or(0.0))
+            .sum()
+    }
+
+    /// MMI as ShakeMap 4 computes it from this tree's ln median (or a simulated ln value)
+    /// `ln_value` of `imt`: converted to the larger horizontal component, then Worden et al.
+    /// (2012) with the distance and magnitude terms. 1 where the conversion has no answer.
+    pub fn mmi(&self, imt: Imt, ln_value: f64, rrup_km: f64, mag: f64) -> f64 {
+        let larger = (ln_value + self.ln_to_larger(imt, rrup_km, mag)).exp();
+        crate::gmice::mmi_with_terms(imt, larger, rrup_km, mag).unwrap_or(1.0)
+    }
+
+    /// The components of the branches, for the outputs (each once, in branch order).
+    pub fn components(&self) -> Vec<crate::component::Component> {
+        let mut out = Vec::new();
+        for (g, _) in &self.branches {
+            if !out.contains(&g.component()) {
+                out.push(g.component());
+            }
+        }
+        out
+    }
+
     /// Weighted combination of the branches (see the module docs).
     pub fn ground_motion(
         &self,
@@ -125,6 +156,27 @@ mod tests {
         let scr = LogicTree::from_name("ab06").unwrap();
         assert_eq!(scr.branches.len(), 1);
         assert_eq!(scr.branches[0].0.name(), "AB06");
+    }
+
+    #[test]
+    fn intensity_is_computed_from_the_larger_component() {
+        // NGA-West2 (RotD50) PGV 60 cm/s at Rrup 5 km, M7.5: converted by exp(0.147401) to
+        // 69.5 cm/s before Worden et al. (2012): 2.89 + 3.16 log10(69.5) + 0.90 - 0.18 * 7.3.
+        let t = LogicTree::from_name("nga-west2").unwrap();
+        let ln = 60f64.ln();
+        let want = 2.89 + 3.16 * (60.0 * 0.147401f64.exp()).log10() + 0.90 - 0.18 * 7.3;
+        let got = t.mmi(Imt::Pgv, ln, 5.0, 7.5);
+        assert!((got - want).abs() < 1e-4, "{got} {want}");
+        let plain = crate::gmice::mmi_with_terms(Imt::Pgv, 60.0, 5.0, 7.5).unwrap();
+        assert!((got - plain - 3.16 * 0.147401 / 10f64.ln()).abs() < 1e-4);
+        // A geometric-mean model is converted further; every branch of a tree alike.
+        let scr = LogicTree::from_name("ab06").unwrap();
+        assert!(scr.ln_to_larger(Imt::Pgv, 5.0, 7.5) > t.ln_to_larger(Imt::Pgv, 5.0, 7.5));
+        assert_eq!(t.components(), vec![crate::component::Component::RotD50]);
+        assert_eq!(
+            scr.components(),
+            vec![crate::component::Component::GeometricMean]
+        );
     }
 
     #[test]

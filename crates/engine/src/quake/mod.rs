@@ -156,6 +156,9 @@ pub struct QuakeRun {
     pub grid_pga_g: Grid<f32>,
     /// The ground motion MMI was converted from (PGV, else PGA, else SA(1.0)).
     pub mmi_imt: Imt,
+    /// The models' horizontal components, converted to the larger of the two before the
+    /// intensity conversion (Boore & Kishida 2017, as ShakeMap 4).
+    pub mmi_components_from: Vec<forewarn_quake::component::Component>,
     /// IMTs computed on the grid and at the exposure points.
     pub imts: Vec<Imt>,
     /// IMTs at the user sites (those of `imts` and the supported `--imt` extras).
@@ -285,11 +288,9 @@ fn footprint_radius_km(
         let delta = corr.map_or(0.0, |c| c.at(k_mmi, r));
         let mmi = tree
             .ground_motion(mmi_imt, &rp, &d, &site)
-            .ok()
-            .and_then(|g| {
-                gmice::mmi_with_terms(mmi_imt, (g.ln_median + delta).exp(), d.rrup_km, rup.mag)
-            })
-            .unwrap_or(1.0);
+            .map_or(1.0, |g| {
+                tree.mmi(mmi_imt, g.ln_median + delta, d.rrup_km, rup.mag)
+            });
         if mmi < 3.5 {
             break;
         }
@@ -328,10 +329,11 @@ fn check_coverage(region: &Region, p: LonLat) -> Result<(), EngineError> {
     )))
 }
 
-/// MMI from the ln median (or simulated value) of `imt` at rupture distance `rrup_km`
-/// (Worden et al. 2012 with the distance and magnitude terms, as ShakeMap 4).
-fn mmi_of(imt: Imt, ln_value: f32, rrup_km: f32, mag: f64) -> f64 {
-    gmice::mmi_with_terms(imt, (ln_value as f64).exp(), rrup_km as f64, mag).unwrap_or(1.0)
+/// MMI from the ln median (or simulated value) of `imt` at rupture distance `rrup_km`, as
+/// ShakeMap 4: the larger horizontal component, then Worden et al. (2012) with the distance
+/// and magnitude terms ([`LogicTree::mmi`]).
+fn mmi_of(tree: &LogicTree, imt: Imt, ln_value: f32, rrup_km: f32, mag: f64) -> f64 {
+    tree.mmi(imt, ln_value as f64, rrup_km as f64, mag)
 }
 
 /// People per MMI bin per country, point `j` at intensity `mmi(j)`.
@@ -622,7 +624,7 @@ pub fn run_cancellable(
     };
     check()?;
     let mag = rupture.mag;
-    let mmi_at = |k: usize| mmi_of(mmi_imt, sh.ln_median[k_mmi][k], sh.rrup_km[k], mag);
+    let mmi_at = |k: usize| mmi_of(&tree, mmi_imt, sh.ln_median[k_mmi][k], sh.rrup_km[k], mag);
 
     // Grids.
     let grid_pga_g = Grid {
@@ -657,6 +659,7 @@ pub fn run_cancellable(
             .corr
             .member(k_mmi, m, e.weights[j], sh.rrup_km[n_grid + j] as f64);
         mmi_of(
+            &tree,
             mmi_imt,
             (ln_value as f64 + mem.ln_offset) as f32,
             mem.rrup_km as f32,
@@ -737,7 +740,7 @@ pub fn run_cancellable(
                 }
                 None => {
                     for ((v, &l), &d) in field_mmi.iter_mut().zip(&f[0]).zip(pt_rrup) {
-                        *v = mmi_of(mmi_imt, l, d, mag);
+                        *v = mmi_of(&tree, mmi_imt, l, d, mag);
                     }
                 }
             }
@@ -880,7 +883,13 @@ pub fn run_cancellable(
                             )
                         })
                         .collect(),
-                    mmi: mmi_of(mmi_imt, ush.ln_median[k_mmi_u][i], ush.rrup_km[i], mag),
+                    mmi: mmi_of(
+                        &tree,
+                        mmi_imt,
+                        ush.ln_median[k_mmi_u][i],
+                        ush.rrup_km[i],
+                        mag,
+                    ),
                 })
                 .collect()
         }
@@ -916,6 +925,7 @@ pub fn run_cancellable(
         n_sites: sites.len() + req.sites.len(),
         n_exposure_points: n_pts,
         mmi_imt,
+        mmi_components_from: tree.components(),
         imts,
         site_imts,
         imts_not_supported,

@@ -149,6 +149,11 @@ pub fn summary_json(run: &QuakeRun) -> Value {
         },
         "intensity": {
             "mmi_from": run.mmi_imt.column_name(),
+            "component": "the larger of the two horizontal components (ShakeMap 4's GREATER_OF_TWO_HORIZONTAL)",
+            "component_conversion": format!(
+                "Boore & Kishida (2017) from the models' {}",
+                run.mmi_components_from.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(" and ")
+            ),
             "gmice": "Worden et al. (2012) with distance (Rrup, 10-300 km) and magnitude (M3.0-7.3) terms",
             "rule": "the first of PGV, PGA, SA(1.0) that every ground-motion model provides, as ShakeMap 4's VirtualIPE",
         },
@@ -366,7 +371,7 @@ fn render_map(run: &QuakeRun, region: &Region, path: &Path) -> Result<(), Engine
             run.alert_level.as_str().to_uppercase()
         ),
         subtitle: format!(
-            "Median MMI (Worden 2012 from {}, {}); deaths median {:.0} (90% {:.0}-{:.0}); exposure: {}",
+            "Median MMI (Worden 2012 from the larger horizontal {}, {}); deaths median {:.0} (90% {:.0}-{:.0}); exposure: {}",
             match run.mmi_imt {
                 forewarn_quake::gmpe::Imt::Pgv => "PGV",
                 forewarn_quake::gmpe::Imt::Pga => "PGA",

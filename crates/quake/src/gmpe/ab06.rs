@@ -265,6 +265,11 @@ fn require(field: &'static str, value: f64, ok: bool) -> Result<(), GmpeError> {
 }
 
 impl Gmpe for Ab06 {
+    /// Atkinson & Boore (2006): the geometric mean of the horizontals (OpenQuake: `IMC.GEOMETRIC_MEAN`).
+    fn component(&self) -> crate::component::Component {
+        crate::component::Component::GeometricMean
+    }
+
     fn name(&self) -> &'static str {
         MODEL
     }

@@ -125,6 +125,12 @@ impl WithConditionalPgv {
 }
 
 impl Gmpe for WithConditionalPgv {
+    /// The inner model's: ShakeMap converts the component after the conditional PGV, by the
+    /// model's declared component (shakelib/multigmpe.py).
+    fn component(&self) -> crate::component::Component {
+        self.inner.component()
+    }
+
     fn name(&self) -> &'static str {
         self.inner.name()
     }

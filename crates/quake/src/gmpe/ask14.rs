@@ -512,6 +512,11 @@ fn validate(rup: &RuptureParams, dist: &Distances, site: &SiteParams) -> Result<
 }
 
 impl Gmpe for Ask14 {
+    /// NGA-West2: RotD50.
+    fn component(&self) -> crate::component::Component {
+        crate::component::Component::RotD50
+    }
+
     fn name(&self) -> &'static str {
         MODEL
     }

@@ -215,6 +215,11 @@ impl BcHydroSlab {
 }
 
 impl Gmpe for BcHydroSlab {
+    /// Abrahamson et al. (2016): the geometric mean (OpenQuake: `IMC.GEOMETRIC_MEAN`).
+    fn component(&self) -> crate::component::Component {
+        crate::component::Component::GeometricMean
+    }
+
     fn name(&self) -> &'static str {
         MODEL
     }

@@ -432,6 +432,11 @@ impl Bssa14 {
 }
 
 impl Gmpe for Bssa14 {
+    /// NGA-West2: RotD50.
+    fn component(&self) -> crate::component::Component {
+        crate::component::Component::RotD50
+    }
+
     fn name(&self) -> &'static str {
         MODEL
     }

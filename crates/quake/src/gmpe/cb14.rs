@@ -475,6 +475,11 @@ fn validate(rup: &RuptureParams, dist: &Distances, site: &SiteParams) -> Result<
 }
 
 impl Gmpe for Cb14 {
+    /// NGA-West2: RotD50.
+    fn component(&self) -> crate::component::Component {
+        crate::component::Component::RotD50
+    }
+
     fn name(&self) -> &'static str {
         MODEL
     }

@@ -443,6 +443,11 @@ fn check_inputs(rup: &RuptureParams, dist: &Distances, site: &SiteParams) -> Res
 }
 
 impl super::Gmpe for Cy14 {
+    /// NGA-West2: RotD50.
+    fn component(&self) -> crate::component::Component {
+        crate::component::Component::RotD50
+    }
+
     fn name(&self) -> &'static str {
         MODEL
     }

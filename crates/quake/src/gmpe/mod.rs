@@ -126,6 +126,8 @@ pub enum GmpeError {
 pub trait Gmpe: Send + Sync {
     /// Short name, e.g. "BSSA14".
     fn name(&self) -> &'static str;
+    /// The horizontal component the model's medians are for.
+    fn component(&self) -> crate::component::Component;
     /// Whether the model has coefficients for `imt`.
     fn supports(&self, imt: Imt) -> bool;
     /// Median and sigmas of `imt` for one rupture/site pair.
