@@ -105,22 +105,52 @@ pub const BK17_RRUP_KM: (f64, f64) = (0.01, 400.0);
 /// Magnitude range of the fit.
 pub const BK17_MAGNITUDE: (f64, f64) = (2.0, 9.0);
 
+/// The distance and magnitude terms' arguments: ln(Rrup / 50) and M - 5.5, clipped.
+fn bk17_arguments(rrup_km: f64, mag: f64) -> (f64, f64) {
+    let r = if rrup_km.is_nan() {
+        BK17_RRUP_KM.0
+    } else {
+        rrup_km.clamp(BK17_RRUP_KM.0, BK17_RRUP_KM.1)
+    };
+    let dm = mag.clamp(BK17_MAGNITUDE.0, BK17_MAGNITUDE.1) - 5.5;
+    ((r / 50.0).ln(), dm)
+}
+
+impl Bk17Row {
+    fn ln_ratio(&self, ln_r_over_50: f64, dm: f64) -> f64 {
+        self.c0 + self.r1 * ln_r_over_50 + self.m1 * dm + self.m2 * dm * dm
+    }
+}
+
+/// The weighted mean of ln(larger / component) over `weights` (component, weight), computing
+/// the distance term once; components without coefficients for `imt` add 0.
+pub fn weighted_ln_to_larger(
+    weights: &[(Component, f64)],
+    imt: Imt,
+    rrup_km: f64,
+    mag: f64,
+) -> f64 {
+    let (ln_r, dm) = bk17_arguments(rrup_km, mag);
+    weights
+        .iter()
+        .filter_map(|&(c, w)| c.row(imt).map(|row| w * row.ln_ratio(ln_r, dm)))
+        .sum()
+}
+
 impl Component {
+    fn row(self, imt: Imt) -> Option<Bk17Row> {
+        match self {
+            Component::RotD50 => larger_over_rotd50(imt),
+            Component::GeometricMean => larger_over_geometric_mean(imt),
+        }
+    }
+
     /// ln(larger of the two horizontal components / this component) for `imt` at rupture
     /// distance `rrup_km` and magnitude `mag`; `None` for an IMT without coefficients here
     /// (only PGV, PGA and SA(1.0), the motions intensity is computed from).
     pub fn ln_to_larger(self, imt: Imt, rrup_km: f64, mag: f64) -> Option<f64> {
-        let c = match self {
-            Component::RotD50 => larger_over_rotd50(imt),
-            Component::GeometricMean => larger_over_geometric_mean(imt),
-        }?;
-        let r = if rrup_km.is_nan() {
-            BK17_RRUP_KM.0
-        } else {
-            rrup_km.clamp(BK17_RRUP_KM.0, BK17_RRUP_KM.1)
-        };
-        let dm = mag.clamp(BK17_MAGNITUDE.0, BK17_MAGNITUDE.1) - 5.5;
-        Some(c.c0 + c.r1 * (r / 50.0).ln() + c.m1 * dm + c.m2 * dm * dm)
+        let (ln_r, dm) = bk17_arguments(rrup_km, mag);
+        Some(self.row(imt)?.ln_ratio(ln_r, dm))
     }
 
     /// Name as written in outputs.

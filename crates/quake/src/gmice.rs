@@ -86,12 +86,24 @@ fn base(c: &WordenCoeffs, imt: Imt, value: f64) -> Option<f64> {
     if y <= 0.0 || y.is_nan() {
         return None;
     }
-    let l = y.log10();
-    Some(if l <= c.t1 {
+    Some(base_log10(c, y.log10()))
+}
+
+/// The bilinear relation at l = log10(Y), Y in cm/s² or cm/s.
+fn base_log10(c: &WordenCoeffs, l: f64) -> f64 {
+    if l <= c.t1 {
         c.c1 + c.c2 * l
     } else {
         c.c3 + c.c4 * l
-    })
+    }
+}
+
+/// The distance and magnitude terms added to `m`, and the clip to [1, 10].
+fn with_terms(c: &WordenCoeffs, m: f64, rrup_km: f64, mag: f64) -> f64 {
+    let r = rrup_km.clamp(RESIDUAL_DISTANCE_KM.0, RESIDUAL_DISTANCE_KM.1);
+    let mm = mag.clamp(RESIDUAL_MAGNITUDE.0, RESIDUAL_MAGNITUDE.1);
+    let m = m + c.c5 + c.c6 * r.log10() + c.c7 * mm;
+    if m.is_nan() { 1.0 } else { m.clamp(1.0, 10.0) }
 }
 
 /// MMI from a ground-motion value in the model's units (g for PGA/SA, cm/s for PGV),
@@ -108,10 +120,22 @@ pub fn mmi_with_terms(imt: Imt, value: f64, rrup_km: f64, mag: f64) -> Option<f6
     let Some(m) = base(&c, imt, value) else {
         return Some(1.0);
     };
-    let r = rrup_km.clamp(RESIDUAL_DISTANCE_KM.0, RESIDUAL_DISTANCE_KM.1);
-    let mm = mag.clamp(RESIDUAL_MAGNITUDE.0, RESIDUAL_MAGNITUDE.1);
-    let m = m + c.c5 + c.c6 * r.log10() + c.c7 * mm;
-    Some(if m.is_nan() { 1.0 } else { m.clamp(1.0, 10.0) })
+    Some(with_terms(&c, m, rrup_km, mag))
+}
+
+/// [`mmi_with_terms`] from the natural log of the value (g, or cm/s for PGV), without taking
+/// its exponential: the grids hold ln values.
+pub fn mmi_with_terms_ln(imt: Imt, ln_value: f64, rrup_km: f64, mag: f64) -> Option<f64> {
+    let c = coeffs(imt)?;
+    if ln_value.is_nan() || ln_value == f64::NEG_INFINITY {
+        return Some(1.0);
+    }
+    let unit_log10 = match imt {
+        Imt::Pgv => 0.0,
+        _ => G_CMS2.log10(),
+    };
+    let l = ln_value * std::f64::consts::LOG10_E + unit_log10;
+    Some(with_terms(&c, base_log10(&c, l), rrup_km, mag))
 }
 
 #[cfg(test)]
@@ -144,6 +168,27 @@ mod tests {
             mmi_with_terms(Imt::Pga, 0.3, 10.0, 6.0)
         );
         assert_eq!(mmi_with_terms(Imt::Pgv, 0.0, 10.0, 6.0), Some(1.0));
+    }
+
+    #[test]
+    fn from_the_log_as_from_the_value() {
+        for (imt, v) in [
+            (Imt::Pgv, 0.5),
+            (Imt::Pgv, 100.0),
+            (Imt::Pga, 0.02),
+            (Imt::Pga, 1.2),
+        ] {
+            for r in [1.0, 30.0, 500.0] {
+                let a = mmi_with_terms(imt, v, r, 6.5).unwrap();
+                let b = mmi_with_terms_ln(imt, v.ln(), r, 6.5).unwrap();
+                assert!((a - b).abs() < 1e-9, "{imt:?} {v} {r}: {a} {b}");
+            }
+        }
+        assert_eq!(
+            mmi_with_terms_ln(Imt::Pgv, f64::NEG_INFINITY, 10.0, 6.0),
+            Some(1.0)
+        );
+        assert_eq!(mmi_with_terms_ln(Imt::Pgv, f64::NAN, 10.0, 6.0), Some(1.0));
     }
 
     #[test]

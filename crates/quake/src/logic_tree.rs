@@ -6,6 +6,7 @@
 //!   event-wide (between-event) uncertainty;
 //! - phi² = sum w_i phi_i²; sigma² = tau² + phi².
 
+use crate::component::{self, Component};
 use crate::gmpe::{Distances, Gmpe, GmpeError, GroundMotion, Imt, RuptureParams, SiteParams};
 use crate::gmpe::{ab06::Ab06, ab2020::WithConditionalPgv, ask14::Ask14, bchydro::BcHydroSlab};
 use crate::gmpe::{bssa14::Bssa14, cb14::Cb14, cy14::Cy14};
@@ -15,6 +16,9 @@ use crate::regime::{IN_SLAB_MODEL, STABLE_CONTINENTAL_MODEL};
 pub struct LogicTree {
     pub name: String,
     pub branches: Vec<(Box<dyn Gmpe>, f64)>,
+    /// The branches' weight summed by horizontal component, for the conversion to the
+    /// larger component (one distance term per component, not per branch).
+    component_weights: Vec<(Component, f64)>,
 }
 
 /// Names accepted by [`LogicTree::from_name`].
@@ -49,7 +53,7 @@ impl LogicTree {
         };
         // Every model without PGV of its own gets it through Abrahamson & Bhasin (2020), as
         // ShakeMap 4's MultiGMPE does (today: BC Hydro in-slab).
-        let branches = branches
+        let branches: Vec<(Box<dyn Gmpe>, f64)> = branches
             .into_iter()
             .map(|(g, w)| {
                 if g.supports(Imt::Pgv) {
@@ -59,9 +63,20 @@ impl LogicTree {
                 }
             })
             .collect();
+        let mut component_weights: Vec<(Component, f64)> = Vec::new();
+        for (g, w) in &branches {
+            match component_weights
+                .iter_mut()
+                .find(|(c, _)| *c == g.component())
+            {
+                Some((_, total)) => *total += w,
+                None => component_weights.push((g.component(), *w)),
+            }
+        }
         Ok(LogicTree {
             name: name.to_ascii_lowercase(),
             branches,
+            component_weights,
         })
     }
 
@@ -75,29 +90,20 @@ impl LogicTree {
     /// weighting; the conversion adds to ln, so this is the same. 0 for an IMT without
     /// conversion coefficients (intensity never comes from one).
     pub fn ln_to_larger(&self, imt: Imt, rrup_km: f64, mag: f64) -> f64 {
-        self.branches
-            .iter()
-            .map(|(g, w)| w * g.component().ln_to_larger(imt, rrup_km, mag).unwrap_or(0.0))
-            .sum()
+        component::weighted_ln_to_larger(&self.component_weights, imt, rrup_km, mag)
     }
 
     /// MMI as ShakeMap 4 computes it from this tree's ln median (or a simulated ln value)
     /// `ln_value` of `imt`: converted to the larger horizontal component, then Worden et al.
     /// (2012) with the distance and magnitude terms. 1 where the conversion has no answer.
     pub fn mmi(&self, imt: Imt, ln_value: f64, rrup_km: f64, mag: f64) -> f64 {
-        let larger = (ln_value + self.ln_to_larger(imt, rrup_km, mag)).exp();
-        crate::gmice::mmi_with_terms(imt, larger, rrup_km, mag).unwrap_or(1.0)
+        let larger = ln_value + self.ln_to_larger(imt, rrup_km, mag);
+        crate::gmice::mmi_with_terms_ln(imt, larger, rrup_km, mag).unwrap_or(1.0)
     }
 
     /// The components of the branches, for the outputs (each once, in branch order).
-    pub fn components(&self) -> Vec<crate::component::Component> {
-        let mut out = Vec::new();
-        for (g, _) in &self.branches {
-            if !out.contains(&g.component()) {
-                out.push(g.component());
-            }
-        }
-        out
+    pub fn components(&self) -> Vec<Component> {
+        self.component_weights.iter().map(|&(c, _)| c).collect()
     }
 
     /// Weighted combination of the branches (see the module docs).
@@ -172,11 +178,8 @@ mod tests {
         // A geometric-mean model is converted further; every branch of a tree alike.
         let scr = LogicTree::from_name("ab06").unwrap();
         assert!(scr.ln_to_larger(Imt::Pgv, 5.0, 7.5) > t.ln_to_larger(Imt::Pgv, 5.0, 7.5));
-        assert_eq!(t.components(), vec![crate::component::Component::RotD50]);
-        assert_eq!(
-            scr.components(),
-            vec![crate::component::Component::GeometricMean]
-        );
+        assert_eq!(t.components(), vec![Component::RotD50]);
+        assert_eq!(scr.components(), vec![Component::GeometricMean]);
     }
 
     #[test]
