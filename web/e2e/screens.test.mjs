@@ -166,7 +166,7 @@ test('incident page and alert pages', { timeout: 15 * 60_000 }, async (t) => {
       assert.ok(colours.bands.every((b) => /%/.test(b.label)), 'each range has its probability');
       // Exposure with words, settlements, map with epicentre, caveats, changes.
       const text = await frame.locator('#rpt').innerText();
-      for (const words of ['Perceived shaking', 'Very strong', 'Most affected settlements', 'Muzaffarabad', 'PROXY', 'Wald & Allen 2007', 'Ground-motion models']) {
+      for (const words of ['Perceived shaking', 'Very strong', 'Most affected settlements', 'Muzaffarabad', 'PROXY', 'Wald & Allen 2007', 'Ground-motion models', 'Intensity (MMI)', 'larger of the two horizontal components', 'Boore & Kishida (2017)']) {
         assert.ok(text.includes(words), `${words} shown`);
       }
       // The event is a point: the page says that its people are counted over every direction

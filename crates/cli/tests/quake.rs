@@ -882,7 +882,13 @@ fn summary_html_is_written_in_each_ui_language_and_urdu_reads_right_to_left() {
         ),
         (
             "ru",
-            &["<html lang=\"ru\" dir=\"ltr\">", "Пакистан", "с. ш."][..],
+            &[
+                "<html lang=\"ru\" dir=\"ltr\">",
+                "Пакистан",
+                "с. ш.",
+                "Интенсивность (MMI)",
+                "Boore &amp; Kishida (2017) from the models&#39; RotD50",
+            ][..],
         ),
     ] {
         let out = dir.path().join(lang);

@@ -647,6 +647,7 @@ fn caveats(out: &mut String, s: &Value, w: &Words) {
         ),
         (l.vs30_source, vs30_text(&s["vs30"]).as_str()),
         (l.earthquake_source, source_text(&s["rupture"]).as_str()),
+        (l.intensity_method, intensity_text(&s["intensity"]).as_str()),
         (l.models, models.as_str()),
         (l.loss_method, s["loss_method"].as_str().unwrap_or("")),
     ] {
@@ -660,6 +661,24 @@ fn caveats(out: &mut String, s: &Value, w: &Words) {
         }
     }
     out.push_str("</dl></section>");
+}
+
+/// How intensity was computed: from which motion, which component and which conversion.
+fn intensity_text(i: &Value) -> String {
+    let Some(from) = i["mmi_from"].as_str() else {
+        return String::new();
+    };
+    let motion = match from {
+        "pgv_cms" => "PGV",
+        "pga_g" => "PGA",
+        _ => "SA(1.0 s)",
+    };
+    format!(
+        "from the median {motion}, converted to {} by {}, then by {}",
+        i["component"].as_str().unwrap_or("-"),
+        i["component_conversion"].as_str().unwrap_or("-"),
+        i["gmice"].as_str().unwrap_or("-"),
+    )
 }
 
 /// A JSON number with `d` decimals, "-" when absent.
