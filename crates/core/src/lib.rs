@@ -6,6 +6,7 @@
 //! CLI) speaks its types.
 
 pub mod admin_units;
+pub mod csv_text;
 pub mod geo_types;
 pub mod grid;
 pub mod place_names;
@@ -15,6 +16,7 @@ pub mod rasterize;
 pub mod region;
 pub mod text_file;
 
+pub use csv_text::csv_field;
 pub use geo_types::{BBox, LonLat, haversine_km};
 pub use grid::{Crs, Grid, GridSpec, MAX_GRID_CELLS, MAX_GRID_DIM};
 pub use region::{

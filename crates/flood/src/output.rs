@@ -84,7 +84,7 @@ impl FloodRun {
                     writeln!(
                         w,
                         "{},{},{},{:.3},{:.6},{:.6}",
-                        csv_field(&g.name),
+                        forewarn_core::csv_field(&g.name),
                         g.x,
                         g.y,
                         g.times_s[k],
@@ -120,14 +120,6 @@ impl FloodRun {
         })?;
         written.push(p);
         Ok(written)
-    }
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
     }
 }
 

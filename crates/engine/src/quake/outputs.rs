@@ -51,8 +51,8 @@ pub fn exposure_csv(summary: &Value) -> Option<String> {
         };
         csv.push_str(&format!(
             "{},{}",
-            csv_field(iso2),
-            csv_field(c["name"].as_str().unwrap_or_default())
+            forewarn_core::csv_field(iso2),
+            forewarn_core::csv_field(c["name"].as_str().unwrap_or_default())
         ));
         for r in ROMAN {
             csv.push_str(&format!(",{:.0}", bins[r].as_f64().unwrap_or(0.0)));
@@ -290,9 +290,9 @@ pub fn write_outputs(
             });
         csv.push_str(&format!(
             "{},{},{},{:.5},{:.5},{:.0},{:.2},{:.5},{:.2},{},{lo},{hi}\n",
-            csv_field(&s.name),
+            forewarn_core::csv_field(&s.name),
             s.country,
-            csv_field(&s.admin1),
+            forewarn_core::csv_field(&s.admin1),
             s.lon,
             s.lat,
             s.population,
@@ -340,14 +340,6 @@ pub fn write_outputs(
     ]);
     files.sort();
     Ok(files)
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 fn render_map(run: &QuakeRun, region: &Region, path: &Path) -> Result<(), EngineError> {
