@@ -483,6 +483,17 @@ test('live exercise with players from two countries', { timeout: 10 * 60_000 }, 
     const orgs = await tj.locator('tr.exercise-record').evaluateAll((rows) => rows.map((r) => r.cells[2].textContent));
     assert.ok(orgs.length > 0 && orgs.every((o) => o === 'TJ'), orgs.join());
     await shot(tj, '12-exercise-tj-incidents.png');
+    // The exercise incident's page offers its affected area and settlements for QGIS (a plain
+    // download link, without the exercise header), and no run table.
+    await row.locator('a.incident-page-link').click();
+    await tj.locator('#incident-data').waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.equal(await tj.locator('#incident-exposure-csv').count(), 0);
+    const [download] = await Promise.all([tj.waitForEvent('download'), tj.locator('#incident-settlements-geojson').click()]);
+    const fc = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
+    assert.equal(fc.type, 'FeatureCollection');
+    assert.ok(fc.features.length > 0, 'settlements in the exercise footprint');
+    const area = await (await tj.request.get(`${base}${await tj.locator('#incident-footprint-geojson').getAttribute('href')}`)).json();
+    assert.equal(area.type, 'FeatureCollection');
     // A situation report written in the exercise is an exercise record.
     await tj.locator('#nav-sitreps').click();
     await tj.locator('#sitrep-title').fill('Sitrep 1: Rushon cut off');

@@ -89,9 +89,14 @@ pub async fn exposure_csv(
     Ok(r)
 }
 
-/// The incident `id` as the caller may read it: in the caller's scope, or (for a page
-/// opened from a link, without the exercise header) in the exercise the caller takes part in.
-async fn readable(st: &AppState, caller: &Caller, id: i64) -> Result<Incident, ApiError> {
+/// The incident `id` as the caller may read it: in the caller's scope, or (for a page or a
+/// file opened from a link, without the exercise header) in the exercise the caller takes
+/// part in. The incident page, its exposure table and its layers are read through this.
+pub(crate) async fn readable(
+    st: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> Result<Incident, ApiError> {
     let Some(r) = st.store.get_record(Incident::TYPE, id).await? else {
         return Err(ApiError::not_found("incident"));
     };

@@ -248,6 +248,17 @@ async fn live_exercise_end_to_end() {
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
     assert!(common::error_says(&v, "no exposure by intensity"), "{v}");
+    // Its layers open from a plain download link (no exercise header) for a participant, as
+    // its page does, and for nobody else.
+    let (s, v) = tj
+        .get(&format!("/api/incidents/{iid}/layers/settlements"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["type"], "FeatureCollection");
+    let (s, _) = pk
+        .get(&format!("/api/incidents/{iid}/layers/settlements"))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
     // Not in the real incident list, and not readable outside the exercise.
     let (_, real) = tj.get("/api/incidents").await;
     assert!(items(&real).iter().all(|i| i["exercise_id"].is_null()));

@@ -31,14 +31,18 @@ function fitFrame(frame) {
 
 /**
  * The run's data to save: its people per intensity and country for a spreadsheet, and its
- * intensity contours and settlements for QGIS. Only for an earthquake run's incident: an
- * exercise's incidents hold the scenario's figures, not a run's table.
+ * intensity contours and settlements for QGIS. An exercise's incident holds the scenario's
+ * figures, not a run's table: it offers its affected area and settlements only.
  */
 function dataLinks(incident) {
-  if (!incident.quake || incident.exercise_id != null) return null;
+  const exercise = incident.exercise_id != null;
+  if (!incident.quake && !exercise) return null;
   const id = incident.id;
   const link = (href, file, key, linkId) => h('a', { href, download: file, id: linkId }, t(key));
-  const links = [
+  const links = exercise ? [
+    link(`/api/incidents/${id}/layers/mmi_contours`, `incident-${id}-area.geojson`, 'incidentPage.footprintGeojson', 'incident-footprint-geojson'),
+    link(`/api/incidents/${id}/layers/settlements`, `incident-${id}-settlements.geojson`, 'incidentPage.settlementsGeojson', 'incident-settlements-geojson'),
+  ] : [
     link(`/api/incidents/${id}/exposure.csv`, `incident-${id}-exposure.csv`, 'incidentPage.exposureCsv', 'incident-exposure-csv'),
     link(`/api/incidents/${id}/layers/mmi_contours`, `incident-${id}-mmi-contours.geojson`, 'incidentPage.contoursGeojson', 'incident-contours-geojson'),
     link(`/api/incidents/${id}/layers/settlements`, `incident-${id}-settlements.geojson`, 'incidentPage.settlementsGeojson', 'incident-settlements-geojson'),
