@@ -78,18 +78,18 @@ pub const RESIDUAL_DISTANCE_KM: (f64, f64) = (10.0, 300.0);
 /// Magnitude clip of the residual terms (ShakeMap wgrw12.py: M3.0-7.3).
 pub const RESIDUAL_MAGNITUDE: (f64, f64) = (3.0, 7.3);
 
-fn base(c: &WordenCoeffs, imt: Imt, value: f64) -> Option<f64> {
-    let y = match imt {
-        Imt::Pgv => value,
-        _ => value * G_CMS2,
+/// log10 of a ground motion in the relation's units (cm/s² for PGA and SA, cm/s for PGV)
+/// from the natural log of its value in the models' units (g, or cm/s): -inf for a zero
+/// value, NaN for a negative or NaN one (both end as MMI 1 below).
+fn log10_y(imt: Imt, ln_value: f64) -> f64 {
+    let unit_log10 = match imt {
+        Imt::Pgv => 0.0,
+        _ => G_CMS2.log10(),
     };
-    if y <= 0.0 || y.is_nan() {
-        return None;
-    }
-    Some(base_log10(c, y.log10()))
+    ln_value * std::f64::consts::LOG10_E + unit_log10
 }
 
-/// The bilinear relation at l = log10(Y), Y in cm/s² or cm/s.
+/// The bilinear relation at l = log10(Y).
 fn base_log10(c: &WordenCoeffs, l: f64) -> f64 {
     if l <= c.t1 {
         c.c1 + c.c2 * l
@@ -98,11 +98,8 @@ fn base_log10(c: &WordenCoeffs, l: f64) -> f64 {
     }
 }
 
-/// The distance and magnitude terms added to `m`, and the clip to [1, 10].
-fn with_terms(c: &WordenCoeffs, m: f64, rrup_km: f64, mag: f64) -> f64 {
-    let r = rrup_km.clamp(RESIDUAL_DISTANCE_KM.0, RESIDUAL_DISTANCE_KM.1);
-    let mm = mag.clamp(RESIDUAL_MAGNITUDE.0, RESIDUAL_MAGNITUDE.1);
-    let m = m + c.c5 + c.c6 * r.log10() + c.c7 * mm;
+/// MMI clipped to [1, 10]; 1 where it is undefined.
+fn clip(m: f64) -> f64 {
     if m.is_nan() { 1.0 } else { m.clamp(1.0, 10.0) }
 }
 
@@ -110,32 +107,23 @@ fn with_terms(c: &WordenCoeffs, m: f64, rrup_km: f64, mag: f64) -> f64 {
 /// without the distance and magnitude terms.
 pub fn mmi(imt: Imt, value: f64) -> Option<f64> {
     let c = coeffs(imt)?;
-    Some(base(&c, imt, value).map_or(1.0, |m| m.clamp(1.0, 10.0)))
+    Some(clip(base_log10(&c, log10_y(imt, value.ln()))))
 }
 
 /// MMI from a ground-motion value with the distance and magnitude terms, as ShakeMap 4
 /// converts its grids (rupture distance `rrup_km`, moment magnitude `mag`).
 pub fn mmi_with_terms(imt: Imt, value: f64, rrup_km: f64, mag: f64) -> Option<f64> {
-    let c = coeffs(imt)?;
-    let Some(m) = base(&c, imt, value) else {
-        return Some(1.0);
-    };
-    Some(with_terms(&c, m, rrup_km, mag))
+    mmi_with_terms_ln(imt, value.ln(), rrup_km, mag)
 }
 
 /// [`mmi_with_terms`] from the natural log of the value (g, or cm/s for PGV), without taking
 /// its exponential: the grids hold ln values.
 pub fn mmi_with_terms_ln(imt: Imt, ln_value: f64, rrup_km: f64, mag: f64) -> Option<f64> {
     let c = coeffs(imt)?;
-    if ln_value.is_nan() || ln_value == f64::NEG_INFINITY {
-        return Some(1.0);
-    }
-    let unit_log10 = match imt {
-        Imt::Pgv => 0.0,
-        _ => G_CMS2.log10(),
-    };
-    let l = ln_value * std::f64::consts::LOG10_E + unit_log10;
-    Some(with_terms(&c, base_log10(&c, l), rrup_km, mag))
+    let r = rrup_km.clamp(RESIDUAL_DISTANCE_KM.0, RESIDUAL_DISTANCE_KM.1);
+    let mm = mag.clamp(RESIDUAL_MAGNITUDE.0, RESIDUAL_MAGNITUDE.1);
+    let m = base_log10(&c, log10_y(imt, ln_value)) + c.c5 + c.c6 * r.log10() + c.c7 * mm;
+    Some(clip(m))
 }
 
 #[cfg(test)]

@@ -39,13 +39,14 @@ function dataLinks(incident) {
   if (!incident.quake && !exercise) return null;
   const id = incident.id;
   const link = (href, file, key, linkId) => h('a', { href, download: file, id: linkId }, t(key));
+  const settlements = link(`/api/incidents/${id}/layers/settlements`, `incident-${id}-settlements.geojson`, 'incidentPage.settlementsGeojson', 'incident-settlements-geojson');
   const links = exercise ? [
     link(`/api/incidents/${id}/layers/mmi_contours`, `incident-${id}-area.geojson`, 'incidentPage.footprintGeojson', 'incident-footprint-geojson'),
-    link(`/api/incidents/${id}/layers/settlements`, `incident-${id}-settlements.geojson`, 'incidentPage.settlementsGeojson', 'incident-settlements-geojson'),
+    settlements,
   ] : [
     link(`/api/incidents/${id}/exposure.csv`, `incident-${id}-exposure.csv`, 'incidentPage.exposureCsv', 'incident-exposure-csv'),
     link(`/api/incidents/${id}/layers/mmi_contours`, `incident-${id}-mmi-contours.geojson`, 'incidentPage.contoursGeojson', 'incident-contours-geojson'),
-    link(`/api/incidents/${id}/layers/settlements`, `incident-${id}-settlements.geojson`, 'incidentPage.settlementsGeojson', 'incident-settlements-geojson'),
+    settlements,
   ];
   return h('p', { class: 'incident-data no-print', id: 'incident-data' },
     h('span', { class: 'inline-label' }, `${t('incidentPage.data')}: `),

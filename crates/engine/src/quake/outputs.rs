@@ -364,11 +364,7 @@ fn render_map(run: &QuakeRun, region: &Region, path: &Path) -> Result<(), Engine
         ),
         subtitle: format!(
             "Median MMI (Worden 2012 from the larger horizontal {}, {}); deaths median {:.0} (90% {:.0}-{:.0}); exposure: {}",
-            match run.mmi_imt {
-                forewarn_quake::gmpe::Imt::Pgv => "PGV",
-                forewarn_quake::gmpe::Imt::Pga => "PGA",
-                _ => "SA(1.0)",
-            },
+            run.mmi_imt.oq_name(),
             run.model_selection.models.to_uppercase(),
             run.fatalities.median,
             run.fatalities.p5,

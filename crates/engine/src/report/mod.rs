@@ -668,11 +668,10 @@ fn intensity_text(i: &Value) -> String {
     let Some(from) = i["mmi_from"].as_str() else {
         return String::new();
     };
-    let motion = match from {
-        "pgv_cms" => "PGV",
-        "pga_g" => "PGA",
-        _ => "SA(1.0 s)",
-    };
+    let motion = forewarn_quake::gmice::MMI_IMT_PREFERENCE
+        .iter()
+        .find(|i| i.column_name() == from)
+        .map_or_else(|| from.to_string(), |i| i.oq_name());
     format!(
         "from the median {motion}, converted to {} by {}, then by {}",
         i["component"].as_str().unwrap_or("-"),

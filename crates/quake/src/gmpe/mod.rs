@@ -41,6 +41,16 @@ impl Imt {
         }
     }
 
+    /// OpenQuake's name, as people read it: PGA, PGV, SA(1.0) (the inverse of the CLI's
+    /// `--imt` parsing).
+    pub fn oq_name(&self) -> String {
+        match self {
+            Imt::Pga => "PGA".into(),
+            Imt::Pgv => "PGV".into(),
+            Imt::Sa(t) => format!("SA({t:.1})"),
+        }
+    }
+
     /// Period in seconds used by correlation models (PGA = 0, PGV treated as 1 s by convention
     /// is NOT assumed here; callers decide).
     pub fn period_s(&self) -> Option<f64> {
