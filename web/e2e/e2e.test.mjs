@@ -488,6 +488,13 @@ test('live exercise with players from two countries', { timeout: 10 * 60_000 }, 
     await row.locator('a.incident-page-link').click();
     await tj.locator('#incident-data').waitFor({ timeout: UI_TIMEOUT_MS });
     assert.equal(await tj.locator('#incident-exposure-csv').count(), 0);
+    // The page is the scenario's: the countries the shaking reaches with their people, no
+    // run's fatality panel, and nothing to compare with.
+    const scenario = tj.frameLocator('#incident-report');
+    await scenario.locator('#rpt-places tbody tr').first().waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.equal(await scenario.locator('#rpt-fatalities').count(), 0);
+    assert.match(await scenario.locator('#rpt-scenario-note').textContent(), /players' actions/);
+    assert.equal(await tj.locator('#incident-compare').count(), 0);
     const [download] = await Promise.all([tj.waitForEvent('download'), tj.locator('#incident-settlements-geojson').click()]);
     const fc = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
     assert.equal(fc.type, 'FeatureCollection');

@@ -1,6 +1,7 @@
 //! `GET /api/incidents/{id}/report.html`: the incident page of a completed earthquake run
 //! (forewarn_engine::report, the same page the CLI writes as summary.html), with what changed
-//! since the previous run of the same event. Opened in a frame of the web UI and on its own
+//! since the previous run of the same event; for an exercise incident (earthquake or flood),
+//! the scenario's page: the places its hazard reaches, the people there and when. Opened in a frame of the web UI and on its own
 //! for printing. `GET /api/incidents/{id}/exposure.csv`: its people per country and intensity
 //! for spreadsheets (the CLI's exposure.csv).
 
@@ -28,7 +29,7 @@ const PREVIOUS_SCAN: i64 = 50;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportQuery {
-    /// Page language (`en`, `ru`; others get English).
+    /// Page language (`en`, `ru`, `zh`, `ur`; another gives 422 naming `lang`).
     pub lang: Option<String>,
     /// The incident to compare with; 0 for none; absent: the latest earlier run of the same
     /// event ([`SAME_EVENT_KM`], [`SAME_EVENT_HOURS`]).
@@ -43,7 +44,11 @@ async fn quake_summary(
     id: i64,
     what: &str,
 ) -> Result<(Incident, Value), ApiError> {
-    let inc = readable(st, caller, id).await?;
+    run_summary(readable(st, caller, id).await?, what)
+}
+
+/// The run's summary of incident `inc`, as [`quake_summary`].
+fn run_summary(inc: Incident, what: &str) -> Result<(Incident, Value), ApiError> {
     if inc.is_flood() {
         return Err(ApiError::conflict(format!(
             "{what} is an earthquake run's; a flood incident's figures are in its summary and its map layers (flood_extent, settlements)"
@@ -192,7 +197,11 @@ pub async fn report(
             "lang",
         ));
     }
-    let (inc, summary) = quake_summary(&st, &caller, id, "the incident page").await?;
+    let inc = readable(&st, &caller, id).await?;
+    if inc.exercise_hazard.is_some() {
+        return scenario_page(&st, inc, lang).await;
+    }
+    let (inc, summary) = run_summary(inc, "the incident page")?;
     let previous = match q.previous {
         Some(0) => None,
         Some(p) if p == id => {
@@ -237,6 +246,11 @@ pub async fn report(
     })
     .await
     .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), None))?;
+    Ok(page_response(html))
+}
+
+/// An incident page as the response: HTML that runs no script, framed only by the web UI.
+fn page_response(html: String) -> Response {
     let mut r = html.into_response();
     let h = r.headers_mut();
     h.insert(
@@ -251,5 +265,36 @@ pub async fn report(
         ),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    Ok(r)
+    r
+}
+
+/// The page of an exercise incident: the scenario's figures and the places its hazard
+/// reaches (its settlements layer), not a run's summary (forewarn_engine::report's scenario
+/// page). Earthquake and flood alike.
+async fn scenario_page(st: &AppState, inc: Incident, lang: String) -> Result<Response, ApiError> {
+    let places: Option<Value> = st
+        .store
+        .get_layer(inc.id, "settlements")
+        .await?
+        .and_then(|g| serde_json::from_str(&g).ok());
+    let html = tokio::task::spawn_blocking(move || {
+        let world = crate::runner::world().ok();
+        let summary = inc.summary.clone().unwrap_or(Value::Null);
+        forewarn_engine::report::render_scenario_html(&forewarn_engine::report::ScenarioInput {
+            title: &inc.title,
+            hazard: if inc.is_flood() {
+                forewarn_engine::report::ScenarioHazard::Flood
+            } else {
+                forewarn_engine::report::ScenarioHazard::Earthquake
+            },
+            alert_level: inc.alert_level.as_deref(),
+            summary: &summary,
+            places: places.as_ref(),
+            region: world.as_ref().map(|w| &w.region),
+            lang: &lang,
+        })
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), None))?;
+    Ok(page_response(html))
 }

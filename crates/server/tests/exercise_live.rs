@@ -259,6 +259,14 @@ async fn live_exercise_end_to_end() {
         .get(&format!("/api/incidents/{iid}/layers/settlements"))
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+    // Its page is the scenario's: the countries the shaking reaches, with their people and
+    // intensity, and no run's panels (no fatalities shown as "none", no table by intensity).
+    let page = scenario_page(&tj, iid, "en").await;
+    assert!(page.contains("(MMI ≥ VI)</bdi>"), "{page}");
+    assert!(page.contains("<td>Tajikistan</td>"), "{page}");
+    assert!(!page.contains("Estimated fatalities") && !page.contains("rpt-exposure"));
+    let (s, _) = pk.get(&format!("/api/incidents/{iid}/report.html")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
     // Not in the real incident list, and not readable outside the exercise.
     let (_, real) = tj.get("/api/incidents").await;
     assert!(items(&real).iter().all(|i| i["exercise_id"].is_null()));
@@ -379,6 +387,29 @@ async fn live_exercise_end_to_end() {
     let v = control(&rc, id, json!({"op": "resume"})).await;
     assert_eq!(v["status"], "running");
 
+    // The outburst flood begins 5 h after the earthquake: its incident's page lists the
+    // flooded settlements with their depth and arrival, in the page's language.
+    control(&rc, id, json!({"op": "jump", "to": "T+6h"})).await;
+    let (_, incs) = tj.in_exercise(id).get("/api/incidents").await;
+    let flood = items(&incs)
+        .into_iter()
+        .find(|i| i["org"] == "tj" && i["exercise_hazard"] == "sarez-flood")
+        .unwrap_or_else(|| panic!("no flood incident: {incs}"));
+    let fid = flood["id"].as_i64().unwrap();
+    let (_, layer) = tj
+        .get(&format!("/api/incidents/{fid}/layers/settlements"))
+        .await;
+    let flooded = layer["features"].as_array().map_or(0, Vec::len);
+    assert!(flooded > 0, "{layer}");
+    let page = scenario_page(&tj, fid, "ru").await;
+    assert!(page.contains("Сценарий учения"), "{page}");
+    assert!(page.contains("Наибольшая глубина затопления, м"), "{page}");
+    assert_eq!(
+        page.matches("<tr>").count(),
+        flooded.min(100) + 1,
+        "a row per flooded settlement: {page}"
+    );
+
     // The exercise journal holds the players' actions.
     let (_, xact) = rc.in_exercise(id).get("/api/activity?limit=1000").await;
     let actions: Vec<(String, String)> = items(&xact)
@@ -487,4 +518,16 @@ async fn ended_exercises_leave_memory_beyond_the_bound() {
         .get(&format!("/api/exercises/{}/injects", ids[n - 1]))
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
+}
+
+/// The page of exercise incident `id` in `lang`, as a participant opens it from its link
+/// (no exercise header).
+async fn scenario_page(c: &Client<'_>, id: i64, lang: &str) -> String {
+    let (s, v) = c
+        .get(&format!("/api/incidents/{id}/report.html?lang={lang}"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let page = v.as_str().unwrap_or_default().to_string();
+    assert!(page.contains("data-scenario=\"true\""), "{page}");
+    page
 }

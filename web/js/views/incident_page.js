@@ -2,7 +2,8 @@
 // (GET /api/incidents/{id}/report.html, the same page `forewarn quake` writes as
 // summary.html, so the alert bands and intensity words are defined once, in the engine) and
 // this screen frames it with the actions around it: compare with another run, print, map,
-// draft an alert.
+// draft an alert. An exercise incident (earthquake or flood) gets the scenario's page from
+// the same address: the places its hazard reaches, the people there and when.
 import { h, mount } from '../dom.js';
 import { t, currentLang } from '../i18n.js';
 import { get } from '../api.js';
@@ -72,12 +73,15 @@ export async function renderIncidentPage(main, { params, toast }) {
     return null;
   }
   // Earlier completed runs to compare with ('' = the server's choice of the same event).
+  const exercise = incident.exercise_id != null;
   let earlier = [];
-  try {
-    earlier = ((await get('/api/incidents')).items || [])
-      .filter((i) => i.id < id && (i.status === 'complete' || i.status === 'closed'));
-  } catch (err) {
-    toast(errorText(err), 'error');
+  if (!exercise) {
+    try {
+      earlier = ((await get('/api/incidents')).items || [])
+        .filter((i) => i.id < id && (i.status === 'complete' || i.status === 'closed'));
+    } catch (err) {
+      toast(errorText(err), 'error');
+    }
   }
   const compare = h('select', { id: 'incident-compare' },
     h('option', { value: '' }, t('incidentPage.compareAuto')),
@@ -101,7 +105,8 @@ export async function renderIncidentPage(main, { params, toast }) {
     h('div', { class: 'incident-page-bar no-print' },
       heading,
       h('div', { class: 'actions' },
-        h('label', { for: 'incident-compare', class: 'inline-label' }, t('incidentPage.compare')), compare,
+        // An exercise incident holds the scenario, not a run: there is nothing to compare.
+        exercise ? null : [h('label', { for: 'incident-compare', class: 'inline-label' }, t('incidentPage.compare')), compare],
         h('button', {
           class: 'btn', type: 'button', id: 'incident-print',
           onClick: () => frame.contentWindow?.print(),

@@ -6,6 +6,7 @@
 //! printed on A4. Built only from a run's summary.json (and its MMI contours), so the CLI's
 //! `summary.html` and the server's `/api/incidents/{id}/report.html` are the same page.
 
+mod scenario;
 mod svg;
 pub mod words;
 
@@ -16,6 +17,7 @@ use std::fmt::Write as _;
 use std::sync::OnceLock;
 use words::{Words, level_from_str, level_index, mmi_index};
 
+pub use scenario::{ScenarioHazard, ScenarioInput, render_scenario_html};
 pub use svg::{MapInput, Place, overlaps as label_overlaps};
 
 /// What the page is built from.
@@ -430,13 +432,7 @@ fn escape_breaking_slashes(s: &str) -> String {
 /// The country name of ISO code `iso2` in `lang`: the CAP templates' form (the names the
 /// warnings use), else the summary's English name, else the code.
 fn country_name(s: &Value, iso2: &str, lang: &str) -> String {
-    static CAP: OnceLock<Option<forewarn_cap::WarningConfig>> = OnceLock::new();
-    let cap = CAP.get_or_init(|| forewarn_cap::WarningConfig::embedded().ok());
-    cap.as_ref()
-        .filter(|_| lang != "en")
-        .and_then(|c| c.templates(lang))
-        .and_then(|t| t.countries.get(iso2))
-        .map(String::as_str)
+    cap_country_name(iso2, lang)
         .or_else(|| {
             s["countries"]
                 .as_array()
@@ -445,6 +441,18 @@ fn country_name(s: &Value, iso2: &str, lang: &str) -> String {
         })
         .unwrap_or(iso2)
         .to_string()
+}
+
+/// The CAP templates' name of country `iso2` in `lang` (none for English: the callers have
+/// the English name from their data).
+fn cap_country_name(iso2: &str, lang: &str) -> Option<&'static str> {
+    static CAP: OnceLock<Option<forewarn_cap::WarningConfig>> = OnceLock::new();
+    let cap = CAP.get_or_init(|| forewarn_cap::WarningConfig::embedded().ok());
+    cap.as_ref()
+        .filter(|_| lang != "en")
+        .and_then(|c| c.templates(lang))
+        .and_then(|t| t.countries.get(iso2))
+        .map(String::as_str)
 }
 
 /// A settlement of the summary (`name`, `country`, `lon`, `lat`) named in `lang`: the region's

@@ -83,6 +83,20 @@ pub struct Labels {
     pub people_mmi7: &'static str,
     pub most_likely: &'static str,
     pub none: &'static str,
+    /// The caption of an exercise incident's page (the scenario's figures, not a run's).
+    pub scenario_caption: &'static str,
+    /// What an exercise incident holds, and what it does not.
+    pub scenario_holds: &'static str,
+    pub people_at_risk: &'static str,
+    pub countries: &'static str,
+    /// The deepest water at a flooded settlement.
+    pub flood_depth_m: &'static str,
+    /// The heading of the table of places the hazard reaches.
+    pub places_at_risk: &'static str,
+    /// The column of exercise time at which the hazard reaches a place.
+    pub reached_at: &'static str,
+    /// The heading of the engine's own figures for the scenario.
+    pub engine_run: &'static str,
 }
 
 const EN: Words = Words {
@@ -174,6 +188,14 @@ const EN: Words = Words {
         people_mmi7: "People at MMI VII or more",
         most_likely: "Most likely range",
         none: "none",
+        scenario_caption: "Exercise scenario",
+        scenario_holds: "An exercise incident holds the scenario's figures: the places the hazard reaches, the people there and when it reaches them. What happens to them follows from the players' actions in the exercise; the engine's figures before any action are below.",
+        people_at_risk: "People at risk",
+        countries: "Countries",
+        flood_depth_m: "Highest flood depth, m",
+        places_at_risk: "Where and when the hazard strikes",
+        reached_at: "Reached at (exercise time)",
+        engine_run: "Engine run",
     },
 };
 
@@ -266,6 +288,14 @@ const RU: Words = Words {
         people_mmi7: "Население при MMI VII и выше",
         most_likely: "Наиболее вероятный диапазон",
         none: "нет",
+        scenario_caption: "Сценарий учения",
+        scenario_holds: "Инцидент учения содержит данные сценария: места, до которых доходит опасность, сколько там людей и когда опасность до них доходит. Что с ними станет, зависит от действий участников учения; расчёт модели до любых действий приведён ниже.",
+        people_at_risk: "Люди в зоне опасности",
+        countries: "Страны",
+        flood_depth_m: "Наибольшая глубина затопления, м",
+        places_at_risk: "Где и когда наступает опасность",
+        reached_at: "Время воздействия (время учения)",
+        engine_run: "Расчёт модели",
     },
 };
 
@@ -362,6 +392,14 @@ const ZH: Words = Words {
         people_mmi7: "烈度Ⅶ度及以上人口",
         most_likely: "最可能的区间",
         none: "无",
+        scenario_caption: "演习情景",
+        scenario_holds: "演习事件包含情景数据：灾害波及的地点、当地人数以及波及时间。这些人的结局取决于参演方在演习中的行动；下方列出任何行动之前的模型计算结果。",
+        people_at_risk: "受威胁人数",
+        countries: "国家",
+        flood_depth_m: "最大淹没水深（米）",
+        places_at_risk: "灾害波及的地点和时间",
+        reached_at: "波及时间（演习时间）",
+        engine_run: "模型计算",
     },
 };
 
@@ -457,6 +495,14 @@ const UR: Words = Words {
         people_mmi7: "مرکلی پیمانے (MMI) پر 7 یا زیادہ شدت میں آبادی",
         most_likely: "سب سے زیادہ ممکنہ حد",
         none: "کوئی نہیں",
+        scenario_caption: "مشق کا منظرنامہ",
+        scenario_holds: "مشق کے واقعے میں منظرنامے کے اعداد و شمار ہیں: وہ مقامات جہاں خطرہ پہنچتا ہے، وہاں کتنے لوگ ہیں اور خطرہ وہاں کب پہنچتا ہے۔ ان لوگوں کے ساتھ کیا ہوتا ہے، اس کا انحصار مشق میں شرکاء کے اقدامات پر ہے؛ کسی بھی اقدام سے پہلے ماڈل کے اعداد و شمار نیچے دیے گئے ہیں۔",
+        people_at_risk: "خطرے میں لوگ",
+        countries: "ممالک",
+        flood_depth_m: "سیلاب کی زیادہ سے زیادہ گہرائی، میٹر",
+        places_at_risk: "خطرہ کہاں اور کب پہنچتا ہے",
+        reached_at: "پہنچنے کا وقت (مشق کا وقت)",
+        engine_run: "ماڈل کا حساب",
     },
 };
 
