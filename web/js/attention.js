@@ -85,8 +85,8 @@ function itemText(item) {
 function itemHref(item) {
   if (item.kind === 'incident') {
     if (item.status !== 'complete' && item.status !== 'closed') return '#/incidents';
-    // A flood is shown on the map; the incident page is an earthquake run's.
-    return item.flood ? `#/map/incident/${item.recordId}` : `#/incident/${item.recordId}`;
+    // Its page (an earthquake's or a flood's), which links the map.
+    return `#/incident/${item.recordId}`;
   }
   if (item.kind === 'draft') return '#/approvals';
   return '#/board';

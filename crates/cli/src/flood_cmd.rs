@@ -62,6 +62,9 @@ pub struct RunArgs {
     /// Write alert.xml even for a green alert.
     #[arg(long)]
     cap_always: bool,
+    /// Language of summary.html.
+    #[arg(long, default_value = "en", value_parser = forewarn_engine::report::words::LANGUAGES)]
+    lang: String,
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
@@ -129,7 +132,7 @@ pub fn run(data: Option<&Path>, cmd: Cmd) -> Result<ExitCode> {
             ascii: a.ascii,
         },
     )?;
-    forewarn_engine::flood::write_extras(&run, &impact, &region, &a.out)?;
+    forewarn_engine::flood::write_extras(&run, &impact, &region, &a.out, &a.lang)?;
     let start = match &a.time {
         Some(s) => parse_time(s)?,
         None => CapTime::from_utc(
@@ -230,7 +233,7 @@ pub fn run(data: Option<&Path>, cmd: Cmd) -> Result<ExitCode> {
     }
     println!("  {alert_note}");
     println!(
-        "  Wrote {} grid and table files (+ summary.json, runtime.json, map.png for geographic runs, alert.xml when issued) to {}",
+        "  Wrote {} grid and table files (+ summary.json, summary.html, runtime.json, flood_extent.geojson and map.png for geographic runs, alert.xml when issued) to {}",
         written.len(),
         a.out.display()
     );

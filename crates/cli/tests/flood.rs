@@ -80,6 +80,26 @@ fn sarez_summary_has_deaths_without_and_with_warning_and_lives_saved() {
         text.contains("without warning") && text.contains("lives saved"),
         "{text}"
     );
+    // summary.html leads with the same three numbers, warns of the coarse valley first and
+    // draws the extent that flood_extent.geojson holds.
+    let html = std::fs::read_to_string(out.join("summary.html")).unwrap();
+    let grouped = |v: f64| forewarn_engine::report::group(v, "en");
+    for (id, v) in [
+        ("rpt-deaths-without-warning", without),
+        ("rpt-deaths-with-warning", with),
+        ("rpt-lives-saved", saved),
+    ] {
+        assert!(
+            html.contains(&format!("id=\"{id}\">{}<", grouped(v))),
+            "{id}"
+        );
+    }
+    assert!(html.find("narrower than a cell") < html.find("rpt-life-loss-h"));
+    assert!(html.contains(">Rŭshon</td>") && html.contains("<svg"));
+    let extent: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("flood_extent.geojson")).unwrap())
+            .unwrap();
+    assert_eq!(extent["features"][0]["geometry"]["type"], "MultiPolygon");
 }
 
 /// The urgency rank of a CAP urgency (most urgent first).

@@ -1,5 +1,7 @@
-//! Flood run extras: summary.json and map.png (the flood crate writes the grids and tables).
+//! Flood run extras: summary.json, summary.html, flood_extent.geojson and map.png (the flood
+//! crate writes the grids and tables).
 
+use crate::contours::{filled_contours, geojson_coordinates};
 use crate::map::{MapSpec, RasterLayer, hillshade, render_png};
 use crate::{EngineError, write_file};
 use forewarn_core::{Grid, LonLat, Region};
@@ -62,22 +64,57 @@ pub fn summary_json(run: &FloodRun, impact: &FloodImpact) -> Value {
     })
 }
 
-/// Write summary.json and map.png next to the flood crate's outputs.
+/// The area flooded [`forewarn_flood::solver::FLOOD_DEPTH_M`] deep or more at any time, as
+/// a GeoJSON FeatureCollection of one MultiPolygon (the server's `flood_extent` layer, the
+/// CLI's flood_extent.geojson; in the run's coordinates).
+pub fn extent_geojson(run: &FloodRun) -> Value {
+    let threshold = forewarn_flood::solver::FLOOD_DEPTH_M;
+    let features: Vec<Value> = filled_contours(&run.max_depth_m, &[threshold])
+        .into_iter()
+        .filter(|(_, mp)| !mp.0.is_empty())
+        .map(|(t, mp)| {
+            json!({
+                "type": "Feature",
+                "properties": {"depth_m": t, "label": format!("Flood depth >= {t} m"), "color": "#3182bd"},
+                "geometry": {"type": "MultiPolygon", "coordinates": geojson_coordinates(&mp)},
+            })
+        })
+        .collect();
+    json!({"type": "FeatureCollection", "name": "flood_extent", "features": features})
+}
+
+/// Write summary.json, summary.html (the run's page in `lang`, [`crate::report::render_flood_html`])
+/// and, for a run on geographic terrain, flood_extent.geojson and map.png next to the flood
+/// crate's outputs.
 pub fn write_extras(
     run: &FloodRun,
     impact: &FloodImpact,
     region: &Region,
     dir: &Path,
+    lang: &str,
 ) -> Result<(), EngineError> {
+    let summary = summary_json(run, impact);
     write_file(
         &dir.join("summary.json"),
         format!(
             "{}\n",
-            serde_json::to_string_pretty(&summary_json(run, impact)).unwrap_or_default()
+            serde_json::to_string_pretty(&summary).unwrap_or_default()
         )
         .as_bytes(),
     )?;
-    if run.spec.crs.is_geographic() {
+    let geographic = run.spec.crs.is_geographic();
+    let extent = geographic.then(|| extent_geojson(run));
+    if let Some(e) = &extent {
+        write_file(&dir.join("flood_extent.geojson"), e.to_string().as_bytes())?;
+    }
+    let html = crate::report::render_flood_html(&crate::report::FloodReportInput {
+        summary: &summary,
+        extent: extent.as_ref(),
+        region: geographic.then_some(region),
+        lang,
+    });
+    write_file(&dir.join("summary.html"), html.as_bytes())?;
+    if geographic {
         render_map(run, impact, region, &dir.join("map.png"))?;
     }
     Ok(())

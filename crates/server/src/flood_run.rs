@@ -6,7 +6,7 @@
 use crate::incidents::{FloodParams, Incident};
 use crate::runner::{RunOutput, world};
 use forewarn_cap::{CapTime, Status};
-use forewarn_engine::contours::{geojson_coordinates, round6};
+use forewarn_engine::contours::round6;
 use forewarn_engine::flood_alert::{self, FloodAlertOptions};
 use forewarn_flood::impact::WarningOptions;
 use forewarn_flood::{People, RunOptions, Scenario};
@@ -83,29 +83,14 @@ pub fn compute(
         summary,
         alert_level: impact.alert.clone(),
         layers: vec![
-            (FLOOD_LAYERS[0], extent_geojson(&run).to_string()),
+            (
+                FLOOD_LAYERS[0],
+                forewarn_engine::flood::extent_geojson(&run).to_string(),
+            ),
             (FLOOD_LAYERS[1], settlements_geojson(&impact).to_string()),
         ],
         cap_xml,
     })
-}
-
-/// The area flooded 0.1 m deep or more at any time, as one GeoJSON feature.
-fn extent_geojson(run: &forewarn_flood::FloodRun) -> Value {
-    let threshold = forewarn_flood::solver::FLOOD_DEPTH_M;
-    let features: Vec<Value> =
-        forewarn_engine::contours::filled_contours(&run.max_depth_m, &[threshold])
-            .into_iter()
-            .filter(|(_, mp)| !mp.0.is_empty())
-            .map(|(t, mp)| {
-                json!({
-                    "type": "Feature",
-                    "properties": {"depth_m": t, "label": format!("Flood depth >= {t} m"), "color": "#3182bd"},
-                    "geometry": {"type": "MultiPolygon", "coordinates": geojson_coordinates(&mp)},
-                })
-            })
-            .collect();
-    json!({"type": "FeatureCollection", "name": "flood_extent", "features": features})
 }
 
 /// The settlements the water reaches, with its arrival (early bound and modelled) and depth.

@@ -1,7 +1,9 @@
 //! `GET /api/incidents/{id}/report.html`: the incident page of a completed earthquake run
 //! (forewarn_engine::report, the same page the CLI writes as summary.html), with what changed
-//! since the previous run of the same event; for an exercise incident (earthquake or flood),
-//! the scenario's page: the places its hazard reaches, the people there and when. Opened in a frame of the web UI and on its own
+//! since the previous run of the same event; for a flood run, the flood's page (its life loss
+//! without and with a warning, the settlements in the order the water reaches them); for an
+//! exercise incident (earthquake or flood), the scenario's page: the places its hazard
+//! reaches, the people there and when. Opened in a frame of the web UI and on its own
 //! for printing. `GET /api/incidents/{id}/exposure.csv`: its people per country and intensity
 //! for spreadsheets (the CLI's exposure.csv).
 
@@ -201,6 +203,9 @@ pub async fn report(
     if inc.exercise_hazard.is_some() {
         return scenario_page(&st, inc, lang).await;
     }
+    if inc.is_flood() {
+        return flood_page(&st, inc, lang).await;
+    }
     let (inc, summary) = run_summary(inc, "the incident page")?;
     let previous = match q.previous {
         Some(0) => None,
@@ -266,6 +271,35 @@ fn page_response(html: String) -> Response {
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     r
+}
+
+/// The page of a completed flood run: its summary and its extent (forewarn_engine::report's
+/// flood page, the CLI's flood summary.html). 404 naming `id` while the run has not completed.
+async fn flood_page(st: &AppState, inc: Incident, lang: String) -> Result<Response, ApiError> {
+    let Some(summary) = inc.summary.clone() else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "the incident page is not ready: the run has not completed",
+            Some("id"),
+        ));
+    };
+    let extent: Option<Value> = st
+        .store
+        .get_layer(inc.id, crate::flood_run::FLOOD_LAYERS[0])
+        .await?
+        .and_then(|g| serde_json::from_str(&g).ok());
+    let html = tokio::task::spawn_blocking(move || {
+        let world = crate::runner::world().ok();
+        forewarn_engine::report::render_flood_html(&forewarn_engine::report::FloodReportInput {
+            summary: &summary,
+            extent: extent.as_ref(),
+            region: world.as_ref().map(|w| &w.region),
+            lang: &lang,
+        })
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), None))?;
+    Ok(page_response(html))
 }
 
 /// The page of an exercise incident: the scenario's figures and the places its hazard

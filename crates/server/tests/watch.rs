@@ -463,10 +463,36 @@ async fn a_gauge_crossing_starts_its_flood_run_and_a_draft() {
         .get(&format!("/api/incidents/{id}/layers/mmi_contours"))
         .await;
     assert_eq!(s, 404, "a flood has no shaking contours");
-    let (s, _) = td
-        .call("GET", &format!("/api/incidents/{id}/report.html"), None)
+    // Its page leads with the three life-loss numbers and lists the settlements reached.
+    let (s, page) = td
+        .call(
+            "GET",
+            &format!("/api/incidents/{id}/report.html?lang=ur"),
+            None,
+        )
         .await;
-    assert_eq!(s, 409, "the incident page is an earthquake run's");
+    assert_eq!(s, 200, "{page}");
+    let page = page.as_str().unwrap_or_default();
+    let ll = &full["summary"]["life_loss"];
+    let shown = |v: &Value| forewarn_engine::report::group(v.as_f64().unwrap(), "ur");
+    for (id, key) in [
+        ("rpt-deaths-without-warning", "without_warning"),
+        ("rpt-deaths-with-warning", "with_warning"),
+        ("rpt-lives-saved", "lives_saved"),
+    ] {
+        assert!(
+            page.contains(&format!("id=\"{id}\">{}<", shown(&ll[key]))),
+            "{id}: {page}"
+        );
+    }
+    assert!(page.contains("dir=\"rtl\"") && page.contains("انتباہ سے بچائی گئی جانیں"));
+    assert!(page.contains("id=\"rpt-flood-settlements\""), "{page}");
+    assert!(page.contains("fill=\"#3182BD\""), "the extent on the map");
+    // Its exposure table is an earthquake run's.
+    let (s, _) = td
+        .call("GET", &format!("/api/incidents/{id}/exposure.csv"), None)
+        .await;
+    assert_eq!(s, 409, "no exposure by intensity for a flood");
     // The draft for the usual approval, its areas the downstream reaches, onset the crossing.
     let draft = until("the draft warning", 30, async || {
         let (_, v) = td.get("/api/alerts?status=draft").await;

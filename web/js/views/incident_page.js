@@ -2,8 +2,10 @@
 // (GET /api/incidents/{id}/report.html, the same page `forewarn quake` writes as
 // summary.html, so the alert bands and intensity words are defined once, in the engine) and
 // this screen frames it with the actions around it: compare with another run, print, map,
-// draft an alert. An exercise incident (earthquake or flood) gets the scenario's page from
-// the same address: the places its hazard reaches, the people there and when.
+// draft an alert. A flood run gets its flood page from the same address (life loss without
+// and with a warning, the settlements in the order the water reaches them), and an exercise
+// incident (earthquake or flood) the scenario's page: the places its hazard reaches, the
+// people there and when.
 import { h, mount } from '../dom.js';
 import { t, currentLang } from '../i18n.js';
 import { get } from '../api.js';
@@ -32,17 +34,19 @@ function fitFrame(frame) {
 
 /**
  * The run's data to save: its people per intensity and country for a spreadsheet, and its
- * intensity contours and settlements for QGIS. An exercise's incident holds the scenario's
- * figures, not a run's table: it offers its affected area and settlements only.
+ * intensity contours and settlements for QGIS. A flood run offers its flooded area and the
+ * settlements the water reaches; an exercise's incident holds the scenario's figures, not a
+ * run's table: it offers its affected area and settlements only.
  */
 function dataLinks(incident) {
   const exercise = incident.exercise_id != null;
-  if (!incident.quake && !exercise) return null;
+  const flood = !exercise && incident.flood != null;
+  if (!incident.quake && !exercise && !flood) return null;
   const id = incident.id;
   const link = (href, file, key, linkId) => h('a', { href, download: file, id: linkId }, t(key));
   const settlements = link(`/api/incidents/${id}/layers/settlements`, `incident-${id}-settlements.geojson`, 'incidentPage.settlementsGeojson', 'incident-settlements-geojson');
-  const links = exercise ? [
-    link(`/api/incidents/${id}/layers/mmi_contours`, `incident-${id}-area.geojson`, 'incidentPage.footprintGeojson', 'incident-footprint-geojson'),
+  const links = exercise || flood ? [
+    link(`/api/incidents/${id}/layers/${flood ? 'flood_extent' : 'mmi_contours'}`, `incident-${id}-area.geojson`, 'incidentPage.footprintGeojson', 'incident-footprint-geojson'),
     settlements,
   ] : [
     link(`/api/incidents/${id}/exposure.csv`, `incident-${id}-exposure.csv`, 'incidentPage.exposureCsv', 'incident-exposure-csv'),
@@ -73,9 +77,11 @@ export async function renderIncidentPage(main, { params, toast }) {
     return null;
   }
   // Earlier completed runs to compare with ('' = the server's choice of the same event).
+  // Comparing is an earthquake run's (what changed since the previous run of the event).
   const exercise = incident.exercise_id != null;
+  const comparable = !exercise && incident.flood == null;
   let earlier = [];
-  if (!exercise) {
+  if (comparable) {
     try {
       earlier = ((await get('/api/incidents')).items || [])
         .filter((i) => i.id < id && (i.status === 'complete' || i.status === 'closed'));
@@ -105,8 +111,9 @@ export async function renderIncidentPage(main, { params, toast }) {
     h('div', { class: 'incident-page-bar no-print' },
       heading,
       h('div', { class: 'actions' },
-        // An exercise incident holds the scenario, not a run: there is nothing to compare.
-        exercise ? null : [h('label', { for: 'incident-compare', class: 'inline-label' }, t('incidentPage.compare')), compare],
+        // An exercise incident holds the scenario, not a run, and a flood page has no
+        // comparison: there is nothing to compare.
+        comparable ? [h('label', { for: 'incident-compare', class: 'inline-label' }, t('incidentPage.compare')), compare] : null,
         h('button', {
           class: 'btn', type: 'button', id: 'incident-print',
           onClick: () => frame.contentWindow?.print(),

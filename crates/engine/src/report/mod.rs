@@ -6,6 +6,7 @@
 //! printed on A4. Built only from a run's summary.json (and its MMI contours), so the CLI's
 //! `summary.html` and the server's `/api/incidents/{id}/report.html` are the same page.
 
+mod flood;
 mod scenario;
 mod svg;
 pub mod words;
@@ -17,6 +18,7 @@ use std::fmt::Write as _;
 use std::sync::OnceLock;
 use words::{Words, level_from_str, level_index, mmi_index};
 
+pub use flood::{FloodReportInput, render_flood_html};
 pub use scenario::{ScenarioHazard, ScenarioInput, render_scenario_html};
 pub use svg::{MapInput, Place, overlaps as label_overlaps};
 
@@ -108,6 +110,8 @@ body{margin:0;background:#fff;color:#111;font:15px/1.45 system-ui,"Noto Sans","D
 .rpt-notes dt{font-weight:600}
 .rpt-notes dd{margin:0 0 .4rem 0;unicode-bidi:plaintext}
 .rpt-foot{font-size:.78rem;color:#333;margin-top:1rem}
+.rpt-warn{margin:.4rem 0;padding:.3rem .6rem;border-inline-start:4px solid #ff9000;background:#fff4e0;unicode-bidi:plaintext}
+.rpt-big{font-size:1.8rem;font-weight:700;margin:.1rem 0;font-variant-numeric:tabular-nums}
 @page{size:A4;margin:12mm}
 @media print{
  body{font-size:10.5pt}
@@ -149,6 +153,17 @@ fn mmi_chip(mmi: f64) -> String {
         "<span class=\"rpt-mmi\" style=\"background:{c}\">{}</span>",
         words::ROMAN[k]
     )
+}
+
+/// The page's map section: the drawing with its caption.
+fn map_section(out: &mut String, map: &MapInput<'_>, w: &Words, caption: &str) {
+    let _ = write!(
+        out,
+        "<section aria-labelledby=\"rpt-map-h\"><h2 id=\"rpt-map-h\">{}</h2><figure style=\"margin:0\">{}<figcaption class=\"rpt-caption\">{}</figcaption></figure></section>",
+        escape(w.labels.map),
+        svg::map_svg(map),
+        escape(caption)
+    );
 }
 
 /// Band edges of a loss block (raw units: deaths or US$), `"inf"` as infinity.
@@ -875,20 +890,19 @@ pub fn render_html(input: &ReportInput<'_>) -> String {
                 })
             })
             .collect();
-        let map = svg::map_svg(&MapInput {
-            bbox,
-            contours: input.contours,
-            region: input.region,
-            places,
-            epicentre: epi,
-            title: format!("{} — {}", l.map, event),
-            legend_title: format!("{} ({})", l.mmi, l.shaking),
-        });
-        let _ = write!(
-            out,
-            "<section aria-labelledby=\"rpt-map-h\"><h2 id=\"rpt-map-h\">{}</h2><figure style=\"margin:0\">{map}<figcaption class=\"rpt-caption\">{}</figcaption></figure></section>",
-            escape(l.map),
-            escape(l.map_caption)
+        map_section(
+            &mut out,
+            &MapInput {
+                bbox,
+                contours: input.contours,
+                region: input.region,
+                places,
+                epicentre: epi,
+                title: format!("{} — {}", l.map, event),
+                legend_title: format!("{} ({})", l.mmi, l.shaking),
+            },
+            w,
+            l.map_caption,
         );
     }
     changes(&mut out, s, input.previous.as_ref(), w);

@@ -1,5 +1,5 @@
-//! The incident page's map as inline SVG: filled MMI contours (the run's mmi.geojson), country
-//! borders, the largest affected settlements with their names, the epicentre as a star, an
+//! The incident page's map as inline SVG: filled MMI contours (the run's mmi.geojson) or a
+//! flood's extent, country borders, the largest affected settlements with their names, the epicentre as a star, an
 //! MMI legend and a scale bar. Equirectangular, north up, scaled by cos(latitude) at the
 //! centre; everything outside the footprint is clipped. No request is made.
 
@@ -23,7 +23,8 @@ pub struct Place {
 pub struct MapInput<'a> {
     /// [west, south, east, north] in degrees.
     pub bbox: [f64; 4],
-    /// Filled MMI contours (GeoJSON FeatureCollection with `mmi` and `color` properties).
+    /// Filled MMI contours (GeoJSON FeatureCollection with `mmi` and `color` properties), or
+    /// areas without `mmi` filled with their `color` (a flood's extent).
     pub contours: Option<&'a Value>,
     pub region: Option<&'a Region>,
     pub places: Vec<Place>,
@@ -182,7 +183,21 @@ pub fn overlaps(placed: &[[f64; 4]], b: [f64; 4]) -> bool {
         .any(|p| b[0] < p[2] && p[0] < b[2] && b[1] < p[3] && p[1] < b[3])
 }
 
-/// The map as an `<svg>` element.
+/// The fill of an area: its MMI's colour, else (an area without an MMI, as a flood's extent)
+/// its `color` property when that is `#RRGGBB`.
+fn fill_of(f: &Value) -> Option<(u8, u8, u8)> {
+    let p = &f["properties"];
+    if let Some(k) = p["mmi"].as_u64() {
+        return mmi_color(k as f32).map(|c| (c.0, c.1, c.2));
+    }
+    let hex = p["color"].as_str()?.strip_prefix('#')?;
+    if hex.len() != 6 {
+        return None;
+    }
+    let byte = |i: usize| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok();
+    Some((byte(0)?, byte(2)?, byte(4)?))
+}
+
 /// The width of a 14 px label, estimated: CJK ideographs are square (one em), other scripts
 /// about 8 px a character.
 fn label_width_px(name: &str) -> f64 {
@@ -217,8 +232,7 @@ pub fn map_svg(m: &MapInput<'_>) -> String {
             .unwrap_or_default();
         feats.sort_by_key(|f| f["properties"]["mmi"].as_u64().unwrap_or(0));
         for f in feats {
-            let k = f["properties"]["mmi"].as_u64().unwrap_or(0);
-            let Some(c) = mmi_color(k as f32) else {
+            let Some(c) = fill_of(f) else {
                 continue;
             };
             let mut d = String::new();
@@ -401,6 +415,22 @@ pub fn map_svg(m: &MapInput<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn areas_are_filled_by_intensity_else_by_their_colour() {
+        let area = |props: Value| serde_json::json!({"properties": props});
+        let by_mmi = fill_of(&area(serde_json::json!({"mmi": 6, "color": "#000000"})));
+        assert_eq!(by_mmi, mmi_color(6.0).map(|c| (c.0, c.1, c.2)));
+        let flood = fill_of(&area(serde_json::json!({"color": "#3182bd"})));
+        assert_eq!(flood, Some((0x31, 0x82, 0xbd)));
+        for bad in ["3182bd", "#3182b", "#31\"/>x", "#ééé"] {
+            assert_eq!(
+                fill_of(&area(serde_json::json!({"color": bad}))),
+                None,
+                "{bad}"
+            );
+        }
+    }
 
     #[test]
     fn scale_bar_lengths_are_round() {
