@@ -183,7 +183,7 @@ fn life_loss(out: &mut String, ll: &Value, w: &Words) {
     );
     let lead = format!(
         "<p class=\"rpt-unit\">{}: <b id=\"rpt-lead-time\">{}</b></p>",
-        escape(l.lead_time_h),
+        escape(l.lead_time_first_h),
         hours(ll["lead_time_h"].as_f64())
     );
     for (id, label, key, extra) in [
