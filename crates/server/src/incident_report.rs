@@ -306,11 +306,15 @@ async fn flood_page(st: &AppState, inc: Incident, lang: String) -> Result<Respon
 /// reaches (its settlements layer), not a run's summary (forewarn_engine::report's scenario
 /// page). Earthquake and flood alike.
 async fn scenario_page(st: &AppState, inc: Incident, lang: String) -> Result<Response, ApiError> {
-    let places: Option<Value> = st
-        .store
-        .get_layer(inc.id, "settlements")
-        .await?
-        .and_then(|g| serde_json::from_str(&g).ok());
+    let layer = async |name: &str| -> Result<Option<Value>, ApiError> {
+        Ok(st
+            .store
+            .get_layer(inc.id, name)
+            .await?
+            .and_then(|g| serde_json::from_str(&g).ok()))
+    };
+    let places = layer("settlements").await?;
+    let area = layer("mmi_contours").await?;
     let html = tokio::task::spawn_blocking(move || {
         let world = crate::runner::world().ok();
         let summary = inc.summary.clone().unwrap_or(Value::Null);
@@ -324,6 +328,7 @@ async fn scenario_page(st: &AppState, inc: Incident, lang: String) -> Result<Res
             alert_level: inc.alert_level.as_deref(),
             summary: &summary,
             places: places.as_ref(),
+            area: area.as_ref(),
             region: world.as_ref().map(|w| &w.region),
             lang: &lang,
         })

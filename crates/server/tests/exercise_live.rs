@@ -262,9 +262,13 @@ async fn live_exercise_end_to_end() {
     // Its page is the scenario's: the countries the shaking reaches, with their people and
     // intensity, and no run's panels (no fatalities shown as "none", no table by intensity).
     let page = scenario_page(&tj, iid, "en").await;
-    assert!(page.contains("(MMI ≥ VI)</bdi>"), "{page}");
+    assert!(page.contains("People at risk (MMI ≥ VI)"), "{page}");
     assert!(page.contains("<td>Tajikistan</td>"), "{page}");
     assert!(!page.contains("Estimated fatalities") && !page.contains("rpt-exposure"));
+    assert!(
+        page.contains("class=\"rpt-epicentre\""),
+        "the footprint mapped: {page}"
+    );
     let (s, _) = pk.get(&format!("/api/incidents/{iid}/report.html")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     // Not in the real incident list, and not readable outside the exercise.
@@ -408,6 +412,10 @@ async fn live_exercise_end_to_end() {
         page.matches("<tr>").count(),
         flooded.min(100) + 1,
         "a row per flooded settlement: {page}"
+    );
+    assert!(
+        page.contains("<svg class=\"rpt-map\""),
+        "the flooded area mapped"
     );
 
     // The exercise journal holds the players' actions.

@@ -54,7 +54,7 @@ function dataLinks(incident) {
     settlements,
   ];
   return h('p', { class: 'incident-data no-print', id: 'incident-data' },
-    h('span', { class: 'inline-label' }, `${t('incidentPage.data')}: `),
+    h('span', { class: 'inline-label' }, t('incidentPage.data'), ' '),
     links.flatMap((a, i) => (i ? [' · ', a] : [a])));
 }
 

@@ -7,7 +7,8 @@
 
 use super::words::{self, Words, level_from_str};
 use super::{
-    CSS, MapInput, Place, country_name, escape, group, map_section, pill, settlement_name,
+    CSS, MapInput, Place, area_bbox, country_name, escape, group, labelled, map_section, pill,
+    settlement_name,
 };
 use forewarn_core::Region;
 use serde_json::Value;
@@ -36,9 +37,6 @@ fn hours(v: Option<f64>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
-/// The threshold of "affected", isolated left to right (a right-to-left page would mirror ≥).
-const AFFECTED_THRESHOLD: &str = "<bdi dir=\"ltr\">(≥ 0.1 m)</bdi>";
-
 /// The page: one self-contained HTML document, as [`super::render_html`].
 pub fn render_flood_html(input: &FloodReportInput<'_>) -> String {
     let s = input.summary;
@@ -64,8 +62,8 @@ pub fn render_flood_html(input: &FloodReportInput<'_>) -> String {
         escape(name),
         level
             .map(|x| format!(
-                "<span>{}: {}</span>",
-                escape(l.alert),
+                "<span>{}{}</span>",
+                labelled(l.alert, w),
                 pill(x, w, "rpt-alert-level")
             ))
             .unwrap_or_default()
@@ -76,22 +74,25 @@ pub fn render_flood_html(input: &FloodReportInput<'_>) -> String {
             .filter(|o| *o >= 0.5)
             .map(|o| {
                 format!(
-                    " ({}{}{})",
-                    escape(l.outside_settlements),
-                    escape(l.colon),
-                    group(o, w.lang)
+                    " {}",
+                    escape(&l.outside_settlements.replace("{n}", &group(o, w.lang)))
                 )
             })
             .unwrap_or_default();
         let _ = write!(
             out,
-            "<li>{} {AFFECTED_THRESHOLD}: <b id=\"rpt-affected\">{}</b>{outside}</li>",
+            "<li>{} {}<b id=\"rpt-affected\">{}</b>{outside}</li>",
             escape(l.people_affected),
+            labelled(l.threshold_water, w),
             group(a, w.lang)
         );
     }
     if let Some(d) = s["max_depth_m"].as_f64() {
-        let _ = write!(out, "<li>{}: <b>{d:.1}</b></li>", escape(l.flood_depth_m));
+        let _ = write!(
+            out,
+            "<li>{}<b>{d:.1}</b></li>",
+            labelled(l.flood_depth_m, w)
+        );
     }
     let peak = s["breaches"]
         .as_array()
@@ -102,16 +103,16 @@ pub fn render_flood_html(input: &FloodReportInput<'_>) -> String {
     if let Some(q) = peak {
         let _ = write!(
             out,
-            "<li>{}: <b>{}</b></li>",
-            escape(l.breach_peak_m3s),
+            "<li>{}<b>{}</b></li>",
+            labelled(l.breach_peak_m3s, w),
             group(q, w.lang)
         );
     }
     if let Some(d) = s["damage_usd"].as_f64() {
         let _ = write!(
             out,
-            "<li>{}: <b>{:.1}</b> {}</li>",
-            escape(l.damage),
+            "<li>{}<b>{:.1}</b> {}</li>",
+            labelled(l.damage, w),
             d / 1e6,
             escape(l.usd_millions_unit)
         );
@@ -121,14 +122,15 @@ pub fn render_flood_html(input: &FloodReportInput<'_>) -> String {
         if let Some(t) = warning.as_str() {
             let _ = write!(
                 out,
-                "<p class=\"rpt-warn\" lang=\"en\" dir=\"ltr\">{}</p>",
+                "<p class=\"rpt-warn\"><b>{}</b><span lang=\"en\" dir=\"ltr\">{}</span></p>",
+                labelled(l.model_warnings, w),
                 escape(t)
             );
         }
     }
     out.push_str("</header>");
     life_loss(&mut out, &s["life_loss"], w);
-    if let (Some(extent), Some(bbox)) = (input.extent, input.extent.and_then(extent_bbox)) {
+    if let (Some(extent), Some(bbox)) = (input.extent, input.extent.and_then(area_bbox)) {
         let mut reached: Vec<&Value> = settlements(imp);
         reached.sort_by(|a, b| {
             let people = |x: &Value| x["affected"].as_f64().unwrap_or(0.0);
@@ -165,8 +167,8 @@ pub fn render_flood_html(input: &FloodReportInput<'_>) -> String {
     caveats(&mut out, s, w);
     let _ = writeln!(
         out,
-        "<p class=\"rpt-foot\">{}: Forewarn {}</p></main></body></html>",
-        escape(l.produced_by),
+        "<p class=\"rpt-foot\">{}Forewarn {}</p></main></body></html>",
+        labelled(l.produced_by, w),
         escape(s["forewarn_version"].as_str().unwrap_or(""))
     );
     out
@@ -182,8 +184,8 @@ fn life_loss(out: &mut String, ll: &Value, w: &Words) {
         escape(l.life_loss)
     );
     let lead = format!(
-        "<p class=\"rpt-unit\">{}: <b id=\"rpt-lead-time\">{}</b></p>",
-        escape(l.lead_time_first_h),
+        "<p class=\"rpt-unit\">{}<b id=\"rpt-lead-time\">{}</b></p>",
+        labelled(l.lead_time_first_h, w),
         hours(ll["lead_time_h"].as_f64())
     );
     for (id, label, key, extra) in [
@@ -226,13 +228,12 @@ fn life_loss(out: &mut String, ll: &Value, w: &Words) {
         };
         let _ = write!(
             out,
-            "<p class=\"rpt-note\" id=\"rpt-cross-check\">{}{}{}: {}{}{}: {}</p>",
-            escape(l.cross_check),
-            escape(l.colon),
-            escape(l.deaths_without_warning),
+            "<p class=\"rpt-note\" id=\"rpt-cross-check\">{}{}{}{}{}{}</p>",
+            labelled(l.cross_check, w),
+            labelled(l.deaths_without_warning, w),
             with_range("without_warning"),
             escape(l.list_separator),
-            escape(l.deaths_with_warning),
+            labelled(l.deaths_with_warning, w),
             with_range("with_warning"),
         );
     }
@@ -274,10 +275,11 @@ fn settlements_table(out: &mut String, s: &Value, region: Option<&Region>, w: &W
     rows.sort_by(|a, b| arrival(a).total_cmp(&arrival(b)));
     let _ = write!(
         out,
-        "<div class=\"rpt-scroll\"><table id=\"rpt-flood-settlements\"><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\" class=\"num\">{} {AFFECTED_THRESHOLD}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th></tr></thead><tbody>",
+        "<div class=\"rpt-scroll\"><table id=\"rpt-flood-settlements\"><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\" class=\"num\">{} {}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th></tr></thead><tbody>",
         escape(l.settlement),
         escape(l.country),
         escape(l.people_affected),
+        escape(l.threshold_water),
         escape(l.share_flooded),
         escape(l.flood_depth_m),
         escape(l.arrival_h),
@@ -290,7 +292,7 @@ fn settlements_table(out: &mut String, s: &Value, region: Option<&Region>, w: &W
         let ll = &r["life_loss"];
         let _ = write!(
             out,
-            "<tr><td class=\"txt\">{}</td><td class=\"txt\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.0}%</td><td class=\"num\">{}</td><td class=\"num\"><bdi dir=\"ltr\">{} / {}</bdi></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            "<tr><td class=\"txt\">{}</td><td class=\"txt\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.0}%</td><td class=\"num\">{}</td><td class=\"num\"><bdi dir=\"{}\">{} / {}</bdi></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             escape(&settlement_name(region, r, w.lang)),
             escape(&country_name(
                 &s["impact"],
@@ -302,6 +304,8 @@ fn settlements_table(out: &mut String, s: &Value, region: Option<&Region>, w: &W
             r["max_depth_m"]
                 .as_f64()
                 .map_or_else(|| "-".into(), |d| format!("{d:.1}")),
+            // Early bound first in the reading direction, as the column's heading has them.
+            w.dir,
             h(r["arrival_early_s"].as_f64()),
             h(r["arrival_time_s"].as_f64()),
             hours(ll["lead_time_h"].as_f64()),
@@ -335,10 +339,11 @@ fn countries_table(out: &mut String, s: &Value, w: &Words) {
     }
     let _ = write!(
         out,
-        "<section aria-labelledby=\"rpt-flood-countries-h\"><h2 id=\"rpt-flood-countries-h\">{}</h2><table id=\"rpt-flood-countries\"><thead><tr><th scope=\"col\">{}</th><th scope=\"col\" class=\"num\">{} {AFFECTED_THRESHOLD}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}, {}</th></tr></thead><tbody>",
+        "<section aria-labelledby=\"rpt-flood-countries-h\"><h2 id=\"rpt-flood-countries-h\">{}</h2><table id=\"rpt-flood-countries\"><thead><tr><th scope=\"col\">{}</th><th scope=\"col\" class=\"num\">{} {}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}, {}</th></tr></thead><tbody>",
         escape(l.by_country),
         escape(l.country),
         escape(l.people_affected),
+        escape(l.threshold_water),
         escape(l.deaths_without_warning),
         escape(l.deaths_with_warning),
         escape(l.damage),
@@ -410,35 +415,6 @@ fn caveats(out: &mut String, s: &Value, w: &Words) {
         let _ = write!(out, "<dd lang=\"en\" dir=\"ltr\">{}</dd>", escape(text));
     }
     out.push_str("</dl></section>");
-}
-
-/// [west, south, east, north] of the extent's coordinates with a fifth of its size around
-/// them; none for an empty extent.
-fn extent_bbox(extent: &Value) -> Option<[f64; 4]> {
-    fn walk(v: &Value, b: &mut [f64; 4]) {
-        match v.as_array() {
-            Some(a) if a.len() >= 2 && a[0].is_number() && a[1].is_number() => {
-                let (x, y) = (a[0].as_f64().unwrap_or(0.0), a[1].as_f64().unwrap_or(0.0));
-                *b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
-            }
-            Some(a) => a.iter().for_each(|c| walk(c, b)),
-            None => {}
-        }
-    }
-    let mut b = [
-        f64::INFINITY,
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-        f64::NEG_INFINITY,
-    ];
-    for f in extent["features"].as_array().into_iter().flatten() {
-        walk(&f["geometry"]["coordinates"], &mut b);
-    }
-    if !(b[0].is_finite() && b[2] > b[0] && b[3] > b[1]) {
-        return None;
-    }
-    let (pw, ph) = ((b[2] - b[0]) * 0.2, (b[3] - b[1]) * 0.2);
-    Some([b[0] - pw, b[1] - ph, b[2] + pw, b[3] + ph])
 }
 
 #[cfg(test)]
@@ -531,7 +507,7 @@ mod tests {
         let table = &html[start..start + html[start..].find("</table>").unwrap()];
         assert_eq!(table.matches("<tr>").count(), 51, "a header and 50 rows");
         assert!(
-            html.contains("ещё 10 — в файле населённых пунктов"),
+            html.contains("Ещё 10\u{a0}— в файле населённых пунктов"),
             "{html}"
         );
         assert!(html.contains("Погибшие без оповещения"));
@@ -545,7 +521,7 @@ mod tests {
             "geometry": {"type": "MultiPolygon", "coordinates": [[[[71.0, 37.5], [72.5, 37.5],
                 [72.5, 38.4], [71.0, 38.4], [71.0, 37.5]]]]}}]});
         assert_eq!(
-            extent_bbox(&extent).map(|b| b.map(|v| (v * 100.0).round() / 100.0)),
+            area_bbox(&extent).map(|b| b.map(|v| (v * 100.0).round() / 100.0)),
             Some([70.7, 37.32, 72.8, 38.58])
         );
         for lang in words::LANGUAGES {
@@ -563,8 +539,9 @@ mod tests {
                 html.contains(words::words(lang).labels.lives_saved),
                 "{lang}"
             );
-            assert!(html.contains("(≥ 0.1 m)</bdi>"), "{lang}");
+            let threshold = escape(words::words(lang).labels.threshold_water);
+            assert!(html.contains(&threshold), "{lang}");
         }
-        assert_eq!(extent_bbox(&json!({"features": []})), None);
+        assert_eq!(area_bbox(&json!({"features": []})), None);
     }
 }

@@ -155,6 +155,41 @@ fn mmi_chip(mmi: f64) -> String {
     )
 }
 
+/// [west, south, east, north] of the coordinates of a FeatureCollection of areas (a flood's
+/// extent, an exercise's footprint) with a fifth of its size around them; none for an empty
+/// one.
+fn area_bbox(extent: &Value) -> Option<[f64; 4]> {
+    fn walk(v: &Value, b: &mut [f64; 4]) {
+        match v.as_array() {
+            Some(a) if a.len() >= 2 && a[0].is_number() && a[1].is_number() => {
+                let (x, y) = (a[0].as_f64().unwrap_or(0.0), a[1].as_f64().unwrap_or(0.0));
+                *b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
+            }
+            Some(a) => a.iter().for_each(|c| walk(c, b)),
+            None => {}
+        }
+    }
+    let mut b = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
+    for f in extent["features"].as_array().into_iter().flatten() {
+        walk(&f["geometry"]["coordinates"], &mut b);
+    }
+    if !(b[0].is_finite() && b[2] > b[0] && b[3] > b[1]) {
+        return None;
+    }
+    let (pw, ph) = ((b[2] - b[0]) * 0.2, (b[3] - b[1]) * 0.2);
+    Some([b[0] - pw, b[1] - ph, b[2] + pw, b[3] + ph])
+}
+
+/// A label and the language's colon after it ("Alert: ", "预警级别："), escaped.
+fn labelled(label: &str, w: &Words) -> String {
+    format!("{}{}", escape(label), escape(w.labels.colon))
+}
+
 /// The page's map section: the drawing with its caption.
 fn map_section(out: &mut String, map: &MapInput<'_>, w: &Words, caption: &str) {
     let _ = write!(
@@ -263,8 +298,8 @@ fn loss_panel(
         }
         let _ = write!(
             out,
-            "</div><p class=\"rpt-unit\">{}: <b><bdi>{}</bdi></b> {}</p>",
-            escape(w.labels.most_likely),
+            "</div><p class=\"rpt-unit\">{}<b><bdi>{}</bdi></b> {}</p>",
+            labelled(w.labels.most_likely, w),
             escape(&most_likely(block, unit, w.lang).unwrap_or_default()),
             escape(if deaths {
                 w.labels.deaths_unit
@@ -573,8 +608,8 @@ fn changes(out: &mut String, s: &Value, prev: Option<&(&Value, String)>, w: &Wor
     };
     let _ = write!(
         out,
-        "<p>{}: {}</p><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
-        escape(l.compared_with),
+        "<p>{}{}</p><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
+        labelled(l.compared_with, w),
         escape(name),
         escape(l.item),
         escape(l.before),
@@ -783,23 +818,23 @@ pub fn render_html(input: &ReportInput<'_>) -> String {
         escape(event),
         overall
             .map(|x| format!(
-                "<span>{}: {}</span>",
-                escape(l.alert),
+                "<span>{}{}</span>",
+                labelled(l.alert, w),
                 pill(x, w, "rpt-alert-level")
             ))
             .unwrap_or_default()
     );
     if let Some(m) = mag {
-        let _ = write!(out, "<li>{}: <b>M{m:.1}</b></li>", escape(l.magnitude));
+        let _ = write!(out, "<li>{}<b>M{m:.1}</b></li>", labelled(l.magnitude, w));
     }
     if let Some(d) = depth {
-        let _ = write!(out, "<li>{}: <b>{d:.0}</b></li>", escape(l.depth_km));
+        let _ = write!(out, "<li>{}<b>{d:.0}</b></li>", labelled(l.depth_km, w));
     }
     if let Some((lon, lat)) = epi {
         let _ = write!(
             out,
-            "<li>{}: <b><bdi>{}</bdi></b></li>",
-            escape(l.epicentre),
+            "<li>{}<b><bdi>{}</bdi></b></li>",
+            labelled(l.epicentre, w),
             escape(&words::coordinates(lat, lon, w.lang))
         );
     }
@@ -813,8 +848,8 @@ pub fn render_html(input: &ReportInput<'_>) -> String {
             .unwrap_or_default();
         let _ = write!(
             out,
-            "<li>{}: {} <b>{}</b>{over_strikes}</li>",
-            escape(l.max_mmi),
+            "<li>{}{} <b>{}</b>{over_strikes}</li>",
+            labelled(l.max_mmi, w),
             mmi_chip(m),
             escape(w.shaking[mmi_index(m)])
         );
@@ -909,8 +944,8 @@ pub fn render_html(input: &ReportInput<'_>) -> String {
     caveats(&mut out, s, w);
     let _ = writeln!(
         out,
-        "<p class=\"rpt-foot\">{}: Forewarn {}</p></main></body></html>",
-        escape(l.produced_by),
+        "<p class=\"rpt-foot\">{}Forewarn {}</p></main></body></html>",
+        labelled(l.produced_by, w),
         escape(s["forewarn_version"].as_str().unwrap_or(""))
     );
     out

@@ -6,7 +6,10 @@
 //! incident page of a run.
 
 use super::words::{self, level_from_str, mmi_index};
-use super::{CSS, cap_country_name, escape, group, mmi_chip, pill, settlement_name};
+use super::{
+    CSS, MapInput, Place, area_bbox, cap_country_name, escape, group, labelled, map_section,
+    mmi_chip, pill, settlement_name,
+};
 use forewarn_core::Region;
 use serde_json::{Value, json};
 use std::fmt::Write as _;
@@ -32,6 +35,9 @@ pub struct ScenarioInput<'a> {
     /// The incident's settlements layer: a FeatureCollection of points with `name`,
     /// `country`, `population`, `mmi` or `depth_m`, `impact` (exercise time).
     pub places: Option<&'a Value>,
+    /// The incident's footprint (its `mmi_contours` layer: MMI VI or more for an earthquake,
+    /// 0.1 m of water for a flood), for the map.
+    pub area: Option<&'a Value>,
     pub region: Option<&'a Region>,
     pub lang: &'a str,
 }
@@ -52,20 +58,15 @@ fn country(region: Option<&Region>, iso2: &str, lang: &str) -> String {
         .unwrap_or_else(|| iso2.to_string())
 }
 
-/// "People at risk" with the scenario's threshold in symbols every language reads (the
-/// footprint's MMI VI for forewarn_exercise's earthquake units, 0.1 m of water,
-/// forewarn_flood::solver::FLOOD_DEPTH_M, for its flood units), as HTML: the threshold is
-/// isolated left to right, so that a right-to-left page neither reorders it nor mirrors ≥
-/// into ≤.
+/// "People at risk" with the scenario's threshold (the footprint's MMI VI for
+/// forewarn_exercise's earthquake units; 0.1 m of water, forewarn_flood::solver::FLOOD_DEPTH_M,
+/// for its flood units), as HTML.
 fn people_label(hazard: ScenarioHazard, l: &words::Labels) -> String {
     let threshold = match hazard {
-        ScenarioHazard::Earthquake => "(MMI ≥ VI)",
-        ScenarioHazard::Flood => "(≥ 0.1 m)",
+        ScenarioHazard::Earthquake => l.threshold_mmi6,
+        ScenarioHazard::Flood => l.threshold_water,
     };
-    format!(
-        "{} <bdi dir=\"ltr\">{threshold}</bdi>",
-        escape(l.people_at_risk)
-    )
+    format!("{} {}", escape(l.people_at_risk), escape(threshold))
 }
 
 /// The page: one self-contained HTML document, as [`super::render_html`].
@@ -91,8 +92,8 @@ pub fn render_scenario_html(input: &ScenarioInput<'_>) -> String {
         escape(input.title),
         level
             .map(|x| format!(
-                "<span>{}: {}</span>",
-                escape(l.alert),
+                "<span>{}{}</span>",
+                labelled(l.alert, w),
                 pill(x, w, "rpt-alert-level")
             ))
             .unwrap_or_default()
@@ -100,20 +101,25 @@ pub fn render_scenario_html(input: &ScenarioInput<'_>) -> String {
     if let Some(m) = s["max_mmi"].as_f64() {
         let _ = write!(
             out,
-            "<li>{}: {} <b>{}</b></li>",
-            escape(l.max_mmi),
+            "<li>{}{} <b>{}</b></li>",
+            labelled(l.max_mmi, w),
             mmi_chip(m),
             escape(w.shaking[mmi_index(m)])
         );
     }
     if let Some(d) = s["peak_depth_m"].as_f64() {
-        let _ = write!(out, "<li>{}: <b>{d:.1}</b></li>", escape(l.flood_depth_m));
+        let _ = write!(
+            out,
+            "<li>{}<b>{d:.1}</b></li>",
+            labelled(l.flood_depth_m, w)
+        );
     }
     if let Some(p) = s["people_at_risk"].as_f64() {
         let _ = write!(
             out,
-            "<li>{}: <b id=\"rpt-people-at-risk\">{}</b></li>",
+            "<li>{}{}<b id=\"rpt-people-at-risk\">{}</b></li>",
             people_label(input.hazard, l),
+            escape(l.colon),
             group(p, w.lang)
         );
     }
@@ -147,6 +153,9 @@ pub fn render_scenario_html(input: &ScenarioInput<'_>) -> String {
     );
     places_table(&mut out, input, w);
     out.push_str("</section>");
+    if let (Some(area), Some(bbox)) = (input.area, input.area.and_then(area_bbox)) {
+        map(&mut out, input, area, bbox, w);
+    }
     if let Some(note) = s["note"].as_str().filter(|n| !n.is_empty()) {
         let _ = write!(
             out,
@@ -158,11 +167,71 @@ pub fn render_scenario_html(input: &ScenarioInput<'_>) -> String {
     }
     let _ = writeln!(
         out,
-        "<p class=\"rpt-foot\">{}: Forewarn {}</p></main></body></html>",
-        escape(l.produced_by),
+        "<p class=\"rpt-foot\">{}Forewarn {}</p></main></body></html>",
+        labelled(l.produced_by, w),
         env!("CARGO_PKG_VERSION")
     );
     out
+}
+
+/// The footprint on a map: for a flood, with its largest settlements named; for an
+/// earthquake, with its epicentre (the places of an earthquake are countries).
+fn map(
+    out: &mut String,
+    input: &ScenarioInput<'_>,
+    area: &Value,
+    bbox: [f64; 4],
+    w: &words::Words,
+) {
+    let l = &w.labels;
+    let quake = input.hazard == ScenarioHazard::Earthquake;
+    let mut places: Vec<Place> = Vec::new();
+    if !quake {
+        let mut towns: Vec<&Value> = input
+            .places
+            .and_then(|p| p["features"].as_array())
+            .map(|a| a.iter().collect())
+            .unwrap_or_default();
+        let people = |f: &Value| f["properties"]["population"].as_f64().unwrap_or(0.0);
+        towns.sort_by(|a, b| people(b).total_cmp(&people(a)));
+        places = towns
+            .into_iter()
+            .take(8)
+            .filter_map(|f| {
+                let c = &f["geometry"]["coordinates"];
+                let (lon, lat) = (c[0].as_f64()?, c[1].as_f64()?);
+                let p = &f["properties"];
+                let at =
+                    json!({"name": p["name"], "country": p["country"], "lon": lon, "lat": lat});
+                Some(Place {
+                    name: settlement_name(input.region, &at, w.lang),
+                    lon,
+                    lat,
+                })
+            })
+            .collect();
+    }
+    let epicentre = input.summary["epicentre"]
+        .as_array()
+        .and_then(|e| Some((e.first()?.as_f64()?, e.get(1)?.as_f64()?)));
+    map_section(
+        out,
+        &MapInput {
+            bbox,
+            contours: Some(area),
+            region: input.region,
+            places,
+            epicentre: if quake { epicentre } else { None },
+            title: format!("{} — {}", l.map, input.title),
+            legend_title: format!("{} ({})", l.mmi, l.shaking),
+        },
+        w,
+        if quake {
+            l.scenario_map_caption
+        } else {
+            l.flood_map_caption
+        },
+    );
 }
 
 /// The places of the settlements layer, at most [`MAX_ROWS`]: earthquake rows are countries'
@@ -241,6 +310,7 @@ mod tests {
             alert_level: Some("red"),
             summary,
             places: Some(places),
+            area: None,
             region: None,
             lang,
         }
@@ -263,7 +333,10 @@ mod tests {
         ]});
         let html = render_scenario_html(&flood_input(&summary, &places, "en"));
         assert!(html.contains("Exercise scenario"), "{html}");
-        assert!(html.contains("People at risk <bdi dir=\"ltr\">(≥ 0.1 m)</bdi>: <b id=\"rpt-people-at-risk\">4,031<"), "{html}");
+        assert!(
+            html.contains("People at risk (≥ 0.1 m): <b id=\"rpt-people-at-risk\">4,031<"),
+            "{html}"
+        );
         assert!(
             html.contains("Highest flood depth, m: <b>12.3</b>"),
             "{html}"
@@ -300,6 +373,7 @@ mod tests {
                 alert_level: Some("orange"),
                 summary: &summary,
                 places: Some(&places),
+                area: None,
                 region: None,
                 lang,
             };
@@ -321,16 +395,49 @@ mod tests {
         let table = &en[en.find("id=\"rpt-places\"").unwrap()..];
         let (tj, af) = (table.find("<td>TJ</td>"), table.find("<td>AF</td>"));
         assert!(tj.is_some() && tj < af, "the most people first: {table}");
-        assert!(
-            table.contains("People at risk <bdi dir=\"ltr\">(MMI ≥ VI)</bdi>"),
-            "{table}"
-        );
+        assert!(table.contains("People at risk (MMI ≥ VI)"), "{table}");
         let ru = render_scenario_html(&ScenarioInput {
             lang: "ru",
             ..flood_input(&summary, &places, "ru")
         });
         assert!(ru.contains("Таджикистан"), "{ru}");
         assert!(ru.contains("lang=\"ru\""));
+    }
+
+    #[test]
+    fn the_footprint_is_mapped_with_the_epicentre_or_the_towns() {
+        let ring = json!([[
+            [71.0, 37.5],
+            [72.5, 37.5],
+            [72.5, 38.4],
+            [71.0, 38.4],
+            [71.0, 37.5]
+        ]]);
+        let area = |props: Value| {
+            json!({"type": "FeatureCollection", "features": [{"type": "Feature",
+                "properties": props, "geometry": {"type": "Polygon", "coordinates": ring}}]})
+        };
+        let shaken = area(json!({"mmi": 6, "color": "#ff9a00"}));
+        let summary = json!({"people_at_risk": 10.0, "countries": ["TJ"], "max_mmi": 8.0,
+            "epicentre": [72.6, 38.25]});
+        let places = json!({"type": "FeatureCollection", "features": []});
+        let quake = render_scenario_html(&ScenarioInput {
+            hazard: ScenarioHazard::Earthquake,
+            area: Some(&shaken),
+            ..flood_input(&summary, &places, "en")
+        });
+        assert!(quake.contains("class=\"rpt-epicentre\""), "{quake}");
+        assert!(quake.contains("the epicentre (star)"));
+        let flooded = area(json!({"color": "#3c8dff"}));
+        let towns = json!({"type": "FeatureCollection", "features": [
+            settlement("Barchadiv", 1200.0, 12.3, "T+05:52")]});
+        let flood = render_scenario_html(&ScenarioInput {
+            area: Some(&flooded),
+            ..flood_input(&summary, &towns, "en")
+        });
+        assert!(flood.contains("fill=\"#3C8DFF\""), "{flood}");
+        assert!(!flood.contains("rpt-epicentre"), "a flood has no epicentre");
+        assert!(flood.contains("Barchadiv</text>"), "{flood}");
     }
 
     #[test]

@@ -384,7 +384,9 @@ pub fn map_svg(m: &MapInput<'_>) -> String {
         })
         .unwrap_or_default();
     if !levels.is_empty() {
-        let lw = 34.0 * levels.len() as f64 + 12.0;
+        // Wide enough for its swatches and for its heading (12 px text).
+        let lw =
+            (34.0 * levels.len() as f64).max(label_width_px(&m.legend_title) * 12.0 / 14.0) + 12.0;
         let _ = write!(
             out,
             "<g transform=\"translate({:.0} {:.0})\"><rect x=\"-6\" y=\"-34\" width=\"{lw:.0}\" height=\"50\" fill=\"#fff\" fill-opacity=\"0.85\"/><text x=\"0\" y=\"-20\" font-size=\"12\" fill=\"#111\">{}</text>",

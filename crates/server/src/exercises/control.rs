@@ -649,7 +649,8 @@ async fn hazard_incident(
         queue_position: None,
         summary: Some(
             json!({"people_at_risk": h.people_at_risk().round(), "countries": h.countries(),
-            "max_mmi": h.max_mmi, "peak_depth_m": h.peak_depth_m, "note": h.engine_note}),
+            "max_mmi": h.max_mmi, "peak_depth_m": h.peak_depth_m, "epicentre": h.epicentre,
+            "note": h.engine_note}),
         ),
         alert_level: Some(h.alert_level.clone()),
         error: None,
