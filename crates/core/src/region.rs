@@ -74,7 +74,8 @@ pub struct Country {
     pub boundary: MultiPolygon<f64>,
 }
 
-/// A populated place (GeoNames cities1000).
+/// A populated place (GeoNames cities500: 500 people or more, or the seat of an administrative
+/// division down to the fourth order; population 0 where GeoNames records none).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Settlement {
     pub geonameid: u64,

