@@ -7,8 +7,8 @@
 
 use super::words::{self, Words, level_from_str};
 use super::{
-    CSS, MapInput, Place, area_bbox, country_name, escape, group, labelled, map_section, pill,
-    settlement_name,
+    MapInput, Place, area_bbox, country_name, escape, group, labelled, map_section, page_end,
+    page_start, settlement_name,
 };
 use forewarn_core::Region;
 use serde_json::Value;
@@ -46,27 +46,13 @@ pub fn render_flood_html(input: &FloodReportInput<'_>) -> String {
     let level = s["alert_level"].as_str().and_then(level_from_str);
     let imp = &s["impact"];
     let mut out = String::with_capacity(64 * 1024);
-    let _ = write!(
-        out,
-        "<!doctype html><html lang=\"{}\" dir=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{} — {}</title><style>{CSS}</style></head><body><main class=\"rpt\" id=\"rpt\" data-flood=\"true\" data-alert-level=\"{}\">",
-        w.lang,
-        w.dir,
-        escape(name),
-        escape(l.flood_title),
-        level.map(|x| x.as_str()).unwrap_or("")
-    );
-    let _ = write!(
-        out,
-        "<header><p class=\"rpt-caption\">{}</p><div class=\"rpt-head\"><h1>{}</h1>{}</div><ul class=\"rpt-facts\">",
-        escape(l.flood_title),
-        escape(name),
-        level
-            .map(|x| format!(
-                "<span>{}{}</span>",
-                labelled(l.alert, w),
-                pill(x, w, "rpt-alert-level")
-            ))
-            .unwrap_or_default()
+    page_start(
+        &mut out,
+        w,
+        l.flood_title,
+        name,
+        level,
+        " data-flood=\"true\"",
     );
     if let Some(a) = imp["affected"].as_f64() {
         let outside = imp["affected_outside_settlements"]
@@ -165,12 +151,7 @@ pub fn render_flood_html(input: &FloodReportInput<'_>) -> String {
     settlements_table(&mut out, s, input.region, w);
     countries_table(&mut out, s, w);
     caveats(&mut out, s, w);
-    let _ = writeln!(
-        out,
-        "<p class=\"rpt-foot\">{}Forewarn {}</p></main></body></html>",
-        labelled(l.produced_by, w),
-        escape(s["forewarn_version"].as_str().unwrap_or(""))
-    );
+    page_end(&mut out, w, s["forewarn_version"].as_str().unwrap_or(""));
     out
 }
 

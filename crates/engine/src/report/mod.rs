@@ -185,6 +185,51 @@ fn area_bbox(extent: &Value) -> Option<[f64; 4]> {
     Some([b[0] - pw, b[1] - ph, b[2] + pw, b[3] + ph])
 }
 
+/// The start of a page: its document head, then its header with the caption, the title and
+/// the alert level, up to the opening of the list of facts (`<ul class="rpt-facts">`).
+/// `main_attr` marks the kind of page on `<main>` (` data-flood="true"`; empty for a run's).
+fn page_start(
+    out: &mut String,
+    w: &Words,
+    caption: &str,
+    title: &str,
+    level: Option<AlertLevel>,
+    main_attr: &str,
+) {
+    let _ = write!(
+        out,
+        "<!doctype html><html lang=\"{}\" dir=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{} — {}</title><style>{CSS}</style></head><body><main class=\"rpt\" id=\"rpt\"{main_attr} data-alert-level=\"{}\">",
+        w.lang,
+        w.dir,
+        escape(title),
+        escape(caption),
+        level.map(|x| x.as_str()).unwrap_or("")
+    );
+    let _ = write!(
+        out,
+        "<header><p class=\"rpt-caption\">{}</p><div class=\"rpt-head\"><h1>{}</h1>{}</div><ul class=\"rpt-facts\">",
+        escape(caption),
+        escape(title),
+        level
+            .map(|x| format!(
+                "<span>{}{}</span>",
+                labelled(w.labels.alert, w),
+                pill(x, w, "rpt-alert-level")
+            ))
+            .unwrap_or_default()
+    );
+}
+
+/// The end of a page: which Forewarn made it.
+fn page_end(out: &mut String, w: &Words, version: &str) {
+    let _ = writeln!(
+        out,
+        "<p class=\"rpt-foot\">{}Forewarn {}</p></main></body></html>",
+        labelled(w.labels.produced_by, w),
+        escape(version)
+    );
+}
+
 /// A label and the language's colon after it ("Alert: ", "预警级别："), escaped.
 fn labelled(label: &str, w: &Words) -> String {
     format!("{}{}", escape(label), escape(w.labels.colon))
@@ -802,28 +847,7 @@ pub fn render_html(input: &ReportInput<'_>) -> String {
     let epi = epicentre(s);
     let overall = s["alert_level"].as_str().and_then(level_from_str);
     let mut out = String::with_capacity(128 * 1024);
-    let _ = write!(
-        out,
-        "<!doctype html><html lang=\"{}\" dir=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{} — {}</title><style>{CSS}</style></head><body><main class=\"rpt\" id=\"rpt\" data-alert-level=\"{}\">",
-        w.lang,
-        w.dir,
-        escape(event),
-        escape(l.title),
-        overall.map(|x| x.as_str()).unwrap_or("")
-    );
-    let _ = write!(
-        out,
-        "<header><p class=\"rpt-caption\">{}</p><div class=\"rpt-head\"><h1>{}</h1>{}</div><ul class=\"rpt-facts\">",
-        escape(l.title),
-        escape(event),
-        overall
-            .map(|x| format!(
-                "<span>{}{}</span>",
-                labelled(l.alert, w),
-                pill(x, w, "rpt-alert-level")
-            ))
-            .unwrap_or_default()
-    );
+    page_start(&mut out, w, l.title, event, overall, "");
     if let Some(m) = mag {
         let _ = write!(out, "<li>{}<b>M{m:.1}</b></li>", labelled(l.magnitude, w));
     }
@@ -942,12 +966,7 @@ pub fn render_html(input: &ReportInput<'_>) -> String {
     }
     changes(&mut out, s, input.previous.as_ref(), w);
     caveats(&mut out, s, w);
-    let _ = writeln!(
-        out,
-        "<p class=\"rpt-foot\">{}Forewarn {}</p></main></body></html>",
-        labelled(l.produced_by, w),
-        escape(s["forewarn_version"].as_str().unwrap_or(""))
-    );
+    page_end(&mut out, w, s["forewarn_version"].as_str().unwrap_or(""));
     out
 }
 

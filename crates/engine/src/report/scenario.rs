@@ -7,8 +7,8 @@
 
 use super::words::{self, level_from_str, mmi_index};
 use super::{
-    CSS, MapInput, Place, area_bbox, cap_country_name, escape, group, labelled, map_section,
-    mmi_chip, pill, settlement_name,
+    MapInput, Place, area_bbox, cap_country_name, escape, group, labelled, map_section, mmi_chip,
+    page_end, page_start, settlement_name,
 };
 use forewarn_core::Region;
 use serde_json::{Value, json};
@@ -76,27 +76,13 @@ pub fn render_scenario_html(input: &ScenarioInput<'_>) -> String {
     let s = input.summary;
     let level = input.alert_level.and_then(level_from_str);
     let mut out = String::with_capacity(32 * 1024);
-    let _ = write!(
-        out,
-        "<!doctype html><html lang=\"{}\" dir=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{} — {}</title><style>{CSS}</style></head><body><main class=\"rpt\" id=\"rpt\" data-scenario=\"true\" data-alert-level=\"{}\">",
-        w.lang,
-        w.dir,
-        escape(input.title),
-        escape(l.scenario_caption),
-        level.map(|x| x.as_str()).unwrap_or("")
-    );
-    let _ = write!(
-        out,
-        "<header><p class=\"rpt-caption\">{}</p><div class=\"rpt-head\"><h1>{}</h1>{}</div><ul class=\"rpt-facts\">",
-        escape(l.scenario_caption),
-        escape(input.title),
-        level
-            .map(|x| format!(
-                "<span>{}{}</span>",
-                labelled(l.alert, w),
-                pill(x, w, "rpt-alert-level")
-            ))
-            .unwrap_or_default()
+    page_start(
+        &mut out,
+        w,
+        l.scenario_caption,
+        input.title,
+        level,
+        " data-scenario=\"true\"",
     );
     if let Some(m) = s["max_mmi"].as_f64() {
         let _ = write!(
@@ -165,12 +151,7 @@ pub fn render_scenario_html(input: &ScenarioInput<'_>) -> String {
             escape(note)
         );
     }
-    let _ = writeln!(
-        out,
-        "<p class=\"rpt-foot\">{}Forewarn {}</p></main></body></html>",
-        labelled(l.produced_by, w),
-        env!("CARGO_PKG_VERSION")
-    );
+    page_end(&mut out, w, env!("CARGO_PKG_VERSION"));
     out
 }
 
