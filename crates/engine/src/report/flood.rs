@@ -7,7 +7,7 @@
 
 use super::words::{self, Words, level_from_str};
 use super::{
-    MapInput, Place, area_bbox, country_name, escape, group, labelled, map_section, page_end,
+    MapInput, area_bbox, country_name, escape, group, labelled, map_places, map_section, page_end,
     page_start, settlement_name,
 };
 use forewarn_core::Region;
@@ -27,8 +27,6 @@ pub struct FloodReportInput<'a> {
 
 /// Settlement rows shown; the rest are in the settlements download.
 const MAX_SETTLEMENT_ROWS: usize = 50;
-/// Settlements labelled on the map.
-const MAP_PLACES: usize = 8;
 
 /// Hours with one decimal, "-" when absent.
 fn hours(v: Option<f64>) -> String {
@@ -117,22 +115,7 @@ pub fn render_flood_html(input: &FloodReportInput<'_>) -> String {
     out.push_str("</header>");
     life_loss(&mut out, &s["life_loss"], w);
     if let (Some(extent), Some(bbox)) = (input.extent, input.extent.and_then(area_bbox)) {
-        let mut reached: Vec<&Value> = settlements(imp);
-        reached.sort_by(|a, b| {
-            let people = |x: &Value| x["affected"].as_f64().unwrap_or(0.0);
-            people(b).total_cmp(&people(a))
-        });
-        let places = reached
-            .into_iter()
-            .take(MAP_PLACES)
-            .filter_map(|x| {
-                Some(Place {
-                    name: settlement_name(input.region, x, w.lang),
-                    lon: x["lon"].as_f64()?,
-                    lat: x["lat"].as_f64()?,
-                })
-            })
-            .collect();
+        let places = map_places(settlements(imp), "affected", input.region, w.lang);
         map_section(
             &mut out,
             &MapInput {

@@ -235,6 +235,42 @@ fn labelled(label: &str, w: &Words) -> String {
     format!("{}{}", escape(label), escape(w.labels.colon))
 }
 
+/// Settlements labelled on a map.
+const MAP_PLACES: usize = 8;
+
+/// The [`MAP_PLACES`] of `places` with the most `people_key` (settlements with `name`,
+/// `country`, `lon`, `lat`), named in `lang`, as map labels.
+fn map_places(
+    mut places: Vec<&Value>,
+    people_key: &str,
+    region: Option<&Region>,
+    lang: &str,
+) -> Vec<Place> {
+    let people = |x: &Value| x[people_key].as_f64().unwrap_or(0.0);
+    places.sort_by(|a, b| people(b).total_cmp(&people(a)));
+    places
+        .into_iter()
+        .take(MAP_PLACES)
+        .filter_map(|x| {
+            Some(Place {
+                name: settlement_name(region, x, lang),
+                lon: x["lon"].as_f64()?,
+                lat: x["lat"].as_f64()?,
+            })
+        })
+        .collect()
+}
+
+/// "Highest intensity: VIII Severe" and what follows it (`after`, HTML).
+fn max_mmi_fact(m: f64, w: &Words, after: &str) -> String {
+    format!(
+        "<li>{}{} <b>{}</b>{after}</li>",
+        labelled(w.labels.max_mmi, w),
+        mmi_chip(m),
+        escape(w.shaking[mmi_index(m)])
+    )
+}
+
 /// The page's map section: the drawing with its caption.
 fn map_section(out: &mut String, map: &MapInput<'_>, w: &Words, caption: &str) {
     let _ = write!(
@@ -870,13 +906,7 @@ pub fn render_html(input: &ReportInput<'_>) -> String {
             .filter(|x| mmi_index(*x) > mmi_index(m))
             .map(|x| format!(" ({} {})", mmi_chip(x), escape(w.labels.by_strike)))
             .unwrap_or_default();
-        let _ = write!(
-            out,
-            "<li>{}{} <b>{}</b>{over_strikes}</li>",
-            labelled(l.max_mmi, w),
-            mmi_chip(m),
-            escape(w.shaking[mmi_index(m)])
-        );
+        out.push_str(&max_mmi_fact(m, w, &over_strikes));
     }
     out.push_str("</ul></header><div class=\"rpt-alerts\">");
     loss_panel(
@@ -929,26 +959,11 @@ pub fn render_html(input: &ReportInput<'_>) -> String {
         })
         .filter(|b| b[2] > b[0] && b[3] > b[1]);
     if let Some(bbox) = bbox {
-        let mut places: Vec<(&Value, f64)> = s["settlements_top"]
+        let top: Vec<&Value> = s["settlements_top"]
             .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|x| (x, x["population"].as_f64().unwrap_or(0.0)))
-                    .collect()
-            })
+            .map(|a| a.iter().collect())
             .unwrap_or_default();
-        places.sort_by(|a, b| b.1.total_cmp(&a.1));
-        let places = places
-            .into_iter()
-            .take(8)
-            .filter_map(|(x, _)| {
-                Some(Place {
-                    name: settlement_name(input.region, x, w.lang),
-                    lon: x["lon"].as_f64()?,
-                    lat: x["lat"].as_f64()?,
-                })
-            })
-            .collect();
+        let places = map_places(top, "population", input.region, w.lang);
         map_section(
             &mut out,
             &MapInput {

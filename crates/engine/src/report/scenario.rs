@@ -7,8 +7,8 @@
 
 use super::words::{self, level_from_str, mmi_index};
 use super::{
-    MapInput, Place, area_bbox, cap_country_name, escape, group, labelled, map_section, mmi_chip,
-    page_end, page_start, settlement_name,
+    MapInput, area_bbox, cap_country_name, escape, group, labelled, map_places, map_section,
+    max_mmi_fact, mmi_chip, page_end, page_start, settlement_name,
 };
 use forewarn_core::Region;
 use serde_json::{Value, json};
@@ -85,13 +85,7 @@ pub fn render_scenario_html(input: &ScenarioInput<'_>) -> String {
         " data-scenario=\"true\"",
     );
     if let Some(m) = s["max_mmi"].as_f64() {
-        let _ = write!(
-            out,
-            "<li>{}{} <b>{}</b></li>",
-            labelled(l.max_mmi, w),
-            mmi_chip(m),
-            escape(w.shaking[mmi_index(m)])
-        );
+        out.push_str(&max_mmi_fact(m, w, ""));
     }
     if let Some(d) = s["peak_depth_m"].as_f64() {
         let _ = write!(
@@ -166,32 +160,23 @@ fn map(
 ) {
     let l = &w.labels;
     let quake = input.hazard == ScenarioHazard::Earthquake;
-    let mut places: Vec<Place> = Vec::new();
-    if !quake {
-        let mut towns: Vec<&Value> = input
+    // An earthquake's places are countries: only a flood's towns are named on the map.
+    let towns: Vec<Value> = if quake {
+        Vec::new()
+    } else {
+        input
             .places
             .and_then(|p| p["features"].as_array())
-            .map(|a| a.iter().collect())
-            .unwrap_or_default();
-        let people = |f: &Value| f["properties"]["population"].as_f64().unwrap_or(0.0);
-        towns.sort_by(|a, b| people(b).total_cmp(&people(a)));
-        places = towns
             .into_iter()
-            .take(8)
-            .filter_map(|f| {
-                let c = &f["geometry"]["coordinates"];
-                let (lon, lat) = (c[0].as_f64()?, c[1].as_f64()?);
-                let p = &f["properties"];
-                let at =
-                    json!({"name": p["name"], "country": p["country"], "lon": lon, "lat": lat});
-                Some(Place {
-                    name: settlement_name(input.region, &at, w.lang),
-                    lon,
-                    lat,
-                })
+            .flatten()
+            .map(|f| {
+                let (p, c) = (&f["properties"], &f["geometry"]["coordinates"]);
+                json!({"name": p["name"], "country": p["country"], "lon": c[0], "lat": c[1],
+                    "population": p["population"]})
             })
-            .collect();
-    }
+            .collect()
+    };
+    let places = map_places(towns.iter().collect(), "population", input.region, w.lang);
     let epicentre = input.summary["epicentre"]
         .as_array()
         .and_then(|e| Some((e.first()?.as_f64()?, e.get(1)?.as_f64()?)));
