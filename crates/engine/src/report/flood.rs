@@ -56,12 +56,7 @@ pub fn render_flood_html(input: &FloodReportInput<'_>) -> String {
         let outside = imp["affected_outside_settlements"]
             .as_f64()
             .filter(|o| *o >= 0.5)
-            .map(|o| {
-                format!(
-                    " {}",
-                    escape(&l.outside_settlements.replace("{n}", &group(o, w.lang)))
-                )
-            })
+            .map(|o| escape(&l.outside_settlements.replace("{n}", &group(o, w.lang))))
             .unwrap_or_default();
         let _ = write!(
             out,
@@ -453,6 +448,15 @@ mod tests {
         assert_eq!(html.matches("<dt>Assumptions</dt>").count(), 1);
         assert!(html.contains("on cells of 730 x 927 m"));
         assert!(!html.contains("<svg"), "no map without an extent");
+        assert!(html.contains("5,658</b> (of them outside settlements: 2,257)"), "{html}");
+        let zh = render_flood_html(&FloodReportInput {
+            summary: &s,
+            extent: None,
+            region: None,
+            lang: "zh",
+        });
+        assert!(zh.contains("5,658</b>（其中居民点以外：2,257）"), "{zh}");
+        assert!(zh.contains("模型提示："), "the language's colon");
     }
 
     #[test]

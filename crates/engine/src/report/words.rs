@@ -101,7 +101,8 @@ pub struct Labels {
     pub flood_title: &'static str,
     /// People in water 0.1 m deep or more.
     pub people_affected: &'static str,
-    /// After the people affected: how many of them live outside settlements (`{n}`).
+    /// Right after the people affected: how many of them live outside settlements (`{n}`),
+    /// with the language's space before it (none before a full-width parenthesis).
     pub outside_settlements: &'static str,
     pub breach_peak_m3s: &'static str,
     pub damage: &'static str,
@@ -231,7 +232,7 @@ const EN: Words = Words {
         engine_run: "Engine run",
         flood_title: "Flood impact estimate",
         people_affected: "People affected",
-        outside_settlements: "(of them outside settlements: {n})",
+        outside_settlements: " (of them outside settlements: {n})",
         breach_peak_m3s: "Peak breach outflow, m³/s",
         damage: "Residential damage",
         life_loss: "Loss of life and what a warning saves",
@@ -355,7 +356,7 @@ const RU: Words = Words {
         engine_run: "Расчёт модели",
         flood_title: "Оценка последствий наводнения",
         people_affected: "Население в зоне затопления",
-        outside_settlements: "(из них вне населённых пунктов: {n})",
+        outside_settlements: " (из них вне населённых пунктов: {n})",
         breach_peak_m3s: "Максимальный расход воды через проран, м³/с",
         damage: "Ущерб жилому фонду",
         life_loss: "Гибель людей и эффект оповещения",
@@ -610,7 +611,7 @@ const UR: Words = Words {
         engine_run: "ماڈل کا حساب",
         flood_title: "سیلاب کے اثرات کا تخمینہ",
         people_affected: "متاثرہ افراد",
-        outside_settlements: "(ان میں سے بستیوں سے باہر: {n})",
+        outside_settlements: " (ان میں سے بستیوں سے باہر: {n})",
         breach_peak_m3s: "شگاف سے زیادہ سے زیادہ اخراج، مکعب میٹر فی سیکنڈ",
         damage: "رہائشی مکانات کو نقصان",
         life_loss: "جانی نقصان اور انتباہ سے بچنے والی جانیں",
