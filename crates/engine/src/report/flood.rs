@@ -448,14 +448,17 @@ mod tests {
         assert_eq!(html.matches("<dt>Assumptions</dt>").count(), 1);
         assert!(html.contains("on cells of 730 x 927 m"));
         assert!(!html.contains("<svg"), "no map without an extent");
-        assert!(html.contains("5,658</b> (of them outside settlements: 2,257)"), "{html}");
+        assert!(
+            html.contains("5,659</b> (of them outside settlements: 2,257)"),
+            "{html}"
+        );
         let zh = render_flood_html(&FloodReportInput {
             summary: &s,
             extent: None,
             region: None,
             lang: "zh",
         });
-        assert!(zh.contains("5,658</b>（其中居民点以外：2,257）"), "{zh}");
+        assert!(zh.contains("5,659</b>（其中居民点以外：2,257）"), "{zh}");
         assert!(zh.contains("模型提示："), "the language's colon");
     }
 
