@@ -49,8 +49,9 @@ after(async () => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** An integer grouped as the page writes it in English and Urdu (1,234). */
-const grouped = (v) => Math.round(v).toLocaleString('en-US');
+/** A modelled toll as the page writes it in English and Urdu: two significant figures,
+ * grouped (5,964 -> 6,000; below 10 to the unit). */
+const grouped = (v) => (Math.abs(v) < 10 ? Math.round(v) : Number(v.toPrecision(2))).toLocaleString('en-US');
 
 test('a flood incident\'s page: life loss with and without a warning, settlements, map', { timeout: 6 * 60_000 }, async (t) => {
   const api = await apiLogin(server.base, 'tj.duty');
@@ -83,6 +84,7 @@ test('a flood incident\'s page: life loss with and without a warning, settlement
     assert.equal(await report.locator('#rpt-lives-saved').textContent(), grouped(ll.lives_saved));
     assert.equal(await report.locator('#rpt-lead-time').textContent(), ll.lead_time_h.toFixed(1));
     assert.match(await report.locator('#rpt-cross-check').textContent(), /Graham 1999/);
+    assert.match(await report.locator('#rpt-rounded').textContent(), /two significant figures/);
     // The model's caution about the coarse valley comes first.
     assert.match(await report.locator('.rpt-warn').first().textContent(), /narrower than a cell/);
   });

@@ -474,7 +474,8 @@ async fn a_gauge_crossing_starts_its_flood_run_and_a_draft() {
     assert_eq!(s, 200, "{page}");
     let page = page.as_str().unwrap_or_default();
     let ll = &full["summary"]["life_loss"];
-    let shown = |v: &Value| forewarn_engine::report::group(v.as_f64().unwrap(), "ur");
+    // Modelled tolls are written to two significant figures.
+    let shown = |v: &Value| forewarn_engine::report::deaths_text(v.as_f64().unwrap(), "ur");
     for (id, key) in [
         ("rpt-deaths-without-warning", "without_warning"),
         ("rpt-deaths-with-warning", "with_warning"),

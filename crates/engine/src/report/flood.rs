@@ -28,6 +28,22 @@ pub struct FloodReportInput<'a> {
 /// Settlement rows shown; the rest are in the settlements download.
 const MAX_SETTLEMENT_ROWS: usize = 50;
 
+/// A modelled death toll as the page writes it: two significant figures, grouped (5,964 ->
+/// "6,000"). The model is not more precise than that (the Graham 1999 cross-check alone spans
+/// a factor of ten); summary.json keeps the unrounded value.
+pub fn deaths_text(v: f64, lang: &str) -> String {
+    group(two_significant(v), lang)
+}
+
+/// `v` rounded to two significant figures (values below 10 to the unit).
+pub fn two_significant(v: f64) -> f64 {
+    if !v.is_finite() || v.abs() < 10.0 {
+        return v.round();
+    }
+    let step = 10f64.powi(v.abs().log10().floor() as i32 - 1);
+    (v / step).round() * step
+}
+
 /// Hours with one decimal, "-" when absent.
 fn hours(v: Option<f64>) -> String {
     v.filter(|h| h.is_finite())
@@ -168,7 +184,7 @@ fn life_loss(out: &mut String, ll: &Value, w: &Words) {
             escape(label),
             ll[key]
                 .as_f64()
-                .map_or_else(|| "-".into(), |v| group(v, w.lang))
+                .map_or_else(|| "-".into(), |v| deaths_text(v, w.lang))
         );
     }
     out.push_str("</div>");
@@ -177,11 +193,13 @@ fn life_loss(out: &mut String, ll: &Value, w: &Words) {
         let with_range = |key: &str| {
             let v = g[key]
                 .as_f64()
-                .map_or_else(|| "-".into(), |v| group(v, w.lang));
+                .map_or_else(|| "-".into(), |v| deaths_text(v, w.lang));
             let range = g[format!("{key}_range")]
                 .as_array()
                 .and_then(|r| Some((r.first()?.as_f64()?, r.get(1)?.as_f64()?)))
-                .map(|(lo, hi)| format!(" ({}–{})", group(lo, w.lang), group(hi, w.lang)))
+                .map(|(lo, hi)| {
+                    format!(" ({}–{})", deaths_text(lo, w.lang), deaths_text(hi, w.lang))
+                })
                 .unwrap_or_default();
             format!("<bdi dir=\"ltr\">{v}{range}</bdi>")
         };
@@ -196,7 +214,11 @@ fn life_loss(out: &mut String, ll: &Value, w: &Words) {
             with_range("with_warning"),
         );
     }
-    out.push_str("</section>");
+    let _ = write!(
+        out,
+        "<p class=\"rpt-caption\" id=\"rpt-rounded\">{}</p></section>",
+        escape(l.deaths_rounded)
+    );
 }
 
 /// The settlements of the summary the water reaches.
@@ -268,8 +290,8 @@ fn settlements_table(out: &mut String, s: &Value, region: Option<&Region>, w: &W
             h(r["arrival_early_s"].as_f64()),
             h(r["arrival_time_s"].as_f64()),
             hours(ll["lead_time_h"].as_f64()),
-            group(ll["without_warning"].as_f64().unwrap_or(0.0), w.lang),
-            group(ll["with_warning"].as_f64().unwrap_or(0.0), w.lang),
+            deaths_text(ll["without_warning"].as_f64().unwrap_or(0.0), w.lang),
+            deaths_text(ll["with_warning"].as_f64().unwrap_or(0.0), w.lang),
         );
     }
     out.push_str("</tbody></table></div>");
@@ -315,8 +337,8 @@ fn countries_table(out: &mut String, s: &Value, w: &Words) {
             "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1}</td></tr>",
             escape(&country_name(&s["impact"], iso2, w.lang)),
             group(c["affected"].as_f64().unwrap_or(0.0), w.lang),
-            group(c["deaths_without_warning"].as_f64().unwrap_or(0.0), w.lang),
-            group(c["deaths"].as_f64().unwrap_or(0.0), w.lang),
+            deaths_text(c["deaths_without_warning"].as_f64().unwrap_or(0.0), w.lang),
+            deaths_text(c["deaths"].as_f64().unwrap_or(0.0), w.lang),
             c["damage_usd"].as_f64().unwrap_or(0.0) / 1e6,
         );
     }
@@ -422,13 +444,14 @@ mod tests {
             lang: "en",
         });
         assert!(
-            html.contains("id=\"rpt-deaths-without-warning\">5,632<"),
+            html.contains("id=\"rpt-deaths-without-warning\">5,600<"),
             "{html}"
         );
         assert!(html.contains("id=\"rpt-deaths-with-warning\">980<"));
-        assert!(html.contains("id=\"rpt-lives-saved\">4,652<"));
+        assert!(html.contains("id=\"rpt-lives-saved\">4,700<"));
+        assert!(html.contains("two significant figures"));
         assert!(html.contains("id=\"rpt-lead-time\">0.1<"));
-        assert!(html.contains("846 (169–1,973)") && html.contains("175 (30–351)"));
+        assert!(html.contains("850 (170–2,000)") && html.contains("170 (30–350)"));
         // The model's warning is at the top, before the numbers.
         let warn = html.find("rpt-warn").unwrap();
         assert!(warn < html.find("rpt-life-loss-h").unwrap());
@@ -460,6 +483,23 @@ mod tests {
         });
         assert!(zh.contains("5,659</b>（其中居民点以外：2,257）"), "{zh}");
         assert!(zh.contains("模型提示："), "the language's colon");
+    }
+
+    #[test]
+    fn modelled_tolls_keep_two_significant_figures() {
+        for (v, want) in [
+            (0.4, 0.0),
+            (7.6, 8.0),
+            (12.4, 12.0),
+            (381.2, 380.0),
+            (5963.9, 6000.0),
+            (4883.0, 4900.0),
+            (96_500.0, 97_000.0),
+            (-1234.0, -1200.0),
+        ] {
+            assert_eq!(two_significant(v), want, "{v}");
+        }
+        assert_eq!(deaths_text(5963.9, "ru"), "6\u{a0}000");
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::fmt::Write as _;
 use std::sync::OnceLock;
 use words::{Words, level_from_str, level_index, mmi_index};
 
-pub use flood::{FloodReportInput, render_flood_html};
+pub use flood::{FloodReportInput, deaths_text, render_flood_html, two_significant};
 pub use scenario::{ScenarioHazard, ScenarioInput, render_scenario_html};
 pub use svg::{MapInput, Place, overlaps as label_overlaps};
 

@@ -131,6 +131,8 @@ pub struct Labels {
     pub threshold_water: &'static str,
     /// After "people at risk" of an exercise earthquake: MMI VI or more.
     pub threshold_mmi6: &'static str,
+    /// Below a flood's death tolls: they are rounded, and why.
+    pub deaths_rounded: &'static str,
 }
 
 const EN: Words = Words {
@@ -254,6 +256,7 @@ const EN: Words = Words {
         simulation: "Simulation",
         threshold_water: "(≥ 0.1 m)",
         threshold_mmi6: "(MMI ≥ VI)",
+        deaths_rounded: "Deaths are rounded to two significant figures: the model is not more precise than that.",
     },
 };
 
@@ -378,6 +381,7 @@ const RU: Words = Words {
         simulation: "Моделирование",
         threshold_water: "(0,1 м и более)",
         threshold_mmi6: "(MMI VI и выше)",
+        deaths_rounded: "Число погибших округлено до двух значащих цифр: точнее модель не даёт.",
     },
 };
 
@@ -506,6 +510,7 @@ const ZH: Words = Words {
         simulation: "数值模拟",
         threshold_water: "（水深0.1米及以上）",
         threshold_mmi6: "（烈度Ⅵ度及以上）",
+        deaths_rounded: "死亡人数保留两位有效数字：模型精度不高于此。",
     },
 };
 
@@ -633,6 +638,7 @@ const UR: Words = Words {
         simulation: "سمولیشن",
         threshold_water: "(0.1 میٹر یا زیادہ)",
         threshold_mmi6: "(MMI 6 یا زیادہ)",
+        deaths_rounded: "اموات کی تعداد دو بامعنی ہندسوں تک گول کی گئی ہے: ماڈل اس سے زیادہ درست نہیں۔",
     },
 };
 
