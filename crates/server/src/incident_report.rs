@@ -229,13 +229,8 @@ pub async fn report(
         }
         None => same_event_before(&st, &caller, &inc).await?,
     };
-    let contours: Option<Value> = st
-        .store
-        .get_layer(id, "mmi_contours")
-        .await?
-        .and_then(|g| serde_json::from_str(&g).ok());
-    let html = tokio::task::spawn_blocking(move || {
-        let world = crate::runner::world().ok();
+    let contours = layer_json(&st, id, "mmi_contours").await?;
+    render_page(move |region| {
         let prev = previous.as_ref().and_then(|p| {
             p.summary
                 .as_ref()
@@ -244,10 +239,31 @@ pub async fn report(
         forewarn_engine::report::render_html(&forewarn_engine::report::ReportInput {
             summary: &summary,
             contours: contours.as_ref(),
-            region: world.as_ref().map(|w| &w.region),
+            region,
             previous: prev,
             lang: &lang,
         })
+    })
+    .await
+}
+
+/// Layer `name` of incident `id` as JSON (none when absent or unreadable).
+async fn layer_json(st: &AppState, id: i64, name: &str) -> Result<Option<Value>, ApiError> {
+    Ok(st
+        .store
+        .get_layer(id, name)
+        .await?
+        .and_then(|g| serde_json::from_str(&g).ok()))
+}
+
+/// Renders a page off the async runtime, with the region when the server has it, as the
+/// response.
+async fn render_page(
+    render: impl FnOnce(Option<&forewarn_core::Region>) -> String + Send + 'static,
+) -> Result<Response, ApiError> {
+    let html = tokio::task::spawn_blocking(move || {
+        let world = crate::runner::world().ok();
+        render(world.as_ref().map(|w| &w.region))
     })
     .await
     .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), None))?;
@@ -283,41 +299,26 @@ async fn flood_page(st: &AppState, inc: Incident, lang: String) -> Result<Respon
             Some("id"),
         ));
     };
-    let extent: Option<Value> = st
-        .store
-        .get_layer(inc.id, crate::flood_run::FLOOD_LAYERS[0])
-        .await?
-        .and_then(|g| serde_json::from_str(&g).ok());
-    let html = tokio::task::spawn_blocking(move || {
-        let world = crate::runner::world().ok();
+    let extent = layer_json(st, inc.id, crate::flood_run::FLOOD_LAYERS[0]).await?;
+    render_page(move |region| {
         forewarn_engine::report::render_flood_html(&forewarn_engine::report::FloodReportInput {
             summary: &summary,
             extent: extent.as_ref(),
-            region: world.as_ref().map(|w| &w.region),
+            region,
             lang: &lang,
         })
     })
     .await
-    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), None))?;
-    Ok(page_response(html))
 }
 
 /// The page of an exercise incident: the scenario's figures and the places its hazard
 /// reaches (its settlements layer), not a run's summary (forewarn_engine::report's scenario
 /// page). Earthquake and flood alike.
 async fn scenario_page(st: &AppState, inc: Incident, lang: String) -> Result<Response, ApiError> {
-    let layer = async |name: &str| -> Result<Option<Value>, ApiError> {
-        Ok(st
-            .store
-            .get_layer(inc.id, name)
-            .await?
-            .and_then(|g| serde_json::from_str(&g).ok()))
-    };
-    let places = layer("settlements").await?;
-    let area = layer("mmi_contours").await?;
-    let html = tokio::task::spawn_blocking(move || {
-        let world = crate::runner::world().ok();
-        let summary = inc.summary.clone().unwrap_or(Value::Null);
+    let places = layer_json(st, inc.id, "settlements").await?;
+    let area = layer_json(st, inc.id, "mmi_contours").await?;
+    render_page(move |region| {
+        let summary = inc.summary.as_ref().unwrap_or(&Value::Null);
         forewarn_engine::report::render_scenario_html(&forewarn_engine::report::ScenarioInput {
             title: &inc.title,
             hazard: if inc.is_flood() {
@@ -326,14 +327,12 @@ async fn scenario_page(st: &AppState, inc: Incident, lang: String) -> Result<Res
                 forewarn_engine::report::ScenarioHazard::Earthquake
             },
             alert_level: inc.alert_level.as_deref(),
-            summary: &summary,
+            summary,
             places: places.as_ref(),
             area: area.as_ref(),
-            region: world.as_ref().map(|w| &w.region),
+            region,
             lang: &lang,
         })
     })
     .await
-    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), None))?;
-    Ok(page_response(html))
 }

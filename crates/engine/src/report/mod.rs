@@ -505,9 +505,8 @@ fn exposure_table(out: &mut String, s: &Value, w: &Words) {
         let names: Vec<&str> = cols.folded.iter().map(|(_, n)| n.as_str()).collect();
         let _ = write!(
             out,
-            "<p class=\"rpt-note\" id=\"rpt-exposure-other\">{}{}{}</p>",
-            escape(l.other_countries),
-            escape(l.colon),
+            "<p class=\"rpt-note\" id=\"rpt-exposure-other\">{}{}</p>",
+            labelled(l.other_countries, w),
             escape(&names.join(l.list_separator))
         );
     }

@@ -60,13 +60,13 @@ fn country(region: Option<&Region>, iso2: &str, lang: &str) -> String {
 
 /// "People at risk" with the scenario's threshold (the footprint's MMI VI for
 /// forewarn_exercise's earthquake units; 0.1 m of water, forewarn_flood::solver::FLOOD_DEPTH_M,
-/// for its flood units), as HTML.
+/// for its flood units).
 fn people_label(hazard: ScenarioHazard, l: &words::Labels) -> String {
     let threshold = match hazard {
         ScenarioHazard::Earthquake => l.threshold_mmi6,
         ScenarioHazard::Flood => l.threshold_water,
     };
-    format!("{} {}", escape(l.people_at_risk), escape(threshold))
+    format!("{} {threshold}", l.people_at_risk)
 }
 
 /// The page: one self-contained HTML document, as [`super::render_html`].
@@ -97,9 +97,8 @@ pub fn render_scenario_html(input: &ScenarioInput<'_>) -> String {
     if let Some(p) = s["people_at_risk"].as_f64() {
         let _ = write!(
             out,
-            "<li>{}{}<b id=\"rpt-people-at-risk\">{}</b></li>",
-            people_label(input.hazard, l),
-            escape(l.colon),
+            "<li>{}<b id=\"rpt-people-at-risk\">{}</b></li>",
+            labelled(&people_label(input.hazard, l), w),
             group(p, w.lang)
         );
     }
@@ -115,9 +114,8 @@ pub fn render_scenario_html(input: &ScenarioInput<'_>) -> String {
     if !countries.is_empty() {
         let _ = write!(
             out,
-            "<li>{}{}<b>{}</b></li>",
-            escape(l.countries),
-            escape(l.colon),
+            "<li>{}<b>{}</b></li>",
+            labelled(l.countries, w),
             escape(&countries.join(l.list_separator))
         );
     }
@@ -228,7 +226,7 @@ fn places_table(out: &mut String, input: &ScenarioInput<'_>, w: &words::Words) {
         out,
         "<th scope=\"col\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
         escape(l.country),
-        people_label(input.hazard, l),
+        escape(&people_label(input.hazard, l)),
         escape(if quake { l.max_mmi } else { l.flood_depth_m }),
         escape(l.reached_at)
     );
