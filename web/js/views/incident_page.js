@@ -33,20 +33,28 @@ function fitFrame(frame) {
 }
 
 /**
+ * What the page shows: an earthquake run's (`quake`), a flood run's (`flood`) or an exercise
+ * scenario's (`exercise`; earthquake or flood).
+ */
+function pageKind(incident) {
+  if (incident.exercise_id != null) return 'exercise';
+  return incident.flood != null ? 'flood' : 'quake';
+}
+
+/**
  * The run's data to save: its people per intensity and country for a spreadsheet, and its
  * intensity contours and settlements for QGIS. A flood run offers its flooded area and the
  * settlements the water reaches; an exercise's incident holds the scenario's figures, not a
  * run's table: it offers its affected area and settlements only.
  */
 function dataLinks(incident) {
-  const exercise = incident.exercise_id != null;
-  const flood = !exercise && incident.flood != null;
-  if (!incident.quake && !exercise && !flood) return null;
+  const kind = pageKind(incident);
+  if (kind === 'quake' && !incident.quake) return null;
   const id = incident.id;
   const link = (href, file, key, linkId) => h('a', { href, download: file, id: linkId }, t(key));
   const settlements = link(`/api/incidents/${id}/layers/settlements`, `incident-${id}-settlements.geojson`, 'incidentPage.settlementsGeojson', 'incident-settlements-geojson');
-  const links = exercise || flood ? [
-    link(`/api/incidents/${id}/layers/${flood ? 'flood_extent' : 'mmi_contours'}`, `incident-${id}-area.geojson`, 'incidentPage.footprintGeojson', 'incident-footprint-geojson'),
+  const links = kind !== 'quake' ? [
+    link(`/api/incidents/${id}/layers/${kind === 'flood' ? 'flood_extent' : 'mmi_contours'}`, `incident-${id}-area.geojson`, 'incidentPage.footprintGeojson', 'incident-footprint-geojson'),
     settlements,
   ] : [
     link(`/api/incidents/${id}/exposure.csv`, `incident-${id}-exposure.csv`, 'incidentPage.exposureCsv', 'incident-exposure-csv'),
@@ -76,10 +84,9 @@ export async function renderIncidentPage(main, { params, toast }) {
     mount(main, heading, h('p', { class: 'panel', id: 'incident-page-pending' }, t('incidentPage.notReady')));
     return null;
   }
-  // Earlier completed runs to compare with ('' = the server's choice of the same event).
-  // Comparing is an earthquake run's (what changed since the previous run of the event).
-  const exercise = incident.exercise_id != null;
-  const comparable = !exercise && incident.flood == null;
+  // Earlier completed runs to compare with ('' = the server's choice of the same event): an
+  // earthquake run's page says what changed; a flood's and an exercise scenario's do not.
+  const comparable = pageKind(incident) === 'quake';
   let earlier = [];
   if (comparable) {
     try {
@@ -111,8 +118,6 @@ export async function renderIncidentPage(main, { params, toast }) {
     h('div', { class: 'incident-page-bar no-print' },
       heading,
       h('div', { class: 'actions' },
-        // An exercise incident holds the scenario, not a run, and a flood page has no
-        // comparison: there is nothing to compare.
         comparable ? [h('label', { for: 'incident-compare', class: 'inline-label' }, t('incidentPage.compare')), compare] : null,
         h('button', {
           class: 'btn', type: 'button', id: 'incident-print',

@@ -401,9 +401,11 @@ export async function renderIncidents(main, { toast, params = [] }) {
         h('td', {}, alertLevelPill(i.alert_level)),
         h('td', {}, fmtTime(i.created_at), h('div', { class: 'muted' }, i.created_by)),
         h('td', {},
-          // Every completed run has its page: an earthquake's, a flood's, an exercise scenario's.
-          i.status === 'complete' || i.status === 'closed' ? [h('a', { href: `#/incident/${i.id}`, class: 'incident-page-link' }, t('incidents.showPage')), ' · '] : null,
-          i.status === 'complete' || i.status === 'closed' ? h('a', { href: `#/map/incident/${i.id}` }, t('incidents.showOnMap')) : null,
+          // Every completed run has its page (an earthquake's, a flood's, an exercise
+          // scenario's) and its map.
+          i.status === 'complete' || i.status === 'closed'
+            ? [h('a', { href: `#/incident/${i.id}`, class: 'incident-page-link' }, t('incidents.showPage')), ' · ', h('a', { href: `#/map/incident/${i.id}` }, t('incidents.showOnMap'))]
+            : null,
           canRun && mine && i.status === 'complete' ? [' · ', h('a', { href: `#/compose/incident/${i.id}` }, t('incidents.draftAlert'))] : null,
           canRun && mine && (i.status === 'complete' || i.status === 'failed')
             ? [' · ', h('button', { class: 'btn btn-secondary', type: 'button', onClick: () => closeIncident(i) }, t('incidents.close'))]
