@@ -44,6 +44,11 @@ pub fn two_significant(v: f64) -> f64 {
     (v / step).round() * step
 }
 
+/// "People affected (≥ 0.1 m)" in the page's language.
+fn people_affected(l: &words::Labels) -> String {
+    format!("{}{}", l.people_affected, l.threshold_water)
+}
+
 /// Hours with one decimal, "-" when absent.
 fn hours(v: Option<f64>) -> String {
     v.filter(|h| h.is_finite())
@@ -76,9 +81,8 @@ pub fn render_flood_html(input: &FloodReportInput<'_>) -> String {
             .unwrap_or_default();
         let _ = write!(
             out,
-            "<li>{} {}<b id=\"rpt-affected\">{}</b>{outside}</li>",
-            escape(l.people_affected),
-            labelled(l.threshold_water, w),
+            "<li>{}<b id=\"rpt-affected\">{}</b>{outside}</li>",
+            labelled(&people_affected(l), w),
             group(a, w.lang)
         );
     }
@@ -256,11 +260,10 @@ fn settlements_table(out: &mut String, s: &Value, region: Option<&Region>, w: &W
     rows.sort_by(|a, b| arrival(a).total_cmp(&arrival(b)));
     let _ = write!(
         out,
-        "<div class=\"rpt-scroll\"><table id=\"rpt-flood-settlements\"><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\" class=\"num\">{} {}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th></tr></thead><tbody>",
+        "<div class=\"rpt-scroll\"><table id=\"rpt-flood-settlements\"><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th></tr></thead><tbody>",
         escape(l.settlement),
         escape(l.country),
-        escape(l.people_affected),
-        escape(l.threshold_water),
+        escape(&people_affected(l)),
         escape(l.share_flooded),
         escape(l.flood_depth_m),
         escape(l.arrival_h),
@@ -320,11 +323,10 @@ fn countries_table(out: &mut String, s: &Value, w: &Words) {
     }
     let _ = write!(
         out,
-        "<section aria-labelledby=\"rpt-flood-countries-h\"><h2 id=\"rpt-flood-countries-h\">{}</h2><table id=\"rpt-flood-countries\"><thead><tr><th scope=\"col\">{}</th><th scope=\"col\" class=\"num\">{} {}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}, {}</th></tr></thead><tbody>",
+        "<section aria-labelledby=\"rpt-flood-countries-h\"><h2 id=\"rpt-flood-countries-h\">{}</h2><table id=\"rpt-flood-countries\"><thead><tr><th scope=\"col\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}, {}</th></tr></thead><tbody>",
         escape(l.by_country),
         escape(l.country),
-        escape(l.people_affected),
-        escape(l.threshold_water),
+        escape(&people_affected(l)),
         escape(l.deaths_without_warning),
         escape(l.deaths_with_warning),
         escape(l.damage),

@@ -66,7 +66,7 @@ fn people_label(hazard: ScenarioHazard, l: &words::Labels) -> String {
         ScenarioHazard::Earthquake => l.threshold_mmi6,
         ScenarioHazard::Flood => l.threshold_water,
     };
-    format!("{} {threshold}", l.people_at_risk)
+    format!("{}{threshold}", l.people_at_risk)
 }
 
 /// The page: one self-contained HTML document, as [`super::render_html`].
@@ -360,6 +360,14 @@ mod tests {
         let (tj, af) = (table.find("<td>TJ</td>"), table.find("<td>AF</td>"));
         assert!(tj.is_some() && tj < af, "the most people first: {table}");
         assert!(table.contains("People at risk (MMI ≥ VI)"), "{table}");
+        let zh = render_scenario_html(&ScenarioInput {
+            hazard: ScenarioHazard::Earthquake,
+            ..flood_input(&summary, &places, "zh")
+        });
+        assert!(
+            zh.contains("受威胁人数（烈度Ⅵ度及以上）："),
+            "no space before （: {zh}"
+        );
         let ru = render_scenario_html(&ScenarioInput {
             lang: "ru",
             ..flood_input(&summary, &places, "ru")

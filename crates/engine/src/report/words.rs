@@ -127,9 +127,12 @@ pub struct Labels {
     pub more_rows: &'static str,
     /// The flood simulation's own figures (time, steps, cells, volume error).
     pub simulation: &'static str,
-    /// After "people affected": the water depth that counts (0.1 m or more).
+    /// Right after "people affected": the water depth that counts (0.1 m or more), with the
+    /// language's separator before it (none before a full-width parenthesis), as
+    /// `outside_settlements`.
     pub threshold_water: &'static str,
-    /// After "people at risk" of an exercise earthquake: MMI VI or more.
+    /// Right after "people at risk" of an exercise earthquake: MMI VI or more (separator as
+    /// `threshold_water`).
     pub threshold_mmi6: &'static str,
     /// Below a flood's death tolls: they are rounded, and why.
     pub deaths_rounded: &'static str,
@@ -254,8 +257,8 @@ const EN: Words = Words {
         scenario_map_caption: "The area the scenario's shaking reaches MMI VI or more, country borders and the epicentre (star).",
         more_rows: "{n} more in the settlements download",
         simulation: "Simulation",
-        threshold_water: "(≥ 0.1 m)",
-        threshold_mmi6: "(MMI ≥ VI)",
+        threshold_water: " (≥ 0.1 m)",
+        threshold_mmi6: " (MMI ≥ VI)",
         deaths_rounded: "Deaths are rounded to two significant figures: the model is not more precise than that.",
     },
 };
@@ -379,8 +382,8 @@ const RU: Words = Words {
         scenario_map_caption: "Территория, где сотрясения по сценарию достигают MMI VI и более, границы стран и эпицентр (звезда).",
         more_rows: "Ещё {n} — в файле населённых пунктов",
         simulation: "Моделирование",
-        threshold_water: "(0,1 м и более)",
-        threshold_mmi6: "(MMI VI и выше)",
+        threshold_water: " (0,1 м и более)",
+        threshold_mmi6: " (MMI VI и выше)",
         deaths_rounded: "Число погибших округлено до двух значащих цифр: точнее модель не даёт.",
     },
 };
@@ -636,8 +639,8 @@ const UR: Words = Words {
         scenario_map_caption: "وہ علاقہ جہاں منظرنامے کے جھٹکے مرکلی پیمانے (MMI) پر 6 یا زیادہ تک پہنچتے ہیں، ملکی سرحدیں اور مرکز (ستارہ)۔",
         more_rows: "مزید {n} بستیاں ڈاؤن لوڈ فائل (متاثرہ بستیاں) میں درج ہیں۔",
         simulation: "سمولیشن",
-        threshold_water: "(0.1 میٹر یا زیادہ)",
-        threshold_mmi6: "(MMI 6 یا زیادہ)",
+        threshold_water: " (0.1 میٹر یا زیادہ)",
+        threshold_mmi6: " (MMI 6 یا زیادہ)",
         deaths_rounded: "اموات کی تعداد دو بامعنی ہندسوں تک گول کی گئی ہے: ماڈل اس سے زیادہ درست نہیں۔",
     },
 };
